@@ -1,0 +1,162 @@
+// Recording ops into the graph, and the backward walk over it (seed 002, slides 26-33):
+// nodes are visited in reverse topological order, found by an iterative depth-first search
+// (no recursion, so chains of 100,000 ops work), and each node's backward accumulates into
+// its inputs' gradients.
+#include "descent/autograd/node.hpp"
+
+#include <unordered_set>
+
+#include "descent/ops/ops.hpp"
+
+namespace descent {
+
+// ---------------------------------------------------------------- recording
+
+bool any_requires_grad(std::initializer_list<Tensor> inputs) {
+  if (!grad_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+Tensor record(Tensor out, const char* name, std::vector<Tensor> inputs, Node::BackwardFn backward) {
+  if (!grad_enabled()) return out;
+  bool any = false;
+  for (const Tensor& t : inputs) any = any || (t.defined() && t.requires_grad());
+  if (!any) return out;
+  auto node = std::make_shared<Node>();
+  node->name = name;
+  node->inputs = std::move(inputs);
+  node->backward = std::move(backward);
+  out.impl().grad_fn = std::move(node);
+  out.impl().requires_grad = true;
+  return out;
+}
+
+Tensor record(Tensor out, const char* name, std::initializer_list<Tensor> inputs, Node::BackwardFn backward) {
+  if (!any_requires_grad(inputs)) return out;
+  return record(std::move(out), name, std::vector<Tensor>(inputs), std::move(backward));
+}
+
+// ---------------------------------------------------------------- accumulation
+
+Tensor sum_to_shape(const Tensor& g, const Shape& shape) {
+  if (g.shape() == shape) return g;
+  std::vector<int> dims;
+  const int lead = g.dim() - shape.rank();
+  if (lead < 0) throw ShapeError("sum_to_shape: gradient " + g.shape().str() + " has fewer dims than " + shape.str());
+  for (int i = 0; i < g.dim(); ++i)
+    if (i < lead || (shape[i - lead] == 1 && g.shape()[i] != 1)) dims.push_back(i);
+  Tensor r = sum(g, dims, /*keepdim=*/true);
+  return r.reshape(shape);
+}
+
+void Node::accumulate(std::size_t i, const Tensor& g_in) {
+  const Tensor& input = inputs[i];
+  if (!input.requires_grad()) return;
+  const Tensor g = sum_to_shape(g_in, input.shape());
+  if (input.grad_fn()) {
+    // Intermediate: sum in the node; out of place, since g may alias another buffer.
+    Node& producer = *input.grad_fn();
+    producer.grad = producer.grad.defined() ? add(producer.grad, g) : g;
+    return;
+  }
+  // Leaf: .grad is its own contiguous buffer, accumulated in place (gradient accumulation).
+  TensorImpl& leaf = input.impl();
+  if (!leaf.grad) {
+    leaf.grad = g.clone().impl_ptr();
+  } else {
+    Tensor(leaf.grad).add_(g);
+  }
+}
+
+// ---------------------------------------------------------------- destruction
+
+Node::~Node() {
+  // Destroying the last handle to a long chain would recurse node -> tensor -> node ...
+  // Instead, nodes whose last owner is being destroyed are moved to a list and released
+  // one at a time by the outermost destructor.
+  thread_local std::vector<std::shared_ptr<Node>>* pending = nullptr;
+  std::vector<std::shared_ptr<Node>> local;
+  const bool outermost = pending == nullptr;
+  if (outermost) pending = &local;
+  backward = nullptr;
+  for (Tensor& t : inputs) {
+    if (t.defined() && t.impl_ptr().use_count() == 1 && t.impl().grad_fn) pending->push_back(std::move(t.impl().grad_fn));
+  }
+  inputs.clear();
+  if (outermost) {
+    while (!local.empty()) {
+      std::shared_ptr<Node> n = std::move(local.back());
+      local.pop_back();
+      n.reset();
+    }
+    pending = nullptr;
+  }
+}
+
+// ---------------------------------------------------------------- the backward walk
+
+void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
+  if (!root.requires_grad())
+    throw Error("backward: the tensor does not require grad and has no grad_fn (shape " + root.shape().str() +
+                "); did you forget requires_grad_() on a parameter, or compute it under NoGradGuard?");
+  Tensor seed = gradient;
+  if (!seed.defined()) {
+    if (root.numel() != 1)
+      throw ShapeError("backward: a tensor of shape " + root.shape().str() +
+                       " is not a scalar; pass a gradient of the same shape, as torch's backward(gradient)");
+    seed = Tensor::ones(root.shape(), root.dtype());
+  } else if (!(seed.shape() == root.shape()) || seed.dtype() != root.dtype()) {
+    throw ShapeError("backward: gradient of shape " + seed.shape().str() + " (" +
+                     std::string(dtype_name(seed.dtype())) + ") for a tensor of shape " + root.shape().str() + " (" +
+                     std::string(dtype_name(root.dtype())) + ")");
+  }
+
+  NoGradGuard no_grad;
+  if (root.is_leaf()) {
+    TensorImpl& leaf = root.impl();
+    if (!leaf.grad) leaf.grad = seed.clone().impl_ptr();
+    else Tensor(leaf.grad).add_(seed);
+    return;
+  }
+
+  // Iterative post-order DFS: order ends with the root; reversed, each node comes after
+  // every node that feeds gradient into it.
+  std::vector<std::shared_ptr<Node>> order;
+  {
+    std::unordered_set<Node*> visited{root.grad_fn().get()};
+    std::vector<std::pair<std::shared_ptr<Node>, std::size_t>> stack;  // node, next input to look at
+    stack.emplace_back(root.grad_fn(), 0);
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      if (next < node->inputs.size()) {
+        const Tensor& in = node->inputs[next++];
+        if (in.defined() && in.grad_fn() && visited.insert(in.grad_fn().get()).second)
+          stack.emplace_back(in.grad_fn(), 0);
+      } else {
+        order.push_back(std::move(node));
+        stack.pop_back();
+      }
+    }
+  }
+
+  root.grad_fn()->grad = seed;
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    Node& node = **it;
+    if (!node.backward)
+      throw Error(std::string("backward: the graph through '") + node.name +
+                  "' was already freed by an earlier backward; pass retain_graph=true to the first call");
+    Tensor g = std::move(node.grad);
+    node.grad = Tensor();
+    if (!g.defined()) continue;  // no gradient flowed here
+    if (auto out = node.output.lock(); out && out->retains_grad) {
+      if (!out->grad) out->grad = g.clone().impl_ptr();
+      else Tensor(out->grad).add_(g);
+    }
+    node.backward(node, g);
+    if (!retain_graph) node.backward = nullptr;
+  }
+}
+
+}  // namespace descent

@@ -1,0 +1,337 @@
+// Tensor creation, element access, in-place updates and printing. Differentiable ops live
+// in ops/; the backward walk in autograd/.
+#include "descent/core/tensor.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include "descent/autograd/grad_mode.hpp"
+#include "descent/autograd/node.hpp"
+#include "descent/kernels/elementwise.hpp"
+
+namespace descent {
+
+// ---------------------------------------------------------------- storage
+
+Storage::Storage(std::size_t nbytes) : nbytes_(nbytes) {
+  const std::size_t rounded = (std::max<std::size_t>(nbytes, 1) + 63) / 64 * 64;
+  data_ = std::aligned_alloc(64, rounded);
+  if (!data_) throw Error("out of memory allocating " + std::to_string(nbytes) + " bytes for a tensor");
+}
+
+Storage::~Storage() { std::free(data_); }
+
+// ---------------------------------------------------------------- creation
+
+Tensor Tensor::empty(const Shape& shape, DType dtype) {
+  for (int64_t d : shape)
+    if (d < 0) throw ShapeError("empty: negative size in shape " + shape.str());
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(shape.numel()) * dtype_size(dtype));
+  impl->shape = shape;
+  impl->strides = contiguous_strides(shape);
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+Tensor Tensor::zeros(const Shape& shape, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  std::memset(t.impl().storage->data(), 0, static_cast<std::size_t>(t.numel()) * dtype_size(dtype));
+  return t;
+}
+
+Tensor Tensor::ones(const Shape& shape, DType dtype) { return full(shape, 1.0, dtype); }
+
+Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  dispatch(dtype, [&]<class T>() { std::fill_n(t.data<T>(), t.numel(), static_cast<T>(value)); });
+  return t;
+}
+
+Tensor Tensor::scalar(double value, DType dtype) { return full(Shape{}, value, dtype); }
+
+Tensor Tensor::arange(double start, double end, double step, DType dtype) {
+  if (step == 0.0) throw ValueError("arange: step must be nonzero");
+  const double count = std::ceil((end - start) / step);
+  const auto n = static_cast<int64_t>(std::max(0.0, count));
+  Tensor t = empty(Shape{n}, dtype);
+  dispatch(dtype, [&]<class T>() {
+    T* p = t.data<T>();
+    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * step);
+  });
+  return t;
+}
+
+template <class V>
+static Tensor from_values(std::span<const V> values, const Shape& shape, DType dtype) {
+  if (static_cast<int64_t>(values.size()) != shape.numel())
+    throw ShapeError("from_data: " + std::to_string(values.size()) + " values do not fill shape " + shape.str() +
+                     " (" + std::to_string(shape.numel()) + " elements)");
+  Tensor t = Tensor::empty(shape, dtype);
+  dispatch(dtype, [&]<class T>() { std::copy(values.begin(), values.end(), t.data<T>()); });
+  return t;
+}
+
+Tensor Tensor::from_data(std::span<const double> values, const Shape& shape, DType dtype) {
+  return from_values(values, shape, dtype);
+}
+Tensor Tensor::from_data(std::span<const float> values, const Shape& shape, DType dtype) {
+  return from_values(values, shape, dtype);
+}
+
+Tensor Tensor::uniform(const Shape& shape, double lo, double hi, DType dtype, Generator* gen) {
+  Tensor t = empty(shape, dtype);
+  NoGradGuard guard;
+  t.uniform_(lo, hi, gen);
+  return t;
+}
+
+Tensor Tensor::normal(const Shape& shape, double mean, double std, DType dtype, Generator* gen) {
+  Tensor t = empty(shape, dtype);
+  NoGradGuard guard;
+  t.normal_(mean, std, gen);
+  return t;
+}
+
+// ---------------------------------------------------------------- properties
+
+int64_t Tensor::size(int dim) const { return shape()[normalize_dim(dim, this->dim(), "size")]; }
+
+bool Tensor::is_contiguous() const {
+  int64_t expected = 1;
+  for (int i = dim() - 1; i >= 0; --i) {
+    if (shape()[i] != 1 && strides()[i] != expected) return false;
+    expected *= shape()[i];
+  }
+  return true;
+}
+
+void Tensor::check_dtype(DType expected) const {
+  if (dtype() != expected)
+    throw ShapeError("tensor of dtype " + std::string(dtype_name(dtype())) + " accessed as " +
+                     std::string(dtype_name(expected)));
+}
+
+double Tensor::item() const {
+  if (numel() != 1)
+    throw ShapeError("item: tensor of shape " + shape().str() + " has " + std::to_string(numel()) +
+                     " elements; item() needs exactly one");
+  return dispatch(dtype(), [&]<class T>() { return static_cast<double>(*data<T>()); });
+}
+
+double Tensor::at(std::initializer_list<int64_t> index) const {
+  if (static_cast<int>(index.size()) != dim())
+    throw ShapeError("at: " + std::to_string(index.size()) + " indices for a tensor with " + std::to_string(dim()) +
+                     " dims");
+  int64_t off = 0;
+  int d = 0;
+  for (int64_t i : index) {
+    if (i < 0 || i >= shape()[d])
+      throw ShapeError("at: index " + std::to_string(i) + " is out of range for dim " + std::to_string(d) +
+                       " of size " + std::to_string(shape()[d]));
+    off += i * strides()[d++];
+  }
+  return dispatch(dtype(), [&]<class T>() { return static_cast<double>(data<T>()[off]); });
+}
+
+std::vector<double> Tensor::to_vector() const {
+  std::vector<double> out(static_cast<std::size_t>(numel()));
+  dispatch(dtype(), [&]<class T>() {
+    const T* p = data<T>();
+    double* o = out.data();
+    kernels::for_each_row<2>(shape(), {contiguous_strides(shape()), strides()},
+                             [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
+                               for (int64_t i = 0; i < n; ++i) o[off[0] + i * st[0]] = p[off[1] + i * st[1]];
+                             });
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------- autograd
+
+Tensor& Tensor::requires_grad_(bool enabled) {
+  if (!is_leaf() && !enabled)
+    throw Error("requires_grad_(false) on a non-leaf tensor; use detach() to cut it from the graph");
+  impl().requires_grad = enabled;
+  return *this;
+}
+
+Tensor Tensor::grad() const { return impl().grad ? Tensor(impl().grad) : Tensor(); }
+
+void Tensor::set_grad(const Tensor& g) {
+  if (!g.defined()) {
+    impl().grad.reset();
+    return;
+  }
+  if (!(g.shape() == shape()) || g.dtype() != dtype())
+    throw ShapeError("set_grad: gradient of shape " + g.shape().str() + " (" + std::string(dtype_name(g.dtype())) +
+                     ") for a tensor of shape " + shape().str() + " (" + std::string(dtype_name(dtype())) + ")");
+  impl().grad = g.impl_ptr();
+}
+
+void Tensor::zero_grad() { impl().grad.reset(); }
+
+void Tensor::retain_grad() {
+  if (!requires_grad()) throw Error("retain_grad: the tensor does not require grad");
+  if (is_leaf()) return;  // leaves keep .grad anyway
+  impl().retains_grad = true;
+  grad_fn()->output = impl_;
+}
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph) const { run_backward(*this, gradient, retain_graph); }
+
+Tensor Tensor::detach() const {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = this->impl().storage;
+  impl->offset = offset();
+  impl->shape = shape();
+  impl->strides = strides();
+  impl->dtype = dtype();
+  return Tensor(std::move(impl));
+}
+
+Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = base.impl().storage;
+  impl->offset = offset;
+  impl->shape = shape;
+  impl->strides = strides;
+  impl->dtype = base.dtype();
+  return Tensor(std::move(impl));
+}
+
+// ---------------------------------------------------------------- in place
+
+void Tensor::check_inplace(const char* op) const {
+  if (grad_enabled() && requires_grad())
+    throw Error(std::string(op) +
+                ": in-place update of a tensor that requires grad while grad mode is on; "
+                "wrap it in NoGradGuard (as torch.no_grad()) or use an out-of-place op");
+}
+
+Tensor& Tensor::zero_() { return fill_(0.0); }
+
+Tensor& Tensor::fill_(double value) {
+  check_inplace("fill_");
+  dispatch(dtype(), [&]<class T>() {
+    const T v = static_cast<T>(value);
+    kernels::map_unary<T>(*this, *this, [v](T) { return v; });
+  });
+  return *this;
+}
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  check_inplace("copy_");
+  broadcast_shapes(shape(), src.shape(), "copy_");
+  const Tensor s = src.dtype() == dtype() ? src : src.to(dtype());
+  dispatch(dtype(), [&]<class T>() { kernels::map_binary<T>(*this, s, *this, [](T, T b) { return b; }); });
+  return *this;
+}
+
+Tensor& Tensor::add_(const Tensor& other, double alpha) {
+  check_inplace("add_");
+  if (other.dtype() != dtype())
+    throw ShapeError("add_: dtypes differ (" + std::string(dtype_name(dtype())) + " and " +
+                     std::string(dtype_name(other.dtype())) + ")");
+  const Shape out = broadcast_shapes(shape(), other.shape(), "add_");
+  if (!(out == shape()))
+    throw ShapeError("add_: shape " + other.shape().str() + " cannot be added in place to shape " + shape().str());
+  dispatch(dtype(), [&]<class T>() {
+    const T a = static_cast<T>(alpha);
+    if (alpha == 1.0)
+      kernels::map_binary<T>(*this, other, *this, [](T x, T y) { return x + y; });
+    else
+      kernels::map_binary<T>(*this, other, *this, [a](T x, T y) { return x + a * y; });
+  });
+  return *this;
+}
+
+Tensor& Tensor::mul_(double factor) {
+  check_inplace("mul_");
+  dispatch(dtype(), [&]<class T>() {
+    const T f = static_cast<T>(factor);
+    kernels::map_unary<T>(*this, *this, [f](T x) { return x * f; });
+  });
+  return *this;
+}
+
+Tensor& Tensor::uniform_(double lo, double hi, Generator* gen) {
+  check_inplace("uniform_");
+  if (!(lo <= hi)) throw ValueError("uniform_: lo " + std::to_string(lo) + " must be <= hi " + std::to_string(hi));
+  Generator& g = gen ? *gen : default_generator();
+  Tensor c = contiguous();
+  dispatch(dtype(), [&]<class T>() {
+    T* p = c.data<T>();
+    for (int64_t i = 0; i < c.numel(); ++i) p[i] = static_cast<T>(g.uniform(lo, hi));
+  });
+  if (!c.is_same(*this)) copy_(c);
+  return *this;
+}
+
+Tensor& Tensor::normal_(double mean, double std, Generator* gen) {
+  check_inplace("normal_");
+  if (!(std >= 0)) throw ValueError("normal_: std must be >= 0, got " + std::to_string(std));
+  Generator& g = gen ? *gen : default_generator();
+  Tensor c = contiguous();
+  dispatch(dtype(), [&]<class T>() {
+    T* p = c.data<T>();
+    for (int64_t i = 0; i < c.numel(); ++i) p[i] = static_cast<T>(g.normal(mean, std));
+  });
+  if (!c.is_same(*this)) copy_(c);
+  return *this;
+}
+
+// ---------------------------------------------------------------- printing
+
+namespace {
+
+void print_values(std::ostream& os, const std::vector<double>& v, const Shape& shape, int dim, int64_t& pos,
+                  int indent) {
+  if (shape.rank() == 0) {
+    os << v[0];
+    return;
+  }
+  const int64_t n = shape[dim];
+  const bool summarize = shape.numel() > 1000 && n > 6;
+  os << "[";
+  for (int64_t i = 0; i < n; ++i) {
+    if (summarize && i == 3) {
+      // skip the middle, advancing pos past the skipped blocks
+      int64_t block = 1;
+      for (int d = dim + 1; d < shape.rank(); ++d) block *= shape[d];
+      pos += (n - 6) * block;
+      i = n - 3;
+      os << (dim + 1 == shape.rank() ? "..., " : "...,\n" + std::string(static_cast<std::size_t>(indent + 1), ' '));
+    }
+    if (dim + 1 == shape.rank()) {
+      os << std::setw(10) << v[static_cast<std::size_t>(pos++)];
+    } else {
+      print_values(os, v, shape, dim + 1, pos, indent + 1);
+    }
+    if (i + 1 < n) os << (dim + 1 == shape.rank() ? ", " : ",\n" + std::string(static_cast<std::size_t>(indent + 1), ' '));
+  }
+  os << "]";
+}
+
+}  // namespace
+
+std::string Tensor::str() const {
+  if (!defined()) return "tensor(undefined)";
+  std::ostringstream os;
+  os << std::setprecision(4);
+  os << "tensor(";
+  int64_t pos = 0;
+  print_values(os, to_vector(), shape(), 0, pos, 7);
+  os << ", shape=" << shape().str() << ", dtype=" << dtype_name(dtype());
+  if (requires_grad()) os << (grad_fn() ? std::string(", grad_fn=") + grad_fn()->name : ", requires_grad=true");
+  os << ")";
+  return os.str();
+}
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.str(); }
+
+}  // namespace descent

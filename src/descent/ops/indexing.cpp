@@ -1,0 +1,125 @@
+// Indexing: index_select and gather (backward scatters the gradient back, adding where an
+// index repeats), and one_hot. Index tensors hold integer values in either float dtype.
+#include <cmath>
+
+#include "descent/autograd/node.hpp"
+#include "descent/ops/ops.hpp"
+
+namespace descent {
+namespace {
+
+// Reads an index tensor into int64s, checking each is an integer in [0, size).
+std::vector<int64_t> read_indices(const Tensor& index, int64_t size, const char* op) {
+  std::vector<double> v = index.to_vector();
+  std::vector<int64_t> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const double x = v[i];
+    if (!(x >= 0 && x < static_cast<double>(size)) || x != std::floor(x))
+      throw ShapeError(std::string(op) + ": index " + std::to_string(x) + " at position " + std::to_string(i) +
+                       " is not an integer in [0, " + std::to_string(size) + ")");
+    out[i] = static_cast<int64_t>(x);
+  }
+  return out;
+}
+
+// Element offsets (in a contiguous tensor of `shape`) of all positions, row-major.
+template <class F>
+void for_each_index(const Shape& shape, F f) {
+  const int64_t n = shape.numel();
+  std::array<int64_t, kMaxDims> idx{};
+  for (int64_t i = 0; i < n; ++i) {
+    f(i, idx);
+    for (int d = shape.rank() - 1; d >= 0; --d) {
+      if (++idx[static_cast<std::size_t>(d)] < shape[d]) break;
+      idx[static_cast<std::size_t>(d)] = 0;
+    }
+  }
+}
+
+// out (shape of index) = a at index along d; or, if `scatter`, a_grad[index] += g.
+Tensor gather_impl(const Tensor& a_in, int d, const std::vector<int64_t>& idx, const Shape& index_shape) {
+  const Tensor a = a_in.contiguous();
+  Tensor out = Tensor::empty(index_shape, a.dtype());
+  const Shape st = a.strides();
+  dispatch(a.dtype(), [&]<class T>() {
+    const T* p = a.data<T>();
+    T* o = out.data<T>();
+    for_each_index(index_shape, [&](int64_t i, const std::array<int64_t, kMaxDims>& pos) {
+      int64_t off = 0;
+      for (int k = 0; k < index_shape.rank(); ++k)
+        off += (k == d ? idx[static_cast<std::size_t>(i)] : pos[static_cast<std::size_t>(k)]) * st[k];
+      o[i] = p[off];
+    });
+  });
+  return out;
+}
+
+Tensor scatter_add_impl(const Tensor& g_in, int d, const std::vector<int64_t>& idx, const Shape& shape) {
+  const Tensor g = g_in.contiguous();
+  Tensor out = Tensor::zeros(shape, g.dtype());
+  const Shape st = out.strides();
+  dispatch(g.dtype(), [&]<class T>() {
+    const T* pg = g.data<T>();
+    T* o = out.data<T>();
+    for_each_index(g.shape(), [&](int64_t i, const std::array<int64_t, kMaxDims>& pos) {
+      int64_t off = 0;
+      for (int k = 0; k < g.dim(); ++k)
+        off += (k == d ? idx[static_cast<std::size_t>(i)] : pos[static_cast<std::size_t>(k)]) * st[k];
+      o[off] += pg[i];
+    });
+  });
+  return out;
+}
+
+}  // namespace
+
+Tensor gather(const Tensor& a, int dim, const Tensor& index) {
+  const int d = normalize_dim(dim, a.dim(), "gather");
+  if (index.dim() != a.dim())
+    throw ShapeError("gather: index of shape " + index.shape().str() + " must have as many dims as input " +
+                     a.shape().str());
+  for (int k = 0; k < a.dim(); ++k)
+    if (k != d && index.shape()[k] > a.shape()[k])
+      throw ShapeError("gather: index of shape " + index.shape().str() + " is larger than input " + a.shape().str() +
+                       " in dim " + std::to_string(k));
+  const std::vector<int64_t> idx = read_indices(index, a.shape()[d], "gather");
+  Tensor out = gather_impl(a, d, idx, index.shape());
+  if (!any_requires_grad({a})) return out;
+  return record(out, "gather", {a}, [idx, d, shape = a.shape()](Node& n, const Tensor& g) {
+    n.accumulate(0, scatter_add_impl(g, d, idx, shape));
+  });
+}
+
+Tensor index_select(const Tensor& a, int dim, const Tensor& index) {
+  const int d = normalize_dim(dim, a.dim(), "index_select");
+  if (index.dim() != 1)
+    throw ShapeError("index_select: index must be 1-D, got shape " + index.shape().str());
+  const std::vector<int64_t> picks = read_indices(index, a.shape()[d], "index_select");
+  // As a gather whose index repeats each pick across the other dims.
+  Shape out_shape = a.shape();
+  out_shape[d] = index.numel();
+  std::vector<int64_t> idx(static_cast<std::size_t>(out_shape.numel()));
+  for_each_index(out_shape, [&](int64_t i, const std::array<int64_t, kMaxDims>& pos) {
+    idx[static_cast<std::size_t>(i)] = picks[static_cast<std::size_t>(pos[static_cast<std::size_t>(d)])];
+  });
+  Tensor out = gather_impl(a, d, idx, out_shape);
+  if (!any_requires_grad({a})) return out;
+  return record(out, "index_select", {a}, [idx, d, shape = a.shape()](Node& n, const Tensor& g) {
+    n.accumulate(0, scatter_add_impl(g, d, idx, shape));
+  });
+}
+
+Tensor one_hot(const Tensor& indices, int64_t num_classes, DType dtype) {
+  if (num_classes <= 0) throw ValueError("one_hot: num_classes must be positive, got " + std::to_string(num_classes));
+  const std::vector<int64_t> idx = read_indices(indices, num_classes, "one_hot");
+  Shape s = indices.shape();
+  s.push_back(num_classes);
+  Tensor out = Tensor::zeros(s, dtype);
+  dispatch(dtype, [&]<class T>() {
+    T* o = out.data<T>();
+    for (std::size_t i = 0; i < idx.size(); ++i) o[static_cast<int64_t>(i) * num_classes + idx[i]] = T(1);
+  });
+  return out;
+}
+
+}  // namespace descent

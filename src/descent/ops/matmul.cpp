@@ -1,0 +1,137 @@
+// Matrix products on BLAS. matmul follows torch.matmul: vectors are promoted to matrices
+// and squeezed back, leading dims are batches and broadcast. linear is x W^T + b as one gemm.
+#include "descent/autograd/node.hpp"
+#include "descent/kernels/gemm.hpp"
+#include "descent/kernels/strided.hpp"
+#include "descent/ops/ops.hpp"
+
+namespace descent {
+namespace {
+
+std::string shapes_do_not_align(const Tensor& a, const Tensor& b, int64_t ka, int64_t kb) {
+  return "matmul: shapes " + a.shape().str() + " and " + b.shape().str() + " do not align (" + std::to_string(ka) +
+         " != " + std::to_string(kb) + ")";
+}
+
+// (..., n, k) @ (..., k, m) -> (..., n, m), batch dims broadcast; no autograd.
+Tensor batched_matmul(const Tensor& a, const Tensor& b) {
+  const int ra = a.dim(), rb = b.dim();
+  const int64_t n = a.shape()[ra - 2], k = a.shape()[ra - 1], m = b.shape()[rb - 1];
+  if (b.shape()[rb - 2] != k) throw ShapeError(shapes_do_not_align(a, b, k, b.shape()[rb - 2]));
+  Shape batch_a, batch_b;
+  for (int i = 0; i < ra - 2; ++i) batch_a.push_back(a.shape()[i]);
+  for (int i = 0; i < rb - 2; ++i) batch_b.push_back(b.shape()[i]);
+  const Shape batch = broadcast_shapes(batch_a, batch_b, "matmul");
+  Shape out_shape = batch;
+  out_shape.push_back(n);
+  out_shape.push_back(m);
+  Tensor out = Tensor::empty(out_shape, a.dtype());
+  Shape bsa, bsb;  // batch strides of a and b
+  for (int i = 0; i < ra - 2; ++i) bsa.push_back(a.strides()[i]);
+  for (int i = 0; i < rb - 2; ++i) bsb.push_back(b.strides()[i]);
+  const Shape sa = kernels::broadcast_strides(batch_a, bsa, batch);
+  const Shape sb = kernels::broadcast_strides(batch_b, bsb, batch);
+  const int64_t batches = batch.numel();
+  dispatch(a.dtype(), [&]<class T>() {
+    T* po = out.data<T>();
+    for (int64_t i = 0; i < batches; ++i) {
+      int64_t rem = i, oa = a.offset(), ob = b.offset();
+      for (int d = batch.rank() - 1; d >= 0; --d) {
+        const int64_t idx = rem % batch[d];
+        rem /= batch[d];
+        oa += idx * sa[d];
+        ob += idx * sb[d];
+      }
+      const Tensor ma = make_view(a, Shape{n, k}, Shape{a.strides()[ra - 2], a.strides()[ra - 1]}, oa);
+      const Tensor mb = make_view(b, Shape{k, m}, Shape{b.strides()[rb - 2], b.strides()[rb - 1]}, ob);
+      T* c = po + i * n * m;
+      if (k == 0) {
+        std::fill_n(c, n * m, T(0));
+        continue;
+      }
+      const kernels::MatrixView va = kernels::as_matrix(ma), vb = kernels::as_matrix(mb);
+      kernels::gemm<T>(va.transposed, vb.transposed, n, m, k, T(1), va.storage.data<T>(), va.ld,
+                       vb.storage.data<T>(), vb.ld, T(0), c, std::max<int64_t>(m, 1));
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+  check_same_dtype(a_in, b_in, "matmul");
+  if (a_in.dim() == 0 || b_in.dim() == 0)
+    throw ShapeError("matmul: both operands need at least 1 dim, got shapes " + a_in.shape().str() + " and " +
+                     b_in.shape().str());
+  const int64_t ka = a_in.shape()[a_in.dim() - 1];
+  const int64_t kb = b_in.dim() == 1 ? b_in.shape()[0] : b_in.shape()[b_in.dim() - 2];
+  if (ka != kb) throw ShapeError(shapes_do_not_align(a_in, b_in, ka, kb));
+  // Vectors become 1-row / 1-column matrices, squeezed out of the result.
+  const Tensor a = a_in.dim() == 1 ? a_in.unsqueeze(0) : a_in;
+  const Tensor b = b_in.dim() == 1 ? b_in.unsqueeze(1) : b_in;
+  Tensor out = batched_matmul(a, b);
+  if (any_requires_grad({a, b})) {
+    out = record(out, "matmul", {a, b}, [a = a.detach(), b = b.detach()](Node& node, const Tensor& g) {
+      // dA = g B^T, dB = A^T g; accumulate sums over broadcast batch dims.
+      if (node.needs_grad(0)) node.accumulate(0, batched_matmul(g, b.transpose(-1, -2)));
+      if (node.needs_grad(1)) node.accumulate(1, batched_matmul(a.transpose(-1, -2), g));
+    });
+  }
+  if (b_in.dim() == 1) out = out.squeeze(-1);
+  if (a_in.dim() == 1) out = out.squeeze(out.dim() == 1 ? 0 : -2);
+  return out;
+}
+
+Tensor linear(const Tensor& x_in, const Tensor& weight, const Tensor& bias) {
+  check_same_dtype(x_in, weight, "linear");
+  if (weight.dim() != 2) throw ShapeError("linear: weight must be 2-D (out, in), got shape " + weight.shape().str());
+  if (x_in.dim() == 0) throw ShapeError("linear: input must have at least 1 dim");
+  const int64_t in = weight.shape()[1], out_features = weight.shape()[0];
+  if (x_in.shape()[x_in.dim() - 1] != in)
+    throw ShapeError("linear: input of shape " + x_in.shape().str() + " has " +
+                     std::to_string(x_in.shape()[x_in.dim() - 1]) + " features but weight " + weight.shape().str() +
+                     " expects " + std::to_string(in));
+  if (bias.defined()) {
+    check_same_dtype(x_in, bias, "linear");
+    if (bias.dim() != 1 || bias.shape()[0] != out_features)
+      throw ShapeError("linear: bias of shape " + bias.shape().str() + " does not match weight " +
+                       weight.shape().str() + " (expected [" + std::to_string(out_features) + "])");
+  }
+  // Leading dims are batches: (*, in) -> (B, in).
+  const Tensor x = x_in.dim() == 2 ? x_in : x_in.reshape(Shape{-1, in});
+  const int64_t batch = x.shape()[0];
+  Tensor y = Tensor::empty(Shape{batch, out_features}, x.dtype());
+  dispatch(x.dtype(), [&]<class T>() {
+    T* py = y.data<T>();
+    T beta = T(0);
+    if (bias.defined()) {  // start from the bias in every row, then y += x W^T
+      const Tensor bc = bias.contiguous();
+      const T* pb = bc.data<T>();
+      for (int64_t r = 0; r < batch; ++r) std::copy_n(pb, out_features, py + r * out_features);
+      beta = T(1);
+    }
+    if (in == 0) return;
+    const kernels::MatrixView vx = kernels::as_matrix(x), vw = kernels::as_matrix(weight);
+    kernels::gemm<T>(vx.transposed, !vw.transposed, batch, out_features, in, T(1), vx.storage.data<T>(), vx.ld,
+                     vw.storage.data<T>(), vw.ld, beta, py, std::max<int64_t>(out_features, 1));
+  });
+  if (any_requires_grad({x, weight, bias})) {
+    y = record(y, "linear", {x, weight, bias}, [x = x.detach(), w = weight.detach()](Node& node, const Tensor& g) {
+      if (node.needs_grad(0)) node.accumulate(0, batched_matmul(g, w));                 // (B, out) (out, in)
+      if (node.needs_grad(1)) node.accumulate(1, batched_matmul(g.transpose(0, 1), x));  // (out, B) (B, in)
+      if (node.needs_grad(2)) node.accumulate(2, sum(g, {0}));
+    });
+  }
+  if (x_in.dim() != 2) {
+    Shape s;
+    for (int i = 0; i + 1 < x_in.dim(); ++i) s.push_back(x_in.shape()[i]);
+    s.push_back(out_features);
+    y = y.reshape(s);
+  }
+  return y;
+}
+
+Tensor Tensor::matmul(const Tensor& other) const { return descent::matmul(*this, other); }
+
+}  // namespace descent

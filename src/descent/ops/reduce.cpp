@@ -1,0 +1,266 @@
+// Reductions: sum, mean, max, min, argmax, over all elements or given dims. Sums of
+// float32 accumulate in double, so a 10M-element sum is exact to float32 rounding.
+#include <omp.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "descent/autograd/node.hpp"
+#include "descent/core/threads.hpp"
+#include "descent/ops/ops.hpp"
+
+namespace descent {
+namespace {
+
+// Sum of n contiguous values, split over threads when large.
+template <class T>
+double sum_contiguous(const T* p, int64_t n) {
+  double total = 0.0;
+  const int threads = n >= kParallelThreshold ? omp_get_max_threads() : 1;
+#pragma omp parallel for simd reduction(+ : total) schedule(static) num_threads(threads) if (threads > 1)
+  for (int64_t i = 0; i < n; ++i) total += static_cast<double>(p[i]);
+  return total;
+}
+
+struct Reduction {
+  Shape keep_shape;       // input shape with reduced dims set to 1 (keepdim result)
+  Shape out_shape;        // result shape (keepdim or not)
+  std::vector<bool> reduced;
+};
+
+Reduction plan(const Tensor& a, std::vector<int> dims, bool keepdim, const char* op) {
+  Reduction r;
+  r.reduced.assign(static_cast<std::size_t>(a.dim()), false);
+  if (dims.empty())
+    for (int d = 0; d < a.dim(); ++d) dims.push_back(d);
+  for (int d : dims) {
+    const int nd = normalize_dim(d, a.dim(), op);
+    if (a.dim() == 0) continue;
+    if (r.reduced[static_cast<std::size_t>(nd)])
+      throw ShapeError(std::string(op) + ": dim " + std::to_string(d) + " appears more than once");
+    r.reduced[static_cast<std::size_t>(nd)] = true;
+  }
+  for (int d = 0; d < a.dim(); ++d) {
+    const bool red = r.reduced[static_cast<std::size_t>(d)];
+    r.keep_shape.push_back(red ? 1 : a.shape()[d]);
+    if (!red || keepdim) r.out_shape.push_back(red ? 1 : a.shape()[d]);
+  }
+  return r;
+}
+
+// Sums `a` over the reduced dims into a tensor of r.keep_shape.
+Tensor sum_kernel(const Tensor& a_in, const Reduction& r) {
+  const Tensor a = a_in.contiguous();
+  Tensor out = Tensor::empty(r.keep_shape, a.dtype());
+  const int rank = a.dim();
+  // Split dims into: leading reduced (L), kept middle, trailing reduced (R) when that is the
+  // layout; otherwise permute to kept-then-reduced and copy.
+  int lead = 0;
+  while (lead < rank && r.reduced[static_cast<std::size_t>(lead)]) ++lead;
+  int trail = rank;
+  while (trail > lead && r.reduced[static_cast<std::size_t>(trail - 1)]) --trail;
+  bool middle_kept = true;
+  for (int d = lead; d < trail; ++d) middle_kept = middle_kept && !r.reduced[static_cast<std::size_t>(d)];
+  if (!middle_kept) {
+    // General case: move the reduced dims to the end, then it is a trailing reduction.
+    std::vector<int> perm;
+    for (int d = 0; d < rank; ++d)
+      if (!r.reduced[static_cast<std::size_t>(d)]) perm.push_back(d);
+    for (int d = 0; d < rank; ++d)
+      if (r.reduced[static_cast<std::size_t>(d)]) perm.push_back(d);
+    Shape shape, strides;
+    for (int d : perm) {
+      shape.push_back(a.shape()[d]);
+      strides.push_back(a.strides()[d]);
+    }
+    Tensor moved = make_view(a, shape, strides, a.offset()).contiguous();
+    Reduction rr;
+    for (int d : perm) {
+      rr.reduced.push_back(r.reduced[static_cast<std::size_t>(d)]);
+      rr.keep_shape.push_back(r.reduced[static_cast<std::size_t>(d)] ? 1 : a.shape()[d]);
+    }
+    return sum_kernel(moved, rr).reshape(r.keep_shape);
+  }
+  int64_t L = 1, M = 1, R = 1;
+  for (int d = 0; d < lead; ++d) L *= a.shape()[d];
+  for (int d = lead; d < trail; ++d) M *= a.shape()[d];
+  for (int d = trail; d < rank; ++d) R *= a.shape()[d];
+  dispatch(a.dtype(), [&]<class T>() {
+    const T* p = a.data<T>();
+    T* o = out.data<T>();
+    if (L == 1) {
+      // Trailing reduction: each output is the sum of R contiguous values.
+      const int threads = M * R >= kParallelThreshold && M > 1 ? omp_get_max_threads() : 1;
+      if (M == 1) {
+        o[0] = static_cast<T>(sum_contiguous(p, R));
+        return;
+      }
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+      for (int64_t m = 0; m < M; ++m) {
+        double acc = 0.0;
+        const T* row = p + m * R;
+#pragma omp simd reduction(+ : acc)
+        for (int64_t k = 0; k < R; ++k) acc += static_cast<double>(row[k]);
+        o[m] = static_cast<T>(acc);
+      }
+      return;
+    }
+    // Leading (and maybe trailing) reduction: add rows of M*R into M outputs; columns are
+    // split over threads so no two threads write one output.
+    const int threads = L * M * R >= kParallelThreshold && M >= 64 ? omp_get_max_threads() : 1;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      const int64_t chunk = (M + nt - 1) / nt;
+      const int64_t m0 = std::min(M, t * chunk), m1 = std::min(M, m0 + chunk);
+      std::vector<double> acc(static_cast<std::size_t>(m1 - m0), 0.0);
+      for (int64_t l = 0; l < L; ++l) {
+        const T* block = p + l * M * R;
+        for (int64_t m = m0; m < m1; ++m) {
+          const T* row = block + m * R;
+          double s = 0.0;
+          for (int64_t k = 0; k < R; ++k) s += static_cast<double>(row[k]);
+          acc[static_cast<std::size_t>(m - m0)] += s;
+        }
+      }
+      for (int64_t m = m0; m < m1; ++m) o[m] = static_cast<T>(acc[static_cast<std::size_t>(m - m0)]);
+    }
+  });
+  return out;
+}
+
+// Reduces along one dim with `pick` choosing the winner; returns values and indices.
+template <class Better>
+std::pair<Tensor, Tensor> select_along(const Tensor& a, int dim, Better better, const char* op) {
+  if (a.numel() == 0) throw ShapeError(std::string(op) + ": cannot reduce an empty tensor of shape " + a.shape().str());
+  const int d = normalize_dim(dim, a.dim(), op);
+  const Tensor moved = a.dim() == 0 ? a.reshape(Shape{1}) : a.transpose(d, a.dim() - 1).contiguous();
+  const int64_t n = moved.shape()[moved.dim() - 1];
+  const int64_t rows = moved.numel() / n;
+  Tensor values = Tensor::empty(Shape{rows}, a.dtype());
+  Tensor indices = Tensor::empty(Shape{rows}, DType::f64);
+  dispatch(a.dtype(), [&]<class T>() {
+    const T* p = moved.data<T>();
+    T* v = values.data<T>();
+    double* ix = indices.data<double>();
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* row = p + r * n;
+      int64_t best = 0;
+      for (int64_t k = 1; k < n; ++k) {
+        if (row[best] != row[best]) break;  // a NaN wins and stays, as in torch
+        if (better(row[k], row[best]) || row[k] != row[k]) best = k;
+      }
+      v[r] = row[best];
+      ix[r] = static_cast<double>(best);
+    }
+  });
+  Shape kept;
+  for (int i = 0; i < a.dim(); ++i)
+    if (i != d) kept.push_back(a.shape()[i]);
+  return {values.reshape(kept), indices.reshape(kept)};
+}
+
+// Scatters g (reduced shape, without dim d) into zeros of `shape` at the given indices along d.
+Tensor scatter_along(const Tensor& g, const Tensor& indices, const Shape& shape, int d) {
+  Tensor out = Tensor::zeros(shape, g.dtype());
+  if (shape.rank() == 0) return g.reshape(shape).clone();
+  Tensor moved = out.transpose(d, shape.rank() - 1);  // a view into out
+  const Tensor gc = g.contiguous();
+  const Tensor ic = indices.contiguous();
+  dispatch(g.dtype(), [&]<class T>() {
+    const T* gp = gc.data<T>();
+    const double* ip = ic.data<double>();
+    T* op = out.data<T>();
+    const Shape& ms = moved.shape();
+    const Shape& st = moved.strides();
+    const int rank = ms.rank();
+    const int64_t rows = gc.numel();
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t rem = r, off = 0;
+      for (int i = rank - 2; i >= 0; --i) {
+        off += (rem % ms[i]) * st[i];
+        rem /= ms[i];
+      }
+      off += static_cast<int64_t>(ip[r]) * st[rank - 1];
+      op[off] += gp[r];
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& a) { return sum(a, {}, false); }
+
+Tensor sum(const Tensor& a, std::vector<int> dims, bool keepdim) {
+  const Reduction r = plan(a, std::move(dims), keepdim, "sum");
+  Tensor out = sum_kernel(a, r).reshape(r.out_shape);
+  if (!any_requires_grad({a})) return out;
+  return record(out, "sum", {a}, [keep = r.keep_shape, in = a.shape()](Node& n, const Tensor& g) {
+    n.accumulate(0, g.reshape(keep).expand(in));
+  });
+}
+
+Tensor mean(const Tensor& a) { return mean(a, {}, false); }
+
+Tensor mean(const Tensor& a, std::vector<int> dims, bool keepdim) {
+  const Reduction r = plan(a, std::move(dims), keepdim, "mean");
+  const int64_t count = a.numel() / std::max<int64_t>(r.keep_shape.numel(), 1);
+  return mul(sum(a, [&] {
+               std::vector<int> d;
+               for (int i = 0; i < a.dim(); ++i)
+                 if (r.reduced[static_cast<std::size_t>(i)]) d.push_back(i);
+               return d;
+             }(), keepdim),
+             1.0 / static_cast<double>(count));
+}
+
+Tensor max(const Tensor& a) {
+  if (a.numel() == 0) throw ShapeError("max: cannot reduce an empty tensor of shape " + a.shape().str());
+  const Tensor flat = a.reshape(Shape{a.numel()});
+  auto [value, index] = select_along(flat, 0, [](auto x, auto y) { return x > y; }, "max");
+  Tensor out = value.reshape(Shape{});
+  if (!any_requires_grad({a})) return out;
+  // torch: the gradient of a full max is split evenly among all elements equal to it.
+  return record(out, "max", {a}, [a = a.detach(), out = out.detach()](Node& n, const Tensor& g) {
+    const Tensor mask = eq(a, out.expand(a.shape()));
+    n.accumulate(0, mul(mask, div(g, sum(mask))));
+  });
+}
+
+Tensor max(const Tensor& a, int dim, bool keepdim) {
+  auto [values, indices] = select_along(a, dim, [](auto x, auto y) { return x > y; }, "max");
+  const int d = a.dim() == 0 ? 0 : normalize_dim(dim, a.dim(), "max");
+  if (keepdim && a.dim() > 0) values = values.unsqueeze(d);
+  if (!any_requires_grad({a})) return values;
+  return record(values, "max", {a}, [indices, d, keepdim, shape = a.shape()](Node& n, const Tensor& g) {
+    n.accumulate(0, scatter_along(keepdim && shape.rank() > 0 ? g.squeeze(d) : g, indices, shape, d));
+  });
+}
+
+Tensor min(const Tensor& a, int dim, bool keepdim) {
+  auto [values, indices] = select_along(a, dim, [](auto x, auto y) { return x < y; }, "min");
+  const int d = a.dim() == 0 ? 0 : normalize_dim(dim, a.dim(), "min");
+  if (keepdim && a.dim() > 0) values = values.unsqueeze(d);
+  if (!any_requires_grad({a})) return values;
+  return record(values, "min", {a}, [indices, d, keepdim, shape = a.shape()](Node& n, const Tensor& g) {
+    n.accumulate(0, scatter_along(keepdim && shape.rank() > 0 ? g.squeeze(d) : g, indices, shape, d));
+  });
+}
+
+Tensor argmax(const Tensor& a, int dim, bool keepdim) {
+  auto [values, indices] = select_along(a, dim, [](auto x, auto y) { return x > y; }, "argmax");
+  if (keepdim && a.dim() > 0) indices = indices.unsqueeze(normalize_dim(dim, a.dim(), "argmax"));
+  return indices;
+}
+
+// ---- Tensor methods ----
+Tensor Tensor::sum() const { return descent::sum(*this); }
+Tensor Tensor::sum(std::initializer_list<int> dims, bool keepdim) const { return descent::sum(*this, dims, keepdim); }
+Tensor Tensor::mean() const { return descent::mean(*this); }
+Tensor Tensor::mean(std::initializer_list<int> dims, bool keepdim) const { return descent::mean(*this, dims, keepdim); }
+Tensor Tensor::max() const { return descent::max(*this); }
+Tensor Tensor::max(int dim, bool keepdim) const { return descent::max(*this, dim, keepdim); }
+Tensor Tensor::argmax(int dim, bool keepdim) const { return descent::argmax(*this, dim, keepdim); }
+
+}  // namespace descent

@@ -1,0 +1,66 @@
+// softmax and log_softmax along a dim, max-subtracted so logits of +-1e4 stay finite:
+//   log_softmax(x)_i = x_i - m - log(sum_j exp(x_j - m)),  m = max_j x_j.
+#include <cmath>
+
+#include "descent/autograd/node.hpp"
+#include "descent/ops/ops.hpp"
+
+namespace descent {
+namespace {
+
+// Runs f(row_in, row_out, n) over every row along `dim` (moved last, contiguous).
+template <class T, class F>
+Tensor along_rows(const Tensor& a, int d, F f) {
+  const Tensor moved = a.transpose(d, a.dim() - 1).contiguous();
+  Tensor out = Tensor::empty(moved.shape(), a.dtype());
+  const int64_t n = moved.shape()[moved.dim() - 1];
+  const int64_t rows = n == 0 ? 0 : moved.numel() / n;
+  const T* p = moved.template data<T>();
+  T* o = out.template data<T>();
+#pragma omp parallel for schedule(static) if (rows * n >= 1 << 15)
+  for (int64_t r = 0; r < rows; ++r) f(p + r * n, o + r * n, n);
+  return out.transpose(d, a.dim() - 1);
+}
+
+template <class T>
+void log_softmax_row(const T* x, T* y, int64_t n) {
+  T m = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) m = std::max(m, x[i]);
+  if (!std::isfinite(m)) m = 0;  // all -inf (or +inf): let the arithmetic give nan/-inf as torch
+  double s = 0.0;
+  for (int64_t i = 0; i < n; ++i) s += std::exp(static_cast<double>(x[i] - m));
+  const T lse = m + static_cast<T>(std::log(s));
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] - lse;
+}
+
+}  // namespace
+
+Tensor log_softmax(const Tensor& a, int dim) {
+  if (a.dim() == 0) return log_softmax(a.reshape(Shape{1}), 0).reshape(Shape{});
+  const int d = normalize_dim(dim, a.dim(), "log_softmax");
+  Tensor out = dispatch(a.dtype(), [&]<class T>() { return along_rows<T>(a, d, log_softmax_row<T>); });
+  if (!any_requires_grad({a})) return out;
+  return record(out, "log_softmax", {a}, [out = out.detach(), d](Node& n, const Tensor& g) {
+    // d/dx: g - softmax * sum(g)
+    NoGradGuard guard;
+    n.accumulate(0, sub(g, mul(exp(out), sum(g, {d}, true))));
+  });
+}
+
+Tensor softmax(const Tensor& a, int dim) {
+  if (a.dim() == 0) return softmax(a.reshape(Shape{1}), 0).reshape(Shape{});
+  const int d = normalize_dim(dim, a.dim(), "softmax");
+  Tensor out = dispatch(a.dtype(), [&]<class T>() {
+    return along_rows<T>(a, d, [](const T* x, T* y, int64_t n) {
+      log_softmax_row(x, y, n);
+      for (int64_t i = 0; i < n; ++i) y[i] = std::exp(y[i]);
+    });
+  });
+  if (!any_requires_grad({a})) return out;
+  return record(out, "softmax", {a}, [out = out.detach(), d](Node& n, const Tensor& g) {
+    // d/dx: s * (g - sum(g * s))
+    n.accumulate(0, mul(out, sub(g, sum(mul(g, out), {d}, true))));
+  });
+}
+
+}  // namespace descent
