@@ -1,0 +1,49 @@
+// descent: train neural networks by gradient-based optimization. Errors become one line on
+// stderr and a non-zero exit.
+#include <iostream>
+#include <map>
+
+#include "descent/cli/command.hpp"
+#include "descent/core/error.hpp"
+#include "descent/core/threads.hpp"
+
+namespace descent::cli {
+
+std::vector<CommandEntry>& commands() {
+  static std::vector<CommandEntry> list;
+  return list;
+}
+
+Command::Command(std::string name, std::string description, Setup setup) {
+  commands().push_back({std::move(name), std::move(description), std::move(setup)});
+}
+
+}  // namespace descent::cli
+
+int main(int argc, char** argv) {
+  using namespace descent::cli;
+  CLI::App app{"descent: train neural networks by gradient-based optimization"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "descent 0.1.0");
+  std::map<CLI::App*, Run> runs;
+  for (auto& entry : commands()) {
+    CLI::App* sub = app.add_subcommand(entry.name, entry.description);
+    runs[sub] = entry.setup(*sub);
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (auto& [sub, run] : runs)
+      if (sub->parsed()) return run();
+  } catch (const descent::Error& e) {
+    std::cerr << "descent: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "descent: error: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,86 @@
+// Optimizer: the base of every optimizer, as torch.optim.Optimizer. Parameters come in
+// groups, each with its own hyperparameters (by PyTorch's names), which schedules and the
+// CLI read and change between steps; per-parameter state (moment buffers, step counts) is
+// kept apart from the options. state_dict() holds everything needed to resume exactly.
+#pragma once
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "descent/core/tensor.hpp"
+
+namespace descent {
+
+// Hyperparameters by PyTorch's names: "lr", "momentum", "dampening", "weight_decay",
+// "beta1" and "beta2" (torch's betas), "eps", ...; flags ("nesterov", "amsgrad",
+// "maximize", ...) are 0 or 1.
+using Options = std::map<std::string, double>;
+
+struct ParamGroup {
+  std::vector<Tensor> params;
+  std::vector<std::string> names;  // dotted parameter names when known (may be empty)
+  Options options;
+
+  double lr() const { return get("lr"); }
+  void set_lr(double lr) { options["lr"] = lr; }
+  double get(const std::string& key) const;  // throws ValueError naming the key and the known ones
+  bool flag(const std::string& key) const { return get(key) != 0.0; }
+};
+
+// Per-parameter state: named buffers shaped like the parameter, and scalars (step count,
+// SWATS's switch, ...).
+struct ParamState {
+  std::map<std::string, Tensor> buffers;
+  std::map<std::string, double> scalars;
+};
+
+// Everything an optimizer needs to continue as if never stopped.
+struct OptimizerState {
+  std::string optimizer;                 // name(), checked on load
+  std::vector<Options> groups;           // each group's hyperparameters
+  std::vector<std::vector<int64_t>> group_params;  // indices of each group's parameters (in order)
+  std::map<int64_t, ParamState> state;   // by parameter index (across groups, in order)
+  std::map<std::string, double> globals; // optimizer-wide scalars (e.g. L-BFGS counters)
+};
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  virtual std::string name() const = 0;  // "sgd", "adam", ... as in specs
+
+  // One update of every parameter that has a gradient. The closure, when given, re-evaluates
+  // the model and returns the loss (needed by L-BFGS); step returns that loss (or NaN).
+  virtual double step(const std::function<double()>& closure = {}) = 0;
+
+  // Drops every parameter's gradient (set_to_none=true, PyTorch 2's default), or zeroes it.
+  void zero_grad(bool set_to_none = true);
+
+  std::vector<ParamGroup>& param_groups() { return groups_; }
+  const std::vector<ParamGroup>& param_groups() const { return groups_; }
+  // Adds a group; options it lacks are filled from the optimizer's defaults, then validated.
+  void add_param_group(ParamGroup group);
+  const Options& defaults() const { return defaults_; }
+
+  // Saving and restoring. load_state_dict refuses (and changes nothing) when the state is
+  // from another optimizer or its shapes or group sizes do not match.
+  virtual OptimizerState state_dict() const;
+  virtual void load_state_dict(const OptimizerState& state);
+
+ protected:
+  Optimizer(std::vector<ParamGroup> groups, Options defaults);
+  // Checks one group's hyperparameters; throws ValueError naming parameter, value, valid range.
+  virtual void validate(const Options& options) const = 0;
+  ParamState& state(const Tensor& param) { return state_[param.impl_ptr().get()]; }
+  bool has_state(const Tensor& param) const { return state_.count(param.impl_ptr().get()) > 0; }
+
+  std::vector<ParamGroup> groups_;
+  Options defaults_;
+  std::unordered_map<const TensorImpl*, ParamState> state_;
+};
+
+}  // namespace descent
