@@ -1,0 +1,32 @@
+// Loss functions, as torch.nn.functional (seed 001, slides 9-12; seed 002, slides 45-47).
+// Class targets are (N) tensors of class indices held in a float dtype.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "descent/core/tensor.hpp"
+
+namespace descent {
+
+enum class Reduction { none, mean, sum };
+Reduction parse_reduction(const std::string& name);  // "none" | "mean" | "sum"
+
+// mean((x - y)^2)
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean);
+// mean(|x - y|)
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean);
+// 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)
+Tensor huber_loss(const Tensor& input, const Tensor& target, double delta = 1.0, Reduction reduction = Reduction::mean);
+// Cross-entropy from logits (N, C): -log softmax(x)_y, fused with a stable log-softmax;
+// its gradient is (softmax(x) - onehot(y)) per example.
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction = Reduction::mean);
+// Negative log-likelihood from log-probabilities (N, C): -logp_y.
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction = Reduction::mean);
+// max(x, 0) - x t + log(1 + e^-|x|): binary cross-entropy on logits, stable.
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target,
+                                        Reduction reduction = Reduction::mean);
+// The explicit L2 penalty lambda/2 * sum ||theta||^2 (seed 002, slides 45-47), added to the
+// loss; unlike an optimizer's decoupled weight decay it goes through the gradient.
+Tensor l2_penalty(const std::vector<Tensor>& params, double lambda);
+
+}  // namespace descent
