@@ -1,0 +1,146 @@
+// Modules: dotted names, state dicts, train/eval, dropout, MLP specs, and gradchecks of the
+// losses and normalization layers.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "descent/descent.hpp"
+
+using namespace descent;
+
+TEST(Module, SequentialNamesParametersAsTorch) {
+  Generator gen(1);
+  auto mlp = make_mlp("mlp:8-4", 6, 3, {}, &gen);
+  std::vector<std::string> names;
+  for (auto& [n, t] : mlp->named_parameters()) names.push_back(n);
+  EXPECT_EQ(names, (std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"}));
+  EXPECT_EQ(mlp->num_parameters(), 6 * 8 + 8 + 8 * 4 + 4 + 4 * 3 + 3);
+  EXPECT_NE(mlp->repr().find("Linear(in_features=6, out_features=8, bias=true)"), std::string::npos);
+}
+
+TEST(Module, LoadStateDictCopiesValuesAndRejectsMismatches) {
+  Generator g1(1), g2(2);
+  auto a = make_mlp("mlp:5", 4, 2, {}, &g1);
+  auto b = make_mlp("mlp:5", 4, 2, {}, &g2);
+  b->load_state_dict(a->state_dict());
+  EXPECT_EQ(a->state_dict()[0].second.to_vector(), b->state_dict()[0].second.to_vector());
+  auto c = make_mlp("mlp:6", 4, 2, {}, &g2);
+  const auto before = c->state_dict()[0].second.to_vector();
+  try {
+    c->load_state_dict(a->state_dict());
+    FAIL() << "expected a shape mismatch";
+  } catch (const ShapeError& e) {
+    EXPECT_NE(std::string(e.what()).find("0.weight"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(c->state_dict()[0].second.to_vector(), before);  // unchanged
+}
+
+TEST(Module, BatchNormBuffersAreInStateDict) {
+  MlpOptions o;
+  o.batch_norm = true;
+  auto m = make_mlp("mlp:4", 3, 2, o);
+  std::vector<std::string> names;
+  for (auto& [n, t] : m->state_dict()) names.push_back(n);
+  EXPECT_NE(std::find(names.begin(), names.end(), "1.running_mean"), names.end());
+}
+
+TEST(Dropout, InvertedScalingInTrainingIdentityInEval) {
+  Generator gen(3);
+  Dropout d(0.25, &gen);
+  Tensor x = Tensor::ones(Shape{100000});
+  const std::vector<double> y = d(x).to_vector();
+  double kept = 0;
+  for (double v : y) {
+    ASSERT_TRUE(v == 0.0 || std::abs(v - 1.0 / 0.75) < 1e-6) << v;
+    kept += v != 0.0;
+  }
+  EXPECT_NEAR(kept / 100000.0, 0.75, 0.01);
+  d.eval();
+  EXPECT_EQ(d(x).to_vector(), x.to_vector());
+}
+
+TEST(Dropout, GradientUsesTheSameMask) {
+  Generator gen(4);
+  Tensor x = Tensor::ones(Shape{1000}, DType::f64).requires_grad_();
+  Tensor y = dropout(x, 0.5, true, &gen);
+  y.sum().backward();
+  EXPECT_EQ(x.grad().to_vector(), y.detach().to_vector());
+}
+
+TEST(MlpSpec, BadSpecsAreRejectedWithTheToken) {
+  EXPECT_THROW(parse_model_spec("cnn:3"), ValueError);
+  try {
+    parse_model_spec("mlp:256-x");
+    FAIL();
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("'x'"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(parse_model_spec("mlp:30"), std::vector<int64_t>{30});
+  EXPECT_TRUE(parse_model_spec("linear").empty());
+  EXPECT_THROW(make_mlp("mlp:4", 0, 10), ValueError);
+  EXPECT_THROW(make_activation("swish"), ValueError);
+}
+
+TEST(MlpInit, ConstantBiasAndXavierBounds) {
+  MlpOptions o;
+  o.init = "xavier_uniform:bias=0.01";
+  o.activation = "tanh";
+  Generator gen(5);
+  auto m = make_mlp("mlp:50", 40, 10, o, &gen);
+  for (double b : m->named_parameters()[1].second.to_vector()) EXPECT_FLOAT_EQ(b, 0.01f);
+  const double bound = 5.0 / 3.0 * std::sqrt(6.0 / 90.0);
+  for (double w : m->named_parameters()[0].second.to_vector()) EXPECT_LE(std::abs(w), bound + 1e-6);
+  o.init = "lecun";
+  EXPECT_THROW(make_mlp("mlp:50", 40, 10, o, &gen), ValueError);
+}
+
+// ---- gradchecks (float64, central differences) ----
+
+namespace {
+void expect_gradcheck(const TensorFunction& f, const std::vector<Tensor>& inputs, GradcheckOptions o = {}) {
+  GradcheckResult r = gradcheck(f, inputs, o);
+  EXPECT_TRUE(r.ok) << r.message;
+}
+Tensor randn(Shape s, uint64_t seed) {
+  Generator g(seed);
+  return Tensor::normal(s, 0, 1, DType::f64, &g);
+}
+}  // namespace
+
+TEST(LossGradcheck, EveryLossEveryReduction) {
+  const Tensor target = randn({4, 3}, 2);
+  const Tensor labels = Tensor::from_data({0.0, 2.0, 1.0, 2.0}, Shape{4}, DType::f64);
+  Generator g(9);
+  const Tensor probs = Tensor::uniform(Shape{4, 3}, 0, 1, DType::f64, &g);
+  for (Reduction r : {Reduction::none, Reduction::mean, Reduction::sum}) {
+    expect_gradcheck([&](auto& in) { return mse_loss(in[0], target, r); }, {randn({4, 3}, 1)});
+    expect_gradcheck([&](auto& in) { return l1_loss(add(in[0], target), target, r); }, {randn({4, 3}, 3)},
+                     GradcheckOptions{.kinks = {0.0}});
+    expect_gradcheck([&](auto& in) { return huber_loss(add(in[0], target), target, 0.5, r); }, {randn({4, 3}, 4)},
+                     GradcheckOptions{.kinks = {0.0, 0.5, -0.5}});
+    expect_gradcheck([&](auto& in) { return cross_entropy(in[0], labels, r); }, {randn({4, 3}, 5)});
+    expect_gradcheck([&](auto& in) { return nll_loss(log_softmax(in[0], 1), labels, r); }, {randn({4, 3}, 6)});
+    expect_gradcheck([&](auto& in) { return binary_cross_entropy_with_logits(in[0], probs, r); }, {randn({4, 3}, 7)});
+  }
+  expect_gradcheck([&](auto& in) { return l2_penalty({in[0], in[1]}, 0.3); }, {randn({2, 3}, 8), randn({3}, 9)});
+}
+
+TEST(LayerGradcheck, BatchNormLayerNormLinear) {
+  BatchNorm1d bn(3, 1e-5, 0.1, true, DType::f64);
+  expect_gradcheck([&](auto& in) { return bn(in[0]); }, {randn({5, 3}, 10)});
+  LayerNorm ln(4, 1e-5, true, DType::f64);
+  expect_gradcheck([&](auto& in) { return ln(in[0]); }, {randn({3, 4}, 11)});
+  expect_gradcheck([&](auto& in) { return linear(in[0], in[1], in[2]); }, {randn({3, 4}, 12), randn({2, 4}, 13), randn({2}, 14)});
+}
+
+TEST(LossBadInput, ShapesAndTargetsAreNamed) {
+  const Tensor logits = Tensor::zeros(Shape{4, 3});
+  try {
+    cross_entropy(logits, Tensor::from_data({0.0, 1.0, 7.0, 2.0}, Shape{4}));
+    FAIL();
+  } catch (const ShapeError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a class index in [0, 3)"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(cross_entropy(logits, Tensor::zeros(Shape{5})), ShapeError);
+  EXPECT_THROW(mse_loss(logits, Tensor::zeros(Shape{3, 4})), ShapeError);
+}
