@@ -72,15 +72,24 @@ class Optimizer {
   virtual void load_state_dict(const OptimizerState& state);
 
  protected:
-  Optimizer(std::vector<ParamGroup> groups, Options defaults);
+  // `defaults` are the optimizer's hyperparameters (PyTorch's defaults overridden by the
+  // caller's); a derived constructor validates them, then adds its groups with add_groups
+  // (validate is virtual, so the base constructor cannot call it).
+  explicit Optimizer(Options defaults) : defaults_(std::move(defaults)) {}
+  void add_groups(std::vector<ParamGroup> groups);
   // Checks one group's hyperparameters; throws ValueError naming parameter, value, valid range.
   virtual void validate(const Options& options) const = 0;
   ParamState& state(const Tensor& param) { return state_[param.impl_ptr().get()]; }
   bool has_state(const Tensor& param) const { return state_.count(param.impl_ptr().get()) > 0; }
+  // Every parameter across groups, in order (the indices state_dict uses).
+  std::vector<Tensor> all_params() const;
+  // load_state_dict's check of one loaded buffer: by default shaped and typed like its parameter.
+  virtual void check_buffer(const Tensor& param, const std::string& key, const Tensor& buffer) const;
 
   std::vector<ParamGroup> groups_;
   Options defaults_;
   std::unordered_map<const TensorImpl*, ParamState> state_;
+  std::map<std::string, double> globals_;  // optimizer-wide scalars, saved in state_dict
 };
 
 }  // namespace descent

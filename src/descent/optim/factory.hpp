@@ -1,0 +1,45 @@
+// Optimizers by name, from a spec string as the CLI takes it:
+//   NAME[:key=value,...]     e.g. "sgd:lr=0.1,momentum=0.9,nesterov=true", "adam:lr=1e-3,betas=0.9/0.999"
+// Keys are PyTorch's hyperparameter names; pairs are written a/b (betas → beta1, beta2;
+// etas → etaminus, etaplus; step_sizes → step_size_min, step_size_max); flags take
+// true/false (or 1/0). A wrapper takes its inner optimizer in parentheses:
+//   "lookahead(adam:lr=1e-3):k=5,alpha=0.5".
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "descent/optim/hyperparameters.hpp"
+#include "descent/optim/optimizer.hpp"
+
+namespace descent::optim {
+
+struct OptimizerInfo {
+  std::string name;       // as in specs
+  std::string summary;    // one line: what it is and its paper
+  std::vector<Hyperparameter> hyperparameters;
+  std::function<std::unique_ptr<Optimizer>(std::vector<ParamGroup>, const Options&)> make;
+};
+
+// Every optimizer, in the order `descent optimizers` lists them.
+const std::vector<OptimizerInfo>& optimizer_registry();
+
+// A parsed spec: the name, the options given, and (for wrappers) the inner spec.
+struct OptimizerSpec {
+  std::string name;
+  Options options;
+  std::string inner;  // empty unless the optimizer wraps another
+};
+OptimizerSpec parse_optimizer_spec(const std::string& spec);
+
+// The optimizer a spec describes, over these groups (or one group of these parameters).
+// Group options override the spec's for their group. Unknown names and keys, malformed
+// values and out-of-range hyperparameters throw ValueError listing what is valid.
+std::unique_ptr<Optimizer> make_optimizer(const std::string& spec, std::vector<ParamGroup> groups);
+std::unique_ptr<Optimizer> make_optimizer(const std::string& spec, std::vector<Tensor> params);
+
+// The listing `descent optimizers` prints: each optimizer with its hyperparameters and defaults.
+std::string describe_optimizers();
+
+}  // namespace descent::optim

@@ -1,0 +1,44 @@
+// The one loop every update runs in: a fused pass over the elements of (param, grad, state)
+// for one tensor, vectorized, and split across threads above kParallelThreshold elements.
+// The body reads and writes raw element pointers, so no temporary tensor is made.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "descent/core/tensor.hpp"
+#include "descent/core/threads.hpp"
+#include "descent/optim/optimizer.hpp"
+
+namespace descent::optim {
+
+// body(i) for i in [0, n): the update of element i.
+template <class F>
+inline void for_each_element(int64_t n, F&& body) {
+  if (n < kParallelThreshold) {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) body(i);
+  } else {
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < n; ++i) body(i);
+  }
+}
+
+// The buffer `key` of a parameter's state, created as zeros shaped like the parameter on
+// first use (as torch.optim's lazy state initialization).
+inline Tensor& zeros_buffer(ParamState& state, const std::string& key, const Tensor& like) {
+  auto it = state.buffers.find(key);
+  if (it == state.buffers.end()) it = state.buffers.emplace(key, Tensor::zeros_like(like)).first;
+  return it->second;
+}
+
+// The buffer `key`, created filled with `value`.
+inline Tensor& full_buffer(ParamState& state, const std::string& key, const Tensor& like, double value) {
+  auto it = state.buffers.find(key);
+  if (it == state.buffers.end()) it = state.buffers.emplace(key, Tensor::full(like.shape(), value, like.dtype())).first;
+  return it->second;
+}
+
+// A parameter's gradient as a contiguous tensor of the parameter's dtype and shape.
+Tensor gradient_of(const std::string& optimizer, const Tensor& param);
+
+}  // namespace descent::optim
