@@ -129,12 +129,27 @@ Tensor sum_kernel(const Tensor& a_in, const Reduction& r) {
   return out;
 }
 
-// Reduces along one dim with `pick` choosing the winner; returns values and indices.
+// A view of `a` (no autograd record) with dim d moved last and the other dims in order,
+// so its rows enumerate the kept dims in row-major order, as the reduced result does.
+Tensor move_to_last(const Tensor& a, int d) {
+  Shape shape, strides;
+  for (int i = 0; i < a.dim(); ++i)
+    if (i != d) {
+      shape.push_back(a.shape()[i]);
+      strides.push_back(a.strides()[i]);
+    }
+  shape.push_back(a.shape()[d]);
+  strides.push_back(a.strides()[d]);
+  return make_view(a, shape, strides, a.offset());
+}
+
+// Reduces along one dim with `better` choosing the winner (the first on ties, as torch);
+// returns values and float64 indices, both of the input's shape without dim d.
 template <class Better>
 std::pair<Tensor, Tensor> select_along(const Tensor& a, int dim, Better better, const char* op) {
   if (a.numel() == 0) throw ShapeError(std::string(op) + ": cannot reduce an empty tensor of shape " + a.shape().str());
   const int d = normalize_dim(dim, a.dim(), op);
-  const Tensor moved = a.dim() == 0 ? a.reshape(Shape{1}) : a.transpose(d, a.dim() - 1).contiguous();
+  const Tensor moved = a.dim() == 0 ? a.detach().reshape(Shape{1}) : move_to_last(a, d).contiguous();
   const int64_t n = moved.shape()[moved.dim() - 1];
   const int64_t rows = moved.numel() / n;
   Tensor values = Tensor::empty(Shape{rows}, a.dtype());
@@ -160,11 +175,11 @@ std::pair<Tensor, Tensor> select_along(const Tensor& a, int dim, Better better, 
   return {values.reshape(kept), indices.reshape(kept)};
 }
 
-// Scatters g (reduced shape, without dim d) into zeros of `shape` at the given indices along d.
+// Scatters g (the input's shape without dim d) into zeros of `shape` at the given indices along d.
 Tensor scatter_along(const Tensor& g, const Tensor& indices, const Shape& shape, int d) {
   Tensor out = Tensor::zeros(shape, g.dtype());
   if (shape.rank() == 0) return g.reshape(shape).clone();
-  Tensor moved = out.transpose(d, shape.rank() - 1);  // a view into out
+  const Tensor moved = move_to_last(out, d);  // a view into out
   const Tensor gc = g.contiguous();
   const Tensor ic = indices.contiguous();
   dispatch(g.dtype(), [&]<class T>() {

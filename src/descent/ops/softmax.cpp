@@ -22,15 +22,36 @@ Tensor along_rows(const Tensor& a, int d, F f) {
   return out.transpose(d, a.dim() - 1);
 }
 
+// The row's max, or 0 when it is not finite (all -inf, or an inf): then the arithmetic
+// below gives nan/-inf as torch does.
 template <class T>
-void log_softmax_row(const T* x, T* y, int64_t n) {
+T row_max(const T* x, int64_t n) {
   T m = -INFINITY;
   for (int64_t i = 0; i < n; ++i) m = std::max(m, x[i]);
-  if (!std::isfinite(m)) m = 0;  // all -inf (or +inf): let the arithmetic give nan/-inf as torch
+  return std::isfinite(m) ? m : T(0);
+}
+
+// y = (x - m) - log(sum exp(x - m)): x - m first, so logits of 1e4 lose no digits.
+template <class T>
+void log_softmax_row(const T* x, T* y, int64_t n) {
+  const T m = row_max(x, n);
   double s = 0.0;
   for (int64_t i = 0; i < n; ++i) s += std::exp(static_cast<double>(x[i] - m));
-  const T lse = m + static_cast<T>(std::log(s));
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] - lse;
+  const T log_s = static_cast<T>(std::log(s));
+  for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) - log_s;
+}
+
+// y = exp(x - m) / sum exp(x - m).
+template <class T>
+void softmax_row(const T* x, T* y, int64_t n) {
+  const T m = row_max(x, n);
+  double s = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    y[i] = std::exp(x[i] - m);
+    s += static_cast<double>(y[i]);
+  }
+  const T inv = static_cast<T>(1.0 / s);
+  for (int64_t i = 0; i < n; ++i) y[i] *= inv;
 }
 
 }  // namespace
@@ -51,10 +72,7 @@ Tensor softmax(const Tensor& a, int dim) {
   if (a.dim() == 0) return softmax(a.reshape(Shape{1}), 0).reshape(Shape{});
   const int d = normalize_dim(dim, a.dim(), "softmax");
   Tensor out = dispatch(a.dtype(), [&]<class T>() {
-    return along_rows<T>(a, d, [](const T* x, T* y, int64_t n) {
-      log_softmax_row(x, y, n);
-      for (int64_t i = 0; i < n; ++i) y[i] = std::exp(y[i]);
-    });
+    return along_rows<T>(a, d, softmax_row<T>);
   });
   if (!any_requires_grad({a})) return out;
   return record(out, "softmax", {a}, [out = out.detach(), d](Node& n, const Tensor& g) {
