@@ -1,0 +1,36 @@
+// CSV files of numbers: one example per line, numeric feature columns and one label column
+// chosen by header name or by index. A header line is detected (any non-numeric cell in the
+// first line) or declared. Cells are separated by a delimiter, without quoting.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace descent {
+
+enum class CsvHeader { detect, present, absent };
+
+struct CsvOptions {
+  std::string label_column;   // a header name; when empty, label_index picks the column
+  int64_t label_index = -1;   // 0-based column index; negative counts from the end (-1: the last)
+  CsvHeader header = CsvHeader::detect;
+  char delimiter = ',';
+};
+
+struct CsvData {
+  std::vector<std::string> feature_names;  // header names, or "column 1", "column 2", ... (1-based)
+  std::string label_name;
+  std::vector<float> features;             // (rows, feature_names.size()) row-major
+  std::vector<float> labels;               // (rows)
+
+  int64_t rows() const { return static_cast<int64_t>(labels.size()); }
+  int64_t num_features() const { return static_cast<int64_t>(feature_names.size()); }
+};
+
+// Throws IOError for a missing or empty file, a line with the wrong number of cells, or a
+// non-numeric cell (naming its 1-based line number and its column's name and 1-based number),
+// and ValueError for a label column that does not exist (listing the columns).
+CsvData read_csv(const std::filesystem::path& path, const CsvOptions& options = {});
+
+}  // namespace descent

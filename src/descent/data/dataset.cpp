@@ -1,0 +1,302 @@
+// Dataset helpers, scaling, and the loaders by name.
+#include "descent/data/dataset.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "descent/data/idx.hpp"
+
+namespace descent {
+namespace {
+
+std::string shape_text(const Tensor& t) { return t.defined() ? t.shape().str() : "undefined"; }
+
+// Pixels as float32 bytes / 255, the division torchvision's ToTensor does.
+Tensor images_to_float(const IdxArray& images) {
+  std::array<float, 256> lut{};
+  for (int v = 0; v < 256; ++v) lut[static_cast<std::size_t>(v)] = static_cast<float>(v) / 255.0f;
+  const int64_t n = images.dims[0];
+  int64_t d = 1;
+  for (std::size_t i = 1; i < images.dims.size(); ++i) d *= images.dims[i];
+  Tensor x = Tensor::empty(Shape{n, d});
+  float* out = x.data<float>();
+  for (std::size_t i = 0; i < images.data.size(); ++i) out[i] = lut[images.data[i]];
+  return x;
+}
+
+// "train-images-idx3-ubyte" or "train-images-idx3-ubyte.gz", whichever exists.
+std::filesystem::path find_idx_file(const std::filesystem::path& dir, const std::string& stem) {
+  std::filesystem::path plain = dir / stem;
+  if (std::filesystem::exists(plain)) return plain;
+  std::filesystem::path gz = dir / (stem + ".gz");
+  if (std::filesystem::exists(gz)) return gz;
+  return {};
+}
+
+Dataset idx_pair(const std::filesystem::path& images_path, const std::filesystem::path& labels_path) {
+  const IdxArray images = read_idx(images_path, 3);
+  const IdxArray labels = read_idx(labels_path, 1);
+  if (images.dims[0] != labels.dims[0])
+    throw IOError("'" + images_path.string() + "' holds " + std::to_string(images.dims[0]) + " images but '" +
+                  labels_path.string() + "' holds " + std::to_string(labels.dims[0]) +
+                  " labels; expected one label per image");
+  Dataset out;
+  out.x = images_to_float(images);
+  out.item_shape = Shape{images.dims[1], images.dims[2]};
+  out.y = Tensor::empty(Shape{labels.dims[0]});
+  float* y = out.y.data<float>();
+  uint8_t largest = 0;
+  for (std::size_t i = 0; i < labels.data.size(); ++i) {
+    y[i] = labels.data[i];
+    largest = std::max(largest, labels.data[i]);
+  }
+  out.num_classes = int64_t{largest} + 1;
+  return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- Dataset
+
+Dataset Dataset::rows(int64_t begin, int64_t end) const {
+  if (begin < 0 || end < begin || end > size())
+    throw ValueError("Dataset::rows: range [" + std::to_string(begin) + ", " + std::to_string(end) +
+                     ") is out of range for " + std::to_string(size()) + " examples");
+  return Dataset{.x = x.narrow(0, begin, end - begin),
+                 .y = y.narrow(0, begin, end - begin),
+                 .num_classes = num_classes,
+                 .item_shape = item_shape};
+}
+
+void Dataset::validate(std::string_view what) const {
+  const std::string name(what);
+  if (!x.defined() || !y.defined() || x.dim() != 2 || y.dim() != 1 || x.size(0) != y.size(0))
+    throw ShapeError(name + ": a data set needs features (N, D) and labels (N), got " + shape_text(x) + " and " +
+                     shape_text(y));
+  if (!x.is_contiguous() || !y.is_contiguous() || x.dtype() != y.dtype())
+    throw ShapeError(name + ": features and labels must be contiguous and of one dtype");
+  if (num_classes < 0) throw ValueError(name + ": num_classes is " + std::to_string(num_classes) + ", expected >= 0");
+  if (num_classes > 0) {
+    const std::vector<double> labels = y.to_vector();
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      const double v = labels[i];
+      if (v != std::floor(v) || v < 0 || v >= static_cast<double>(num_classes))
+        throw ValueError(name + ": label " + std::to_string(v) + " of example " + std::to_string(i) +
+                         " is not a class index in [0, " + std::to_string(num_classes) + ")");
+    }
+  }
+}
+
+Dataset make_dataset(std::vector<float> features, std::vector<float> labels, int64_t num_features,
+                     int64_t num_classes, Shape item_shape) {
+  const auto n = static_cast<int64_t>(labels.size());
+  if (num_features <= 0 || static_cast<int64_t>(features.size()) != n * num_features)
+    throw ShapeError("make_dataset: " + std::to_string(features.size()) + " feature values do not fill " +
+                     std::to_string(n) + " examples of " + std::to_string(num_features) + " features");
+  Dataset out{.x = Tensor::from_data(std::span<const float>(features), Shape{n, num_features}),
+              .y = Tensor::from_data(std::span<const float>(labels), Shape{n}),
+              .num_classes = num_classes,
+              .item_shape = item_shape.empty() ? Shape{num_features} : item_shape};
+  if (out.item_shape.numel() != num_features)
+    throw ShapeError("make_dataset: item shape " + out.item_shape.str() + " does not hold " +
+                     std::to_string(num_features) + " features");
+  out.validate("make_dataset");
+  return out;
+}
+
+std::pair<Dataset, Dataset> split_last(const Dataset& data, int64_t k) {
+  if (k < 0 || k >= data.size())
+    throw ValueError("split_last: cannot split off the last " + std::to_string(k) + " of " +
+                     std::to_string(data.size()) + " examples (expected 0 <= k < " + std::to_string(data.size()) +
+                     ", so that training examples remain)");
+  return {data.rows(0, data.size() - k), data.rows(data.size() - k, data.size())};
+}
+
+Dataset shuffled(const Dataset& data, Generator& gen) {
+  const std::vector<int64_t> order = gen.permutation(data.size());
+  Dataset out{.x = Tensor::empty(data.x.shape(), data.x.dtype()),
+              .y = Tensor::empty(data.y.shape(), data.y.dtype()),
+              .num_classes = data.num_classes,
+              .item_shape = data.item_shape};
+  const std::size_t row = static_cast<std::size_t>(data.num_features()) * dtype_size(data.x.dtype());
+  const std::size_t label = dtype_size(data.y.dtype());
+  const auto* xs = static_cast<const char*>(data.x.impl().storage->data()) + data.x.offset() * dtype_size(data.x.dtype());
+  const auto* ys = static_cast<const char*>(data.y.impl().storage->data()) + data.y.offset() * label;
+  auto* xd = static_cast<char*>(out.x.impl().storage->data());
+  auto* yd = static_cast<char*>(out.y.impl().storage->data());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const auto j = static_cast<std::size_t>(order[i]);
+    std::memcpy(xd + i * row, xs + j * row, row);
+    std::memcpy(yd + i * label, ys + j * label, label);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- scaling
+
+Scaling parse_scaling(std::string_view name) {
+  if (name == "none") return Scaling::none;
+  if (name == "unit") return Scaling::unit;
+  if (name == "standard") return Scaling::standard;
+  throw ValueError("unknown input scaling '" + std::string(name) + "'; expected one of: none, unit, standard");
+}
+
+std::string_view scaling_name(Scaling s) {
+  switch (s) {
+    case Scaling::none: return "none";
+    case Scaling::unit: return "unit";
+    case Scaling::standard: return "standard";
+  }
+  return "none";
+}
+
+Scaler Scaler::fit(const Dataset& train, Scaling kind) {
+  train.validate("Scaler::fit");
+  Scaler s{.kind = kind, .shift = {}, .scale = {}};
+  if (kind == Scaling::none) return s;
+  const int64_t n = train.size(), d = train.num_features();
+  // Images: one group of all pixels; tables: one group per feature.
+  const int64_t groups = train.is_image() ? 1 : d;
+  std::vector<double> lo(groups, INFINITY), hi(groups, -INFINITY), sum(groups, 0.0), sumsq(groups, 0.0);
+  const double count = static_cast<double>(n) * static_cast<double>(d / groups);
+  dispatch(train.x.dtype(), [&]<class T>() {
+    const T* xs = train.x.data<T>();
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < d; ++j) {
+        const double v = xs[i * d + j];
+        const auto g = static_cast<std::size_t>(groups == 1 ? 0 : j);
+        lo[g] = std::min(lo[g], v);
+        hi[g] = std::max(hi[g], v);
+        sum[g] += v;
+      }
+    if (kind == Scaling::standard)  // two passes: the mean first, then squared deviations
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < d; ++j) {
+          const auto g = static_cast<std::size_t>(groups == 1 ? 0 : j);
+          const double dev = xs[i * d + j] - sum[g] / count;
+          sumsq[g] += dev * dev;
+        }
+  });
+  for (int64_t g = 0; g < groups; ++g) {
+    const auto k = static_cast<std::size_t>(g);
+    const double shift = kind == Scaling::unit ? lo[k] : sum[k] / count;
+    const double scale = kind == Scaling::unit ? hi[k] - lo[k] : std::sqrt(sumsq[k] / count);
+    s.shift.push_back(shift);
+    s.scale.push_back(scale > 0 ? scale : 1.0);
+  }
+  return s;
+}
+
+Dataset Scaler::transform(const Dataset& data) const {
+  if (kind == Scaling::none) return data;
+  const int64_t n = data.size(), d = data.num_features();
+  const auto groups = static_cast<int64_t>(shift.size());
+  if (groups != 1 && groups != d)
+    throw ShapeError("Scaler::transform: the scaler was fitted on " + std::to_string(groups) +
+                     " features, the data has " + std::to_string(d));
+  std::vector<float> sh(static_cast<std::size_t>(d)), sc(static_cast<std::size_t>(d));
+  for (int64_t j = 0; j < d; ++j) {
+    sh[static_cast<std::size_t>(j)] = static_cast<float>(shift[static_cast<std::size_t>(groups == 1 ? 0 : j)]);
+    sc[static_cast<std::size_t>(j)] = static_cast<float>(scale[static_cast<std::size_t>(groups == 1 ? 0 : j)]);
+  }
+  Dataset out = data;
+  Tensor src = data.x.to(DType::f32).contiguous();
+  out.x = Tensor::empty(src.shape());
+  const float* in = src.data<float>();
+  float* dst = out.x.data<float>();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < d; ++j)  // (x - mean) / std in float32, as torchvision's Normalize
+      dst[i * d + j] = (in[i * d + j] - sh[static_cast<std::size_t>(j)]) / sc[static_cast<std::size_t>(j)];
+  return out;
+}
+
+// ---------------------------------------------------------------- loaders
+
+TrainTest load_idx_folder(const std::filesystem::path& dir, std::string_view name, std::string_view fetch_hint) {
+  static constexpr std::array<const char*, 4> kFiles = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                                        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+  std::array<std::filesystem::path, 4> paths;
+  std::string missing;
+  for (std::size_t i = 0; i < kFiles.size(); ++i) {
+    paths[i] = find_idx_file(dir, kFiles[i]);
+    if (paths[i].empty()) missing += std::string(missing.empty() ? "" : ", ") + kFiles[i] + "[.gz]";
+  }
+  if (!missing.empty())
+    throw IOError(std::string(name) + " is not in '" + dir.string() + "': missing " + missing +
+                  (fetch_hint.empty() ? std::string() : "; fetch it with: " + std::string(fetch_hint)));
+  TrainTest out{.train = idx_pair(paths[0], paths[1]), .test = idx_pair(paths[2], paths[3])};
+  if (out.train.item_shape != out.test.item_shape)
+    throw IOError(std::string(name) + " in '" + dir.string() + "': training images are " +
+                  out.train.item_shape.str() + " but test images are " + out.test.item_shape.str());
+  out.train.num_classes = out.test.num_classes = std::max(out.train.num_classes, out.test.num_classes);
+  return out;
+}
+
+TrainTest load_mnist(const std::filesystem::path& dir) {
+  static constexpr const char* kFetch = "bash scripts/fetch_mnist.sh (in the descent repository)";
+  if (!dir.empty()) return load_idx_folder(dir, "MNIST", kFetch);
+  std::vector<std::filesystem::path> candidates;
+  if (const char* env = std::getenv("DESCENT_DATA_DIR"); env && *env)
+    candidates.push_back(std::filesystem::path(env) / "mnist");
+  std::error_code ec;
+  for (std::filesystem::path p = std::filesystem::current_path(ec); !ec && !p.empty(); p = p.parent_path()) {
+    candidates.push_back(p / "data" / "mnist");
+    if (p == p.parent_path()) break;
+  }
+  for (const auto& c : candidates)
+    if (!find_idx_file(c, "train-images-idx3-ubyte").empty()) return load_idx_folder(c, "MNIST", kFetch);
+  std::string searched;
+  for (const auto& c : candidates) searched += (searched.empty() ? "" : ", ") + c.string();
+  throw IOError("MNIST is not installed (looked in " + searched + "); fetch it with: " + kFetch);
+}
+
+TrainTest load_fashion_mnist(const std::filesystem::path& dir) {
+  return load_idx_folder(dir, "Fashion-MNIST", "apt-get install dataset-fashion-mnist");
+}
+
+TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& options) {
+  CsvData csv = read_csv(path, options);
+  bool classes = true;
+  float largest = 0;
+  for (float v : csv.labels) {
+    classes = classes && v >= 0 && v == std::floor(v) && v < 16777216.0f;
+    largest = std::max(largest, v);
+  }
+  const int64_t rows = csv.rows();
+  const int64_t test_rows = static_cast<int64_t>(std::floor(static_cast<double>(rows) * kCsvTestFraction));
+  if (test_rows < 1 || rows - test_rows < 1)
+    throw IOError("CSV file '" + path.string() + "' has " + std::to_string(rows) + " data rows; at least " +
+                  std::to_string(static_cast<int64_t>(std::ceil(1.0 / kCsvTestFraction))) +
+                  " are needed to split off a test set");
+  const int64_t num_classes = classes ? static_cast<int64_t>(largest) + 1 : 0;
+  Dataset all = make_dataset(std::move(csv.features), std::move(csv.labels), csv.num_features(), num_classes);
+  Generator gen(kCsvShuffleSeed);
+  all = shuffled(all, gen);
+  auto [train, test] = split_last(all, test_rows);
+  return {.train = train, .test = test};
+}
+
+TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv) {
+  if (name_or_path == "mnist") return load_mnist();
+  if (name_or_path == "fashion-mnist") return load_fashion_mnist();
+  const std::filesystem::path path(name_or_path);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return load_idx_folder(path, "IDX data set");
+  if (std::filesystem::is_regular_file(path, ec)) return load_csv_dataset(path, csv);
+  throw IOError("data '" + name_or_path +
+                "' is neither a data set name (mnist, fashion-mnist) nor an existing folder of IDX files or CSV file");
+}
+
+DataSplits make_splits(const TrainTest& data, int64_t dev_size, Scaling scaling) {
+  auto [train, dev] = split_last(data.train, dev_size);
+  Scaler scaler = Scaler::fit(train, scaling);
+  return {.train = scaler.transform(train),
+          .dev = scaler.transform(dev),
+          .test = scaler.transform(data.test),
+          .scaler = std::move(scaler)};
+}
+
+}  // namespace descent

@@ -1,0 +1,109 @@
+// Dataset: a whole data set in memory, features (N, D) and labels (N), plus the train/dev
+// split, input scaling fitted on the training part only, and the loaders by name
+// (`mnist`, `fashion-mnist`, a folder of IDX files, a CSV file).
+#pragma once
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "descent/core/tensor.hpp"
+#include "descent/data/csv.hpp"
+
+namespace descent {
+
+struct Dataset {
+  Tensor x;                 // (N, D) features, contiguous (float32 from every loader)
+  Tensor y;                 // (N) class indices 0..num_classes-1 as float values, or regression targets
+  int64_t num_classes = 0;  // 0 for regression
+  Shape item_shape;         // one example's shape before flattening: [28, 28] for MNIST, [D] for tables
+
+  int64_t size() const { return x.size(0); }
+  int64_t num_features() const { return x.size(1); }
+  bool is_classification() const { return num_classes > 0; }
+  bool is_image() const { return item_shape.rank() > 1; }
+
+  // Rows [begin, end) as views sharing this dataset's storage.
+  Dataset rows(int64_t begin, int64_t end) const;
+  // Throws ShapeError unless x is (N, D) contiguous, y is (N) contiguous of the same dtype,
+  // and (for classification) every label is an integer in [0, num_classes).
+  void validate(std::string_view what) const;
+};
+
+// Builds a classification or regression dataset from row-major features and labels,
+// checking sizes (and, for classes, that labels are integers in range).
+Dataset make_dataset(std::vector<float> features, std::vector<float> labels, int64_t num_features,
+                     int64_t num_classes, Shape item_shape = {});
+
+// Splits off the last k examples: {first N - k, last k}, both views (no copy). The dev set
+// of MNIST is the last 5,000 of its 60,000 training images by default.
+inline constexpr int64_t kMnistDevSize = 5000;
+std::pair<Dataset, Dataset> split_last(const Dataset& data, int64_t k);
+
+// The same dataset with its rows in the order of a permutation drawn from `gen` (a copy).
+Dataset shuffled(const Dataset& data, Generator& gen);
+
+// ---- input scaling: x' = (x - shift) / scale, statistics from the training part only ----
+enum class Scaling {
+  none,      // as loaded (IDX images are already in [0, 1]: bytes / 255, as torchvision's ToTensor)
+  unit,      // min-max to [0, 1] on the training part
+  standard,  // zero mean and unit variance on the training part (population std, as sklearn)
+};
+Scaling parse_scaling(std::string_view name);  // "none" | "unit" | "standard"
+std::string_view scaling_name(Scaling s);
+
+// For images the statistics are taken over all pixels together (one shift and scale, as
+// torchvision's Normalize((0.1307,), (0.3081,)) for MNIST): a single pixel's own statistics are
+// meaningless (a border pixel is 0 in almost every image). For tables they are per feature. A
+// feature with zero range or variance gets scale 1.
+struct Scaler {
+  Scaling kind = Scaling::none;
+  std::vector<double> shift;  // one per feature, or one for images
+  std::vector<double> scale;
+
+  static Scaler fit(const Dataset& train, Scaling kind);
+  Dataset transform(const Dataset& data) const;  // a scaled copy (labels shared)
+};
+
+// ---- loaders ----
+struct TrainTest {
+  Dataset train;
+  Dataset test;
+};
+
+// The four standard files (train-images-idx3-ubyte, train-labels-idx1-ubyte,
+// t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte), each plain or with .gz, from a folder.
+// Pixels become float32 bytes / 255; labels class indices. `name` and `fetch_hint` go into
+// the error when files are missing.
+TrainTest load_idx_folder(const std::filesystem::path& dir, std::string_view name = "IDX data set",
+                          std::string_view fetch_hint = "");
+
+// MNIST from `dir`, or when empty from the first of $DESCENT_DATA_DIR/mnist and data/mnist in
+// the working folder or one of its parents. Missing: the error names `bash scripts/fetch_mnist.sh`.
+TrainTest load_mnist(const std::filesystem::path& dir = {});
+inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+// Fashion-MNIST (Debian's dataset-fashion-mnist). Missing: the error names the apt-get command.
+TrainTest load_fashion_mnist(const std::filesystem::path& dir = kFashionMnistDir);
+
+// A CSV file as a data set: its rows are shuffled with a fixed seed (files are often sorted by
+// class) and the last kCsvTestFraction of them become the test set. The labels are classes
+// when every one is a non-negative integer (num_classes = largest + 1), else regression targets.
+inline constexpr uint64_t kCsvShuffleSeed = 20190101;
+inline constexpr double kCsvTestFraction = 0.2;
+TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& options = {});
+
+// `mnist`, `fashion-mnist`, a folder of IDX files, or a CSV file (read with `csv`).
+TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv = {});
+
+// The usual preparation: the last dev_size training examples become dev, a scaler is fitted
+// on the rest and applied to all three parts.
+struct DataSplits {
+  Dataset train;
+  Dataset dev;
+  Dataset test;
+  Scaler scaler;
+};
+DataSplits make_splits(const TrainTest& data, int64_t dev_size, Scaling scaling);
+
+}  // namespace descent

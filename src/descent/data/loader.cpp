@@ -1,0 +1,112 @@
+// DataLoader: batches are row copies (memcpy) into reused buffers, or views when unshuffled;
+// no per-example allocation.
+#include "descent/data/loader.hpp"
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+namespace descent {
+
+DataLoader::DataLoader(Dataset data, DataLoaderOptions options)
+    : data_(std::move(data)), options_(options), gen_(options.seed) {
+  if (options_.batch_size <= 0)
+    throw ValueError("DataLoader: batch_size must be positive, got " + std::to_string(options_.batch_size));
+  if (!data_.x.defined() || !data_.y.defined() || data_.x.dim() != 2 || data_.y.dim() != 1 ||
+      data_.x.size(0) != data_.y.size(0) || !data_.x.is_contiguous() || !data_.y.is_contiguous())
+    throw ShapeError("DataLoader: the data set needs contiguous features (N, D) and labels (N), got " +
+                     (data_.x.defined() ? data_.x.shape().str() : std::string("undefined")) + " and " +
+                     (data_.y.defined() ? data_.y.shape().str() : std::string("undefined")));
+  epoch_start_ = gen_.state();
+}
+
+int64_t DataLoader::batches_per_epoch() const {
+  const int64_t n = data_.size(), b = options_.batch_size;
+  return options_.drop_last ? n / b : (n + b - 1) / b;
+}
+
+void DataLoader::begin_epoch() {
+  epoch_start_ = gen_.state();
+  if (options_.shuffle) order_ = gen_.permutation(data_.size());
+  ++epoch_;
+  position_ = 0;
+  in_epoch_ = true;
+}
+
+// The slot's tensor when it has the shape and no one else holds it (not the caller, not an
+// autograd graph), else a fresh one in its place.
+Tensor& DataLoader::buffer(Tensor& slot, const Shape& shape, DType dtype) {
+  const bool reusable = slot.defined() && slot.shape() == shape && slot.impl_ptr().use_count() == 1 &&
+                        slot.impl().storage.use_count() == 1;
+  if (!reusable) slot = Tensor::empty(shape, dtype);
+  return slot;
+}
+
+bool DataLoader::next(Batch& batch) {
+  batch = Batch{};  // drop the caller's references first, so the buffers can be reused
+  if (!in_epoch_) begin_epoch();
+  const int64_t n = data_.size();
+  const int64_t b = std::min(options_.batch_size, n - position_);
+  if (b == 0 || (options_.drop_last && b < options_.batch_size)) {
+    in_epoch_ = false;
+    return false;
+  }
+  if (!options_.shuffle) {
+    batch.x = data_.x.narrow(0, position_, b);
+    batch.y = data_.y.narrow(0, position_, b);
+  } else {
+    const int64_t d = data_.num_features();
+    const bool full = b == options_.batch_size;
+    Tensor& x = buffer(full ? x_full_ : x_tail_, Shape{b, d}, data_.x.dtype());
+    Tensor& y = buffer(full ? y_full_ : y_tail_, Shape{b}, data_.y.dtype());
+    const std::size_t xsize = dtype_size(data_.x.dtype()), ysize = dtype_size(data_.y.dtype());
+    const std::size_t row = static_cast<std::size_t>(d) * xsize;
+    const char* xs = static_cast<const char*>(data_.x.impl().storage->data()) + data_.x.offset() * xsize;
+    const char* ys = static_cast<const char*>(data_.y.impl().storage->data()) + data_.y.offset() * ysize;
+    char* xd = static_cast<char*>(x.impl().storage->data());
+    char* yd = static_cast<char*>(y.impl().storage->data());
+    const int64_t* idx = order_.data() + position_;
+    for (int64_t i = 0; i < b; ++i) {
+      const auto src = static_cast<std::size_t>(idx[i]);
+      std::memcpy(xd + static_cast<std::size_t>(i) * row, xs + src * row, row);
+      std::memcpy(yd + static_cast<std::size_t>(i) * ysize, ys + src * ysize, ysize);
+    }
+    batch.x = x;
+    batch.y = y;
+  }
+  position_ += b;
+  return true;
+}
+
+DataLoader::State DataLoader::state() const {
+  return {.generator = in_epoch_ ? epoch_start_ : gen_.state(),
+          .epoch = epoch_,
+          .position = position_,
+          .in_epoch = in_epoch_};
+}
+
+void DataLoader::load_state(const State& s) {
+  if (s.epoch < 0 || s.position < 0 || s.position > data_.size())
+    throw ValueError("DataLoader::load_state: position " + std::to_string(s.position) + " in epoch " +
+                     std::to_string(s.epoch) + " does not fit a data set of " + std::to_string(data_.size()) +
+                     " examples (was the state saved for another data set?)");
+  gen_.set_state(s.generator);
+  epoch_start_ = s.generator;
+  order_.clear();
+  if (s.in_epoch && options_.shuffle) order_ = gen_.permutation(data_.size());  // the same draw as before
+  epoch_ = s.epoch;
+  position_ = s.position;
+  in_epoch_ = s.in_epoch;
+}
+
+void to_json(nlohmann::json& j, const DataLoader::State& s) {
+  j = nlohmann::json{{"generator", s.generator}, {"epoch", s.epoch}, {"position", s.position}, {"in_epoch", s.in_epoch}};
+}
+
+void from_json(const nlohmann::json& j, DataLoader::State& s) {
+  j.at("generator").get_to(s.generator);
+  j.at("epoch").get_to(s.epoch);
+  j.at("position").get_to(s.position);
+  j.at("in_epoch").get_to(s.in_epoch);
+}
+
+}  // namespace descent

@@ -1,0 +1,106 @@
+// DataLoader: minibatches of a Dataset, shuffled without replacement each epoch (shuffle the
+// training set, then loop over the new order; Corro, seed 002 slide 10, after Nagaraj et al.
+// 2019) from the loader's own seeded Generator. Its position can be saved and restored so a
+// resumed run sees exactly the batches an uninterrupted one would.
+//
+//   DataLoader loader(train, {.batch_size = 64, .shuffle = true, .seed = 1});
+//   for (int epoch = 0; epoch < epochs; ++epoch)
+//     for (const Batch& b : loader) { ... b.x (B, D), b.y (B) ... }
+#pragma once
+#include <cstdint>
+#include <iterator>
+#include <nlohmann/json_fwd.hpp>
+#include <vector>
+
+#include "descent/core/rng.hpp"
+#include "descent/data/dataset.hpp"
+
+namespace descent {
+
+struct DataLoaderOptions {
+  int64_t batch_size = 64;
+  bool shuffle = true;
+  bool drop_last = false;  // skip an epoch's last, incomplete batch
+  uint64_t seed = 0;       // seeds the loader's own Generator
+};
+
+struct Batch {
+  Tensor x;  // (B, D) features: a view of the dataset without shuffling, else a gathered copy
+  Tensor y;  // (B) labels
+};
+
+class DataLoader {
+ public:
+  DataLoader(Dataset data, DataLoaderOptions options);
+
+  // Sets `batch` to the next minibatch of the current epoch and returns true; at the end of
+  // the epoch returns false, and the following call begins a new epoch (a new permutation).
+  // A batch's tensors stay valid while held; the loader reuses their memory only once no one
+  // else refers to them.
+  bool next(Batch& batch);
+
+  // Range-for over the rest of the current epoch (a new one if none is under way).
+  class Iterator {
+   public:
+    using value_type = Batch;
+    using difference_type = std::ptrdiff_t;
+    Iterator() = default;
+    explicit Iterator(DataLoader* loader) : loader_(loader) { ++*this; }
+    const Batch& operator*() const { return batch_; }
+    const Batch* operator->() const { return &batch_; }
+    Iterator& operator++() {
+      done_ = !loader_->next(batch_);
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    bool operator==(std::default_sentinel_t) const { return done_; }
+
+   private:
+    DataLoader* loader_ = nullptr;
+    Batch batch_;
+    bool done_ = true;
+  };
+  Iterator begin() { return Iterator(this); }
+  std::default_sentinel_t end() { return {}; }
+
+  int64_t batches_per_epoch() const;  // len(loader) in PyTorch
+  int64_t epoch() const { return epoch_; }        // epochs begun so far
+  int64_t position() const { return position_; }  // examples of the current epoch already yielded
+  const Dataset& dataset() const { return data_; }
+  const DataLoaderOptions& options() const { return options_; }
+
+  // Everything needed to continue with the same batches: the generator as it was before this
+  // epoch's permutation was drawn (the permutation is drawn again from it on restore), the
+  // epoch count, and the position within the epoch.
+  struct State {
+    Generator::State generator{};
+    int64_t epoch = 0;
+    int64_t position = 0;
+    bool in_epoch = false;  // an epoch is under way (its permutation has been drawn)
+    friend bool operator==(const State&, const State&) = default;
+  };
+  State state() const;
+  // Restores a state saved from a loader over a data set of the same size.
+  void load_state(const State& state);
+
+ private:
+  void begin_epoch();
+  Tensor& buffer(Tensor& slot, const Shape& shape, DType dtype);
+
+  Dataset data_;
+  DataLoaderOptions options_;
+  Generator gen_;
+  Generator::State epoch_start_{};  // gen_ before this epoch's permutation
+  std::vector<int64_t> order_;      // (N) this epoch's permutation
+  int64_t epoch_ = 0;
+  int64_t position_ = 0;
+  bool in_epoch_ = false;
+  Tensor x_full_, y_full_, x_tail_, y_tail_;  // gather buffers: full batches, the last short one
+};
+
+// JSON form of a loader's state for checkpoints: {"generator": [4 words], "epoch", "position",
+// "in_epoch"}.
+void to_json(nlohmann::json& j, const DataLoader::State& s);
+void from_json(const nlohmann::json& j, DataLoader::State& s);
+
+}  // namespace descent
