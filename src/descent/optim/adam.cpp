@@ -86,10 +86,10 @@ Adam::Adam(std::string name, WeightDecay decay, std::vector<ParamGroup> groups, 
 void Adam::validate(const Options& o) const { validate_adam(name_, o); }
 
 double Adam::step(const std::function<double()>& closure) {
-  double loss = closure ? closure() : std::numeric_limits<double>::quiet_NaN();
+  double loss = evaluate(closure);
   for (ParamGroup& group : groups_)
     for (Tensor& param : group.params) {
-      Tensor grad = gradient_of(name(), param);
+      Tensor grad = gradient(param);
       if (!grad.defined()) continue;
       dispatch(param.dtype(), [&]<class T>() {
         if (decay_ == WeightDecay::l2)
@@ -124,11 +124,11 @@ void AdamEfficient::validate(const Options& o) const {
 }
 
 double AdamEfficient::step(const std::function<double()>& closure) {
-  double loss = closure ? closure() : std::numeric_limits<double>::quiet_NaN();
+  double loss = evaluate(closure);
   for (ParamGroup& group : groups_) {
     const double lr = group.lr(), beta1 = group.get("beta1"), beta2 = group.get("beta2"), eps = group.get("eps");
     for (Tensor& param : group.params) {
-      Tensor grad = gradient_of(name(), param);
+      Tensor grad = gradient(param);
       if (!grad.defined()) continue;
       ParamState& st = state(param);
       const double t = (st.scalars["step"] += 1.0);

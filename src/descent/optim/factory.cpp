@@ -8,7 +8,17 @@
 #include <sstream>
 
 #include "descent/optim/adam.hpp"
+#include "descent/optim/adam_variants.hpp"
+#include "descent/optim/adaptive.hpp"
+#include "descent/optim/asgd.hpp"
+#include "descent/optim/lamb.hpp"
+#include "descent/optim/lbfgs.hpp"
+#include "descent/optim/lion.hpp"
+#include "descent/optim/lookahead.hpp"
+#include "descent/optim/schedule_free.hpp"
 #include "descent/optim/sgd.hpp"
+#include "descent/optim/sign_adaptive.hpp"
+#include "descent/optim/swats.hpp"
 
 namespace descent::optim {
 
@@ -121,6 +131,12 @@ OptimizerSpec parse_optimizer_spec(const std::string& spec_text) {
 std::unique_ptr<Optimizer> make_optimizer(const std::string& spec_text, std::vector<ParamGroup> groups) {
   OptimizerSpec spec = parse_optimizer_spec(spec_text);
   const OptimizerInfo& info = find_info(spec.name);
+  if (spec.name == "lookahead") {
+    if (spec.inner.empty())
+      throw ValueError("optimizer spec '" + spec_text +
+                       "': lookahead wraps an optimizer, e.g. lookahead(adam:lr=1e-3):k=5,alpha=0.5");
+    return std::make_unique<Lookahead>(make_optimizer(spec.inner, std::move(groups)), spec.options);
+  }
   if (!spec.inner.empty())
     throw ValueError("optimizer spec '" + spec_text + "': " + spec.name + " does not wrap another optimizer");
   return info.make(std::move(groups), spec.options);
@@ -139,6 +155,23 @@ const std::vector<OptimizerInfo>& optimizer_registry() {
       entry<Adam>("adam", "Adam with AMSGrad, L2 weight decay (torch.optim.Adam; Kingma & Ba 2015)"),
       entry<AdamW>("adamw", "Adam with decoupled weight decay (torch.optim.AdamW; Loshchilov & Hutter 2019)"),
       entry<AdamEfficient>("adam_efficient", "Adam in the paper's efficient form α_t = α√(1−β₂ᵗ)/(1−β₁ᵗ) (Kingma & Ba 2015 §2)"),
+      entry<Adagrad>("adagrad", "Adagrad (torch.optim.Adagrad; Duchi et al. 2011)"),
+      entry<RMSprop>("rmsprop", "RMSprop, centered and momentum variants (torch.optim.RMSprop; Tieleman & Hinton 2012)"),
+      entry<Adadelta>("adadelta", "Adadelta (torch.optim.Adadelta; Zeiler 2012)"),
+      entry<Adamax>("adamax", "Adamax, Adam with the infinity norm (torch.optim.Adamax; Kingma & Ba 2015 §7)"),
+      entry<NAdam>("nadam", "Adam with Nesterov momentum (torch.optim.NAdam; Dozat 2016)"),
+      entry<RAdam>("radam", "rectified Adam (torch.optim.RAdam; Liu et al. 2020)"),
+      entry<Rprop>("rprop", "resilient backpropagation (torch.optim.Rprop; Riedmiller & Braun 1993)"),
+      entry<ASGD>("asgd", "averaged SGD (torch.optim.ASGD; Polyak & Juditsky 1992)"),
+      entry<LBFGS>("lbfgs", "L-BFGS with optional strong-Wolfe line search (torch.optim.LBFGS; Liu & Nocedal 1989)"),
+      entry<AdaptiveGains>("adaptive_gains", "local adaptive gains / delta-bar-delta (Jacobs 1988; seed 003)"),
+      entry<SWATS>("swats", "Adam switching to SGD (Keskar & Socher 2017)"),
+      entry<AdaBelief>("adabelief", "AdaBelief, Adam with the belief (g−m)² (Zhuang et al. 2020)"),
+      entry<Lion>("lion", "Lion, sign of interpolated momentum (Chen et al. 2023)"),
+      entry<LAMB>("lamb", "LAMB, Adam with a per-tensor trust ratio (You et al. 2020)"),
+      entry<ScheduleFreeAdamW>("schedule_free_adamw", "Schedule-Free AdamW (Defazio et al. 2024)"),
+      {"lookahead", "Lookahead wrapping any optimizer: lookahead(INNER_SPEC):k=5,alpha=0.5 (Zhang et al. 2019)",
+       Lookahead::hyperparameters(), nullptr},
   };
   return registry;
 }

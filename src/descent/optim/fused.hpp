@@ -38,7 +38,21 @@ inline Tensor& full_buffer(ParamState& state, const std::string& key, const Tens
   return it->second;
 }
 
-// A parameter's gradient as a contiguous tensor of the parameter's dtype and shape.
-Tensor gradient_of(const std::string& optimizer, const Tensor& param);
+}  // namespace descent::optim
+
+namespace descent::optim {
+
+// Σ term(i) over i in [0, n) in double, split across threads like for_each_element.
+template <class F>
+inline double sum_over_elements(int64_t n, F&& term) {
+  double total = 0.0;
+  if (n < kParallelThreshold) {
+    for (int64_t i = 0; i < n; ++i) total += term(i);
+  } else {
+#pragma omp parallel for reduction(+ : total) schedule(static)
+    for (int64_t i = 0; i < n; ++i) total += term(i);
+  }
+  return total;
+}
 
 }  // namespace descent::optim

@@ -2,7 +2,7 @@
 // that load_state_dict checks in full before it changes anything.
 #include "descent/optim/optimizer.hpp"
 
-#include <sstream>
+#include <limits>
 
 namespace descent {
 
@@ -61,6 +61,20 @@ void Optimizer::zero_grad(bool set_to_none) {
       else
         grad.zero_();
     }
+}
+
+double Optimizer::evaluate(const std::function<double()>& closure) {
+  return closure ? closure() : std::numeric_limits<double>::quiet_NaN();
+}
+
+Tensor Optimizer::gradient(const Tensor& param) const {
+  Tensor grad = param.grad();
+  if (!grad.defined()) return grad;
+  if (grad.dtype() != param.dtype() || !(grad.shape() == param.shape()))
+    throw ShapeError(name() + ": gradient of shape " + grad.shape().str() + " (" +
+                     std::string(dtype_name(grad.dtype())) + ") for a parameter of shape " + param.shape().str() +
+                     " (" + std::string(dtype_name(param.dtype())) + ")");
+  return grad.contiguous();
 }
 
 std::vector<Tensor> Optimizer::all_params() const {

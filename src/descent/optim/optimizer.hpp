@@ -57,13 +57,21 @@ class Optimizer {
   // the model and returns the loss (needed by L-BFGS); step returns that loss (or NaN).
   virtual double step(const std::function<double()>& closure = {}) = 0;
 
+  // Schedule-Free optimizers train at one point and evaluate at another: eval() moves the
+  // parameters to the evaluation point, train() back (as schedulefree's optimizer.train()/
+  // .eval(); call them with the model's). Every other optimizer ignores them.
+  virtual void train() {}
+  virtual void eval() {}
+
   // Drops every parameter's gradient (set_to_none=true, PyTorch 2's default), or zeroes it.
   void zero_grad(bool set_to_none = true);
 
   std::vector<ParamGroup>& param_groups() { return groups_; }
   const std::vector<ParamGroup>& param_groups() const { return groups_; }
   // Adds a group; options it lacks are filled from the optimizer's defaults, then validated.
-  void add_param_group(ParamGroup group);
+  virtual void add_param_group(ParamGroup group);
+  // Throws ValueError unless `options` (complete) are valid hyperparameters for this optimizer.
+  void check_options(const Options& options) const { validate(options); }
   const Options& defaults() const { return defaults_; }
 
   // Saving and restoring. load_state_dict refuses (and changes nothing) when the state is
@@ -81,6 +89,20 @@ class Optimizer {
   virtual void validate(const Options& options) const = 0;
   ParamState& state(const Tensor& param) { return state_[param.impl_ptr().get()]; }
   bool has_state(const Tensor& param) const { return state_.count(param.impl_ptr().get()) > 0; }
+  // The closure's loss (NaN without one), as step() returns it.
+  static double evaluate(const std::function<double()>& closure);
+  // A parameter's gradient, contiguous, checked against the parameter's shape and dtype;
+  // undefined when the parameter has none.
+  Tensor gradient(const Tensor& param) const;
+  // f(group, param, grad, state) for every parameter that has a gradient.
+  template <class F>
+  void for_each_param_with_grad(F&& f) {
+    for (ParamGroup& group : groups_)
+      for (Tensor& param : group.params) {
+        Tensor grad = gradient(param);
+        if (grad.defined()) f(group, param, grad, state(param));
+      }
+  }
   // Every parameter across groups, in order (the indices state_dict uses).
   std::vector<Tensor> all_params() const;
   // load_state_dict's check of one loaded buffer: by default shaped and typed like its parameter.

@@ -39,13 +39,13 @@ void SGD::validate(const Options& o) const {
 }
 
 double SGD::step(const std::function<double()>& closure) {
-  double loss = closure ? closure() : std::numeric_limits<double>::quiet_NaN();
+  double loss = evaluate(closure);
   for (ParamGroup& group : groups_) {
     const double lr = group.lr(), mu = group.get("momentum"), tau = group.get("dampening"),
                  weight_decay = group.get("weight_decay");
     const bool nesterov = group.flag("nesterov"), maximize = group.flag("maximize");
     for (Tensor& param : group.params) {
-      Tensor grad = gradient_of(name(), param);
+      Tensor grad = gradient(param);
       if (!grad.defined()) continue;
       ParamState& st = state(param);
       dispatch(param.dtype(), [&]<class T>() {
@@ -96,12 +96,12 @@ void Momentum::validate(const Options& o) const {
 }
 
 double Momentum::step(const std::function<double()>& closure) {
-  double loss = closure ? closure() : std::numeric_limits<double>::quiet_NaN();
+  double loss = evaluate(closure);
   for (ParamGroup& group : groups_) {
     const double lr = group.lr(), beta = group.get("momentum"), weight_decay = group.get("weight_decay");
     const bool maximize = group.flag("maximize");
     for (Tensor& param : group.params) {
-      Tensor grad = gradient_of(name(), param);
+      Tensor grad = gradient(param);
       if (!grad.defined()) continue;
       ParamState& st = state(param);
       dispatch(param.dtype(), [&]<class T>() {

@@ -1,0 +1,72 @@
+// LAMB, following You et al. (2020) Algorithm 2 with Adam's bias correction and the
+// identity scaling φ(z) = z; the trust ratio is 1 when either norm is zero (as the
+// reference implementations do).
+#include "descent/optim/lamb.hpp"
+
+#include <cmath>
+
+#include "descent/optim/fused.hpp"
+#include "descent/optim/validate.hpp"
+
+namespace descent::optim {
+
+std::vector<Hyperparameter> LAMB::hyperparameters() {
+  return {{"lr", 1e-3, "learning rate"},
+          {"beta1", 0.9, "decay of the first-moment average"},
+          {"beta2", 0.999, "decay of the second-moment average"},
+          {"eps", 1e-6, "added to √v̂"},
+          {"weight_decay", 0.0, "decoupled weight decay λ inside the trust-ratio direction"},
+          {"maximize", 0.0, "maximize the objective", true}};
+}
+
+LAMB::LAMB(std::vector<ParamGroup> groups, const Options& options)
+    : Optimizer(with_defaults("lamb", hyperparameters(), options)) {
+  validate(defaults_);
+  add_groups(std::move(groups));
+}
+
+void LAMB::validate(const Options& o) const {
+  require_at_least(name(), o, "lr", 0.0);
+  require_at_least(name(), o, "eps", 0.0);
+  require_in(name(), o, "beta1", 0.0, 1.0);
+  require_in(name(), o, "beta2", 0.0, 1.0);
+  require_at_least(name(), o, "weight_decay", 0.0);
+  require_flag(name(), o, "maximize");
+}
+
+double LAMB::step(const std::function<double()>& closure) {
+  double loss = evaluate(closure);
+  for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
+    const double t = (st.scalars["step"] += 1.0), beta1 = group.get("beta1"), beta2 = group.get("beta2");
+    dispatch(param.dtype(), [&]<class T>() {
+      T* theta = param.data<T>();
+      const T* grad_ = grad.data<T>();
+      T* m = zeros_buffer(st, "exp_avg", param).template data<T>();
+      T* v = zeros_buffer(st, "exp_avg_sq", param).template data<T>();
+      const T sign = group.flag("maximize") ? T(-1) : T(1), b1 = T(beta1), one_minus_b1 = T(1.0 - beta1),
+              b2 = T(beta2), one_minus_b2 = T(1.0 - beta2), eps = T(group.get("eps")),
+              lambda = T(group.get("weight_decay")), bc1 = T(1.0 - std::pow(beta1, t)),
+              bc2 = T(1.0 - std::pow(beta2, t));
+      // r = m̂/(√v̂ + ε) + λθ, the direction before the trust ratio.
+      auto direction = [=](int64_t i) { return (m[i] / bc1) / (std::sqrt(v[i] / bc2) + eps) + lambda * theta[i]; };
+      double theta_sq = 0.0;
+      const double r_sq = sum_over_elements(param.numel(), [&](int64_t i) {
+        T g = sign * grad_[i];
+        m[i] = b1 * m[i] + one_minus_b1 * g;      // m ← β₁m + (1−β₁)g
+        v[i] = b2 * v[i] + one_minus_b2 * g * g;  // v ← β₂v + (1−β₂)g²
+        T r = direction(i);
+        return double(r) * double(r);
+      });
+      theta_sq = sum_over_elements(param.numel(), [&](int64_t i) { return double(theta[i]) * double(theta[i]); });
+      const double theta_norm = std::sqrt(theta_sq), r_norm = std::sqrt(r_sq);
+      const double trust = theta_norm > 0.0 && r_norm > 0.0 ? theta_norm / r_norm : 1.0;
+      const T step_size = T(group.lr() * trust);
+      for_each_element(param.numel(), [=](int64_t i) {
+        theta[i] = theta[i] - step_size * direction(i);  // θ ← θ − lr·(‖θ‖/‖r‖)·r
+      });
+    });
+  });
+  return loss;
+}
+
+}  // namespace descent::optim
