@@ -99,7 +99,10 @@ Tensor Tensor::normal(const Shape& shape, double mean, double std, DType dtype, 
 
 // ---------------------------------------------------------------- properties
 
-int64_t Tensor::size(int dim) const { return shape()[normalize_dim(dim, this->dim(), "size")]; }
+int64_t Tensor::size(int dim) const {
+  if (this->dim() == 0) throw ShapeError("size: a 0-dim tensor has no dim " + std::to_string(dim));
+  return shape()[normalize_dim(dim, this->dim(), "size")];
+}
 
 bool Tensor::is_contiguous() const {
   int64_t expected = 1;
@@ -226,7 +229,8 @@ Tensor& Tensor::fill_(double value) {
 
 Tensor& Tensor::copy_(const Tensor& src) {
   check_inplace("copy_");
-  broadcast_shapes(shape(), src.shape(), "copy_");
+  if (!(broadcast_shapes(shape(), src.shape(), "copy_") == shape()))
+    throw ShapeError("copy_: shape " + src.shape().str() + " cannot be copied into shape " + shape().str());
   const Tensor s = src.dtype() == dtype() ? src : src.to(dtype());
   dispatch(dtype(), [&]<class T>() { kernels::map_binary<T>(*this, s, *this, [](T, T b) { return b; }); });
   return *this;
@@ -261,7 +265,7 @@ Tensor& Tensor::mul_(double factor) {
 
 Tensor& Tensor::uniform_(double lo, double hi, Generator* gen) {
   check_inplace("uniform_");
-  if (!(lo <= hi)) throw ValueError("uniform_: lo " + std::to_string(lo) + " must be <= hi " + std::to_string(hi));
+  if (!(lo <= hi)) throw ValueError("uniform_: lo " + format_number(lo) + " must be <= hi " + format_number(hi));
   Generator& g = gen ? *gen : default_generator();
   Tensor c = contiguous();
   dispatch(dtype(), [&]<class T>() {
@@ -274,7 +278,7 @@ Tensor& Tensor::uniform_(double lo, double hi, Generator* gen) {
 
 Tensor& Tensor::normal_(double mean, double std, Generator* gen) {
   check_inplace("normal_");
-  if (!(std >= 0)) throw ValueError("normal_: std must be >= 0, got " + std::to_string(std));
+  if (!(std >= 0)) throw ValueError("normal_: std must be >= 0, got " + format_number(std));
   Generator& g = gen ? *gen : default_generator();
   Tensor c = contiguous();
   dispatch(dtype(), [&]<class T>() {

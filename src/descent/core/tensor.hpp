@@ -128,7 +128,7 @@ class Tensor {
   Tensor squeeze(int dim) const;
   Tensor expand(const Shape& shape) const;          // broadcast view (-1 keeps a dim)
   Tensor slice(int dim, int64_t start, int64_t end, int64_t step = 1) const;  // a view
-  Tensor narrow(int dim, int64_t start, int64_t length) const { return slice(dim, start, start + length); }
+  Tensor narrow(int dim, int64_t start, int64_t length) const;  // a view of length elements from start
   Tensor select(int dim, int64_t index) const;      // a view without that dim
   Tensor contiguous() const;                        // itself if contiguous, else a copy
   Tensor clone() const;                             // a contiguous copy

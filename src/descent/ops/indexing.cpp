@@ -8,18 +8,24 @@
 namespace descent {
 namespace {
 
-// Reads an index tensor into int64s, checking each is an integer in [0, size).
-std::vector<int64_t> read_indices(const Tensor& index, int64_t size, const char* op) {
+// Reads an index tensor into int64s, checking each is an integer in [0, size); `range`
+// describes what the index runs over ("dim 1 of size 4 (input shape [3, 4])").
+std::vector<int64_t> read_indices(const Tensor& index, int64_t size, const char* op, const std::string& range) {
   std::vector<double> v = index.to_vector();
   std::vector<int64_t> out(v.size());
   for (std::size_t i = 0; i < v.size(); ++i) {
     const double x = v[i];
-    if (!(x >= 0 && x < static_cast<double>(size)) || x != std::floor(x))
-      throw ShapeError(std::string(op) + ": index " + std::to_string(x) + " at position " + std::to_string(i) +
-                       " is not an integer in [0, " + std::to_string(size) + ")");
+    const std::string where = std::string(op) + ": index " + format_number(x) + " at position " + std::to_string(i);
+    if (x != std::floor(x)) throw ShapeError(where + " is not an integer");
+    if (!(x >= 0 && x < static_cast<double>(size))) throw ShapeError(where + " is out of range for " + range);
     out[i] = static_cast<int64_t>(x);
   }
   return out;
+}
+
+std::string dim_range(const Tensor& a, int d) {
+  return "dim " + std::to_string(d) + " of size " + std::to_string(a.shape()[d]) + " (input shape " +
+         a.shape().str() + ")";
 }
 
 // Element offsets (in a contiguous tensor of `shape`) of all positions, row-major.
@@ -36,7 +42,7 @@ void for_each_index(const Shape& shape, F f) {
   }
 }
 
-// out (shape of index) = a at index along d; or, if `scatter`, a_grad[index] += g.
+// out (shape of index) = a at idx along d, idx being the flattened index tensor.
 Tensor gather_impl(const Tensor& a_in, int d, const std::vector<int64_t>& idx, const Shape& index_shape) {
   const Tensor a = a_in.contiguous();
   Tensor out = Tensor::empty(index_shape, a.dtype());
@@ -74,6 +80,7 @@ Tensor scatter_add_impl(const Tensor& g_in, int d, const std::vector<int64_t>& i
 }  // namespace
 
 Tensor gather(const Tensor& a, int dim, const Tensor& index) {
+  if (a.dim() == 0) throw ShapeError("gather: input must have at least 1 dim, got shape []");
   const int d = normalize_dim(dim, a.dim(), "gather");
   if (index.dim() != a.dim())
     throw ShapeError("gather: index of shape " + index.shape().str() + " must have as many dims as input " +
@@ -82,7 +89,7 @@ Tensor gather(const Tensor& a, int dim, const Tensor& index) {
     if (k != d && index.shape()[k] > a.shape()[k])
       throw ShapeError("gather: index of shape " + index.shape().str() + " is larger than input " + a.shape().str() +
                        " in dim " + std::to_string(k));
-  const std::vector<int64_t> idx = read_indices(index, a.shape()[d], "gather");
+  const std::vector<int64_t> idx = read_indices(index, a.shape()[d], "gather", dim_range(a, d));
   Tensor out = gather_impl(a, d, idx, index.shape());
   if (!any_requires_grad({a})) return out;
   return record(out, "gather", {a}, [idx, d, shape = a.shape()](Node& n, const Tensor& g) {
@@ -91,10 +98,11 @@ Tensor gather(const Tensor& a, int dim, const Tensor& index) {
 }
 
 Tensor index_select(const Tensor& a, int dim, const Tensor& index) {
+  if (a.dim() == 0) throw ShapeError("index_select: input must have at least 1 dim, got shape []");
   const int d = normalize_dim(dim, a.dim(), "index_select");
   if (index.dim() != 1)
     throw ShapeError("index_select: index must be 1-D, got shape " + index.shape().str());
-  const std::vector<int64_t> picks = read_indices(index, a.shape()[d], "index_select");
+  const std::vector<int64_t> picks = read_indices(index, a.shape()[d], "index_select", dim_range(a, d));
   // As a gather whose index repeats each pick across the other dims.
   Shape out_shape = a.shape();
   out_shape[d] = index.numel();
@@ -111,7 +119,8 @@ Tensor index_select(const Tensor& a, int dim, const Tensor& index) {
 
 Tensor one_hot(const Tensor& indices, int64_t num_classes, DType dtype) {
   if (num_classes <= 0) throw ValueError("one_hot: num_classes must be positive, got " + std::to_string(num_classes));
-  const std::vector<int64_t> idx = read_indices(indices, num_classes, "one_hot");
+  const std::vector<int64_t> idx =
+      read_indices(indices, num_classes, "one_hot", std::to_string(num_classes) + " classes");
   Shape s = indices.shape();
   s.push_back(num_classes);
   Tensor out = Tensor::zeros(s, dtype);

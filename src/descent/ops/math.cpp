@@ -76,7 +76,7 @@ Tensor abs(const Tensor& a) {
 
 Tensor clamp(const Tensor& a, std::optional<double> lo, std::optional<double> hi) {
   if (lo && hi && *lo > *hi)
-    throw ValueError("clamp: min " + std::to_string(*lo) + " is greater than max " + std::to_string(*hi));
+    throw ValueError("clamp: min " + format_number(*lo) + " is greater than max " + format_number(*hi));
   const double l = lo.value_or(-INFINITY), h = hi.value_or(INFINITY);
   Tensor out = map(a, [l, h](auto x) {
     using T = decltype(x);

@@ -21,7 +21,13 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
   Shape batch_a, batch_b;
   for (int i = 0; i < ra - 2; ++i) batch_a.push_back(a.shape()[i]);
   for (int i = 0; i < rb - 2; ++i) batch_b.push_back(b.shape()[i]);
-  const Shape batch = broadcast_shapes(batch_a, batch_b, "matmul");
+  Shape batch;
+  try {
+    batch = broadcast_shapes(batch_a, batch_b, "matmul");
+  } catch (const ShapeError&) {
+    throw ShapeError("matmul: batch dims of shapes " + a.shape().str() + " and " + b.shape().str() +
+                     " cannot be broadcast (" + batch_a.str() + " and " + batch_b.str() + ")");
+  }
   Shape out_shape = batch;
   out_shape.push_back(n);
   out_shape.push_back(m);

@@ -141,6 +141,7 @@ Tensor Tensor::expand(const Shape& requested) const {
   for (int i = 0; i < requested.rank(); ++i) {
     const int j = i - pad;
     const int64_t want = requested[i];
+    if (want < -1) throw ShapeError("expand: invalid size " + std::to_string(want) + " in " + requested.str());
     if (j < 0) {
       if (want < 0) throw ShapeError("expand: -1 is not allowed for a new leading dim in " + requested.str());
       s.push_back(want);
@@ -162,6 +163,7 @@ Tensor Tensor::expand(const Shape& requested) const {
 }
 
 Tensor Tensor::slice(int d, int64_t start, int64_t end, int64_t step) const {
+  if (dim() == 0) throw ShapeError("slice: cannot slice a 0-dim tensor");
   const int nd = normalize_dim(d, dim(), "slice");
   if (step <= 0) throw ShapeError("slice: step must be positive, got " + std::to_string(step));
   const int64_t size = shape()[nd];
@@ -180,7 +182,22 @@ Tensor Tensor::slice(int d, int64_t start, int64_t end, int64_t step) const {
                  });
 }
 
+Tensor Tensor::narrow(int d, int64_t start, int64_t length) const {
+  if (dim() == 0) throw ShapeError("narrow: cannot narrow a 0-dim tensor");
+  const int nd = normalize_dim(d, dim(), "narrow");
+  const int64_t size = shape()[nd];
+  if (start < -size || start > size)
+    throw ShapeError("narrow: start " + std::to_string(start) + " is out of range for dim " + std::to_string(d) +
+                     " of size " + std::to_string(size));
+  if (start < 0) start += size;
+  if (length < 0 || start + length > size)
+    throw ShapeError("narrow: start " + std::to_string(start) + " + length " + std::to_string(length) +
+                     " exceeds dim " + std::to_string(d) + " of size " + std::to_string(size));
+  return slice(nd, start, start + length);
+}
+
 Tensor Tensor::select(int d, int64_t index) const {
+  if (dim() == 0) throw ShapeError("select: cannot select from a 0-dim tensor");
   const int nd = normalize_dim(d, dim(), "select");
   const int64_t size = shape()[nd];
   if (index < -size || index >= size)
@@ -217,6 +234,9 @@ Tensor Tensor::to(DType target) const {
 Tensor concat(const std::vector<Tensor>& tensors, int dim) {
   if (tensors.empty()) throw ShapeError("concat: expects at least one tensor");
   const Tensor& first = tensors.front();
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].dim() == 0)
+      throw ShapeError("concat: tensor " + std::to_string(i) + " has no dims; a 0-dim tensor cannot be concatenated");
   const int d = normalize_dim(dim, first.dim(), "concat");
   Shape out_shape = first.shape();
   out_shape[d] = 0;
