@@ -1,0 +1,35 @@
+// What `descent train` does, as a library call: load and split the data, build the model,
+// optimizer and schedule from a TrainConfig, train with fit(), and write the run folder
+// (config.json, metrics.jsonl, summary.json, best.safetensors).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "descent/data/dataset.hpp"
+#include "descent/nn/layers.hpp"
+#include "descent/optim/optimizer.hpp"
+#include "descent/train/config.hpp"
+#include "descent/train/fit.hpp"
+
+namespace descent {
+
+// The data a config names, split into train/dev/test and scaled; random labels applied.
+DataSplits load_splits(const TrainConfig& config);
+
+// The model a config describes for data with these sizes (num_classes 0: one regression output).
+std::shared_ptr<Sequential> build_model(const TrainConfig& config, int64_t in_features, int64_t num_classes,
+                                        Generator* gen = nullptr);
+
+// Parameter groups from "PATTERN:key=value,..." specs: parameters whose dotted name matches the
+// glob PATTERN (e.g. "*.bias") form a group with those options; the rest form the first group.
+std::vector<ParamGroup> make_param_groups(const NamedTensors& params, const std::vector<std::string>& group_specs);
+
+// Replaces `fraction` of the labels with uniformly random classes (seed 002's random-label
+// experiment, Zhang et al. 2017, "Understanding deep learning requires rethinking generalization").
+void randomize_labels(Dataset& data, double fraction, Generator& gen);
+
+// Trains as the config says and writes the run folder when config.out is set.
+FitResult run_training(const TrainConfig& config, const std::vector<std::string>& param_groups = {});
+
+}  // namespace descent
