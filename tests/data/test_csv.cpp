@@ -1,0 +1,122 @@
+// CSV reading: header detection, label column by name or index, and bad cells named by
+// line and column.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "descent/core/error.hpp"
+#include "descent/data/csv.hpp"
+#include "descent/data/dataset.hpp"
+
+using namespace descent;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path write_csv(const std::string& name, const std::string& text) {
+  fs::path dir = fs::temp_directory_path() / ("descent_test_csv_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / name) << text;
+  return dir / name;
+}
+
+template <class E, class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Csv, DetectsHeaderAndPicksLabelByName) {
+  const fs::path p = write_csv("named.csv", "a,label,b\n1,0,2\n3.5,1,-4e-1\n");
+  const CsvData d = read_csv(p, {.label_column = "label"});
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(d.label_name, "label");
+  EXPECT_EQ(d.features, (std::vector<float>{1, 2, 3.5f, -0.4f}));
+  EXPECT_EQ(d.labels, (std::vector<float>{0, 1}));
+}
+
+TEST(Csv, NoHeaderDetectedAndLastColumnIsTheDefaultLabel) {
+  const fs::path p = write_csv("plain.csv", "1, 2, 0\r\n\r\n3, 4, 1\r\n");  // CRLF, spaces, a blank line
+  const CsvData d = read_csv(p);
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"column 1", "column 2"}));
+  EXPECT_EQ(d.features, (std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ(d.labels, (std::vector<float>{0, 1}));
+}
+
+TEST(Csv, LabelByIndexAndDeclaredHeader) {
+  const fs::path p = write_csv("index.csv", "10,20,30\n1,2,3\n4,5,6\n");
+  const CsvData first = read_csv(p, {.label_index = 0, .header = CsvHeader::present});
+  EXPECT_EQ(first.label_name, "10");
+  EXPECT_EQ(first.labels, (std::vector<float>{1, 4}));
+  EXPECT_EQ(first.features, (std::vector<float>{2, 3, 5, 6}));
+  const CsvData absent = read_csv(p, {.label_index = -2, .header = CsvHeader::absent, .delimiter = ','});
+  EXPECT_EQ(absent.labels, (std::vector<float>{20, 2, 5}));
+}
+
+TEST(Csv, NonNumericCellNamesLineAndColumn) {
+  const fs::path p = write_csv("bad.csv", "x,width,y\n1,2,0\n\n3,abc,1\n");
+  const std::string msg = error_of<IOError>([&] { read_csv(p); });
+  EXPECT_NE(msg.find("line 4, column 2 ('width'): 'abc' is not a finite number"), std::string::npos) << msg;
+  const fs::path q = write_csv("bad_noheader.csv", "1,2,0\n3,4,nan\n");
+  const std::string msg2 = error_of<IOError>([&] { read_csv(q); });
+  EXPECT_NE(msg2.find("line 2, column 3 ('column 3')"), std::string::npos) << msg2;
+  EXPECT_NE(msg2.find("labels must be class indices"), std::string::npos) << msg2;
+}
+
+TEST(Csv, RaggedLine) {
+  const fs::path p = write_csv("ragged.csv", "1,2,0\n3,4\n");
+  const std::string msg = error_of<IOError>([&] { read_csv(p); });
+  EXPECT_NE(msg.find("line 2 has 2 cells, expected 3"), std::string::npos) << msg;
+}
+
+TEST(Csv, UnknownLabelColumnListsTheColumns) {
+  const fs::path p = write_csv("cols.csv", "a,b,c\n1,2,3\n");
+  const std::string msg = error_of<ValueError>([&] { read_csv(p, {.label_column = "target"}); });
+  EXPECT_NE(msg.find("no label column 'target'; its columns are 'a', 'b', 'c'"), std::string::npos) << msg;
+  const std::string msg2 = error_of<ValueError>([&] { read_csv(p, {.label_index = 3}); });
+  EXPECT_NE(msg2.find("label column index 3 is out of range for 3 columns"), std::string::npos) << msg2;
+}
+
+TEST(Csv, EmptyAndMissingFiles) {
+  EXPECT_NE(error_of<IOError>([&] { read_csv(write_csv("empty.csv", "")); }).find("no data rows"), std::string::npos);
+  EXPECT_NE(error_of<IOError>([&] { read_csv(write_csv("header_only.csv", "a,b\n")); }).find("no data rows"),
+            std::string::npos);
+  EXPECT_NE(error_of<IOError>([&] { read_csv("/nonexistent/x.csv"); }).find("cannot open CSV file '/nonexistent/x.csv'"),
+            std::string::npos);
+}
+
+TEST(CsvDataset, ClassesOrTargetsAndADeterministicTestSplit) {
+  std::string text = "f1,f2,label\n";
+  for (int i = 0; i < 50; ++i) text += std::to_string(i) + "," + std::to_string(-i) + "," + std::to_string(i / 10) + "\n";
+  const fs::path p = write_csv("classes.csv", text);
+  const TrainTest a = load_csv_dataset(p);
+  EXPECT_EQ(a.train.size(), 40);
+  EXPECT_EQ(a.test.size(), 10);
+  EXPECT_EQ(a.train.num_classes, 5);
+  EXPECT_EQ(a.train.num_features(), 2);
+  // Rows were shuffled as whole rows: f2 = -f1 and label = f1 / 10 still hold.
+  for (const Dataset* d : {&a.train, &a.test})
+    for (int64_t i = 0; i < d->size(); ++i) {
+      const double f1 = d->x.at({i, 0});
+      EXPECT_EQ(d->x.at({i, 1}), -f1);
+      EXPECT_EQ(d->y.at({i}), std::floor(f1 / 10));
+    }
+  const TrainTest b = load_csv_dataset(p);
+  EXPECT_EQ(a.test.x.to_vector(), b.test.x.to_vector());
+  // Not simply the last rows of the file: the split samples the whole file.
+  EXPECT_NE(a.test.y.to_vector(), std::vector<double>(10, 4.0));
+
+  const fs::path r = write_csv("targets.csv", "x,y\n1,0.5\n2,1.5\n3,2.5\n4,3.5\n5,4.5\n");
+  const TrainTest reg = load_dataset(r.string());
+  EXPECT_EQ(reg.train.num_classes, 0);
+  EXPECT_FALSE(reg.train.is_classification());
+}

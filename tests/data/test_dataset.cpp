@@ -1,0 +1,178 @@
+// Dataset: splits, scaling fitted on the training part, IDX folders, MNIST and Fashion-MNIST.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "descent/core/error.hpp"
+#include "descent/data/dataset.hpp"
+#include "descent/data/idx.hpp"
+
+using namespace descent;
+namespace fs = std::filesystem;
+
+namespace {
+
+template <class E, class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "";
+}
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("descent_test_dataset_" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// A small IDX data set: n_train and n_test 2x3 images whose pixels are i*10 + j, labels i % 3.
+void write_idx_set(const fs::path& dir, int64_t n_train, int64_t n_test, bool gzip_train) {
+  auto images = [](int64_t n) {
+    std::vector<uint8_t> v;
+    for (int64_t i = 0; i < n; ++i)
+      for (int j = 0; j < 6; ++j) v.push_back(static_cast<uint8_t>(i * 10 + j));
+    return v;
+  };
+  auto labels = [](int64_t n) {
+    std::vector<uint8_t> v;
+    for (int64_t i = 0; i < n; ++i) v.push_back(static_cast<uint8_t>(i % 3));
+    return v;
+  };
+  const std::string gz = gzip_train ? ".gz" : "";
+  write_idx(dir / ("train-images-idx3-ubyte" + gz), std::vector<int64_t>{n_train, 2, 3}, images(n_train), gzip_train);
+  write_idx(dir / ("train-labels-idx1-ubyte" + gz), std::vector<int64_t>{n_train}, labels(n_train), gzip_train);
+  write_idx(dir / "t10k-images-idx3-ubyte", std::vector<int64_t>{n_test, 2, 3}, images(n_test));
+  write_idx(dir / "t10k-labels-idx1-ubyte", std::vector<int64_t>{n_test}, labels(n_test));
+}
+
+Dataset table(std::vector<float> x, int64_t d) {
+  std::vector<float> y(x.size() / static_cast<std::size_t>(d), 0.0f);
+  return make_dataset(std::move(x), std::move(y), d, 1);
+}
+
+}  // namespace
+
+TEST(Dataset, SplitLastGivesViewsOfTheLastK) {
+  const Dataset d = table({0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 2);
+  auto [train, dev] = split_last(d, 2);
+  EXPECT_EQ(train.size(), 3);
+  EXPECT_EQ(dev.size(), 2);
+  EXPECT_EQ(dev.x.to_vector(), (std::vector<double>{6, 7, 8, 9}));
+  EXPECT_TRUE(dev.x.shares_storage(d.x));
+  EXPECT_EQ(split_last(d, 0).second.size(), 0);
+  EXPECT_NE(error_of<ValueError>([&] { split_last(d, 5); }).find("cannot split off the last 5 of 5 examples"),
+            std::string::npos);
+}
+
+TEST(Dataset, ValidateRefusesLabelsOutOfRange) {
+  EXPECT_NE(error_of<ValueError>([] { make_dataset({1, 2}, {0, 3}, 1, 3); })
+                .find("label 3.000000 of example 1 is not a class index in [0, 3)"),
+            std::string::npos);
+  EXPECT_THROW(make_dataset({1, 2, 3}, {0, 1}, 2, 2), ShapeError);
+}
+
+TEST(Scaling, StandardUsesTrainingStatisticsOnly) {
+  // Feature 0: train values 1, 3 (mean 2, std 1); feature 1: constant 5 (scale 1).
+  const Dataset d = table({1, 5, 3, 5, 100, 7}, 2);
+  auto [train, dev] = split_last(d, 1);
+  const Scaler s = Scaler::fit(train, Scaling::standard);
+  EXPECT_EQ(s.shift, (std::vector<double>{2, 5}));
+  EXPECT_EQ(s.scale, (std::vector<double>{1, 1}));
+  EXPECT_EQ(s.transform(train).x.to_vector(), (std::vector<double>{-1, 0, 1, 0}));
+  EXPECT_EQ(s.transform(dev).x.to_vector(), (std::vector<double>{98, 2}));
+  EXPECT_EQ(d.x.at({2, 0}), 100);  // the source is untouched
+}
+
+TEST(Scaling, UnitMapsTrainingRangeToZeroOne) {
+  const Dataset d = table({2, -1, 4, 1, 6, 3}, 2);
+  const Scaler s = Scaler::fit(d, Scaling::unit);
+  EXPECT_EQ(s.transform(d).x.to_vector(), (std::vector<double>{0, 0, 0.5, 0.5, 1, 1}));
+  EXPECT_EQ(parse_scaling("standard"), Scaling::standard);
+  EXPECT_NE(error_of<ValueError>([] { parse_scaling("minmax"); }).find("expected one of: none, unit, standard"),
+            std::string::npos);
+}
+
+TEST(IdxFolder, LoadsPlainAndGzipFilesAsFloatPixels) {
+  const fs::path dir = fresh_dir("set");
+  write_idx_set(dir, 7, 4, /*gzip_train=*/true);
+  const TrainTest t = load_dataset(dir.string());
+  EXPECT_EQ(t.train.x.shape(), Shape({7, 6}));
+  EXPECT_EQ(t.test.x.shape(), Shape({4, 6}));
+  EXPECT_EQ(t.train.item_shape, Shape({2, 3}));
+  EXPECT_TRUE(t.train.is_image());
+  EXPECT_EQ(t.train.num_classes, 3);
+  EXPECT_EQ(t.train.x.at({2, 5}), static_cast<double>(25.0f / 255.0f));
+  EXPECT_EQ(t.test.y.to_vector(), (std::vector<double>{0, 1, 2, 0}));
+}
+
+TEST(IdxFolder, ImagesScaleOverAllPixelsTogether) {
+  const fs::path dir = fresh_dir("scale");
+  write_idx_set(dir, 6, 3, false);
+  const DataSplits s = make_splits(load_idx_folder(dir), 2, Scaling::standard);
+  EXPECT_EQ(s.train.size(), 4);
+  EXPECT_EQ(s.dev.size(), 2);
+  ASSERT_EQ(s.scaler.shift.size(), 1u);
+  // Training pixels: i*10 + j for i < 4, j < 6, over 255; mean (15 + 2.5) / 255.
+  EXPECT_NEAR(s.scaler.shift[0], 17.5 / 255, 1e-8);  // pixels are float32
+  double mean = 0;
+  for (double v : s.train.x.to_vector()) mean += v;
+  EXPECT_NEAR(mean / 24, 0.0, 1e-6);
+}
+
+TEST(IdxFolder, DifferingImageAndLabelCounts) {
+  const fs::path dir = fresh_dir("counts");
+  write_idx_set(dir, 5, 3, false);
+  write_idx(dir / "t10k-labels-idx1-ubyte", std::vector<int64_t>{2}, std::vector<uint8_t>{0, 1});
+  const std::string msg = error_of<IOError>([&] { load_idx_folder(dir); });
+  EXPECT_NE(msg.find("holds 3 images but"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("holds 2 labels; expected one label per image"), std::string::npos) << msg;
+}
+
+TEST(IdxFolder, MissingFilesNameTheFetchCommand) {
+  const fs::path dir = fresh_dir("empty");
+  const std::string mnist = error_of<IOError>([&] { load_mnist(dir); });
+  EXPECT_NE(mnist.find("MNIST is not in '" + dir.string() + "'"), std::string::npos) << mnist;
+  EXPECT_NE(mnist.find("train-images-idx3-ubyte[.gz]"), std::string::npos) << mnist;
+  EXPECT_NE(mnist.find("bash scripts/fetch_mnist.sh"), std::string::npos) << mnist;
+  const std::string fashion = error_of<IOError>([&] { load_fashion_mnist(dir); });
+  EXPECT_NE(fashion.find("apt-get install dataset-fashion-mnist"), std::string::npos) << fashion;
+  const std::string unknown = error_of<IOError>([&] { load_dataset("no-such-data-set"); });
+  EXPECT_NE(unknown.find("neither a data set name (mnist, fashion-mnist)"), std::string::npos) << unknown;
+}
+
+TEST(Mnist, LoadsWhenFetched) {
+  const fs::path dir = fs::path(DESCENT_SOURCE_DIR) / "data" / "mnist";
+  if (!fs::exists(dir / "train-images-idx3-ubyte")) GTEST_SKIP() << "MNIST not fetched (bash scripts/fetch_mnist.sh)";
+  const TrainTest m = load_mnist(dir);
+  EXPECT_EQ(m.train.x.shape(), Shape({60000, 784}));
+  EXPECT_EQ(m.test.x.shape(), Shape({10000, 784}));
+  EXPECT_EQ(m.train.num_classes, 10);
+  EXPECT_EQ(m.train.y.at({0}), 5);  // the first training digit is a 5, the first test digit a 7
+  EXPECT_EQ(m.test.y.at({0}), 7);
+  // The statistics everyone normalizes MNIST with: mean 0.1307, std 0.3081 over the 60,000.
+  const Scaler s = Scaler::fit(m.train, Scaling::standard);
+  EXPECT_NEAR(s.shift[0], 0.1307, 5e-5);
+  EXPECT_NEAR(s.scale[0], 0.3081, 5e-5);
+  const DataSplits splits = make_splits(m, kMnistDevSize, Scaling::none);
+  EXPECT_EQ(splits.train.size(), 55000);
+  EXPECT_EQ(splits.dev.size(), 5000);
+  EXPECT_EQ(splits.dev.y.at({4999}), m.train.y.at({59999}));
+}
+
+TEST(FashionMnist, LoadsFromDebianPackage) {
+  if (!fs::exists(fs::path(kFashionMnistDir) / "train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const TrainTest f = load_dataset("fashion-mnist");
+  EXPECT_EQ(f.train.x.shape(), Shape({60000, 784}));
+  EXPECT_EQ(f.test.x.shape(), Shape({10000, 784}));
+  EXPECT_EQ(f.train.num_classes, 10);
+  EXPECT_EQ(f.train.item_shape, Shape({28, 28}));
+}
