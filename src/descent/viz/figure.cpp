@@ -1,0 +1,120 @@
+// Figure::render: lays the panels out side by side, and draws each in layers: grid, contour,
+// series (clipped to the plot area), frame and labels, colour bar, legend.
+#include "descent/viz/figure.hpp"
+
+#include "descent/core/error.hpp"
+#include "descent/viz/render.hpp"
+
+namespace descent::viz {
+namespace {
+
+void check_lengths(const std::string& kind, const std::string& name, std::size_t nx, std::size_t ny) {
+  if (nx != ny)
+    throw ValueError("plot: " + kind + " '" + name + "' needs as many x as y values, got " + std::to_string(nx) +
+                     " x and " + std::to_string(ny) + " y");
+}
+
+const ContourItem* find_contour(const Panel& panel) {
+  for (const Item& item : panel.items())
+    if (const auto* c = std::get_if<ContourItem>(&item)) return c;
+  return nullptr;
+}
+
+void render_panel(SvgWriter& svg, const Panel& panel, const Rect& box, const Animation& animation, int id,
+                  std::vector<std::string>& warnings) {
+  const ContourItem* contour = find_contour(panel);
+  AxesLayout axes = layout_axes(panel, box, contour ? colorbar_width(*contour) : 0);
+  const Rect& p = axes.plot;
+  std::string clip = "descent-plot-" + std::to_string(id);
+  svg.open("defs");
+  svg.open("clipPath", {{"id", clip}});
+  svg.element("rect", {{"x", fmt(p.x0)}, {"y", fmt(p.y0)}, {"width", fmt(p.width())}, {"height", fmt(p.height())}});
+  svg.close();
+  svg.close();
+  draw_grid(svg, axes);
+
+  std::size_t first_warning = warnings.size();
+  Canvas canvas{svg, axes, animation, warnings, {}};
+  std::vector<LegendEntry> legend;
+  std::size_t longest = 0;
+  for (const Item& item : panel.items())
+    if (const auto* path = std::get_if<PathItem>(&item)) longest = std::max(longest, path->points.size());
+  svg.open("g", {{"clip-path", "url(#" + clip + ")"}});
+  if (contour) draw_contour(canvas, *contour);
+  std::size_t next_color = 0;
+  auto color_for = [&](const std::optional<Color>& given) { return given ? *given : series_color(next_color++); };
+  for (const Item& item : panel.items()) {
+    if (const auto* line = std::get_if<LineItem>(&item))
+      legend.push_back(draw_line(canvas, *line, color_for(line->options.color)));
+    else if (const auto* scatter = std::get_if<ScatterItem>(&item))
+      legend.push_back(draw_scatter(canvas, *scatter, color_for(scatter->color)));
+    else if (const auto* path = std::get_if<PathItem>(&item))
+      legend.push_back(draw_path(canvas, *path, color_for(path->color), longest));
+  }
+  // Markers last, on top of the paths that lead to them.
+  for (const Item& item : panel.items())
+    if (const auto* marker = std::get_if<MarkerItem>(&item)) legend.push_back(draw_marker(canvas, *marker));
+  svg.close();
+
+  draw_frame(svg, panel, axes);
+  if (contour) draw_colorbar(svg, p, *contour);
+  std::erase_if(legend, [](const LegendEntry& e) { return e.label.empty(); });
+  if (panel.show_legend) draw_legend(svg, p, legend, canvas.occupied);
+  if (!panel.title.empty())
+    for (std::size_t i = first_warning; i < warnings.size(); ++i) warnings[i] = panel.title + ": " + warnings[i];
+}
+
+}  // namespace
+
+void Panel::line(std::string name, std::vector<double> x, std::vector<double> y, LineOptions options) {
+  check_lengths("line", name, x.size(), y.size());
+  items_.push_back(LineItem{std::move(name), std::move(x), std::move(y), options});
+}
+
+void Panel::scatter(std::string name, std::vector<double> x, std::vector<double> y, std::optional<Color> color) {
+  check_lengths("scatter", name, x.size(), y.size());
+  items_.push_back(ScatterItem{std::move(name), std::move(x), std::move(y), color});
+}
+
+void Panel::path(std::string name, std::vector<Point> points, std::optional<Color> color) {
+  items_.push_back(PathItem{std::move(name), std::move(points), color});
+}
+
+void Panel::marker(std::string name, Point at, MarkerShape shape) {
+  items_.push_back(MarkerItem{std::move(name), at, shape});
+}
+
+void Panel::contour(Grid grid, ContourOptions options) {
+  if (find_contour(*this)) throw ValueError("plot: panel '" + title + "' already has a contour plot");
+  items_.push_back(ContourItem{std::move(grid), std::move(options)});
+}
+
+Figure::Figure(double width, double height) : width_(width), height_(height) {
+  if (!(width >= 200 && height >= 150))
+    throw ValueError("plot: a figure needs at least 200 x 150 pixels, got " + fmt(width) + " x " + fmt(height));
+}
+
+Panel& Figure::add_panel() { return panels_.emplace_back(); }
+
+Rendered Figure::render() const {
+  if (panels_.empty()) throw ValueError("plot: the figure has no panels");
+  Rendered out;
+  SvgWriter svg(width_, height_);
+  svg.element("rect", {{"width", "100%"}, {"height", "100%"}, {"fill", "#ffffff"}});
+  double top = 0;
+  if (!title.empty()) {
+    svg.text_element("text", {{"x", fmt(width_ / 2)}, {"y", "24"}, {"text-anchor", "middle"}, {"font-size", "17"},
+                              {"font-weight", "bold"}, {"fill", "#111111"}},
+                     title);
+    top = 30;
+  }
+  double panel_width = width_ / static_cast<double>(panels_.size());
+  for (std::size_t i = 0; i < panels_.size(); ++i) {
+    Rect box{panel_width * static_cast<double>(i), top, panel_width * static_cast<double>(i + 1), height_};
+    render_panel(svg, panels_[i], box, animation, static_cast<int>(i), out.warnings);
+  }
+  out.svg = svg.finish();
+  return out;
+}
+
+}  // namespace descent::viz

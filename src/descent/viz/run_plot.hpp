@@ -1,0 +1,36 @@
+// plot_runs: training curves of one or more runs side by side — training loss per epoch (left)
+// and dev accuracy per epoch (right; training accuracy when no run logged dev_acc), one
+// colour per run. `descent plot` and `descent compare` draw with it.
+//
+//   std::vector<viz::Run> runs = viz::read_runs({"runs/sgd", "runs/adam"});
+//   viz::Rendered out = viz::plot_runs(runs, {.loss_scale = viz::Scale::log});
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "descent/viz/figure.hpp"
+#include "descent/viz/metrics_reader.hpp"
+
+namespace descent::viz {
+
+struct Run {
+  std::string name;  // legend text: the run folder's name
+  MetricsLog metrics;
+};
+
+// Reads RUN_DIR/metrics.jsonl for each directory (or the file itself if given a file). Runs
+// are named by their folder; folders with the same name get their parent folder prefixed
+// ("a/adam", "b/adam"). Throws IOError for a missing, empty or malformed metrics file.
+std::vector<Run> read_runs(const std::vector<std::filesystem::path>& run_dirs);
+
+struct RunPlotOptions {
+  std::string title;
+  Scale loss_scale = Scale::linear;
+  double width = 960, height = 420;
+};
+
+// Throws ValueError naming the file if a run has no train_loss values.
+Rendered plot_runs(const std::vector<Run>& runs, const RunPlotOptions& options = {});
+
+}  // namespace descent::viz
