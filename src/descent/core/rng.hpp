@@ -4,6 +4,7 @@
 // standard library. Its whole state is four words, saved in checkpoints.
 #pragma once
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -17,9 +18,11 @@ class Generator {
   uint64_t next_u64();
 
   double uniform();                  // [0, 1), 53 random bits
-  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+  // Scaled with an explicit fused multiply-add: a compiler free to contract `a * b + c` or
+  // not (it depends on -march) would otherwise round differently from build to build.
+  double uniform(double lo, double hi) { return std::fma(hi - lo, uniform(), lo); }
   double normal();                   // standard normal (Box-Muller; no cached second value)
-  double normal(double mean, double std) { return mean + std * normal(); }
+  double normal(double mean, double std) { return std::fma(std, normal(), mean); }
   bool bernoulli(double p) { return uniform() < p; }
   uint64_t randint(uint64_t n);      // uniform in [0, n), without modulo bias (Lemire 2019)
   std::vector<int64_t> permutation(int64_t n);  // Fisher-Yates shuffle of 0..n-1

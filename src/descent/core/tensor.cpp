@@ -2,6 +2,7 @@
 // in ops/; the backward walk in autograd/.
 #include "descent/core/tensor.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -293,43 +294,73 @@ Tensor& Tensor::normal_(double mean, double std, Generator* gen) {
 
 namespace {
 
-void print_values(std::ostream& os, const std::vector<double>& v, const Shape& shape, int dim, int64_t& pos,
-                  int indent) {
-  if (shape.rank() == 0) {
-    os << v[0];
-    return;
+// Prints values as torch's repr does: 4 significant digits, right-aligned to the widest
+// shown value so the columns of a matrix line up; a tensor of more than 1000 elements
+// shows only the first and last 3 entries along each dim longer than 6.
+class Printer {
+ public:
+  Printer(const std::vector<double>& values, const Shape& shape)
+      : values_(values), shape_(shape), summarize_(shape.numel() > 1000) {}
+
+  void print(std::ostream& os, int indent) {
+    std::ostringstream ignored;
+    walk(ignored, 0, 0, indent, /*measure=*/true);
+    walk(os, 0, 0, indent, /*measure=*/false);
   }
-  const int64_t n = shape[dim];
-  const bool summarize = shape.numel() > 1000 && n > 6;
-  os << "[";
-  for (int64_t i = 0; i < n; ++i) {
-    if (summarize && i == 3) {
-      // skip the middle, advancing pos past the skipped blocks
-      int64_t block = 1;
-      for (int d = dim + 1; d < shape.rank(); ++d) block *= shape[d];
-      pos += (n - 6) * block;
-      i = n - 3;
-      os << (dim + 1 == shape.rank() ? "..., " : "...,\n" + std::string(static_cast<std::size_t>(indent + 1), ' '));
-    }
-    if (dim + 1 == shape.rank()) {
-      os << std::setw(10) << v[static_cast<std::size_t>(pos++)];
-    } else {
-      print_values(os, v, shape, dim + 1, pos, indent + 1);
-    }
-    if (i + 1 < n) os << (dim + 1 == shape.rank() ? ", " : ",\n" + std::string(static_cast<std::size_t>(indent + 1), ' '));
+
+ private:
+  static std::string format(double v) {
+    std::ostringstream os;
+    os << std::setprecision(4) << v;
+    return os.str();
   }
-  os << "]";
-}
+
+  void walk(std::ostream& os, int dim, int64_t base, int indent, bool measure) {
+    if (shape_.rank() == 0) {
+      emit(os, format(values_[0]), measure);
+      return;
+    }
+    const int64_t n = shape_[dim];
+    int64_t block = 1;
+    for (int d = dim + 1; d < shape_.rank(); ++d) block *= shape_[d];
+    const bool innermost = dim + 1 == shape_.rank();
+    const std::string separator = innermost ? ", " : ",\n" + std::string(static_cast<std::size_t>(indent + 1), ' ');
+    os << "[";
+    for (int64_t i = 0; i < n; ++i) {
+      if (summarize_ && n > 6 && i == 3) {
+        os << "..." << separator;
+        i = n - 3;
+      }
+      if (innermost)
+        emit(os, format(values_[static_cast<std::size_t>(base + i)]), measure);
+      else
+        walk(os, dim + 1, base + i * block, indent + 1, measure);
+      if (i + 1 < n) os << separator;
+    }
+    os << "]";
+  }
+
+  void emit(std::ostream& os, const std::string& text, bool measure) {
+    if (measure)
+      width_ = std::max(width_, text.size());
+    else
+      os << std::string(width_ - text.size(), ' ') << text;
+  }
+
+  const std::vector<double>& values_;
+  const Shape& shape_;
+  bool summarize_;
+  std::size_t width_ = 0;
+};
 
 }  // namespace
 
 std::string Tensor::str() const {
   if (!defined()) return "tensor(undefined)";
   std::ostringstream os;
-  os << std::setprecision(4);
   os << "tensor(";
-  int64_t pos = 0;
-  print_values(os, to_vector(), shape(), 0, pos, 7);
+  const std::vector<double> values = to_vector();
+  Printer(values, shape()).print(os, 7);
   os << ", shape=" << shape().str() << ", dtype=" << dtype_name(dtype());
   if (requires_grad()) os << (grad_fn() ? std::string(", grad_fn=") + grad_fn()->name : ", requires_grad=true");
   os << ")";
