@@ -1,0 +1,180 @@
+// safetensors writing and validated reading, with nlohmann::json for the header.
+#include "descent/io/safetensors.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "descent/io/atomic_file.hpp"
+
+namespace descent {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian; so is descent's host");
+
+// The reference implementation refuses headers above 100 MB (safetensors::tensor::MAX_HEADER_SIZE).
+constexpr uint64_t kMaxHeaderSize = 100'000'000;
+
+const char* dtype_code(DType d) { return d == DType::f32 ? "F32" : "F64"; }
+
+std::vector<uint8_t> read_all(const std::filesystem::path& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) throw IOError("cannot open safetensors file '" + path.string() + "': " + std::strerror(errno));
+  std::vector<uint8_t> bytes;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec) bytes.reserve(size);
+  uint8_t chunk[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(chunk, 1, sizeof chunk, f.get())) > 0) bytes.insert(bytes.end(), chunk, chunk + n);
+  if (std::ferror(f.get())) throw IOError("cannot read safetensors file '" + path.string() + "': " + std::strerror(errno));
+  return bytes;
+}
+
+}  // namespace
+
+void save_safetensors(const std::filesystem::path& path, const NamedTensors& tensors, const Metadata& metadata) {
+  const std::string where = "save_safetensors('" + path.string() + "')";
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::vector<Tensor> data;  // contiguous, in file order
+  std::set<std::string> names;
+  uint64_t offset = 0;
+  for (const auto& [name, tensor] : tensors) {
+    if (name == "__metadata__") throw ValueError(where + ": '__metadata__' is reserved and cannot name a tensor");
+    if (!names.insert(name).second) throw ValueError(where + ": two tensors are named '" + name + "'");
+    if (!tensor.defined()) throw ValueError(where + ": tensor '" + name + "' is undefined");
+    Tensor t = tensor.detach().contiguous();
+    const uint64_t nbytes = static_cast<uint64_t>(t.numel()) * dtype_size(t.dtype());
+    header[name] = {{"dtype", dtype_code(t.dtype())},
+                    {"shape", std::vector<int64_t>(t.shape().begin(), t.shape().end())},
+                    {"data_offsets", {offset, offset + nbytes}}};
+    offset += nbytes;
+    data.push_back(std::move(t));
+  }
+  std::string json = header.dump();
+  json.append((8 - json.size() % 8) % 8, ' ');  // pad with spaces to a multiple of 8, as the reference
+  uint8_t length[8];
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<uint8_t>(static_cast<uint64_t>(json.size()) >> (8 * i));
+
+  AtomicFile file(path);
+  file.write(length, sizeof length);
+  file.write(json);
+  for (const Tensor& t : data)
+    file.write(static_cast<const char*>(t.impl().storage->data()) + t.offset() * dtype_size(t.dtype()),
+               static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype()));
+  file.commit();
+}
+
+SafetensorsFile load_safetensors(const std::filesystem::path& path) {
+  const std::vector<uint8_t> bytes = read_all(path);
+  const std::string where = "safetensors file '" + path.string() + "'";
+  if (bytes.size() < 8)
+    throw IOError(where + " is truncated: " + std::to_string(bytes.size()) +
+                  " bytes, expected at least the 8-byte header length");
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[static_cast<std::size_t>(i)];
+  if (n > kMaxHeaderSize)
+    throw IOError(where + " declares a " + std::to_string(n) + "-byte header, more than the " +
+                  std::to_string(kMaxHeaderSize) + " bytes allowed: not a safetensors file, or corrupt");
+  if (n > bytes.size() - 8)
+    throw IOError(where + " declares a " + std::to_string(n) + "-byte header but only " +
+                  std::to_string(bytes.size() - 8) + " bytes follow the header length: the file is truncated");
+  if (n < 2 || bytes[8] != '{')
+    throw IOError(where + ": the header does not start with '{': not a safetensors file, or corrupt");
+
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+  } catch (const nlohmann::json::exception& e) {
+    throw IOError(where + ": the header is not valid JSON: " + e.what());
+  }
+  if (!header.is_object()) throw IOError(where + ": the header is not a JSON object");
+
+  const uint8_t* data = bytes.data() + 8 + n;
+  const uint64_t data_size = bytes.size() - 8 - n;
+  SafetensorsFile out;
+  struct Entry {
+    std::string name;
+    DType dtype;
+    Shape shape;
+    uint64_t begin, end;
+  };
+  std::vector<Entry> entries;
+  for (const auto& [name, info] : header.items()) {
+    if (name == "__metadata__") {
+      if (!info.is_object()) throw IOError(where + ": __metadata__ is not a JSON object of strings");
+      for (const auto& [key, value] : info.items()) {
+        if (!value.is_string()) throw IOError(where + ": __metadata__ value of '" + key + "' is not a string");
+        out.metadata[key] = value.get<std::string>();
+      }
+      continue;
+    }
+    const std::string what = where + ": tensor '" + name + "'";
+    if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
+      throw IOError(what + " needs \"dtype\", \"shape\" and \"data_offsets\" in the header");
+    const nlohmann::json& dtype = info["dtype"];
+    const nlohmann::json& shape = info["shape"];
+    const nlohmann::json& offsets = info["data_offsets"];
+    if (!dtype.is_string()) throw IOError(what + ": dtype is not a string");
+    const std::string code = dtype.get<std::string>();
+    if (code != "F32" && code != "F64")
+      throw IOError(what + " has dtype '" + code + "'; descent reads only F32 and F64");
+    Entry e{.name = name, .dtype = code == "F32" ? DType::f32 : DType::f64, .shape = {}, .begin = 0, .end = 0};
+    if (!shape.is_array() || shape.size() > static_cast<std::size_t>(kMaxDims))
+      throw IOError(what + ": shape must be an array of at most " + std::to_string(kMaxDims) + " sizes, got " + shape.dump());
+    uint64_t numel = 1;
+    for (const auto& d : shape) {
+      if (!d.is_number_unsigned()) throw IOError(what + ": shape " + shape.dump() + " holds a size that is not a non-negative integer");
+      const uint64_t v = d.get<uint64_t>();
+      if (v > (uint64_t{1} << 62) || (v && numel > (uint64_t{1} << 62) / v)) throw IOError(what + ": shape " + shape.dump() + " is too large");
+      numel *= v;
+      e.shape.push_back(static_cast<int64_t>(v));
+    }
+    if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
+      throw IOError(what + ": data_offsets must be [begin, end] with non-negative integers, got " + offsets.dump());
+    e.begin = offsets[0].get<uint64_t>();
+    e.end = offsets[1].get<uint64_t>();
+    if (e.end < e.begin) throw IOError(what + ": data_offsets " + offsets.dump() + " end before they begin");
+    if (e.end > data_size)
+      throw IOError(what + ": data_offsets " + offsets.dump() + " reach beyond the data section of " +
+                    std::to_string(data_size) + " bytes: the file is truncated or corrupt");
+    if (e.end - e.begin != numel * dtype_size(e.dtype))
+      throw IOError(what + ": shape " + shape.dump() + " of " + code + " needs " + std::to_string(numel * dtype_size(e.dtype)) +
+                    " bytes but data_offsets " + offsets.dump() + " span " + std::to_string(e.end - e.begin));
+    entries.push_back(std::move(e));
+  }
+
+  // The tensors must tile the data section: sorted by offset, each begins where the last ended.
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  uint64_t expected = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    if (e.begin < expected)
+      throw IOError(where + ": the data of tensors '" + entries[i - 1].name + "' and '" + e.name + "' overlap (bytes " +
+                    std::to_string(e.begin) + " to " + std::to_string(expected) + ")");
+    if (e.begin > expected)
+      throw IOError(where + ": bytes " + std::to_string(expected) + " to " + std::to_string(e.begin) +
+                    " of the data section belong to no tensor (before '" + e.name + "')");
+    expected = e.end;
+  }
+  if (expected != data_size)
+    throw IOError(where + ": the tensors cover " + std::to_string(expected) + " bytes of data but the data section has " +
+                  std::to_string(data_size) + " bytes");
+
+  for (const Entry& e : entries) {
+    Tensor t = Tensor::empty(e.shape, e.dtype);
+    if (e.end > e.begin) std::memcpy(t.impl().storage->data(), data + e.begin, e.end - e.begin);
+    out.tensors.emplace_back(e.name, std::move(t));
+  }
+  return out;
+}
+
+}  // namespace descent

@@ -1,0 +1,64 @@
+"""A safetensors reader and writer using only json and numpy: an independent check that
+descent's files are standard safetensors.
+
+  safetensors_numpy.py read FILE OUT.json   dump FILE's tensors (dtype, shape, values) and metadata
+  safetensors_numpy.py write FILE           write a small file as the reference implementation would
+"""
+import json
+import struct
+import sys
+
+import numpy as np
+
+DTYPES = {"F32": "<f4", "F64": "<f8"}
+
+
+def read(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n].decode("utf-8"))
+    metadata = header.pop("__metadata__", {})
+    data = raw[8 + n:]
+    tensors = {}
+    for name, info in header.items():
+        begin, end = info["data_offsets"]
+        array = np.frombuffer(data[begin:end], dtype=DTYPES[info["dtype"]]).reshape(info["shape"])
+        tensors[name] = {"dtype": info["dtype"], "shape": list(array.shape),
+                         "values": [float(v) for v in array.ravel()]}
+    return {"header_length": n, "metadata": metadata, "tensors": tensors}
+
+
+def write(path):
+    # Data in the order b, a, d, c; header keys sorted, so header order differs from data order.
+    arrays = {
+        "b": np.array(np.pi, dtype="<f8"),
+        "a": (np.arange(6, dtype="<f4") * 0.5 - 1.0).reshape(2, 3),
+        "d": np.array([[1e-300], [-2.5], [3.0], [np.inf]], dtype="<f8"),
+        "c": np.zeros((0, 3), dtype="<f4"),
+    }
+    header, blobs, offset = {}, [], 0
+    for name, array in arrays.items():
+        blob = array.tobytes()
+        header[name] = {"dtype": "F32" if array.dtype == np.float32 else "F64",
+                        "shape": list(array.shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    header["__metadata__"] = {"writer": "numpy", "format": "pt"}
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "read":
+        with open(sys.argv[3], "w") as out:
+            json.dump(read(sys.argv[2]), out)
+    elif sys.argv[1] == "write":
+        write(sys.argv[2])
+    else:
+        sys.exit("usage: safetensors_numpy.py read FILE OUT.json | write FILE")
