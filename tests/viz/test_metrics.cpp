@@ -87,7 +87,7 @@ TEST(Runs, NamedByFolderAndMadeUniqueByParent) {
   write(root / "a" / "adam" / "metrics.jsonl", good);
   write(root / "b" / "adam" / "metrics.jsonl", good);
   write(root / "sgd" / "metrics.jsonl", good);
-  std::vector<viz::Run> runs = read_runs({root / "a" / "adam", root / "b" / "adam/", root / "sgd" / "metrics.jsonl"});
+  std::vector<viz::RunLog> runs = read_runs({root / "a" / "adam", root / "b" / "adam/", root / "sgd" / "metrics.jsonl"});
   ASSERT_EQ(runs.size(), 3u);
   EXPECT_EQ(runs[0].name, "a/adam");
   EXPECT_EQ(runs[1].name, "b/adam");

@@ -107,7 +107,16 @@ std::vector<std::string> labels_for(const AxisScale& scale, const std::vector<do
 }  // namespace
 
 double text_width(std::string_view text, double font_size) {
-  return 0.6 * font_size * static_cast<double>(text.size());
+  // Advance widths of DejaVu Sans in em, by character class (rounded up a little).
+  double em = 0;
+  for (unsigned char c : text) {
+    if ((c & 0xC0) == 0x80) continue;  // UTF-8 continuation byte: counted with its lead byte
+    if (std::string_view("iljtfr.,:;!|' ()[]").find(static_cast<char>(c)) != std::string_view::npos) em += 0.4;
+    else if (c == 'm' || c == 'w' || c == 'M' || c == 'W' || c == '%' || c == '@') em += 0.98;
+    else if (c >= 'A' && c <= 'Z') em += 0.72;
+    else em += 0.64;
+  }
+  return em * font_size;
 }
 
 AxesLayout layout_axes(const Panel& panel, const Rect& box, double reserve_right) {

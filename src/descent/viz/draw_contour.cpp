@@ -16,11 +16,11 @@ namespace {
 constexpr double bar_gap = 14, bar_width = 14, label_font = 11;
 
 // Band k lies between levels k-1 and k (band 0 below the lowest level, band m above the
-// highest). Viridis from dark (low) to yellow (high), lightened so paths stand out.
+// highest). Viridis from dark (low) to yellow (high), lightened so paths stand out; lines
+// stop short of the palest yellow, which vanishes on white.
 Color band_color(std::size_t band, std::size_t levels, bool filled) {
   double t = levels == 0 ? 0.5 : static_cast<double>(band) / static_cast<double>(levels);
-  Color c = viridis(0.05 + 0.95 * t);
-  return filled ? lighten(c, 0.3) : c;
+  return filled ? lighten(viridis(0.05 + 0.95 * t), 0.3) : viridis(0.85 * t);
 }
 
 // An SVG path through rings or lines in pixels, simplified to 0.3 px; "Z" closes rings.

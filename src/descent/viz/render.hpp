@@ -10,8 +10,8 @@
 
 namespace descent::viz {
 
-// Text width estimate for layout (no font metrics in SVG): DejaVu Sans averages ~0.6 em
-// per character for the digits and lower-case letters plots use.
+// Text width estimate for layout (SVG gives no font metrics): DejaVu Sans advance widths by
+// character class, erring wide so boxes always hold their text.
 double text_width(std::string_view text, double font_size);
 
 // Where a panel's axes landed: pixel rectangle, scales, ticks and their labels.

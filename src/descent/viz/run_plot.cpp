@@ -21,9 +21,9 @@ fs::path run_folder(const fs::path& dir) {
 
 }  // namespace
 
-std::vector<Run> read_runs(const std::vector<fs::path>& run_dirs) {
+std::vector<RunLog> read_runs(const std::vector<fs::path>& run_dirs) {
   if (run_dirs.empty()) throw ValueError("plot: no run directories given");
-  std::vector<Run> runs;
+  std::vector<RunLog> runs;
   std::vector<fs::path> folders;
   for (const fs::path& dir : run_dirs) {
     bool is_file = fs::is_regular_file(dir);
@@ -35,19 +35,19 @@ std::vector<Run> read_runs(const std::vector<fs::path>& run_dirs) {
     runs.push_back({folder.filename().string(), read_metrics(file)});
   }
   std::map<std::string, int> count;
-  for (const Run& run : runs) ++count[run.name];
+  for (const RunLog& run : runs) ++count[run.name];
   for (std::size_t i = 0; i < runs.size(); ++i)
     if (count[runs[i].name] > 1)
       runs[i].name = (folders[i].parent_path().filename() / folders[i].filename()).string();
   return runs;
 }
 
-Rendered plot_runs(const std::vector<Run>& runs, const RunPlotOptions& options) {
+Rendered plot_runs(const std::vector<RunLog>& runs, const RunPlotOptions& options) {
   if (runs.empty()) throw ValueError("plot: no runs to plot");
-  bool any_dev = std::any_of(runs.begin(), runs.end(), [](const Run& r) { return r.metrics.has("dev_acc"); });
+  bool any_dev = std::any_of(runs.begin(), runs.end(), [](const RunLog& r) { return r.metrics.has("dev_acc"); });
   std::string accuracy = any_dev ? "dev_acc" : "train_acc";
   bool fractions = true;  // accuracies logged in [0, 1] are shown as percentages
-  for (const Run& run : runs) {
+  for (const RunLog& run : runs) {
     if (!run.metrics.has("train_loss"))
       throw ValueError(run.metrics.file.string() + ": no \"train_loss\" values to plot");
     for (double v : run.metrics.column(accuracy))

@@ -2,7 +2,7 @@
 // and dev accuracy per epoch (right; training accuracy when no run logged dev_acc), one
 // colour per run. `descent plot` and `descent compare` draw with it.
 //
-//   std::vector<viz::Run> runs = viz::read_runs({"runs/sgd", "runs/adam"});
+//   std::vector<viz::RunLog> runs = viz::read_runs({"runs/sgd", "runs/adam"});
 //   viz::Rendered out = viz::plot_runs(runs, {.loss_scale = viz::Scale::log});
 #pragma once
 #include <filesystem>
@@ -14,7 +14,7 @@
 
 namespace descent::viz {
 
-struct Run {
+struct RunLog {
   std::string name;  // legend text: the run folder's name
   MetricsLog metrics;
 };
@@ -22,7 +22,7 @@ struct Run {
 // Reads RUN_DIR/metrics.jsonl for each directory (or the file itself if given a file). Runs
 // are named by their folder; folders with the same name get their parent folder prefixed
 // ("a/adam", "b/adam"). Throws IOError for a missing, empty or malformed metrics file.
-std::vector<Run> read_runs(const std::vector<std::filesystem::path>& run_dirs);
+std::vector<RunLog> read_runs(const std::vector<std::filesystem::path>& run_dirs);
 
 struct RunPlotOptions {
   std::string title;
@@ -31,6 +31,6 @@ struct RunPlotOptions {
 };
 
 // Throws ValueError naming the file if a run has no train_loss values.
-Rendered plot_runs(const std::vector<Run>& runs, const RunPlotOptions& options = {});
+Rendered plot_runs(const std::vector<RunLog>& runs, const RunPlotOptions& options = {});
 
 }  // namespace descent::viz
