@@ -83,8 +83,8 @@ double OneCycleLR::anneal(double start, double end, double pct) const {
 
 std::vector<double> OneCycleLR::get_lr() {
   if (last_epoch_ > total_steps_)
-    throw ValueError("onecycle: tried to step " + std::to_string(last_epoch_ + 1) +
-                     " times; the schedule's total_steps is " + std::to_string(total_steps_));
+    throw ValueError("onecycle: step() called " + std::to_string(last_epoch_) +
+                     " times, past the schedule's total_steps=" + std::to_string(total_steps_));
   const double step_num = static_cast<double>(last_epoch_);
   std::vector<double> lrs;
   auto& groups = optimizer_->param_groups();
