@@ -96,6 +96,9 @@ OPS = {
     "maximum": lambda x, p: torch.maximum(x[0], x[1]),
     "minimum": lambda x, p: torch.minimum(x[0], x[1]),
     "where": lambda x, p: torch.where(x[0] != 0, x[1], x[2]),
+    "eq": lambda x, p: torch.eq(x[0], x[1]).to(x[0].dtype),
+    "gt": lambda x, p: torch.gt(x[0], x[1]).to(x[0].dtype),
+    "lt": lambda x, p: torch.lt(x[0], x[1]).to(x[0].dtype),
     "pow": lambda x, p: x[0].pow(p["exponent"]),
     "square": lambda x, p: torch.square(x[0]),
     "sqrt": lambda x, p: torch.sqrt(x[0]),
@@ -130,6 +133,9 @@ OPS = {
     "expand": lambda x, p: x[0].expand(p["shape"]),
     "slice": lambda x, p: x[0].narrow(p["dim"], p["start"], p["length"]),
     "select": lambda x, p: x[0].select(p["dim"], p["index"]),
+    "flatten": lambda x, p: x[0].flatten(p["start_dim"], p["end_dim"]),
+    "unsqueeze": lambda x, p: x[0].unsqueeze(p["dim"]),
+    "squeeze": lambda x, p: x[0].squeeze(p["dim"]),
 }
 
 
@@ -157,6 +163,9 @@ def build():
     case("minimum_broadcast", "minimum", [randn(2, 1, 3), randn(4, 1)])
     cond = (torch.rand(3, 4) > 0.5).to(torch.float64)
     case("where", "where", [cond, randn(3, 4), randn(3, 4)], grad=[False, True, True])
+    for name in ("eq", "gt", "lt"):
+        case(name, name, [ties_a, ties_b], grad=[False, False])
+        case(name + "_broadcast", name, [ties_a, ties_b[0]], grad=[False, False])
     case("where_broadcast", "where", [cond[:, :1].clone(), randn(4), randn(3, 1)], grad=[False, True, True])
 
     # ---- elementwise math
@@ -285,6 +294,9 @@ def build():
     case("expand", "expand", [randn(3, 1)], {"shape": [2, 3, 4]})
     case("slice", "slice", [randn(5, 4)], {"dim": 0, "start": 1, "length": 3})
     case("select", "select", [randn(3, 4)], {"dim": 1, "index": 2})
+    case("flatten", "flatten", [randn(2, 3, 4)], {"start_dim": 1, "end_dim": 2})
+    case("unsqueeze", "unsqueeze", [randn(2, 3)], {"dim": 1})
+    case("squeeze", "squeeze", [randn(2, 1, 3)], {"dim": 1})
 
 
 def main():

@@ -51,6 +51,9 @@ const std::map<std::string, OpFn>& ops() {
       {"maximum", [](auto& x, auto&) { return maximum(x[0], x[1]); }},
       {"minimum", [](auto& x, auto&) { return minimum(x[0], x[1]); }},
       {"where", [](auto& x, auto&) { return where(x[0], x[1], x[2]); }},
+      {"eq", [](auto& x, auto&) { return eq(x[0], x[1]); }},
+      {"gt", [](auto& x, auto&) { return gt(x[0], x[1]); }},
+      {"lt", [](auto& x, auto&) { return lt(x[0], x[1]); }},
       {"pow", [](auto& x, auto& p) { return pow(x[0], p["exponent"].template get<double>()); }},
       {"square", [](auto& x, auto&) { return square(x[0]); }},
       {"sqrt", [](auto& x, auto&) { return sqrt(x[0]); }},
@@ -107,6 +110,12 @@ const std::map<std::string, OpFn>& ops() {
        }},
       {"select",
        [](auto& x, auto& p) { return x[0].select(p["dim"].template get<int>(), p["index"].template get<int64_t>()); }},
+      {"flatten",
+       [](auto& x, auto& p) {
+         return x[0].flatten(p["start_dim"].template get<int>(), p["end_dim"].template get<int>());
+       }},
+      {"unsqueeze", [](auto& x, auto& p) { return x[0].unsqueeze(p["dim"].template get<int>()); }},
+      {"squeeze", [](auto& x, auto& p) { return x[0].squeeze(p["dim"].template get<int>()); }},
   };
   return table;
 }

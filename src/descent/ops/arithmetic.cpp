@@ -131,7 +131,7 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   check_same_dtype(a, b, "where");
   const Shape s = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape(), "where"), b.shape(), "where");
-  const Tensor c = condition.to(a.dtype());
+  const Tensor c = condition.detach().to(a.dtype());  // the condition gets no gradient
   Tensor out = Tensor::empty(s, a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     kernels::map_ternary<T>(c, a, b, out, [](T cv, T x, T y) { return cv != T(0) ? x : y; });
