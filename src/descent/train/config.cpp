@@ -27,10 +27,4 @@ MlpOptions TrainConfig::mlp_options() const {
   return {.activation = activation, .dropout = dropout, .init = init, .batch_norm = batch_norm};
 }
 
-// Fields missing from an older file keep their defaults.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, dev_size, scaling, random_labels,
-                                                model, activation, dropout, init, batch_norm, loss, optimizer,
-                                                schedule, schedule_per, l2, clip_grad_norm, epochs, batch_size,
-                                                drop_last, patience, seed, threads, out, quiet)
-
 }  // namespace descent

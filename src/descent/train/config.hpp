@@ -46,8 +46,10 @@ struct TrainConfig {
   MlpOptions mlp_options() const;
 };
 
-// JSON form (config.json in a run folder); defined with nlohmann's macro in config.cpp.
-void to_json(nlohmann::json& j, const TrainConfig& c);
-void from_json(const nlohmann::json& j, TrainConfig& c);
+// JSON form (config.json in a run folder); fields missing from an older file keep their defaults.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, dev_size, scaling, random_labels,
+                                                model, activation, dropout, init, batch_norm, loss, optimizer,
+                                                schedule, schedule_per, l2, clip_grad_norm, epochs, batch_size,
+                                                drop_last, patience, seed, threads, out, quiet)
 
 }  // namespace descent

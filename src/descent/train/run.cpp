@@ -1,0 +1,124 @@
+// From a TrainConfig to a trained model and a run folder.
+#include "descent/train/run.hpp"
+
+#include <filesystem>
+#include <fnmatch.h>
+#include <iostream>
+
+#include "descent/core/threads.hpp"
+#include "descent/io/atomic_file.hpp"
+#include "descent/optim/factory.hpp"
+#include "descent/schedule/spec.hpp"
+
+namespace descent {
+
+DataSplits load_splits(const TrainConfig& config) {
+  CsvOptions csv;
+  if (!config.label_column.empty()) {
+    const bool numeric = config.label_column.find_first_not_of("-0123456789") == std::string::npos;
+    if (numeric) csv.label_index = std::stoll(config.label_column);
+    else csv.label_column = config.label_column;
+  }
+  const TrainTest data = load_dataset(config.data, csv);
+  if (config.dev_size >= data.train.size())
+    throw ValueError("--dev-size " + std::to_string(config.dev_size) + " leaves no training data (the training set has " +
+                     std::to_string(data.train.size()) + " examples)");
+  DataSplits splits = make_splits(data, config.dev_size, parse_scaling(config.scaling));
+  if (config.random_labels > 0) {
+    Generator gen(config.seed ^ 0x9abe15ULL);
+    randomize_labels(splits.train, config.random_labels, gen);
+  }
+  return splits;
+}
+
+std::shared_ptr<Sequential> build_model(const TrainConfig& config, int64_t in_features, int64_t num_classes,
+                                        Generator* gen) {
+  return make_mlp(config.model, in_features, num_classes > 0 ? num_classes : 1, config.mlp_options(), gen);
+}
+
+std::vector<ParamGroup> make_param_groups(const NamedTensors& params, const std::vector<std::string>& specs) {
+  std::vector<ParamGroup> groups(1);
+  struct Pattern {
+    std::string glob;
+    Options options;
+  };
+  std::vector<Pattern> patterns;
+  for (const std::string& spec : specs) {
+    const auto colon = spec.find(':');
+    if (colon == std::string::npos || colon == 0)
+      throw ValueError("--param-group '" + spec + "': expected PATTERN:key=value,... (e.g. '*.bias:weight_decay=0')");
+    // The options part is parsed as an optimizer spec's, so values and keys follow the same rules.
+    const optim::OptimizerSpec parsed = optim::parse_optimizer_spec("group:" + spec.substr(colon + 1));
+    patterns.push_back({spec.substr(0, colon), parsed.options});
+    groups.push_back({.params = {}, .names = {}, .options = parsed.options});
+  }
+  for (const auto& [name, t] : params) {
+    std::size_t target = 0;
+    for (std::size_t i = 0; i < patterns.size(); ++i)
+      if (fnmatch(patterns[i].glob.c_str(), name.c_str(), 0) == 0) {
+        target = i + 1;
+        break;
+      }
+    groups[target].params.push_back(t);
+    groups[target].names.push_back(name);
+  }
+  for (std::size_t i = 1; i < groups.size(); ++i)
+    if (groups[i].params.empty())
+      throw ValueError("--param-group pattern '" + patterns[i - 1].glob + "' matches no parameter");
+  if (groups[0].params.empty()) groups.erase(groups.begin());
+  return groups;
+}
+
+void randomize_labels(Dataset& data, double fraction, Generator& gen) {
+  if (!data.is_classification()) throw ValueError("--random-labels needs a classification data set");
+  const int64_t n = data.size();
+  const auto count = static_cast<int64_t>(fraction * static_cast<double>(n) + 0.5);
+  Tensor y = data.y.clone();
+  const std::vector<int64_t> order = gen.permutation(n);
+  dispatch(y.dtype(), [&]<class T>() {
+    T* p = y.data<T>();
+    for (int64_t i = 0; i < count; ++i)
+      p[order[static_cast<std::size_t>(i)]] = static_cast<T>(gen.randint(static_cast<uint64_t>(data.num_classes)));
+  });
+  data.y = y;
+}
+
+FitResult run_training(const TrainConfig& config, const std::vector<std::string>& param_group_specs) {
+  config.validate();
+  set_num_threads(config.threads);
+  manual_seed(config.seed);  // dropout draws from the default generator
+  const DataSplits splits = load_splits(config);
+  Generator init_gen(config.seed);
+  auto model = build_model(config, splits.train.num_features(), splits.train.num_classes, &init_gen);
+  auto optimizer = optim::make_optimizer(config.optimizer, make_param_groups(model->named_parameters(), param_group_specs));
+  std::unique_ptr<LRScheduler> scheduler;
+  if (!config.schedule.empty()) scheduler = make_scheduler(config.schedule, *optimizer);
+  if (!config.out.empty()) {
+    std::filesystem::create_directories(config.out);
+    nlohmann::json j = config;
+    j["param_groups"] = param_group_specs;
+    write_file_atomic(std::filesystem::path(config.out) / "config.json", j.dump(2) + "\n");
+  }
+  if (!config.quiet)
+    std::cout << "data " << config.data << ": " << splits.train.size() << " train, " << splits.dev.size() << " dev, "
+              << splits.test.size() << " test; model " << config.model << " (" << model->num_parameters()
+              << " parameters); optimizer " << config.optimizer
+              << (config.schedule.empty() ? "" : "; schedule " + config.schedule) << std::endl;
+  FitOptions fo;
+  fo.epochs = config.epochs;
+  fo.batch_size = config.batch_size;
+  fo.drop_last = config.drop_last;
+  fo.seed = config.seed;
+  fo.patience = config.patience;
+  fo.l2 = config.l2;
+  fo.clip_grad_norm = config.clip_grad_norm;
+  fo.loss = config.loss;
+  fo.scheduler = scheduler.get();
+  fo.schedule_per_batch = config.schedule_per == "batch";
+  fo.out_dir = config.out;
+  fo.quiet = config.quiet;
+  fo.config_json = nlohmann::json(config).dump();
+  return fit(*model, *optimizer, splits, fo);
+}
+
+}  // namespace descent
