@@ -145,7 +145,37 @@ TEST(IdxFolder, MissingFilesNameTheFetchCommand) {
   const std::string fashion = error_of<IOError>([&] { load_fashion_mnist(dir); });
   EXPECT_NE(fashion.find("apt-get install dataset-fashion-mnist"), std::string::npos) << fashion;
   const std::string unknown = error_of<IOError>([&] { load_dataset("no-such-data-set"); });
-  EXPECT_NE(unknown.find("neither a data set name (mnist, fashion-mnist)"), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("neither a data set name (mnist, fashion-mnist, spirals"), std::string::npos) << unknown;
+}
+
+TEST(IdxFolder, DefaultMnistSearchUsesTheEnvironmentThenNamesTheFetchCommand) {
+  const fs::path root = fresh_dir("search");
+  const fs::path cwd = fs::current_path();
+  fs::current_path(root);  // no data/mnist in this folder or its parents
+  ::setenv("DESCENT_DATA_DIR", (root / "elsewhere").c_str(), 1);
+  const std::string msg = error_of<IOError>([] { load_mnist(); });
+  EXPECT_NE(msg.find("MNIST is not installed (looked in " + (root / "elsewhere" / "mnist").string() + ", " +
+                     (root / "data" / "mnist").string()),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("fetch it with: bash scripts/fetch_mnist.sh"), std::string::npos) << msg;
+  fs::create_directories(root / "elsewhere" / "mnist");
+  write_idx_set(root / "elsewhere" / "mnist", 4, 2, true);
+  EXPECT_EQ(load_dataset("mnist").train.size(), 4);
+  ::unsetenv("DESCENT_DATA_DIR");
+  fs::current_path(cwd);
+}
+
+TEST(Synthetic, ByNameSplitIntoTrainAndTest) {
+  const TrainTest s = load_dataset("spirals");
+  EXPECT_EQ(s.train.size(), 1600);
+  EXPECT_EQ(s.test.size(), 400);
+  EXPECT_EQ(s.train.num_classes, 2);
+  EXPECT_EQ(load_dataset("spirals").test.x.to_vector(), s.test.x.to_vector());
+  EXPECT_EQ(load_dataset("blobs").train.num_classes, 4);
+  EXPECT_EQ(load_dataset("linear-regression").train.num_features(), 10);
+  EXPECT_EQ(load_dataset("xor").test.num_classes, 2);
+  EXPECT_THROW(load_synthetic("moons"), ValueError);
 }
 
 TEST(Mnist, LoadsWhenFetched) {

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "descent/data/idx.hpp"
+#include "descent/data/synthetic.hpp"
 
 namespace descent {
 namespace {
@@ -279,15 +280,35 @@ TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& 
   return {.train = train, .test = test};
 }
 
+TrainTest load_synthetic(std::string_view name) {
+  constexpr int64_t kSize = 2000;
+  Generator gen(kSyntheticSeed);
+  Dataset all;
+  if (name == "spirals") all = make_spirals(kSize / 2, gen);
+  else if (name == "xor") all = make_xor(kSize, gen, 0.05);
+  else if (name == "blobs") all = make_blobs(kSize, 4, 2, gen);
+  else if (name == "linear-regression") all = make_linear_regression(kSize, 10, gen).data;
+  else
+    throw ValueError("unknown synthetic data set '" + std::string(name) +
+                     "'; expected one of: spirals, xor, blobs, linear-regression");
+  all = shuffled(all, gen);  // spirals are generated in order along the arms
+  auto [train, test] = split_last(all, static_cast<int64_t>(kSize * kCsvTestFraction));
+  return {.train = train, .test = test};
+}
+
 TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv) {
   if (name_or_path == "mnist") return load_mnist();
   if (name_or_path == "fashion-mnist") return load_fashion_mnist();
+  if (name_or_path == "spirals" || name_or_path == "xor" || name_or_path == "blobs" ||
+      name_or_path == "linear-regression")
+    return load_synthetic(name_or_path);
   const std::filesystem::path path(name_or_path);
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) return load_idx_folder(path, "IDX data set");
   if (std::filesystem::is_regular_file(path, ec)) return load_csv_dataset(path, csv);
   throw IOError("data '" + name_or_path +
-                "' is neither a data set name (mnist, fashion-mnist) nor an existing folder of IDX files or CSV file");
+                "' is neither a data set name (mnist, fashion-mnist, spirals, xor, blobs, linear-regression) nor an "
+                "existing folder of IDX files or CSV file");
 }
 
 DataSplits make_splits(const TrainTest& data, int64_t dev_size, Scaling scaling) {

@@ -93,7 +93,15 @@ inline constexpr uint64_t kCsvShuffleSeed = 20190101;
 inline constexpr double kCsvTestFraction = 0.2;
 TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& options = {});
 
-// `mnist`, `fashion-mnist`, a folder of IDX files, or a CSV file (read with `csv`).
+// A synthetic set by name (data/synthetic.hpp), for demos and quick runs: `spirals` (2,000
+// points, 2 classes), `xor` (2,000, 2 classes), `blobs` (2,000 in 2-D, 4 classes),
+// `linear-regression` (2,000 in 10-D, targets). Always the same: generated from
+// kSyntheticSeed, shuffled, and the last kCsvTestFraction is the test set.
+inline constexpr uint64_t kSyntheticSeed = 20191105;
+TrainTest load_synthetic(std::string_view name);
+
+// `mnist`, `fashion-mnist`, a synthetic set's name, a folder of IDX files, or a CSV file
+// (read with `csv`).
 TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv = {});
 
 // The usual preparation: the last dev_size training examples become dev, a scaler is fitted
