@@ -123,7 +123,7 @@ TEST(Trajectory, PathsOverContoursWithMinimumAndDivergence) {
       {"gd", {{-1.5, 2}, {-1, 1}, {0, 0.5}, {0.9, 0.8}, {1, 1}}},
       {"too big a step", {{-1, -0.5}, {1.5, 2.5}, {1e30, -1e30}, {NAN, NAN}, {0, 0}}},
   };
-  Rendered out = plot_trajectories(rosenbrock, {-2, -1, 2, 3}, paths, Point{1, 1}, {.title = "Rosenbrock"});
+  Rendered out = plot_trajectories(rosenbrock, {-2, -1, 2, 3}, paths, {{1, 1}}, {.title = "Rosenbrock"});
   EXPECT_EQ(xml::xml_problem(out.svg), "");
   ASSERT_EQ(out.warnings.size(), 1u);
   EXPECT_NE(out.warnings[0].find("path 'too big a step': point 3"), std::string::npos) << out.warnings[0];
@@ -136,16 +136,16 @@ TEST(Trajectory, PathsOverContoursWithMinimumAndDivergence) {
 
 TEST(Trajectory, StartOutsideTheDomainThrows) {
   std::vector<NamedPath> paths = {{"gd", {{5, 5}, {1, 1}}}};
-  EXPECT_THROW(plot_trajectories(rosenbrock, {-2, -1, 2, 3}, paths, std::nullopt), ValueError);
+  EXPECT_THROW(plot_trajectories(rosenbrock, {-2, -1, 2, 3}, paths, {}), ValueError);
   std::vector<NamedPath> empty = {{"gd", {}}};
-  EXPECT_THROW(plot_trajectories(rosenbrock, {-2, -1, 2, 3}, empty, std::nullopt), ValueError);
-  EXPECT_THROW(plot_trajectories([](double, double) { return 1.0; }, {-2, -1, 2, 3}, {}, std::nullopt), ValueError);
+  EXPECT_THROW(plot_trajectories(rosenbrock, {-2, -1, 2, 3}, empty, {}), ValueError);
+  EXPECT_THROW(plot_trajectories([](double, double) { return 1.0; }, {-2, -1, 2, 3}, {}, {}), ValueError);
 }
 
 TEST(Trajectory, AnimationHasOneKeyTimePerStep) {
   std::vector<Point> points;
   for (int k = 0; k <= 20; ++k) points.push_back({-1.5 + 0.12 * k, 2.0 - 0.05 * k});
-  Rendered out = plot_trajectories(rosenbrock, {-2, -1, 2, 3}, {{"gd", points}}, Point{1, 1},
+  Rendered out = plot_trajectories(rosenbrock, {-2, -1, 2, 3}, {{"gd", points}}, {{1, 1}},
                                    {.animate = true, .seconds = 5});
   EXPECT_EQ(xml::xml_problem(out.svg), "");
   EXPECT_NE(out.svg.find("<animate attributeName=\"stroke-dashoffset\""), std::string::npos);

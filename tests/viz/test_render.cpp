@@ -110,14 +110,14 @@ fs::path write_run(const std::string& name, double rate, double noise_phase) {
 }  // namespace
 
 TEST(Render, RosenbrockTrajectories) {
-  Rendered plot = plot_trajectories(rosenbrock, {-2, -1, 2, 3}, example_paths(), Point{1, 1},
+  Rendered plot = plot_trajectories(rosenbrock, {-2, -1, 2, 3}, example_paths(), {{1, 1}},
                                     {.title = "Rosenbrock: 300 steps from (-1.5, 2)"});
   EXPECT_TRUE(plot.warnings.empty());
   render_and_check("rosenbrock_paths", plot, 760, 600);
 }
 
 TEST(Render, RosenbrockAnimated) {
-  Rendered plot = plot_trajectories(rosenbrock, {-2, -1, 2, 3}, example_paths(), Point{1, 1},
+  Rendered plot = plot_trajectories(rosenbrock, {-2, -1, 2, 3}, example_paths(), {{1, 1}},
                                     {.title = "Rosenbrock (animated)", .animate = true, .seconds = 6});
   render_and_check("rosenbrock_animated", plot, 760, 600);
 }
@@ -129,9 +129,10 @@ TEST(Render, DivergingPathAndLineContours) {
   std::vector<Point> diverging = {{-4, -4}, {-1, -3}, {3, 4}, {40, -60}, {1e12, 1e13}, {INFINITY, NAN}, {0, 0}};
   std::vector<Point> fine = {{0, 0}, {1.5, 1}, {2.6, 1.8}, {3, 2}};
   Rendered plot = plot_trajectories(himmelblau, {-5, -5, 5, 5}, {{"lr too large", diverging}, {"lr=0.01", fine}},
-                                    Point{3, 2},
+                                    {{3, 2}, {-2.805118, 3.131312}, {-3.779310, -3.283186}, {3.584428, -1.848126}},
                                     {.title = "Himmelblau, line contours", .filled = false, .width = 700, .height = 600});
   EXPECT_EQ(plot.warnings.size(), 1u);
+  EXPECT_NE(plot.svg.find(">minima (4)<"), std::string::npos);
   render_and_check("himmelblau_lines", plot, 700, 600);
 }
 

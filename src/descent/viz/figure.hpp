@@ -84,7 +84,7 @@ class Panel {
   // A trajectory: hollow circle at the start, filled circle at the end. A non-finite point
   // ends the drawn path there (an x marks the last finite point) and is reported.
   void path(std::string name, std::vector<Point> points, std::optional<Color> color = std::nullopt);
-  // A single labelled point, e.g. a function's minimum.
+  // A single labelled point, e.g. a function's minimum; an empty name leaves it out of the legend.
   void marker(std::string name, Point at, MarkerShape shape = MarkerShape::star);
   // At most one contour plot per panel; it fixes the axes to the grid's domain and is drawn
   // beneath everything else, with a colour bar on the right.

@@ -54,7 +54,7 @@ std::vector<double> auto_levels(const Grid& grid, bool log_spaced) {
 }
 
 Rendered plot_trajectories(const Function2D& f, const Rect& domain, const std::vector<NamedPath>& paths,
-                           std::optional<Point> minimum, const TrajectoryPlotOptions& options) {
+                           const std::vector<Point>& minima, const TrajectoryPlotOptions& options) {
   for (const NamedPath& path : paths) {
     if (path.points.empty()) throw ValueError("trajectory '" + path.name + "' has no points");
     Point start = path.points.front();
@@ -73,7 +73,14 @@ Rendered plot_trajectories(const Function2D& f, const Rect& domain, const std::v
   std::vector<double> levels = auto_levels(grid, options.log_levels);
   panel.contour(std::move(grid), {levels, options.filled, "f(x, y)"});
   for (const NamedPath& path : paths) panel.path(path.name, path.points);
-  if (minimum) panel.marker(options.minimum_label + " " + point_text(*minimum), *minimum, MarkerShape::star);
+  // One legend entry for all minima: the first marker carries it, the others are unnamed.
+  for (std::size_t i = 0; i < minima.size(); ++i) {
+    std::string label;
+    if (i == 0)
+      label = minima.size() == 1 ? "minimum " + point_text(minima[0])
+                                 : "minima (" + std::to_string(minima.size()) + ")";
+    panel.marker(label, minima[i], MarkerShape::star);
+  }
   return figure.render();
 }
 

@@ -4,11 +4,10 @@
 //
 //   auto f = [](double x, double y) { return rosenbrock(x, y); };
 //   std::vector<viz::NamedPath> paths = {{"sgd lr=1e-3", sgd_points}, {"adam lr=0.05", adam_points}};
-//   viz::Rendered out = viz::plot_trajectories(f, {-2, -1, 2, 3}, paths, viz::Point{1, 1},
+//   viz::Rendered out = viz::plot_trajectories(f, {-2, -1, 2, 3}, paths, {{1, 1}},
 //                                              {.title = "Rosenbrock", .animate = true});
 //   write out.svg to a file; print out.warnings (diverged paths) to stderr.
 #pragma once
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,14 +30,14 @@ struct TrajectoryPlotOptions {
   double seconds = 8.0;     // duration of one animation pass
   int grid_size = 160;      // samples per axis for the contour
   double width = 760, height = 600;
-  std::string minimum_label = "minimum";
 };
 
-// Samples f on `domain` (x0, y0, x1, y1), draws its contours and each path in its own colour.
-// Throws ValueError if a path is empty or starts outside the domain, or if f is constant or
+// Samples f on `domain` (x0, y0, x1, y1), draws its contours and each path in its own colour,
+// and a star at each of `minima` (none for functions unbounded below; the legend says
+// "minimum (1, 1)", or "minima (4)" for several). Throws ValueError if a path is empty or starts outside the domain, or if f is constant or
 // nowhere finite on the domain. Non-finite points end a path; each is reported in warnings.
 Rendered plot_trajectories(const Function2D& f, const Rect& domain, const std::vector<NamedPath>& paths,
-                           std::optional<Point> minimum, const TrajectoryPlotOptions& options = {});
+                           const std::vector<Point>& minima, const TrajectoryPlotOptions& options = {});
 
 // The contour levels plot_trajectories uses for a sampled grid: 1-2-5 x 10^k spanning the four
 // decades below the largest value (measured from the smallest value when that is negative), or
