@@ -34,6 +34,8 @@ std::vector<uint8_t> read_file(const std::filesystem::path& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f) throw IOError("cannot open '" + path.string() + "': " + std::strerror(errno));
   std::vector<uint8_t> bytes;
+  std::error_code ec;
+  if (const auto size = std::filesystem::file_size(path, ec); !ec) bytes.reserve(size);
   uint8_t chunk[1 << 16];
   std::size_t n;
   while ((n = std::fread(chunk, 1, sizeof chunk, f.get())) > 0) bytes.insert(bytes.end(), chunk, chunk + n);
@@ -88,7 +90,7 @@ std::vector<uint8_t> read_maybe_gzipped(const std::filesystem::path& path) {
 }
 
 IdxArray read_idx(const std::filesystem::path& path, int expected_rank) {
-  const std::vector<uint8_t> bytes = read_maybe_gzipped(path);
+  std::vector<uint8_t> bytes = read_maybe_gzipped(path);
   const std::string where = "IDX file '" + path.string() + "'";
   if (bytes.size() < 4)
     throw IOError(where + " is truncated: " + std::to_string(bytes.size()) +
@@ -129,7 +131,8 @@ IdxArray read_idx(const std::filesystem::path& path, int expected_rank) {
                   " (a " + std::to_string(header) + "-byte header and " + dims_text.str() + " = " +
                   std::to_string(count) + " bytes of data): the file is " +
                   (bytes.size() < expected ? "truncated" : "longer than its header says"));
-  out.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
+  bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(header));
+  out.data = std::move(bytes);
   return out;
 }
 
