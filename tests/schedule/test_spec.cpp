@@ -149,6 +149,7 @@ TEST(AccuracyPlateau, SpecMatchesTheHelper) {
   auto from_spec = make_scheduler("accuracy_plateau:epochs=2,factor=0.3", *a);
   auto helper = plateau_on_dev_accuracy(*b, 2, 0.3);
   EXPECT_TRUE(from_spec->needs_metric());
+  EXPECT_EQ(from_spec->metric_mode(), "max");  // feed it the dev accuracy
   for (int t = 0; t < 50; ++t) {
     double acc = 0.5 + 0.01 * ((t * 7) % 5);
     from_spec->step(acc);
@@ -162,6 +163,7 @@ TEST(Sequential, WarmupThenPlateauTakesMetrics) {
   auto o = two_group_optimizer("sgd");
   auto s = make_scheduler("warmup:steps=2,start_factor=0.5+plateau:patience=0,factor=0.5", *o);
   EXPECT_TRUE(s->needs_metric());
+  EXPECT_EQ(s->metric_mode(), "min");
   EXPECT_DOUBLE_EQ(lrs_of(*o)[0], 0.05);
   s->step(1.0);
   EXPECT_DOUBLE_EQ(lrs_of(*o)[0], 0.075);

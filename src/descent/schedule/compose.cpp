@@ -83,6 +83,8 @@ void SequentialLR::step(double metric) {
 
 bool SequentialLR::needs_metric() const { return schedulers_.back()->needs_metric(); }
 
+std::string SequentialLR::metric_mode() const { return schedulers_.back()->metric_mode(); }
+
 void SequentialLR::step_to(int64_t epoch) {
   ++step_count_;
   last_epoch_ = epoch;
@@ -132,6 +134,12 @@ void ChainedScheduler::step(double metric) {
 
 bool ChainedScheduler::needs_metric() const {
   return std::any_of(schedulers_.begin(), schedulers_.end(), [](const auto& s) { return s->needs_metric(); });
+}
+
+std::string ChainedScheduler::metric_mode() const {
+  for (const auto& s : schedulers_)
+    if (!s->metric_mode().empty()) return s->metric_mode();
+  return {};
 }
 
 void ChainedScheduler::step_to(int64_t epoch) {

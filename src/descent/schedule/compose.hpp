@@ -27,6 +27,7 @@ class SequentialLR final : public LRScheduler {
   void step() override;
   void step(double metric) override;
   bool needs_metric() const override;
+  std::string metric_mode() const override;
   // Jumps to `epoch`: the schedule in charge there jumps to its own offset.
   void step_to(int64_t epoch) override;
   std::string cycled_momentum() const override;
@@ -56,6 +57,7 @@ class ChainedScheduler final : public LRScheduler {
   void step() override;
   void step(double metric) override;
   bool needs_metric() const override;
+  std::string metric_mode() const override;
   void step_to(int64_t epoch) override;
   std::string cycled_momentum() const override;
 

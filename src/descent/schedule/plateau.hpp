@@ -31,6 +31,7 @@ class ReduceLROnPlateau final : public LRScheduler {
   // Without a metric there is nothing to compare: throws ValueError.
   void step() override;
   bool needs_metric() const override { return true; }
+  std::string metric_mode() const override { return options_.mode; }
   // Inside SequentialLR, reaching this schedule's milestone: a fresh start at the base lrs.
   void step_to(int64_t epoch) override;
 

@@ -40,6 +40,9 @@ class LRScheduler {
   virtual void step(double metric);
   // True when step(metric) is the only meaningful step (plateau schedules).
   virtual bool needs_metric() const { return false; }
+  // For those: "min" when the metric should fall (feed the dev loss), "max" when it should rise
+  // (feed the dev accuracy); "" for every other schedule.
+  virtual std::string metric_mode() const { return {}; }
   // PyTorch's deprecated step(epoch): jump to `epoch`, using the closed form where the schedule
   // has one. SequentialLR uses it at its milestones (the "reset" there).
   virtual void step_to(int64_t epoch);
