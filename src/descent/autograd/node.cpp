@@ -4,6 +4,7 @@
 // its inputs' gradients.
 #include "descent/autograd/node.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "descent/ops/ops.hpp"
@@ -97,6 +98,33 @@ Node::~Node() {
 
 // ---------------------------------------------------------------- the backward walk
 
+namespace {
+
+// The nodes the walk has seen: a vector searched linearly while the graph is small (a
+// step of a small model then costs no hashing and no allocation per node), a hash set once
+// it has more than kLinearMax nodes.
+class Visited {
+ public:
+  bool insert(Node* node) {  // true if node was not there yet
+    if (hashed_.empty()) {
+      if (std::find(linear_.begin(), linear_.end(), node) != linear_.end()) return false;
+      if (linear_.size() < kLinearMax) {
+        linear_.push_back(node);
+        return true;
+      }
+      hashed_.insert(linear_.begin(), linear_.end());
+    }
+    return hashed_.insert(node).second;
+  }
+
+ private:
+  static constexpr std::size_t kLinearMax = 32;
+  std::vector<Node*> linear_;
+  std::unordered_set<Node*> hashed_;
+};
+
+}  // namespace
+
 void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
   if (!root.requires_grad())
     throw Error("backward: the tensor does not require grad and has no grad_fn (shape " + root.shape().str() +
@@ -125,14 +153,17 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
   // every node that feeds gradient into it.
   std::vector<std::shared_ptr<Node>> order;
   {
-    std::unordered_set<Node*> visited{root.grad_fn().get()};
+    Visited visited;
+    visited.insert(root.grad_fn().get());
     std::vector<std::pair<std::shared_ptr<Node>, std::size_t>> stack;  // node, next input to look at
+    stack.reserve(16);
+    order.reserve(16);
     stack.emplace_back(root.grad_fn(), 0);
     while (!stack.empty()) {
       auto& [node, next] = stack.back();
       if (next < node->inputs.size()) {
         const Tensor& in = node->inputs[next++];
-        if (in.defined() && in.grad_fn() && visited.insert(in.grad_fn().get()).second)
+        if (in.defined() && in.grad_fn() && visited.insert(in.grad_fn().get()))
           stack.emplace_back(in.grad_fn(), 0);
       } else {
         order.push_back(std::move(node));

@@ -12,19 +12,16 @@
 
 #include "descent/autograd/grad_mode.hpp"
 #include "descent/autograd/node.hpp"
+#include "descent/core/allocator.hpp"
 #include "descent/kernels/elementwise.hpp"
 
 namespace descent {
 
 // ---------------------------------------------------------------- storage
 
-Storage::Storage(std::size_t nbytes) : nbytes_(nbytes) {
-  const std::size_t rounded = (std::max<std::size_t>(nbytes, 1) + 63) / 64 * 64;
-  data_ = std::aligned_alloc(64, rounded);
-  if (!data_) throw Error("out of memory allocating " + std::to_string(nbytes) + " bytes for a tensor");
-}
+Storage::Storage(std::size_t nbytes) : data_(allocate_storage(nbytes)), nbytes_(nbytes) {}
 
-Storage::~Storage() { std::free(data_); }
+Storage::~Storage() { free_storage(data_, nbytes_); }
 
 // ---------------------------------------------------------------- creation
 

@@ -4,6 +4,7 @@
 
 #include "descent/autograd/node.hpp"
 #include "descent/kernels/elementwise.hpp"
+#include "descent/kernels/vmath.hpp"
 #include "descent/ops/ops.hpp"
 
 namespace descent {
@@ -55,7 +56,7 @@ Tensor sqrt(const Tensor& a) {
 }
 
 Tensor exp(const Tensor& a) {
-  Tensor out = map(a, [](auto x) { return std::exp(x); });
+  Tensor out = map(a, [](auto x) { return kernels::exp(x); });
   if (!any_requires_grad({a})) return out;
   return record(out, "exp", {a}, [out = out.detach()](Node& n, const Tensor& g) { n.accumulate(0, mul(g, out)); });
 }

@@ -1,26 +1,15 @@
 // Reductions: sum, mean, max, min, argmax, over all elements or given dims. Sums of
-// float32 accumulate in double, so a 10M-element sum is exact to float32 rounding.
-#include <omp.h>
-
+// float32 accumulate in double (kernels/reduce.hpp), so a 10M-element sum is exact to
+// float32 rounding.
 #include <algorithm>
 #include <limits>
 
 #include "descent/autograd/node.hpp"
-#include "descent/core/threads.hpp"
+#include "descent/kernels/reduce.hpp"
 #include "descent/ops/ops.hpp"
 
 namespace descent {
 namespace {
-
-// Sum of n contiguous values, split over threads when large.
-template <class T>
-double sum_contiguous(const T* p, int64_t n) {
-  double total = 0.0;
-  const int threads = n >= kParallelThreshold ? omp_get_max_threads() : 1;
-#pragma omp parallel for simd reduction(+ : total) schedule(static) num_threads(threads) if (threads > 1)
-  for (int64_t i = 0; i < n; ++i) total += static_cast<double>(p[i]);
-  return total;
-}
 
 struct Reduction {
   Shape keep_shape;       // input shape with reduced dims set to 1 (keepdim result)
@@ -85,47 +74,7 @@ Tensor sum_kernel(const Tensor& a_in, const Reduction& r) {
   for (int d = 0; d < lead; ++d) L *= a.shape()[d];
   for (int d = lead; d < trail; ++d) M *= a.shape()[d];
   for (int d = trail; d < rank; ++d) R *= a.shape()[d];
-  dispatch(a.dtype(), [&]<class T>() {
-    const T* p = a.data<T>();
-    T* o = out.data<T>();
-    if (L == 1) {
-      // Trailing reduction: each output is the sum of R contiguous values.
-      const int threads = M * R >= kParallelThreshold && M > 1 ? omp_get_max_threads() : 1;
-      if (M == 1) {
-        o[0] = static_cast<T>(sum_contiguous(p, R));
-        return;
-      }
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-      for (int64_t m = 0; m < M; ++m) {
-        double acc = 0.0;
-        const T* row = p + m * R;
-#pragma omp simd reduction(+ : acc)
-        for (int64_t k = 0; k < R; ++k) acc += static_cast<double>(row[k]);
-        o[m] = static_cast<T>(acc);
-      }
-      return;
-    }
-    // Leading (and maybe trailing) reduction: add rows of M*R into M outputs; columns are
-    // split over threads so no two threads write one output.
-    const int threads = L * M * R >= kParallelThreshold && M >= 64 ? omp_get_max_threads() : 1;
-#pragma omp parallel num_threads(threads) if (threads > 1)
-    {
-      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      const int64_t chunk = (M + nt - 1) / nt;
-      const int64_t m0 = std::min(M, t * chunk), m1 = std::min(M, m0 + chunk);
-      std::vector<double> acc(static_cast<std::size_t>(m1 - m0), 0.0);
-      for (int64_t l = 0; l < L; ++l) {
-        const T* block = p + l * M * R;
-        for (int64_t m = m0; m < m1; ++m) {
-          const T* row = block + m * R;
-          double s = 0.0;
-          for (int64_t k = 0; k < R; ++k) s += static_cast<double>(row[k]);
-          acc[static_cast<std::size_t>(m - m0)] += s;
-        }
-      }
-      for (int64_t m = m0; m < m1; ++m) o[m] = static_cast<T>(acc[static_cast<std::size_t>(m - m0)]);
-    }
-  });
+  dispatch(a.dtype(), [&]<class T>() { kernels::sum_lmr(a.data<T>(), L, M, R, out.data<T>()); });
   return out;
 }
 

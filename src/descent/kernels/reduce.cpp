@@ -1,0 +1,143 @@
+// Sums at memory speed. One running sum is bound by the latency of floating-point addition
+// (a few cycles per add), far below what memory delivers, so a thread keeps several
+// independent vector sums.
+// Threads take contiguous slices and their partial results are combined in thread order,
+// so a sum is the same from run to run at a given thread count.
+#include "descent/kernels/reduce.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "descent/core/threads.hpp"
+
+namespace descent::kernels {
+namespace {
+
+// Four running sums over the four quarters of the range: under `omp simd` each becomes a
+// vector register, so four vector additions are in flight at once.
+template <class T>
+double sum_serial(const T* p, int64_t n) {
+  const int64_t q = n / 4;
+  const T* p0 = p;
+  const T* p1 = p0 + q;
+  const T* p2 = p1 + q;
+  const T* p3 = p2 + q;
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+  for (int64_t i = 0; i < q; ++i) {
+    s0 += static_cast<double>(p0[i]);
+    s1 += static_cast<double>(p1[i]);
+    s2 += static_cast<double>(p2[i]);
+    s3 += static_cast<double>(p3[i]);
+  }
+  for (int64_t i = 4 * q; i < n; ++i) s3 += static_cast<double>(p[i]);
+  return (s0 + s1) + (s2 + s3);
+}
+
+int threads_for(int64_t work) { return work >= kParallelThreshold ? omp_get_max_threads() : 1; }
+
+// [begin, end) of thread t's share of n items.
+std::pair<int64_t, int64_t> share(int64_t n, int t, int nt) {
+  const int64_t chunk = (n + nt - 1) / nt;
+  const int64_t begin = std::min(n, t * chunk);
+  return {begin, std::min(n, begin + chunk)};
+}
+
+// acc[m - m0] += sum over l in [l0, l1), r < R of p[(l * M + m) * R + r], for m in [m0, m1).
+template <class T>
+void add_blocks(const T* p, int64_t l0, int64_t l1, int64_t M, int64_t R, int64_t m0, int64_t m1, double* acc) {
+  if (R == 1) {
+    // Column sums, vectorized along the row. Four rows per pass over acc, so that loading
+    // and storing acc costs a quarter of the reading.
+    int64_t l = l0;
+    for (; l + 4 <= l1; l += 4) {
+      const T* r0 = p + l * M;
+      const T* r1 = r0 + M;
+      const T* r2 = r1 + M;
+      const T* r3 = r2 + M;
+#pragma omp simd
+      for (int64_t m = m0; m < m1; ++m)
+        acc[m - m0] += (static_cast<double>(r0[m]) + static_cast<double>(r1[m])) +
+                       (static_cast<double>(r2[m]) + static_cast<double>(r3[m]));
+    }
+    for (; l < l1; ++l) {
+      const T* r0 = p + l * M;
+#pragma omp simd
+      for (int64_t m = m0; m < m1; ++m) acc[m - m0] += static_cast<double>(r0[m]);
+    }
+    return;
+  }
+  for (int64_t l = l0; l < l1; ++l)
+    for (int64_t m = m0; m < m1; ++m) acc[m - m0] += sum_serial(p + (l * M + m) * R, R);
+}
+
+}  // namespace
+
+template <class T>
+double sum(const T* p, int64_t n) {
+  const int threads = threads_for(n);
+  if (threads == 1) return sum_serial(p, n);
+  std::vector<double> partial(static_cast<std::size_t>(threads), 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const auto [begin, end] = share(n, t, omp_get_num_threads());
+    partial[static_cast<std::size_t>(t)] = sum_serial(p + begin, end - begin);
+  }
+  double s = 0.0;
+  for (double v : partial) s += v;
+  return s;
+}
+
+template <class T>
+void sum_lmr(const T* p, int64_t L, int64_t M, int64_t R, T* out) {
+  if (M == 1) {
+    out[0] = static_cast<T>(sum(p, L * R));
+    return;
+  }
+  const int threads = threads_for(L * M * R);
+  if (L == 1) {  // each output sums one contiguous row
+    if (M < 4 * threads) {  // a few long rows: split each row instead
+      for (int64_t m = 0; m < M; ++m) out[m] = static_cast<T>(sum(p + m * R, R));
+      return;
+    }
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+    for (int64_t m = 0; m < M; ++m) out[m] = static_cast<T>(sum_serial(p + m * R, R));
+    return;
+  }
+  // Leading dims reduced. Threads split the L blocks, each summing into its own M
+  // accumulators (each reads one contiguous slice); when M is too large for a copy per
+  // thread, or L too small to split, they split the M outputs instead.
+  const bool split_l = L >= threads && M <= (int64_t{1} << 16);
+  std::vector<double> partial(static_cast<std::size_t>(split_l ? threads * M : M), 0.0);
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    if (split_l) {
+      const auto [l0, l1] = share(L, t, nt);
+      std::vector<double> acc(static_cast<std::size_t>(M), 0.0);  // private: no false sharing
+      add_blocks(p, l0, l1, M, R, 0, M, acc.data());
+      std::copy(acc.begin(), acc.end(), partial.begin() + t * M);
+    } else {
+      const auto [m0, m1] = share(M, t, nt);
+      std::vector<double> acc(static_cast<std::size_t>(m1 - m0), 0.0);
+      add_blocks(p, 0, L, M, R, m0, m1, acc.data());
+      std::copy(acc.begin(), acc.end(), partial.begin() + m0);
+    }
+  }
+  const int parts = split_l ? threads : 1;
+  for (int64_t m = 0; m < M; ++m) {
+    double s = 0.0;
+    for (int t = 0; t < parts; ++t) s += partial[static_cast<std::size_t>(t * M + m)];
+    out[m] = static_cast<T>(s);
+  }
+}
+
+template double sum<float>(const float*, int64_t);
+template double sum<double>(const double*, int64_t);
+template void sum_lmr<float>(const float*, int64_t, int64_t, int64_t, float*);
+template void sum_lmr<double>(const double*, int64_t, int64_t, int64_t, double*);
+
+}  // namespace descent::kernels
