@@ -15,7 +15,8 @@ about one ulp, and only steps where the two runs agree to a tenth of the toleran
 recorded; a case chaotic from step 1 on is left out and listed under "skipped".
 
 Run with Debian's PyTorch:  /usr/bin/python3 scripts/reference/gen_optim.py
-Writes tests/reference/optim_trajectories.json.
+Writes tests/reference/optim_trajectories.json, and tests/reference/optim_clip.json with
+torch.nn.utils.clip_grad_norm_ / clip_grad_value_ on fixed gradients.
 """
 import json
 import math
@@ -227,5 +228,31 @@ def main():
     print(f"wrote {len(out['cases'])} cases to {os.path.normpath(OUT)} ({os.path.getsize(OUT) // 1024} KiB)")
 
 
+def clip_reference():
+    g = torch.Generator().manual_seed(99)
+    shapes = [(4, 3), (3,), (2, 2)]
+    grads = [torch.randn(*s, generator=g, dtype=torch.float64) for s in shapes]
+    cases = []
+    for max_norm, norm_type in [(1.0, 2.0), (0.5, 1.0), (1.0, 3.5), (0.3, float("inf")), (100.0, 2.0)]:
+        params = [torch.zeros(*s, dtype=torch.float64, requires_grad=True) for s in shapes]
+        for p, gr in zip(params, grads):
+            p.grad = gr.clone()
+        total = torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type)
+        cases.append({"kind": "norm", "max_norm": max_norm, "norm_type": "inf" if math.isinf(norm_type) else norm_type,
+                      "total_norm": float(total), "clipped": [p.grad.reshape(-1).tolist() for p in params]})
+    params = [torch.zeros(*s, dtype=torch.float64, requires_grad=True) for s in shapes]
+    for p, gr in zip(params, grads):
+        p.grad = gr.clone()
+    torch.nn.utils.clip_grad_value_(params, 0.5)
+    cases.append({"kind": "value", "clip_value": 0.5, "clipped": [p.grad.reshape(-1).tolist() for p in params]})
+    out = {"generator": "scripts/reference/gen_optim.py", "torch_version": torch.__version__,
+           "shapes": [list(s) for s in shapes], "grads": [gr.reshape(-1).tolist() for gr in grads], "cases": cases}
+    path = os.path.join(os.path.dirname(OUT), "optim_clip.json")
+    with open(path, "w") as f:
+        json.dump(out, f, separators=(",", ":"))
+    print(f"wrote {len(cases)} clipping cases to {os.path.normpath(path)}")
+
+
 if __name__ == "__main__":
     main()
+    clip_reference()
