@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -62,6 +63,14 @@ TEST(Csv, LabelByIndexAndDeclaredHeader) {
   EXPECT_EQ(absent.labels, (std::vector<float>{20, 2, 5}));
 }
 
+TEST(Csv, ReadsGzipCompressedFiles) {
+  const fs::path plain = write_csv("zipped.csv", "a,b\n1,0\n2,1\n");
+  const fs::path gz = plain.string() + ".gz";
+  fs::remove(gz);
+  ASSERT_EQ(std::system(("gzip -k " + plain.string()).c_str()), 0);
+  EXPECT_EQ(read_csv(gz).features, (std::vector<float>{1, 2}));
+}
+
 TEST(Csv, NonNumericCellNamesLineAndColumn) {
   const fs::path p = write_csv("bad.csv", "x,width,y\n1,2,0\n\n3,abc,1\n");
   const std::string msg = error_of<IOError>([&] { read_csv(p); });
@@ -90,7 +99,7 @@ TEST(Csv, EmptyAndMissingFiles) {
   EXPECT_NE(error_of<IOError>([&] { read_csv(write_csv("empty.csv", "")); }).find("no data rows"), std::string::npos);
   EXPECT_NE(error_of<IOError>([&] { read_csv(write_csv("header_only.csv", "a,b\n")); }).find("no data rows"),
             std::string::npos);
-  EXPECT_NE(error_of<IOError>([&] { read_csv("/nonexistent/x.csv"); }).find("cannot open CSV file '/nonexistent/x.csv'"),
+  EXPECT_NE(error_of<IOError>([&] { read_csv("/nonexistent/x.csv"); }).find("cannot read CSV file '/nonexistent/x.csv'"),
             std::string::npos);
 }
 

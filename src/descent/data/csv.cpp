@@ -1,16 +1,15 @@
-// CSV reading: one pass over the lines, numbers parsed with std::from_chars (locale-free,
-// correctly rounded to float).
+// CSV reading: the whole file (inflated if gzip-compressed), one pass over its lines, numbers
+// parsed with std::from_chars (locale-free, correctly rounded to float).
 #include "descent/data/csv.hpp"
 
-#include <cerrno>
+#include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <optional>
 #include <string_view>
 
 #include "descent/core/error.hpp"
+#include "descent/data/idx.hpp"
 
 namespace descent {
 namespace {
@@ -54,17 +53,24 @@ std::string column_text(const std::vector<std::string>& names, std::size_t col) 
 }  // namespace
 
 CsvData read_csv(const std::filesystem::path& path, const CsvOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IOError("cannot open CSV file '" + path.string() + "': " + std::strerror(errno));
   const std::string where = "CSV file '" + path.string() + "'";
+  std::vector<uint8_t> bytes;
+  try {
+    bytes = read_maybe_gzipped(path);
+  } catch (const IOError& e) {
+    throw IOError("cannot read " + where + ": " + e.what());
+  }
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 
   std::vector<std::string> names;  // every column's name
   std::size_t label_col = 0;
   CsvData out;
-  std::string line;
   int64_t line_no = 0;
   bool first = true;
-  while (std::getline(in, line)) {
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t newline = std::min(text.find('\n', start), text.size());
+    const std::string_view line = text.substr(start, newline - start);
+    start = newline + 1;
     ++line_no;
     if (trim(line).empty()) continue;
     const std::vector<std::string_view> cells = split(line, options.delimiter);
@@ -114,7 +120,6 @@ CsvData read_csv(const std::filesystem::path& path, const CsvOptions& options) {
       (i == label_col ? out.labels : out.features).push_back(*v);
     }
   }
-  if (in.bad()) throw IOError("cannot read " + where + ": " + std::strerror(errno));
   if (out.labels.empty()) throw IOError(where + " has no data rows");
   return out;
 }

@@ -1,6 +1,7 @@
 // CSV files of numbers: one example per line, numeric feature columns and one label column
 // chosen by header name or by index. A header line is detected (any non-numeric cell in the
-// first line) or declared. Cells are separated by a delimiter, without quoting.
+// first line) or declared. Cells are separated by a delimiter, without quoting. A file may be
+// gzip-compressed (detected by its magic bytes).
 #pragma once
 #include <cstdint>
 #include <filesystem>

@@ -29,7 +29,7 @@ IdxArray read_idx(const std::filesystem::path& path, int expected_rank = -1);
 void write_idx(const std::filesystem::path& path, std::span<const int64_t> dims, std::span<const uint8_t> data,
                bool gzip = false);
 
-// Reads a whole file, inflating it when it starts with the gzip magic bytes.
+// Reads a whole file, inflating it when it starts with the gzip magic bytes (IDX and CSV files).
 std::vector<uint8_t> read_maybe_gzipped(const std::filesystem::path& path);
 
 }  // namespace descent
