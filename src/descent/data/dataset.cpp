@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -14,6 +15,12 @@ namespace descent {
 namespace {
 
 std::string shape_text(const Tensor& t) { return t.defined() ? t.shape().str() : "undefined"; }
+
+std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
 
 // Pixels as float32 bytes / 255, the division torchvision's ToTensor does.
 Tensor images_to_float(const IdxArray& images) {
@@ -85,7 +92,7 @@ void Dataset::validate(std::string_view what) const {
     for (std::size_t i = 0; i < labels.size(); ++i) {
       const double v = labels[i];
       if (v != std::floor(v) || v < 0 || v >= static_cast<double>(num_classes))
-        throw ValueError(name + ": label " + std::to_string(v) + " of example " + std::to_string(i) +
+        throw ValueError(name + ": label " + number_text(v) + " of example " + std::to_string(i) +
                          " is not a class index in [0, " + std::to_string(num_classes) + ")");
     }
   }
@@ -156,6 +163,7 @@ std::string_view scaling_name(Scaling s) {
 
 Scaler Scaler::fit(const Dataset& train, Scaling kind) {
   train.validate("Scaler::fit");
+  if (train.size() == 0) throw ValueError("Scaler::fit: the training part is empty");
   Scaler s{.kind = kind, .shift = {}, .scale = {}};
   if (kind == Scaling::none) return s;
   const int64_t n = train.size(), d = train.num_features();
