@@ -1,0 +1,155 @@
+// `descent train` and `descent eval` as a user runs them: bad input gives one clear line on
+// stderr and a non-zero exit, never a crash or a silent default; a small real run works.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Output {
+  int code;
+  std::string out;  // stdout and stderr together
+};
+
+Output run(const std::string& args) {
+  const std::string cmd = std::string(DESCENT_BINARY_DIR) + "/descent " + args + " 2>&1";
+  Output o{0, ""};
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) o.out.append(buf, n);
+  const int status = pclose(p);
+  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  return o;
+}
+
+fs::path temp_dir() {
+  fs::path p = fs::temp_directory_path() / ("descent_cli_" + std::to_string(::getpid()));
+  fs::create_directories(p);
+  return p;
+}
+
+void write(const fs::path& p, const std::string& bytes) {
+  std::ofstream f(p, std::ios::binary);
+  f << bytes;
+}
+
+// A tiny CSV classification set: 2 features, label in the last column.
+fs::path small_csv(const fs::path& dir) {
+  std::string csv = "x1,x2,label\n";
+  for (int i = 0; i < 200; ++i) {
+    const double a = (i % 17) / 17.0, b = (i % 7) / 7.0;
+    csv += std::to_string(a) + "," + std::to_string(b) + "," + (a + b > 0.9 ? "1" : "0") + "\n";
+  }
+  write(dir / "small.csv", csv);
+  return dir / "small.csv";
+}
+
+void expect_one_line_error(const Output& o, const std::string& needle) {
+  EXPECT_NE(o.code, 0) << o.out;
+  EXPECT_NE(o.out.find(needle), std::string::npos) << "missing '" << needle << "' in: " << o.out;
+  EXPECT_EQ(o.out.find("terminate called"), std::string::npos) << o.out;
+}
+
+}  // namespace
+
+TEST(TrainCli, HelpListsTheFlags) {
+  const Output o = run("train --help");
+  EXPECT_EQ(o.code, 0);
+  for (const char* flag : {"--data", "--model", "--optimizer", "--epochs", "--batch-size", "--seed", "--threads", "--out"})
+    EXPECT_NE(o.out.find(flag), std::string::npos) << flag;
+}
+
+TEST(TrainCli, SmallCsvRunThenEval) {
+  const fs::path dir = temp_dir();
+  const fs::path csv = small_csv(dir);
+  const fs::path run_dir = dir / "run";
+  const Output o = run("train --data " + csv.string() + " --dev-size 20 --model mlp:8 --epochs 3 --batch-size 16 --threads 1 --out " +
+                       run_dir.string());
+  ASSERT_EQ(o.code, 0) << o.out;
+  EXPECT_NE(o.out.find("epoch   3"), std::string::npos) << o.out;
+  for (const char* f : {"config.json", "metrics.jsonl", "summary.json", "best.safetensors"})
+    EXPECT_TRUE(fs::exists(run_dir / f)) << f;
+  const Output e = run("eval --weights " + (run_dir / "best.safetensors").string());
+  EXPECT_EQ(e.code, 0) << e.out;
+  EXPECT_NE(e.out.find("test_acc"), std::string::npos) << e.out;
+  fs::remove_all(dir);
+}
+
+TEST(TrainCli, BadFlagsAndSpecs) {
+  const fs::path dir = temp_dir();
+  const std::string data = "--data " + small_csv(dir).string() + " --dev-size 20 --epochs 1 --quiet --out " + (dir / "r").string();
+  expect_one_line_error(run("train --no-such-flag"), "--no-such-flag");
+  expect_one_line_error(run("train " + data + " --optimizer adamm"), "adam");        // lists the valid names
+  expect_one_line_error(run("train " + data + " --optimizer sgd:lr=0.1,momentun=0.9"), "momentum");
+  expect_one_line_error(run("train " + data + " --optimizer sgd:lr=-1"), "lr");
+  expect_one_line_error(run("train " + data + " --batch-size 0"), "--batch-size");
+  expect_one_line_error(run("train " + data + " --model mlp:0"), "mlp:0");
+  expect_one_line_error(run("train " + data + " --model cnn"), "cnn");
+  expect_one_line_error(run("train " + data + " --dev-size 1000"), "--dev-size");
+  expect_one_line_error(run("train " + data + " --activation swish"), "swish");
+  expect_one_line_error(run("train " + data + " --schedule cosine:T_max=0"), "T_max");
+  fs::remove_all(dir);
+}
+
+TEST(TrainCli, BadDataFiles) {
+  const fs::path dir = temp_dir();
+  // A CSV with a non-numeric cell: the message names its row and column.
+  write(dir / "bad.csv", "a,b,label\n1,2,0\n3,oops,1\n");
+  const Output csv = run("train --data " + (dir / "bad.csv").string() + " --quiet --out " + (dir / "r").string());
+  expect_one_line_error(csv, "oops");
+  EXPECT_NE(csv.out.find("line 3"), std::string::npos) << csv.out;
+
+  // IDX folder: wrong magic, truncated file, differing counts.
+  const fs::path idx = dir / "idx";
+  fs::create_directories(idx);
+  auto header = [](uint32_t magic, std::initializer_list<uint32_t> dims) {
+    std::string h;
+    for (uint32_t v : {magic}) h += {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+    for (uint32_t v : dims) h += {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+    return h;
+  };
+  auto images = [&](uint32_t n) { return header(0x00000803, {n, 2, 2}) + std::string(n * 4, '\x10'); };
+  auto labels = [&](uint32_t n) { return header(0x00000801, {n}) + std::string(n, '\x01'); };
+  write(idx / "train-images-idx3-ubyte", images(10));
+  write(idx / "train-labels-idx1-ubyte", labels(10));
+  write(idx / "t10k-images-idx3-ubyte", images(5));
+  write(idx / "t10k-labels-idx1-ubyte", labels(4));  // differing counts
+  expect_one_line_error(run("train --data " + idx.string() + " --dev-size 2 --quiet --out " + (dir / "r").string()), "5");
+  write(idx / "t10k-labels-idx1-ubyte", header(0x00000802, {5}) + std::string(5, '\x01'));  // wrong magic
+  expect_one_line_error(run("train --data " + idx.string() + " --dev-size 2 --quiet --out " + (dir / "r").string()), "magic");
+  write(idx / "t10k-labels-idx1-ubyte", labels(5).substr(0, 10));  // truncated
+  expect_one_line_error(run("train --data " + idx.string() + " --dev-size 2 --quiet --out " + (dir / "r").string()), "t10k-labels");
+  expect_one_line_error(run("train --data " + (dir / "missing").string() + " --quiet"), "missing");
+  fs::remove_all(dir);
+}
+
+TEST(TrainCli, DivergingRunStopsWithEpochAndStepAndKeepsBestWeights) {
+  const fs::path dir = temp_dir();
+  const Output o = run("train --data " + small_csv(dir).string() +
+                       " --dev-size 20 --model mlp:8 --epochs 20 --optimizer sgd:lr=0.5 --schedule exponential:gamma=1e6 --quiet --threads 1 --out " +
+                       (dir / "r").string());
+  EXPECT_EQ(o.code, 3) << o.out;
+  EXPECT_NE(o.out.find("at epoch"), std::string::npos) << o.out;
+  EXPECT_TRUE(fs::exists(dir / "r" / "best.safetensors"));
+  fs::remove_all(dir);
+}
+
+TEST(TrainCli, OneMnistEpoch) {
+  if (!fs::exists(fs::path(DESCENT_SOURCE_DIR) / "data/mnist/train-images-idx3-ubyte"))
+    GTEST_SKIP() << "MNIST not fetched (bash scripts/fetch_mnist.sh)";
+  const fs::path dir = temp_dir();
+  const Output o = run("train --data " + (fs::path(DESCENT_SOURCE_DIR) / "data/mnist").string() +
+                       " --epochs 1 --quiet --out " + (dir / "r").string());
+  ASSERT_EQ(o.code, 0) << o.out;
+  std::ifstream in(dir / "r" / "summary.json");
+  const auto summary = nlohmann::json::parse(in);
+  EXPECT_GT(summary["test_acc"].get<double>(), 0.95);  // one epoch of Adam on a 256-128 MLP
+  fs::remove_all(dir);
+}
