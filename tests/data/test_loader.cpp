@@ -151,3 +151,22 @@ TEST(DataLoader, BadOptionsAndStates) {
   DataLoader loader(indexed(3), {.batch_size = 2});
   EXPECT_THROW(loader.load_state({.generator = {}, .epoch = 1, .position = 4, .in_epoch = true}), ValueError);
 }
+
+TEST(DataLoader, GathersFloat64RowsToo) {
+  Dataset d{.x = Tensor::from_data({0, 0.5, 1, 1.5, 2, 2.5}, Shape{3, 2}, DType::f64),  // row i: (i, i + 0.5)
+            .y = Tensor::from_data({0, 1, 2}, Shape{3}, DType::f64),
+            .num_classes = 3,
+            .item_shape = Shape{2}};
+  DataLoader loader(d, {.batch_size = 2, .seed = 9});
+  std::vector<double> labels;
+  for (const Batch& b : loader) {
+    EXPECT_EQ(b.x.dtype(), DType::f64);
+    EXPECT_EQ(b.x.size(1), 2);
+    for (int64_t i = 0; i < b.x.size(0); ++i) {
+      EXPECT_EQ(b.x.at({i, 1}), b.y.at({i}) + 0.5);
+      labels.push_back(b.y.at({i}));
+    }
+  }
+  std::sort(labels.begin(), labels.end());
+  EXPECT_EQ(labels, (std::vector<double>{0, 1, 2}));
+}
