@@ -33,7 +33,6 @@ class SequentialLR final : public LRScheduler {
   std::string cycled_momentum() const override;
 
   const std::vector<int64_t>& milestones() const { return milestones_; }
-  LRScheduler& scheduler(std::size_t i) { return *schedulers_.at(i); }
 
   nlohmann::json state_dict() const override;
   void load_state_dict(const nlohmann::json& state) override;
@@ -60,8 +59,6 @@ class ChainedScheduler final : public LRScheduler {
   std::string metric_mode() const override;
   void step_to(int64_t epoch) override;
   std::string cycled_momentum() const override;
-
-  LRScheduler& scheduler(std::size_t i) { return *schedulers_.at(i); }
 
   nlohmann::json state_dict() const override;
   void load_state_dict(const nlohmann::json& state) override;

@@ -30,7 +30,6 @@ class OneCycleLR final : public LRScheduler {
   OneCycleLR(Optimizer& optimizer, OneCycleLROptions options);
   std::string name() const override { return "onecycle"; }
   std::string cycled_momentum() const override { return momentum_key_; }
-  int64_t total_steps() const { return total_steps_; }
 
  private:
   std::vector<double> get_lr() override;

@@ -35,8 +35,6 @@ class ReduceLROnPlateau final : public LRScheduler {
   // Inside SequentialLR, reaching this schedule's milestone: a fresh start at the base lrs.
   void step_to(int64_t epoch) override;
 
-  double best() const { return best_; }
-  int64_t num_bad_epochs() const { return num_bad_epochs_; }
 
   nlohmann::json state_dict() const override;
   void load_state_dict(const nlohmann::json& state) override;

@@ -4,6 +4,7 @@
 #include "descent/schedule/cosine.hpp"
 #include "descent/schedule/cyclic.hpp"
 #include "descent/schedule/decay.hpp"
+#include "descent/schedule/driver.hpp"
 #include "descent/schedule/functions.hpp"
 #include "descent/schedule/lambda.hpp"
 #include "descent/schedule/one_cycle.hpp"
