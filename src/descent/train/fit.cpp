@@ -175,6 +175,7 @@ FitResult fit(Module& model, Optimizer& optimizer, const DataSplits& data, const
       if (o.scheduler && o.schedule_per_batch && !o.scheduler->needs_metric()) o.scheduler->step();
       const int64_t b = batch.x.shape()[0];
       loss_sum += loss_value * static_cast<double>(b);
+      result.step_losses.push_back(loss_value);
       seen += b;
       if (classification) correct += count_correct(out, batch.y);
       bar.update(step, loss_sum / static_cast<double>(seen));

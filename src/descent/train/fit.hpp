@@ -67,6 +67,7 @@ struct FitResult {
   bool stopped_early = false;
   std::string stop_reason;  // set when training stopped before the last epoch (patience, non-finite loss)
   bool diverged = false;    // a NaN or infinite loss stopped training
+  std::vector<double> step_losses;  // every minibatch's training loss (before any L2 penalty), in order
 };
 
 // Evaluation mode, no graph, in batches; the model's mode is restored afterwards.

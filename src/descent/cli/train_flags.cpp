@@ -1,0 +1,44 @@
+// The flags of a training run, bound once for `descent train` and `descent compare`.
+#include "descent/cli/train_flags.hpp"
+
+namespace descent::cli {
+
+void add_train_flags(CLI::App& app, TrainFlags& f) {
+  TrainConfig& c = f.config;
+  app.add_option("--data", c.data, "mnist, fashion-mnist, or a PATH: a folder of IDX files or a CSV file")
+      ->capture_default_str();
+  app.add_option("--label-column", c.label_column, "CSV: the label column, by header name or 0-based index (default: last)");
+  app.add_option("--dev-size", c.dev_size, "the last N training examples form the dev set")->capture_default_str();
+  app.add_option("--scaling", c.scaling, "input scaling fitted on the training part: none, unit ([0,1]) or standard")
+      ->capture_default_str();
+  app.add_option("--model", c.model, "'linear' or 'mlp:H1-H2-...' (hidden sizes); input and output sizes come from the data")
+      ->capture_default_str();
+  app.add_option("--activation", c.activation, "hidden activation: relu, leaky_relu, sigmoid, tanh, gelu")->capture_default_str();
+  app.add_option("--dropout", c.dropout, "dropout probability after each hidden activation")->capture_default_str();
+  app.add_option("--init", c.init,
+                 "weight init: default (torch's), xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal; "
+                 "append :bias=VALUE for a constant bias")
+      ->capture_default_str();
+  app.add_flag("--batch-norm", c.batch_norm, "BatchNorm1d before each hidden activation");
+  app.add_option("--loss", c.loss, "cross_entropy, nll, mse, l1 or huber")->capture_default_str();
+  app.add_option("--param-group", f.param_groups,
+                 "PATTERN:key=value,... puts parameters whose name matches the glob in their own group, e.g. "
+                 "'*.bias:weight_decay=0' (repeatable)");
+  app.add_option("--schedule", c.schedule, "learning-rate schedule spec, e.g. cosine:T_max=15 (see docs/schedules.md)");
+  app.add_option("--schedule-per", c.schedule_per, "step the schedule per epoch or per batch")->capture_default_str();
+  app.add_option("--l2", c.l2, "explicit L2 penalty lambda/2 * sum ||W||^2 on weight matrices, added to the loss")
+      ->capture_default_str();
+  app.add_option("--clip-grad-norm", c.clip_grad_norm, "clip the global gradient norm (0: off)")->capture_default_str();
+  app.add_option("--epochs", c.epochs, "number of epochs")->capture_default_str();
+  app.add_option("--batch-size", c.batch_size, "minibatch size")->capture_default_str();
+  app.add_flag("--drop-last", c.drop_last, "skip each epoch's last incomplete batch");
+  app.add_option("--patience", c.patience, "early stopping: epochs without a better dev score (0: off)")->capture_default_str();
+  app.add_option("--random-labels", c.random_labels,
+                 "replace this fraction of training labels with random ones (Zhang et al. 2017)")
+      ->capture_default_str();
+  app.add_option("--seed", c.seed, "seed for initialization, shuffling and dropout")->capture_default_str();
+  app.add_option("--threads", c.threads, "threads for BLAS and parallel loops (0: one per core)")->capture_default_str();
+  app.add_flag("--quiet", c.quiet, "print only errors");
+}
+
+}  // namespace descent::cli
