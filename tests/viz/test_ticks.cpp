@@ -51,6 +51,7 @@ TEST(Ticks, LogTicksSkipDecadesWhenThereAreMany) {
 }
 
 TEST(Ticks, NarrowLogRangesUseOneTwoFive) {
+  EXPECT_EQ(log_ticks(0.09, 2.2, 6), (std::vector<double>{0.1, 0.2, 0.5, 1, 2}));
   EXPECT_EQ(log_ticks(0.15, 0.9, 6), (std::vector<double>{0.2, 0.5}));
   std::vector<double> ticks = log_ticks(0.3, 0.45, 6);  // no 1-2-5 value inside: linear ticks
   ASSERT_GE(ticks.size(), 2u);

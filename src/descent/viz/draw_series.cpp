@@ -109,10 +109,11 @@ void draw_marker_shape(SvgWriter& svg, MarkerShape shape, Point at, double size,
 
 LegendEntry draw_line(Canvas& canvas, const LineItem& item, const Color& color) {
   Segments segments = split_drawable(item.x, item.y, canvas.axes.x, canvas.axes.y);
-  LegendEntry entry{item.name, color,
-                    item.options.dashed ? LegendEntry::Swatch::dashed_line : LegendEntry::Swatch::line};
+  LegendEntry entry{.label = item.name,
+                    .color = color,
+                    .swatch = item.options.dashed ? LegendEntry::Swatch::dashed_line : LegendEntry::Swatch::line};
   if (segments.dropped > 0) {
-    entry.label += " (" + cut_note(segments) + ")";
+    entry.note = cut_note(segments);
     canvas.warnings.push_back("line '" + item.name + "': " + cut_note(segments) +
                               " (NaN, infinite, or <= 0 on a log axis); first at index " +
                               std::to_string(segments.first_dropped));
@@ -142,9 +143,9 @@ LegendEntry draw_line(Canvas& canvas, const LineItem& item, const Color& color) 
 
 LegendEntry draw_scatter(Canvas& canvas, const ScatterItem& item, const Color& color) {
   Segments segments = split_drawable(item.x, item.y, canvas.axes.x, canvas.axes.y);
-  LegendEntry entry{item.name, color, LegendEntry::Swatch::dot};
+  LegendEntry entry{.label = item.name, .color = color, .swatch = LegendEntry::Swatch::dot};
   if (segments.dropped > 0) {
-    entry.label += " (" + cut_note(segments) + ")";
+    entry.note = cut_note(segments);
     canvas.warnings.push_back("scatter '" + item.name + "': " + cut_note(segments) +
                               " (NaN, infinite, or <= 0 on a log axis); first at index " +
                               std::to_string(segments.first_dropped));
@@ -165,11 +166,11 @@ LegendEntry draw_path(Canvas& canvas, const PathItem& item, const Color& color, 
   // A trajectory is cut for good at its first non-finite point: what follows is not a path.
   std::vector<double> x = xs(item.points), y = ys(item.points);
   Segments segments = split_drawable(x, y, canvas.axes.x, canvas.axes.y);
-  LegendEntry entry{item.name, color, LegendEntry::Swatch::path};
+  LegendEntry entry{.label = item.name, .color = color, .swatch = LegendEntry::Swatch::path};
   bool diverged = segments.dropped > 0;
   if (diverged) {
     std::size_t step = static_cast<std::size_t>(segments.first_dropped);
-    entry.label += " (diverged at step " + std::to_string(step) + ")";
+    entry.note = "diverged at step " + std::to_string(step);
     canvas.warnings.push_back("path '" + item.name + "': point " + std::to_string(step) + " is (" +
                               short_number(x[step]) + ", " + short_number(y[step]) +
                               "); the path is drawn up to the last finite point before it");
@@ -230,7 +231,7 @@ LegendEntry draw_marker(Canvas& canvas, const MarkerItem& item) {
     draw_marker_shape(canvas.svg, item.shape, at, 9, fill);
     canvas.occupied.push_back(at);
   }
-  return {item.name, fill, LegendEntry::Swatch::marker, item.shape};
+  return {.label = item.name, .color = fill, .swatch = LegendEntry::Swatch::marker, .shape = item.shape};
 }
 
 }  // namespace descent::viz

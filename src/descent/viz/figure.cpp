@@ -2,6 +2,8 @@
 // series (clipped to the plot area), frame and labels, colour bar, legend.
 #include "descent/viz/figure.hpp"
 
+#include <algorithm>
+
 #include "descent/core/error.hpp"
 #include "descent/viz/render.hpp"
 
@@ -20,8 +22,9 @@ const ContourItem* find_contour(const Panel& panel) {
   return nullptr;
 }
 
-void render_panel(SvgWriter& svg, const Panel& panel, const Rect& box, const Animation& animation, int id,
-                  std::vector<std::string>& warnings) {
+// Draws the panel and returns its legend entries (drawn inside it unless `own_legend` is false).
+std::vector<LegendEntry> render_panel(SvgWriter& svg, const Panel& panel, const Rect& box, const Animation& animation,
+                                      int id, bool own_legend, std::vector<std::string>& warnings) {
   const ContourItem* contour = find_contour(panel);
   AxesLayout axes = layout_axes(panel, box, contour ? colorbar_width(*contour) : 0);
   const Rect& p = axes.plot;
@@ -59,9 +62,21 @@ void render_panel(SvgWriter& svg, const Panel& panel, const Rect& box, const Ani
   draw_frame(svg, panel, axes);
   if (contour) draw_colorbar(svg, p, *contour);
   std::erase_if(legend, [](const LegendEntry& e) { return e.label.empty(); });
-  if (panel.show_legend) draw_legend(svg, p, legend, canvas.occupied);
+  if (own_legend && panel.show_legend) draw_legend(svg, p, legend, canvas.occupied);
   if (!panel.title.empty())
     for (std::size_t i = first_warning; i < warnings.size(); ++i) warnings[i] = panel.title + ": " + warnings[i];
+  return legend;
+}
+
+// The figure-wide legend's entries: each name once, keeping a note (points cut) if any panel has one.
+std::vector<LegendEntry> merge(const std::vector<LegendEntry>& all) {
+  std::vector<LegendEntry> merged;
+  for (const LegendEntry& e : all) {
+    auto same = std::find_if(merged.begin(), merged.end(), [&](const LegendEntry& m) { return m.label == e.label; });
+    if (same == merged.end()) merged.push_back(e);
+    else if (same->note.empty()) same->note = e.note;
+  }
+  return merged;
 }
 
 }  // namespace
@@ -98,6 +113,14 @@ Panel& Figure::add_panel() { return panels_.emplace_back(); }
 
 Rendered Figure::render() const {
   if (panels_.empty()) throw ValueError("plot: the figure has no panels");
+  if (!legend_below) return draw(0);
+  // The legend's height depends on its entries, known once the panels are drawn: draw twice.
+  std::vector<LegendEntry> entries;
+  draw(0, &entries);
+  return draw(legend_below_height(merge(entries), width_));
+}
+
+Rendered Figure::draw(double legend_height, std::vector<LegendEntry>* entries) const {
   Rendered out;
   SvgWriter svg(width_, height_);
   svg.element("rect", {{"width", "100%"}, {"height", "100%"}, {"fill", "#ffffff"}});
@@ -109,10 +132,16 @@ Rendered Figure::render() const {
     top = 30;
   }
   double panel_width = width_ / static_cast<double>(panels_.size());
+  double bottom = height_ - legend_height;
+  std::vector<LegendEntry> all;
   for (std::size_t i = 0; i < panels_.size(); ++i) {
-    Rect box{panel_width * static_cast<double>(i), top, panel_width * static_cast<double>(i + 1), height_};
-    render_panel(svg, panels_[i], box, animation, static_cast<int>(i), out.warnings);
+    Rect box{panel_width * static_cast<double>(i), top, panel_width * static_cast<double>(i + 1), bottom};
+    std::vector<LegendEntry> legend =
+        render_panel(svg, panels_[i], box, animation, static_cast<int>(i), !legend_below, out.warnings);
+    all.insert(all.end(), legend.begin(), legend.end());
   }
+  if (legend_below) draw_legend_below(svg, {0, bottom, width_, height_}, merge(all));
+  if (entries) *entries = std::move(all);
   out.svg = svg.finish();
   return out;
 }

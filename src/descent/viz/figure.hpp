@@ -101,6 +101,8 @@ struct Animation {
   double seconds = 8.0;  // one pass over the longest path; every path's step k is drawn together
 };
 
+struct LegendEntry;  // render.hpp
+
 struct Rendered {
   std::string svg;
   std::vector<std::string> warnings;  // points cut from lines and paths, one line each
@@ -114,12 +116,18 @@ class Figure {
   Panel& add_panel();
   std::string title;  // above all panels; optional
   Animation animation;
+  // One legend for all panels, in columns under them, instead of one inside each panel: for
+  // many series, where an inside legend would hide the data. Series with the same name in
+  // several panels appear once.
+  bool legend_below = false;
 
   // Throws ValueError for a figure without panels, a panel without data, mismatched x/y
   // lengths, or axis limits that do not fit the scale (e.g. y_min <= 0 on a log axis).
   Rendered render() const;
 
  private:
+  // Draws with `legend_height` pixels kept under the panels; collects legend entries if asked.
+  Rendered draw(double legend_height, std::vector<LegendEntry>* entries = nullptr) const;
   double width_, height_;
   std::deque<Panel> panels_;  // deque: add_panel() keeps earlier references valid
 };

@@ -41,10 +41,12 @@ struct Canvas {
 
 struct LegendEntry {
   enum class Swatch { line, dashed_line, dot, path, marker };
-  std::string label;
+  std::string label;  // the series' name
   Color color;
   Swatch swatch = Swatch::line;
   MarkerShape shape = MarkerShape::star;
+  std::string note{};  // what was cut, shown after the name: "sgd (3 points cut)"
+  std::string text() const { return note.empty() ? label : label + " (" + note + ")"; }
 };
 
 // Where a w-by-h legend goes: the inside corner of `plot` covering fewest occupied pixels,
@@ -52,6 +54,9 @@ struct LegendEntry {
 Rect place_legend(const Rect& plot, double width, double height, const std::vector<Point>& occupied);
 void draw_legend(SvgWriter& svg, const Rect& plot, const std::vector<LegendEntry>& entries,
                  const std::vector<Point>& occupied);
+// A figure-wide legend in columns, filling `width` from the top-left of `area`.
+double legend_below_height(const std::vector<LegendEntry>& entries, double width);
+void draw_legend_below(SvgWriter& svg, const Rect& area, const std::vector<LegendEntry>& entries);
 
 // Each draws one item on the canvas and returns its legend entry.
 LegendEntry draw_line(Canvas& canvas, const LineItem& item, const Color& color);

@@ -12,6 +12,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr std::size_t max_inside_legend = 4;
+constexpr std::size_t palette_size = 8;  // series_color cycles after 8
+
 // "runs/adam/" and "runs/adam" are both "adam"; "." is the current folder's name.
 fs::path run_folder(const fs::path& dir) {
   fs::path p = fs::absolute(dir).lexically_normal();
@@ -56,6 +59,8 @@ Rendered plot_runs(const std::vector<RunLog>& runs, const RunPlotOptions& option
 
   Figure figure(options.width, options.height + (options.title.empty() ? 0 : 30));
   figure.title = options.title;
+  // A few runs fit in a corner of the loss panel; more go in columns under both panels.
+  figure.legend_below = runs.size() > max_inside_legend;
   Panel& loss = figure.add_panel();
   loss.title = "Training loss";
   loss.x_label = "epoch";
@@ -71,8 +76,10 @@ Rendered plot_runs(const std::vector<RunLog>& runs, const RunPlotOptions& option
   acc.show_legend = false;  // the same runs in the same colours as the loss panel's legend
   for (std::size_t i = 0; i < runs.size(); ++i) {
     std::vector<double> epochs = runs[i].metrics.column("epoch");
-    loss.line(runs[i].name, epochs, runs[i].metrics.column("train_loss"), {series_color(i)});
-    acc.line(runs[i].name, epochs, runs[i].metrics.column(accuracy), {series_color(i)});
+    // Past the 8 palette colours, colours repeat with dashed lines.
+    LineOptions style{series_color(i), 2.0, i >= palette_size};
+    loss.line(runs[i].name, epochs, runs[i].metrics.column("train_loss"), style);
+    acc.line(runs[i].name, epochs, runs[i].metrics.column(accuracy), style);
   }
   return figure.render();
 }

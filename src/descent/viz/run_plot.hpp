@@ -1,6 +1,7 @@
 // plot_runs: training curves of one or more runs side by side — training loss per epoch (left)
 // and dev accuracy per epoch (right; training accuracy when no run logged dev_acc), one
-// colour per run. `descent plot` and `descent compare` draw with it.
+// colour per run (legend in the loss panel; under both panels for more than 4 runs).
+// `descent plot` and `descent compare` draw with it.
 //
 //   std::vector<viz::RunLog> runs = viz::read_runs({"runs/sgd", "runs/adam"});
 //   viz::Rendered out = viz::plot_runs(runs, {.loss_scale = viz::Scale::log});

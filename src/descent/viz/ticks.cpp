@@ -68,17 +68,23 @@ std::vector<double> log_ticks(double lo, double hi, int target) {
   const double slack = 1e-9;
   int first = static_cast<int>(std::ceil(std::log10(lo) - slack));
   int last = static_cast<int>(std::floor(std::log10(hi) + slack));
-  std::vector<double> ticks;
-  if (last - first + 1 >= 2) {
-    int stride = (last - first + target) / target;  // ceil(count / target)
-    for (int k = first; k <= last; k += stride) ticks.push_back(std::pow(10.0, k));
+  std::vector<double> powers;
+  for (int k = first; k <= last; ++k) powers.push_back(std::pow(10.0, k));
+  if (powers.size() >= 3) {
+    std::size_t stride = (powers.size() + target - 1) / target;  // ceil(count / target)
+    std::vector<double> ticks;
+    for (std::size_t i = 0; i < powers.size(); i += stride) ticks.push_back(powers[i]);
     return ticks;
   }
+  // Two decades or less: 1-2-5 multiples read better, if there are not too many of them.
+  std::vector<double> ticks;
   for (int k = first - 1; k <= last; ++k)
     for (double m : {1.0, 2.0, 5.0}) {
       double v = m * std::pow(10.0, k);
       if (v >= lo * (1 - slack) && v <= hi * (1 + slack)) ticks.push_back(v);
     }
+  if (ticks.size() >= 2 && ticks.size() <= static_cast<std::size_t>(target) + 2) return ticks;
+  if (powers.size() >= 2) return powers;
   if (ticks.size() >= 2) return ticks;
   return linear_ticks(lo, hi, 4);
 }

@@ -13,9 +13,10 @@ double nice_step(double lo, double hi, int target = 5);
 // lo == hi gives the single tick lo. Throws ValueError if lo > hi or either is not finite.
 std::vector<double> linear_ticks(double lo, double hi, int target = 5);
 
-// Ticks for a log axis over [lo, hi], both > 0: powers of ten (every k-th decade when there are
-// more than `target`); when the range holds fewer than two powers, 1-2-5 multiples of them;
-// when it holds fewer than two of those, linear ticks. Throws ValueError if lo <= 0.
+// Ticks for a log axis over [lo, hi], both > 0: powers of ten when the range holds three or
+// more (every k-th when there are more than `target`); otherwise 1-2-5 multiples of them (or
+// just the powers, if the multiples would be more than target + 2); linear ticks when neither
+// gives two. Throws ValueError if lo <= 0.
 std::vector<double> log_ticks(double lo, double hi, int target = 6);
 
 // A tick label: fixed notation with as many decimals as `step` needs (0.25 steps give "0.25",
