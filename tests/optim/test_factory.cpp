@@ -82,3 +82,28 @@ TEST(Factory, EveryRegisteredOptimizerIsBuiltWithDefaultsAndListed) {
       EXPECT_DOUBLE_EQ(opt->param_groups()[0].get(h.name), h.value) << info.name << "." << h.name;
   }
 }
+
+TEST(Factory, WrappersTakeTheirInnerSpecInParentheses) {
+  auto opt = make_optimizer("lookahead(adam:lr=0.01,betas=0.8/0.9):k=3,alpha=0.25", one_param());
+  EXPECT_EQ(opt->name(), "lookahead");
+  const Options& o = opt->param_groups()[0].options;
+  EXPECT_DOUBLE_EQ(o.at("k"), 3.0);
+  EXPECT_DOUBLE_EQ(o.at("alpha"), 0.25);
+  EXPECT_DOUBLE_EQ(o.at("lr"), 0.01);
+  EXPECT_DOUBLE_EQ(o.at("beta1"), 0.8);
+  EXPECT_THROW(make_optimizer("lookahead:k=5", one_param()), ValueError);
+  EXPECT_THROW(make_optimizer("lookahead(adam:lr=0.01):lr=0.1", one_param()), ValueError);
+  EXPECT_THROW(make_optimizer("lookahead(adam:lr=0.01", one_param()), ValueError);
+  EXPECT_THROW(make_optimizer("sgd(adam)", one_param()), ValueError);
+  EXPECT_THROW(make_optimizer("lookahead(adam):k=0", one_param()), ValueError);
+}
+
+TEST(Factory, TupleAndEnumerationValues) {
+  auto rprop = make_optimizer("rprop:etas=0.4/1.3,step_sizes=1e-5/10", one_param());
+  EXPECT_DOUBLE_EQ(rprop->param_groups()[0].get("etaminus"), 0.4);
+  EXPECT_DOUBLE_EQ(rprop->param_groups()[0].get("step_size_max"), 10.0);
+  EXPECT_THROW(make_optimizer("rprop:etas=1.3/0.4", one_param()), ValueError);
+  auto lbfgs = make_optimizer("lbfgs:line_search_fn=strong_wolfe", one_param());
+  EXPECT_DOUBLE_EQ(lbfgs->param_groups()[0].get("line_search_fn"), 1.0);
+  EXPECT_THROW(make_optimizer("lbfgs:line_search_fn=backtracking", one_param()), ValueError);
+}

@@ -49,7 +49,6 @@ double LAMB::step(const std::function<double()>& closure) {
               bc2 = T(1.0 - std::pow(beta2, t));
       // r = m̂/(√v̂ + ε) + λθ, the direction before the trust ratio.
       auto direction = [=](int64_t i) { return (m[i] / bc1) / (std::sqrt(v[i] / bc2) + eps) + lambda * theta[i]; };
-      double theta_sq = 0.0;
       const double r_sq = sum_over_elements(param.numel(), [&](int64_t i) {
         T g = sign * grad_[i];
         m[i] = b1 * m[i] + one_minus_b1 * g;      // m ← β₁m + (1−β₁)g
@@ -57,7 +56,7 @@ double LAMB::step(const std::function<double()>& closure) {
         T r = direction(i);
         return double(r) * double(r);
       });
-      theta_sq = sum_over_elements(param.numel(), [&](int64_t i) { return double(theta[i]) * double(theta[i]); });
+      const double theta_sq = sum_over_elements(param.numel(), [&](int64_t i) { return double(theta[i]) * double(theta[i]); });
       const double theta_norm = std::sqrt(theta_sq), r_norm = std::sqrt(r_sq);
       const double trust = theta_norm > 0.0 && r_norm > 0.0 ? theta_norm / r_norm : 1.0;
       const T step_size = T(group.lr() * trust);
