@@ -157,19 +157,41 @@ AxesLayout layout_axes(const Panel& panel, const Rect& box, double reserve_right
   return axes;
 }
 
+// Fainter lines at 2..9 x 10^k when a log axis is ticked every decade, so values between
+// ticks can be read.
+std::vector<double> minor_log_lines(const AxisScale& scale, const std::vector<double>& ticks) {
+  std::vector<double> minor;
+  if (scale.kind != Scale::log || ticks.size() < 2 || std::abs(ticks[1] / ticks[0] - 10) > 1e-6) return minor;
+  for (int k = static_cast<int>(std::floor(std::log10(scale.lo))); k <= static_cast<int>(std::ceil(std::log10(scale.hi)));
+       ++k)
+    for (int m = 2; m <= 9; ++m) {
+      double v = m * std::pow(10.0, k);
+      if (v > scale.lo && v < scale.hi) minor.push_back(v);
+    }
+  return minor;
+}
+
 void draw_grid(SvgWriter& svg, const AxesLayout& axes) {
   const Rect& p = axes.plot;
   svg.element("rect", {{"x", fmt(p.x0)}, {"y", fmt(p.y0)}, {"width", fmt(p.width())}, {"height", fmt(p.height())},
                        {"fill", "#ffffff"}});
-  svg.open("g", {{"stroke", "#e6e6e6"}, {"stroke-width", "1"}});
-  for (double t : axes.x_ticks) {
-    double x = axes.x.map(t);
+  auto vertical = [&](double x) {
     svg.element("line", {{"x1", fmt(x)}, {"y1", fmt(p.y0)}, {"x2", fmt(x)}, {"y2", fmt(p.y1)}});
-  }
-  for (double t : axes.y_ticks) {
-    double y = axes.y.map(t);
+  };
+  auto horizontal = [&](double y) {
     svg.element("line", {{"x1", fmt(p.x0)}, {"y1", fmt(y)}, {"x2", fmt(p.x1)}, {"y2", fmt(y)}});
+  };
+  std::vector<double> minor_x = minor_log_lines(axes.x, axes.x_ticks);
+  std::vector<double> minor_y = minor_log_lines(axes.y, axes.y_ticks);
+  if (!minor_x.empty() || !minor_y.empty()) {
+    svg.open("g", {{"stroke", "#f1f1f1"}, {"stroke-width", "1"}});
+    for (double v : minor_x) vertical(axes.x.map(v));
+    for (double v : minor_y) horizontal(axes.y.map(v));
+    svg.close();
   }
+  svg.open("g", {{"stroke", "#e3e3e3"}, {"stroke-width", "1"}});
+  for (double t : axes.x_ticks) vertical(axes.x.map(t));
+  for (double t : axes.y_ticks) horizontal(axes.y.map(t));
   svg.close();
 }
 
