@@ -123,6 +123,14 @@ void mul(benchmark::State& s) { elementwise(s, 3, [](const Inputs& in) { return 
 void mul_scalar(benchmark::State& s) { elementwise(s, 2, [](const Inputs& in) { return descent::mul(in.a, 0.5); }); }
 void relu(benchmark::State& s) { elementwise(s, 2, [](const Inputs& in) { return descent::relu(in.a); }); }
 void exp(benchmark::State& s) { elementwise(s, 2, [](const Inputs& in) { return descent::exp(in.a); }); }
+// At the size where loops start to fork (kParallelThreshold elements, in cache): the second
+// thread must pay for itself here too. Timed only; its bytes come from cache, not memory.
+void add_32k(benchmark::State& state) {
+  set_threads(state);
+  const Tensor a = Tensor::normal(Shape{descent::kParallelThreshold});
+  const Tensor b = Tensor::normal(Shape{descent::kParallelThreshold});
+  for (auto _ : state) benchmark::DoNotOptimize(descent::add(a, b));
+}
 // A reduction reads the input once; its output is negligible (at most 10,000 floats).
 void sum_all(benchmark::State& s) { elementwise(s, 1, [](const Inputs& in) { return descent::sum(in.a); }); }
 void sum_dim0(benchmark::State& s) { elementwise(s, 1, [](const Inputs& in) { return descent::sum(in.a, {0}); }); }
@@ -143,10 +151,19 @@ void autograd_4op(benchmark::State& state) {
 
 void register_all() {
   const std::pair<const char*, void (*)(benchmark::State&)> benches[] = {
-      {"core/stream_copy", stream_copy}, {"core/stream_triad", stream_triad}, {"core/sgemm", sgemm},
-      {"core/matmul", matmul},           {"core/add", add},                   {"core/mul", mul},
-      {"core/mul_scalar", mul_scalar},   {"core/relu", relu},                 {"core/exp", exp},
-      {"core/sum_all", sum_all},         {"core/sum_dim0", sum_dim0},         {"core/sum_dim1", sum_dim1},
+      {"core/stream_copy", stream_copy},
+      {"core/stream_triad", stream_triad},
+      {"core/sgemm", sgemm},
+      {"core/matmul", matmul},
+      {"core/add", add},
+      {"core/add_32k", add_32k},
+      {"core/mul", mul},
+      {"core/mul_scalar", mul_scalar},
+      {"core/relu", relu},
+      {"core/exp", exp},
+      {"core/sum_all", sum_all},
+      {"core/sum_dim0", sum_dim0},
+      {"core/sum_dim1", sum_dim1},
       {"core/autograd_4op", autograd_4op},
   };
   for (const auto& [name, fn] : benches)

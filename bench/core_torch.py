@@ -16,6 +16,7 @@ import torch
 ROWS, COLS = 10_000, 1_000  # 10M floats, 40 MB per array, as bench_core.cpp
 ELEMS = ROWS * COLS
 GEMM_N = 1024
+SMALL = 1 << 15  # descent's kParallelThreshold: the smallest loop that forks
 
 
 def best_time(fn, min_time, repetitions):
@@ -53,6 +54,8 @@ def main():
     b = torch.randn(ROWS, COLS)
     ma = torch.randn(GEMM_N, GEMM_N)
     mb = torch.randn(GEMM_N, GEMM_N)
+    sa = torch.randn(SMALL)
+    sb = torch.randn(SMALL)
     x = torch.randn(4, 4, requires_grad=True)
     y = torch.randn(4, 4, requires_grad=True)
     z = torch.randn(4, 4, requires_grad=True)
@@ -65,6 +68,7 @@ def main():
     benches = {
         "matmul": (lambda: torch.mm(ma, mb), "GFLOP/s", gflop),
         "add": (lambda: torch.add(a, b), "GB/s", 12 * ELEMS / 1e9),
+        "add_32k": (lambda: torch.add(sa, sb), None, 0.0),
         "mul": (lambda: torch.mul(a, b), "GB/s", 12 * ELEMS / 1e9),
         "mul_scalar": (lambda: torch.mul(a, 0.5), "GB/s", 8 * ELEMS / 1e9),
         "relu": (lambda: torch.relu(a), "GB/s", 8 * ELEMS / 1e9),

@@ -15,10 +15,18 @@
 namespace descent::kernels {
 namespace {
 
-// Four running sums over the four quarters of the range: under `omp simd` each becomes a
-// vector register, so four vector additions are in flight at once.
+// A long range is summed as four quarters, four running sums that `omp simd` turns into
+// four vector registers, so four vector additions are in flight at once. A short range
+// (a row of a matrix) is one running sum: there the compiler's own unrolling does as well,
+// and the quarters' unaligned starts and longer epilogue would cost more than they save.
 template <class T>
 double sum_serial(const T* p, int64_t n) {
+  if (n < (int64_t{1} << 14)) {
+    double s = 0.0;
+#pragma omp simd reduction(+ : s)
+    for (int64_t i = 0; i < n; ++i) s += static_cast<double>(p[i]);
+    return s;
+  }
   const int64_t q = n / 4;
   const T* p0 = p;
   const T* p1 = p0 + q;
@@ -49,23 +57,24 @@ std::pair<int64_t, int64_t> share(int64_t n, int t, int nt) {
 template <class T>
 void add_blocks(const T* p, int64_t l0, int64_t l1, int64_t M, int64_t R, int64_t m0, int64_t m1, double* acc) {
   if (R == 1) {
-    // Column sums, vectorized along the row. Four rows per pass over acc, so that loading
-    // and storing acc costs a quarter of the reading.
+    // Column sums, vectorized along the row. Eight rows per pass over acc, so that loading
+    // and storing acc costs an eighth of the reading (measured: one row per pass reaches
+    // half the memory bandwidth, eight rows nine tenths).
+    constexpr int64_t kRows = 8;
     int64_t l = l0;
-    for (; l + 4 <= l1; l += 4) {
-      const T* r0 = p + l * M;
-      const T* r1 = r0 + M;
-      const T* r2 = r1 + M;
-      const T* r3 = r2 + M;
+    for (; l + kRows <= l1; l += kRows) {
+      const T* r = p + l * M;
 #pragma omp simd
-      for (int64_t m = m0; m < m1; ++m)
-        acc[m - m0] += (static_cast<double>(r0[m]) + static_cast<double>(r1[m])) +
-                       (static_cast<double>(r2[m]) + static_cast<double>(r3[m]));
+      for (int64_t m = m0; m < m1; ++m) {
+        double s = 0.0;
+        for (int64_t k = 0; k < kRows; ++k) s += static_cast<double>(r[k * M + m]);
+        acc[m - m0] += s;
+      }
     }
     for (; l < l1; ++l) {
-      const T* r0 = p + l * M;
+      const T* r = p + l * M;
 #pragma omp simd
-      for (int64_t m = m0; m < m1; ++m) acc[m - m0] += static_cast<double>(r0[m]);
+      for (int64_t m = m0; m < m1; ++m) acc[m - m0] += static_cast<double>(r[m]);
     }
     return;
   }
