@@ -72,7 +72,7 @@ static Command trajectory_command{
       app.add_option("--optimizer", flags->optimizer, "optimizer spec, e.g. sgd:lr=1e-3,momentum=0.9")
           ->capture_default_str();
       app.add_option("--start", flags->start, "start point X,Y (default: the function's customary start)");
-      app.add_option("--steps", flags->steps, "number of steps")->capture_default_str()->check(CLI::NonNegativeNumber);
+      app.add_option("--steps", flags->steps, "number of steps")->capture_default_str();
       app.add_flag("--csv", flags->csv, "print step,x,y,f as CSV");
       return [flags] { return run_trajectory(*flags); };
     }};
