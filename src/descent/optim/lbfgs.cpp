@@ -112,6 +112,26 @@ void LBFGS::check_buffer(const Tensor& param, const std::string& key, const Tens
                      std::string(dtype_name(param.dtype())) + ")");
 }
 
+void LBFGS::load_state_dict(const OptimizerState& state) {
+  for (const auto& [index, param_state] : state.state) {
+    if (!param_state.buffers.count("d")) continue;
+    auto missing = [&](const std::string& what) {
+      return ValueError("lbfgs.load_state_dict: the saved history lacks " + what);
+    };
+    for (const char* key : {"t", "H_diag", "prev_loss", "history"})
+      if (!param_state.scalars.count(key)) throw missing(std::string("the scalar '") + key + "'");
+    if (!param_state.buffers.count("prev_flat_grad")) throw missing("the buffer 'prev_flat_grad'");
+    const double n = param_state.scalars.at("history");
+    for (int64_t i = 0; i < static_cast<int64_t>(n); ++i) {
+      const std::string k = std::to_string(i);
+      if (!param_state.buffers.count("old_dirs." + k) || !param_state.buffers.count("old_stps." + k) ||
+          !param_state.scalars.count("ro." + k))
+        throw missing("the pair " + k + " of " + std::to_string(static_cast<int64_t>(n)));
+    }
+  }
+  Optimizer::load_state_dict(state);
+}
+
 int64_t LBFGS::numel() const {
   int64_t n = 0;
   for (const Tensor& p : groups_[0].params) n += p.numel();

@@ -17,6 +17,8 @@ class LBFGS : public Optimizer {
   std::string name() const override { return "lbfgs"; }
   double step(const std::function<double()>& closure = {}) override;
   void add_param_group(ParamGroup group) override;
+  // Also checks that the saved history is complete (every pair its "history" count promises).
+  void load_state_dict(const OptimizerState& state) override;
 
  protected:
   void validate(const Options& options) const override;
