@@ -179,3 +179,30 @@ TEST(Curve, SeveralPanelsShareX) {
   EXPECT_EQ(count(out.svg, "<clipPath"), 2u);
   EXPECT_THROW(plot_curve(steps, {{.name = "short", .y = {1, 2}}}), ValueError);
 }
+
+TEST(Layout, TickLabelsNeverTouchAndStayInsideThePanel) {
+  // Narrow panels with wide labels: x ticks thin out, the left margin grows.
+  for (double width : {220.0, 320.0, 480.0}) {
+    Panel panel;
+    panel.x_label = "step";
+    panel.y_label = "lr";
+    panel.line("lr", {0, 250000, 500000, 1000000}, {0.000125, 0.0001, 0.00005, 0.0000001});
+    Rect box{0, 0, width, 300};
+    AxesLayout axes = layout_axes(panel, box, 0);
+    ASSERT_GE(axes.x_ticks.size(), 2u) << width;
+    for (size_t i = 0; i < axes.x_ticks.size(); ++i) {
+      double centre = axes.x.map(axes.x_ticks[i]), half = text_width(axes.x_labels[i], 12) / 2;
+      EXPECT_GE(centre - half, box.x0) << axes.x_labels[i];
+      EXPECT_LE(centre + half, box.x1) << axes.x_labels[i];
+      if (i > 0) {
+        double previous = axes.x.map(axes.x_ticks[i - 1]) + text_width(axes.x_labels[i - 1], 12) / 2;
+        EXPECT_GT(centre - half, previous + 4) << "width " << width << ": " << axes.x_labels[i - 1] << " and "
+                                               << axes.x_labels[i];
+      }
+    }
+    for (size_t i = 0; i < axes.y_ticks.size(); ++i)
+      EXPECT_GE(axes.plot.x0 - 9 - text_width(axes.y_labels[i], 12), box.x0 + 13 + 10) << axes.y_labels[i];
+    for (size_t i = 1; i < axes.y_ticks.size(); ++i)
+      EXPECT_GT(std::abs(axes.y.map(axes.y_ticks[i]) - axes.y.map(axes.y_ticks[i - 1])), 14);
+  }
+}

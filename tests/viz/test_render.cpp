@@ -11,6 +11,7 @@
 #include <set>
 
 #include "descent/viz/curve_plot.hpp"
+#include "descent/viz/library_plots.hpp"
 #include "descent/viz/run_plot.hpp"
 #include "descent/viz/trajectory_plot.hpp"
 #include "viz/png.hpp"
@@ -173,4 +174,18 @@ TEST(Render, LearningRateAndMomentumSchedule) {
                                 .series = {{.name = "momentum", .y = momentum, .color = series_color(1)}}}},
                               {.title = "descent schedule onecycle", .x_label = "step", .x_integer = true});
   render_and_check("schedule", plot, 960, 450);
+}
+
+TEST(Render, RealOptimizersOnRosenbrock) {
+  const descent::optim::TestFunction& rosenbrock = descent::optim::test_function("rosenbrock");
+  Rendered plot = plot_optimizer_paths(
+      rosenbrock, {"sgd:lr=1e-3", "sgd:lr=1e-3,momentum=0.9", "rmsprop:lr=0.01", "adam:lr=0.1"}, {-1.2, 1}, 300);
+  EXPECT_TRUE(plot.warnings.empty());
+  render_and_check("optimizers_rosenbrock", plot, 760, 600);
+}
+
+TEST(Render, OneCycleSchedule) {
+  descent::ScheduleSeries series =
+      descent::schedule_series("onecycle:total_steps=1000", 0.1, 1000, "sgd:lr=0.1,momentum=0.9");
+  render_and_check("schedule_onecycle", plot_schedule(series, "descent schedule onecycle:total_steps=1000"), 960, 450);
 }

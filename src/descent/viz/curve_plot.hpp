@@ -19,22 +19,22 @@
 namespace descent::viz {
 
 struct Series {
-  std::string name;       // legend text
-  std::vector<double> y;  // one value per x; NaN/inf (and <= 0 on a log axis) cut the line
-  std::optional<Color> color;  // default: the next Okabe-Ito colour
+  std::string name{};       // legend text
+  std::vector<double> y{};  // one value per x; NaN/inf (and <= 0 on a log axis) cut the line
+  std::optional<Color> color{};  // default: the next Okabe-Ito colour
   bool dashed = false;
 };
 
 struct CurvePanel {
-  std::string title, y_label;
+  std::string title{}, y_label{};
   Scale y_scale = Scale::linear;
   bool y_percent = false;  // y tick labels as percentages (accuracies in [0, 1])
-  std::vector<Series> series;
+  std::vector<Series> series{};
 };
 
 struct CurvePlotOptions {
-  std::string title;    // over the whole figure (plot_curves) or the panel (plot_curve)
-  std::string x_label, y_label;  // y_label: plot_curve only (plot_curves takes it per panel)
+  std::string title{};    // over the whole figure (plot_curves) or the panel (plot_curve)
+  std::string x_label{}, y_label{};  // y_label: plot_curve only (plot_curves takes it per panel)
   Scale y_scale = Scale::linear;  // plot_curve only
   bool x_integer = false;         // whole-number x ticks (epochs, steps)
   double width = 0, height = 0;   // 0: 720 x 440 for one panel, 480 per panel x 420 for several

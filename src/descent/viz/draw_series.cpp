@@ -162,8 +162,23 @@ LegendEntry draw_scatter(Canvas& canvas, const ScatterItem& item, const Color& c
   return entry;
 }
 
+// The pixel pieces of a trajectory up to its first undrawable point (what follows that is not
+// a path), or nothing if its start cannot be drawn.
+std::vector<ClippedPiece> path_pieces(const Canvas& canvas, const Segments& segments) {
+  if (segments.parts.empty() || segments.starts[0] != 0) return {};
+  return to_pixels(canvas, segments.parts[0]);
+}
+
+void draw_path_halo(Canvas& canvas, const PathItem& item) {
+  std::vector<double> x = xs(item.points), y = ys(item.points);
+  bool animate = canvas.animation.enabled;
+  for (const ClippedPiece& piece : path_pieces(canvas, split_drawable(x, y, canvas.axes.x, canvas.axes.y)))
+    canvas.svg.element("polyline", {{"points", points_attribute(piece.points)}, {"fill", "none"}, {"stroke", "#ffffff"},
+                                    {"stroke-width", "4.5"}, {"stroke-opacity", animate ? "0.4" : "0.85"},
+                                    {"stroke-linejoin", "round"}});
+}
+
 LegendEntry draw_path(Canvas& canvas, const PathItem& item, const Color& color, std::size_t longest) {
-  // A trajectory is cut for good at its first non-finite point: what follows is not a path.
   std::vector<double> x = xs(item.points), y = ys(item.points);
   Segments segments = split_drawable(x, y, canvas.axes.x, canvas.axes.y);
   LegendEntry entry{.label = item.name, .color = color, .swatch = LegendEntry::Swatch::path};
@@ -175,17 +190,13 @@ LegendEntry draw_path(Canvas& canvas, const PathItem& item, const Color& color, 
                               short_number(x[step]) + ", " + short_number(y[step]) +
                               "); the path is drawn up to the last finite point before it");
   }
-  if (segments.parts.empty() || segments.starts[0] != 0) return entry;  // the start itself is not finite
+  std::vector<ClippedPiece> pieces = path_pieces(canvas, segments);
+  if (pieces.empty()) return entry;
   const Polyline& part = segments.parts[0];
-  std::vector<ClippedPiece> pieces = to_pixels(canvas, part);
   std::string hex = color.hex();
   bool animate = canvas.animation.enabled && longest > 1;
-  // The whole path: a white halo keeps it visible on any contour colour.
   for (const ClippedPiece& piece : pieces) {
     std::string points = points_attribute(piece.points);
-    canvas.svg.element("polyline", {{"points", points}, {"fill", "none"}, {"stroke", "#ffffff"},
-                                    {"stroke-width", "4.5"}, {"stroke-opacity", animate ? "0.4" : "0.85"},
-                                    {"stroke-linejoin", "round"}});
     canvas.svg.element("polyline", {{"points", points}, {"fill", "none"}, {"stroke", hex}, {"stroke-width", "2"},
                                     {"stroke-opacity", animate ? "0.35" : "1"}, {"stroke-linejoin", "round"}});
     occupy(canvas, piece.points);

@@ -44,6 +44,8 @@ std::vector<LegendEntry> render_panel(SvgWriter& svg, const Panel& panel, const 
     if (const auto* path = std::get_if<PathItem>(&item)) longest = std::max(longest, path->points.size());
   svg.open("g", {{"clip-path", "url(#" + clip + ")"}});
   if (contour) draw_contour(canvas, *contour);
+  for (const Item& item : panel.items())
+    if (const auto* path = std::get_if<PathItem>(&item)) draw_path_halo(canvas, *path);
   std::size_t next_color = 0;
   auto color_for = [&](const std::optional<Color>& given) { return given ? *given : series_color(next_color++); };
   for (const Item& item : panel.items()) {

@@ -24,7 +24,7 @@
 namespace descent::viz {
 
 struct LineOptions {
-  std::optional<Color> color;  // default: the panel's next series colour
+  std::optional<Color> color{};  // default: the panel's next series colour
   double width = 2.0;
   bool dashed = false;
 };
@@ -32,7 +32,7 @@ struct LineOptions {
 enum class MarkerShape { circle, star, cross };
 
 struct ContourOptions {
-  std::vector<double> levels;         // ascending; see log_levels / linear_levels in contour.hpp
+  std::vector<double> levels{};       // ascending; see log_levels / linear_levels in contour.hpp
   bool filled = true;                 // filled bands (with thin level lines) or coloured lines
   std::string colorbar_label = "f(x, y)";
 };

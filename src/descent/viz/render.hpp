@@ -61,6 +61,9 @@ void draw_legend_below(SvgWriter& svg, const Rect& area, const std::vector<Legen
 // Each draws one item on the canvas and returns its legend entry.
 LegendEntry draw_line(Canvas& canvas, const LineItem& item, const Color& color);
 LegendEntry draw_scatter(Canvas& canvas, const ScatterItem& item, const Color& color);
+// A white halo under a path keeps it visible on any contour colour; all halos go beneath all
+// paths, so one path's halo never hides another.
+void draw_path_halo(Canvas& canvas, const PathItem& item);
 // `longest` is the point count of the panel's longest path: animations share its timeline.
 LegendEntry draw_path(Canvas& canvas, const PathItem& item, const Color& color, std::size_t longest);
 LegendEntry draw_marker(Canvas& canvas, const MarkerItem& item);

@@ -26,7 +26,7 @@ struct RunLog {
 std::vector<RunLog> read_runs(const std::vector<std::filesystem::path>& run_dirs);
 
 struct RunPlotOptions {
-  std::string title;
+  std::string title{};
   Scale loss_scale = Scale::linear;
   double width = 960, height = 420;
 };

@@ -17,12 +17,12 @@
 namespace descent::viz {
 
 struct NamedPath {
-  std::string name;           // legend text, e.g. the optimizer spec
-  std::vector<Point> points;  // the iterates x_0 (start), x_1, ..., x_N
+  std::string name{};           // legend text, e.g. the optimizer spec
+  std::vector<Point> points{};  // the iterates x_0 (start), x_1, ..., x_N
 };
 
 struct TrajectoryPlotOptions {
-  std::string title;
+  std::string title{};
   std::string x_label = "x", y_label = "y";
   bool log_levels = true;   // contour levels 1-2-5 x 10^k (for functions spanning decades)
   bool filled = true;       // filled bands, or coloured contour lines only
