@@ -1,6 +1,10 @@
 // `descent train`: train a model on a dataset and report as seed 002's training loop does.
 // With no flags it is the main job: an MLP on MNIST with Adam.
+#include <algorithm>
+#include <csignal>
+#include <ctime>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <memory>
 
 #include "descent/cli/command.hpp"
@@ -10,13 +14,91 @@
 namespace descent::cli {
 namespace {
 
+// Set by SIGINT/SIGTERM: training writes a checkpoint after the current step and returns.
+volatile std::sig_atomic_t g_stop = 0;
+
+void on_signal(int signum) { g_stop = signum; }
+
+struct SignalScope {
+  SignalScope() {
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~SignalScope() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+int finish(const FitResult& r, const TrainConfig& c) {
+  if (r.interrupted) {
+    std::cerr << "descent: interrupted by " << (g_stop == SIGINT ? "SIGINT" : "SIGTERM") << "; checkpoint written to "
+              << r.last_checkpoint << "\ncontinue with: descent train --resume " << c.out << "\n";
+    return 128 + g_stop;
+  }
+  if (!c.quiet) std::cout << "wrote " << c.out << "/{config.json,metrics.jsonl,summary.json,best.safetensors}\n";
+  if (r.diverged) {
+    std::cerr << "descent: error: " << r.stop_reason << "\n";
+    return 3;
+  }
+  return 0;
+}
+
+// --resume: the stored configuration wins; a flag given with another value is refused.
+int resume_run(CLI::App& app, const TrainFlags& given, const std::string& run_dir) {
+  std::vector<std::string> skipped;
+  const TrainingState state = load_latest_checkpoint(run_dir, &skipped);
+  for (const auto& s : skipped) std::cerr << "descent: " << s << "\n";
+  RunSetup stored = run_setup_of(state);
+  const nlohmann::json stored_json = stored.config, given_json = given.config;
+  for (const CLI::Option* opt : app.get_options()) {
+    if (opt->count() == 0) continue;
+    const std::string flag = opt->get_name();  // "--batch-size"
+    if (flag == "--resume" || flag == "--quiet" || flag == "--help") continue;
+    if (flag == "--param-group") {
+      if (given.param_groups != stored.param_groups)
+        throw ValueError("--param-group conflicts with the stored configuration of " + run_dir +
+                         "; --resume continues exactly as stored (drop the flag)");
+      continue;
+    }
+    std::string field = flag.substr(2);
+    std::replace(field.begin(), field.end(), '-', '_');
+    if (flag == "--out") field = "out";
+    if (stored_json.contains(field) && stored_json[field] != given_json[field])
+      throw ValueError(flag + " " + given_json[field].dump() + " conflicts with the stored configuration of " +
+                       run_dir + " (" + field + " = " + stored_json[field].dump() +
+                       "); --resume continues exactly as stored (drop the flag)");
+  }
+  stored.config.out = run_dir;  // the folder may have moved
+  if (given.config.quiet) stored.config.quiet = true;
+  if (!stored.config.quiet) {
+    const auto& p = state.progress;
+    std::cout << "resuming " << run_dir << " at epoch " << p.value("epoch", 0) << ", step " << p.value("step", 0)
+              << " of that epoch\n";
+  }
+  SignalScope signals;
+  return finish(run_training(stored.config, stored.param_groups, &state, &g_stop), stored.config);
+}
+
 Run setup(CLI::App& app) {
   auto f = std::make_shared<TrainFlags>();
   add_train_flags(app, *f);
   app.add_option("--optimizer", f->config.optimizer, kOptimizerFlagHelp)->capture_default_str();
   app.add_option("--out", f->config.out, "RUN_DIR for config.json, metrics.jsonl, summary.json, best.safetensors "
                                          "(default: runs/train-DATE-TIME)");
-  return [f] {
+  app.add_option("--checkpoint-every", f->config.checkpoint_every,
+                 "also write a checkpoint every N optimizer steps (one is written at every epoch end)")
+      ->capture_default_str();
+  app.add_option("--keep-checkpoints", f->config.keep_checkpoints, "keep the newest K checkpoints")->capture_default_str();
+  auto resume = std::make_shared<std::string>();
+  app.add_option("--resume", *resume,
+                 "continue the run in RUN_DIR from its newest checkpoint, with exactly its stored configuration");
+  return [f, resume, &app] {
+    if (!resume->empty()) return resume_run(app, *f, *resume);
     TrainConfig& c = f->config;
     if (c.out.empty()) {
       char stamp[32];
@@ -24,13 +106,8 @@ Run setup(CLI::App& app) {
       std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
       c.out = std::string("runs/train-") + stamp;
     }
-    const FitResult r = run_training(c, f->param_groups);
-    if (!c.quiet) std::cout << "wrote " << c.out << "/{config.json,metrics.jsonl,summary.json,best.safetensors}\n";
-    if (r.diverged) {
-      std::cerr << "descent: error: " << r.stop_reason << "\n";
-      return 3;
-    }
-    return 0;
+    SignalScope signals;
+    return finish(run_training(c, f->param_groups, nullptr, &g_stop), c);
   };
 }
 

@@ -17,6 +17,8 @@ void TrainConfig::validate() const {
     fail("--random-labels must be a fraction in [0, 1], got " + std::to_string(random_labels));
   if (patience < 0) fail("--patience must be >= 0, got " + std::to_string(patience));
   if (threads < 0) fail("--threads must be >= 0 (0: one per core), got " + std::to_string(threads));
+  if (checkpoint_every < 0) fail("--checkpoint-every must be >= 0 (0: epoch ends only), got " + std::to_string(checkpoint_every));
+  if (keep_checkpoints < 1) fail("--keep-checkpoints must be >= 1, got " + std::to_string(keep_checkpoints));
   if (schedule_per != "epoch" && schedule_per != "batch")
     fail("--schedule-per must be 'epoch' or 'batch', got '" + schedule_per + "'");
   parse_scaling(scaling);

@@ -39,6 +39,8 @@ struct TrainConfig {
   uint64_t seed = 0;
   int threads = 0;                   // 0 = one per core
   std::string out;                   // RUN_DIR
+  int64_t checkpoint_every = 0;      // also checkpoint every N steps (epoch ends always, with out)
+  int keep_checkpoints = 2;
   bool quiet = false;
 
   // Throws ValueError naming the field and the valid range.
@@ -50,6 +52,7 @@ struct TrainConfig {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, dev_size, scaling, random_labels,
                                                 model, activation, dropout, init, batch_norm, loss, optimizer,
                                                 schedule, schedule_per, l2, clip_grad_norm, epochs, batch_size,
-                                                drop_last, patience, seed, threads, out, quiet)
+                                                drop_last, patience, seed, threads, out, checkpoint_every,
+                                                keep_checkpoints, quiet)
 
 }  // namespace descent

@@ -3,8 +3,10 @@
 // dev accuracy; at the end restore the best and evaluate on test. One line per epoch: mean
 // training loss, training accuracy, dev loss and accuracy, learning rate, seconds.
 #pragma once
+#include <csignal>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +43,16 @@ struct FitOptions {
   bool progress = true;       // the progress bar (only on a terminal)
   std::function<void(const std::string&)> log;  // where epoch lines go (stdout when empty)
   std::string config_json;    // stored in best.safetensors' metadata ("descent_config"), for `descent eval`
+
+  // Checkpoints (with out_dir): at every epoch end and every `checkpoint_every` optimizer steps
+  // (0: epoch ends only), in RUN_DIR/checkpoints/, keeping the newest `keep_checkpoints`.
+  bool checkpoints = true;
+  int64_t checkpoint_every = 0;
+  int keep_checkpoints = 2;
+  nlohmann::json checkpoint_config;  // the run's configuration, stored in each checkpoint
+  // When set by a signal handler (SIGINT, SIGTERM), the loop writes a checkpoint after the
+  // current step and returns with FitResult::interrupted.
+  const volatile std::sig_atomic_t* stop_requested = nullptr;
 };
 
 struct EpochMetrics {
@@ -68,12 +80,20 @@ struct FitResult {
   std::string stop_reason;  // set when training stopped before the last epoch (patience, non-finite loss)
   bool diverged = false;    // a NaN or infinite loss stopped training
   std::vector<double> step_losses;  // every minibatch's training loss (before any L2 penalty), in order
+  bool interrupted = false;  // stop_requested was seen; a checkpoint was written
+  std::string last_checkpoint;
 };
 
 // Evaluation mode, no graph, in batches; the model's mode is restored afterwards.
 EvalResult evaluate(Module& model, const Dataset& data, const LossFunction& loss, int64_t batch_size = 1000);
 
+struct TrainingState;
+
 // Trains `model` with `optimizer` on data.train, selecting on data.dev, testing on data.test.
-FitResult fit(Module& model, Optimizer& optimizer, const DataSplits& data, const FitOptions& options);
+// With `resume`, continues a run from a checkpoint of the same configuration exactly where it
+// stopped: parameters, optimizer and schedule state, data order and position, random streams,
+// best-on-dev copy and the metrics so far.
+FitResult fit(Module& model, Optimizer& optimizer, const DataSplits& data, const FitOptions& options,
+              const TrainingState* resume = nullptr);
 
 }  // namespace descent

@@ -83,7 +83,37 @@ void randomize_labels(Dataset& data, double fraction, Generator& gen) {
   data.y = y;
 }
 
-FitResult run_training(const TrainConfig& config, const std::vector<std::string>& param_group_specs) {
+RunSetup run_setup_of(const TrainingState& state) {
+  RunSetup setup;
+  try {
+    setup.config = state.config.at("train").get<TrainConfig>();
+    setup.param_groups = state.config.at("param_groups").get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw IOError(std::string("checkpoint: malformed run configuration: ") + e.what());
+  }
+  return setup;
+}
+
+TrainingState load_latest_checkpoint(const std::filesystem::path& run_dir, std::vector<std::string>* skipped) {
+  if (!std::filesystem::is_directory(run_dir))
+    throw IOError("run folder '" + run_dir.string() + "' does not exist");
+  const auto files = list_checkpoints(run_dir);
+  if (files.empty())
+    throw IOError("no checkpoint in '" + checkpoint_dir(run_dir).string() + "' (runs write one at every epoch end)");
+  std::string reasons;
+  for (const auto& f : files) {
+    try {
+      return load_checkpoint(f);
+    } catch (const IOError& e) {
+      if (skipped) skipped->push_back(std::string("skipping ") + e.what());
+      reasons += std::string("\n  ") + e.what();
+    }
+  }
+  throw IOError("no loadable checkpoint in '" + checkpoint_dir(run_dir).string() + "':" + reasons);
+}
+
+FitResult run_training(const TrainConfig& config, const std::vector<std::string>& param_group_specs,
+                       const TrainingState* resume, const volatile std::sig_atomic_t* stop) {
   config.validate();
   set_num_threads(config.threads);
   manual_seed(config.seed);  // dropout draws from the default generator
@@ -93,7 +123,7 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
   auto optimizer = optim::make_optimizer(config.optimizer, make_param_groups(model->named_parameters(), param_group_specs));
   std::unique_ptr<LRScheduler> scheduler;
   if (!config.schedule.empty()) scheduler = make_scheduler(config.schedule, *optimizer);
-  if (!config.out.empty()) {
+  if (!config.out.empty() && !resume) {
     std::filesystem::create_directories(config.out);
     nlohmann::json j = config;
     j["param_groups"] = param_group_specs;
@@ -118,7 +148,11 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
   fo.out_dir = config.out;
   fo.quiet = config.quiet;
   fo.config_json = nlohmann::json(config).dump();
-  return fit(*model, *optimizer, splits, fo);
+  fo.checkpoint_every = config.checkpoint_every;
+  fo.keep_checkpoints = config.keep_checkpoints;
+  fo.checkpoint_config = {{"train", config}, {"param_groups", param_group_specs}};
+  fo.stop_requested = stop;
+  return fit(*model, *optimizer, splits, fo, resume);
 }
 
 }  // namespace descent

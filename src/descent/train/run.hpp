@@ -2,11 +2,14 @@
 // optimizer and schedule from a TrainConfig, train with fit(), and write the run folder
 // (config.json, metrics.jsonl, summary.json, best.safetensors).
 #pragma once
+#include <csignal>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "descent/data/dataset.hpp"
+#include "descent/io/checkpoint.hpp"
 #include "descent/nn/layers.hpp"
 #include "descent/optim/optimizer.hpp"
 #include "descent/train/config.hpp"
@@ -29,7 +32,22 @@ std::vector<ParamGroup> make_param_groups(const NamedTensors& params, const std:
 // experiment, Zhang et al. 2017, "Understanding deep learning requires rethinking generalization").
 void randomize_labels(Dataset& data, double fraction, Generator& gen);
 
-// Trains as the config says and writes the run folder when config.out is set.
-FitResult run_training(const TrainConfig& config, const std::vector<std::string>& param_groups = {});
+// Trains as the config says and writes the run folder when config.out is set. With `resume`
+// (a checkpoint of a run with this config), continues that run exactly; `stop`, when set by a
+// signal handler, makes training write a checkpoint and return (FitResult::interrupted).
+FitResult run_training(const TrainConfig& config, const std::vector<std::string>& param_groups = {},
+                       const TrainingState* resume = nullptr, const volatile std::sig_atomic_t* stop = nullptr);
+
+// A checkpoint's configuration, as run_training stores it.
+struct RunSetup {
+  TrainConfig config;
+  std::vector<std::string> param_groups;
+};
+RunSetup run_setup_of(const TrainingState& state);
+
+// The newest checkpoint of RUN_DIR that loads and passes its checksum. Newer files that fail
+// are skipped with a note in `skipped` (one line each). Throws IOError when the folder is
+// missing or holds no good checkpoint.
+TrainingState load_latest_checkpoint(const std::filesystem::path& run_dir, std::vector<std::string>* skipped = nullptr);
 
 }  // namespace descent

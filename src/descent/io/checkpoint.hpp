@@ -1,0 +1,43 @@
+// Training checkpoints: everything needed to continue a run as if it had never stopped, in
+// one file. The file is safetensors (so any safetensors reader can look inside): tensors
+// named "model/<name>", "best/<name>" and "optimizer/<param index>/<buffer>", and in the
+// metadata "descent_checkpoint" (JSON: format version, config, optimizer options and scalars,
+// scheduler state, training progress) and "checksum" (CRC-32 over every tensor's name, dtype,
+// shape and bytes and over the JSON). Written atomically.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "descent/io/safetensors.hpp"
+#include "descent/optim/optimizer.hpp"
+
+namespace descent {
+
+inline constexpr int kCheckpointFormatVersion = 1;
+
+struct TrainingState {
+  int format_version = kCheckpointFormatVersion;
+  nlohmann::json config;        // the run's configuration (TrainConfig and parameter groups)
+  NamedTensors model;           // parameters and buffers now
+  NamedTensors best_model;      // the best-on-dev copy
+  OptimizerState optimizer;     // every buffer, step count and group hyperparameter
+  nlohmann::json scheduler;     // LRScheduler::state_dict(), or null
+  nlohmann::json progress;      // epoch, step, data loader position, generators, running sums, history
+};
+
+void save_checkpoint(const std::filesystem::path& path, const TrainingState& state);
+// Throws IOError naming the file for a truncated or corrupt file (checksum mismatch) or a
+// format version newer than this build reads.
+TrainingState load_checkpoint(const std::filesystem::path& path);
+
+// Checkpoints of a run folder: RUN_DIR/checkpoints/step-<global step>.safetensors.
+std::filesystem::path checkpoint_dir(const std::filesystem::path& run_dir);
+std::filesystem::path checkpoint_path(const std::filesystem::path& run_dir, int64_t global_step);
+// Existing checkpoint files, newest (highest step) first.
+std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& run_dir);
+// Deletes all but the newest `keep`, and temporary files left by interrupted saves.
+void prune_checkpoints(const std::filesystem::path& run_dir, int keep);
+
+}  // namespace descent
