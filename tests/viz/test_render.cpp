@@ -157,25 +157,6 @@ TEST(Render, LogScaleLossWithNaN) {
   render_and_check("log_loss", plot, 720, 440);
 }
 
-TEST(Render, LearningRateAndMomentumSchedule) {
-  // A one-cycle shape (Smith & Topin 2019): lr up then down (cosine), momentum the reverse.
-  std::vector<double> steps, lr, momentum;
-  for (int s = 0; s <= 1000; ++s) {
-    double t = s / 1000.0;
-    double phase = t < 0.3 ? t / 0.3 : (t - 0.3) / 0.7;
-    double c = (1 - std::cos(M_PI * phase)) / 2;
-    steps.push_back(s);
-    lr.push_back(t < 0.3 ? 0.004 + (0.1 - 0.004) * c : 0.1 - (0.1 - 4e-7) * c);
-    momentum.push_back(t < 0.3 ? 0.95 - 0.1 * c : 0.85 + 0.1 * c);
-  }
-  Rendered plot = plot_curves(steps,
-                              {{.title = "Learning rate", .y_label = "lr", .series = {{.name = "OneCycleLR", .y = lr}}},
-                               {.title = "Momentum", .y_label = "momentum",
-                                .series = {{.name = "momentum", .y = momentum, .color = series_color(1)}}}},
-                              {.title = "descent schedule onecycle", .x_label = "step", .x_integer = true});
-  render_and_check("schedule", plot, 960, 450);
-}
-
 TEST(Render, RealOptimizersOnRosenbrock) {
   const descent::optim::TestFunction& rosenbrock = descent::optim::test_function("rosenbrock");
   Rendered plot = plot_optimizer_paths(

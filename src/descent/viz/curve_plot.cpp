@@ -44,6 +44,7 @@ Rendered plot_curves(const std::vector<double>& x, const std::vector<CurvePanel>
     panel.y_label = spec.y_label;
     panel.y_scale = spec.y_scale;
     panel.y_percent = spec.y_percent;
+    panel.show_legend = spec.legend;
     fill_panel(panel, x, spec.series, options.x_integer);
   }
   return figure.render();

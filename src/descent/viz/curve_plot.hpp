@@ -30,6 +30,7 @@ struct CurvePanel {
   Scale y_scale = Scale::linear;
   bool y_percent = false;  // y tick labels as percentages (accuracies in [0, 1])
   std::vector<Series> series{};
+  bool legend = true;      // off when the title already names the only series
 };
 
 struct CurvePlotOptions {

@@ -39,11 +39,16 @@ Rendered plot_schedule(const ScheduleSeries& series, const std::string& title, S
   std::vector<double> steps(series.lr.size());
   for (std::size_t t = 0; t < steps.size(); ++t) steps[t] = static_cast<double>(t);
   std::vector<CurvePanel> panels = {
-      {.title = "Learning rate", .y_label = "lr", .y_scale = lr_scale, .series = {{.name = "lr", .y = series.lr}}}};
+      {.title = "Learning rate",
+       .y_label = "lr",
+       .y_scale = lr_scale,
+       .series = {{.name = "lr", .y = series.lr}},
+       .legend = false}};
   if (!series.momentum_key.empty())
     panels.push_back({.title = series.momentum_key == "beta1" ? "Beta1" : "Momentum",
                       .y_label = series.momentum_key,
-                      .series = {{.name = series.momentum_key, .y = series.momentum, .color = series_color(1)}}});
+                      .series = {{.name = series.momentum_key, .y = series.momentum, .color = series_color(1)}},
+                      .legend = false});
   CurvePlotOptions options{.title = title, .x_label = "step", .x_integer = true};
   if (panels.size() == 1) {
     options.width = 720;
