@@ -140,7 +140,7 @@ viz::Rendered plot_landscape(const Landscape& l, const std::string& title) {
     if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
   // Around a minimum the loss often grows by orders of magnitude towards the edges: log-spaced
   // levels then show both the basin and the walls.
-  const bool log_spaced = lo > 0 && hi / lo > 10;
+  const bool log_spaced = lo > 0 && hi / lo > 100;
   std::vector<double> levels = viz::auto_levels(grid, log_spaced);
   panel.contour(std::move(grid), {.levels = std::move(levels), .filled = true, .colorbar_label = "loss"});
   if (0.0 >= l.a.front() && 0.0 <= l.a.back() && 0.0 >= l.b.front() && 0.0 <= l.b.back())

@@ -47,7 +47,7 @@ void validate(const LandscapeOptions& options);
 Landscape loss_landscape(Module& model, const Dataset& data, const LossFunction& loss, const LandscapeOptions& options,
                          Generator& gen);
 
-// A contour plot of a 2-D landscape (log-spaced levels when the loss spans more than a decade)
+// A contour plot of a 2-D landscape (log-spaced levels when the loss spans more than two decades)
 // with the trained weights marked at the origin, or loss against a for a 1-D slice.
 viz::Rendered plot_landscape(const Landscape& landscape, const std::string& title);
 
