@@ -125,6 +125,9 @@ Rendered Figure::render() const {
 Rendered Figure::draw(double legend_height, std::vector<LegendEntry>* entries) const {
   Rendered out;
   SvgWriter svg(width_, height_);
+  // The title element names the picture for screen readers and browser tabs.
+  std::string name = title.empty() ? panels_.front().title : title;
+  if (!name.empty()) svg.text_element("title", {}, name);
   svg.element("rect", {{"width", "100%"}, {"height", "100%"}, {"fill", "#ffffff"}});
   double top = 0;
   if (!title.empty()) {

@@ -15,7 +15,6 @@ struct Rect {
   double width() const { return x1 - x0; }
   double height() const { return y1 - y0; }
   bool contains(Point p) const { return p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1; }
-  bool overlaps(const Rect& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
 };
 
 }  // namespace descent::viz
