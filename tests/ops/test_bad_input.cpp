@@ -280,6 +280,9 @@ TEST(BadInput, Values) {
   EXPECT_TRUE(throws<ShapeError>([] { Shape{1, 1, 1, 1, 1, 1, 1, 1, 1}; },
                                  "shape has 9 dims; descent supports at most 8"));
   EXPECT_TRUE(throws<Error>([] { Tensor().shape(); }, "use of an undefined tensor"));
+  Generator gen;
+  EXPECT_TRUE(throws<ValueError>([&] { gen.randint(0); }, "randint: n must be positive (draws are in [0, n))"));
+  EXPECT_TRUE(throws<ValueError>([&] { gen.permutation(-1); }, "permutation: n must be >= 0, got -1"));
 }
 
 TEST(BadInput, CopyAndAddInPlaceShapes) {

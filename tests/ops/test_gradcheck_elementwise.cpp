@@ -190,3 +190,12 @@ TEST(Gradcheck, CatchesAWrongGradient) {
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.message.find("input 0 (shape [3])"), std::string::npos) << r.message;
 }
+
+TEST(Gradcheck, NonDifferentiableOpsRecordNothing) {
+  const Tensor x = Tensor::from_data({0.5, 2.0, 1.0}, Shape{3}, DType::f64).requires_grad_();
+  EXPECT_FALSE(eq(x, x).requires_grad());
+  EXPECT_FALSE(gt(x, x * 0.5).requires_grad());
+  EXPECT_FALSE(lt(x, x).requires_grad());
+  EXPECT_FALSE(argmax(x, 0).requires_grad());
+  EXPECT_EQ(argmax(x, 0).item(), 1.0);
+}

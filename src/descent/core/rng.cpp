@@ -3,6 +3,9 @@
 
 #include <cmath>
 #include <numbers>
+#include <string>
+
+#include "descent/core/error.hpp"
 
 namespace descent {
 namespace {
@@ -44,6 +47,7 @@ double Generator::normal() {
 }
 
 uint64_t Generator::randint(uint64_t n) {
+  if (n == 0) throw ValueError("randint: n must be positive (draws are in [0, n))");
   // Lemire's nearly divisionless method: multiply-high, reject the biased low range.
   unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * n;
   uint64_t low = static_cast<uint64_t>(m);
@@ -58,6 +62,7 @@ uint64_t Generator::randint(uint64_t n) {
 }
 
 std::vector<int64_t> Generator::permutation(int64_t n) {
+  if (n < 0) throw ValueError("permutation: n must be >= 0, got " + std::to_string(n));
   std::vector<int64_t> p(static_cast<std::size_t>(n));
   for (int64_t i = 0; i < n; ++i) p[static_cast<std::size_t>(i)] = i;
   for (int64_t i = n - 1; i > 0; --i) {
