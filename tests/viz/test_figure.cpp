@@ -206,3 +206,13 @@ TEST(Layout, TickLabelsNeverTouchAndStayInsideThePanel) {
       EXPECT_GT(std::abs(axes.y.map(axes.y_ticks[i]) - axes.y.map(axes.y_ticks[i - 1])), 14);
   }
 }
+
+TEST(Trajectory, FunctionUndefinedOnPartOfTheDomainStillPlots) {
+  // log(x) + y^2 is NaN for x < 0 and -inf at x = 0: those cells are left out of the contours
+  // and the levels come from the finite values.
+  auto f = [](double x, double y) { return std::log(x) + y * y; };
+  Rendered out = plot_trajectories(f, {-1, -1, 2, 1}, {{"gd", {{1.5, 0.5}, {1.2, 0.2}}}}, {}, {.log_levels = false});
+  EXPECT_EQ(xml::xml_problem(out.svg), "");
+  EXPECT_EQ(out.svg.find("nan"), std::string::npos);
+  EXPECT_EQ(out.svg.find("inf"), std::string::npos);
+}

@@ -170,3 +170,12 @@ TEST(Render, OneCycleSchedule) {
       descent::schedule_series("onecycle:total_steps=1000", 0.1, 1000, "sgd:lr=0.1,momentum=0.9");
   render_and_check("schedule_onecycle", plot_schedule(series, "descent schedule onecycle:total_steps=1000"), 960, 450);
 }
+
+TEST(Render, UndefinedRegionIsGrey) {
+  auto f = [](double x, double y) { return std::log(x) + y * y; };
+  Rendered plot = plot_trajectories(f, {-1, -1, 2, 1}, {{"gd", {{1.5, 0.5}, {1.2, 0.2}, {1.0, 0.05}}}}, {},
+                                    {.title = "log(x) + y^2, undefined for x < 0", .log_levels = false,
+                                     .width = 700, .height = 460});
+  EXPECT_NE(plot.svg.find("#d4d4d4"), std::string::npos);
+  render_and_check("undefined_region", plot, 700, 460);
+}

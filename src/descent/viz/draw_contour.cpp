@@ -1,6 +1,7 @@
 // Drawing a contour plot: filled bands painted from the highest level down (each level's
-// region {f < level} over the previous), thin level lines on top, and a colour bar whose cells
-// are the bands, labelled with the levels between them.
+// region {f < level} over the previous), grey where the function is undefined, thin level
+// lines on top, and a colour bar whose cells are the bands, labelled with the levels between
+// them.
 #include <algorithm>
 #include <cmath>
 
@@ -78,6 +79,18 @@ void draw_contour(Canvas& canvas, const ContourItem& item) {
     for (std::size_t k = m; k-- > 0;) {
       std::string d = path_data(canvas, region_below(item.grid, levels[k]), true);
       if (!d.empty()) svg.element("path", {{"d", d}, {"fill", band_color(k, m, true).hex()}, {"fill-rule", "evenodd"}});
+    }
+    // Where the function is undefined (NaN), grey rather than the top band's colour: the
+    // region below 0.5 of an indicator that is 0 at NaN samples and 1 elsewhere.
+    Grid undefined = item.grid;
+    bool any = false;
+    for (double& v : undefined.z) {
+      any |= std::isnan(v);
+      v = std::isnan(v) ? 0.0 : 1.0;
+    }
+    if (any) {
+      std::string d = path_data(canvas, region_below(undefined, 0.5), true);
+      if (!d.empty()) svg.element("path", {{"d", d}, {"fill", "#d4d4d4"}, {"fill-rule", "evenodd"}});
     }
   }
   svg.open("g", {{"fill", "none"}, {"stroke-linejoin", "round"}});
