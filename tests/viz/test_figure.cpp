@@ -107,15 +107,40 @@ TEST(Legend, AvoidsTheCornerWithData) {
   EXPECT_LT(free.y0, 100);
 }
 
-TEST(Legend, LossCurveLegendGoesWhereTheCurveIsNot) {
-  // A falling curve fills the top-left and bottom-right; the legend must take a free corner.
+// The number in attribute `name` of the first element at or after `from`.
+double attribute(const std::string& svg, size_t from, const std::string& name) {
+  size_t at = svg.find(" " + name + "=\"", from);
+  return std::stod(svg.substr(at + name.size() + 3));
+}
+
+TEST(Legend, GoesToTheFreeCornerOfLossAndAccuracyCurves) {
+  // A falling loss curve leaves the top-right free; a saturating accuracy curve climbs the left
+  // side and runs along the top, leaving the bottom-right free.
+  for (bool rising : {false, true}) {
+    Figure figure(640, 400);
+    Panel& panel = figure.add_panel();
+    std::vector<double> x, y;
+    for (int i = 0; i < 50; ++i) x.push_back(i), y.push_back(rising ? 1 - std::exp(-i / 5.0) : std::exp(-i / 5.0));
+    panel.line("a run with a long name", x, y);
+    Rendered out = figure.render();
+    size_t legend = out.svg.find("rx=\"3\"");
+    ASSERT_NE(legend, std::string::npos);
+    size_t rect = out.svg.rfind("<rect", legend);
+    double lx = attribute(out.svg, rect, "x"), ly = attribute(out.svg, rect, "y");
+    EXPECT_GT(lx, 320) << "right half";
+    if (rising) EXPECT_GT(ly, 200) << "rising curve: bottom-right";
+    else EXPECT_LT(ly, 200) << "falling curve: top-right";
+  }
+}
+
+TEST(Figure, ScatterPointsAreCirclesAndNaNIsReported) {
   Figure figure(640, 400);
   Panel& panel = figure.add_panel();
-  std::vector<double> x, y;
-  for (int i = 0; i < 50; ++i) x.push_back(i), y.push_back(std::exp(-i / 5.0));
-  panel.line("a run with a long name", x, y);
+  panel.scatter("samples", {1, 2, 3, 4}, {1, NAN, 3, 2});
   Rendered out = figure.render();
-  EXPECT_EQ(xml::xml_problem(out.svg), "");
+  EXPECT_EQ(count(out.svg, "r=\"3.5\""), 3u);
+  ASSERT_EQ(out.warnings.size(), 1u);
+  EXPECT_NE(out.warnings[0].find("scatter 'samples': 1 point cut"), std::string::npos) << out.warnings[0];
 }
 
 TEST(Trajectory, PathsOverContoursWithMinimumAndDivergence) {
