@@ -146,7 +146,7 @@ TEST(TrainCli, OneMnistEpoch) {
     GTEST_SKIP() << "MNIST not fetched (bash scripts/fetch_mnist.sh)";
   const fs::path dir = temp_dir();
   const Output o = run("train --data " + (fs::path(DESCENT_SOURCE_DIR) / "data/mnist").string() +
-                       " --epochs 1 --quiet --out " + (dir / "r").string());
+                       " --epochs 1 --threads 1 --quiet --out " + (dir / "r").string());
   ASSERT_EQ(o.code, 0) << o.out;
   std::ifstream in(dir / "r" / "summary.json");
   const auto summary = nlohmann::json::parse(in);

@@ -6,7 +6,8 @@
 
 namespace descent {
 
-// Sets the threads used by elementwise loops, reductions and BLAS. n <= 0 means one per core.
+// Sets the threads used by elementwise loops, reductions and BLAS. n <= 0 means the default:
+// OMP_NUM_THREADS when set, else one per core.
 void set_num_threads(int n);
 int get_num_threads();
 
