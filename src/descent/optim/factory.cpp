@@ -1,6 +1,7 @@
 // The registry of optimizers and the spec parser the CLI uses.
 #include "descent/optim/factory.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -182,11 +183,15 @@ std::string describe_optimizers() {
     out << info.name << "  " << info.summary << "\n";
     for (const Hyperparameter& h : info.hyperparameters) {
       std::ostringstream value;
-      if (h.flag)
+      if (h.name == "line_search_fn")
+        value << (h.value != 0.0 ? "strong_wolfe" : "none");
+      else if (h.flag)
         value << (h.value != 0.0 ? "true" : "false");
       else
         value << h.value;
-      out << "    " << h.name << " = " << value.str() << "  " << h.help << "\n";
+      std::string setting = h.name + "=" + value.str();
+      setting.resize(std::max<std::size_t>(setting.size() + 2, 30), ' ');
+      out << "    " << setting << h.help << "\n";
     }
   }
   return out.str();
