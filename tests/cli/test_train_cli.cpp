@@ -153,3 +153,17 @@ TEST(TrainCli, OneMnistEpoch) {
   EXPECT_GT(summary["test_acc"].get<double>(), 0.95);  // one epoch of Adam on a 256-128 MLP
   fs::remove_all(dir);
 }
+
+TEST(ScheduleCli, SvgIsWritten) {
+  const fs::path dir = temp_dir();
+  const Output o = run("schedule --schedule warmup:steps=5+cosine:T_max=45 --lr 0.1 --steps 50 --svg " +
+                       (dir / "s.svg").string());
+  ASSERT_EQ(o.code, 0) << o.out;
+  std::ifstream in(dir / "s.svg");
+  const std::string svg{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("Learning rate"), std::string::npos);
+  expect_one_line_error(run("schedule --schedule nope --svg " + (dir / "t.svg").string()), "nope");
+  EXPECT_FALSE(fs::exists(dir / "t.svg"));
+  fs::remove_all(dir);
+}

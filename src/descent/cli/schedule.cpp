@@ -7,7 +7,9 @@
 #include <memory>
 
 #include "descent/cli/command.hpp"
+#include "descent/io/atomic_file.hpp"
 #include "descent/schedule/series.hpp"
+#include "descent/viz/library_plots.hpp"
 #include "descent/schedule/spec.hpp"
 
 namespace descent::cli {
@@ -21,6 +23,7 @@ struct ScheduleFlags {
   std::string optimizer = "sgd";
   bool csv = false;
   bool list = false;
+  std::string svg;  // draw the lr (and momentum) curve to this file
 };
 
 // The shortest text that reads back as the same double (Python's repr).
@@ -50,6 +53,15 @@ int run_schedule(const ScheduleFlags& f) {
   if (f.spec.empty()) throw ValueError("schedule: give --schedule SPEC (see descent schedule --list)");
   ScheduleSeries series = schedule_series(f.spec, f.lr, f.steps, f.optimizer);
   const bool momentum = !series.momentum_key.empty();
+  if (!f.svg.empty()) {
+    const viz::Rendered plot = viz::plot_schedule(series, "descent schedule " + f.spec);
+    for (const auto& w : plot.warnings) std::cerr << "descent: warning: " << w << "\n";
+    write_file_atomic(f.svg, plot.svg);
+    if (!f.csv) {
+      std::cout << "wrote " << f.svg << "\n";
+      return 0;
+    }
+  }
   if (f.csv) {
     std::cout << "step,lr" << (momentum ? "," + series.momentum_key : "") << "\n";
     for (std::size_t t = 0; t < series.lr.size(); ++t)
@@ -81,6 +93,7 @@ static Command schedule_command{
       app.add_option("--optimizer", f->optimizer, "Optimizer spec the schedule drives (its momentum or beta1 is cycled)")
           ->capture_default_str();
       app.add_flag("--csv", f->csv, "Print step,lr[,momentum] as CSV, one row per step (row 0: the initial lr)");
+      app.add_option("--svg", f->svg, "Draw the lr (and momentum) curve as SVG to this file");
       app.add_flag("--list", f->list, "List every schedule name with its keys and defaults");
       return [f] { return run_schedule(*f); };
     }};
