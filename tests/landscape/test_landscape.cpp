@@ -14,6 +14,7 @@
 
 #include "descent/autograd/grad_mode.hpp"
 #include "descent/core/error.hpp"
+#include "descent/core/threads.hpp"
 #include "descent/io/safetensors.hpp"
 #include "descent/nn/mlp.hpp"
 #include "descent/train/landscape.hpp"
@@ -43,6 +44,14 @@ Dataset blobs(int64_t n) {
     y.push_back(static_cast<float>(label));
   }
   return make_dataset(x, y, 5, 3);
+}
+
+// Models of the architecture `spec`, with arbitrary values (loss_landscape loads the trained ones).
+ModelFactory factory(const std::string& spec) {
+  return [spec] {
+    Generator unused(99);
+    return std::shared_ptr<Module>(make_mlp(spec, 5, 3, {}, &unused));
+  };
 }
 
 struct Output {
@@ -108,16 +117,16 @@ TEST(Landscape, ZeroRowStaysZero) {
   EXPECT_NEAR(row_norm(d[0].second, 1), 3.0, 3.0 * kNormTolerance);
 }
 
-TEST(Landscape, OriginIsTheTrainedModelAndParametersAreRestored) {
+TEST(Landscape, OriginIsTheTrainedModel) {
   Generator init(3);
   auto model = make_mlp("mlp:16", 5, 3, {}, &init);
   const Dataset data = blobs(300);
   const LossFunction loss = make_loss("cross_entropy", 3);
-  const std::vector<double> before = model->parameters()[0].to_vector();
   const EvalResult at_weights = evaluate(*model, data, loss, 300);
 
   Generator gen(9);
-  const Landscape l = loss_landscape(*model, data, loss, {.grid = 5, .lo = -1, .hi = 1, .batch_size = 300}, gen);
+  const Landscape l = loss_landscape(factory("mlp:16"), model->state_dict(), data, loss,
+                                     {.grid = 5, .lo = -1, .hi = 1, .batch_size = 300}, gen);
   ASSERT_EQ(l.a.size(), 5u);
   ASSERT_EQ(l.b.size(), 5u);
   ASSERT_EQ(l.loss.size(), 25u);
@@ -125,13 +134,13 @@ TEST(Landscape, OriginIsTheTrainedModelAndParametersAreRestored) {
   EXPECT_EQ(l.b[2], 0.0);
   EXPECT_DOUBLE_EQ(l.loss[2 * 5 + 2], at_weights.loss);
   EXPECT_DOUBLE_EQ(l.accuracy[2 * 5 + 2], at_weights.accuracy);
-  EXPECT_EQ(model->parameters()[0].to_vector(), before);
   // Away from the weights the loss changes.
   EXPECT_NE(l.loss[0], l.loss[12]);
 
   Generator gen_1d(9);
   const Landscape slice =
-      loss_landscape(*model, data, loss, {.grid = 7, .lo = -2, .hi = 2, .one_d = true, .batch_size = 64}, gen_1d);
+      loss_landscape(factory("mlp:16"), model->state_dict(), data, loss,
+                     {.grid = 7, .lo = -2, .hi = 2, .one_d = true, .batch_size = 64}, gen_1d);
   EXPECT_TRUE(slice.b.empty());
   ASSERT_EQ(slice.loss.size(), 7u);
   EXPECT_NEAR(slice.loss[3], at_weights.loss, 1e-6);  // batches of 64: a different summation order
@@ -144,7 +153,8 @@ TEST(Landscape, GridPointsAreTheWeightsPlusDirections) {
   const Dataset data = blobs(200);
   const LossFunction loss = make_loss("cross_entropy", 3);
   Generator gen(21);
-  const Landscape l = loss_landscape(*model, data, loss, {.grid = 3, .lo = -0.5, .hi = 1.5, .batch_size = 200}, gen);
+  const Landscape l = loss_landscape(factory("mlp:8"), model->state_dict(), data, loss,
+                                     {.grid = 3, .lo = -0.5, .hi = 1.5, .batch_size = 200}, gen);
 
   // Rebuild the point (a, b) = (1.5, -0.5), i.e. i = 2, j = 0, by hand.
   Generator same(21);
@@ -163,6 +173,33 @@ TEST(Landscape, GridPointsAreTheWeightsPlusDirections) {
     }
   }
   EXPECT_NEAR(l.loss[0 * 3 + 2], evaluate(*moved, data, loss, 200).loss, 1e-5);
+}
+
+TEST(Landscape, ThreadsShareOutPointsWithoutChangingThem) {
+  Generator init(6);
+  auto model = make_mlp("mlp:32-16", 5, 3, {}, &init);
+  const Dataset data = blobs(500);
+  const LossFunction loss = make_loss("cross_entropy", 3);
+  const LandscapeOptions options{.grid = 6, .lo = -0.7, .hi = 1.3, .batch_size = 128};
+  auto landscape_on = [&](int threads) {
+    set_num_threads(threads);
+    Generator gen(13);
+    return loss_landscape(factory("mlp:32-16"), model->state_dict(), data, loss, options, gen);
+  };
+  const Landscape one = landscape_on(1), two = landscape_on(2);
+  EXPECT_EQ(get_num_threads(), 2) << "the thread setting outside the evaluation is kept";
+  EXPECT_EQ(one.loss, two.loss);
+  EXPECT_EQ(one.accuracy, two.accuracy);
+  set_num_threads(0);
+}
+
+TEST(Landscape, ModelFactoryErrorsReachTheCaller) {
+  Generator init(6);
+  auto model = make_mlp("mlp:8", 5, 3, {}, &init);
+  Generator gen(1);
+  // The trained state does not fit the factory's architecture.
+  EXPECT_THROW(loss_landscape(factory("mlp:9"), model->state_dict(), blobs(20), make_loss("cross_entropy", 3), {}, gen),
+               Error);
 }
 
 TEST(Landscape, EvaluationSubsetDrawsDistinctRows) {
@@ -200,11 +237,12 @@ TEST(Landscape, PlotsContourAndSlice) {
   const Dataset data = blobs(100);
   Generator gen(1);
   const LossFunction loss = make_loss("cross_entropy", 3);
-  const Landscape l = loss_landscape(*model, data, loss, {.grid = 9, .batch_size = 100}, gen);
+  const Landscape l = loss_landscape(factory("mlp:8"), model->state_dict(), data, loss, {.grid = 9, .batch_size = 100}, gen);
   const std::string svg = plot_landscape(l, "contour").svg;
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.find("trained weights"), std::string::npos);
-  const Landscape s = loss_landscape(*model, data, loss, {.grid = 9, .one_d = true, .batch_size = 100}, gen);
+  const Landscape s =
+      loss_landscape(factory("mlp:8"), model->state_dict(), data, loss, {.grid = 9, .one_d = true, .batch_size = 100}, gen);
   EXPECT_NE(plot_landscape(s, "slice").svg.find("trained weights"), std::string::npos);
 }
 

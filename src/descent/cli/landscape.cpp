@@ -65,14 +65,18 @@ int run_landscape(const LandscapeFlags& f) {
   const Dataset* part = f.split == "train" ? &splits.train : f.split == "dev" ? &splits.dev
                       : f.split == "test" ? &splits.test : nullptr;
   if (!part) throw ValueError("--split must be train, dev or test, got '" + f.split + "'");
-  auto model = build_model(config, part->num_features(), splits.train.num_classes);
-  model->load_state_dict(file.tensors);
+  // One model per thread; its initial values are replaced by the trained ones, so each draws them
+  // from its own generator rather than racing on the default one.
+  const ModelFactory make_model = [&] {
+    Generator unused(0);
+    return std::shared_ptr<Module>(build_model(config, part->num_features(), splits.train.num_classes, &unused));
+  };
 
   Generator gen(f.seed);
   const Dataset subset = evaluation_subset(*part, f.examples, gen);
   const auto start = std::chrono::steady_clock::now();
   const Landscape landscape =
-      loss_landscape(*model, subset, make_loss(config.loss, splits.train.num_classes), options, gen);
+      loss_landscape(make_model, file.tensors, subset, make_loss(config.loss, splits.train.num_classes), options, gen);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const std::string title = !f.title.empty() ? f.title

@@ -3,9 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <omp.h>
 
 #include "descent/autograd/grad_mode.hpp"
 #include "descent/core/error.hpp"
+#include "descent/core/threads.hpp"
 #include "descent/ops/ops.hpp"
 #include "descent/viz/contour.hpp"
 #include "descent/viz/trajectory_plot.hpp"
@@ -78,42 +81,71 @@ void validate(const LandscapeOptions& o) {
     throw ValueError("landscape: the batch size must be positive, got " + std::to_string(o.batch_size));
 }
 
-Landscape loss_landscape(Module& model, const Dataset& data, const LossFunction& loss, const LandscapeOptions& o,
-                         Generator& gen) {
+Landscape loss_landscape(const ModelFactory& make_model, const NamedTensors& trained, const Dataset& data,
+                         const LossFunction& loss, const LandscapeOptions& o, Generator& gen) {
   validate(o);
-  const NamedTensors params = model.named_parameters();
-  NamedTensors trained;
-  {
+  // The directions cover the parameters only: buffers (batch-norm statistics) stay as trained.
+  const NamedTensors params = [&] {
+    const std::shared_ptr<Module> probe = make_model();
+    probe->load_state_dict(trained);
     NoGradGuard guard;
-    for (const auto& [name, p] : params) trained.emplace_back(name, p.detach().clone());
-  }
-  const NamedTensors d1 = filter_normalized_direction(trained, gen);
-  const NamedTensors d2 = o.one_d ? NamedTensors{} : filter_normalized_direction(trained, gen);
+    NamedTensors copy;
+    for (const auto& [name, p] : probe->named_parameters()) copy.emplace_back(name, p.detach().clone());
+    return copy;
+  }();
+  const NamedTensors d1 = filter_normalized_direction(params, gen);
+  const NamedTensors d2 = o.one_d ? NamedTensors{} : filter_normalized_direction(params, gen);
 
   Landscape result;
   result.classification = data.is_classification();
   result.a = linspace(o.lo, o.hi, o.grid);
   if (!o.one_d) result.b = linspace(o.lo, o.hi, o.grid);
-  const std::vector<double> b_values = o.one_d ? std::vector<double>{0.0} : result.b;
+  const std::size_t nb = o.one_d ? 1 : result.b.size(), na = result.a.size(), points = na * nb;
+  result.loss.assign(points, 0.0);
+  result.accuracy.assign(points, 0.0);
 
-  // theta = theta* + a d1 + b d2, written into the model's own parameters point by point.
-  auto move_to = [&](double a, double b) {
-    NoGradGuard guard;
-    for (std::size_t k = 0; k < params.size(); ++k) {
-      Tensor p = params[k].second;
-      p.copy_(trained[k].second);
-      if (a != 0) p.add_(d1[k].second, a);
-      if (b != 0) p.add_(d2[k].second, b);
+  const int threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(get_num_threads()), points));
+  std::exception_ptr failure;
+#pragma omp parallel num_threads(threads)
+  {
+    // Inside the region every kernel and BLAS call runs on this thread alone (OpenBLAS's OpenMP
+    // build is serial within a parallel region; omp_set_num_threads is per thread here).
+    omp_set_num_threads(1);
+    std::shared_ptr<Module> model;
+    NamedTensors own;
+    try {
+      model = make_model();
+      model->load_state_dict(trained);
+      own = model->named_parameters();
+    } catch (...) {
+#pragma omp critical(descent_landscape_failure)
+      if (!failure) failure = std::current_exception();
     }
-  };
-  for (double b : b_values)
-    for (double a : result.a) {
-      move_to(a, b);
-      const EvalResult r = evaluate(model, data, loss, o.batch_size);
-      result.loss.push_back(r.loss);
-      result.accuracy.push_back(r.accuracy);
+#pragma omp for schedule(dynamic)
+    for (std::size_t point = 0; point < points; ++point) {
+      if (!model) continue;
+      try {
+        const double a = result.a[point % na], b = o.one_d ? 0.0 : result.b[point / na];
+        {
+          // theta = theta* + a d1 + b d2; at the origin exactly theta*.
+          NoGradGuard guard;
+          for (std::size_t k = 0; k < own.size(); ++k) {
+            Tensor p = own[k].second;
+            p.copy_(params[k].second);
+            if (a != 0) p.add_(d1[k].second, a);
+            if (b != 0) p.add_(d2[k].second, b);
+          }
+        }
+        const EvalResult r = evaluate(*model, data, loss, o.batch_size);
+        result.loss[point] = r.loss;
+        result.accuracy[point] = r.accuracy;
+      } catch (...) {
+#pragma omp critical(descent_landscape_failure)
+        if (!failure) failure = std::current_exception();
+      }
     }
-  move_to(0, 0);
+  }
+  if (failure) std::rethrow_exception(failure);
   return result;
 }
 
@@ -140,7 +172,7 @@ viz::Rendered plot_landscape(const Landscape& l, const std::string& title) {
     if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
   // Around a minimum the loss often grows by orders of magnitude towards the edges: log-spaced
   // levels then show both the basin and the walls.
-  const bool log_spaced = lo > 0 && hi / lo > 100;
+  const bool log_spaced = lo > 0 && hi / lo > 10;
   std::vector<double> levels = viz::auto_levels(grid, log_spaced);
   panel.contour(std::move(grid), {.levels = std::move(levels), .filled = true, .colorbar_label = "loss"});
   if (0.0 >= l.a.front() && 0.0 <= l.a.back() && 0.0 >= l.b.front() && 0.0 <= l.b.back())

@@ -3,6 +3,8 @@
 // along two random directions d1, d2 that are filter-normalized, so that a step of 1 changes
 // every neuron's weights by as much as their own norm, whatever the layer's scale.
 #pragma once
+#include <functional>
+#include <memory>
 #include <vector>
 
 #include "descent/core/rng.hpp"
@@ -41,13 +43,18 @@ struct Landscape {
 // < 1.
 void validate(const LandscapeOptions& options);
 
-// Evaluates the model's loss (and accuracy) on `data` at every grid point, with two directions
-// drawn from `gen` (one for a 1-D slice). The model's parameters are restored afterwards. The
-// evaluation runs on as many threads as set_num_threads allows (BLAS and the elementwise loops).
-Landscape loss_landscape(Module& model, const Dataset& data, const LossFunction& loss, const LandscapeOptions& options,
-                         Generator& gen);
+// A fresh model of the trained architecture (its values are overwritten), one per thread.
+using ModelFactory = std::function<std::shared_ptr<Module>()>;
 
-// A contour plot of a 2-D landscape (log-spaced levels when the loss spans more than two decades)
+// Evaluates the loss (and accuracy) on `data` of the model with the `trained` state at every grid
+// point, along two directions drawn from `gen` (one for a 1-D slice). Grid points are shared out
+// among get_num_threads() threads, each with its own model from make_model and single-threaded
+// BLAS and loops inside: on a shared machine, independent workers keep both cores busy where one
+// evaluation split over two threads waits at every barrier for a descheduled thread.
+Landscape loss_landscape(const ModelFactory& make_model, const NamedTensors& trained, const Dataset& data,
+                         const LossFunction& loss, const LandscapeOptions& options, Generator& gen);
+
+// A contour plot of a 2-D landscape (log-spaced levels when the loss spans more than a decade)
 // with the trained weights marked at the origin, or loss against a for a 1-D slice.
 viz::Rendered plot_landscape(const Landscape& landscape, const std::string& title);
 
