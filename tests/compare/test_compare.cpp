@@ -12,6 +12,7 @@
 
 #include "descent/core/error.hpp"
 #include "descent/train/compare.hpp"
+#include "landscape/render_check.hpp"
 
 namespace fs = std::filesystem;
 using namespace descent;
@@ -154,7 +155,8 @@ TEST(CompareCli, RunsAndPrintsTheTable) {
   EXPECT_EQ(o.code, 0) << o.out;
   EXPECT_NE(o.out.find("| `adagrad:lr=0.01` |"), std::string::npos) << o.out;
   EXPECT_TRUE(fs::exists(dir / "table.md"));
-  EXPECT_TRUE(fs::exists(dir / "steps.svg"));
+  ASSERT_NO_FATAL_FAILURE(test::expect_renders(dir / "epochs.svg", 960, 440));
+  ASSERT_NO_FATAL_FAILURE(test::expect_renders(dir / "steps.svg", 960, 480));
 }
 
 TEST(CompareCli, BadInputGivesOneClearLine) {

@@ -18,6 +18,7 @@
 #include "descent/io/safetensors.hpp"
 #include "descent/nn/mlp.hpp"
 #include "descent/train/landscape.hpp"
+#include "landscape/render_check.hpp"
 
 namespace fs = std::filesystem;
 using namespace descent;
@@ -257,11 +258,12 @@ TEST(LandscapeCli, TrainedRunAndBadInput) {
                      (dir / "l.svg").string());
   EXPECT_EQ(o.code, 0) << o.out;
   EXPECT_NE(o.out.find("25 points x 100 train examples"), std::string::npos) << o.out;
-  EXPECT_TRUE(fs::exists(dir / "l.svg"));
+  ASSERT_NO_FATAL_FAILURE(test::expect_renders(dir / "l.svg", 760, 620));
   o = run_cli("landscape --weights " + weights + " --1d --grid 11 --range=-2,2 --examples 50 --out " +
               (dir / "s.svg").string());
   EXPECT_EQ(o.code, 0) << o.out;
   EXPECT_NE(o.out.find("11 points x 50 train examples"), std::string::npos) << o.out;
+  ASSERT_NO_FATAL_FAILURE(test::expect_renders(dir / "s.svg", 720, 440));
 
   expect_error(run_cli("landscape --weights " + weights + " --grid 1 --out " + (dir / "x.svg").string()), "--grid");
   expect_error(run_cli("landscape --weights " + weights + " --range=1,-1 --out " + (dir / "x.svg").string()),
