@@ -8,7 +8,11 @@
 #   bench/run.sh core optim   # just these
 #
 # Environment: BUILD (build dir, default build/bench), OUT (results, default $BUILD/results),
-# THREADS (default "1 2"), REPETITIONS (default 5), MIN_TIME (seconds per repetition, 0.1).
+# THREADS (default "1 2"), REPETITIONS (default 5), MIN_TIME (seconds per repetition, 0.1),
+# PRIORITY=realtime to run the measured programs under `chrt -f 10` (root only): on a machine
+# busy with other jobs, OpenMP threads that spin-wait for a thread queued behind those jobs
+# turn a 1 ms op into tens of ms; at real-time priority both programs run as on an idle
+# machine, for ~a minute, while the other jobs wait.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +22,8 @@ threads=${THREADS:-1 2}
 repetitions=${REPETITIONS:-5}
 min_time=${MIN_TIME:-0.1}
 torch_python=/usr/bin/python3  # Debian's python3-torch lives here, not in other pythons
+run=()
+if [ "${PRIORITY:-}" = realtime ]; then run=(chrt -f 10); fi
 
 if [ $# -gt 0 ]; then
   suites=("$@")
@@ -45,14 +51,14 @@ for s in "${suites[@]}"; do
   # interleaved at random with the others', so slow spells of a shared machine spread out.
   filter="threads:($(echo "$threads" | tr ' ' '|'))/"
   echo "== $s: descent"
-  "$build/bench/bench_$s" --benchmark_filter="$filter" --benchmark_repetitions="$repetitions" \
+  "${run[@]}" "$build/bench/bench_$s" --benchmark_filter="$filter" --benchmark_repetitions="$repetitions" \
     --benchmark_enable_random_interleaving=true --benchmark_min_time="$min_time" \
     --benchmark_out="$out/$s.json" --benchmark_out_format=json >/dev/null
   if [ -f "$root/bench/${s}_torch.py" ]; then
     for t in $threads; do
       echo "== $s: PyTorch, $t thread(s)"
       # Torch's BLAS is OpenBLAS with its own thread pool: hold it to the same count.
-      OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t "$torch_python" "$root/bench/${s}_torch.py" --threads "$t" \
+      OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t "${run[@]}" "$torch_python" "$root/bench/${s}_torch.py" --threads "$t" \
         --repetitions "$repetitions" --min-time "$min_time" --out "$out/${s}_torch_$t.json"
     done
   fi
@@ -60,7 +66,7 @@ done
 
 {
   echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($cpu), load average at start $load;" \
-    "best of $repetitions repetitions of at least ${min_time} s."
+    "best of $repetitions repetitions of at least ${min_time} s${run:+, under ${run[*]}}."
   echo
   python3 "$root/bench/compare.py" "$out"/*.json
 } | tee "$out/table.md"
