@@ -133,6 +133,20 @@ TEST(Compare, DivergedRunIsNotedNotFatal) {
   EXPECT_NO_THROW(write_comparison(c, dir, 0.5));
 }
 
+TEST(Compare, RegressionTablesAndPlotsShowLosses) {
+  const fs::path dir = temp_dir("regression");
+  TrainConfig config = small_config(dir);
+  config.data = "linear-regression";
+  config.loss = "mse";
+  config.model = "linear";
+  const Comparison c = compare_optimizers(config, {"sgd:lr=0.01", "adam:lr=1e-2"});
+  EXPECT_FALSE(c.classification);
+  const std::string table = comparison_table(c);
+  EXPECT_NE(table.find("| optimizer | final training loss | best dev loss | test loss | time |"), std::string::npos)
+      << table;
+  EXPECT_NE(plot_comparison_epochs(c).svg.find("Dev loss per epoch"), std::string::npos);
+}
+
 TEST(Compare, BadSpecsAreRefusedBeforeTraining) {
   const fs::path dir = temp_dir("bad");
   try {

@@ -1,6 +1,8 @@
 // Training once per optimizer from identical starting points, and the table and plots of the runs.
 #include "descent/train/compare.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
