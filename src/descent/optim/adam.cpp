@@ -36,7 +36,8 @@ void validate_adam(const std::string& name, const Options& o) {
 // One Adam update of one tensor. `Decay` picks the L2 penalty (Adam) or decoupled decay
 // (AdamW) at compile time, so the loop carries no flag for it.
 template <class T, WeightDecay Decay>
-void adam_update(const Tensor& param, const Tensor& grad, ParamState& st, const ParamGroup& group) {
+void adam_update(const Tensor& param, const Tensor& grad, ParamState& st, const ParamGroup& group,
+                 FusedStep& loops) {
   const double lr = group.lr(), beta1 = group.get("beta1"), beta2 = group.get("beta2"), eps = group.get("eps"),
                weight_decay = group.get("weight_decay");
   const bool amsgrad = group.flag("amsgrad");
@@ -53,7 +54,7 @@ void adam_update(const Tensor& param, const Tensor& grad, ParamState& st, const 
           one_minus_b2 = T(1.0 - beta2), epsilon = T(eps), lambda = T(weight_decay),
           shrink = T(1.0 - lr * weight_decay), step_size = T(lr / bias_correction1),
           bc2_sqrt = T(bias_correction2_sqrt);
-  for_each_element(param.numel(), [=](int64_t i) {
+  loops.add(param.numel(), [=](int64_t i) {
     T g = sign * grad_[i];
     if constexpr (Decay == WeightDecay::l2) g = g + lambda * theta[i];      // L2 penalty in the gradient
     if constexpr (Decay == WeightDecay::decoupled) theta[i] = theta[i] * shrink;  // θ ← θ(1 − lr·λ)
@@ -87,17 +88,16 @@ void Adam::validate(const Options& o) const { validate_adam(name_, o); }
 
 double Adam::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
-  for (ParamGroup& group : groups_)
-    for (Tensor& param : group.params) {
-      Tensor grad = gradient(param);
-      if (!grad.defined()) continue;
-      dispatch(param.dtype(), [&]<class T>() {
-        if (decay_ == WeightDecay::l2)
-          adam_update<T, WeightDecay::l2>(param, grad, state(param), group);
-        else
-          adam_update<T, WeightDecay::decoupled>(param, grad, state(param), group);
-      });
-    }
+  FusedStep loops;
+  for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
+    dispatch(param.dtype(), [&]<class T>() {
+      if (decay_ == WeightDecay::l2)
+        adam_update<T, WeightDecay::l2>(param, grad, st, group, loops);
+      else
+        adam_update<T, WeightDecay::decoupled>(param, grad, st, group, loops);
+    });
+  });
+  loops.run();
   return loss;
 }
 
@@ -125,31 +125,29 @@ void AdamEfficient::validate(const Options& o) const {
 
 double AdamEfficient::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
-  for (ParamGroup& group : groups_) {
-    const double lr = group.lr(), beta1 = group.get("beta1"), beta2 = group.get("beta2"), eps = group.get("eps");
-    for (Tensor& param : group.params) {
-      Tensor grad = gradient(param);
-      if (!grad.defined()) continue;
-      ParamState& st = state(param);
-      const double t = (st.scalars["step"] += 1.0);
-      // α_t = α·√(1−β₂ᵗ)/(1−β₁ᵗ): both bias corrections folded into one scalar per step.
-      const double alpha_t = lr * std::sqrt(1.0 - std::pow(beta2, t)) / (1.0 - std::pow(beta1, t));
-      dispatch(param.dtype(), [&]<class T>() {
-        T* theta = param.data<T>();
-        const T* grad_ = grad.data<T>();
-        T* m = zeros_buffer(st, "exp_avg", param).template data<T>();
-        T* v = zeros_buffer(st, "exp_avg_sq", param).template data<T>();
-        const T sign = group.flag("maximize") ? T(-1) : T(1), b1 = T(beta1), b2 = T(beta2),
-                one_minus_b1 = T(1.0 - beta1), one_minus_b2 = T(1.0 - beta2), eps_hat = T(eps), a_t = T(alpha_t);
-        for_each_element(param.numel(), [=](int64_t i) {
-          T g = sign * grad_[i];
-          m[i] = m[i] * b1 + one_minus_b1 * g;                          // m ← β₁m + (1−β₁)g
-          v[i] = v[i] * b2 + one_minus_b2 * g * g;                      // v ← β₂v + (1−β₂)g²
-          theta[i] = theta[i] - a_t * m[i] / (std::sqrt(v[i]) + eps_hat);  // θ ← θ − α_t·m/(√v + ε̂)
-        });
+  FusedStep loops;
+  for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
+    const double beta1 = group.get("beta1"), beta2 = group.get("beta2");
+    const double t = (st.scalars["step"] += 1.0);
+    // α_t = α·√(1−β₂ᵗ)/(1−β₁ᵗ): both bias corrections folded into one scalar per step.
+    const double alpha_t = group.lr() * std::sqrt(1.0 - std::pow(beta2, t)) / (1.0 - std::pow(beta1, t));
+    dispatch(param.dtype(), [&]<class T>() {
+      T* theta = param.data<T>();
+      const T* grad_ = grad.data<T>();
+      T* m = zeros_buffer(st, "exp_avg", param).template data<T>();
+      T* v = zeros_buffer(st, "exp_avg_sq", param).template data<T>();
+      const T sign = group.flag("maximize") ? T(-1) : T(1), b1 = T(beta1), b2 = T(beta2),
+              one_minus_b1 = T(1.0 - beta1), one_minus_b2 = T(1.0 - beta2), eps_hat = T(group.get("eps")),
+              a_t = T(alpha_t);
+      loops.add(param.numel(), [=](int64_t i) {
+        T g = sign * grad_[i];
+        m[i] = m[i] * b1 + one_minus_b1 * g;                             // m ← β₁m + (1−β₁)g
+        v[i] = v[i] * b2 + one_minus_b2 * g * g;                         // v ← β₂v + (1−β₂)g²
+        theta[i] = theta[i] - a_t * m[i] / (std::sqrt(v[i]) + eps_hat);  // θ ← θ − α_t·m/(√v + ε̂)
       });
-    }
-  }
+    });
+  });
+  loops.run();
   return loss;
 }
 

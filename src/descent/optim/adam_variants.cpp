@@ -49,6 +49,7 @@ void Adamax::validate(const Options& o) const { validate_betas_eps(name(), o); }
 
 double Adamax::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
+  FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     const double t = (st.scalars["step"] += 1.0), beta1 = group.get("beta1");
     const double clr = group.lr() / (1.0 - std::pow(beta1, t));
@@ -59,7 +60,7 @@ double Adamax::step(const std::function<double()>& closure) {
       T* u = zeros_buffer(st, "exp_inf", param).template data<T>();
       const T sign = group.flag("maximize") ? T(-1) : T(1), lambda = T(group.get("weight_decay")), b1 = T(beta1),
               one_minus_b1 = T(1.0 - beta1), b2 = T(group.get("beta2")), eps = T(group.get("eps")), step_size = T(clr);
-      for_each_element(param.numel(), [=](int64_t i) {
+      loops.add(param.numel(), [=](int64_t i) {
         T g = sign * grad_[i] + lambda * theta[i];
         m[i] = m[i] * b1 + one_minus_b1 * g;            // m ← β₁m + (1−β₁)g
         u[i] = std::max(u[i] * b2, std::abs(g) + eps);  // u ← max(β₂u, |g| + ε)
@@ -67,6 +68,7 @@ double Adamax::step(const std::function<double()>& closure) {
       });
     });
   });
+  loops.run();
   return loss;
 }
 
@@ -93,6 +95,7 @@ void NAdam::validate(const Options& o) const {
 
 double NAdam::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
+  FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     const double t = (st.scalars["step"] += 1.0), beta1 = group.get("beta1"), beta2 = group.get("beta2"),
                  psi = group.get("momentum_decay"), lr = group.lr();
@@ -112,7 +115,7 @@ double NAdam::step(const std::function<double()>& closure) {
               one_minus_b1 = T(1.0 - beta1), b2 = T(beta2), one_minus_b2 = T(1.0 - beta2), eps = T(group.get("eps")),
               bc2 = T(bias_correction2), grad_step = T(-lr * (1.0 - mu) / (1.0 - mu_product)),
               momentum_step = T(-lr * mu_next / (1.0 - mu_product_next));
-      for_each_element(param.numel(), [=](int64_t i) {
+      loops.add(param.numel(), [=](int64_t i) {
         T g = sign * grad_[i] + lambda * theta[i];
         m[i] = m[i] * b1 + one_minus_b1 * g;
         v[i] = v[i] * b2 + one_minus_b2 * g * g;
@@ -123,6 +126,7 @@ double NAdam::step(const std::function<double()>& closure) {
       });
     });
   });
+  loops.run();
   return loss;
 }
 
@@ -145,6 +149,7 @@ void RAdam::validate(const Options& o) const { validate_betas_eps(name(), o); }
 
 double RAdam::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
+  FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     const double t = (st.scalars["step"] += 1.0), beta1 = group.get("beta1"), beta2 = group.get("beta2"),
                  lr = group.lr();
@@ -163,7 +168,7 @@ double RAdam::step(const std::function<double()>& closure) {
       const T sign = group.flag("maximize") ? T(-1) : T(1), lambda = T(group.get("weight_decay")), b1 = T(beta1),
               one_minus_b1 = T(1.0 - beta1), b2 = T(beta2), one_minus_b2 = T(1.0 - beta2), eps = T(group.get("eps")),
               bc1 = T(bias_correction1), bc2_sqrt = T(std::sqrt(bias_correction2)), eta = T(lr), r = T(rect);
-      for_each_element(param.numel(), [=](int64_t i) {
+      loops.add(param.numel(), [=](int64_t i) {
         T g = sign * grad_[i] + lambda * theta[i];
         m[i] = m[i] * b1 + one_minus_b1 * g;
         v[i] = v[i] * b2 + one_minus_b2 * g * g;
@@ -177,6 +182,7 @@ double RAdam::step(const std::function<double()>& closure) {
       });
     });
   });
+  loops.run();
   return loss;
 }
 
@@ -199,6 +205,7 @@ void AdaBelief::validate(const Options& o) const { validate_betas_eps(name(), o)
 
 double AdaBelief::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
+  FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     const double t = (st.scalars["step"] += 1.0), beta1 = group.get("beta1"), beta2 = group.get("beta2"),
                  lr = group.lr();
@@ -212,7 +219,7 @@ double AdaBelief::step(const std::function<double()>& closure) {
               b2 = T(beta2), one_minus_b2 = T(1.0 - beta2), eps = T(group.get("eps")),
               shrink = T(1.0 - lr * group.get("weight_decay")), step_size = T(lr / bias_correction1),
               bc2_sqrt = T(std::sqrt(bias_correction2));
-      for_each_element(param.numel(), [=](int64_t i) {
+      loops.add(param.numel(), [=](int64_t i) {
         T g = sign * grad_[i];
         theta[i] = theta[i] * shrink;                           // decoupled weight decay
         m[i] = m[i] * b1 + one_minus_b1 * g;                    // m ← β₁m + (1−β₁)g
@@ -223,6 +230,7 @@ double AdaBelief::step(const std::function<double()>& closure) {
       });
     });
   });
+  loops.run();
   return loss;
 }
 

@@ -37,6 +37,7 @@ void Adagrad::validate(const Options& o) const {
 
 double Adagrad::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
+  FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     const double t = (st.scalars["step"] += 1.0);
     const double clr = group.lr() / (1.0 + (t - 1.0) * group.get("lr_decay"));
@@ -46,7 +47,7 @@ double Adagrad::step(const std::function<double()>& closure) {
       T* sum = full_buffer(st, "sum", param, group.get("initial_accumulator_value")).template data<T>();
       const T sign = group.flag("maximize") ? T(-1) : T(1), lambda = T(group.get("weight_decay")),
               eps = T(group.get("eps")), step_size = T(clr);
-      for_each_element(param.numel(), [=](int64_t i) {
+      loops.add(param.numel(), [=](int64_t i) {
         T g = sign * grad_[i] + lambda * theta[i];
         sum[i] = sum[i] + g * g;                     // G ← G + g²
         T std = std::sqrt(sum[i]) + eps;
@@ -54,6 +55,7 @@ double Adagrad::step(const std::function<double()>& closure) {
       });
     });
   });
+  loops.run();
   return loss;
 }
 
@@ -87,6 +89,7 @@ void RMSprop::validate(const Options& o) const {
 
 double RMSprop::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
+  FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     const bool centered = group.flag("centered"), with_momentum = group.get("momentum") > 0.0;
     st.scalars["step"] += 1.0;
@@ -99,7 +102,7 @@ double RMSprop::step(const std::function<double()>& closure) {
       const T sign = group.flag("maximize") ? T(-1) : T(1), lambda = T(group.get("weight_decay")),
               a = T(group.get("alpha")), one_minus_a = T(1.0 - group.get("alpha")), eps = T(group.get("eps")),
               mu = T(group.get("momentum")), lr = T(group.lr());
-      for_each_element(param.numel(), [=](int64_t i) {
+      loops.add(param.numel(), [=](int64_t i) {
         T g = sign * grad_[i] + lambda * theta[i];
         square_avg[i] = square_avg[i] * a + one_minus_a * g * g;  // E[g²] ← αE[g²] + (1−α)g²
         T variance = square_avg[i];
@@ -117,6 +120,7 @@ double RMSprop::step(const std::function<double()>& closure) {
       });
     });
   });
+  loops.run();
   return loss;
 }
 
@@ -146,6 +150,7 @@ void Adadelta::validate(const Options& o) const {
 
 double Adadelta::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
+  FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     st.scalars["step"] += 1.0;
     dispatch(param.dtype(), [&]<class T>() {
@@ -156,7 +161,7 @@ double Adadelta::step(const std::function<double()>& closure) {
       const T sign = group.flag("maximize") ? T(-1) : T(1), lambda = T(group.get("weight_decay")),
               rho = T(group.get("rho")), one_minus_rho = T(1.0 - group.get("rho")), eps = T(group.get("eps")),
               lr = T(group.lr());
-      for_each_element(param.numel(), [=](int64_t i) {
+      loops.add(param.numel(), [=](int64_t i) {
         T g = sign * grad_[i] + lambda * theta[i];
         square_avg[i] = square_avg[i] * rho + one_minus_rho * g * g;      // E[g²] ← ρE[g²] + (1−ρ)g²
         T std = std::sqrt(square_avg[i] + eps);
@@ -166,6 +171,7 @@ double Adadelta::step(const std::function<double()>& closure) {
       });
     });
   });
+  loops.run();
   return loss;
 }
 

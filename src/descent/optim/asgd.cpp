@@ -34,6 +34,7 @@ void ASGD::validate(const Options& o) const {
 
 double ASGD::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
+  FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     const double lr = group.lr(), lambd = group.get("lambd");
     const double t = (st.scalars["step"] += 1.0);
@@ -46,7 +47,7 @@ double ASGD::step(const std::function<double()>& closure) {
       const T sign = group.flag("maximize") ? T(-1) : T(1), lambda = T(group.get("weight_decay")),
               decay = T(1.0 - lambd * eta), step_size = T(eta), m = T(mu);
       const bool averaging = mu != 1.0;
-      for_each_element(param.numel(), [=](int64_t i) {
+      loops.add(param.numel(), [=](int64_t i) {
         T g = sign * grad_[i] + lambda * theta[i];
         theta[i] = theta[i] * decay;                    // θ ← θ(1 − λη)
         theta[i] = theta[i] + (-step_size) * g;         // θ ← θ − ηg
@@ -56,6 +57,7 @@ double ASGD::step(const std::function<double()>& closure) {
     st.scalars["eta"] = lr / std::pow(1.0 + lambd * lr * t, group.get("alpha"));  // η_t = lr/(1+λ·lr·t)^α
     st.scalars["mu"] = 1.0 / std::max(1.0, t - group.get("t0"));                   // μ_t = 1/max(1, t − t₀)
   });
+  loops.run();
   return loss;
 }
 

@@ -8,8 +8,12 @@
 // loops are memory-bound, so the extra multiply costs nothing measurable. This header is
 // included only by the optimizers' own sources.
 #pragma GCC optimize("fp-contract=off")
+#include <omp.h>
+
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "descent/core/tensor.hpp"
 #include "descent/core/threads.hpp"
@@ -28,6 +32,50 @@ inline void for_each_element(int64_t n, F&& body) {
     for (int64_t i = 0; i < n; ++i) body(i);
   }
 }
+
+// The loops of one optimizer step, collected per tensor and run together in one parallel
+// region: each thread takes its contiguous share of every tensor, so a step over many
+// tensors forks and joins once, not once per tensor (on a busy machine every join waits
+// for the slowest thread). Below kParallelThreshold elements in all, one thread runs them.
+// A body captures raw pointers by value; the tensors they point into (parameters, their
+// gradients, state buffers) must outlive run(), which step() calls before returning.
+class FusedStep {
+ public:
+  // body(i) for i in [0, n), later, in run().
+  template <class F>
+  void add(int64_t n, F body) {
+    loops_.push_back({n, [body](int64_t begin, int64_t end) {
+#pragma omp simd
+                        for (int64_t i = begin; i < end; ++i) body(i);
+                      }});
+    total_ += n;
+  }
+
+  void run() {
+    if (total_ < kParallelThreshold) {
+      for (const Loop& loop : loops_) loop.range(0, loop.n);
+    } else {
+#pragma omp parallel
+      {
+        const int64_t thread = omp_get_thread_num(), threads = omp_get_num_threads();
+        for (const Loop& loop : loops_) {
+          const int64_t begin = loop.n * thread / threads, end = loop.n * (thread + 1) / threads;
+          if (begin < end) loop.range(begin, end);
+        }
+      }
+    }
+    loops_.clear();
+    total_ = 0;
+  }
+
+ private:
+  struct Loop {
+    int64_t n;
+    std::function<void(int64_t, int64_t)> range;
+  };
+  std::vector<Loop> loops_;
+  int64_t total_ = 0;
+};
 
 // The buffer `key` of a parameter's state, created as zeros shaped like the parameter on
 // first use (as torch.optim's lazy state initialization).

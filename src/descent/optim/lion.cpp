@@ -30,6 +30,7 @@ void Lion::validate(const Options& o) const {
 
 double Lion::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
+  FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     st.scalars["step"] += 1.0;
     dispatch(param.dtype(), [&]<class T>() {
@@ -40,7 +41,7 @@ double Lion::step(const std::function<double()>& closure) {
               one_minus_b1 = T(1.0 - group.get("beta1")), b2 = T(group.get("beta2")),
               one_minus_b2 = T(1.0 - group.get("beta2")), lr = T(group.lr()),
               shrink = T(1.0 - group.lr() * group.get("weight_decay"));
-      for_each_element(param.numel(), [=](int64_t i) {
+      loops.add(param.numel(), [=](int64_t i) {
         T g = sign * grad_[i];
         T c = b1 * m[i] + one_minus_b1 * g;                     // c ← β₁m + (1−β₁)g
         T direction = T((c > T(0)) - (c < T(0)));               // sign(c)
@@ -49,6 +50,7 @@ double Lion::step(const std::function<double()>& closure) {
       });
     });
   });
+  loops.run();
   return loss;
 }
 

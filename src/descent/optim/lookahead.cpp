@@ -87,6 +87,7 @@ double Lookahead::step(const std::function<double()>& closure) {
     }
   double loss = inner_->step(closure);
   const double t = (globals_[kStep] += 1.0);
+  FusedStep loops;
   for (ParamGroup& group : groups_) {
     if (std::fmod(t, group.get("k")) != 0.0) continue;
     const double alpha = group.get("alpha");
@@ -96,13 +97,14 @@ double Lookahead::step(const std::function<double()>& closure) {
         T* theta = param.data<T>();
         T* phi = slow.data<T>();
         const T a = T(alpha);
-        for_each_element(param.numel(), [=](int64_t i) {
+        loops.add(param.numel(), [=](int64_t i) {
           phi[i] = phi[i] + a * (theta[i] - phi[i]);  // φ ← φ + α(θ − φ)
           theta[i] = phi[i];                          // θ ← φ
         });
       });
     }
   }
+  loops.run();
   return loss;
 }
 

@@ -74,7 +74,12 @@ Tensor Optimizer::gradient(const Tensor& param) const {
     throw ShapeError(name() + ": gradient of shape " + grad.shape().str() + " (" +
                      std::string(dtype_name(grad.dtype())) + ") for a parameter of shape " + param.shape().str() +
                      " (" + std::string(dtype_name(param.dtype())) + ")");
-  return grad.contiguous();
+  if (grad.is_contiguous()) return grad;
+  // The update reads the gradient through a raw pointer, possibly after this returns
+  // (optim::FusedStep): keep the contiguous copy alive as the parameter's .grad.
+  Tensor contiguous = grad.contiguous();
+  Tensor(param).set_grad(contiguous);
+  return contiguous;
 }
 
 std::vector<Tensor> Optimizer::all_params() const {

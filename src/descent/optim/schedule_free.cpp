@@ -47,6 +47,7 @@ double ScheduleFreeAdamW::step(const std::function<double()>& closure) {
   if (globals_[kTrainMode] != 1.0)
     throw Error("schedule_free_adamw: step() in eval mode; call train() first (the parameters hold x, not y)");
   double loss = evaluate(closure);
+  FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     const double k = st.scalars["k"], beta1 = group.get("beta1"), beta2 = group.get("beta2"),
                  warmup = group.get("warmup_steps");
@@ -68,7 +69,7 @@ double ScheduleFreeAdamW::step(const std::function<double()>& closure) {
       const T b2 = T(beta2), one_minus_b2 = T(1.0 - beta2), eps = T(group.get("eps")),
               lambda = T(group.get("weight_decay")), gamma = T(lr), ckp1 = T(c),
               y_step = T(lr * (beta1 * (1.0 - c) - 1.0));
-      for_each_element(param.numel(), [=](int64_t i) {
+      loops.add(param.numel(), [=](int64_t i) {
         T g = grad_[i];
         v[i] = v[i] * b2 + one_minus_b2 * g * g;        // v ← β₂v + (1−β₂)g²
         T u = g / (std::sqrt(v[i]) + eps) + lambda * y[i];  // AdamW-normalized step, decay at y
@@ -78,6 +79,7 @@ double ScheduleFreeAdamW::step(const std::function<double()>& closure) {
       });
     });
   });
+  loops.run();
   return loss;
 }
 

@@ -40,38 +40,35 @@ void SGD::validate(const Options& o) const {
 
 double SGD::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
-  for (ParamGroup& group : groups_) {
+  FusedStep loops;
+  for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     const double lr = group.lr(), mu = group.get("momentum"), tau = group.get("dampening"),
                  weight_decay = group.get("weight_decay");
     const bool nesterov = group.flag("nesterov"), maximize = group.flag("maximize");
-    for (Tensor& param : group.params) {
-      Tensor grad = gradient(param);
-      if (!grad.defined()) continue;
-      ParamState& st = state(param);
-      dispatch(param.dtype(), [&]<class T>() {
-        T* theta = param.data<T>();
-        const T* grad_ = grad.data<T>();
-        const T sign = maximize ? T(-1) : T(1), lambda = T(weight_decay), eta = T(lr);
-        if (mu == 0.0) {
-          for_each_element(param.numel(), [=](int64_t i) {
-            T g = sign * grad_[i] + lambda * theta[i];  // L2 penalty folded into the gradient
-            theta[i] = theta[i] - eta * g;
-          });
-          return;
-        }
-        // The first step starts the buffer at the gradient itself (no dampening), as PyTorch.
-        const bool first = !st.buffers.count("momentum_buffer");
-        T* b = zeros_buffer(st, "momentum_buffer", param).template data<T>();
-        const T m = T(mu), keep = first ? T(0) : m, take = first ? T(1) : T(1.0 - tau);
-        for_each_element(param.numel(), [=](int64_t i) {
-          T g = sign * grad_[i] + lambda * theta[i];
-          b[i] = b[i] * keep + take * g;                 // b ← μ·b + (1−τ)·g
-          T d = nesterov ? g + m * b[i] : b[i];          // Nesterov looks one step ahead
-          theta[i] = theta[i] - eta * d;                 // θ ← θ − lr·d
+    dispatch(param.dtype(), [&]<class T>() {
+      T* theta = param.data<T>();
+      const T* grad_ = grad.data<T>();
+      const T sign = maximize ? T(-1) : T(1), lambda = T(weight_decay), eta = T(lr);
+      if (mu == 0.0) {
+        loops.add(param.numel(), [=](int64_t i) {
+          T g = sign * grad_[i] + lambda * theta[i];  // L2 penalty folded into the gradient
+          theta[i] = theta[i] - eta * g;
         });
+        return;
+      }
+      // The first step starts the buffer at the gradient itself (no dampening), as PyTorch.
+      const bool first = !st.buffers.count("momentum_buffer");
+      T* b = zeros_buffer(st, "momentum_buffer", param).template data<T>();
+      const T m = T(mu), keep = first ? T(0) : m, take = first ? T(1) : T(1.0 - tau);
+      loops.add(param.numel(), [=](int64_t i) {
+        T g = sign * grad_[i] + lambda * theta[i];
+        b[i] = b[i] * keep + take * g;         // b ← μ·b + (1−τ)·g
+        T d = nesterov ? g + m * b[i] : b[i];  // Nesterov looks one step ahead
+        theta[i] = theta[i] - eta * d;         // θ ← θ − lr·d
       });
-    }
-  }
+    });
+  });
+  loops.run();
   return loss;
 }
 
@@ -97,26 +94,22 @@ void Momentum::validate(const Options& o) const {
 
 double Momentum::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
-  for (ParamGroup& group : groups_) {
-    const double lr = group.lr(), beta = group.get("momentum"), weight_decay = group.get("weight_decay");
-    const bool maximize = group.flag("maximize");
-    for (Tensor& param : group.params) {
-      Tensor grad = gradient(param);
-      if (!grad.defined()) continue;
-      ParamState& st = state(param);
-      dispatch(param.dtype(), [&]<class T>() {
-        T* theta = param.data<T>();
-        const T* grad_ = grad.data<T>();
-        T* v = zeros_buffer(st, "velocity", param).template data<T>();
-        const T sign = maximize ? T(-1) : T(1), lambda = T(weight_decay), alpha = T(lr), b = T(beta);
-        for_each_element(param.numel(), [=](int64_t i) {
-          T g = sign * grad_[i] + lambda * theta[i];
-          v[i] = b * v[i] - alpha * g;  // v ← βv − αg
-          theta[i] = theta[i] + v[i];   // θ ← θ + v
-        });
+  FusedStep loops;
+  for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
+    dispatch(param.dtype(), [&]<class T>() {
+      T* theta = param.data<T>();
+      const T* grad_ = grad.data<T>();
+      T* v = zeros_buffer(st, "velocity", param).template data<T>();
+      const T sign = group.flag("maximize") ? T(-1) : T(1), lambda = T(group.get("weight_decay")),
+              alpha = T(group.lr()), beta = T(group.get("momentum"));
+      loops.add(param.numel(), [=](int64_t i) {
+        T g = sign * grad_[i] + lambda * theta[i];
+        v[i] = beta * v[i] - alpha * g;  // v ← βv − αg
+        theta[i] = theta[i] + v[i];      // θ ← θ + v
       });
-    }
-  }
+    });
+  });
+  loops.run();
   return loss;
 }
 

@@ -49,6 +49,7 @@ void Rprop::validate(const Options& o) const {
 
 double Rprop::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
+  FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     st.scalars["step"] += 1.0;
     dispatch(param.dtype(), [&]<class T>() {
@@ -59,7 +60,7 @@ double Rprop::step(const std::function<double()>& closure) {
       const T sign = group.flag("maximize") ? T(-1) : T(1), eta_minus = T(group.get("etaminus")),
               eta_plus = T(group.get("etaplus")), lo = T(group.get("step_size_min")),
               hi = T(group.get("step_size_max"));
-      for_each_element(param.numel(), [=](int64_t i) {
+      loops.add(param.numel(), [=](int64_t i) {
         T g = sign * grad_[i];
         T agreement = sign_of(g * prev[i]);
         T factor = agreement > T(0) ? eta_plus : agreement < T(0) ? eta_minus : T(1);
@@ -70,6 +71,7 @@ double Rprop::step(const std::function<double()>& closure) {
       });
     });
   });
+  loops.run();
   return loss;
 }
 
@@ -101,6 +103,7 @@ void AdaptiveGains::validate(const Options& o) const {
 
 double AdaptiveGains::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
+  FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     st.scalars["step"] += 1.0;
     dispatch(param.dtype(), [&]<class T>() {
@@ -111,7 +114,7 @@ double AdaptiveGains::step(const std::function<double()>& closure) {
       const T sign = group.flag("maximize") ? T(-1) : T(1), lambda = T(group.get("weight_decay")),
               beta = T(group.get("beta")), shrink = T(1.0 - group.get("beta")), lo = T(group.get("gain_min")),
               hi = T(group.get("gain_max")), eta = T(group.lr());
-      for_each_element(param.numel(), [=](int64_t i) {
+      loops.add(param.numel(), [=](int64_t i) {
         T g = sign * grad_[i] + lambda * theta[i];
         T agreement = g * prev[i];
         if (agreement > T(0)) gain[i] = gain[i] + beta;    // consistent: g ← g + β
@@ -122,6 +125,7 @@ double AdaptiveGains::step(const std::function<double()>& closure) {
       });
     });
   });
+  loops.run();
   return loss;
 }
 
