@@ -70,6 +70,14 @@ bool DataLoader::next(Batch& batch) {
       std::memcpy(xd + static_cast<std::size_t>(i) * row, xs + src * row, row);
       std::memcpy(yd + static_cast<std::size_t>(i) * ysize, ys + src * ysize, ysize);
     }
+    // Ask for the next batch's rows now, so they come from memory while this batch trains
+    // (the rows are scattered over the data set, and a small batch's step is shorter than
+    // the memory latency of a gather that starts cold).
+    const int64_t next_end = std::min(n, position_ + b + options_.batch_size);
+    for (int64_t i = position_ + b; i < next_end; ++i) {
+      const char* r = xs + static_cast<std::size_t>(order_[static_cast<std::size_t>(i)]) * row;
+      for (std::size_t off = 0; off < row; off += 64) __builtin_prefetch(r + off);
+    }
     batch.x = x;
     batch.y = y;
   }

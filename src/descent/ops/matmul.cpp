@@ -63,6 +63,102 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+// Small batches (a few rows, as SGD with batch 10): BLAS packs the whole weight matrix into
+// its panel layout on every call, which costs as much as the product itself when the batch
+// has a handful of rows. These two loops read the weight rows in place instead; their order
+// of summation is fixed, so results do not depend on the thread count.
+constexpr int64_t kSmallBatch = 16;
+
+// y[b, o] += sum_i x[b, i] w[o, i], four rows of x per pass over a weight row.
+template <class T>
+void linear_small_batch(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t rows, int64_t in,
+                        int64_t out) {
+  for (int64_t o = 0; o < out; ++o) {
+    const T* wo = w + o * ldw;
+    int64_t b = 0;
+    for (; b + 4 <= rows; b += 4) {
+      const T *x0 = x + b * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx;
+      T a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#pragma omp simd reduction(+ : a0, a1, a2, a3)
+      for (int64_t i = 0; i < in; ++i) {
+        const T wi = wo[i];
+        a0 += x0[i] * wi;
+        a1 += x1[i] * wi;
+        a2 += x2[i] * wi;
+        a3 += x3[i] * wi;
+      }
+      y[b * out + o] += a0;
+      y[(b + 1) * out + o] += a1;
+      y[(b + 2) * out + o] += a2;
+      y[(b + 3) * out + o] += a3;
+    }
+    for (; b < rows; ++b) {
+      const T* xb = x + b * ldx;
+      T a = 0;
+#pragma omp simd reduction(+ : a)
+      for (int64_t i = 0; i < in; ++i) a += xb[i] * wo[i];
+      y[b * out + o] += a;
+    }
+  }
+}
+
+// dw[o, i] = (beta ? dw[o, i] : 0) + sum_b g[b, o] x[b, i], four rows of x per pass.
+template <class T>
+void weight_grad_small_batch(const T* g, int64_t ldg, const T* x, int64_t ldx, T* dw, int64_t rows, int64_t in,
+                             int64_t out, bool accumulate) {
+  for (int64_t o = 0; o < out; ++o) {
+    T* d = dw + o * in;
+    if (!accumulate) std::fill_n(d, in, T(0));
+    int64_t b = 0;
+    for (; b + 4 <= rows; b += 4) {
+      const T *x0 = x + b * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx;
+      const T g0 = g[b * ldg + o], g1 = g[(b + 1) * ldg + o], g2 = g[(b + 2) * ldg + o], g3 = g[(b + 3) * ldg + o];
+#pragma omp simd
+      for (int64_t i = 0; i < in; ++i) d[i] += g0 * x0[i] + g1 * x1[i] + g2 * x2[i] + g3 * x3[i];
+    }
+    for (; b < rows; ++b) {
+      const T* xb = x + b * ldx;
+      const T gb = g[b * ldg + o];
+#pragma omp simd
+      for (int64_t i = 0; i < in; ++i) d[i] += gb * xb[i];
+    }
+  }
+}
+
+// Rows of a 2-D tensor are contiguous (unit stride along them).
+bool unit_rows(const Tensor& m) { return m.dim() == 2 && (m.strides()[1] == 1 || m.shape()[1] <= 1); }
+
+// linear's weight gradient g^T x written straight into the .grad of a leaf weight (a
+// parameter), by one gemm: into a new buffer that becomes .grad (beta 0), or added to the
+// existing contiguous .grad (beta 1), with no temporary and no copy. Returns false (nothing
+// done) when the weight is not a leaf or its .grad is not a plain buffer of its shape.
+bool weight_grad_into_leaf(const Tensor& weight, const Tensor& g, const Tensor& x) {
+  if (weight.grad_fn()) return false;
+  TensorImpl& leaf = weight.impl();
+  const bool fresh = !leaf.grad;
+  Tensor dst = fresh ? Tensor::empty(weight.shape(), weight.dtype()) : Tensor(leaf.grad);
+  if (!fresh && (!dst.is_contiguous() || !(dst.shape() == weight.shape()) || dst.dtype() != weight.dtype()))
+    return false;
+  const int64_t out_features = weight.shape()[0], in = weight.shape()[1], batch = x.shape()[0];
+  dispatch(weight.dtype(), [&]<class T>() {
+    T* pd = dst.data<T>();
+    if (batch == 0 || in == 0) {
+      if (fresh) std::fill_n(pd, out_features * in, T(0));
+      return;
+    }
+    if (batch <= kSmallBatch && unit_rows(g) && unit_rows(x)) {
+      weight_grad_small_batch<T>(g.data<T>(), g.strides()[0], x.data<T>(), x.strides()[0], pd, batch, in,
+                                 out_features, !fresh);
+      return;
+    }
+    const kernels::MatrixView vg = kernels::as_matrix(g.transpose(0, 1)), vx = kernels::as_matrix(x);
+    kernels::gemm<T>(vg.transposed, vx.transposed, out_features, in, batch, T(1), vg.storage.data<T>(), vg.ld,
+                     vx.storage.data<T>(), vx.ld, fresh ? T(0) : T(1), pd, std::max<int64_t>(in, 1));
+  });
+  if (fresh) leaf.grad = dst.impl_ptr();
+  return true;
+}
+
 }  // namespace
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
@@ -118,15 +214,27 @@ Tensor linear(const Tensor& x_in, const Tensor& weight, const Tensor& bias) {
       beta = T(1);
     }
     if (in == 0) return;
+    if (batch <= kSmallBatch && unit_rows(x) && unit_rows(weight)) {
+      if (beta == T(0)) std::fill_n(py, batch * out_features, T(0));
+      linear_small_batch<T>(x.data<T>(), x.strides()[0], weight.data<T>(), weight.strides()[0], py, batch, in,
+                            out_features);
+      return;
+    }
     const kernels::MatrixView vx = kernels::as_matrix(x), vw = kernels::as_matrix(weight);
     kernels::gemm<T>(vx.transposed, !vw.transposed, batch, out_features, in, T(1), vx.storage.data<T>(), vx.ld,
                      vw.storage.data<T>(), vw.ld, beta, py, std::max<int64_t>(out_features, 1));
   });
   if (any_requires_grad({x, weight, bias})) {
     y = record(y, "linear", {x, weight, bias}, [x = x.detach(), w = weight.detach()](Node& node, const Tensor& g) {
-      if (node.needs_grad(0)) node.accumulate(0, batched_matmul(g, w));                 // (B, out) (out, in)
-      if (node.needs_grad(1)) node.accumulate(1, batched_matmul(g.transpose(0, 1), x));  // (out, B) (B, in)
-      if (node.needs_grad(2)) node.accumulate(2, sum(g, {0}));
+      if (node.needs_grad(0)) node.accumulate(0, batched_matmul(g, w));  // (B, out) (out, in)
+      if (node.needs_grad(1) && !weight_grad_into_leaf(node.inputs[1], g, x))
+        node.accumulate(1, batched_matmul(g.transpose(0, 1), x));  // (out, B) (B, in)
+      if (node.needs_grad(2)) {
+        Tensor db = sum(g, {0});
+        TensorImpl& b = node.inputs[2].impl();
+        if (!node.inputs[2].grad_fn() && !b.grad) b.grad = db.impl_ptr();  // fresh: no copy
+        else node.accumulate(2, db);
+      }
     });
   }
   if (x_in.dim() != 2) {
