@@ -116,6 +116,19 @@ TEST(Gradcheck, Linear) {
   }
 }
 
+TEST(Gradcheck, LinearWithItsParametersUsedTwice) {
+  // The second use adds to the .grad the first one wrote (small batches and BLAS batches).
+  Generator gen(67);
+  for (int64_t batch : {3, 40}) {
+    EXPECT_TRUE(passes_gradcheck([](auto& in) { return linear(tanh(linear(in[0], in[1], in[2])), in[1], in[2]); },
+                                 {randn(Shape{batch, 3}, gen), randn(Shape{3, 3}, gen), randn(Shape{3}, gen)}))
+        << "batch " << batch;
+    EXPECT_TRUE(passes_gradcheck([](auto& in) { return linear(in[0], in[1]) * linear(in[0] * 2.0, in[1]); },
+                                 {randn(Shape{batch, 3}, gen), randn(Shape{2, 3}, gen)}))
+        << "batch " << batch;
+  }
+}
+
 TEST(Gradcheck, CrossEntropyLikeComposition) {
   // mean(-log_softmax(tanh(x W^T + b))[target]): what a classifier's loss does.
   Generator gen(37);
