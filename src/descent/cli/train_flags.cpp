@@ -24,7 +24,10 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
   app.add_option("--param-group", f.param_groups,
                  "PATTERN:key=value,... puts parameters whose name matches the glob in their own group, e.g. "
                  "'*.bias:weight_decay=0' (repeatable)");
-  app.add_option("--schedule", c.schedule, "learning-rate schedule spec, e.g. cosine:T_max=15 (see docs/schedules.md)");
+  app.add_option("--schedule", c.schedule,
+                 "learning-rate schedule spec, e.g. step:step_size=5,gamma=0.5 (see docs/schedules.md); 'cosine' alone "
+                 "anneals to 0 over the whole run, 'constant' keeps the lr")
+      ->capture_default_str();
   app.add_option("--schedule-per", c.schedule_per, "step the schedule per epoch or per batch")->capture_default_str();
   app.add_option("--l2", c.l2, "explicit L2 penalty lambda/2 * sum ||W||^2 on weight matrices, added to the loss")
       ->capture_default_str();

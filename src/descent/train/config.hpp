@@ -21,13 +21,14 @@ struct TrainConfig {
   // model
   std::string model = "mlp:256-128";
   std::string activation = "relu";
-  double dropout = 0.0;
+  double dropout = 0.2;
   std::string init = "default";
   bool batch_norm = false;
   // objective and optimization
   std::string loss = "cross_entropy";
   std::string optimizer = "adam:lr=1e-3";
-  std::string schedule;              // "" = constant learning rate
+  // "" or "constant" = constant learning rate; plain "cosine" anneals to 0 over the whole run.
+  std::string schedule = "cosine";
   std::string schedule_per = "epoch";  // epoch | batch
   double l2 = 0.0;
   double clip_grad_norm = 0.0;

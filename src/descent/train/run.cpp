@@ -122,7 +122,16 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
   auto model = build_model(config, splits.train.num_features(), splits.train.num_classes, &init_gen);
   auto optimizer = optim::make_optimizer(config.optimizer, make_param_groups(model->named_parameters(), param_group_specs));
   std::unique_ptr<LRScheduler> scheduler;
-  if (!config.schedule.empty()) scheduler = make_scheduler(config.schedule, *optimizer);
+  if (!config.schedule.empty() && config.schedule != "constant") {
+    // Plain "cosine" anneals over the whole run: T_max is the number of scheduler steps.
+    std::string spec = config.schedule;
+    if (spec == "cosine") {
+      const int64_t per_epoch = (splits.train.size() + (config.drop_last ? 0 : config.batch_size - 1)) / config.batch_size;
+      spec += ":T_max=" + std::to_string(std::max<int64_t>(1, config.schedule_per == "batch" ? per_epoch * config.epochs
+                                                                                             : config.epochs));
+    }
+    scheduler = make_scheduler(spec, *optimizer);
+  }
   if (!config.out.empty() && !resume) {
     std::filesystem::create_directories(config.out);
     nlohmann::json j = config;
