@@ -16,6 +16,7 @@ struct PlotFlags {
   std::string out;
   std::string title;
   bool log_loss = false;
+  bool train_acc = false;
   double width = 960, height = 420;
 };
 
@@ -23,7 +24,8 @@ int run_plot(const PlotFlags& flags) {
   std::vector<std::filesystem::path> dirs(flags.run_dirs.begin(), flags.run_dirs.end());
   std::vector<viz::RunLog> runs = viz::read_runs(dirs);
   viz::Rendered plot = viz::plot_runs(
-      runs, {flags.title, flags.log_loss ? viz::Scale::log : viz::Scale::linear, flags.width, flags.height});
+      runs, {flags.title, flags.log_loss ? viz::Scale::log : viz::Scale::linear, flags.width, flags.height,
+             flags.train_acc});
   for (const std::string& warning : plot.warnings) std::cerr << "descent: warning: " << warning << "\n";
   write_file_atomic(flags.out, plot.svg);
   std::cout << "wrote " << flags.out << " (" << runs.size() << (runs.size() == 1 ? " run" : " runs") << ")\n";
@@ -38,6 +40,8 @@ Command plot_command{"plot", "Draw training loss and dev accuracy per epoch from
                        app.add_option("--out,-o", flags->out, "Output SVG file")->required();
                        app.add_option("--title", flags->title, "Title over both panels");
                        app.add_flag("--log-loss", flags->log_loss, "Training loss on a log scale");
+                       app.add_flag("--train-acc", flags->train_acc,
+                                    "Also draw training accuracy (dashed) beside dev accuracy");
                        app.add_option("--width", flags->width, "Width in pixels")
                            ->capture_default_str()
                            ->check(CLI::Range(400.0, 4000.0));

@@ -68,7 +68,8 @@ Rendered plot_runs(const std::vector<RunLog>& runs, const RunPlotOptions& option
   loss.y_scale = options.loss_scale;
   loss.x_integer = true;
   Panel& acc = figure.add_panel();
-  acc.title = any_dev ? "Dev accuracy" : "Training accuracy";
+  const bool both = options.train_accuracy && any_dev;
+  acc.title = both ? "Dev accuracy (training: dashed)" : any_dev ? "Dev accuracy" : "Training accuracy";
   acc.x_label = "epoch";
   acc.y_label = fractions ? "accuracy" : "accuracy (%)";
   acc.y_percent = fractions;
@@ -80,6 +81,9 @@ Rendered plot_runs(const std::vector<RunLog>& runs, const RunPlotOptions& option
     LineOptions style{series_color(i), 2.0, i >= palette_size};
     loss.line(runs[i].name, epochs, runs[i].metrics.column("train_loss"), style);
     acc.line(runs[i].name, epochs, runs[i].metrics.column(accuracy), style);
+    if (both && runs[i].metrics.has("train_acc"))
+      acc.line(runs[i].name + " (training)", epochs, runs[i].metrics.column("train_acc"),
+               LineOptions{series_color(i), 1.5, true});
   }
   return figure.render();
 }

@@ -29,6 +29,7 @@ struct RunPlotOptions {
   std::string title{};
   Scale loss_scale = Scale::linear;
   double width = 960, height = 420;
+  bool train_accuracy = false;  // also draw each run's training accuracy (dashed) beside its dev accuracy
 };
 
 // Throws ValueError naming the file if a run has no train_loss values.
