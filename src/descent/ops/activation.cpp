@@ -27,10 +27,11 @@ Tensor times_derivative(const Tensor& g, const Tensor& v, F f) {
 }  // namespace
 
 Tensor relu(const Tensor& a) {
-  Tensor out = map(a, [](auto x) { return x > 0 ? x : decltype(x)(0); });
+  // NaN passes through, as torch's clamp_min(x, 0), and so does its gradient.
+  Tensor out = map(a, [](auto x) { return x > 0 || x != x ? x : decltype(x)(0); });
   if (!any_requires_grad({a})) return out;
   return record(out, "relu", {a}, [out = out.detach()](Node& n, const Tensor& g) {
-    n.accumulate(0, times_derivative(g, out, [](auto y) { return static_cast<decltype(y)>(y > 0); }));
+    n.accumulate(0, times_derivative(g, out, [](auto y) { return static_cast<decltype(y)>(!(y <= 0)); }));
   });
 }
 
