@@ -167,3 +167,29 @@ TEST(ScheduleCli, SvgIsWritten) {
   EXPECT_FALSE(fs::exists(dir / "t.svg"));
   fs::remove_all(dir);
 }
+
+TEST(ToPytorch, SameTestAccuracyInPyTorch) {
+  const fs::path mnist = fs::path(DESCENT_SOURCE_DIR) / "data/mnist";
+  if (!fs::exists(mnist / "t10k-images-idx3-ubyte")) GTEST_SKIP() << "MNIST not fetched";
+  if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) GTEST_SKIP() << "python3-torch not installed";
+  const fs::path dir = temp_dir();
+  ASSERT_EQ(run("train --data " + mnist.string() + " --model mlp:32 --batch-norm --epochs 1 --threads 1 --quiet --out " +
+                (dir / "r").string())
+                .code,
+            0);
+  const std::string weights = (dir / "r" / "best.safetensors").string();
+  const Output ours = run("eval --weights " + weights + " --data " + mnist.string() + " --threads 1");
+  ASSERT_EQ(ours.code, 0) << ours.out;
+  FILE* p = popen(("/usr/bin/python3 " + std::string(DESCENT_SOURCE_DIR) + "/scripts/to_pytorch.py " + weights +
+                   " --data " + mnist.string() + " 2>&1")
+                      .c_str(),
+                  "r");
+  std::string theirs;
+  char buf[512];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) theirs.append(buf, n);
+  ASSERT_EQ(pclose(p), 0) << theirs;
+  // "test_acc 97.12%" in both (descent prints the percentage with 6 significant digits).
+  auto accuracy = [](const std::string& s) { return std::stod(s.substr(s.find("test_acc ") + 9)); };
+  EXPECT_NEAR(accuracy(ours.out), accuracy(theirs), 0.011) << ours.out << theirs;
+  fs::remove_all(dir);
+}
