@@ -4,7 +4,7 @@
 //   mlp_256_128_adam   784-256-128-10 ReLU, Adam (lr 1e-3), batch 64
 //   mlp_30_sgd         784-30-10 sigmoid (Nielsen 2015, ch. 1), SGD lr 0.1, batch 10
 //   mlp_1024_momentum  784-1024-1024-10 ReLU, SGD lr 0.01 momentum 0.9, batch 128
-// Each runs once per repetition at 1 and 2 threads (descent::set_num_threads); the model is
+// Wall time and process CPU time (all threads) are both reported. Each runs once per repetition at 1 and 2 threads (descent::set_num_threads); the model is
 // built afresh (seeded) for every repetition, outside the timing. bench/train_epoch.sh runs
 // this beside bench/train_torch.py and prints the ratios. MNIST comes from data/mnist
 // (scripts/fetch_mnist.sh; run from the repository root) or $DESCENT_MNIST.
@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
         ->Arg(2)
         ->Iterations(1)
         ->UseRealTime()
+        ->MeasureProcessCPUTime()
         ->Unit(benchmark::kSecond);
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

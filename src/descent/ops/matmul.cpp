@@ -69,36 +69,51 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
 // of summation is fixed, so results do not depend on the thread count.
 constexpr int64_t kSmallBatch = 16;
 
-// y[b, o] += sum_i x[b, i] w[o, i], four rows of x per pass over a weight row.
+// y[b + r, o] += sum_i x[b + r, i] w[o, i] for r < R: R dot products sharing each load of
+// w, and R independent sums, so the FMA units are not waiting on one sum's latency.
+template <class T, int R>
+void dot_rows(const T* x, int64_t ldx, const T* wo, T* y, int64_t out, int64_t in, int valid) {
+  const T* xr[R];
+  for (int r = 0; r < R; ++r) xr[r] = x + std::min(r, valid - 1) * ldx;  // rows past the end repeat the last
+  T a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  if constexpr (R == 8) {
+#pragma omp simd reduction(+ : a0, a1, a2, a3, a4, a5, a6, a7)
+    for (int64_t i = 0; i < in; ++i) {
+      const T wi = wo[i];
+      a0 += xr[0][i] * wi;
+      a1 += xr[1][i] * wi;
+      a2 += xr[2][i] * wi;
+      a3 += xr[3][i] * wi;
+      a4 += xr[4][i] * wi;
+      a5 += xr[5][i] * wi;
+      a6 += xr[6][i] * wi;
+      a7 += xr[7][i] * wi;
+    }
+  } else {
+#pragma omp simd reduction(+ : a0, a1, a2, a3)
+    for (int64_t i = 0; i < in; ++i) {
+      const T wi = wo[i];
+      a0 += xr[0][i] * wi;
+      a1 += xr[1][i] * wi;
+      a2 += xr[2][i] * wi;
+      a3 += xr[3][i] * wi;
+    }
+  }
+  const T a[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+  for (int r = 0; r < valid; ++r) y[r * out] += a[r];
+}
+
+// y[b, o] += sum_i x[b, i] w[o, i]: eight rows of x per pass over a weight row, the rest by
+// fours.
 template <class T>
 void linear_small_batch(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t rows, int64_t in,
                         int64_t out) {
   for (int64_t o = 0; o < out; ++o) {
     const T* wo = w + o * ldw;
     int64_t b = 0;
-    for (; b + 4 <= rows; b += 4) {
-      const T *x0 = x + b * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx;
-      T a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-#pragma omp simd reduction(+ : a0, a1, a2, a3)
-      for (int64_t i = 0; i < in; ++i) {
-        const T wi = wo[i];
-        a0 += x0[i] * wi;
-        a1 += x1[i] * wi;
-        a2 += x2[i] * wi;
-        a3 += x3[i] * wi;
-      }
-      y[b * out + o] += a0;
-      y[(b + 1) * out + o] += a1;
-      y[(b + 2) * out + o] += a2;
-      y[(b + 3) * out + o] += a3;
-    }
-    for (; b < rows; ++b) {
-      const T* xb = x + b * ldx;
-      T a = 0;
-#pragma omp simd reduction(+ : a)
-      for (int64_t i = 0; i < in; ++i) a += xb[i] * wo[i];
-      y[b * out + o] += a;
-    }
+    for (; b + 8 <= rows; b += 8) dot_rows<T, 8>(x + b * ldx, ldx, wo, y + b * out + o, out, in, 8);
+    for (; b < rows; b += 4)
+      dot_rows<T, 4>(x + b * ldx, ldx, wo, y + b * out + o, out, in, static_cast<int>(std::min<int64_t>(4, rows - b)));
   }
 }
 
