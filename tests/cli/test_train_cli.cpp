@@ -193,3 +193,22 @@ TEST(ToPytorch, SameTestAccuracyInPyTorch) {
   EXPECT_NEAR(accuracy(ours.out), accuracy(theirs), 0.011) << ours.out << theirs;
   fs::remove_all(dir);
 }
+
+TEST(TrajectoryCli, SvgWithSeveralOptimizersAndBadInput) {
+  const fs::path dir = temp_dir();
+  const Output o = run("trajectory --function rosenbrock --optimizer adam:lr=0.05 --optimizer sgd:lr=0.01 --steps 50 --svg " +
+                       (dir / "t.svg").string());
+  ASSERT_EQ(o.code, 0) << o.out;
+  EXPECT_NE(o.out.find("diverged"), std::string::npos) << o.out;  // sgd:lr=0.01 blows up on Rosenbrock: reported
+  std::ifstream in(dir / "t.svg");
+  const std::string svg{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_NE(svg.find("adam:lr=0.05"), std::string::npos);
+  EXPECT_EQ(svg.find("nan"), std::string::npos);
+  expect_one_line_error(run("trajectory --function nope --svg " + (dir / "x.svg").string()), "valid:");
+  expect_one_line_error(run("trajectory --start 100,100 --svg " + (dir / "x.svg").string()), "outside");
+  expect_one_line_error(run("trajectory --animate"), "--svg");
+  EXPECT_FALSE(fs::exists(dir / "x.svg"));
+  const Output csv = run("trajectory --optimizer adam --optimizer sgd --steps 2 --csv");
+  EXPECT_NE(csv.out.find("optimizer,step,x,y,f"), std::string::npos) << csv.out;
+  fs::remove_all(dir);
+}

@@ -8,7 +8,9 @@
 
 #include "descent/cli/command.hpp"
 #include "descent/core/error.hpp"
+#include "descent/io/atomic_file.hpp"
 #include "descent/optim/trajectory.hpp"
+#include "descent/viz/library_plots.hpp"
 
 namespace descent::cli {
 
@@ -16,10 +18,12 @@ namespace {
 
 struct TrajectoryFlags {
   std::string function = "rosenbrock";
-  std::string optimizer = "adam:lr=0.01";
+  std::vector<std::string> optimizers;  // repeatable; "adam:lr=0.01" when none is given
   std::string start;  // "X,Y"; the function's customary start when empty
   int64_t steps = 100;
   bool csv = false;
+  std::string svg;     // draw the paths on the function's contour plot
+  bool animate = false;
 };
 
 optim::Point parse_start(const std::string& text) {
@@ -40,19 +44,39 @@ optim::Point parse_start(const std::string& text) {
   return p;
 }
 
-int run_trajectory(const TrajectoryFlags& flags) {
+int run_trajectory(TrajectoryFlags flags) {
   const optim::TestFunction& fn = optim::test_function(flags.function);
   optim::Point start = flags.start.empty() ? fn.start : parse_start(flags.start);
-  std::vector<optim::TrajectoryPoint> path = optim::trajectory(fn, flags.optimizer, start, flags.steps);
-  if (flags.csv) {
-    std::printf("step,x,y,f\n");
-    for (const auto& p : path) std::printf("%lld,%.17g,%.17g,%.17g\n", static_cast<long long>(p.step), p.x, p.y, p.f);
-    return 0;
+  if (flags.optimizers.empty()) flags.optimizers.push_back("adam:lr=0.01");
+  if (!flags.svg.empty()) {
+    // Checks the start against the plotted domain before running anything.
+    const viz::Rendered plot = viz::plot_optimizer_paths(fn, flags.optimizers, start, flags.steps, {.animate = flags.animate});
+    for (const auto& w : plot.warnings) std::cerr << "descent: warning: " << w << "\n";
+    write_file_atomic(flags.svg, plot.svg);
+    if (!flags.csv) {
+      std::printf("wrote %s\n", flags.svg.c_str());
+      return 0;
+    }
+  } else if (flags.animate) {
+    throw ValueError("--animate draws an animated SVG: give --svg FILE too");
   }
-  std::printf("%s  f(x, y) = %s  with %s\n", fn.name.c_str(), fn.formula.c_str(), flags.optimizer.c_str());
-  std::printf("%8s  %14s  %14s  %16s\n", "step", "x", "y", "f");
-  for (const auto& p : path) std::printf("%8lld  %14.8g  %14.8g  %16.10g\n", static_cast<long long>(p.step), p.x, p.y, p.f);
-  if (!fn.minima.empty()) {
+  const bool several = flags.optimizers.size() > 1;
+  if (flags.csv) std::printf(several ? "optimizer,step,x,y,f\n" : "step,x,y,f\n");
+  for (const std::string& spec : flags.optimizers) {
+    const std::vector<optim::TrajectoryPoint> path = optim::trajectory(fn, spec, start, flags.steps);
+    if (flags.csv) {
+      for (const auto& p : path) {
+        if (several) std::printf("\"%s\",", spec.c_str());
+        std::printf("%lld,%.17g,%.17g,%.17g\n", static_cast<long long>(p.step), p.x, p.y, p.f);
+      }
+      continue;
+    }
+    std::printf("%s  f(x, y) = %s  with %s\n", fn.name.c_str(), fn.formula.c_str(), spec.c_str());
+    std::printf("%8s  %14s  %14s  %16s\n", "step", "x", "y", "f");
+    for (const auto& p : path)
+      std::printf("%8lld  %14.8g  %14.8g  %16.10g\n", static_cast<long long>(p.step), p.x, p.y, p.f);
+  }
+  if (!flags.csv && !fn.minima.empty()) {
     std::printf("known minimum f = %.10g at", fn.minimum);
     for (const auto& m : fn.minima) std::printf(" (%.6g, %.6g)", m[0], m[1]);
     std::printf("\n");
@@ -69,11 +93,14 @@ static Command trajectory_command{
                      "sphere, ill_conditioned, rosenbrock, beale, booth, himmelblau, saddle, rastrigin, "
                      "styblinski_tang")
           ->capture_default_str();
-      app.add_option("--optimizer", flags->optimizer, "optimizer spec, e.g. sgd:lr=1e-3,momentum=0.9")
+      app.add_option("--optimizer", flags->optimizers,
+                     "optimizer spec, e.g. sgd:lr=1e-3,momentum=0.9 (repeatable; default adam:lr=0.01)")
           ->capture_default_str();
       app.add_option("--start", flags->start, "start point X,Y (default: the function's customary start)");
       app.add_option("--steps", flags->steps, "number of steps")->capture_default_str();
-      app.add_flag("--csv", flags->csv, "print step,x,y,f as CSV");
+      app.add_flag("--csv", flags->csv, "print step,x,y,f as CSV (with an optimizer column for several)");
+      app.add_option("--svg", flags->svg, "draw every path on the function's contour plot (log-spaced levels)");
+      app.add_flag("--animate", flags->animate, "with --svg: animate the paths (SMIL), as the seeds' animations");
       return [flags] { return run_trajectory(*flags); };
     }};
 
