@@ -155,3 +155,19 @@ TEST(ParamGroups, GlobPatternsMakeGroups) {
   EXPECT_THROW(make_param_groups(model->named_parameters(), {"*.gamma:lr=1"}), ValueError);
   EXPECT_THROW(make_param_groups(model->named_parameters(), {"nocolon"}), ValueError);
 }
+
+TEST(Fit, ClosureOptimizersAndScheduleFreeTrain) {
+  const DataSplits data = spirals(11);
+  for (const char* spec : {"lbfgs:lr=1,history_size=10", "schedule_free_adamw:lr=0.01"}) {
+    Generator gen(12);
+    auto model = make_mlp("mlp:32", 2, 2, {.activation = "tanh"}, &gen);
+    auto opt = optim::make_optimizer(spec, model->parameters());
+    FitOptions o;
+    o.epochs = 15;
+    o.batch_size = 64;
+    o.quiet = true;
+    const FitResult r = fit(*model, *opt, data, o);
+    EXPECT_LT(r.history.back().train_loss, 0.8 * r.history.front().train_loss) << spec;
+    EXPECT_GT(r.test_acc, 0.6) << spec;
+  }
+}

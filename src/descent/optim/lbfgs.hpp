@@ -15,6 +15,7 @@ class LBFGS : public Optimizer {
   LBFGS(std::vector<ParamGroup> groups, const Options& options = {});
   static std::vector<Hyperparameter> hyperparameters();
   std::string name() const override { return "lbfgs"; }
+  bool needs_closure() const override { return true; }
   double step(const std::function<double()>& closure = {}) override;
   void add_param_group(ParamGroup group) override;
   // Also checks that the saved history is complete (every pair its "history" count promises).

@@ -56,6 +56,8 @@ class Optimizer {
   // One update of every parameter that has a gradient. The closure, when given, re-evaluates
   // the model and returns the loss (needed by L-BFGS); step returns that loss (or NaN).
   virtual double step(const std::function<double()>& closure = {}) = 0;
+  // True for optimizers whose step needs the closure (L-BFGS's line search re-evaluates).
+  virtual bool needs_closure() const { return false; }
 
   // Schedule-Free optimizers train at one point and evaluate at another: eval() moves the
   // parameters to the evaluation point, train() back (as schedulefree's optimizer.train()/

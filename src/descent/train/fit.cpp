@@ -284,7 +284,18 @@ FitResult fit(Module& model, Optimizer& optimizer, const DataSplits& data, const
       loss.backward();
       if (o.clip_grad_norm > 0) optim::clip_grad_norm_(model.parameters(), o.clip_grad_norm);
       p.lr = optimizer.param_groups().front().lr();
-      optimizer.step();
+      if (optimizer.needs_closure()) {
+        // L-BFGS re-evaluates the minibatch's loss during its line search.
+        optimizer.step([&] {
+          optimizer.zero_grad();
+          Tensor l = loss_fn(model(batch.x), batch.y);
+          if (o.l2 > 0) l = add(l, l2_penalty(weights, o.l2));
+          l.backward();
+          return l.item();
+        });
+      } else {
+        optimizer.step();
+      }
       if (o.scheduler && o.schedule_per_batch && !o.scheduler->needs_metric()) o.scheduler->step();
       ++p.global_step;
       const int64_t b = batch.x.shape()[0];
@@ -313,6 +324,8 @@ FitResult fit(Module& model, Optimizer& optimizer, const DataSplits& data, const
     m.lr = p.lr;
     m.train_loss = p.loss_sum / static_cast<double>(p.seen);
     m.train_acc = static_cast<double>(p.correct) / static_cast<double>(p.seen);
+    // Schedule-Free AdamW evaluates at a point other than the one it trains (a no-op for the others).
+    optimizer.eval();
     const EvalResult dev = evaluate(model, data.dev, loss_fn, o.eval_batch_size);
     m.dev_loss = dev.loss;
     m.dev_acc = dev.accuracy;
@@ -334,6 +347,7 @@ FitResult fit(Module& model, Optimizer& optimizer, const DataSplits& data, const
     } else if (o.patience > 0 && ++p.epochs_without_improvement >= o.patience) {
       stop_early = true;
     }
+    optimizer.train();
     if (o.scheduler) {
       if (o.scheduler->needs_metric()) o.scheduler->step(o.scheduler->metric_mode() == "max" ? m.dev_acc : m.dev_loss);
       else if (!o.schedule_per_batch) o.scheduler->step();
