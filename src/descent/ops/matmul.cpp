@@ -1,5 +1,9 @@
 // Matrix products on BLAS. matmul follows torch.matmul: vectors are promoted to matrices
-// and squeezed back, leading dims are batches and broadcast. linear is x W^T + b as one gemm.
+// and squeezed back, leading dims are batches and broadcast. linear is x W^T + b as one gemm
+// (plain SIMD loops for batches of a few rows); its backward writes the gradients of leaf
+// weights and biases (parameters) straight into their .grad buffers.
+#include <vector>
+
 #include "descent/autograd/node.hpp"
 #include "descent/kernels/gemm.hpp"
 #include "descent/kernels/strided.hpp"
@@ -174,6 +178,27 @@ bool weight_grad_into_leaf(const Tensor& weight, const Tensor& g, const Tensor& 
   return true;
 }
 
+// linear's bias gradient, the column sums of g (summed in double, row after row), written as
+// the new .grad of a leaf bias that has none; false (nothing done) otherwise.
+bool bias_grad_into_leaf(const Tensor& bias, const Tensor& g) {
+  if (bias.grad_fn() || bias.impl().grad || !unit_rows(g)) return false;
+  const int64_t rows = g.shape()[0], cols = g.shape()[1];
+  Tensor db = Tensor::empty(Shape{cols}, bias.dtype());
+  thread_local std::vector<double> acc;
+  acc.assign(static_cast<std::size_t>(cols), 0.0);
+  dispatch(g.dtype(), [&]<class T>() {
+    const T* pg = g.data<T>();
+    const int64_t ld = g.strides()[0];
+    for (int64_t b = 0; b < rows; ++b)
+#pragma omp simd
+      for (int64_t o = 0; o < cols; ++o) acc[static_cast<std::size_t>(o)] += static_cast<double>(pg[b * ld + o]);
+    T* pd = db.data<T>();
+    for (int64_t o = 0; o < cols; ++o) pd[o] = static_cast<T>(acc[static_cast<std::size_t>(o)]);
+  });
+  bias.impl().grad = db.impl_ptr();
+  return true;
+}
+
 }  // namespace
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
@@ -244,12 +269,7 @@ Tensor linear(const Tensor& x_in, const Tensor& weight, const Tensor& bias) {
       if (node.needs_grad(0)) node.accumulate(0, batched_matmul(g, w));  // (B, out) (out, in)
       if (node.needs_grad(1) && !weight_grad_into_leaf(node.inputs[1], g, x))
         node.accumulate(1, batched_matmul(g.transpose(0, 1), x));  // (out, B) (B, in)
-      if (node.needs_grad(2)) {
-        Tensor db = sum(g, {0});
-        TensorImpl& b = node.inputs[2].impl();
-        if (!node.inputs[2].grad_fn() && !b.grad) b.grad = db.impl_ptr();  // fresh: no copy
-        else node.accumulate(2, db);
-      }
+      if (node.needs_grad(2) && !bias_grad_into_leaf(node.inputs[2], g)) node.accumulate(2, sum(g, {0}));
     });
   }
   if (x_in.dim() != 2) {
