@@ -3,6 +3,10 @@
 # test.sh; pass extra package names (e.g. chromium for the rendering tests) as arguments.
 set -euo pipefail
 
+# ccache keys on paths relative to the checkout, so a fresh clone reuses earlier compilations.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+export CCACHE_NOHASHDIR=1
+
 descent_install_deps() {
   local packages=(cmake ninja-build g++ ccache pkg-config libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev
     zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev dataset-fashion-mnist python3-numpy "$@")
