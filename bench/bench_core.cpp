@@ -9,7 +9,6 @@
 // binary op over n floats moves 12n bytes and a full sum 4n. Rates are in real time.
 #include <benchmark/benchmark.h>
 #include <cblas.h>
-#include <omp.h>
 
 #include <cstdint>
 #include <memory>
