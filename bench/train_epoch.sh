@@ -14,7 +14,8 @@
 # $BUILD/results/train), THREADS (default "1 2"), REPETITIONS (epochs per side and thread
 # count, default 3). The machine's load average is printed before and after: on a shared
 # machine a busy spell inflates wall times (most at 2 threads, where OpenMP and OpenBLAS
-# threads wait on each other).
+# threads wait on each other). PRIORITY=realtime runs the measured programs under
+# `chrt -f 10` (root only), as bench/run.sh does, so other jobs wait rather than share cores.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +24,8 @@ out=${OUT:-$build/results/train}
 threads=${THREADS:-1 2}
 repetitions=${REPETITIONS:-3}
 torch_python=/usr/bin/python3  # Debian's python3-torch lives here, not in other pythons
+run=()
+if [ "${PRIORITY:-}" = realtime ]; then run=(chrt -f 10); fi
 
 [ -f "$root/data/mnist/train-images-idx3-ubyte" ] || [ -f "$root/data/mnist/train-images-idx3-ubyte.gz" ] ||
   bash "$root/scripts/fetch_mnist.sh"
@@ -37,9 +40,9 @@ cd "$root"  # bench_train reads data/mnist
 for r in $(seq "$repetitions"); do
   for t in $threads; do
     echo "== repetition $r, $t thread(s): descent, PyTorch" >&2
-    OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t "$build/bench/bench_train" --benchmark_filter="threads:$t/" \
+    OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t "${run[@]}" "$build/bench/bench_train" --benchmark_filter="threads:$t/" \
       --benchmark_out="$out/descent_${t}_$r.json" --benchmark_out_format=json >/dev/null 2>>"$out/bench_train.log"
-    OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t "$torch_python" "$root/bench/train_torch.py" --threads "$t" \
+    OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t "${run[@]}" "$torch_python" "$root/bench/train_torch.py" --threads "$t" \
       --out "$out/torch_${t}_$r.json"
   done
 done

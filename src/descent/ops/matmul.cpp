@@ -73,52 +73,42 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
 // of summation is fixed, so results do not depend on the thread count.
 constexpr int64_t kSmallBatch = 16;
 
-// y[b + r, o] += sum_i x[b + r, i] w[o, i] for r < R: R dot products sharing each load of
-// w, and R independent sums, so the FMA units are not waiting on one sum's latency.
-template <class T, int R>
-void dot_rows(const T* x, int64_t ldx, const T* wo, T* y, int64_t out, int64_t in, int valid) {
-  const T* xr[R];
-  for (int r = 0; r < R; ++r) xr[r] = x + std::min(r, valid - 1) * ldx;  // rows past the end repeat the last
-  T a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-  if constexpr (R == 8) {
-#pragma omp simd reduction(+ : a0, a1, a2, a3, a4, a5, a6, a7)
-    for (int64_t i = 0; i < in; ++i) {
-      const T wi = wo[i];
-      a0 += xr[0][i] * wi;
-      a1 += xr[1][i] * wi;
-      a2 += xr[2][i] * wi;
-      a3 += xr[3][i] * wi;
-      a4 += xr[4][i] * wi;
-      a5 += xr[5][i] * wi;
-      a6 += xr[6][i] * wi;
-      a7 += xr[7][i] * wi;
-    }
-  } else {
-#pragma omp simd reduction(+ : a0, a1, a2, a3)
-    for (int64_t i = 0; i < in; ++i) {
-      const T wi = wo[i];
-      a0 += xr[0][i] * wi;
-      a1 += xr[1][i] * wi;
-      a2 += xr[2][i] * wi;
-      a3 += xr[3][i] * wi;
-    }
+// y[b + r, o + q] += sum_i x[b + r, i] w[o + q, i] for r < 4, q < 2 (rows and weight rows
+// past `rows` and `outs` repeat the last, and are not stored): eight dot products from six
+// loads per element, and eight independent sums, so the FMA units are not waiting on one
+// sum's latency.
+template <class T>
+void dot_block(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t ldy, int rows, int outs, int64_t in) {
+  const T *x0 = x, *x1 = x + std::min(1, rows - 1) * ldx, *x2 = x + std::min(2, rows - 1) * ldx,
+          *x3 = x + std::min(3, rows - 1) * ldx;
+  const T *w0 = w, *w1 = w + std::min(1, outs - 1) * ldw;
+  T a00 = 0, a01 = 0, a10 = 0, a11 = 0, a20 = 0, a21 = 0, a30 = 0, a31 = 0;
+#pragma omp simd reduction(+ : a00, a01, a10, a11, a20, a21, a30, a31)
+  for (int64_t i = 0; i < in; ++i) {
+    const T u = w0[i], v = w1[i];
+    a00 += x0[i] * u;
+    a01 += x0[i] * v;
+    a10 += x1[i] * u;
+    a11 += x1[i] * v;
+    a20 += x2[i] * u;
+    a21 += x2[i] * v;
+    a30 += x3[i] * u;
+    a31 += x3[i] * v;
   }
-  const T a[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
-  for (int r = 0; r < valid; ++r) y[r * out] += a[r];
+  const T a[4][2] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31}};
+  for (int r = 0; r < rows; ++r)
+    for (int q = 0; q < outs; ++q) y[r * ldy + q] += a[r][q];
 }
 
-// y[b, o] += sum_i x[b, i] w[o, i]: eight rows of x per pass over a weight row, the rest by
-// fours.
+// y[b, o] += sum_i x[b, i] w[o, i], in blocks of four rows of x by two rows of w.
 template <class T>
 void linear_small_batch(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t rows, int64_t in,
                         int64_t out) {
-  for (int64_t o = 0; o < out; ++o) {
-    const T* wo = w + o * ldw;
-    int64_t b = 0;
-    for (; b + 8 <= rows; b += 8) dot_rows<T, 8>(x + b * ldx, ldx, wo, y + b * out + o, out, in, 8);
-    for (; b < rows; b += 4)
-      dot_rows<T, 4>(x + b * ldx, ldx, wo, y + b * out + o, out, in, static_cast<int>(std::min<int64_t>(4, rows - b)));
-  }
+  for (int64_t o = 0; o < out; o += 2)
+    for (int64_t b = 0; b < rows; b += 4)
+      dot_block<T>(x + b * ldx, ldx, w + o * ldw, ldw, y + b * out + o, out,
+                   static_cast<int>(std::min<int64_t>(4, rows - b)), static_cast<int>(std::min<int64_t>(2, out - o)),
+                   in);
 }
 
 // dw[o, i] = (beta ? dw[o, i] : 0) + sum_b g[b, o] x[b, i], four rows of x per pass.
