@@ -6,7 +6,9 @@ which write the same format with context.library = "torch ..."), keeps the best 
 of each benchmark, and prints a Markdown table: time per call for both, descent's speed
 relative to PyTorch, and descent's rate relative to the ceiling measured in the same run:
   GFLOP/s against the raw cblas_sgemm benchmark (*/sgemm) at the same thread count;
-  GB/s against memory bandwidth, the best STREAM-like loop (*/stream_*) at that count.
+  GB/s against memory bandwidth: the STREAM copy pass timed beside the op in the same
+  repetition ("paired GB/s", see elementwise() in bench_core.cpp) where the benchmark
+  reports one, else the best STREAM-like loop (*/stream_*) at that thread count.
 Targets (issue 2, "Speed") are checked per row; the last column says whether it is met.
 """
 import json
@@ -84,8 +86,9 @@ def table(best):
                          f"{speed} | {rate} | (is a ceiling) | | | |")
             continue
         cell_ceiling, cell_fraction, target, met = "–", "–", "–", ""
-        if unit and (unit, threads) in ceiling:
-            top, top_name = ceiling[(unit, threads)]
+        paired = entry.get("paired " + unit) if unit else None
+        if paired or (unit and (unit, threads) in ceiling):
+            top, top_name = (paired, "paired stream copy") if paired else ceiling[(unit, threads)]
             fraction = entry[unit] / top
             cell_ceiling = f"{top:.1f} {unit} ({top_name})"
             cell_fraction = f"{fraction:.0%}"
