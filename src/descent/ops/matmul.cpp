@@ -78,7 +78,8 @@ constexpr int64_t kSmallBatch = 16;
 // loads per element, and eight independent sums, so the FMA units are not waiting on one
 // sum's latency.
 template <class T>
-void dot_block(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t ldy, int rows, int outs, int64_t in) {
+void dot_block(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t y_row, int64_t y_col, int rows, int outs,
+               int64_t in) {
   const T *x0 = x, *x1 = x + std::min(1, rows - 1) * ldx, *x2 = x + std::min(2, rows - 1) * ldx,
           *x3 = x + std::min(3, rows - 1) * ldx;
   const T *w0 = w, *w1 = w + std::min(1, outs - 1) * ldw;
@@ -97,21 +98,29 @@ void dot_block(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t l
   }
   const T a[4][2] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31}};
   for (int r = 0; r < rows; ++r)
-    for (int q = 0; q < outs; ++q) y[r * ldy + q] += a[r][q];
+    for (int q = 0; q < outs; ++q) y[r * y_row + q * y_col] += a[r][q];
 }
 
-// y[b, o] += sum_i x[b, i] w[o, i], in blocks of four rows of x by two rows of w.
+// y[b, o] += sum_i x[b, i] w[o, i], in blocks of four rows of x by two rows of w; one or two
+// rows left over go the other way round (four rows of w by those rows of x), so no block
+// computes rows it throws away.
 template <class T>
 void linear_small_batch(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t rows, int64_t in,
                         int64_t out) {
+  const int64_t tail = rows % 4 <= 2 ? rows % 4 : 0, body = rows - tail;
   for (int64_t o = 0; o < out; o += 2)
-    for (int64_t b = 0; b < rows; b += 4)
-      dot_block<T>(x + b * ldx, ldx, w + o * ldw, ldw, y + b * out + o, out,
-                   static_cast<int>(std::min<int64_t>(4, rows - b)), static_cast<int>(std::min<int64_t>(2, out - o)),
+    for (int64_t b = 0; b < body; b += 4)
+      dot_block<T>(x + b * ldx, ldx, w + o * ldw, ldw, y + b * out + o, out, 1,
+                   static_cast<int>(std::min<int64_t>(4, body - b)), static_cast<int>(std::min<int64_t>(2, out - o)),
                    in);
+  if (tail > 0)
+    for (int64_t o = 0; o < out; o += 4)
+      dot_block<T>(w + o * ldw, ldw, x + body * ldx, ldx, y + body * out + o, 1, out,
+                   static_cast<int>(std::min<int64_t>(4, out - o)), static_cast<int>(tail), in);
 }
 
-// dw[o, i] = (beta ? dw[o, i] : 0) + sum_b g[b, o] x[b, i], four rows of x per pass.
+// dw[o, i] = (beta ? dw[o, i] : 0) + sum_b g[b, o] x[b, i], four rows of x per pass (then
+// two, then one).
 template <class T>
 void weight_grad_small_batch(const T* g, int64_t ldg, const T* x, int64_t ldx, T* dw, int64_t rows, int64_t in,
                              int64_t out, bool accumulate) {
@@ -124,6 +133,12 @@ void weight_grad_small_batch(const T* g, int64_t ldg, const T* x, int64_t ldx, T
       const T g0 = g[b * ldg + o], g1 = g[(b + 1) * ldg + o], g2 = g[(b + 2) * ldg + o], g3 = g[(b + 3) * ldg + o];
 #pragma omp simd
       for (int64_t i = 0; i < in; ++i) d[i] += g0 * x0[i] + g1 * x1[i] + g2 * x2[i] + g3 * x3[i];
+    }
+    for (; b + 2 <= rows; b += 2) {
+      const T *x0 = x + b * ldx, *x1 = x0 + ldx;
+      const T g0 = g[b * ldg + o], g1 = g[(b + 1) * ldg + o];
+#pragma omp simd
+      for (int64_t i = 0; i < in; ++i) d[i] += g0 * x0[i] + g1 * x1[i];
     }
     for (; b < rows; ++b) {
       const T* xb = x + b * ldx;
