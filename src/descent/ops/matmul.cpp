@@ -119,32 +119,34 @@ void linear_small_batch(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, 
                    static_cast<int>(std::min<int64_t>(4, out - o)), static_cast<int>(tail), in);
 }
 
-// dw[o, i] = (beta ? dw[o, i] : 0) + sum_b g[b, o] x[b, i], four rows of x per pass (then
-// two, then one).
+// d[o, i] = (accumulate ? d[o, i] : 0) + sum_s c[o * c_out + s * c_sum] src[s, i] for o < n,
+// s < terms: each output row a combination of rows of src, four rows per pass (then two,
+// then one). With c = g, it is the weight gradient g^T x (o a feature, s a row of the
+// batch) or the input gradient g w (o a row of the batch, s a feature).
 template <class T>
-void weight_grad_small_batch(const T* g, int64_t ldg, const T* x, int64_t ldx, T* dw, int64_t rows, int64_t in,
-                             int64_t out, bool accumulate) {
-  for (int64_t o = 0; o < out; ++o) {
-    T* d = dw + o * in;
+void combine_rows(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64_t ld_src, T* d, int64_t n,
+                  int64_t terms, int64_t in, bool accumulate) {
+  for (int64_t o = 0; o < n; ++o, d += in) {
+    const T* co = c + o * c_out;
     if (!accumulate) std::fill_n(d, in, T(0));
-    int64_t b = 0;
-    for (; b + 4 <= rows; b += 4) {
-      const T *x0 = x + b * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx;
-      const T g0 = g[b * ldg + o], g1 = g[(b + 1) * ldg + o], g2 = g[(b + 2) * ldg + o], g3 = g[(b + 3) * ldg + o];
+    int64_t s = 0;
+    for (; s + 4 <= terms; s += 4) {
+      const T *x0 = src + s * ld_src, *x1 = x0 + ld_src, *x2 = x1 + ld_src, *x3 = x2 + ld_src;
+      const T g0 = co[s * c_sum], g1 = co[(s + 1) * c_sum], g2 = co[(s + 2) * c_sum], g3 = co[(s + 3) * c_sum];
 #pragma omp simd
       for (int64_t i = 0; i < in; ++i) d[i] += g0 * x0[i] + g1 * x1[i] + g2 * x2[i] + g3 * x3[i];
     }
-    for (; b + 2 <= rows; b += 2) {
-      const T *x0 = x + b * ldx, *x1 = x0 + ldx;
-      const T g0 = g[b * ldg + o], g1 = g[(b + 1) * ldg + o];
+    for (; s + 2 <= terms; s += 2) {
+      const T *x0 = src + s * ld_src, *x1 = x0 + ld_src;
+      const T g0 = co[s * c_sum], g1 = co[(s + 1) * c_sum];
 #pragma omp simd
       for (int64_t i = 0; i < in; ++i) d[i] += g0 * x0[i] + g1 * x1[i];
     }
-    for (; b < rows; ++b) {
-      const T* xb = x + b * ldx;
-      const T gb = g[b * ldg + o];
+    for (; s < terms; ++s) {
+      const T* xs = src + s * ld_src;
+      const T gs = co[s * c_sum];
 #pragma omp simd
-      for (int64_t i = 0; i < in; ++i) d[i] += gb * xb[i];
+      for (int64_t i = 0; i < in; ++i) d[i] += gs * xs[i];
     }
   }
 }
@@ -171,8 +173,8 @@ bool weight_grad_into_leaf(const Tensor& weight, const Tensor& g, const Tensor& 
       return;
     }
     if (batch <= kSmallBatch && unit_rows(g) && unit_rows(x)) {
-      weight_grad_small_batch<T>(g.data<T>(), g.strides()[0], x.data<T>(), x.strides()[0], pd, batch, in,
-                                 out_features, !fresh);
+      combine_rows<T>(g.data<T>(), 1, g.strides()[0], x.data<T>(), x.strides()[0], pd, out_features, batch, in,
+                      !fresh);
       return;
     }
     const kernels::MatrixView vg = kernels::as_matrix(g.transpose(0, 1)), vx = kernels::as_matrix(x);
@@ -181,6 +183,18 @@ bool weight_grad_into_leaf(const Tensor& weight, const Tensor& g, const Tensor& 
   });
   if (fresh) leaf.grad = dst.impl_ptr();
   return true;
+}
+
+// linear's input gradient g w, (B, out) (out, in) -> (B, in); by combine_rows for a few rows.
+Tensor input_grad(const Tensor& g, const Tensor& w) {
+  const int64_t batch = g.shape()[0], out_features = w.shape()[0], in = w.shape()[1];
+  if (batch > kSmallBatch || !unit_rows(g) || !unit_rows(w)) return batched_matmul(g, w);
+  Tensor dx = Tensor::empty(Shape{batch, in}, g.dtype());
+  dispatch(g.dtype(), [&]<class T>() {
+    combine_rows<T>(g.data<T>(), g.strides()[0], 1, w.data<T>(), w.strides()[0], dx.data<T>(), batch, out_features,
+                    in, false);
+  });
+  return dx;
 }
 
 // linear's bias gradient, the column sums of g (summed in double, row after row), written as
@@ -271,7 +285,7 @@ Tensor linear(const Tensor& x_in, const Tensor& weight, const Tensor& bias) {
   });
   if (any_requires_grad({x, weight, bias})) {
     y = record(y, "linear", {x, weight, bias}, [x = x.detach(), w = weight.detach()](Node& node, const Tensor& g) {
-      if (node.needs_grad(0)) node.accumulate(0, batched_matmul(g, w));  // (B, out) (out, in)
+      if (node.needs_grad(0)) node.accumulate(0, input_grad(g, w));
       if (node.needs_grad(1) && !weight_grad_into_leaf(node.inputs[1], g, x))
         node.accumulate(1, batched_matmul(g.transpose(0, 1), x));  // (out, B) (B, in)
       if (node.needs_grad(2) && !bias_grad_into_leaf(node.inputs[2], g)) node.accumulate(2, sum(g, {0}));
