@@ -172,3 +172,16 @@ TEST(Fit, ClosureOptimizersAndScheduleFreeTrain) {
     EXPECT_GT(r.test_acc, 0.6) << spec;
   }
 }
+
+TEST(Fit, WithoutADevSetTheLatestParametersAreKept) {
+  DataSplits data = spirals(13);
+  data.dev = data.dev.rows(0, 0);
+  Generator gen(14);
+  auto model = make_mlp("mlp:16", 2, 2, {}, &gen);
+  auto opt = optim::make_optimizer("adam:lr=0.01", model->parameters());
+  FitOptions o;
+  o.epochs = 5;
+  o.quiet = true;
+  const FitResult r = fit(*model, *opt, data, o);
+  EXPECT_EQ(r.best_epoch, 5);
+}

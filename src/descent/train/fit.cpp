@@ -334,8 +334,10 @@ FitResult fit(Module& model, Optimizer& optimizer, const DataSplits& data, const
     log(format_epoch(m, classification));
     if (metrics_file) metrics_file << to_json(m).dump() << '\n' << std::flush;
 
-    // Keep the parameters with the best dev score (accuracy; loss for regression or no dev set).
-    const bool better = !p.have_best || (by_accuracy ? m.dev_acc > result.best_dev_acc : m.dev_loss < result.best_dev_loss);
+    // Keep the parameters with the best dev score (accuracy; loss for regression).
+    // Without a dev set there is nothing to select on: the latest parameters are kept.
+    const bool better = !p.have_best || data.dev.size() == 0 ||
+                        (by_accuracy ? m.dev_acc > result.best_dev_acc : m.dev_loss < result.best_dev_loss);
     bool stop_early = false;
     if (better) {
       p.have_best = true;
