@@ -7,4 +7,4 @@ source scripts/deps.sh
 descent_install_deps
 bash scripts/fetch_mnist.sh
 cmake --preset release >/dev/null
-cmake --build --preset release
+cmake --build --preset release --target descent_cli   # the command; scripts/test.sh builds the rest
