@@ -30,6 +30,10 @@ int main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(entry.name, entry.description);
     runs[sub] = entry.setup(*sub);
   }
+  if (argc == 1) {  // no subcommand: show what there is
+    std::cout << app.help();
+    return 0;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
