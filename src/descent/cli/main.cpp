@@ -22,7 +22,7 @@ Command::Command(std::string name, std::string description, Setup setup) {
 
 int main(int argc, char** argv) {
   using namespace descent::cli;
-  CLI::App app{"descent: train neural networks by gradient-based optimization"};
+  CLI::App app{"descent: train neural networks by gradient-based optimization", "descent"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "descent 0.1.0");
   std::map<CLI::App*, Run> runs;
