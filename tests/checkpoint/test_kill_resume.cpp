@@ -94,7 +94,12 @@ TEST(KillAndResume, BitIdenticalToAnUninterruptedRun) {
       csv << a << "," << b << "," << c << "," << (a + b * c > 0.7 ? 1 : 0) << "\n";
     }
   }
+  const auto t0 = std::chrono::steady_clock::now();
   ASSERT_EQ(run(train_args(dir / "data.csv", dir / "reference"), -1), 0);
+  // Kill delays scale with how long an uninterrupted run takes on this machine, so a fast
+  // machine is interrupted as often as a slow one: each attempt lives 1/20 to 1/3 of it.
+  const auto full_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  const uint64_t min_delay = std::max<int64_t>(2, full_ms / 20), spread = std::max<int64_t>(1, full_ms / 3 - full_ms / 20);
 
   // Kill at random instants until the run completes; resume whenever a checkpoint exists.
   Generator gen(11);
@@ -106,7 +111,7 @@ TEST(KillAndResume, BitIdenticalToAnUninterruptedRun) {
       args = {"train", "--resume", (dir / "killed").string(), "--quiet"};
       ++resumes;
     }
-    const int code = run(args, 20 + static_cast<int>(gen.randint(200)));
+    const int code = run(args, static_cast<int>(min_delay + gen.randint(spread)));
     if (code == -1) ++kills;
     else {
       ASSERT_EQ(code, 0) << "attempt " << attempt;
@@ -114,6 +119,8 @@ TEST(KillAndResume, BitIdenticalToAnUninterruptedRun) {
     }
   }
   if (!finished) ASSERT_EQ(run({"train", "--resume", (dir / "killed").string(), "--quiet"}, -1), 0);
+  RecordProperty("kills", kills);
+  RecordProperty("resumes", resumes);
   EXPECT_GE(kills, 3) << "the run finished too fast to be interrupted; the test proves nothing";
   EXPECT_GE(resumes, 3);
 
