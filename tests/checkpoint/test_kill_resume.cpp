@@ -23,9 +23,9 @@ namespace {
 
 const std::string kBinary = std::string(DESCENT_BINARY_DIR) + "/descent";
 
-// Starts `descent args...`; if kill_after_ms >= 0, SIGKILLs it then. Returns the exit code, or
-// -1 if it was killed.
-int run(const std::vector<std::string>& args, int kill_after_ms) {
+// Starts `descent args...`; if kill_after_ms >= 0, sends `signal` (SIGKILL) then. Returns the
+// exit code, or -1 if a signal ended it.
+int run(const std::vector<std::string>& args, int kill_after_ms, int signal = SIGKILL) {
   const pid_t pid = fork();
   if (pid == 0) {
     std::vector<char*> argv{const_cast<char*>(kBinary.c_str())};
@@ -42,7 +42,7 @@ int run(const std::vector<std::string>& args, int kill_after_ms) {
       if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    kill(pid, SIGKILL);
+    kill(pid, signal);
   }
   waitpid(pid, &status, 0);
   if (WIFSIGNALED(status)) return -1;
@@ -151,5 +151,33 @@ TEST(KillAndResume, ConflictingFlagIsRefused) {
   EXPECT_EQ(run({"train", "--resume", (dir / "run").string(), "--epochs", "3", "--quiet"}, -1), 2);
   EXPECT_EQ(run({"train", "--resume", (dir / "run").string(), "--epochs", "1", "--quiet"}, -1), 0);  // same value
   EXPECT_EQ(run({"train", "--resume", (dir / "missing").string(), "--quiet"}, -1), 2);
+  fs::remove_all(dir);
+}
+
+TEST(KillAndResume, SigtermWritesACheckpointAndExitsCleanly) {
+  const fs::path dir = fs::temp_directory_path() / ("descent_term_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    std::ofstream csv(dir / "data.csv");
+    csv << "a,label\n";
+    for (int i = 0; i < 2000; ++i) csv << (i % 97) / 97.0 << "," << (i % 3 == 0) << "\n";
+  }
+  const std::vector<std::string> args = {"train", "--data", (dir / "data.csv").string(), "--dev-size", "100",
+                                         "--model", "mlp:64-64", "--epochs", "400", "--batch-size", "8",
+                                         "--threads", "1", "--quiet", "--out", (dir / "run").string()};
+  // The signal is seen after the step under way: the newest checkpoint is from within an epoch.
+  const int code = run(args, 300, SIGTERM);
+  ASSERT_EQ(code, 128 + SIGTERM);
+  const auto checkpoints = list_checkpoints(dir / "run");
+  ASSERT_FALSE(checkpoints.empty());
+  const TrainingState state = load_checkpoint(checkpoints[0]);
+  EXPECT_TRUE(state.progress["epoch_started"].get<bool>());
+  EXPECT_GT(state.progress["step"].get<int64_t>(), 0);
+  // The resumed run picks up there (and is itself interrupted, cleanly, the same way).
+  EXPECT_EQ(run({"train", "--resume", (dir / "run").string(), "--quiet"}, 300, SIGINT), 128 + SIGINT);
+  const auto later = list_checkpoints(dir / "run");
+  ASSERT_FALSE(later.empty());
+  EXPECT_GT(load_checkpoint(later[0]).progress["global_step"].get<int64_t>(), state.progress["global_step"].get<int64_t>());
   fs::remove_all(dir);
 }
