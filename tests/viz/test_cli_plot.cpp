@@ -3,6 +3,7 @@
 // `descent` program; skipped when it has not been built.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -18,8 +19,9 @@ namespace {
 
 fs::path descent_program() { return fs::path(DESCENT_BINARY_DIR) / "descent"; }
 
+// One folder per test process: ctest runs tests of this program in parallel.
 fs::path scratch() {
-  fs::path dir = fs::path(DESCENT_BINARY_DIR) / "viz_test_cli";
+  fs::path dir = fs::path(DESCENT_BINARY_DIR) / ("viz_test_cli_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   return dir;
 }
