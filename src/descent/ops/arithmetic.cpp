@@ -3,6 +3,7 @@
 #include "descent/autograd/node.hpp"
 #include "descent/kernels/elementwise.hpp"
 #include "descent/ops/ops.hpp"
+#include "descent/ops/pointwise.hpp"
 
 namespace descent {
 
@@ -23,12 +24,6 @@ Tensor binary(const Tensor& a, const Tensor& b, const char* op, F f) {
   return out;
 }
 
-template <class F>
-Tensor unary(const Tensor& a, F f) {
-  Tensor out = Tensor::empty(a.shape(), a.dtype());
-  dispatch(a.dtype(), [&]<class T>() { kernels::map_unary<T>(a, out, [&](T x) { return f(x); }); });
-  return out;
-}
 
 }  // namespace
 
@@ -68,22 +63,22 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 Tensor add(const Tensor& a, double s) {
-  Tensor out = unary(a, [s](auto x) { return x + static_cast<decltype(x)>(s); });
+  Tensor out = pointwise(a, [s](auto x) { return x + static_cast<decltype(x)>(s); });
   return record(out, "add", {a}, [](Node& n, const Tensor& g) { n.accumulate(0, g); });
 }
 
 Tensor mul(const Tensor& a, double s) {
-  Tensor out = unary(a, [s](auto x) { return x * static_cast<decltype(x)>(s); });
+  Tensor out = pointwise(a, [s](auto x) { return x * static_cast<decltype(x)>(s); });
   return record(out, "mul", {a}, [s](Node& n, const Tensor& g) { n.accumulate(0, mul(g, s)); });
 }
 
 Tensor rsub(const Tensor& a, double s) {
-  Tensor out = unary(a, [s](auto x) { return static_cast<decltype(x)>(s) - x; });
+  Tensor out = pointwise(a, [s](auto x) { return static_cast<decltype(x)>(s) - x; });
   return record(out, "rsub", {a}, [](Node& n, const Tensor& g) { n.accumulate(0, neg(g)); });
 }
 
 Tensor rdiv(const Tensor& a, double s) {
-  Tensor out = unary(a, [s](auto x) { return static_cast<decltype(x)>(s) / x; });
+  Tensor out = pointwise(a, [s](auto x) { return static_cast<decltype(x)>(s) / x; });
   if (!any_requires_grad({a})) return out;
   // d(s/a)/da = -s/a^2 = -out/a
   return record(out, "rdiv", {a}, [a = a.detach(), out = out.detach()](Node& n, const Tensor& g) {
@@ -92,7 +87,7 @@ Tensor rdiv(const Tensor& a, double s) {
 }
 
 Tensor neg(const Tensor& a) {
-  Tensor out = unary(a, [](auto x) { return -x; });
+  Tensor out = pointwise(a, [](auto x) { return -x; });
   return record(out, "neg", {a}, [](Node& n, const Tensor& g) { n.accumulate(0, neg(g)); });
 }
 

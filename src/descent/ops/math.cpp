@@ -6,33 +6,16 @@
 #include "descent/kernels/elementwise.hpp"
 #include "descent/kernels/vmath.hpp"
 #include "descent/ops/ops.hpp"
+#include "descent/ops/pointwise.hpp"
 
 namespace descent {
-namespace {
-
-template <class F>
-Tensor map(const Tensor& a, F f) {
-  Tensor out = Tensor::empty(a.shape(), a.dtype());
-  dispatch(a.dtype(), [&]<class T>() { kernels::map_unary<T>(a, out, [&](T x) { return f(x); }); });
-  return out;
-}
-
-// g * f(x, y) elementwise: the shape of most backward functions.
-template <class F>
-Tensor grad_map(const Tensor& g, const Tensor& x, F f) {
-  Tensor out = Tensor::empty(g.shape(), g.dtype());
-  dispatch(g.dtype(), [&]<class T>() { kernels::map_binary<T>(g, x, out, [&](T gv, T xv) { return gv * f(xv); }); });
-  return out;
-}
-
-}  // namespace
 
 Tensor pow(const Tensor& a, double p) {
-  Tensor out = map(a, [p](auto x) { return static_cast<decltype(x)>(std::pow(x, static_cast<decltype(x)>(p))); });
+  Tensor out = pointwise(a, [p](auto x) { return static_cast<decltype(x)>(std::pow(x, static_cast<decltype(x)>(p))); });
   if (!any_requires_grad({a})) return out;
   return record(out, "pow", {a}, [a = a.detach(), p](Node& n, const Tensor& g) {
     // d(x^p)/dx = p x^(p-1); 0 when p == 0, as torch.
-    n.accumulate(0, grad_map(g, a, [p](auto x) {
+    n.accumulate(0, times_derivative(g, a, [p](auto x) {
       using T = decltype(x);
       return p == 0.0 ? T(0) : static_cast<T>(p) * static_cast<T>(std::pow(x, static_cast<T>(p - 1.0)));
     }));
@@ -40,38 +23,38 @@ Tensor pow(const Tensor& a, double p) {
 }
 
 Tensor square(const Tensor& a) {
-  Tensor out = map(a, [](auto x) { return x * x; });
+  Tensor out = pointwise(a, [](auto x) { return x * x; });
   if (!any_requires_grad({a})) return out;
   return record(out, "square", {a}, [a = a.detach()](Node& n, const Tensor& g) {
-    n.accumulate(0, grad_map(g, a, [](auto x) { return 2 * x; }));
+    n.accumulate(0, times_derivative(g, a, [](auto x) { return 2 * x; }));
   });
 }
 
 Tensor sqrt(const Tensor& a) {
-  Tensor out = map(a, [](auto x) { return std::sqrt(x); });
+  Tensor out = pointwise(a, [](auto x) { return std::sqrt(x); });
   if (!any_requires_grad({a})) return out;
   return record(out, "sqrt", {a}, [out = out.detach()](Node& n, const Tensor& g) {
-    n.accumulate(0, grad_map(g, out, [](auto y) { return 1 / (2 * y); }));  // 1 / (2 sqrt(x))
+    n.accumulate(0, times_derivative(g, out, [](auto y) { return 1 / (2 * y); }));  // 1 / (2 sqrt(x))
   });
 }
 
 Tensor exp(const Tensor& a) {
-  Tensor out = map(a, [](auto x) { return kernels::exp(x); });
+  Tensor out = pointwise(a, [](auto x) { return kernels::exp(x); });
   if (!any_requires_grad({a})) return out;
   return record(out, "exp", {a}, [out = out.detach()](Node& n, const Tensor& g) { n.accumulate(0, mul(g, out)); });
 }
 
 Tensor log(const Tensor& a) {
-  Tensor out = map(a, [](auto x) { return std::log(x); });
+  Tensor out = pointwise(a, [](auto x) { return std::log(x); });
   if (!any_requires_grad({a})) return out;
   return record(out, "log", {a}, [a = a.detach()](Node& n, const Tensor& g) { n.accumulate(0, div(g, a)); });
 }
 
 Tensor abs(const Tensor& a) {
-  Tensor out = map(a, [](auto x) { return std::abs(x); });
+  Tensor out = pointwise(a, [](auto x) { return std::abs(x); });
   if (!any_requires_grad({a})) return out;
   return record(out, "abs", {a}, [a = a.detach()](Node& n, const Tensor& g) {
-    n.accumulate(0, grad_map(g, a, [](auto x) { return static_cast<decltype(x)>((x > 0) - (x < 0)); }));
+    n.accumulate(0, times_derivative(g, a, [](auto x) { return static_cast<decltype(x)>((x > 0) - (x < 0)); }));
   });
 }
 
@@ -79,14 +62,14 @@ Tensor clamp(const Tensor& a, std::optional<double> lo, std::optional<double> hi
   if (lo && hi && *lo > *hi)
     throw ValueError("clamp: min " + format_number(*lo) + " is greater than max " + format_number(*hi));
   const double l = lo.value_or(-INFINITY), h = hi.value_or(INFINITY);
-  Tensor out = map(a, [l, h](auto x) {
+  Tensor out = pointwise(a, [l, h](auto x) {
     using T = decltype(x);
     return x != x ? x : std::min(std::max(x, static_cast<T>(l)), static_cast<T>(h));
   });
   if (!any_requires_grad({a})) return out;
   // The gradient passes where min <= x <= max, as torch.
   return record(out, "clamp", {a}, [a = a.detach(), l, h](Node& n, const Tensor& g) {
-    n.accumulate(0, grad_map(g, a, [l, h](auto x) { return static_cast<decltype(x)>(x >= l && x <= h); }));
+    n.accumulate(0, times_derivative(g, a, [l, h](auto x) { return static_cast<decltype(x)>(x >= l && x <= h); }));
   });
 }
 

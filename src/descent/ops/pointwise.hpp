@@ -1,0 +1,25 @@
+// The two shapes of most elementwise ops: a fresh tensor of f(a) for the forward, and
+// g * f'(v) for the backward (v the saved input or output), each one pass over the data.
+#pragma once
+#include "descent/core/tensor.hpp"
+#include "descent/kernels/elementwise.hpp"
+
+namespace descent {
+
+template <class F>
+Tensor pointwise(const Tensor& a, F f) {
+  Tensor out = Tensor::empty(a.shape(), a.dtype());
+  dispatch(a.dtype(), [&]<class T>() { kernels::map_unary<T>(a, out, [&](T x) { return f(x); }); });
+  return out;
+}
+
+template <class F>
+Tensor times_derivative(const Tensor& g, const Tensor& v, F derivative) {
+  Tensor out = Tensor::empty(g.shape(), g.dtype());
+  dispatch(g.dtype(), [&]<class T>() {
+    kernels::map_binary<T>(g, v, out, [&](T gv, T x) { return gv * derivative(x); });
+  });
+  return out;
+}
+
+}  // namespace descent
