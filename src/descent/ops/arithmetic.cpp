@@ -24,7 +24,6 @@ Tensor binary(const Tensor& a, const Tensor& b, const char* op, F f) {
   return out;
 }
 
-
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b) {
