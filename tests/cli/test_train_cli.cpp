@@ -1,6 +1,8 @@
 // `descent train` and `descent eval` as a user runs them: bad input gives one clear line on
 // stderr and a non-zero exit, never a crash or a silent default; a small real run works.
 #include <gtest/gtest.h>
+
+#include "common/run_descent.hpp"
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -13,21 +15,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Output {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-Output run(const std::string& args) {
-  const std::string cmd = std::string(DESCENT_BINARY_DIR) + "/descent " + args + " 2>&1";
-  Output o{0, ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) o.out.append(buf, n);
-  const int status = pclose(p);
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  return o;
-}
+using Output = descent::testing::CliOutput;
+Output run(const std::string& args) { return descent::testing::run_descent(args); }
 
 fs::path temp_dir() {
   fs::path p = fs::temp_directory_path() / ("descent_cli_" + std::to_string(::getpid()));

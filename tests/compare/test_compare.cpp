@@ -1,6 +1,8 @@
 // descent compare: every optimizer starts from the same weights and sees the same minibatches,
 // the table and plots are written, and bad specs are refused before any training.
 #include <gtest/gtest.h>
+
+#include "common/run_descent.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,21 +50,8 @@ TrainConfig small_config(const fs::path& out) {
   return c;
 }
 
-struct Output {
-  int code;
-  std::string out;
-};
-
-Output run_cli(const std::string& args) {
-  const std::string cmd = std::string(DESCENT_BINARY_DIR) + "/descent " + args + " 2>&1";
-  Output o{0, ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) o.out.append(buf, n);
-  const int status = pclose(p);
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  return o;
-}
+using Output = descent::testing::CliOutput;
+Output run_cli(const std::string& args) { return descent::testing::run_descent(args); }
 
 }  // namespace
 

@@ -1,6 +1,8 @@
 // descent landscape: filter-normalized directions (Li et al. 2018), the grid's origin is the
 // trained model, the grid is laid out as documented, and bad input gets a clear message.
 #include <gtest/gtest.h>
+
+#include "common/run_descent.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,21 +57,8 @@ ModelFactory factory(const std::string& spec) {
   };
 }
 
-struct Output {
-  int code;
-  std::string out;
-};
-
-Output run_cli(const std::string& args) {
-  const std::string cmd = std::string(DESCENT_BINARY_DIR) + "/descent " + args + " 2>&1";
-  Output o{0, ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) o.out.append(buf, n);
-  const int status = pclose(p);
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  return o;
-}
+using Output = descent::testing::CliOutput;
+Output run_cli(const std::string& args) { return descent::testing::run_descent(args); }
 
 fs::path temp_dir() {
   fs::path p = fs::temp_directory_path() / ("descent_landscape_" + std::to_string(::getpid()));
