@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/mman.h>
+
 #include "descent/core/error.hpp"
 
 namespace descent {
@@ -56,6 +58,21 @@ void free_small(void* data) {
   std::free(p - p[-1]);
 }
 
+// Blocks of 2 MiB and more are aligned to 2 MiB and marked for transparent huge pages
+// (Linux's default THP mode, "madvise", backs only marked memory). One TLB entry then covers
+// 2 MiB instead of 4 KiB, and a fresh block costs one page fault per 2 MiB instead of 512:
+// a minibatch gathered from random rows of a 170 MB data set touches a new 4 KiB page with
+// nearly every row, and on 4 KiB pages each such row waits for a page walk.
+constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
+
+void* allocate_large(std::size_t size) {
+  if (size < kHugePageBytes) return std::aligned_alloc(64, size);
+  const std::size_t whole = (size + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+  void* data = std::aligned_alloc(kHugePageBytes, whole);
+  if (data) madvise(data, whole, MADV_HUGEPAGE);  // advice only: without THP, 4 KiB pages
+  return data;
+}
+
 }  // namespace
 
 void* allocate_storage(std::size_t nbytes) {
@@ -71,7 +88,7 @@ void* allocate_storage(std::size_t nbytes) {
       return data;
     }
   }
-  void* data = size <= kSmallBlockMaxBytes ? allocate_small(size) : std::aligned_alloc(64, size);
+  void* data = size <= kSmallBlockMaxBytes ? allocate_small(size) : allocate_large(size);
   if (!data) throw Error("out of memory allocating " + std::to_string(nbytes) + " bytes for a tensor");
   return data;
 }

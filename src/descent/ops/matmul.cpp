@@ -6,6 +6,7 @@
 
 #include "descent/autograd/node.hpp"
 #include "descent/kernels/gemm.hpp"
+#include "descent/kernels/small_batch.hpp"
 #include "descent/kernels/strided.hpp"
 #include "descent/ops/ops.hpp"
 
@@ -67,90 +68,6 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-// Small batches (a few rows, as SGD with batch 10): BLAS packs the whole weight matrix into
-// its panel layout on every call, which costs as much as the product itself when the batch
-// has a handful of rows. These two loops read the weight rows in place instead; their order
-// of summation is fixed, so results do not depend on the thread count.
-constexpr int64_t kSmallBatch = 16;
-
-// y[b + r, o + q] += sum_i x[b + r, i] w[o + q, i] for r < 4, q < 2 (rows and weight rows
-// past `rows` and `outs` repeat the last, and are not stored): eight dot products from six
-// loads per element, and eight independent sums, so the FMA units are not waiting on one
-// sum's latency.
-template <class T>
-void dot_block(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t y_row, int64_t y_col, int rows, int outs,
-               int64_t in) {
-  const T *x0 = x, *x1 = x + std::min(1, rows - 1) * ldx, *x2 = x + std::min(2, rows - 1) * ldx,
-          *x3 = x + std::min(3, rows - 1) * ldx;
-  const T *w0 = w, *w1 = w + std::min(1, outs - 1) * ldw;
-  T a00 = 0, a01 = 0, a10 = 0, a11 = 0, a20 = 0, a21 = 0, a30 = 0, a31 = 0;
-#pragma omp simd reduction(+ : a00, a01, a10, a11, a20, a21, a30, a31)
-  for (int64_t i = 0; i < in; ++i) {
-    const T u = w0[i], v = w1[i];
-    a00 += x0[i] * u;
-    a01 += x0[i] * v;
-    a10 += x1[i] * u;
-    a11 += x1[i] * v;
-    a20 += x2[i] * u;
-    a21 += x2[i] * v;
-    a30 += x3[i] * u;
-    a31 += x3[i] * v;
-  }
-  const T a[4][2] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31}};
-  for (int r = 0; r < rows; ++r)
-    for (int q = 0; q < outs; ++q) y[r * y_row + q * y_col] += a[r][q];
-}
-
-// y[b, o] += sum_i x[b, i] w[o, i], in blocks of four rows of x by two rows of w; one or two
-// rows left over go the other way round (four rows of w by those rows of x), so no block
-// computes rows it throws away.
-template <class T>
-void linear_small_batch(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t rows, int64_t in,
-                        int64_t out) {
-  const int64_t tail = rows % 4 <= 2 ? rows % 4 : 0, body = rows - tail;
-  for (int64_t o = 0; o < out; o += 2)
-    for (int64_t b = 0; b < body; b += 4)
-      dot_block<T>(x + b * ldx, ldx, w + o * ldw, ldw, y + b * out + o, out, 1,
-                   static_cast<int>(std::min<int64_t>(4, body - b)), static_cast<int>(std::min<int64_t>(2, out - o)),
-                   in);
-  if (tail > 0)
-    for (int64_t o = 0; o < out; o += 4)
-      dot_block<T>(w + o * ldw, ldw, x + body * ldx, ldx, y + body * out + o, 1, out,
-                   static_cast<int>(std::min<int64_t>(4, out - o)), static_cast<int>(tail), in);
-}
-
-// d[o, i] = (accumulate ? d[o, i] : 0) + sum_s c[o * c_out + s * c_sum] src[s, i] for o < n,
-// s < terms: each output row a combination of rows of src, four rows per pass (then two,
-// then one). With c = g, it is the weight gradient g^T x (o a feature, s a row of the
-// batch) or the input gradient g w (o a row of the batch, s a feature).
-template <class T>
-void combine_rows(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64_t ld_src, T* d, int64_t n,
-                  int64_t terms, int64_t in, bool accumulate) {
-  for (int64_t o = 0; o < n; ++o, d += in) {
-    const T* co = c + o * c_out;
-    if (!accumulate) std::fill_n(d, in, T(0));
-    int64_t s = 0;
-    for (; s + 4 <= terms; s += 4) {
-      const T *x0 = src + s * ld_src, *x1 = x0 + ld_src, *x2 = x1 + ld_src, *x3 = x2 + ld_src;
-      const T g0 = co[s * c_sum], g1 = co[(s + 1) * c_sum], g2 = co[(s + 2) * c_sum], g3 = co[(s + 3) * c_sum];
-#pragma omp simd
-      for (int64_t i = 0; i < in; ++i) d[i] += g0 * x0[i] + g1 * x1[i] + g2 * x2[i] + g3 * x3[i];
-    }
-    for (; s + 2 <= terms; s += 2) {
-      const T *x0 = src + s * ld_src, *x1 = x0 + ld_src;
-      const T g0 = co[s * c_sum], g1 = co[(s + 1) * c_sum];
-#pragma omp simd
-      for (int64_t i = 0; i < in; ++i) d[i] += g0 * x0[i] + g1 * x1[i];
-    }
-    for (; s < terms; ++s) {
-      const T* xs = src + s * ld_src;
-      const T gs = co[s * c_sum];
-#pragma omp simd
-      for (int64_t i = 0; i < in; ++i) d[i] += gs * xs[i];
-    }
-  }
-}
-
 // Rows of a 2-D tensor are contiguous (unit stride along them).
 bool unit_rows(const Tensor& m) { return m.dim() == 2 && (m.strides()[1] == 1 || m.shape()[1] <= 1); }
 
@@ -172,8 +89,8 @@ bool weight_grad_into_leaf(const Tensor& weight, const Tensor& g, const Tensor& 
       if (fresh) std::fill_n(pd, out_features * in, T(0));
       return;
     }
-    if (batch <= kSmallBatch && unit_rows(g) && unit_rows(x)) {
-      combine_rows<T>(g.data<T>(), 1, g.strides()[0], x.data<T>(), x.strides()[0], pd, out_features, batch, in,
+    if (batch <= kernels::kSmallBatch && unit_rows(g) && unit_rows(x)) {
+      kernels::combine_rows<T>(g.data<T>(), 1, g.strides()[0], x.data<T>(), x.strides()[0], pd, out_features, batch, in,
                       !fresh);
       return;
     }
@@ -188,10 +105,10 @@ bool weight_grad_into_leaf(const Tensor& weight, const Tensor& g, const Tensor& 
 // linear's input gradient g w, (B, out) (out, in) -> (B, in); by combine_rows for a few rows.
 Tensor input_grad(const Tensor& g, const Tensor& w) {
   const int64_t batch = g.shape()[0], out_features = w.shape()[0], in = w.shape()[1];
-  if (batch > kSmallBatch || !unit_rows(g) || !unit_rows(w)) return batched_matmul(g, w);
+  if (batch > kernels::kSmallBatch || !unit_rows(g) || !unit_rows(w)) return batched_matmul(g, w);
   Tensor dx = Tensor::empty(Shape{batch, in}, g.dtype());
   dispatch(g.dtype(), [&]<class T>() {
-    combine_rows<T>(g.data<T>(), g.strides()[0], 1, w.data<T>(), w.strides()[0], dx.data<T>(), batch, out_features,
+    kernels::combine_rows<T>(g.data<T>(), g.strides()[0], 1, w.data<T>(), w.strides()[0], dx.data<T>(), batch, out_features,
                     in, false);
   });
   return dx;
@@ -273,9 +190,9 @@ Tensor linear(const Tensor& x_in, const Tensor& weight, const Tensor& bias) {
       beta = T(1);
     }
     if (in == 0) return;
-    if (batch <= kSmallBatch && unit_rows(x) && unit_rows(weight)) {
+    if (batch <= kernels::kSmallBatch && unit_rows(x) && unit_rows(weight)) {
       if (beta == T(0)) std::fill_n(py, batch * out_features, T(0));
-      linear_small_batch<T>(x.data<T>(), x.strides()[0], weight.data<T>(), weight.strides()[0], py, batch, in,
+      kernels::small_batch_times_weight<T>(x.data<T>(), x.strides()[0], weight.data<T>(), weight.strides()[0], py, batch, in,
                             out_features);
       return;
     }

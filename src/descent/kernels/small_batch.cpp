@@ -1,0 +1,191 @@
+// Register-blocked loops for linear on a few rows. A block's sums live in vector registers
+// (GCC/Clang vector extensions: 64-byte vectors, which the compiler maps to AVX-512, AVX2 or
+// SSE registers), so each value loaded from memory feeds several multiply-adds: the loop is
+// bound by the multiply-add units, not by loads.
+#include "descent/kernels/small_batch.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <utility>
+
+#include "descent/kernels/parallel.hpp"
+
+namespace descent::kernels {
+namespace {
+
+// A vector of 64 bytes of T, and its loads and stores: whole, or the first n lanes (the rest
+// read as zero, and not written).
+template <class T>
+struct Simd {
+  typedef T V __attribute__((vector_size(64)));
+  // The same, at any address of a T and allowed to alias T (as the x86 intrinsics' types).
+  typedef T Unaligned __attribute__((vector_size(64), aligned(alignof(T)), may_alias));
+  static constexpr int kLanes = 64 / sizeof(T);
+
+  static V load(const T* p) { return *reinterpret_cast<const Unaligned*>(p); }
+  static void store(T* p, V v) { *reinterpret_cast<Unaligned*>(p) = v; }
+  static V load(const T* p, int n) {
+    if (n == kLanes) return load(p);
+    V v{};
+    for (int k = 0; k < n; ++k) v[k] = p[k];
+    return v;
+  }
+  static void store(T* p, V v, int n) {
+    if (n == kLanes) return store(p, v);
+    for (int k = 0; k < n; ++k) p[k] = v[k];
+  }
+  // The sum of the lanes, halving: the low half plus the high half, down to one lane.
+  template <class W>
+  static T sum(W v) {
+    constexpr std::size_t lanes = sizeof(W) / sizeof(T);
+    if constexpr (lanes == 1) {
+      return v[0];
+    } else {
+      return sum([&]<std::size_t... K>(std::index_sequence<K...>) {
+        return __builtin_shufflevector(v, v, K...) + __builtin_shufflevector(v, v, (K + lanes / 2)...);
+      }(std::make_index_sequence<lanes / 2>{}));
+    }
+  }
+};
+
+// v, held in a register: otherwise GCC folds a load into each multiply-add that uses it, and
+// a block of four by four then makes twenty loads per sixteen multiply-adds instead of eight.
+template <class V>
+inline V in_register(V v) {
+#if defined(__GNUC__) && defined(__AVX512F__)
+  asm("" : "+v"(v));
+#endif
+  return v;
+}
+
+// y[r, q] += sum_i x[r, i] w[q, i] for r < R, q < Q: R rows of x by Q rows of w, R * Q sums
+// from R + Q loads per vector of i.
+template <class T, int R, int Q>
+void dot_block(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t ldy, int64_t in) {
+  using S = Simd<T>;
+  using V = typename S::V;
+  V acc[R][Q] = {};
+  auto step = [&](int64_t i, int n) {
+    V xv[R], wv[Q];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) xv[r] = in_register(S::load(x + r * ldx + i, n));
+#pragma GCC unroll 4
+    for (int q = 0; q < Q; ++q) wv[q] = in_register(S::load(w + q * ldw + i, n));
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+      for (int q = 0; q < Q; ++q) acc[r][q] += xv[r] * wv[q];
+  };
+  int64_t i = 0;
+  for (; i + S::kLanes <= in; i += S::kLanes) step(i, S::kLanes);
+  if (i < in) step(i, static_cast<int>(in - i));
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int q = 0; q < Q; ++q) y[r * ldy + q] += S::sum(acc[r][q]);
+}
+
+template <class T>
+using DotBlock = void (*)(const T*, int64_t, const T*, int64_t, T*, int64_t, int64_t);
+
+// dot_block<T, R, Q> at [(R - 1) * 4 + Q - 1], for R, Q in 1..4.
+template <class T, int... K>
+constexpr std::array<DotBlock<T>, sizeof...(K)> dot_blocks(std::integer_sequence<int, K...>) {
+  return {&dot_block<T, K / 4 + 1, K % 4 + 1>...};
+}
+
+// d[q, i] = (accumulate ? d[q, i] : 0) + sum_s c[q * c_out + s * c_sum] src[s, i] for q < Q and
+// the C vectors of i from `i0` (the last holding `n_last` lanes when Partial, else all full):
+// Q rows of d by C vectors, with one load of src per vector and term feeding Q multiply-adds.
+template <class T, int Q, int C, bool Partial>
+void combine_block(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64_t ld_src, T* d, int64_t ld_d,
+                   int64_t i0, int n_last, int64_t terms, bool accumulate) {
+  using S = Simd<T>;
+  using V = typename S::V;
+  auto lanes = [&](int k) { return Partial && k == C - 1 ? n_last : S::kLanes; };
+  V acc[Q][C] = {};
+  if (accumulate)
+#pragma GCC unroll 4
+    for (int q = 0; q < Q; ++q)
+#pragma GCC unroll 4
+      for (int k = 0; k < C; ++k) acc[q][k] = S::load(d + q * ld_d + i0 + k * S::kLanes, lanes(k));
+  for (int64_t s = 0; s < terms; ++s) {
+    V xv[C];
+#pragma GCC unroll 4
+    for (int k = 0; k < C; ++k) xv[k] = in_register(S::load(src + s * ld_src + i0 + k * S::kLanes, lanes(k)));
+#pragma GCC unroll 4
+    for (int q = 0; q < Q; ++q) {
+      const T g = c[q * c_out + s * c_sum];
+#pragma GCC unroll 4
+      for (int k = 0; k < C; ++k) acc[q][k] += g * xv[k];
+    }
+  }
+#pragma GCC unroll 4
+  for (int q = 0; q < Q; ++q)
+#pragma GCC unroll 4
+    for (int k = 0; k < C; ++k) S::store(d + q * ld_d + i0 + k * S::kLanes, acc[q][k], lanes(k));
+}
+
+template <class T>
+using CombineBlock = void (*)(const T*, int64_t, int64_t, const T*, int64_t, T*, int64_t, int64_t, int, int64_t, bool);
+
+// combine_block<T, Q, C, Partial> at [Partial * 16 + (Q - 1) * 4 + C - 1], for Q, C in 1..4.
+template <class T, int... K>
+constexpr std::array<CombineBlock<T>, sizeof...(K)> combine_blocks(std::integer_sequence<int, K...>) {
+  return {&combine_block<T, K % 16 / 4 + 1, K % 4 + 1, (K >= 16)>...};
+}
+
+}  // namespace
+
+// Blocks of four rows of x by four rows of w; threads split the outputs in multiples of four.
+template <class T>
+void small_batch_times_weight(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t rows, int64_t in,
+                              int64_t out) {
+  static constexpr auto kBlocks = dot_blocks<T>(std::make_integer_sequence<int, 16>{});
+  parallel_ranges(out, 4, rows * in * out, kParallelMultiplyAdds, [&](int64_t begin, int64_t end) {
+    for (int64_t o = begin; o < end; o += 4) {  // four rows of w stay in cache over all of x
+      const int64_t q = std::min<int64_t>(4, end - o);
+      for (int64_t b = 0; b < rows; b += 4) {
+        const int64_t r = std::min<int64_t>(4, rows - b);
+        kBlocks[static_cast<std::size_t>((r - 1) * 4 + q - 1)](x + b * ldx, ldx, w + o * ldw, ldw, y + b * out + o,
+                                                                out, in);
+      }
+    }
+  });
+}
+
+// Blocks of four rows of d by four vectors; threads split the rows of d in multiples of four.
+template <class T>
+void combine_rows(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64_t ld_src, T* d, int64_t n,
+                  int64_t terms, int64_t in, bool accumulate) {
+  static constexpr auto kBlocks = combine_blocks<T>(std::make_integer_sequence<int, 32>{});
+  constexpr int64_t kLanes = Simd<T>::kLanes, kWidth = 4 * kLanes;
+  if (terms == 0 && !accumulate) {
+    std::fill_n(d, n * in, T(0));
+    return;
+  }
+  parallel_ranges(n, 4, n * terms * in, kParallelMultiplyAdds, [&](int64_t begin, int64_t end) {
+    for (int64_t o = begin; o < end; o += 4) {
+      const int64_t q = std::min<int64_t>(4, end - o);
+      for (int64_t i = 0; i < in; i += kWidth) {
+        const int64_t width = std::min(kWidth, in - i), vectors = (width + kLanes - 1) / kLanes;
+        const int n_last = static_cast<int>(width - (vectors - 1) * kLanes);
+        const int64_t partial = n_last < kLanes;
+        kBlocks[static_cast<std::size_t>(partial * 16 + (q - 1) * 4 + vectors - 1)](c + o * c_out, c_out, c_sum, src, ld_src,
+                                                                     d + o * in, in, i, n_last, terms, accumulate);
+      }
+    }
+  });
+}
+
+template void small_batch_times_weight<float>(const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t,
+                                              int64_t);
+template void small_batch_times_weight<double>(const double*, int64_t, const double*, int64_t, double*, int64_t,
+                                               int64_t, int64_t);
+template void combine_rows<float>(const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, int64_t,
+                                  int64_t, bool);
+template void combine_rows<double>(const double*, int64_t, int64_t, const double*, int64_t, double*, int64_t, int64_t,
+                                   int64_t, bool);
+
+}  // namespace descent::kernels
