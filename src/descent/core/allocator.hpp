@@ -9,7 +9,7 @@ namespace descent {
 
 // Blocks of at least this many bytes are kept for reuse when freed; smaller ones go back to
 // malloc, which already recycles them cheaply.
-inline constexpr std::size_t kCachedBlockMinBytes = std::size_t{1} << 20;
+inline constexpr std::size_t kCachedBlockMinBytes = std::size_t{1} << 16;
 // At most this many bytes are held in freed blocks; beyond it the oldest are released.
 inline constexpr std::size_t kCachedBytesMax = std::size_t{1} << 30;
 

@@ -6,6 +6,7 @@
 
 #include "descent/autograd/node.hpp"
 #include "descent/kernels/reduce.hpp"
+#include "descent/kernels/vmath.hpp"
 #include "descent/ops/ops.hpp"
 
 namespace descent {
@@ -93,8 +94,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction r) {
       const T* row = px + i * c;
       T m = row[0];
       for (int64_t k = 1; k < c; ++k) m = std::max(m, row[k]);
-      double s = 0.0;
-      for (int64_t k = 0; k < c; ++k) s += std::exp(static_cast<double>(row[k] - m));
+      double s = 0.0;  // e^(x - m) in T (float: kernels::exp, within 1.02 ulp), summed in double
+      for (int64_t k = 0; k < c; ++k) s += static_cast<double>(kernels::exp(row[k] - m));
       const T lse = m + static_cast<T>(std::log(s));
       for (int64_t k = 0; k < c; ++k) lp[i * c + k] = row[k] - lse;
       l[i] = -lp[i * c + y[static_cast<std::size_t>(i)]];
@@ -122,7 +123,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction r) {
       T* o = grad.data<T>();
       for (int64_t i = 0; i < n; ++i) {
         const T gi = r == Reduction::none ? pg[i] : r == Reduction::sum ? pg[0] : pg[0] / static_cast<T>(n);
-        for (int64_t k = 0; k < c; ++k) o[i * c + k] = gi * std::exp(lp[i * c + k]);
+        for (int64_t k = 0; k < c; ++k) o[i * c + k] = gi * kernels::exp(lp[i * c + k]);
         o[i * c + y[static_cast<std::size_t>(i)]] -= gi;
       }
     });

@@ -49,6 +49,10 @@ double SGD::step(const std::function<double()>& closure) {
       T* theta = param.data<T>();
       const T* grad_ = grad.data<T>();
       const T sign = maximize ? T(-1) : T(1), lambda = T(weight_decay), eta = T(lr);
+      if (mu == 0.0 && weight_decay == 0.0 && !maximize) {  // plain SGD, as torch: θ ← θ − lr·g
+        loops.add(param.numel(), [=](int64_t i) { theta[i] = theta[i] - eta * grad_[i]; });
+        return;
+      }
       if (mu == 0.0) {
         loops.add(param.numel(), [=](int64_t i) {
           T g = sign * grad_[i] + lambda * theta[i];  // L2 penalty folded into the gradient
