@@ -12,7 +12,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 
 #include "descent/descent.hpp"
 
@@ -54,11 +53,11 @@ void gflop_per_s(benchmark::State& state, double flops_per_iteration) {
 void stream_copy(benchmark::State& state) {
   set_threads(state);
   const int threads = static_cast<int>(state.range(0));
-  std::unique_ptr<float[]> a(new float[kElems]), c(new float[kElems]);
+  const Tensor a = Tensor::empty(Shape{kElems}), c = Tensor::empty(Shape{kElems});  // on the ops' pages
+  float* pa = a.data<float>();
+  float* pc = c.data<float>();
 #pragma omp parallel for simd schedule(static) num_threads(threads)
-  for (int64_t i = 0; i < kElems; ++i) a[i] = 1.0f, c[i] = 0.0f;  // first touch by the thread that uses it
-  float* pa = a.get();
-  float* pc = c.get();
+  for (int64_t i = 0; i < kElems; ++i) pa[i] = 1.0f, pc[i] = 0.0f;  // first touch by the thread that uses it
   for (auto _ : state) {
 #pragma omp parallel for simd schedule(static) num_threads(threads)
     for (int64_t i = 0; i < kElems; ++i) pc[i] = pa[i];
@@ -71,12 +70,12 @@ void stream_copy(benchmark::State& state) {
 void stream_triad(benchmark::State& state) {
   set_threads(state);
   const int threads = static_cast<int>(state.range(0));
-  std::unique_ptr<float[]> a(new float[kElems]), b(new float[kElems]), c(new float[kElems]);
+  const Tensor a = Tensor::empty(Shape{kElems}), b = Tensor::empty(Shape{kElems}), c = Tensor::empty(Shape{kElems});
+  float* pa = a.data<float>();
+  float* pb = b.data<float>();
+  float* pc = c.data<float>();
 #pragma omp parallel for simd schedule(static) num_threads(threads)
-  for (int64_t i = 0; i < kElems; ++i) a[i] = 0.0f, b[i] = 1.0f, c[i] = 2.0f;
-  float* pa = a.get();
-  const float* pb = b.get();
-  const float* pc = c.get();
+  for (int64_t i = 0; i < kElems; ++i) pa[i] = 0.0f, pb[i] = 1.0f, pc[i] = 2.0f;
   const float s = 3.0f;
   for (auto _ : state) {
 #pragma omp parallel for simd schedule(static) num_threads(threads)
@@ -111,15 +110,15 @@ void matmul(benchmark::State& state) {
 
 // A STREAM copy pass on arrays of the ops' size, timed beside each op (below).
 double copy_pass_seconds(int threads) {
-  static const std::unique_ptr<float[]> a(new float[kElems]), c(new float[kElems]);
-  static const bool touched = [] {  // first touch spread over the threads, as the loop is
+  static const Tensor a = Tensor::empty(Shape{kElems}), c = Tensor::empty(Shape{kElems});  // on the ops' pages
+  float* pa = a.data<float>();
+  float* pc = c.data<float>();
+  static const bool touched = [&] {  // first touch spread over the threads, as the loop is
 #pragma omp parallel for simd schedule(static)
-    for (int64_t i = 0; i < kElems; ++i) a[i] = 1.0f, c[i] = 0.0f;
+    for (int64_t i = 0; i < kElems; ++i) pa[i] = 1.0f, pc[i] = 0.0f;
     return true;
   }();
   (void)touched;
-  float* pa = a.get();
-  float* pc = c.get();
   const auto start = std::chrono::steady_clock::now();
 #pragma omp parallel for simd schedule(static) num_threads(threads)
   for (int64_t i = 0; i < kElems; ++i) pc[i] = pa[i];
