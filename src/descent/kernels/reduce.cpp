@@ -66,9 +66,9 @@ void add_blocks(const T* p, int64_t l0, int64_t l1, int64_t M, int64_t R, int64_
       const T* r = p + l * M;
 #pragma omp simd
       for (int64_t m = m0; m < m1; ++m) {
-        T s = 0;
-        for (int64_t k = 0; k < kRows; ++k) s += r[k * M + m];
-        acc[m - m0] += static_cast<double>(s);
+        double s = 0.0;
+        for (int64_t k = 0; k < kRows; ++k) s += static_cast<double>(r[k * M + m]);
+        acc[m - m0] += s;
       }
     }
     for (; l < l1; ++l) {
