@@ -1,7 +1,7 @@
-// The block cache behind tensor storage: freed large blocks wait in a list, newest last, and
-// a request of the same rounded size takes the newest (its pages are the likeliest to still
-// be in cache). The list stays short (at most kCachedBytesMax / kCachedBlockMinBytes blocks),
-// so a linear search costs far less than touching the block.
+// The block cache behind tensor storage: freed blocks wait in a list, newest last, and a
+// request of the same rounded size takes the newest (its pages are the likeliest to still be
+// in cache). The list stays short (at most kCachedBlocksMax blocks), so a linear search from
+// the newest end costs far less than touching the block.
 #include "descent/core/allocator.hpp"
 
 #include <algorithm>
@@ -42,8 +42,6 @@ std::size_t rounded(std::size_t nbytes) { return (std::max<std::size_t>(nbytes, 
 // hand, the offset kept in the byte before the block. aligned_alloc would be the obvious
 // call, but glibc serves it by splitting a larger chunk, several times slower than malloc,
 // and a graph of small tensors allocates a few dozen blocks per step.
-constexpr std::size_t kSmallBlockMaxBytes = 1024;
-
 void* allocate_small(std::size_t size) {
   auto* raw = static_cast<unsigned char*>(std::malloc(size + 64));
   if (!raw) return nullptr;
@@ -77,7 +75,7 @@ void* allocate_large(std::size_t size) {
 
 void* allocate_storage(std::size_t nbytes) {
   const std::size_t size = rounded(nbytes);
-  if (size >= kCachedBlockMinBytes) {
+  if (size > kCachedBlockMinBytes) {
     BlockCache& c = cache();
     std::lock_guard lock(c.mutex);
     for (auto it = c.blocks.rbegin(); it != c.blocks.rend(); ++it) {
@@ -88,18 +86,18 @@ void* allocate_storage(std::size_t nbytes) {
       return data;
     }
   }
-  void* data = size <= kSmallBlockMaxBytes ? allocate_small(size) : allocate_large(size);
+  void* data = size <= kCachedBlockMinBytes ? allocate_small(size) : allocate_large(size);
   if (!data) throw Error("out of memory allocating " + std::to_string(nbytes) + " bytes for a tensor");
   return data;
 }
 
 void free_storage(void* data, std::size_t nbytes) {
   const std::size_t size = rounded(nbytes);
-  if (size <= kSmallBlockMaxBytes) {
+  if (size <= kCachedBlockMinBytes) {
     free_small(data);
     return;
   }
-  if (size < kCachedBlockMinBytes || size > kCachedBytesMax) {
+  if (size > kCachedBytesMax) {
     std::free(data);
     return;
   }
@@ -110,7 +108,7 @@ void free_storage(void* data, std::size_t nbytes) {
     c.blocks.push_back({data, size});
     c.bytes += size;
     std::size_t drop = 0;
-    while (c.bytes > kCachedBytesMax) {
+    while (c.bytes > kCachedBytesMax || c.blocks.size() - drop > kCachedBlocksMax) {
       c.bytes -= c.blocks[drop].bytes;
       evicted.push_back(c.blocks[drop++].data);
     }

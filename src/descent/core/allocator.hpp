@@ -1,4 +1,4 @@
-// Memory for tensor storage: 64-byte aligned blocks, with large blocks recycled. A fresh
+// Memory for tensor storage: 64-byte aligned blocks, with all but the smallest recycled. A fresh
 // 40 MB block from the OS costs ten thousand page faults, each zeroing a page, which is
 // more work than the elementwise op that then fills it; a training loop frees and asks for
 // the same sizes every step, so keeping freed large blocks makes those faults happen once.
@@ -7,13 +7,17 @@
 
 namespace descent {
 
-// Blocks of at least this many bytes are kept for reuse when freed; smaller ones go back to
-// malloc, which recycles them cheaply. At 64 KiB glibc's free starts consolidating its fast
-// bins on every call (FASTBIN_CONSOLIDATION_THRESHOLD), which a small model's 94 KB weight
-// gradient, freed and asked for again every step, paid each time.
-inline constexpr std::size_t kCachedBlockMinBytes = std::size_t{1} << 16;
-// At most this many bytes are held in freed blocks; beyond it the oldest are released.
+// Blocks of more than this many bytes are kept for reuse when freed; smaller ones go back to
+// malloc, whose per-thread cache recycles them cheaply. Above it glibc is slow for a training
+// step's pattern: a request of a kilobyte or more first consolidates its fast bins when it
+// holds any (as it does after every step's small frees), and its aligned allocation splits
+// chunks; a small model's step asks for and frees a dozen such blocks (activations of a few
+// KB, a 94 KB weight gradient) every time.
+inline constexpr std::size_t kCachedBlockMinBytes = 1024;
+// At most this many bytes, and this many blocks, are held in freed blocks; beyond either the
+// oldest are released (the count keeps the search for a size short).
 inline constexpr std::size_t kCachedBytesMax = std::size_t{1} << 30;
+inline constexpr std::size_t kCachedBlocksMax = 256;
 
 // A 64-byte aligned block of at least `nbytes` (a recycled one of the same size if there is
 // one); throws descent::Error when memory runs out.

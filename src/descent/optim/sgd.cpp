@@ -41,10 +41,16 @@ void SGD::validate(const Options& o) const {
 double SGD::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
   FusedStep loops;
+  const ParamGroup* options_of = nullptr;  // the group whose hyperparameters are read below
+  double lr = 0, mu = 0, tau = 0, weight_decay = 0;
+  bool nesterov = false, maximize = false;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
-    const double lr = group.lr(), mu = group.get("momentum"), tau = group.get("dampening"),
-                 weight_decay = group.get("weight_decay");
-    const bool nesterov = group.flag("nesterov"), maximize = group.flag("maximize");
+    if (options_of != &group) {  // once per group, not per parameter (they are looked up by name)
+      options_of = &group;
+      lr = group.lr(), mu = group.get("momentum"), tau = group.get("dampening");
+      weight_decay = group.get("weight_decay");
+      nesterov = group.flag("nesterov"), maximize = group.flag("maximize");
+    }
     dispatch(param.dtype(), [&]<class T>() {
       T* theta = param.data<T>();
       const T* grad_ = grad.data<T>();
