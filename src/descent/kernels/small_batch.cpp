@@ -106,7 +106,7 @@ void combine_block(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64
   auto lanes = [&](int k) { return Partial && k == C - 1 ? n_last : S::kLanes; };
   V acc[Q][C] = {};
   if (accumulate)
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int q = 0; q < Q; ++q)
 #pragma GCC unroll 4
       for (int k = 0; k < C; ++k) acc[q][k] = S::load(d + q * ld_d + i0 + k * S::kLanes, lanes(k));
@@ -114,14 +114,14 @@ void combine_block(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64
     V xv[C];
 #pragma GCC unroll 4
     for (int k = 0; k < C; ++k) xv[k] = in_register(S::load(src + s * ld_src + i0 + k * S::kLanes, lanes(k)));
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int q = 0; q < Q; ++q) {
       const T g = c[q * c_out + s * c_sum];
 #pragma GCC unroll 4
       for (int k = 0; k < C; ++k) acc[q][k] += g * xv[k];
     }
   }
-#pragma GCC unroll 4
+#pragma GCC unroll 6
   for (int q = 0; q < Q; ++q)
 #pragma GCC unroll 4
     for (int k = 0; k < C; ++k) S::store(d + q * ld_d + i0 + k * S::kLanes, acc[q][k], lanes(k));
@@ -130,10 +130,10 @@ void combine_block(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64
 template <class T>
 using CombineBlock = void (*)(const T*, int64_t, int64_t, const T*, int64_t, T*, int64_t, int64_t, int, int64_t, bool);
 
-// combine_block<T, Q, C, Partial> at [Partial * 16 + (Q - 1) * 4 + C - 1], for Q, C in 1..4.
+// combine_block<T, Q, C, Partial> at [Partial * 24 + (Q - 1) * 4 + C - 1], for Q in 1..6, C in 1..4.
 template <class T, int... K>
 constexpr std::array<CombineBlock<T>, sizeof...(K)> combine_blocks(std::integer_sequence<int, K...>) {
-  return {&combine_block<T, K % 16 / 4 + 1, K % 4 + 1, (K >= 16)>...};
+  return {&combine_block<T, K % 24 / 4 + 1, K % 4 + 1, (K >= 24)>...};
 }
 
 }  // namespace
@@ -155,24 +155,25 @@ void small_batch_times_weight(const T* x, int64_t ldx, const T* w, int64_t ldw, 
   });
 }
 
-// Blocks of four rows of d by four vectors; threads split the rows of d in multiples of four.
+// Blocks of six rows of d by four vectors (six broadcasts and four loads per 24 multiply-adds);
+// threads split the rows of d.
 template <class T>
 void combine_rows(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64_t ld_src, T* d, int64_t n,
                   int64_t terms, int64_t in, bool accumulate) {
-  static constexpr auto kBlocks = combine_blocks<T>(std::make_integer_sequence<int, 32>{});
+  static constexpr auto kBlocks = combine_blocks<T>(std::make_integer_sequence<int, 48>{});
   constexpr int64_t kLanes = Simd<T>::kLanes, kWidth = 4 * kLanes;
   if (terms == 0 && !accumulate) {
     std::fill_n(d, n * in, T(0));
     return;
   }
-  parallel_ranges(n, 4, n * terms * in, kParallelMultiplyAdds, [&](int64_t begin, int64_t end) {
-    for (int64_t o = begin; o < end; o += 4) {
-      const int64_t q = std::min<int64_t>(4, end - o);
+  parallel_ranges(n, 6, n * terms * in, kParallelMultiplyAdds, [&](int64_t begin, int64_t end) {
+    for (int64_t o = begin; o < end; o += 6) {
+      const int64_t q = std::min<int64_t>(6, end - o);
       for (int64_t i = 0; i < in; i += kWidth) {
         const int64_t width = std::min(kWidth, in - i), vectors = (width + kLanes - 1) / kLanes;
         const int n_last = static_cast<int>(width - (vectors - 1) * kLanes);
         const int64_t partial = n_last < kLanes;
-        kBlocks[static_cast<std::size_t>(partial * 16 + (q - 1) * 4 + vectors - 1)](c + o * c_out, c_out, c_sum, src, ld_src,
+        kBlocks[static_cast<std::size_t>(partial * 24 + (q - 1) * 4 + vectors - 1)](c + o * c_out, c_out, c_sum, src, ld_src,
                                                                      d + o * in, in, i, n_last, terms, accumulate);
       }
     }
