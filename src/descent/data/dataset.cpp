@@ -45,7 +45,7 @@ std::filesystem::path find_idx_file(const std::filesystem::path& dir, const std:
 }
 
 Dataset idx_pair(const std::filesystem::path& images_path, const std::filesystem::path& labels_path) {
-  const IdxArray images = read_idx(images_path, 3);
+  IdxArray images = read_idx(images_path, 3);
   const IdxArray labels = read_idx(labels_path, 1);
   if (images.dims[0] != labels.dims[0])
     throw IOError("'" + images_path.string() + "' holds " + std::to_string(images.dims[0]) + " images but '" +
@@ -54,6 +54,8 @@ Dataset idx_pair(const std::filesystem::path& images_path, const std::filesystem
   Dataset out;
   out.x = images_to_float(images);
   out.item_shape = Shape{images.dims[1], images.dims[2]};
+  out.pixels = {.bytes = std::make_shared<const std::vector<uint8_t>>(std::move(images.data)),
+                .storage = out.x.impl().storage};
   out.y = Tensor::empty(Shape{labels.dims[0]});
   float* y = out.y.data<float>();
   uint8_t largest = 0;
@@ -69,6 +71,15 @@ Dataset idx_pair(const std::filesystem::path& images_path, const std::filesystem
 
 // ---------------------------------------------------------------- Dataset
 
+bool BytePixels::describes(const Tensor& x) const {
+  const std::shared_ptr<const Storage> s = storage.lock();
+  if (!bytes || !s || !x.defined() || s.get() != x.impl().storage.get()) return false;
+  if (x.dtype() != DType::f32 || x.dim() != 2 || !x.is_contiguous() || x.size(1) == 0) return false;
+  const int64_t d = x.size(1), storage_rows = static_cast<int64_t>(s->nbytes() / sizeof(float)) / d;
+  return x.offset() % d == 0 && x.offset() / d + x.size(0) <= storage_rows &&
+         (first_row + storage_rows) * d <= static_cast<int64_t>(bytes->size());
+}
+
 Dataset Dataset::rows(int64_t begin, int64_t end) const {
   if (begin < 0 || end < begin || end > size())
     throw ValueError("Dataset::rows: range [" + std::to_string(begin) + ", " + std::to_string(end) +
@@ -76,7 +87,8 @@ Dataset Dataset::rows(int64_t begin, int64_t end) const {
   return Dataset{.x = x.narrow(0, begin, end - begin),
                  .y = y.narrow(0, begin, end - begin),
                  .num_classes = num_classes,
-                 .item_shape = item_shape};
+                 .item_shape = item_shape,
+                 .pixels = pixels};  // views of the same storage
 }
 
 void Dataset::validate(std::string_view what) const {
@@ -107,7 +119,8 @@ Dataset make_dataset(std::vector<float> features, std::vector<float> labels, int
   Dataset out{.x = Tensor::from_data(std::span<const float>(features), Shape{n, num_features}),
               .y = Tensor::from_data(std::span<const float>(labels), Shape{n}),
               .num_classes = num_classes,
-              .item_shape = item_shape.empty() ? Shape{num_features} : item_shape};
+              .item_shape = item_shape.empty() ? Shape{num_features} : item_shape,
+              .pixels = {}};
   if (out.item_shape.numel() != num_features)
     throw ShapeError("make_dataset: item shape " + out.item_shape.str() + " does not hold " +
                      std::to_string(num_features) + " features");
@@ -128,7 +141,8 @@ Dataset shuffled(const Dataset& data, Generator& gen) {
   Dataset out{.x = Tensor::empty(data.x.shape(), data.x.dtype()),
               .y = Tensor::empty(data.y.shape(), data.y.dtype()),
               .num_classes = data.num_classes,
-              .item_shape = data.item_shape};
+              .item_shape = data.item_shape,
+              .pixels = {}};  // a copy in another order: no bytes
   const std::size_t row = static_cast<std::size_t>(data.num_features()) * dtype_size(data.x.dtype());
   const std::size_t label = dtype_size(data.y.dtype());
   const auto* xs = static_cast<const char*>(data.x.impl().storage->data()) + data.x.offset() * dtype_size(data.x.dtype());
@@ -219,6 +233,15 @@ Dataset Scaler::transform(const Dataset& data) const {
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < d; ++j)  // (x - mean) / std in float32, as torchvision's Normalize
       dst[i * d + j] = (in[i * d + j] - sh[static_cast<std::size_t>(j)]) / sc[static_cast<std::size_t>(j)];
+  // Unscaled 8-bit images stay described by their bytes: the new rows are the same bytes
+  // through one more (x - shift) / scale, the same for every pixel.
+  out.pixels = {};
+  if (groups == 1 && data.pixels.describes(data.x) && data.pixels.shift == 0.0f && data.pixels.scale == 1.0f)
+    out.pixels = {.bytes = data.pixels.bytes,
+                  .first_row = data.pixels.first_row + data.x.offset() / d,
+                  .storage = out.x.impl().storage,
+                  .shift = sh[0],
+                  .scale = sc[0]};
   return out;
 }
 

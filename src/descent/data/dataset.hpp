@@ -2,7 +2,9 @@
 // split, input scaling fitted on the training part only, and the loaders by name
 // (`mnist`, `fashion-mnist`, a folder of IDX files, a CSV file).
 #pragma once
+#include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,11 +15,30 @@
 
 namespace descent {
 
+// The bytes that 8-bit images were read from, kept beside the float32 features so that a
+// shuffling DataLoader can gather a minibatch from a quarter of the memory: a small batch's
+// rows are scattered over the data set, and fetching them is a large part of a small step.
+// They describe one storage, whose row r is, bit for bit, (bytes[first_row + r] / 255 - shift)
+// / scale in float32: the arithmetic of the IDX loader (shift 0, scale 1) and of
+// Scaler::transform. A Dataset whose x is another tensor (a copy, a gather, x replaced) keeps
+// pixels that describe nothing it holds; describes() says so and they go unused. Writing into
+// x's storage in place would leave them stale: clear them first (`data.pixels = {}`).
+struct BytePixels {
+  std::shared_ptr<const std::vector<uint8_t>> bytes;  // row-major, D per row
+  int64_t first_row = 0;                              // the row of bytes that is the storage's row 0
+  std::weak_ptr<const Storage> storage;
+  float shift = 0.0f, scale = 1.0f;
+
+  // True when x is a contiguous float32 (N, D) row range of the described storage.
+  bool describes(const Tensor& x) const;
+};
+
 struct Dataset {
   Tensor x;                 // (N, D) features, contiguous (float32 from every loader)
   Tensor y;                 // (N) class indices 0..num_classes-1 as float values, or regression targets
   int64_t num_classes = 0;  // 0 for regression
   Shape item_shape;         // one example's shape before flattening: [28, 28] for MNIST, [D] for tables
+  BytePixels pixels;        // set by the IDX loader (8-bit images); empty otherwise
 
   int64_t size() const { return x.size(0); }
   int64_t num_features() const { return x.size(1); }

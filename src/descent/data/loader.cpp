@@ -1,5 +1,5 @@
 // DataLoader: batches are row copies (memcpy) into reused buffers, or views when unshuffled;
-// no per-example allocation.
+// 8-bit images are converted from their bytes (BytePixels); no per-example allocation.
 #include "descent/data/loader.hpp"
 
 #include <cstring>
@@ -17,7 +17,27 @@ DataLoader::DataLoader(Dataset data, DataLoaderOptions options)
                      (data_.x.defined() ? data_.x.shape().str() : std::string("undefined")) + " and " +
                      (data_.y.defined() ? data_.y.shape().str() : std::string("undefined")));
   epoch_start_ = gen_.state();
+  if (data_.pixels.describes(data_.x))
+    pixel_rows_ = data_.pixels.bytes->data() +
+                  (data_.pixels.first_row + data_.x.offset() / data_.num_features()) * data_.num_features();
 }
+
+namespace {
+
+// Rows of 8-bit images from their bytes: (b / 255 - shift) / scale in float32, the arithmetic
+// that made the dataset's x (BytePixels), so the values are the same bits; the plain division
+// when shift and scale leave it as it is.
+void decode_row(const uint8_t* bytes, int64_t d, float shift, float scale, float* out) {
+  if (shift == 0.0f && scale == 1.0f) {
+#pragma omp simd
+    for (int64_t j = 0; j < d; ++j) out[j] = static_cast<float>(bytes[j]) / 255.0f;
+  } else {
+#pragma omp simd
+    for (int64_t j = 0; j < d; ++j) out[j] = (static_cast<float>(bytes[j]) / 255.0f - shift) / scale;
+  }
+}
+
+}  // namespace
 
 int64_t DataLoader::batches_per_epoch() const {
   const int64_t n = data_.size(), b = options_.batch_size;
@@ -67,16 +87,22 @@ bool DataLoader::next(Batch& batch) {
     const int64_t* idx = order_.data() + position_;
     for (int64_t i = 0; i < b; ++i) {
       const auto src = static_cast<std::size_t>(idx[i]);
-      std::memcpy(xd + static_cast<std::size_t>(i) * row, xs + src * row, row);
+      if (pixel_rows_)
+        decode_row(pixel_rows_ + src * static_cast<std::size_t>(d), d, data_.pixels.shift, data_.pixels.scale,
+                   reinterpret_cast<float*>(xd) + i * d);
+      else
+        std::memcpy(xd + static_cast<std::size_t>(i) * row, xs + src * row, row);
       std::memcpy(yd + static_cast<std::size_t>(i) * ysize, ys + src * ysize, ysize);
     }
     // Ask for the next batch's rows now, so they come from memory while this batch trains
     // (the rows are scattered over the data set, and a small batch's step is shorter than
     // the memory latency of a gather that starts cold).
     const int64_t next_end = std::min(n, position_ + b + options_.batch_size);
+    const char* base = pixel_rows_ ? reinterpret_cast<const char*>(pixel_rows_) : xs;
+    const std::size_t stride = pixel_rows_ ? static_cast<std::size_t>(d) : row;
     for (int64_t i = position_ + b; i < next_end; ++i) {
-      const char* r = xs + static_cast<std::size_t>(order_[static_cast<std::size_t>(i)]) * row;
-      for (std::size_t off = 0; off < row; off += 64) __builtin_prefetch(r + off);
+      const char* r = base + static_cast<std::size_t>(order_[static_cast<std::size_t>(i)]) * stride;
+      for (std::size_t off = 0; off < stride; off += 64) __builtin_prefetch(r + off);
     }
     batch.x = x;
     batch.y = y;

@@ -26,6 +26,7 @@ struct DataLoaderOptions {
 
 struct Batch {
   Tensor x;  // (B, D) features: a view of the dataset without shuffling, else a gathered copy
+             // (of 8-bit images, converted from their bytes: the same values, a quarter of the reading)
   Tensor y;  // (B) labels
 };
 
@@ -96,6 +97,7 @@ class DataLoader {
   int64_t position_ = 0;
   bool in_epoch_ = false;
   Tensor x_full_, y_full_, x_tail_, y_tail_;  // gather buffers: full batches, the last short one
+  const uint8_t* pixel_rows_ = nullptr;        // the bytes of x's row 0 when data_.pixels describes x
 };
 
 // JSON form of a loader's state for checkpoints: {"generator": [4 words], "epoch", "position",
