@@ -68,11 +68,11 @@ void dot_block(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t l
   V acc[R][Q] = {};
   auto step = [&](int64_t i, int n) {
     V xv[R], wv[Q];
-#pragma GCC unroll 4
+#pragma GCC unroll 5
     for (int r = 0; r < R; ++r) xv[r] = in_register(S::load(x + r * ldx + i, n));
 #pragma GCC unroll 4
     for (int q = 0; q < Q; ++q) wv[q] = in_register(S::load(w + q * ldw + i, n));
-#pragma GCC unroll 4
+#pragma GCC unroll 5
     for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
       for (int q = 0; q < Q; ++q) acc[r][q] += xv[r] * wv[q];
@@ -80,7 +80,7 @@ void dot_block(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t l
   int64_t i = 0;
   for (; i + S::kLanes <= in; i += S::kLanes) step(i, S::kLanes);
   if (i < in) step(i, static_cast<int>(in - i));
-#pragma GCC unroll 4
+#pragma GCC unroll 5
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int q = 0; q < Q; ++q) y[r * ldy + q] += S::sum(acc[r][q]);
@@ -89,7 +89,7 @@ void dot_block(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t l
 template <class T>
 using DotBlock = void (*)(const T*, int64_t, const T*, int64_t, T*, int64_t, int64_t);
 
-// dot_block<T, R, Q> at [(R - 1) * 4 + Q - 1], for R, Q in 1..4.
+// dot_block<T, R, Q> at [(R - 1) * 4 + Q - 1], for R in 1..5, Q in 1..4.
 template <class T, int... K>
 constexpr std::array<DotBlock<T>, sizeof...(K)> dot_blocks(std::integer_sequence<int, K...>) {
   return {&dot_block<T, K / 4 + 1, K % 4 + 1>...};
@@ -138,18 +138,22 @@ constexpr std::array<CombineBlock<T>, sizeof...(K)> combine_blocks(std::integer_
 
 }  // namespace
 
-// Blocks of four rows of x by four rows of w; threads split the outputs in multiples of four.
+// Blocks of up to five rows of x (the rows split as evenly as that allows: ten rows as five and
+// five, not four, four and two) by four rows of w: 20 sums from nine loads per vector of i;
+// threads split the outputs in multiples of four.
 template <class T>
 void small_batch_times_weight(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t rows, int64_t in,
                               int64_t out) {
-  static constexpr auto kBlocks = dot_blocks<T>(std::make_integer_sequence<int, 16>{});
+  const int64_t row_blocks = (rows + 4) / 5;
+  static constexpr auto kBlocks = dot_blocks<T>(std::make_integer_sequence<int, 20>{});
   parallel_ranges(out, 4, rows * in * out, kParallelMultiplyAdds, [&](int64_t begin, int64_t end) {
     for (int64_t o = begin; o < end; o += 4) {  // four rows of w stay in cache over all of x
       const int64_t q = std::min<int64_t>(4, end - o);
-      for (int64_t b = 0; b < rows; b += 4) {
-        const int64_t r = std::min<int64_t>(4, rows - b);
+      for (int64_t k = 0, b = 0; k < row_blocks; ++k) {
+        const int64_t r = rows / row_blocks + (k < rows % row_blocks);
         kBlocks[static_cast<std::size_t>((r - 1) * 4 + q - 1)](x + b * ldx, ldx, w + o * ldw, ldw, y + b * out + o,
                                                                 out, in);
+        b += r;
       }
     }
   });
