@@ -47,7 +47,8 @@ TYPED_TEST(SmallBatch, TimesWeightMatchesAPlainLoop) {
           for (int64_t o = 0; o < out; ++o)
             for (int64_t i = 0; i < in; ++i)
               expected[static_cast<std::size_t>(b * out + o)] +=
-                  static_cast<double>(x[static_cast<std::size_t>(b * ldx + i)]) * w[static_cast<std::size_t>(o * ldw + i)];
+                  static_cast<double>(x[static_cast<std::size_t>(b * ldx + i)]) *
+                  w[static_cast<std::size_t>(o * ldw + i)];
         kernels::small_batch_times_weight<T>(x.data(), ldx, w.data(), ldw, y.data(), rows, in, out);
         for (std::size_t k = 0; k < y.size(); ++k)
           ASSERT_NEAR(y[k], expected[k], tolerance<T>() * in) << rows << "x" << in << " by " << out << " at " << k;

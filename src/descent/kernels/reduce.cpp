@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "descent/core/threads.hpp"
@@ -15,10 +16,25 @@
 namespace descent::kernels {
 namespace {
 
-// A long range is summed as four quarters, four running sums that `omp simd` turns into
-// four vector registers, so four vector additions are in flight at once. A short range
-// (a row of a matrix) is one running sum: there the compiler's own unrolling does as well,
-// and the quarters' unaligned starts and longer epilogue would cost more than they save.
+// Four running sums in double, of p0[0, n) ... p3[0, n), in one loop: `omp simd` keeps each
+// in vector registers, so four additions are in flight at once, and four streams from four
+// places in memory keep more reads in flight than one.
+template <class T>
+std::array<double, 4> sum_four(const T* p0, const T* p1, const T* p2, const T* p3, int64_t n) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+  for (int64_t i = 0; i < n; ++i) {
+    s0 += static_cast<double>(p0[i]);
+    s1 += static_cast<double>(p1[i]);
+    s2 += static_cast<double>(p2[i]);
+    s3 += static_cast<double>(p3[i]);
+  }
+  return {s0, s1, s2, s3};
+}
+
+// A long range is summed as four quarters (sum_four). A short range is one running sum:
+// there the compiler's own unrolling does as well, and the quarters' unaligned starts and
+// longer epilogue would cost more than they save.
 template <class T>
 double sum_serial(const T* p, int64_t n) {
   if (n < (int64_t{1} << 14)) {
@@ -28,20 +44,9 @@ double sum_serial(const T* p, int64_t n) {
     return s;
   }
   const int64_t q = n / 4;
-  const T* p0 = p;
-  const T* p1 = p0 + q;
-  const T* p2 = p1 + q;
-  const T* p3 = p2 + q;
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-#pragma omp simd reduction(+ : s0, s1, s2, s3)
-  for (int64_t i = 0; i < q; ++i) {
-    s0 += static_cast<double>(p0[i]);
-    s1 += static_cast<double>(p1[i]);
-    s2 += static_cast<double>(p2[i]);
-    s3 += static_cast<double>(p3[i]);
-  }
-  for (int64_t i = 4 * q; i < n; ++i) s3 += static_cast<double>(p[i]);
-  return (s0 + s1) + (s2 + s3);
+  std::array<double, 4> s = sum_four(p, p + q, p + 2 * q, p + 3 * q, q);
+  for (int64_t i = 4 * q; i < n; ++i) s[3] += static_cast<double>(p[i]);
+  return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 int threads_for(int64_t work) { return work >= kParallelThreshold ? omp_get_max_threads() : 1; }
@@ -115,26 +120,18 @@ void sum_lmr(const T* p, int64_t L, int64_t M, int64_t R, T* out) {
       for (int64_t m = 0; m < M; ++m) out[m] = static_cast<T>(sum(p + m * R, R));
       return;
     }
-    // Four rows at once, one from each quarter of a thread's rows: four streams from four
-    // places in memory keep more reads in flight than one (40 GB/s on one core here, 32
-    // row after row), and each row is still one running sum in double.
+    // Four rows at once (sum_four), one from each quarter of a thread's rows: 40 GB/s on one
+    // core here, 32 row after row; each row is still one running sum in double. Rows too
+    // long for that are each summed in quarters.
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
       const auto [m0, m1] = share(M, omp_get_thread_num(), omp_get_num_threads());
       const int64_t q = (m1 - m0) / 4;
       if (R < (int64_t{1} << 14)) {
         for (int64_t m = m0; m < m0 + q; ++m) {
-          const T *p0 = p + m * R, *p1 = p0 + q * R, *p2 = p1 + q * R, *p3 = p2 + q * R;
-          double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-#pragma omp simd reduction(+ : s0, s1, s2, s3)
-          for (int64_t i = 0; i < R; ++i) {
-            s0 += static_cast<double>(p0[i]);
-            s1 += static_cast<double>(p1[i]);
-            s2 += static_cast<double>(p2[i]);
-            s3 += static_cast<double>(p3[i]);
-          }
-          out[m] = static_cast<T>(s0), out[m + q] = static_cast<T>(s1);
-          out[m + 2 * q] = static_cast<T>(s2), out[m + 3 * q] = static_cast<T>(s3);
+          const T* row = p + m * R;
+          const std::array<double, 4> s = sum_four(row, row + q * R, row + 2 * q * R, row + 3 * q * R, R);
+          for (int k = 0; k < 4; ++k) out[m + k * q] = static_cast<T>(s[static_cast<std::size_t>(k)]);
         }
       }
       for (int64_t m = R < (int64_t{1} << 14) ? m0 + 4 * q : m0; m < m1; ++m)

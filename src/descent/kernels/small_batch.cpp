@@ -177,8 +177,8 @@ void combine_rows(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64_
         const int64_t width = std::min(kWidth, in - i), vectors = (width + kLanes - 1) / kLanes;
         const int n_last = static_cast<int>(width - (vectors - 1) * kLanes);
         const int64_t partial = n_last < kLanes;
-        kBlocks[static_cast<std::size_t>(partial * 24 + (q - 1) * 4 + vectors - 1)](c + o * c_out, c_out, c_sum, src, ld_src,
-                                                                     d + o * in, in, i, n_last, terms, accumulate);
+        const CombineBlock<T> block = kBlocks[static_cast<std::size_t>(partial * 24 + (q - 1) * 4 + vectors - 1)];
+        block(c + o * c_out, c_out, c_sum, src, ld_src, d + o * in, in, i, n_last, terms, accumulate);
       }
     }
   });
