@@ -277,6 +277,7 @@ TEST(BadInput, Values) {
   EXPECT_TRUE(throws<ShapeError>([] { f32({2, 2}).at({0, 2}); },
                                  "at: index 2 is out of range for dim 1 of size 2"));
   EXPECT_TRUE(throws<ShapeError>([] { max(f32({0, 3})); }, "max: cannot reduce an empty tensor of shape [0, 3]"));
+  EXPECT_TRUE(throws<ShapeError>([] { max(f32({0, 3}), 0); }, "max: cannot reduce dim 0 of size 0 (shape [0, 3])"));
   EXPECT_TRUE(throws<ShapeError>([] { Shape{1, 1, 1, 1, 1, 1, 1, 1, 1}; },
                                  "shape has 9 dims; descent supports at most 8"));
   EXPECT_TRUE(throws<Error>([] { Tensor().shape(); }, "use of an undefined tensor"));

@@ -37,4 +37,12 @@ TEST(Empty, ReductionsAndSoftmax) {
   (e * 2.0 + 1.0).sum().backward();
   EXPECT_EQ(e.grad().shape(), Shape({3, 0}));
   EXPECT_EQ(concat({e, Tensor::ones(Shape{3, 2}, DType::f64)}, 1).shape(), Shape({3, 2}));
+  // Along a dim that has elements, max, min and argmax of an empty tensor are empty (as torch);
+  // along the empty dim they have nothing to choose from.
+  EXPECT_EQ(max(e, 0).shape(), Shape({0}));
+  EXPECT_EQ(min(e, 0, true).shape(), Shape({1, 0}));
+  EXPECT_EQ(argmax(e, 0).shape(), Shape({0}));
+  max(e, 0).sum().backward();
+  EXPECT_EQ(e.grad().shape(), Shape({3, 0}));
+  EXPECT_THROW(max(e, 1), ShapeError);
 }

@@ -96,8 +96,11 @@ Tensor move_to_last(const Tensor& a, int d) {
 // returns values and float64 indices, both of the input's shape without dim d.
 template <class Better>
 std::pair<Tensor, Tensor> select_along(const Tensor& a, int dim, Better better, const char* op) {
-  if (a.numel() == 0) throw ShapeError(std::string(op) + ": cannot reduce an empty tensor of shape " + a.shape().str());
   const int d = normalize_dim(dim, a.dim(), op);
+  // As torch: the reduced dim must have elements; other dims may be empty (an empty result).
+  if (a.dim() > 0 && a.shape()[d] == 0)
+    throw ShapeError(std::string(op) + ": cannot reduce dim " + std::to_string(d) + " of size 0 (shape " +
+                     a.shape().str() + ")");
   const Tensor moved = a.dim() == 0 ? a.detach().reshape(Shape{1}) : move_to_last(a, d).contiguous();
   const int64_t n = moved.shape()[moved.dim() - 1];
   const int64_t rows = moved.numel() / n;
