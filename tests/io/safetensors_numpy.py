@@ -3,6 +3,7 @@ descent's files are standard safetensors.
 
   safetensors_numpy.py read FILE OUT.json   dump FILE's tensors (dtype, shape, values) and metadata
   safetensors_numpy.py write FILE           write a small file as the reference implementation would
+  safetensors_numpy.py write-dtypes FILE    write one small tensor of every dtype but F32/F64
 """
 import json
 import struct
@@ -54,11 +55,45 @@ def write(path):
             f.write(blob)
 
 
+def write_dtypes(path):
+    """F16, BF16 (numpy has no bfloat16: the top halves of float32 values that bfloat16 holds
+    exactly), and the integer and boolean dtypes, with their extreme values."""
+    bf16 = (np.array([1.5, -2.0, 0.15625, np.inf, 65280.0], dtype="<f4").view("<u4") >> 16).astype("<u2")
+    arrays = [
+        ("F16", np.array([0.5, -2.0, 65504.0, 2.0**-14, 2.0**-24, np.inf, -0.0], dtype="<f2")),
+        ("BF16", bf16),
+        ("I64", np.array([-(2**53), 0, 2**53, 7], dtype="<i8")),
+        ("I32", np.array([-(2**31), 2**31 - 1], dtype="<i4")),
+        ("I16", np.array([-32768, 32767], dtype="<i2")),
+        ("I8", np.array([-128, 127], dtype="<i1")),
+        ("U64", np.array([0, 2**53], dtype="<u8")),
+        ("U32", np.array([2**32 - 1], dtype="<u4")),
+        ("U16", np.array([65535], dtype="<u2")),
+        ("U8", np.array([0, 255], dtype="<u1")),
+        ("BOOL", np.array([True, False, True], dtype="|b1")),
+    ]
+    header, blobs, offset = {}, [], 0
+    for code, array in arrays:
+        blob = array.tobytes()
+        header[code.lower()] = {"dtype": code, "shape": list(array.shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "read":
         with open(sys.argv[3], "w") as out:
             json.dump(read(sys.argv[2]), out)
     elif sys.argv[1] == "write":
         write(sys.argv[2])
+    elif sys.argv[1] == "write-dtypes":
+        write_dtypes(sys.argv[2])
     else:
-        sys.exit("usage: safetensors_numpy.py read FILE OUT.json | write FILE")
+        sys.exit("usage: safetensors_numpy.py read FILE OUT.json | write FILE | write-dtypes FILE")

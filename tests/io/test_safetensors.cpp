@@ -2,9 +2,12 @@
 // reader and writer, and every kind of corrupt file refused with a clear message.
 #include <gtest/gtest.h>
 
+
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -139,6 +142,33 @@ TEST(Safetensors, ReadsAFileWrittenByNumpy) {
   EXPECT_EQ(f.metadata, (Metadata{{"format", "pt"}, {"writer", "numpy"}}));
 }
 
+TEST(Safetensors, ReadsHalfFloatsAndIntegersWrittenByNumpy) {
+  if (!numpy_available()) GTEST_SKIP() << "/usr/bin/python3 lacks numpy";
+  const fs::path p = fresh_dir("numpy_dtypes") / "dtypes.safetensors";
+  const std::string cmd = "/usr/bin/python3 " + kScript + " write-dtypes " + p.string();
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const SafetensorsFile f = load_safetensors(p);
+  std::map<std::string, Tensor> by_name(f.tensors.begin(), f.tensors.end());
+  ASSERT_EQ(by_name.size(), 11u);
+  auto values = [&](const std::string& name, DType dtype) {
+    EXPECT_EQ(by_name.at(name).dtype(), dtype) << name;
+    return by_name.at(name).to_vector();
+  };
+  const std::vector<double> f16 = values("f16", DType::f32);
+  EXPECT_EQ(f16, (std::vector<double>{0.5, -2.0, 65504.0, std::ldexp(1.0, -14), std::ldexp(1.0, -24), INFINITY, 0.0}));
+  EXPECT_TRUE(std::signbit(f16.back())) << "-0 stays -0";
+  EXPECT_EQ(values("bf16", DType::f32), (std::vector<double>{1.5, -2.0, 0.15625, INFINITY, 65280.0}));
+  EXPECT_EQ(values("i64", DType::f64), (std::vector<double>{-9007199254740992.0, 0, 9007199254740992.0, 7}));
+  EXPECT_EQ(values("i32", DType::f64), (std::vector<double>{-2147483648.0, 2147483647.0}));
+  EXPECT_EQ(values("i16", DType::f64), (std::vector<double>{-32768, 32767}));
+  EXPECT_EQ(values("i8", DType::f64), (std::vector<double>{-128, 127}));
+  EXPECT_EQ(values("u64", DType::f64), (std::vector<double>{0, 9007199254740992.0}));
+  EXPECT_EQ(values("u32", DType::f64), (std::vector<double>{4294967295.0}));
+  EXPECT_EQ(values("u16", DType::f64), (std::vector<double>{65535}));
+  EXPECT_EQ(values("u8", DType::f64), (std::vector<double>{0, 255}));
+  EXPECT_EQ(values("bool", DType::f64), (std::vector<double>{1, 0, 1}));
+}
+
 TEST(Safetensors, FailedSaveKeepsThePreviousFileLoadable) {
   const fs::path dir = fresh_dir("enospc");
   const fs::path p = dir / "best.safetensors";
@@ -175,8 +205,12 @@ TEST(Safetensors, CorruptFilesAreRefusedWithClearMessages) {
   check(file_bytes("{}", "", 1ULL << 40), "more than the 100000000 bytes allowed");
   check(file_bytes("[1]     ", ""), "does not start with '{'");
   check(file_bytes("{\"a\": ", ""), "not valid JSON");
-  check(file_bytes(R"({"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", "abcd"),
-        "tensor 'a' has dtype 'F16'; descent reads only F32 and F64");
+  check(file_bytes(R"({"a":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}})", "ab"),
+        "tensor 'a' has dtype 'F8_E4M3'; descent reads F32, F64, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL");
+  // 2^53 + 1 as I64: float64 would round it.
+  check(file_bytes(R"({"n":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})",
+                   std::string("\x01\x00\x00\x00\x00\x00\x20\x00", 8)),
+        "tensor 'n': element 0 of I64 (9007199254740993) is beyond 2^53, which float64 cannot hold exactly");
   check(file_bytes(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", four_floats.substr(0, 10)),
         "reach beyond the data section of 10 bytes");
   check(file_bytes(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})", four_floats),

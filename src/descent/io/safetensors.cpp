@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <type_traits>
 
 #include "descent/io/atomic_file.hpp"
 
@@ -21,6 +22,92 @@ static_assert(std::endian::native == std::endian::little, "safetensors data is l
 constexpr uint64_t kMaxHeaderSize = 100'000'000;
 
 const char* dtype_code(DType d) { return d == DType::f32 ? "F32" : "F64"; }
+
+// The dtypes a file may hold, and what each becomes: 16-bit floats widen to float32 (exactly),
+// integers and booleans become float64 (exactly, up to 2^53 in magnitude; descent keeps
+// integer values such as class indices and BatchNorm's num_batches_tracked in a float dtype).
+struct FileDType {
+  const char* code;
+  std::size_t size;  // bytes per element in the file
+  DType as;
+};
+constexpr FileDType kFileDTypes[] = {
+    {"F32", 4, DType::f32}, {"F64", 8, DType::f64}, {"F16", 2, DType::f32}, {"BF16", 2, DType::f32},
+    {"I64", 8, DType::f64}, {"I32", 4, DType::f64}, {"I16", 2, DType::f64}, {"I8", 1, DType::f64},
+    {"U64", 8, DType::f64}, {"U32", 4, DType::f64}, {"U16", 2, DType::f64}, {"U8", 1, DType::f64},
+    {"BOOL", 1, DType::f64}};
+
+const FileDType* find_file_dtype(const std::string& code) {
+  for (const FileDType& d : kFileDTypes)
+    if (code == d.code) return &d;
+  return nullptr;
+}
+
+std::string file_dtype_list() {
+  std::string out;
+  for (const FileDType& d : kFileDTypes) out += std::string(out.empty() ? "" : ", ") + d.code;
+  return out;
+}
+
+// IEEE half precision to float: every half is a float exactly.
+float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1fu, mantissa = h & 0x3ffu;
+  if (exponent == 0) {  // zero or subnormal: mantissa * 2^-24
+    const float magnitude = static_cast<float>(mantissa) * 0x1p-24f;
+    return sign ? -magnitude : magnitude;
+  }
+  const uint32_t bits = exponent == 0x1f ? sign | 0x7f800000u | (mantissa << 13)  // inf, NaN
+                                         : sign | ((exponent + 112) << 23) | (mantissa << 13);
+  return std::bit_cast<float>(bits);
+}
+
+template <class S>
+S read_element(const uint8_t* p) {
+  S v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Integers of type S to float64, refusing values float64 cannot hold exactly (beyond 2^53).
+template <class S>
+void integers_to_double(const uint8_t* src, uint64_t n, double* out, const std::string& what, const char* code) {
+  for (uint64_t i = 0; i < n; ++i) {
+    const S v = read_element<S>(src + sizeof(S) * i);
+    if constexpr (sizeof(S) == 8) {  // compared as integers: 2^53 + 1 would round to 2^53 as a double
+      constexpr S kLimit = S{1} << 53;
+      bool beyond = v > kLimit;
+      if constexpr (std::is_signed_v<S>) beyond = beyond || v < -kLimit;
+      if (beyond)
+        throw IOError(what + ": element " + std::to_string(i) + " of " + code + " (" + std::to_string(v) +
+                      ") is beyond 2^53, which float64 cannot hold exactly");
+    }
+    out[i] = static_cast<double>(v);
+  }
+}
+
+// The n elements at `src` of a file dtype that is not stored as it is read (all but F32 and
+// F64) into t, of dtype d.as.
+void convert_elements(const FileDType& d, const uint8_t* src, uint64_t n, Tensor& t, const std::string& what) {
+  const std::string code = d.code;
+  if (code == "F16" || code == "BF16") {
+    float* out = t.data<float>();
+    for (uint64_t i = 0; i < n; ++i) {
+      const uint16_t h = read_element<uint16_t>(src + 2 * i);
+      out[i] = code == "F16" ? half_to_float(h) : std::bit_cast<float>(static_cast<uint32_t>(h) << 16);
+    }
+    return;
+  }
+  double* out = t.data<double>();
+  if (code == "I64") integers_to_double<int64_t>(src, n, out, what, d.code);
+  else if (code == "U64") integers_to_double<uint64_t>(src, n, out, what, d.code);
+  else if (code == "I32") integers_to_double<int32_t>(src, n, out, what, d.code);
+  else if (code == "U32") integers_to_double<uint32_t>(src, n, out, what, d.code);
+  else if (code == "I16") integers_to_double<int16_t>(src, n, out, what, d.code);
+  else if (code == "U16") integers_to_double<uint16_t>(src, n, out, what, d.code);
+  else if (code == "I8") integers_to_double<int8_t>(src, n, out, what, d.code);
+  else if (code == "U8") integers_to_double<uint8_t>(src, n, out, what, d.code);
+  else for (uint64_t i = 0; i < n; ++i) out[i] = src[i] != 0;  // BOOL
+}
 
 std::vector<uint8_t> read_all(const std::filesystem::path& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
@@ -101,7 +188,7 @@ SafetensorsFile load_safetensors(const std::filesystem::path& path) {
   SafetensorsFile out;
   struct Entry {
     std::string name;
-    DType dtype;
+    const FileDType* dtype;
     Shape shape;
     uint64_t begin, end;
   };
@@ -123,9 +210,10 @@ SafetensorsFile load_safetensors(const std::filesystem::path& path) {
     const nlohmann::json& offsets = info["data_offsets"];
     if (!dtype.is_string()) throw IOError(what + ": dtype is not a string");
     const std::string code = dtype.get<std::string>();
-    if (code != "F32" && code != "F64")
-      throw IOError(what + " has dtype '" + code + "'; descent reads only F32 and F64");
-    Entry e{.name = name, .dtype = code == "F32" ? DType::f32 : DType::f64, .shape = {}, .begin = 0, .end = 0};
+    const FileDType* file_dtype = find_file_dtype(code);
+    if (!file_dtype)
+      throw IOError(what + " has dtype '" + code + "'; descent reads " + file_dtype_list());
+    Entry e{.name = name, .dtype = file_dtype, .shape = {}, .begin = 0, .end = 0};
     if (!shape.is_array() || shape.size() > static_cast<std::size_t>(kMaxDims))
       throw IOError(what + ": shape must be an array of at most " + std::to_string(kMaxDims) + " sizes, got " + shape.dump());
     uint64_t numel = 1;
@@ -144,8 +232,8 @@ SafetensorsFile load_safetensors(const std::filesystem::path& path) {
     if (e.end > data_size)
       throw IOError(what + ": data_offsets " + offsets.dump() + " reach beyond the data section of " +
                     std::to_string(data_size) + " bytes: the file is truncated or corrupt");
-    if (e.end - e.begin != numel * dtype_size(e.dtype))
-      throw IOError(what + ": shape " + shape.dump() + " of " + code + " needs " + std::to_string(numel * dtype_size(e.dtype)) +
+    if (e.end - e.begin != numel * e.dtype->size)
+      throw IOError(what + ": shape " + shape.dump() + " of " + code + " needs " + std::to_string(numel * e.dtype->size) +
                     " bytes but data_offsets " + offsets.dump() + " span " + std::to_string(e.end - e.begin));
     entries.push_back(std::move(e));
   }
@@ -170,8 +258,13 @@ SafetensorsFile load_safetensors(const std::filesystem::path& path) {
                   std::to_string(data_size) + " bytes");
 
   for (const Entry& e : entries) {
-    Tensor t = Tensor::empty(e.shape, e.dtype);
-    if (e.end > e.begin) std::memcpy(t.impl().storage->data(), data + e.begin, e.end - e.begin);
+    Tensor t = Tensor::empty(e.shape, e.dtype->as);
+    const std::string code = e.dtype->code;
+    if (e.end > e.begin && (code == "F32" || code == "F64"))  // as stored
+      std::memcpy(t.impl().storage->data(), data + e.begin, e.end - e.begin);
+    else if (e.end > e.begin)
+      convert_elements(*e.dtype, data + e.begin, (e.end - e.begin) / e.dtype->size, t,
+                       where + ": tensor '" + e.name + "'");
     out.tensors.emplace_back(e.name, std::move(t));
   }
   return out;
