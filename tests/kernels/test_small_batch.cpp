@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "descent/core/rng.hpp"
+#include "descent/kernels/parallel.hpp"
 #include "descent/core/threads.hpp"
 
 using namespace descent;
@@ -87,7 +88,8 @@ TYPED_TEST(SmallBatch, CombineRowsMatchesAPlainLoop) {
 TYPED_TEST(SmallBatch, SameBitsAtOneAndTwoThreads) {
   using T = TypeParam;
   const int previous = get_num_threads();
-  const int64_t rows = 10, in = 784, out = 30;
+  constexpr int64_t rows = 16, in = 784, out = 100;
+  static_assert(rows * in * out >= kernels::kParallelMultiplyAdds, "the products must be large enough to split");
   const auto x = random_values<T>(static_cast<std::size_t>(rows * in), 7);
   const auto w = random_values<T>(static_cast<std::size_t>(out * in), 8);
   const auto g = random_values<T>(static_cast<std::size_t>(rows * out), 9);
