@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "descent/core/rng.hpp"
-#include "descent/kernels/parallel.hpp"
 #include "descent/core/threads.hpp"
+#include "descent/kernels/parallel.hpp"
 
 using namespace descent;
 
