@@ -41,43 +41,43 @@ void SGD::validate(const Options& o) const {
 double SGD::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
   FusedStep loops;
-  const ParamGroup* options_of = nullptr;  // the group whose hyperparameters are read below
-  double lr = 0, mu = 0, tau = 0, weight_decay = 0;
-  bool nesterov = false, maximize = false;
-  for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
-    if (options_of != &group) {  // once per group, not per parameter (they are looked up by name)
-      options_of = &group;
-      lr = group.lr(), mu = group.get("momentum"), tau = group.get("dampening");
-      weight_decay = group.get("weight_decay");
-      nesterov = group.flag("nesterov"), maximize = group.flag("maximize");
-    }
-    dispatch(param.dtype(), [&]<class T>() {
-      T* theta = param.data<T>();
-      const T* grad_ = grad.data<T>();
-      const T sign = maximize ? T(-1) : T(1), lambda = T(weight_decay), eta = T(lr);
-      if (mu == 0.0 && weight_decay == 0.0 && !maximize) {  // plain SGD, as torch: θ ← θ − lr·g
-        loops.add(param.numel(), [=](int64_t i) { theta[i] = theta[i] - eta * grad_[i]; });
-        return;
-      }
-      if (mu == 0.0) {
+  for (ParamGroup& group : groups_) {
+    // A group's hyperparameters, looked up by name once for all its parameters.
+    const double lr = group.lr(), mu = group.get("momentum"), tau = group.get("dampening"),
+                 weight_decay = group.get("weight_decay");
+    const bool nesterov = group.flag("nesterov"), maximize = group.flag("maximize");
+    for (Tensor& param : group.params) {
+      const Tensor grad = gradient(param);
+      if (!grad.defined()) continue;
+      ParamState& st = state(param);
+      dispatch(param.dtype(), [&]<class T>() {
+        T* theta = param.data<T>();
+        const T* grad_ = grad.data<T>();
+        const T sign = maximize ? T(-1) : T(1), lambda = T(weight_decay), eta = T(lr);
+        if (mu == 0.0 && weight_decay == 0.0 && !maximize) {  // plain SGD, as torch: θ ← θ − lr·g
+          loops.add(param.numel(), [=](int64_t i) { theta[i] = theta[i] - eta * grad_[i]; });
+          return;
+        }
+        if (mu == 0.0) {
+          loops.add(param.numel(), [=](int64_t i) {
+            T g = sign * grad_[i] + lambda * theta[i];  // L2 penalty folded into the gradient
+            theta[i] = theta[i] - eta * g;
+          });
+          return;
+        }
+        // The first step starts the buffer at the gradient itself (no dampening), as PyTorch.
+        const bool first = !st.buffers.count("momentum_buffer");
+        T* b = zeros_buffer(st, "momentum_buffer", param).template data<T>();
+        const T m = T(mu), keep = first ? T(0) : m, take = first ? T(1) : T(1.0 - tau);
         loops.add(param.numel(), [=](int64_t i) {
-          T g = sign * grad_[i] + lambda * theta[i];  // L2 penalty folded into the gradient
-          theta[i] = theta[i] - eta * g;
+          T g = sign * grad_[i] + lambda * theta[i];
+          b[i] = b[i] * keep + take * g;         // b ← μ·b + (1−τ)·g
+          T d = nesterov ? g + m * b[i] : b[i];  // Nesterov looks one step ahead
+          theta[i] = theta[i] - eta * d;         // θ ← θ − lr·d
         });
-        return;
-      }
-      // The first step starts the buffer at the gradient itself (no dampening), as PyTorch.
-      const bool first = !st.buffers.count("momentum_buffer");
-      T* b = zeros_buffer(st, "momentum_buffer", param).template data<T>();
-      const T m = T(mu), keep = first ? T(0) : m, take = first ? T(1) : T(1.0 - tau);
-      loops.add(param.numel(), [=](int64_t i) {
-        T g = sign * grad_[i] + lambda * theta[i];
-        b[i] = b[i] * keep + take * g;         // b ← μ·b + (1−τ)·g
-        T d = nesterov ? g + m * b[i] : b[i];  // Nesterov looks one step ahead
-        theta[i] = theta[i] - eta * d;         // θ ← θ − lr·d
       });
-    });
-  });
+    }
+  }
   loops.run();
   return loss;
 }
