@@ -90,8 +90,8 @@ bool weight_grad_into_leaf(const Tensor& weight, const Tensor& g, const Tensor& 
       return;
     }
     if (batch <= kernels::kSmallBatch && unit_rows(g) && unit_rows(x)) {
-      kernels::combine_rows<T>(g.data<T>(), 1, g.strides()[0], x.data<T>(), x.strides()[0], pd, out_features, batch, in,
-                      !fresh);
+      kernels::combine_rows<T>(g.data<T>(), 1, g.strides()[0], x.data<T>(), x.strides()[0], pd, out_features, batch,
+                               in, !fresh);
       return;
     }
     const kernels::MatrixView vg = kernels::as_matrix(g.transpose(0, 1)), vx = kernels::as_matrix(x);
@@ -108,8 +108,8 @@ Tensor input_grad(const Tensor& g, const Tensor& w) {
   if (batch > kernels::kSmallBatch || !unit_rows(g) || !unit_rows(w)) return batched_matmul(g, w);
   Tensor dx = Tensor::empty(Shape{batch, in}, g.dtype());
   dispatch(g.dtype(), [&]<class T>() {
-    kernels::combine_rows<T>(g.data<T>(), g.strides()[0], 1, w.data<T>(), w.strides()[0], dx.data<T>(), batch, out_features,
-                    in, false);
+    kernels::combine_rows<T>(g.data<T>(), g.strides()[0], 1, w.data<T>(), w.strides()[0], dx.data<T>(), batch,
+                             out_features, in, false);
   });
   return dx;
 }
@@ -192,8 +192,8 @@ Tensor linear(const Tensor& x_in, const Tensor& weight, const Tensor& bias) {
     if (in == 0) return;
     if (batch <= kernels::kSmallBatch && unit_rows(x) && unit_rows(weight)) {
       if (beta == T(0)) std::fill_n(py, batch * out_features, T(0));
-      kernels::small_batch_times_weight<T>(x.data<T>(), x.strides()[0], weight.data<T>(), weight.strides()[0], py, batch, in,
-                            out_features);
+      kernels::small_batch_times_weight<T>(x.data<T>(), x.strides()[0], weight.data<T>(), weight.strides()[0], py,
+                                           batch, in, out_features);
       return;
     }
     const kernels::MatrixView vx = kernels::as_matrix(x), vw = kernels::as_matrix(weight);
