@@ -23,32 +23,6 @@ constexpr uint64_t kMaxHeaderSize = 100'000'000;
 
 const char* dtype_code(DType d) { return d == DType::f32 ? "F32" : "F64"; }
 
-// The dtypes a file may hold, and what each becomes: 16-bit floats widen to float32 (exactly),
-// integers and booleans become float64 (exactly, up to 2^53 in magnitude; descent keeps
-// integer values such as class indices and BatchNorm's num_batches_tracked in a float dtype).
-struct FileDType {
-  const char* code;
-  std::size_t size;  // bytes per element in the file
-  DType as;
-};
-constexpr FileDType kFileDTypes[] = {
-    {"F32", 4, DType::f32}, {"F64", 8, DType::f64}, {"F16", 2, DType::f32}, {"BF16", 2, DType::f32},
-    {"I64", 8, DType::f64}, {"I32", 4, DType::f64}, {"I16", 2, DType::f64}, {"I8", 1, DType::f64},
-    {"U64", 8, DType::f64}, {"U32", 4, DType::f64}, {"U16", 2, DType::f64}, {"U8", 1, DType::f64},
-    {"BOOL", 1, DType::f64}};
-
-const FileDType* find_file_dtype(const std::string& code) {
-  for (const FileDType& d : kFileDTypes)
-    if (code == d.code) return &d;
-  return nullptr;
-}
-
-std::string file_dtype_list() {
-  std::string out;
-  for (const FileDType& d : kFileDTypes) out += std::string(out.empty() ? "" : ", ") + d.code;
-  return out;
-}
-
 // IEEE half precision to float: every half is a float exactly.
 float half_to_float(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1fu, mantissa = h & 0x3ffu;
@@ -68,9 +42,24 @@ S read_element(const uint8_t* p) {
   return v;
 }
 
+// Converters from a file's elements to a tensor's: n elements at src into out; `what` and
+// `code` name the tensor and its file dtype in errors.
+using Converter = void (*)(const uint8_t* src, uint64_t n, Tensor& out, const std::string& what, const char* code);
+
+// F16 (brain = false) or BF16 (brain = true, the top half of a float32) to float32, exactly.
+template <bool brain>
+void halves_to_float(const uint8_t* src, uint64_t n, Tensor& out, const std::string&, const char*) {
+  float* o = out.data<float>();
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint16_t h = read_element<uint16_t>(src + 2 * i);
+    o[i] = brain ? std::bit_cast<float>(static_cast<uint32_t>(h) << 16) : half_to_float(h);
+  }
+}
+
 // Integers of type S to float64, refusing values float64 cannot hold exactly (beyond 2^53).
 template <class S>
-void integers_to_double(const uint8_t* src, uint64_t n, double* out, const std::string& what, const char* code) {
+void integers_to_double(const uint8_t* src, uint64_t n, Tensor& out, const std::string& what, const char* code) {
+  double* o = out.data<double>();
   for (uint64_t i = 0; i < n; ++i) {
     const S v = read_element<S>(src + sizeof(S) * i);
     if constexpr (sizeof(S) == 8) {  // compared as integers: 2^53 + 1 would round to 2^53 as a double
@@ -81,32 +70,50 @@ void integers_to_double(const uint8_t* src, uint64_t n, double* out, const std::
         throw IOError(what + ": element " + std::to_string(i) + " of " + code + " (" + std::to_string(v) +
                       ") is beyond 2^53, which float64 cannot hold exactly");
     }
-    out[i] = static_cast<double>(v);
+    o[i] = static_cast<double>(v);
   }
 }
 
-// The n elements at `src` of a file dtype that is not stored as it is read (all but F32 and
-// F64) into t, of dtype d.as.
-void convert_elements(const FileDType& d, const uint8_t* src, uint64_t n, Tensor& t, const std::string& what) {
-  const std::string code = d.code;
-  if (code == "F16" || code == "BF16") {
-    float* out = t.data<float>();
-    for (uint64_t i = 0; i < n; ++i) {
-      const uint16_t h = read_element<uint16_t>(src + 2 * i);
-      out[i] = code == "F16" ? half_to_float(h) : std::bit_cast<float>(static_cast<uint32_t>(h) << 16);
-    }
-    return;
-  }
-  double* out = t.data<double>();
-  if (code == "I64") integers_to_double<int64_t>(src, n, out, what, d.code);
-  else if (code == "U64") integers_to_double<uint64_t>(src, n, out, what, d.code);
-  else if (code == "I32") integers_to_double<int32_t>(src, n, out, what, d.code);
-  else if (code == "U32") integers_to_double<uint32_t>(src, n, out, what, d.code);
-  else if (code == "I16") integers_to_double<int16_t>(src, n, out, what, d.code);
-  else if (code == "U16") integers_to_double<uint16_t>(src, n, out, what, d.code);
-  else if (code == "I8") integers_to_double<int8_t>(src, n, out, what, d.code);
-  else if (code == "U8") integers_to_double<uint8_t>(src, n, out, what, d.code);
-  else for (uint64_t i = 0; i < n; ++i) out[i] = src[i] != 0;  // BOOL
+void booleans_to_double(const uint8_t* src, uint64_t n, Tensor& out, const std::string&, const char*) {
+  double* o = out.data<double>();
+  for (uint64_t i = 0; i < n; ++i) o[i] = src[i] != 0;
+}
+
+// The dtypes a file may hold, and what each becomes: F32 and F64 as stored (no converter);
+// 16-bit floats widen to float32 (exactly); integers and booleans become float64 (exactly, up
+// to 2^53 in magnitude; descent keeps integer values such as class indices and BatchNorm's
+// num_batches_tracked in a float dtype).
+struct FileDType {
+  const char* code;
+  std::size_t size;  // bytes per element in the file
+  DType as;
+  Converter convert;  // null: the bytes are the tensor's
+};
+constexpr FileDType kFileDTypes[] = {
+    {"F32", 4, DType::f32, nullptr},
+    {"F64", 8, DType::f64, nullptr},
+    {"F16", 2, DType::f32, &halves_to_float<false>},
+    {"BF16", 2, DType::f32, &halves_to_float<true>},
+    {"I64", 8, DType::f64, &integers_to_double<int64_t>},
+    {"I32", 4, DType::f64, &integers_to_double<int32_t>},
+    {"I16", 2, DType::f64, &integers_to_double<int16_t>},
+    {"I8", 1, DType::f64, &integers_to_double<int8_t>},
+    {"U64", 8, DType::f64, &integers_to_double<uint64_t>},
+    {"U32", 4, DType::f64, &integers_to_double<uint32_t>},
+    {"U16", 2, DType::f64, &integers_to_double<uint16_t>},
+    {"U8", 1, DType::f64, &integers_to_double<uint8_t>},
+    {"BOOL", 1, DType::f64, &booleans_to_double}};
+
+const FileDType* find_file_dtype(const std::string& code) {
+  for (const FileDType& d : kFileDTypes)
+    if (code == d.code) return &d;
+  return nullptr;
+}
+
+std::string file_dtype_list() {
+  std::string out;
+  for (const FileDType& d : kFileDTypes) out += std::string(out.empty() ? "" : ", ") + d.code;
+  return out;
 }
 
 std::vector<uint8_t> read_all(const std::filesystem::path& path) {
@@ -259,12 +266,11 @@ SafetensorsFile load_safetensors(const std::filesystem::path& path) {
 
   for (const Entry& e : entries) {
     Tensor t = Tensor::empty(e.shape, e.dtype->as);
-    const std::string code = e.dtype->code;
-    if (e.end > e.begin && (code == "F32" || code == "F64"))  // as stored
+    if (e.end > e.begin && !e.dtype->convert)
       std::memcpy(t.impl().storage->data(), data + e.begin, e.end - e.begin);
     else if (e.end > e.begin)
-      convert_elements(*e.dtype, data + e.begin, (e.end - e.begin) / e.dtype->size, t,
-                       where + ": tensor '" + e.name + "'");
+      e.dtype->convert(data + e.begin, (e.end - e.begin) / e.dtype->size, t, where + ": tensor '" + e.name + "'",
+                       e.dtype->code);
     out.tensors.emplace_back(e.name, std::move(t));
   }
   return out;
