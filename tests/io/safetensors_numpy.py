@@ -30,6 +30,26 @@ def read(path):
     return {"header_length": n, "metadata": metadata, "tensors": tensors}
 
 
+def write_file(path, tensors, metadata=None):
+    """tensors: (name, safetensors dtype code, array) in data order; the header lists its keys
+    sorted, padded with spaces to a multiple of 8 bytes, as the reference implementation does."""
+    header, blobs, offset = {}, [], 0
+    for name, code, array in tensors:
+        blob = array.tobytes()
+        header[name] = {"dtype": code, "shape": list(array.shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    if metadata:
+        header["__metadata__"] = metadata
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
 def write(path):
     # Data in the order b, a, d, c; header keys sorted, so header order differs from data order.
     arrays = {
@@ -38,21 +58,8 @@ def write(path):
         "d": np.array([[1e-300], [-2.5], [3.0], [np.inf]], dtype="<f8"),
         "c": np.zeros((0, 3), dtype="<f4"),
     }
-    header, blobs, offset = {}, [], 0
-    for name, array in arrays.items():
-        blob = array.tobytes()
-        header[name] = {"dtype": "F32" if array.dtype == np.float32 else "F64",
-                        "shape": list(array.shape), "data_offsets": [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    header["__metadata__"] = {"writer": "numpy", "format": "pt"}
-    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
+    write_file(path, [(name, "F32" if a.dtype == np.float32 else "F64", a) for name, a in arrays.items()],
+               {"writer": "numpy", "format": "pt"})
 
 
 def write_dtypes(path):
@@ -72,19 +79,7 @@ def write_dtypes(path):
         ("U8", np.array([0, 255], dtype="<u1")),
         ("BOOL", np.array([True, False, True], dtype="|b1")),
     ]
-    header, blobs, offset = {}, [], 0
-    for code, array in arrays:
-        blob = array.tobytes()
-        header[code.lower()] = {"dtype": code, "shape": list(array.shape), "data_offsets": [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
+    write_file(path, [(code.lower(), code, array) for code, array in arrays])
 
 
 if __name__ == "__main__":
