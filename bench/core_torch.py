@@ -9,56 +9,15 @@ same count, so torch's BLAS does not run more threads than asked.
     OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/core_torch.py --threads 2 --out t2.json
 """
 import argparse
-import json
-import time
 
 import torch
+
+from torch_timing import benchmark_entry, best_time, best_time_cold, write_results
 
 ROWS, COLS = 10_000, 1_000  # 10M floats, 40 MB per array, as bench_core.cpp
 ELEMS = ROWS * COLS
 GEMM_N = 1024
 SMALL = 1 << 15  # descent's kParallelThreshold: the smallest loop that forks
-
-
-def best_time(fn, min_time, repetitions):
-    """Seconds per call: the best of `repetitions` loops of at least `min_time` seconds."""
-    fn()  # warm up: first-call allocations and dispatch
-
-    def loop(iterations):
-        start = time.perf_counter()
-        for _ in range(iterations):
-            fn()
-        return time.perf_counter() - start
-
-    iterations = 1
-    elapsed = loop(iterations)
-    while elapsed < min_time:  # grow the loop until it fills min_time
-        iterations = max(2 * iterations, int(iterations * 1.2 * min_time / max(elapsed, 1e-9)))
-        elapsed = loop(iterations)
-    best = elapsed / iterations
-    for _ in range(repetitions - 1):
-        best = min(best, loop(iterations) / iterations)
-    return best, iterations
-
-
-def best_time_cold(fn, evict, min_time, repetitions):
-    """As best_time, for the ops over 10M floats: each call timed alone, after a copy pass over
-    two other 40 MB arrays (untimed) has pushed the operands out of the 32 MB L3, as
-    bench_core.cpp's paired stream copy does for descent's calls. Back to back, a read-only
-    sum would find much of its input still in L3 and report more than memory delivers."""
-    fn()
-    best, iterations, spent = float("inf"), 0, 0.0
-    for _ in range(repetitions):
-        total, calls = 0.0, 0
-        while total < min_time or calls == 0:
-            evict()
-            start = time.perf_counter()
-            fn()
-            total += time.perf_counter() - start
-            calls += 1
-        best = min(best, total / calls)
-        iterations = calls
-    return best, iterations
 
 
 def main():
@@ -107,20 +66,11 @@ def main():
                                                  args.repetitions)
         else:
             seconds, iterations = best_time(fn, args.min_time, args.repetitions)
-        entry = {
-            "name": f"core/{name}/threads:{args.threads}/real_time",
-            "run_name": f"core/{name}/threads:{args.threads}/real_time",
-            "run_type": "iteration",
-            "iterations": iterations,
-            "real_time": seconds * 1e6,
-            "time_unit": "us",
-        }
+        entry = benchmark_entry(f"core/{name}", args.threads, seconds, iterations, "us")
         if counter:
             entry[counter] = amount / seconds
         results.append(entry)
-    context = {"library": f"torch {torch.__version__}", "threads": torch.get_num_threads()}
-    with open(args.out, "w") as f:
-        json.dump({"context": context, "benchmarks": results}, f, indent=1)
+    write_results(args.out, results)
 
 
 if __name__ == "__main__":

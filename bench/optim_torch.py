@@ -8,34 +8,13 @@ Debian's python3-torch at one thread count per process (bench/run.sh optim does)
     OMP_NUM_THREADS=2 /usr/bin/python3 bench/optim_torch.py --threads 2 --out t2.json
 """
 import argparse
-import json
-import time
 
 import torch
 
+from torch_timing import benchmark_entry, best_time, write_results
+
 TENSORS, PER_TENSOR = 10, 1_000_000
 ELEMS = TENSORS * PER_TENSOR
-
-
-def best_time(fn, min_time, repetitions):
-    """Seconds per call: the best of `repetitions` loops of at least `min_time` seconds."""
-    fn()
-
-    def loop(iterations):
-        start = time.perf_counter()
-        for _ in range(iterations):
-            fn()
-        return time.perf_counter() - start
-
-    iterations = 1
-    elapsed = loop(iterations)
-    while elapsed < min_time:
-        iterations = max(2 * iterations, int(iterations * 1.2 * min_time / max(elapsed, 1e-9)))
-        elapsed = loop(iterations)
-    best = elapsed / iterations
-    for _ in range(repetitions - 1):
-        best = min(best, loop(iterations) / iterations)
-    return best, iterations
 
 
 def make_params():
@@ -69,19 +48,11 @@ def main():
         optimizer = make(params)
         optimizer.step()  # creates the state
         seconds, iterations = best_time(optimizer.step, args.min_time, args.repetitions)
-        results.append({
-            "name": f"optim/{name}/threads:{args.threads}/real_time",
-            "run_name": f"optim/{name}/threads:{args.threads}/real_time",
-            "run_type": "iteration",
-            "iterations": iterations,
-            "real_time": seconds * 1e3,
-            "time_unit": "ms",
-            "GB/s": bytes_per_param * ELEMS / 1e9 / seconds,
-        })
+        entry = benchmark_entry(f"optim/{name}", args.threads, seconds, iterations, "ms")
+        entry["GB/s"] = bytes_per_param * ELEMS / 1e9 / seconds
+        results.append(entry)
         del optimizer, params
-    context = {"library": f"torch {torch.__version__}", "threads": torch.get_num_threads()}
-    with open(args.out, "w") as f:
-        json.dump({"context": context, "benchmarks": results}, f, indent=1)
+    write_results(args.out, results)
 
 
 if __name__ == "__main__":

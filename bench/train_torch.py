@@ -13,13 +13,14 @@ and bench/train_epoch.sh. Run with Debian's python3-torch at one thread count pe
 """
 import argparse
 import gzip
-import json
 import os
 import time
 
 import numpy as np
 import torch
 from torch import nn
+
+from torch_timing import write_results
 
 TRAIN = 55_000  # MNIST's training images less the last 5,000 (descent's dev set)
 
@@ -113,9 +114,7 @@ def main():
             "steps": (TRAIN + batch - 1) // batch,
             "train_acc": accuracy,
         })
-    context = {"library": f"torch {torch.__version__}", "threads": torch.get_num_threads()}
-    with open(args.out, "w") as f:
-        json.dump({"context": context, "benchmarks": results}, f, indent=1)
+    write_results(args.out, results)
 
 
 if __name__ == "__main__":
