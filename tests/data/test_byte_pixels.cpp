@@ -3,7 +3,6 @@
 // views of them, and images scaled by a Scaler; and bytes that no longer describe x (x copied
 // or replaced) must go unused.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <bit>
 #include <filesystem>
@@ -14,6 +13,7 @@
 #include "descent/data/dataset.hpp"
 #include "descent/data/idx.hpp"
 #include "descent/data/loader.hpp"
+#include "common/scratch.hpp"
 
 using namespace descent;
 namespace fs = std::filesystem;
@@ -22,9 +22,7 @@ namespace {
 
 // 300 training and 40 test images of 7x5 random bytes (every value 0..255 appears), labels i % 4.
 TrainTest random_images() {
-  const fs::path dir = fs::temp_directory_path() / ("descent_test_byte_pixels_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = descent::testing::fresh_dir("byte_pixels", "idx");
   Generator gen(5);
   auto write = [&](const std::string& prefix, int64_t n) {
     std::vector<uint8_t> pixels, labels;

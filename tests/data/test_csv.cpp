@@ -11,8 +11,10 @@
 #include "descent/core/error.hpp"
 #include "descent/data/csv.hpp"
 #include "descent/data/dataset.hpp"
+#include "common/scratch.hpp"
 
 using namespace descent;
+using descent::testing::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -22,16 +24,6 @@ fs::path write_csv(const std::string& name, const std::string& text) {
   fs::create_directories(dir);
   std::ofstream(dir / name) << text;
   return dir / name;
-}
-
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

@@ -10,28 +10,14 @@
 #include "descent/core/error.hpp"
 #include "descent/data/dataset.hpp"
 #include "descent/data/idx.hpp"
+#include "common/scratch.hpp"
 
 using namespace descent;
+using descent::testing::error_of;
+using descent::testing::fresh_dir;
 namespace fs = std::filesystem;
 
 namespace {
-
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "";
-}
-
-fs::path fresh_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("descent_test_dataset_" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 // A small IDX data set: n_train and n_test 2x3 images whose pixels are i*10 + j, labels i % 3.
 void write_idx_set(const fs::path& dir, int64_t n_train, int64_t n_test, bool gzip_train) {
@@ -101,7 +87,7 @@ TEST(Scaling, UnitMapsTrainingRangeToZeroOne) {
 }
 
 TEST(IdxFolder, LoadsPlainAndGzipFilesAsFloatPixels) {
-  const fs::path dir = fresh_dir("set");
+  const fs::path dir = fresh_dir("dataset", "set");
   write_idx_set(dir, 7, 4, /*gzip_train=*/true);
   const TrainTest t = load_dataset(dir.string());
   EXPECT_EQ(t.train.x.shape(), Shape({7, 6}));
@@ -114,7 +100,7 @@ TEST(IdxFolder, LoadsPlainAndGzipFilesAsFloatPixels) {
 }
 
 TEST(IdxFolder, ImagesScaleOverAllPixelsTogether) {
-  const fs::path dir = fresh_dir("scale");
+  const fs::path dir = fresh_dir("dataset", "scale");
   write_idx_set(dir, 6, 3, false);
   const DataSplits s = make_splits(load_idx_folder(dir), 2, Scaling::standard);
   EXPECT_EQ(s.train.size(), 4);
@@ -128,7 +114,7 @@ TEST(IdxFolder, ImagesScaleOverAllPixelsTogether) {
 }
 
 TEST(IdxFolder, DifferingImageAndLabelCounts) {
-  const fs::path dir = fresh_dir("counts");
+  const fs::path dir = fresh_dir("dataset", "counts");
   write_idx_set(dir, 5, 3, false);
   write_idx(dir / "t10k-labels-idx1-ubyte", std::vector<int64_t>{2}, std::vector<uint8_t>{0, 1});
   const std::string msg = error_of<IOError>([&] { load_idx_folder(dir); });
@@ -137,7 +123,7 @@ TEST(IdxFolder, DifferingImageAndLabelCounts) {
 }
 
 TEST(IdxFolder, MissingFilesNameTheFetchCommand) {
-  const fs::path dir = fresh_dir("empty");
+  const fs::path dir = fresh_dir("dataset", "empty");
   const std::string mnist = error_of<IOError>([&] { load_mnist(dir); });
   EXPECT_NE(mnist.find("MNIST is not in '" + dir.string() + "'"), std::string::npos) << mnist;
   EXPECT_NE(mnist.find("train-images-idx3-ubyte[.gz]"), std::string::npos) << mnist;
@@ -149,7 +135,7 @@ TEST(IdxFolder, MissingFilesNameTheFetchCommand) {
 }
 
 TEST(IdxFolder, DefaultMnistSearchUsesTheEnvironmentThenNamesTheFetchCommand) {
-  const fs::path root = fresh_dir("search");
+  const fs::path root = fresh_dir("dataset", "search");
   const fs::path cwd = fs::current_path();
   fs::current_path(root);  // no data/mnist in this folder or its parents
   ::setenv("DESCENT_DATA_DIR", (root / "elsewhere").c_str(), 1);

@@ -9,8 +9,10 @@
 
 #include "descent/core/error.hpp"
 #include "descent/data/idx.hpp"
+#include "common/scratch.hpp"
 
 using namespace descent;
+using descent::testing::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -29,17 +31,6 @@ void write_bytes(const fs::path& p, const std::vector<uint8_t>& bytes) {
 std::vector<uint8_t> read_bytes(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
-// The IOError message of f(), or "" when it does not throw.
-template <class F>
-std::string io_error(F&& f) {
-  try {
-    f();
-  } catch (const IOError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 std::vector<uint8_t> ramp(std::size_t n) {
@@ -78,13 +69,13 @@ TEST(Idx, RoundTripGzipIsDetectedByMagicBytesNotByName) {
 TEST(Idx, HeaderIsBigEndian) {
   const fs::path p = temp_dir() / "be";
   write_bytes(p, {0, 0, 8, 2, 0, 0, 1, 2, 0, 0, 0, 1});  // 258 x 1
-  const std::string msg = io_error([&] { read_idx(p); });
+  const std::string msg = error_of<IOError>([&] { read_idx(p); });
   EXPECT_NE(msg.find("258 x 1"), std::string::npos) << msg;
 }
 
 TEST(Idx, MissingFileNamesThePath) {
   const fs::path p = temp_dir() / "does-not-exist";
-  const std::string msg = io_error([&] { read_idx(p); });
+  const std::string msg = error_of<IOError>([&] { read_idx(p); });
   EXPECT_NE(msg.find(p.string()), std::string::npos) << msg;
   EXPECT_NE(msg.find("No such file"), std::string::npos) << msg;
 }
@@ -93,7 +84,7 @@ TEST(Idx, TruncatedDataSaysBytesExpectedAndFound) {
   const fs::path p = temp_dir() / "truncated";
   write_idx(p, std::vector<int64_t>{10, 2, 2}, ramp(40));
   fs::resize_file(p, 16 + 30);
-  const std::string msg = io_error([&] { read_idx(p, 3); });
+  const std::string msg = error_of<IOError>([&] { read_idx(p, 3); });
   EXPECT_NE(msg.find("has 46 bytes, expected 56"), std::string::npos) << msg;
   EXPECT_NE(msg.find("10 x 2 x 2 = 40"), std::string::npos) << msg;
   EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;
@@ -105,7 +96,7 @@ TEST(Idx, LongerThanHeaderSaysSo) {
   std::vector<uint8_t> bytes = read_bytes(p);
   bytes.push_back(0);
   write_bytes(p, bytes);
-  const std::string msg = io_error([&] { read_idx(p, 1); });
+  const std::string msg = error_of<IOError>([&] { read_idx(p, 1); });
   EXPECT_NE(msg.find("has 13 bytes, expected 12"), std::string::npos) << msg;
   EXPECT_NE(msg.find("longer than its header says"), std::string::npos) << msg;
 }
@@ -113,24 +104,24 @@ TEST(Idx, LongerThanHeaderSaysSo) {
 TEST(Idx, TruncatedHeader) {
   const fs::path p = temp_dir() / "short-header";
   write_bytes(p, {0, 0, 8, 3, 0, 0});
-  const std::string msg = io_error([&] { read_idx(p, 3); });
+  const std::string msg = error_of<IOError>([&] { read_idx(p, 3); });
   EXPECT_NE(msg.find("6 bytes, expected at least the 16-byte header"), std::string::npos) << msg;
   write_bytes(p, {0, 0});
-  EXPECT_NE(io_error([&] { read_idx(p); }).find("2 bytes, expected at least the 4-byte magic"), std::string::npos);
+  EXPECT_NE(error_of<IOError>([&] { read_idx(p); }).find("2 bytes, expected at least the 4-byte magic"), std::string::npos);
 }
 
 TEST(Idx, TruncatedGzip) {
   const fs::path p = temp_dir() / "truncated.gz";
   write_idx(p, std::vector<int64_t>{2000}, ramp(2000), /*gzip=*/true);
   fs::resize_file(p, fs::file_size(p) / 2);
-  const std::string msg = io_error([&] { read_idx(p, 1); });
+  const std::string msg = error_of<IOError>([&] { read_idx(p, 1); });
   EXPECT_NE(msg.find("truncated gzip file"), std::string::npos) << msg;
 }
 
 TEST(Idx, WrongMagicSaysFoundAndExpected) {
   const fs::path p = temp_dir() / "not-idx";
   write_bytes(p, {'P', 'K', 3, 4, 0, 0, 0, 0});
-  const std::string msg = io_error([&] { read_idx(p, 3); });
+  const std::string msg = error_of<IOError>([&] { read_idx(p, 3); });
   EXPECT_NE(msg.find("magic number 0x504B0304"), std::string::npos) << msg;
   EXPECT_NE(msg.find("expected 0x00000803"), std::string::npos) << msg;
 }
@@ -138,14 +129,14 @@ TEST(Idx, WrongMagicSaysFoundAndExpected) {
 TEST(Idx, LabelsFileGivenForImagesIsRefusedByItsMagic) {
   const fs::path p = temp_dir() / "labels";
   write_idx(p, std::vector<int64_t>{3}, ramp(3));
-  const std::string msg = io_error([&] { read_idx(p, 3); });
+  const std::string msg = error_of<IOError>([&] { read_idx(p, 3); });
   EXPECT_NE(msg.find("magic number 0x00000801 (1 dims), expected 0x00000803 (3 dims)"), std::string::npos) << msg;
 }
 
 TEST(Idx, UnsupportedTypeCode) {
   const fs::path p = temp_dir() / "floats";
   write_bytes(p, {0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0});
-  const std::string msg = io_error([&] { read_idx(p, 1); });
+  const std::string msg = error_of<IOError>([&] { read_idx(p, 1); });
   EXPECT_NE(msg.find("element type code 0D"), std::string::npos) << msg;
   EXPECT_NE(msg.find("only unsigned bytes"), std::string::npos) << msg;
 }

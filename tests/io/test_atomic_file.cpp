@@ -3,46 +3,24 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "descent/core/error.hpp"
 #include "descent/io/atomic_file.hpp"
+#include "common/scratch.hpp"
 
 using namespace descent;
+using descent::testing::error_of;
+using descent::testing::fresh_dir;
+using descent::testing::read_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path fresh_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("descent_test_atomic_" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 int entries(const fs::path& dir) {
   int n = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
   return n;
-}
-
-template <class F>
-std::string io_error(F&& f) {
-  try {
-    f();
-  } catch (const IOError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // Turns the injected failure off even when a test fails.
@@ -54,17 +32,17 @@ struct FailureGuard {
 }  // namespace
 
 TEST(AtomicFile, WritesAndReplacesLeavingNoTemporary) {
-  const fs::path dir = fresh_dir("replace");
+  const fs::path dir = fresh_dir("atomic", "replace");
   const fs::path p = dir / "state.bin";
   write_file_atomic(p, "first");
-  EXPECT_EQ(slurp(p), "first");
+  EXPECT_EQ(read_file(p), "first");
   write_file_atomic(p, "second, longer");
-  EXPECT_EQ(slurp(p), "second, longer");
+  EXPECT_EQ(read_file(p), "second, longer");
   EXPECT_EQ(entries(dir), 1);
 }
 
 TEST(AtomicFile, LargeBufferedWritesArriveIntact) {
-  const fs::path dir = fresh_dir("large");
+  const fs::path dir = fresh_dir("atomic", "large");
   std::string big(3 << 20, '\0');
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 31 % 251);
   AtomicFile f(dir / "big");
@@ -72,44 +50,44 @@ TEST(AtomicFile, LargeBufferedWritesArriveIntact) {
   f.write(big.data() + 100, 2 << 20);       // larger than the buffer: written through
   f.write(big.data() + 100 + (2 << 20), big.size() - 100 - (2 << 20));
   f.commit();
-  EXPECT_EQ(slurp(dir / "big"), big);
+  EXPECT_EQ(read_file(dir / "big"), big);
 }
 
 TEST(AtomicFile, InjectedFullDiskKeepsTheOldFile) {
-  const fs::path dir = fresh_dir("enospc");
+  const fs::path dir = fresh_dir("atomic", "enospc");
   const fs::path p = dir / "checkpoint";
   write_file_atomic(p, "old and complete");
   for (int64_t limit : {0, 10, 1 << 20}) {  // fail at once, mid-buffer, after a flushed megabyte
     FailureGuard guard(limit);
-    const std::string msg = io_error([&] { write_file_atomic(p, std::string(3 << 20, 'n')); });
+    const std::string msg = error_of<IOError>([&] { write_file_atomic(p, std::string(3 << 20, 'n')); });
     EXPECT_NE(msg.find("cannot write '" + p.string() + "'"), std::string::npos) << msg;
     EXPECT_NE(msg.find("No space left on device"), std::string::npos) << msg;
-    EXPECT_EQ(slurp(p), "old and complete");
+    EXPECT_EQ(read_file(p), "old and complete");
     EXPECT_EQ(entries(dir), 1) << "temporary file left behind at limit " << limit;
   }
   write_file_atomic(p, "new");  // the failure is off again
-  EXPECT_EQ(slurp(p), "new");
+  EXPECT_EQ(read_file(p), "new");
 }
 
 TEST(AtomicFile, FailedRenameRemovesTheTemporary) {
-  const fs::path dir = fresh_dir("rename");
+  const fs::path dir = fresh_dir("atomic", "rename");
   const fs::path target = dir / "occupied";
   fs::create_directories(target / "inside");  // a non-empty folder cannot be renamed over
-  const std::string msg = io_error([&] { write_file_atomic(target, "data"); });
+  const std::string msg = error_of<IOError>([&] { write_file_atomic(target, "data"); });
   EXPECT_NE(msg.find("rename of the temporary file failed"), std::string::npos) << msg;
   EXPECT_TRUE(fs::is_directory(target / "inside"));
   EXPECT_EQ(entries(dir), 1);
 }
 
 TEST(AtomicFile, MissingFolderNamesPathAndErrno) {
-  const fs::path p = fresh_dir("missing") / "no" / "such" / "file";
-  const std::string msg = io_error([&] { write_file_atomic(p, "x"); });
+  const fs::path p = fresh_dir("atomic", "missing") / "no" / "such" / "file";
+  const std::string msg = error_of<IOError>([&] { write_file_atomic(p, "x"); });
   EXPECT_NE(msg.find("cannot write '" + p.string() + "'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("No such file or directory"), std::string::npos) << msg;
 }
 
 TEST(AtomicFile, AbandonedWriteLeavesTheOldFile) {
-  const fs::path dir = fresh_dir("abandon");
+  const fs::path dir = fresh_dir("atomic", "abandon");
   const fs::path p = dir / "f";
   write_file_atomic(p, "kept");
   {
@@ -118,6 +96,6 @@ TEST(AtomicFile, AbandonedWriteLeavesTheOldFile) {
     EXPECT_TRUE(fs::exists(f.temp_path()));
     EXPECT_EQ(f.temp_path().parent_path(), dir);
   }  // destroyed without commit, as when an exception unwinds
-  EXPECT_EQ(slurp(p), "kept");
+  EXPECT_EQ(read_file(p), "kept");
   EXPECT_EQ(entries(dir), 1);
 }

@@ -9,32 +9,21 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "descent/core/error.hpp"
 #include "descent/io/atomic_file.hpp"
 #include "descent/io/safetensors.hpp"
 #include "descent/ops/ops.hpp"
+#include "common/scratch.hpp"
 
 using namespace descent;
+using descent::testing::error_of;
+using descent::testing::fresh_dir;
+using descent::testing::read_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path fresh_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("descent_test_safetensors_" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 void write_raw(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
 
@@ -44,16 +33,6 @@ std::string file_bytes(const std::string& header, const std::string& data, uint6
   std::string out;
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(n >> (8 * i)));
   return out + header + data;
-}
-
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "";
 }
 
 std::string load_error(const fs::path& p) { return error_of<IOError>([&] { load_safetensors(p); }); }
@@ -73,7 +52,7 @@ const std::string kScript = std::string(DESCENT_SOURCE_DIR) + "/tests/io/safeten
 }  // namespace
 
 TEST(Safetensors, RoundTripKeepsNamesOrderShapesValuesAndMetadata) {
-  const fs::path p = fresh_dir("roundtrip") / "w.safetensors";
+  const fs::path p = fresh_dir("safetensors", "roundtrip") / "w.safetensors";
   const NamedTensors in = sample();
   save_safetensors(p, in, {{"format", "pt"}, {"epoch", "3"}});
   const SafetensorsFile out = load_safetensors(p);
@@ -88,11 +67,11 @@ TEST(Safetensors, RoundTripKeepsNamesOrderShapesValuesAndMetadata) {
 }
 
 TEST(Safetensors, HeaderIsPaddedWithSpacesToEightBytes) {
-  const fs::path dir = fresh_dir("padding");
+  const fs::path dir = fresh_dir("safetensors", "padding");
   for (int len = 1; len <= 9; ++len) {  // names of every length mod 8
     const fs::path p = dir / "p.safetensors";
     save_safetensors(p, {{std::string(static_cast<std::size_t>(len), 'w'), Tensor::ones(Shape{3})}});
-    const std::string raw = slurp(p);
+    const std::string raw = read_file(p);
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<uint8_t>(raw[static_cast<std::size_t>(i)]);
     EXPECT_EQ(n % 8, 0u);
@@ -107,12 +86,12 @@ TEST(Safetensors, HeaderIsPaddedWithSpacesToEightBytes) {
 
 TEST(Safetensors, ReadByJsonAndNumpyOnly) {
   if (!numpy_available()) GTEST_SKIP() << "/usr/bin/python3 lacks numpy";
-  const fs::path dir = fresh_dir("numpy_reads");
+  const fs::path dir = fresh_dir("safetensors", "numpy_reads");
   const fs::path p = dir / "w.safetensors", dump = dir / "dump.json";
   save_safetensors(p, sample(), {{"source", "descent"}});
   const std::string cmd = "/usr/bin/python3 " + kScript + " read " + p.string() + " " + dump.string();
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  const nlohmann::json j = nlohmann::json::parse(slurp(dump));
+  const nlohmann::json j = nlohmann::json::parse(read_file(dump));
   EXPECT_EQ(j["metadata"], nlohmann::json({{"source", "descent"}}));
   EXPECT_EQ(j["tensors"].size(), sample().size());
   for (const auto& [name, t] : sample()) {
@@ -125,7 +104,7 @@ TEST(Safetensors, ReadByJsonAndNumpyOnly) {
 
 TEST(Safetensors, ReadsAFileWrittenByNumpy) {
   if (!numpy_available()) GTEST_SKIP() << "/usr/bin/python3 lacks numpy";
-  const fs::path p = fresh_dir("numpy_writes") / "np.safetensors";
+  const fs::path p = fresh_dir("safetensors", "numpy_writes") / "np.safetensors";
   const std::string cmd = "/usr/bin/python3 " + kScript + " write " + p.string();
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   const SafetensorsFile f = load_safetensors(p);
@@ -144,7 +123,7 @@ TEST(Safetensors, ReadsAFileWrittenByNumpy) {
 
 TEST(Safetensors, ReadsHalfFloatsAndIntegersWrittenByNumpy) {
   if (!numpy_available()) GTEST_SKIP() << "/usr/bin/python3 lacks numpy";
-  const fs::path p = fresh_dir("numpy_dtypes") / "dtypes.safetensors";
+  const fs::path p = fresh_dir("safetensors", "numpy_dtypes") / "dtypes.safetensors";
   const std::string cmd = "/usr/bin/python3 " + kScript + " write-dtypes " + p.string();
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   const SafetensorsFile f = load_safetensors(p);
@@ -170,7 +149,7 @@ TEST(Safetensors, ReadsHalfFloatsAndIntegersWrittenByNumpy) {
 }
 
 TEST(Safetensors, FailedSaveKeepsThePreviousFileLoadable) {
-  const fs::path dir = fresh_dir("enospc");
+  const fs::path dir = fresh_dir("safetensors", "enospc");
   const fs::path p = dir / "best.safetensors";
   save_safetensors(p, sample());
   inject_write_failure_after(100);
@@ -182,7 +161,7 @@ TEST(Safetensors, FailedSaveKeepsThePreviousFileLoadable) {
 }
 
 TEST(Safetensors, SaveRefusesBadNames) {
-  const fs::path p = fresh_dir("names") / "x.safetensors";
+  const fs::path p = fresh_dir("safetensors", "names") / "x.safetensors";
   EXPECT_NE(error_of<ValueError>([&] { save_safetensors(p, {{"a", Tensor::ones(Shape{1})}, {"a", Tensor::ones(Shape{1})}}); })
                 .find("two tensors are named 'a'"),
             std::string::npos);
@@ -191,7 +170,7 @@ TEST(Safetensors, SaveRefusesBadNames) {
 }
 
 TEST(Safetensors, CorruptFilesAreRefusedWithClearMessages) {
-  const fs::path dir = fresh_dir("corrupt");
+  const fs::path dir = fresh_dir("safetensors", "corrupt");
   const fs::path p = dir / "c.safetensors";
   const std::string four_floats(16, '\0');
   auto check = [&](const std::string& bytes, const std::string& expected) {
