@@ -7,7 +7,7 @@
 
 #include "descent/descent.hpp"
 #include "descent/io/atomic_file.hpp"
-#include "descent/io/checkpoint.hpp"
+#include "descent/train/checkpoint.hpp"
 #include "descent/optim/factory.hpp"
 #include "descent/train/run.hpp"
 

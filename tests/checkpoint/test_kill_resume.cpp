@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "descent/core/rng.hpp"
-#include "descent/io/checkpoint.hpp"
+#include "descent/train/checkpoint.hpp"
 #include "descent/io/safetensors.hpp"
 
 using namespace descent;

@@ -14,7 +14,7 @@
 #include <sstream>
 #include <string>
 
-#include "descent/autograd/grad_mode.hpp"
+#include "descent/tensor/grad_mode.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/threads.hpp"
 #include "descent/io/safetensors.hpp"

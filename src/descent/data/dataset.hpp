@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "descent/core/tensor.hpp"
+#include "descent/tensor/tensor.hpp"
 #include "descent/data/csv.hpp"
 
 namespace descent {

@@ -3,8 +3,6 @@
 
 #include <cblas.h>
 
-#include <algorithm>
-
 namespace descent::kernels {
 
 template <>
@@ -21,15 +19,6 @@ void gemm<double>(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alph
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(m),
               static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb),
               beta, c, static_cast<int>(ldc));
-}
-
-MatrixView as_matrix(const Tensor& t) {
-  const int64_t rows = t.shape()[0], cols = t.shape()[1];
-  const int64_t s0 = t.strides()[0], s1 = t.strides()[1];
-  if ((s1 == 1 || cols == 1) && s0 >= std::max<int64_t>(cols, 1)) return {t, false, s0};
-  if ((s0 == 1 || rows == 1) && s1 >= std::max<int64_t>(rows, 1)) return {t, true, s1};
-  Tensor c = t.detach().clone();
-  return {c, false, std::max<int64_t>(cols, 1)};
 }
 
 }  // namespace descent::kernels

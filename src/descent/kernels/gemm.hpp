@@ -3,8 +3,6 @@
 #pragma once
 #include <cstdint>
 
-#include "descent/core/tensor.hpp"
-
 namespace descent::kernels {
 
 template <class T>
@@ -25,14 +23,5 @@ void gemm_naive(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T a
       c[i * ldc + j] = alpha * acc + (beta == T(0) ? T(0) : beta * c[i * ldc + j]);
     }
 }
-
-// A 2-D view as BLAS sees it: a pointer, whether it is stored transposed, and its leading
-// dimension. Views that are neither row- nor column-major are copied first.
-struct MatrixView {
-  Tensor storage;  // keeps the data alive (a copy when the view had to be made contiguous)
-  bool transposed = false;
-  int64_t ld = 1;
-};
-MatrixView as_matrix(const Tensor& m2d);
 
 }  // namespace descent::kernels

@@ -1,7 +1,7 @@
 // Functions with state-free forms that layers wrap: dropout.
 #pragma once
 #include "descent/core/rng.hpp"
-#include "descent/core/tensor.hpp"
+#include "descent/tensor/tensor.hpp"
 
 namespace descent {
 

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "descent/autograd/grad_mode.hpp"
+#include "descent/tensor/grad_mode.hpp"
 
 namespace descent::init {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "descent/core/rng.hpp"
-#include "descent/core/tensor.hpp"
+#include "descent/tensor/tensor.hpp"
 
 namespace descent::init {
 

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "descent/autograd/node.hpp"
+#include "descent/tensor/node.hpp"
 #include "descent/kernels/reduce.hpp"
 #include "descent/kernels/vmath.hpp"
 #include "descent/ops/ops.hpp"

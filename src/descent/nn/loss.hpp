@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "descent/core/tensor.hpp"
+#include "descent/tensor/tensor.hpp"
 
 namespace descent {
 

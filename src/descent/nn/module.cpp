@@ -4,7 +4,7 @@
 #include <map>
 #include <sstream>
 
-#include "descent/autograd/grad_mode.hpp"
+#include "descent/tensor/grad_mode.hpp"
 
 namespace descent {
 

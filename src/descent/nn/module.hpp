@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "descent/core/tensor.hpp"
+#include "descent/tensor/tensor.hpp"
 
 namespace descent {
 

@@ -3,7 +3,7 @@
 
 #include <sstream>
 
-#include "descent/autograd/grad_mode.hpp"
+#include "descent/tensor/grad_mode.hpp"
 #include "descent/ops/ops.hpp"
 
 namespace descent {

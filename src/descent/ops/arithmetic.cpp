@@ -1,7 +1,7 @@
 // Broadcasting arithmetic, forward beside backward. Each backward sends the gradient to
 // the inputs that need it; Node::accumulate sums broadcast dims back to the input's shape.
-#include "descent/autograd/node.hpp"
-#include "descent/kernels/elementwise.hpp"
+#include "descent/tensor/node.hpp"
+#include "descent/tensor/elementwise.hpp"
 #include "descent/ops/ops.hpp"
 #include "descent/ops/pointwise.hpp"
 

@@ -2,7 +2,7 @@
 // index repeats), and one_hot. Index tensors hold integer values in either float dtype.
 #include <cmath>
 
-#include "descent/autograd/node.hpp"
+#include "descent/tensor/node.hpp"
 #include "descent/ops/ops.hpp"
 
 namespace descent {

@@ -2,8 +2,8 @@
 // multiplied by the incoming gradient (the chain rule, seed 002 slide 15).
 #include <cmath>
 
-#include "descent/autograd/node.hpp"
-#include "descent/kernels/elementwise.hpp"
+#include "descent/tensor/node.hpp"
+#include "descent/tensor/elementwise.hpp"
 #include "descent/kernels/vmath.hpp"
 #include "descent/ops/ops.hpp"
 #include "descent/ops/pointwise.hpp"

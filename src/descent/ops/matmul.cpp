@@ -2,16 +2,36 @@
 // and squeezed back, leading dims are batches and broadcast. linear is x W^T + b as one gemm
 // (plain SIMD loops for batches of a few rows); its backward writes the gradients of leaf
 // weights and biases (parameters) straight into their .grad buffers.
+#include <algorithm>
 #include <vector>
 
-#include "descent/autograd/node.hpp"
+#include "descent/tensor/node.hpp"
 #include "descent/kernels/gemm.hpp"
 #include "descent/kernels/small_batch.hpp"
 #include "descent/kernels/strided.hpp"
 #include "descent/ops/ops.hpp"
 
 namespace descent {
+
 namespace {
+
+// A 2-D view as BLAS sees it: a pointer, whether it is stored transposed, and its leading
+// dimension. Views that are neither row- nor column-major are copied first.
+struct MatrixView {
+  Tensor storage;  // keeps the data alive (a copy when the view had to be made contiguous)
+  bool transposed = false;
+  int64_t ld = 1;
+};
+
+MatrixView as_matrix(const Tensor& t) {
+  const int64_t rows = t.shape()[0], cols = t.shape()[1];
+  const int64_t s0 = t.strides()[0], s1 = t.strides()[1];
+  if ((s1 == 1 || cols == 1) && s0 >= std::max<int64_t>(cols, 1)) return {t, false, s0};
+  if ((s0 == 1 || rows == 1) && s1 >= std::max<int64_t>(rows, 1)) return {t, true, s1};
+  Tensor c = t.detach().clone();
+  return {c, false, std::max<int64_t>(cols, 1)};
+}
+
 
 std::string shapes_do_not_align(const Tensor& a, const Tensor& b, int64_t ka, int64_t kb) {
   return "matmul: shapes " + a.shape().str() + " and " + b.shape().str() + " do not align (" + std::to_string(ka) +
@@ -60,7 +80,7 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
         std::fill_n(c, n * m, T(0));
         continue;
       }
-      const kernels::MatrixView va = kernels::as_matrix(ma), vb = kernels::as_matrix(mb);
+      const MatrixView va = as_matrix(ma), vb = as_matrix(mb);
       kernels::gemm<T>(va.transposed, vb.transposed, n, m, k, T(1), va.storage.data<T>(), va.ld,
                        vb.storage.data<T>(), vb.ld, T(0), c, std::max<int64_t>(m, 1));
     }
@@ -94,7 +114,7 @@ bool weight_grad_into_leaf(const Tensor& weight, const Tensor& g, const Tensor& 
                                in, !fresh);
       return;
     }
-    const kernels::MatrixView vg = kernels::as_matrix(g.transpose(0, 1)), vx = kernels::as_matrix(x);
+    const MatrixView vg = as_matrix(g.transpose(0, 1)), vx = as_matrix(x);
     kernels::gemm<T>(vg.transposed, vx.transposed, out_features, in, batch, T(1), vg.storage.data<T>(), vg.ld,
                      vx.storage.data<T>(), vx.ld, fresh ? T(0) : T(1), pd, std::max<int64_t>(in, 1));
   });
@@ -196,7 +216,7 @@ Tensor linear(const Tensor& x_in, const Tensor& weight, const Tensor& bias) {
                                            batch, in, out_features);
       return;
     }
-    const kernels::MatrixView vx = kernels::as_matrix(x), vw = kernels::as_matrix(weight);
+    const MatrixView vx = as_matrix(x), vw = as_matrix(weight);
     kernels::gemm<T>(vx.transposed, !vw.transposed, batch, out_features, in, T(1), vx.storage.data<T>(), vx.ld,
                      vw.storage.data<T>(), vw.ld, beta, py, std::max<int64_t>(out_features, 1));
   });

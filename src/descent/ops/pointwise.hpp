@@ -1,8 +1,8 @@
 // The two shapes of most elementwise ops: a fresh tensor of f(a) for the forward, and
 // g * f'(v) for the backward (v the saved input or output), each one pass over the data.
 #pragma once
-#include "descent/core/tensor.hpp"
-#include "descent/kernels/elementwise.hpp"
+#include "descent/tensor/tensor.hpp"
+#include "descent/tensor/elementwise.hpp"
 
 namespace descent {
 

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <limits>
 
-#include "descent/autograd/node.hpp"
-#include "descent/kernels/reduce.hpp"
+#include "descent/tensor/node.hpp"
+#include "descent/tensor/sum_reduced.hpp"
 #include "descent/ops/ops.hpp"
 
 namespace descent {
@@ -35,47 +35,6 @@ Reduction plan(const Tensor& a, std::vector<int> dims, bool keepdim, const char*
     if (!red || keepdim) r.out_shape.push_back(red ? 1 : a.shape()[d]);
   }
   return r;
-}
-
-// Sums `a` over the reduced dims into a tensor of r.keep_shape.
-Tensor sum_kernel(const Tensor& a_in, const Reduction& r) {
-  const Tensor a = a_in.contiguous();
-  Tensor out = Tensor::empty(r.keep_shape, a.dtype());
-  const int rank = a.dim();
-  // Split dims into: leading reduced (L), kept middle, trailing reduced (R) when that is the
-  // layout; otherwise permute to kept-then-reduced and copy.
-  int lead = 0;
-  while (lead < rank && r.reduced[static_cast<std::size_t>(lead)]) ++lead;
-  int trail = rank;
-  while (trail > lead && r.reduced[static_cast<std::size_t>(trail - 1)]) --trail;
-  bool middle_kept = true;
-  for (int d = lead; d < trail; ++d) middle_kept = middle_kept && !r.reduced[static_cast<std::size_t>(d)];
-  if (!middle_kept) {
-    // General case: move the reduced dims to the end, then it is a trailing reduction.
-    std::vector<int> perm;
-    for (int d = 0; d < rank; ++d)
-      if (!r.reduced[static_cast<std::size_t>(d)]) perm.push_back(d);
-    for (int d = 0; d < rank; ++d)
-      if (r.reduced[static_cast<std::size_t>(d)]) perm.push_back(d);
-    Shape shape, strides;
-    for (int d : perm) {
-      shape.push_back(a.shape()[d]);
-      strides.push_back(a.strides()[d]);
-    }
-    Tensor moved = make_view(a, shape, strides, a.offset()).contiguous();
-    Reduction rr;
-    for (int d : perm) {
-      rr.reduced.push_back(r.reduced[static_cast<std::size_t>(d)]);
-      rr.keep_shape.push_back(r.reduced[static_cast<std::size_t>(d)] ? 1 : a.shape()[d]);
-    }
-    return sum_kernel(moved, rr).reshape(r.keep_shape);
-  }
-  int64_t L = 1, M = 1, R = 1;
-  for (int d = 0; d < lead; ++d) L *= a.shape()[d];
-  for (int d = lead; d < trail; ++d) M *= a.shape()[d];
-  for (int d = trail; d < rank; ++d) R *= a.shape()[d];
-  dispatch(a.dtype(), [&]<class T>() { kernels::sum_lmr(a.data<T>(), L, M, R, out.data<T>()); });
-  return out;
 }
 
 // A view of `a` (no autograd record) with dim d moved last and the other dims in order,
@@ -161,7 +120,7 @@ Tensor sum(const Tensor& a) { return sum(a, {}, false); }
 
 Tensor sum(const Tensor& a, std::vector<int> dims, bool keepdim) {
   const Reduction r = plan(a, std::move(dims), keepdim, "sum");
-  Tensor out = sum_kernel(a, r).reshape(r.out_shape);
+  Tensor out = sum_reduced(a, r.reduced, r.keep_shape).reshape(r.out_shape);
   if (!any_requires_grad({a})) return out;
   return record(out, "sum", {a}, [keep = r.keep_shape, in = a.shape()](Node& n, const Tensor& g) {
     n.accumulate(0, g.reshape(keep).expand(in));

@@ -2,8 +2,8 @@
 // shares storage; its backward routes the gradient back through the inverse geometry.
 #include <numeric>
 
-#include "descent/autograd/node.hpp"
-#include "descent/kernels/elementwise.hpp"
+#include "descent/tensor/node.hpp"
+#include "descent/tensor/elementwise.hpp"
 #include "descent/ops/ops.hpp"
 
 namespace descent {

@@ -2,7 +2,7 @@
 //   log_softmax(x)_i = x_i - m - log(sum_j exp(x_j - m)),  m = max_j x_j.
 #include <cmath>
 
-#include "descent/autograd/node.hpp"
+#include "descent/tensor/node.hpp"
 #include "descent/ops/ops.hpp"
 
 namespace descent {

@@ -3,7 +3,7 @@
 #include <limits>
 #include <vector>
 
-#include "descent/core/tensor.hpp"
+#include "descent/tensor/tensor.hpp"
 
 namespace descent::optim {
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "descent/core/tensor.hpp"
+#include "descent/tensor/tensor.hpp"
 #include "descent/core/threads.hpp"
 #include "descent/optim/optimizer.hpp"
 

@@ -10,7 +10,7 @@
 #include <limits>
 #include <vector>
 
-#include "descent/autograd/grad_mode.hpp"
+#include "descent/tensor/grad_mode.hpp"
 #include "descent/optim/validate.hpp"
 
 namespace descent::optim {

@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "descent/core/tensor.hpp"
+#include "descent/tensor/tensor.hpp"
 
 namespace descent {
 

@@ -1,7 +1,7 @@
 // Optimizer trajectories on test functions.
 #include "descent/optim/trajectory.hpp"
 
-#include "descent/core/tensor.hpp"
+#include "descent/tensor/tensor.hpp"
 #include "descent/optim/factory.hpp"
 
 namespace descent::optim {

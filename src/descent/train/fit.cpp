@@ -9,10 +9,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "descent/autograd/grad_mode.hpp"
+#include "descent/tensor/grad_mode.hpp"
 #include "descent/data/loader.hpp"
 #include "descent/io/atomic_file.hpp"
-#include "descent/io/checkpoint.hpp"
+#include "descent/train/checkpoint.hpp"
 #include "descent/io/safetensors.hpp"
 #include "descent/nn/loss.hpp"
 #include "descent/ops/ops.hpp"

@@ -6,7 +6,7 @@
 #include <exception>
 #include <omp.h>
 
-#include "descent/autograd/grad_mode.hpp"
+#include "descent/tensor/grad_mode.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/threads.hpp"
 #include "descent/ops/ops.hpp"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "descent/data/dataset.hpp"
-#include "descent/io/checkpoint.hpp"
+#include "descent/train/checkpoint.hpp"
 #include "descent/nn/layers.hpp"
 #include "descent/optim/optimizer.hpp"
 #include "descent/train/config.hpp"

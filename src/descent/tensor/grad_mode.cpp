@@ -1,5 +1,5 @@
 // Grad mode is per thread, as in PyTorch.
-#include "descent/autograd/grad_mode.hpp"
+#include "descent/tensor/grad_mode.hpp"
 
 namespace descent {
 namespace {

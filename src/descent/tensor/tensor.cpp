@@ -1,6 +1,6 @@
 // Tensor creation, element access, in-place updates and printing. Differentiable ops live
 // in ops/; the backward walk in autograd/.
-#include "descent/core/tensor.hpp"
+#include "descent/tensor/tensor.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,10 +10,10 @@
 #include <ostream>
 #include <sstream>
 
-#include "descent/autograd/grad_mode.hpp"
-#include "descent/autograd/node.hpp"
+#include "descent/tensor/grad_mode.hpp"
+#include "descent/tensor/node.hpp"
 #include "descent/core/allocator.hpp"
-#include "descent/kernels/elementwise.hpp"
+#include "descent/tensor/elementwise.hpp"
 
 namespace descent {
 

@@ -1,10 +1,10 @@
 // Central differences: (f(x + eps) - f(x - eps)) / (2 eps), one input element at a time.
-#include "descent/autograd/gradcheck.hpp"
+#include "descent/ops/gradcheck.hpp"
 
 #include <cmath>
 #include <sstream>
 
-#include "descent/autograd/grad_mode.hpp"
+#include "descent/tensor/grad_mode.hpp"
 #include "descent/ops/ops.hpp"
 
 namespace descent {

@@ -2,12 +2,13 @@
 // nodes are visited in reverse topological order, found by an iterative depth-first search
 // (no recursion, so chains of 100,000 ops work), and each node's backward accumulates into
 // its inputs' gradients.
-#include "descent/autograd/node.hpp"
+#include "descent/tensor/node.hpp"
 
 #include <algorithm>
 #include <unordered_set>
 
-#include "descent/ops/ops.hpp"
+#include "descent/tensor/elementwise.hpp"
+#include "descent/tensor/sum_reduced.hpp"
 
 namespace descent {
 
@@ -43,14 +44,27 @@ Tensor record(Tensor out, const char* name, std::initializer_list<Tensor> inputs
 
 Tensor sum_to_shape(const Tensor& g, const Shape& shape) {
   if (g.shape() == shape) return g;
-  std::vector<int> dims;
   const int lead = g.dim() - shape.rank();
   if (lead < 0) throw ShapeError("sum_to_shape: gradient " + g.shape().str() + " has fewer dims than " + shape.str());
-  for (int i = 0; i < g.dim(); ++i)
-    if (i < lead || (shape[i - lead] == 1 && g.shape()[i] != 1)) dims.push_back(i);
-  Tensor r = sum(g, dims, /*keepdim=*/true);
-  return r.reshape(shape);
+  std::vector<bool> reduced(static_cast<std::size_t>(g.dim()), false);
+  Shape keep;
+  for (int i = 0; i < g.dim(); ++i) {
+    reduced[static_cast<std::size_t>(i)] = i < lead || (shape[i - lead] == 1 && g.shape()[i] != 1);
+    keep.push_back(reduced[static_cast<std::size_t>(i)] ? 1 : g.shape()[i]);
+  }
+  return sum_reduced(g, reduced, keep).reshape(shape);
 }
+
+namespace {
+
+// a + b for two gradients of one shape, in a fresh tensor (as ops' add, without a record).
+Tensor add_gradients(const Tensor& a, const Tensor& b) {
+  Tensor out = Tensor::empty(a.shape(), a.dtype());
+  dispatch(a.dtype(), [&]<class T>() { kernels::map_binary<T>(a, b, out, [](T x, T y) { return x + y; }); });
+  return out;
+}
+
+}  // namespace
 
 void Node::accumulate(std::size_t i, const Tensor& g_in) {
   const Tensor& input = inputs[i];
@@ -59,7 +73,7 @@ void Node::accumulate(std::size_t i, const Tensor& g_in) {
   if (input.grad_fn()) {
     // Intermediate: sum in the node; out of place, since g may alias another buffer.
     Node& producer = *input.grad_fn();
-    producer.grad = producer.grad.defined() ? add(producer.grad, g) : g;
+    producer.grad = producer.grad.defined() ? add_gradients(producer.grad, g) : g;
     return;
   }
   // Leaf: .grad is its own contiguous buffer, accumulated in place (gradient accumulation).

@@ -1,5 +1,5 @@
 // Checkpoint files: TrainingState <-> safetensors with a JSON metadata entry and a CRC-32.
-#include "descent/io/checkpoint.hpp"
+#include "descent/train/checkpoint.hpp"
 
 #include <zlib.h>
 

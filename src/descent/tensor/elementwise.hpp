@@ -1,7 +1,7 @@
 // Elementwise loops over tensors of any layout, on top of for_each_row. The inner loop is
 // written separately for unit strides so the compiler vectorizes it.
 #pragma once
-#include "descent/core/tensor.hpp"
+#include "descent/tensor/tensor.hpp"
 #include "descent/kernels/strided.hpp"
 
 namespace descent::kernels {

@@ -10,8 +10,8 @@
 #include <memory>
 #include <vector>
 
-#include "descent/autograd/grad_mode.hpp"
-#include "descent/core/tensor.hpp"
+#include "descent/tensor/grad_mode.hpp"
+#include "descent/tensor/tensor.hpp"
 
 namespace descent {
 
