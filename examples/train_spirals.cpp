@@ -19,9 +19,10 @@ int main() {
   const Dataset test = make_spirals(200, gen, 0.1);
 
   // model = nn.Sequential(nn.Linear(2, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 2))
-  Sequential model({std::make_shared<Linear>(2, 64, true, DType::f32, &gen), Tanh(),
-                    std::make_shared<Linear>(64, 64, true, DType::f32, &gen), Tanh(),
-                    std::make_shared<Linear>(64, 2, true, DType::f32, &gen)});
+  // Braces, not parentheses: C++ evaluates a braced list left to right, so the layers draw
+  // their initial weights from `gen` in order, as PyTorch does.
+  Sequential model{Linear(2, 64, true, DType::f32, &gen), Tanh(), Linear(64, 64, true, DType::f32, &gen), Tanh(),
+                   Linear(64, 2, true, DType::f32, &gen)};
   // optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
   auto optimizer = optim::make_optimizer("adam:lr=0.01", model.parameters());
   DataLoader loader(train, {.batch_size = 32, .shuffle = true, .seed = 1});
@@ -43,7 +44,7 @@ int main() {
   NoGradGuard no_grad;
   model.eval();
   const Tensor predicted = argmax(model(test.x), 1);
-  const double accuracy = mean(eq(predicted.to(DType::f32), test.y)).item();
+  const double accuracy = eq(predicted.to(DType::f32), test.y).mean().item<double>();
   std::printf("test accuracy %.1f%%\n", 100 * accuracy);
   return accuracy > 0.9 ? 0 : 1;
 }

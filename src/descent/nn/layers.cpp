@@ -33,35 +33,36 @@ std::string Linear::extra_repr() const {
          ", bias=" + (bias.defined() ? "true" : "false");
 }
 
-std::shared_ptr<Module> ReLU() { return std::make_shared<Activation>("ReLU", [](const Tensor& x) { return relu(x); }); }
-std::shared_ptr<Module> LeakyReLU(double slope) {
+Tensor ReLU::forward(const Tensor& x) { return relu(x); }
+
+Tensor LeakyReLU::forward(const Tensor& x) { return leaky_relu(x, negative_slope); }
+std::string LeakyReLU::extra_repr() const {
   std::ostringstream e;
-  e << "negative_slope=" << slope;
-  return std::make_shared<Activation>("LeakyReLU", [slope](const Tensor& x) { return leaky_relu(x, slope); }, e.str());
-}
-std::shared_ptr<Module> Sigmoid() {
-  return std::make_shared<Activation>("Sigmoid", [](const Tensor& x) { return sigmoid(x); });
-}
-std::shared_ptr<Module> Tanh() { return std::make_shared<Activation>("Tanh", [](const Tensor& x) { return tanh(x); }); }
-std::shared_ptr<Module> GELU(bool approx) {
-  return std::make_shared<Activation>("GELU", [approx](const Tensor& x) { return gelu(x, approx); },
-                                      approx ? "approximate='tanh'" : "");
-}
-std::shared_ptr<Module> Softmax(int dim) {
-  return std::make_shared<Activation>("Softmax", [dim](const Tensor& x) { return softmax(x, dim); },
-                                      "dim=" + std::to_string(dim));
-}
-std::shared_ptr<Module> LogSoftmax(int dim) {
-  return std::make_shared<Activation>("LogSoftmax", [dim](const Tensor& x) { return log_softmax(x, dim); },
-                                      "dim=" + std::to_string(dim));
+  e << "negative_slope=" << negative_slope;
+  return e.str();
 }
 
+Tensor Sigmoid::forward(const Tensor& x) { return sigmoid(x); }
+
+Tensor Tanh::forward(const Tensor& x) { return tanh(x); }
+
+GELU::GELU(std::string approx) : approximate(std::move(approx)) {
+  if (approximate != "none" && approximate != "tanh")
+    throw ValueError("GELU: approximate must be 'none' or 'tanh', got '" + approximate + "'");
+}
+Tensor GELU::forward(const Tensor& x) { return gelu(x, approximate == "tanh"); }
+std::string GELU::extra_repr() const { return approximate == "tanh" ? "approximate='tanh'" : ""; }
+
+Tensor Softmax::forward(const Tensor& x) { return softmax(x, dim); }
+
+Tensor LogSoftmax::forward(const Tensor& x) { return log_softmax(x, dim); }
+
 std::shared_ptr<Module> make_activation(const std::string& name) {
-  if (name == "relu") return ReLU();
-  if (name == "leaky_relu") return LeakyReLU();
-  if (name == "sigmoid") return Sigmoid();
-  if (name == "tanh") return Tanh();
-  if (name == "gelu") return GELU();
+  if (name == "relu") return std::make_shared<ReLU>();
+  if (name == "leaky_relu") return std::make_shared<LeakyReLU>();
+  if (name == "sigmoid") return std::make_shared<Sigmoid>();
+  if (name == "tanh") return std::make_shared<Tanh>();
+  if (name == "gelu") return std::make_shared<GELU>();
   throw ValueError("unknown activation '" + name + "' (expected relu, leaky_relu, sigmoid, tanh or gelu)");
 }
 
@@ -84,6 +85,13 @@ Sequential::Sequential(std::vector<std::shared_ptr<Module>> layers) {
 void Sequential::push_back(std::shared_ptr<Module> layer) {
   register_module(std::to_string(layers_.size()), layer);
   layers_.push_back(std::move(layer));
+}
+
+Module& Sequential::checked_layer(std::size_t index) const {
+  if (index >= layers_.size())
+    throw ValueError("Sequential: index " + std::to_string(index) + " is out of range for " +
+                     std::to_string(layers_.size()) + " layers");
+  return *layers_[index];
 }
 
 Tensor Sequential::forward(const Tensor& x) {

@@ -1,8 +1,9 @@
 // Layers, as torch.nn: Linear, activations, Dropout, Flatten, Sequential. Normalization
 // layers are in normalization.hpp.
 #pragma once
-#include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "descent/core/rng.hpp"
 #include "descent/nn/module.hpp"
@@ -16,35 +17,61 @@ class Linear : public Module {
   Linear(int64_t in_features, int64_t out_features, bool bias = true, DType dtype = DType::f32,
          Generator* gen = nullptr);
   Tensor forward(const Tensor& x) override;
-  std::string name() const override { return "Linear"; }
   std::string extra_repr() const override;
   Tensor weight;  // (out, in)
   Tensor bias;    // (out), undefined when bias = false
   int64_t in_features, out_features;
 };
 
-// An activation as a module: a function of the input with nothing to learn.
-class Activation : public Module {
+// Activations: functions of the input with nothing to learn, as torch.nn.ReLU etc.
+class ReLU : public Module {
  public:
-  Activation(std::string name, std::function<Tensor(const Tensor&)> f, std::string extra = "")
-      : name_(std::move(name)), f_(std::move(f)), extra_(std::move(extra)) {}
-  Tensor forward(const Tensor& x) override { return f_(x); }
-  std::string name() const override { return name_; }
-  std::string extra_repr() const override { return extra_; }
-
- private:
-  std::string name_;
-  std::function<Tensor(const Tensor&)> f_;
-  std::string extra_;
+  Tensor forward(const Tensor& x) override;
 };
 
-std::shared_ptr<Module> ReLU();
-std::shared_ptr<Module> LeakyReLU(double negative_slope = 0.01);
-std::shared_ptr<Module> Sigmoid();
-std::shared_ptr<Module> Tanh();
-std::shared_ptr<Module> GELU(bool tanh_approximation = false);
-std::shared_ptr<Module> Softmax(int dim = -1);
-std::shared_ptr<Module> LogSoftmax(int dim = -1);
+class LeakyReLU : public Module {
+ public:
+  explicit LeakyReLU(double negative_slope = 0.01) : negative_slope(negative_slope) {}
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  double negative_slope;
+};
+
+class Sigmoid : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+
+class Tanh : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+
+// approximate: "none" (the exact erf form) or "tanh", as torch.nn.GELU.
+class GELU : public Module {
+ public:
+  explicit GELU(std::string approximate = "none");
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  std::string approximate;
+};
+
+class Softmax : public Module {
+ public:
+  explicit Softmax(int dim = -1) : dim(dim) {}
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override { return "dim=" + std::to_string(dim); }
+  int dim;
+};
+
+class LogSoftmax : public Module {
+ public:
+  explicit LogSoftmax(int dim = -1) : dim(dim) {}
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override { return "dim=" + std::to_string(dim); }
+  int dim;
+};
+
 // By name: relu, leaky_relu, sigmoid, tanh, gelu (ValueError listing them otherwise).
 std::shared_ptr<Module> make_activation(const std::string& name);
 
@@ -52,7 +79,6 @@ class Dropout : public Module {
  public:
   explicit Dropout(double p = 0.5, Generator* gen = nullptr);
   Tensor forward(const Tensor& x) override;
-  std::string name() const override { return "Dropout"; }
   std::string extra_repr() const override;
   double p;
 
@@ -64,21 +90,43 @@ class Dropout : public Module {
 class Flatten : public Module {
  public:
   Tensor forward(const Tensor& x) override { return x.flatten(1); }
-  std::string name() const override { return "Flatten"; }
 };
 
 // Applies its children in order; they are named "0", "1", ... as in torch.nn.Sequential.
+// Takes modules by value or as shared_ptr: Sequential(Linear(2, 64), ReLU(), Linear(64, 2)).
 class Sequential : public Module {
  public:
   Sequential() = default;
   explicit Sequential(std::vector<std::shared_ptr<Module>> layers);
+  template <ModuleArgument... M>
+    requires(sizeof...(M) > 0)
+  explicit Sequential(M&&... layers) {
+    (push_back(std::forward<M>(layers)), ...);
+  }
   void push_back(std::shared_ptr<Module> layer);
+  template <ModuleArgument M>
+  void push_back(M&& layer) {
+    static_assert(SingleInputModule<ModuleType<M>> || ForwardTakesTensorByValue<ModuleType<M>>,
+                  "Sequential calls forward(const Tensor&): a module whose forward takes several tensors "
+                  "cannot be one of its layers");
+    push_back(std::shared_ptr<Module>(share_module(std::forward<M>(layer))));
+  }
   Tensor forward(const Tensor& x) override;
-  std::string name() const override { return "Sequential"; }
   std::size_t size() const { return layers_.size(); }
-  Module& operator[](std::size_t i) { return *layers_.at(i); }
+  Module& operator[](std::size_t index) { return checked_layer(index); }
+  // The layer at index as its type, as torch::nn::Sequential::at<T>; throws naming the
+  // actual type when it is another.
+  template <class T>
+  T& at(std::size_t index) {
+    Module& layer = checked_layer(index);
+    if (auto* typed = dynamic_cast<T*>(&layer)) return *typed;
+    throw ValueError("Sequential::at<" + class_name(typeid(T)) + ">(" + std::to_string(index) + "): layer " +
+                     std::to_string(index) + " is a " + class_name(typeid(layer)) + ", not a " +
+                     class_name(typeid(T)));
+  }
 
  private:
+  Module& checked_layer(std::size_t index) const;
   std::vector<std::shared_ptr<Module>> layers_;
 };
 

@@ -1,12 +1,41 @@
-// Module bookkeeping: names, modes, state dicts, printing.
+// Module bookkeeping: names, modes, state dicts, dtype conversion, printing.
 #include "descent/nn/module.hpp"
 
+#include <cxxabi.h>
+
+#include <cstdlib>
 #include <map>
 #include <sstream>
 
 #include "descent/tensor/grad_mode.hpp"
 
 namespace descent {
+
+std::string class_name(const std::type_info& type) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(type.name(), nullptr, nullptr, &status),
+                                                    std::free);
+  const std::string qualified = status == 0 ? demangled.get() : type.name();
+  // Drop the qualifiers before the last "::" outside template arguments and parentheses
+  // ("descent::Linear", "(anonymous namespace)::Net", "Test::TestBody()::Net").
+  std::size_t start = 0;
+  int depth = 0;
+  for (std::size_t i = 0; i + 1 < qualified.size(); ++i) {
+    const char c = qualified[i];
+    if (c == '<' || c == '(') ++depth;
+    else if (c == '>' || c == ')') --depth;
+    else if (depth == 0 && c == ':' && qualified[i + 1] == ':') start = i + 2;
+  }
+  return qualified.substr(start);
+}
+
+Tensor Module::forward(const Tensor&) {
+  throw Error("Module " + name() +
+              " has no single-input forward: override `Tensor forward(const Tensor& x) override` "
+              "(a forward taking the tensor by value or several tensors does not override it)");
+}
+
+std::string Module::name() const { return name_.empty() ? class_name(typeid(*this)) : name_; }
 
 Tensor Module::register_parameter(const std::string& name, Tensor t) {
   t.requires_grad_(true);
@@ -68,6 +97,20 @@ void Module::load_state_dict(const NamedTensors& tensors) {
   }
   NoGradGuard guard;
   for (const auto& [n, t] : mine) Tensor(t).copy_(*given[n]);
+}
+
+void Module::to(DType dtype) {
+  NoGradGuard guard;
+  for (auto& [n, t] : state_dict()) {
+    if (t.dtype() == dtype) continue;
+    const Tensor converted = t.to(dtype);  // contiguous
+    TensorImpl& impl = t.impl();
+    impl.storage = converted.impl().storage;
+    impl.offset = 0;
+    impl.strides = converted.strides();
+    impl.dtype = dtype;
+    impl.grad.reset();
+  }
 }
 
 void Module::train(bool on) {

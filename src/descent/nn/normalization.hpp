@@ -13,7 +13,6 @@ class BatchNorm1d : public Module {
   explicit BatchNorm1d(int64_t num_features, double eps = 1e-5, double momentum = 0.1, bool affine = true,
                        DType dtype = DType::f32);
   Tensor forward(const Tensor& x) override;
-  std::string name() const override { return "BatchNorm1d"; }
   std::string extra_repr() const override;
   Tensor weight, bias;                  // (C), when affine
   Tensor running_mean, running_var;     // (C) buffers
@@ -29,7 +28,6 @@ class LayerNorm : public Module {
   explicit LayerNorm(int64_t normalized_shape, double eps = 1e-5, bool elementwise_affine = true,
                      DType dtype = DType::f32);
   Tensor forward(const Tensor& x) override;
-  std::string name() const override { return "LayerNorm"; }
   std::string extra_repr() const override;
   Tensor weight, bias;  // (D), when elementwise_affine
   int64_t normalized_shape;

@@ -102,4 +102,9 @@ Tensor softplus(const Tensor& a, double beta, double threshold) {
   });
 }
 
+// ---- Tensor methods ----
+Tensor Tensor::relu() const { return descent::relu(*this); }
+Tensor Tensor::sigmoid() const { return descent::sigmoid(*this); }
+Tensor Tensor::tanh() const { return descent::tanh(*this); }
+
 }  // namespace descent

@@ -75,9 +75,15 @@ Tensor clamp(const Tensor& a, std::optional<double> lo, std::optional<double> hi
 
 // ---- Tensor methods ----
 Tensor Tensor::pow(double exponent) const { return descent::pow(*this, exponent); }
+Tensor Tensor::square() const { return descent::square(*this); }
 Tensor Tensor::sqrt() const { return descent::sqrt(*this); }
 Tensor Tensor::exp() const { return descent::exp(*this); }
 Tensor Tensor::log() const { return descent::log(*this); }
 Tensor Tensor::abs() const { return descent::abs(*this); }
+Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const {
+  return descent::clamp(*this, min, max);
+}
+Tensor Tensor::clamp_min(double min) const { return descent::clamp(*this, min, std::nullopt); }
+Tensor Tensor::clamp_max(double max) const { return descent::clamp(*this, std::nullopt, max); }
 
 }  // namespace descent

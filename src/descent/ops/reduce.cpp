@@ -183,7 +183,9 @@ Tensor argmax(const Tensor& a, int dim, bool keepdim) {
 // ---- Tensor methods ----
 Tensor Tensor::sum() const { return descent::sum(*this); }
 Tensor Tensor::sum(std::initializer_list<int> dims, bool keepdim) const { return descent::sum(*this, dims, keepdim); }
+Tensor Tensor::sum(int dim, bool keepdim) const { return descent::sum(*this, {dim}, keepdim); }
 Tensor Tensor::mean() const { return descent::mean(*this); }
+Tensor Tensor::mean(int dim, bool keepdim) const { return descent::mean(*this, {dim}, keepdim); }
 Tensor Tensor::mean(std::initializer_list<int> dims, bool keepdim) const { return descent::mean(*this, dims, keepdim); }
 Tensor Tensor::max() const { return descent::max(*this); }
 Tensor Tensor::max(int dim, bool keepdim) const { return descent::max(*this, dim, keepdim); }

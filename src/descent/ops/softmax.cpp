@@ -81,4 +81,8 @@ Tensor softmax(const Tensor& a, int dim) {
   });
 }
 
+// ---- Tensor methods ----
+Tensor Tensor::softmax(int dim) const { return descent::softmax(*this, dim); }
+Tensor Tensor::log_softmax(int dim) const { return descent::log_softmax(*this, dim); }
+
 }  // namespace descent

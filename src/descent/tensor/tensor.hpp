@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -96,6 +97,10 @@ class Tensor {
     return static_cast<T*>(impl().storage->data()) + impl().offset;
   }
   double item() const;                              // the value of a one-element tensor
+  template <class T>
+  T item() const {                                  // same, as T (torch's item<T>())
+    return static_cast<T>(item());
+  }
   double at(std::initializer_list<int64_t> index) const;
   std::vector<double> to_vector() const;            // all values in row-major order
   template <class T>
@@ -136,18 +141,29 @@ class Tensor {
 
   // ---- reductions and math as methods (defined in ops/) ----
   Tensor sum() const;
+  Tensor sum(int dim, bool keepdim = false) const;
   Tensor sum(std::initializer_list<int> dims, bool keepdim = false) const;
   Tensor mean() const;
+  Tensor mean(int dim, bool keepdim = false) const;
   Tensor mean(std::initializer_list<int> dims, bool keepdim = false) const;
   Tensor max() const;
   Tensor max(int dim, bool keepdim = false) const;
   Tensor argmax(int dim, bool keepdim = false) const;
   Tensor pow(double exponent) const;
+  Tensor square() const;
   Tensor sqrt() const;
   Tensor exp() const;
   Tensor log() const;
   Tensor abs() const;
+  Tensor clamp(std::optional<double> min, std::optional<double> max = std::nullopt) const;
+  Tensor clamp_min(double min) const;
+  Tensor clamp_max(double max) const;
   Tensor matmul(const Tensor& other) const;
+  Tensor relu() const;
+  Tensor sigmoid() const;
+  Tensor tanh() const;
+  Tensor softmax(int dim) const;
+  Tensor log_softmax(int dim) const;
 
   // ---- in place, outside autograd (what optimizers and initializers use) ----
   // Refused on a leaf that requires grad while grad mode is on, as in PyTorch.
@@ -173,6 +189,31 @@ class Tensor {
 };
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+// ---- factories as free functions, as torch::zeros, torch::randn, ... ----
+inline Tensor empty(const Shape& shape, DType dtype = DType::f32) { return Tensor::empty(shape, dtype); }
+inline Tensor zeros(const Shape& shape, DType dtype = DType::f32) { return Tensor::zeros(shape, dtype); }
+inline Tensor ones(const Shape& shape, DType dtype = DType::f32) { return Tensor::ones(shape, dtype); }
+inline Tensor full(const Shape& shape, double value, DType dtype = DType::f32) {
+  return Tensor::full(shape, value, dtype);
+}
+inline Tensor arange(int64_t end, DType dtype = DType::f32) { return Tensor::arange(end, dtype); }
+inline Tensor arange(double start, double end, double step = 1.0, DType dtype = DType::f32) {
+  return Tensor::arange(start, end, step, dtype);
+}
+// U(0, 1) and N(0, 1) from `gen` (the default generator when null), as torch.rand and torch.randn.
+inline Tensor rand(const Shape& shape, DType dtype = DType::f32, Generator* gen = nullptr) {
+  return Tensor::uniform(shape, 0.0, 1.0, dtype, gen);
+}
+inline Tensor randn(const Shape& shape, DType dtype = DType::f32, Generator* gen = nullptr) {
+  return Tensor::normal(shape, 0.0, 1.0, dtype, gen);
+}
+inline Tensor empty_like(const Tensor& t) { return Tensor::empty_like(t); }
+inline Tensor zeros_like(const Tensor& t) { return Tensor::zeros_like(t); }
+inline Tensor ones_like(const Tensor& t) { return Tensor::ones_like(t); }
+inline Tensor full_like(const Tensor& t, double value) { return Tensor::full(t.shape(), value, t.dtype()); }
+inline Tensor rand_like(const Tensor& t, Generator* gen = nullptr) { return rand(t.shape(), t.dtype(), gen); }
+inline Tensor randn_like(const Tensor& t, Generator* gen = nullptr) { return randn(t.shape(), t.dtype(), gen); }
 
 // A new tensor sharing `base`'s storage with the given geometry (no autograd record).
 Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset);
