@@ -1,9 +1,5 @@
 // PyTorch's multiplicative decays, line for line as torch/optim/lr_scheduler.py (1.13) computes
 // them, so the lrs equal torch's bit for bit.
-// No fused multiply-adds: torch computes these formulas in plain double arithmetic, and so must we
-// to reproduce its lrs to the bit (GCC contracts a*b+c by default under -march=native).
-#pragma GCC optimize("fp-contract=off")
-
 #include "descent/schedule/decay.hpp"
 
 #include <algorithm>

@@ -1,9 +1,5 @@
 // The pure schedules, each from the formula its documentation gives (Keras's
 // keras/optimizers/schedules/learning_rate_schedule.py for the Keras forms).
-// No fused multiply-adds: torch computes these formulas in plain double arithmetic, and so must we
-// to reproduce its lrs to the bit (GCC contracts a*b+c by default under -march=native).
-#pragma GCC optimize("fp-contract=off")
-
 #include "descent/schedule/functions.hpp"
 
 #include <algorithm>

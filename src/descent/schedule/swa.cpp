@@ -1,9 +1,5 @@
 // SWALR, line for line as torch/optim/swa_utils.py (1.13). Being recursive, it recovers the lr
 // the annealing started from out of the current lr and the previous step's mixing weight.
-// No fused multiply-adds: torch computes these formulas in plain double arithmetic, and so must we
-// to reproduce its lrs to the bit (GCC contracts a*b+c by default under -march=native).
-#pragma GCC optimize("fp-contract=off")
-
 #include "descent/schedule/swa.hpp"
 
 #include <algorithm>
