@@ -81,6 +81,45 @@ TEST(MlpSpec, BadSpecsAreRejectedWithTheToken) {
   EXPECT_THROW(make_activation("swish"), ValueError);
 }
 
+TEST(MlpSpec, ReadThroughTheSpecGrammar) {
+  EXPECT_EQ(parse_model_spec("mlp:256-128"), (std::vector<int64_t>{256, 128}));
+  EXPECT_EQ(parse_model_spec(" mlp : 8-4-2 "), (std::vector<int64_t>{8, 4, 2}));
+  const auto message_of = [](const std::string& model) {
+    try {
+      parse_model_spec(model);
+    } catch (const ValueError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no exception)");
+  };
+  EXPECT_NE(message_of("mlp:8-0").find("model spec 'mlp:8-0': hidden size '0' is not a positive integer"),
+            std::string::npos);
+  EXPECT_NE(message_of("mlp:8--4").find("hidden size '' is not a positive integer"), std::string::npos);
+  EXPECT_NE(message_of("linear:3").find("linear takes no arguments"), std::string::npos);
+  EXPECT_NE(message_of("mlp:width=8").find("mlp:H1-H2-..."), std::string::npos);
+  EXPECT_NE(message_of("mlp").find("mlp:H1-H2-..."), std::string::npos);
+  EXPECT_NE(message_of("mlp:8,4").find("mlp:H1-H2-..."), std::string::npos);
+}
+
+TEST(MlpInit, InitSpecsReadThroughTheSpecGrammar) {
+  MlpOptions o;
+  const auto message_of = [&](const std::string& init) {
+    o.init = init;
+    try {
+      make_mlp("mlp:4", 3, 2, o);
+    } catch (const ValueError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no exception)");
+  };
+  EXPECT_EQ(message_of("kaiming_normal:bias=0.5"), "(no exception)");
+  EXPECT_NE(message_of("xavier_uniform:bais=0.1").find("unknown key 'bais' for xavier_uniform (valid: bias)"),
+            std::string::npos);
+  EXPECT_NE(message_of("xavier_uniform:bias=x").find("bias='x' is not a number"), std::string::npos);
+  EXPECT_NE(message_of("default:bias=0.1").find("takes no options"), std::string::npos);
+  EXPECT_NE(message_of("lecun").find("unknown init 'lecun' (expected default, xavier_uniform"), std::string::npos);
+}
+
 TEST(MlpInit, ConstantBiasAndXavierBounds) {
   MlpOptions o;
   o.init = "xavier_uniform:bias=0.01";
