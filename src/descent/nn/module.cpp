@@ -101,10 +101,10 @@ void Module::load_state_dict(const NamedTensors& tensors) {
 
 void Module::to(DType dtype) {
   NoGradGuard guard;
-  for (auto& [n, t] : state_dict()) {
-    if (t.dtype() == dtype) continue;
-    const Tensor converted = t.to(dtype);  // contiguous
-    TensorImpl& impl = t.impl();
+  for (const auto& [key, tensor] : state_dict()) {
+    if (tensor.dtype() == dtype) continue;
+    const Tensor converted = tensor.to(dtype);  // contiguous
+    TensorImpl& impl = tensor.impl();
     impl.storage = converted.impl().storage;
     impl.offset = 0;
     impl.strides = converted.strides();
