@@ -93,7 +93,9 @@ class Flatten : public Module {
 };
 
 // Applies its children in order; they are named "0", "1", ... as in torch.nn.Sequential.
-// Takes modules by value or as shared_ptr: Sequential(Linear(2, 64), ReLU(), Linear(64, 2)).
+// Takes modules by value or as shared_ptr: Sequential seq{Linear(2, 64), ReLU(), Linear(64, 2)}.
+// Braces build the layers left to right, as PyTorch does; C++ leaves the order of arguments in
+// parentheses unspecified, which matters when the layers draw their weights from one generator.
 class Sequential : public Module {
  public:
   Sequential() = default;
@@ -106,6 +108,7 @@ class Sequential : public Module {
   void push_back(std::shared_ptr<Module> layer);
   template <ModuleArgument M>
   void push_back(M&& layer) {
+    // (A by-value forward has its own message, in share_module.)
     static_assert(SingleInputModule<ModuleType<M>> || ForwardTakesTensorByValue<ModuleType<M>>,
                   "Sequential calls forward(const Tensor&): a module whose forward takes several tensors "
                   "cannot be one of its layers");
