@@ -5,14 +5,31 @@
 #include "descent/kernels/im2col.hpp"
 
 #include <algorithm>
-#include <vector>
 
+#include "descent/core/allocator.hpp"
 #include "descent/kernels/gemm.hpp"
 #include "descent/kernels/parallel.hpp"
 
 namespace descent::kernels {
 
 namespace {
+
+// The columns of a tile, from the tensor allocator: a block of the same size is recycled from
+// the previous call (no page faults, no zeroing; im2col writes every element).
+template <class T>
+class ColumnBuffer {
+ public:
+  explicit ColumnBuffer(int64_t elements)
+      : bytes_(static_cast<std::size_t>(elements) * sizeof(T)), data_(static_cast<T*>(allocate_storage(bytes_))) {}
+  ~ColumnBuffer() { free_storage(data_, bytes_); }
+  ColumnBuffer(const ColumnBuffer&) = delete;
+  ColumnBuffer& operator=(const ColumnBuffer&) = delete;
+  T* data() const { return data_; }
+
+ private:
+  std::size_t bytes_;
+  T* data_;
+};
 
 // How many images' columns fit in the buffer: at least one, at most the batch.
 template <class T>
@@ -90,7 +107,7 @@ template <class T>
 void conv_forward_im2col(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t buffer_bytes) {
   const int64_t tile = images_per_tile<T>(g, buffer_bytes), per_image = g.columns_per_image();
   const int64_t rows = g.group_rows(), cols = g.out_plane(), group_out = g.out_channels / g.groups;
-  std::vector<T> buffer(static_cast<std::size_t>(tile * per_image));
+  ColumnBuffer<T> buffer(tile * per_image);
   auto image = [&](int64_t n, int64_t slot) {
     T* columns = buffer.data() + slot * per_image;  // (C_in kh kw, out_h out_w)
     im2col(input + n * g.in_channels * g.in_plane(), g, columns);
@@ -106,7 +123,7 @@ void conv_backward_input_im2col(const T* output_grad, const T* weight, T* input_
                                 int64_t buffer_bytes) {
   const int64_t tile = images_per_tile<T>(g, buffer_bytes), per_image = g.columns_per_image();
   const int64_t rows = g.group_rows(), cols = g.out_plane(), group_out = g.out_channels / g.groups;
-  std::vector<T> buffer(static_cast<std::size_t>(tile * per_image));
+  ColumnBuffer<T> buffer(tile * per_image);
   auto image = [&](int64_t n, int64_t slot) {
     T* columns = buffer.data() + slot * per_image;
     for (int64_t grp = 0; grp < g.groups; ++grp)  // cols_g (rows, L) = w_g^T (rows, C_out/G) dy_g (C_out/G, L)
@@ -125,7 +142,7 @@ void conv_backward_weight_im2col(const T* input, const T* output_grad, T* weight
                                  int64_t buffer_bytes) {
   const int64_t tile = images_per_tile<T>(g, buffer_bytes), per_image = g.columns_per_image();
   const int64_t rows = g.group_rows(), cols = g.out_plane(), group_out = g.out_channels / g.groups;
-  std::vector<T> buffer(static_cast<std::size_t>(tile * per_image));
+  ColumnBuffer<T> buffer(tile * per_image);
   std::fill_n(weight_grad, g.out_channels * rows, T(0));
   auto unfold = [&](int64_t n, int64_t slot) {
     im2col(input + n * g.in_channels * g.in_plane(), g, buffer.data() + slot * per_image);
