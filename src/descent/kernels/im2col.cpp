@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "descent/core/allocator.hpp"
+#include "descent/core/threads.hpp"
 #include "descent/kernels/gemm.hpp"
 #include "descent/kernels/parallel.hpp"
 
@@ -39,13 +40,14 @@ int64_t images_per_tile(const ConvGeometry& g, int64_t buffer_bytes) {
 }
 
 // fn(image n, its slot i in the tile) for every image, tile after tile, the images of a tile
-// split over threads when `work_per_image` makes it worth it. `after_tile(first, count)` runs
-// on the calling thread once a tile is done.
+// split over threads when their work reaches `threshold`. `after_tile(first, count)` runs on
+// the calling thread once a tile is done.
 template <class Fn, class After>
-void for_each_tile(int64_t batch, int64_t tile, int64_t work_per_image, Fn&& fn, After&& after_tile) {
+void for_each_tile(int64_t batch, int64_t tile, int64_t work_per_image, int64_t threshold, Fn&& fn,
+                   After&& after_tile) {
   for (int64_t first = 0; first < batch; first += tile) {
     const int64_t count = std::min(tile, batch - first);
-    parallel_ranges(count, 1, count * work_per_image, kParallelMultiplyAdds, [&](int64_t begin, int64_t end) {
+    parallel_ranges(count, 1, count * work_per_image, threshold, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) fn(first + i, i);
     });
     after_tile(first, count);
@@ -115,7 +117,7 @@ void conv_forward_im2col(const T* input, const T* weight, T* output, const ConvG
       gemm<T>(false, false, group_out, cols, rows, T(1), weight + grp * group_out * rows, rows,
               columns + grp * rows * cols, cols, T(0), output + (n * g.out_channels + grp * group_out) * cols, cols);
   };
-  for_each_tile(g.batch, tile, g.out_channels * rows * cols, image, [](int64_t, int64_t) {});
+  for_each_tile(g.batch, tile, g.out_channels * rows * cols, kParallelMultiplyAdds, image, [](int64_t, int64_t) {});
 }
 
 template <class T>
@@ -134,7 +136,7 @@ void conv_backward_input_im2col(const T* output_grad, const T* weight, T* input_
     std::fill_n(dx, g.in_channels * g.in_plane(), T(0));
     col2im(columns, g, dx);
   };
-  for_each_tile(g.batch, tile, g.out_channels * rows * cols, image, [](int64_t, int64_t) {});
+  for_each_tile(g.batch, tile, g.out_channels * rows * cols, kParallelMultiplyAdds, image, [](int64_t, int64_t) {});
 }
 
 template <class T>
@@ -157,7 +159,7 @@ void conv_backward_weight_im2col(const T* input, const T* output_grad, T* weight
                 columns + grp * rows * cols, cols, T(1), weight_grad + grp * group_out * rows, rows);
     }
   };
-  for_each_tile(g.batch, tile, per_image, unfold, accumulate);
+  for_each_tile(g.batch, tile, per_image, kParallelThreshold, unfold, accumulate);  // copies, not products
 }
 
 #define DESCENT_INSTANTIATE_IM2COL(T)                                                                        \

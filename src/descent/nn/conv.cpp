@@ -10,7 +10,12 @@ namespace descent {
 
 namespace {
 
-std::string tuple_repr(Pair p) { return "(" + std::to_string(p.h) + ", " + std::to_string(p.w) + ")"; }
+// "(h, w)", appended piece by piece (GCC 12 warns falsely on "(" + std::to_string(...)).
+std::string tuple_repr(Pair p) {
+  std::string s = "(";
+  s.append(std::to_string(p.h)).append(", ").append(std::to_string(p.w)).append(")");
+  return s;
+}
 
 void check_layer(const char* layer, int64_t in_channels, int64_t out_channels, Pair kernel_size, int64_t groups) {
   const std::string name = layer;
@@ -46,7 +51,8 @@ std::string pair_repr(Pair p) { return p.h == p.w ? std::to_string(p.h) : tuple_
 Conv2d::Conv2d(int64_t in, int64_t out, Pair kernel, const Conv2dOptions& opts, DType dtype, Generator* gen)
     : in_channels(in), out_channels(out), kernel_size(kernel), options(opts) {
   check_layer("Conv2d", in, out, kernel, opts.groups);
-  weight = register_parameter("weight", initialized_weight(Shape{out, in / opts.groups, kernel.h, kernel.w}, dtype, gen));
+  const Shape shape{out, in / opts.groups, kernel.h, kernel.w};
+  weight = register_parameter("weight", initialized_weight(shape, dtype, gen));
   if (opts.bias) bias = register_parameter("bias", initialized_bias(weight, out, gen));
 }
 
@@ -72,7 +78,8 @@ ConvTranspose2d::ConvTranspose2d(int64_t in, int64_t out, Pair kernel, const Con
                                  DType dtype, Generator* gen)
     : in_channels(in), out_channels(out), kernel_size(kernel), options(opts) {
   check_layer("ConvTranspose2d", in, out, kernel, opts.groups);
-  weight = register_parameter("weight", initialized_weight(Shape{in, out / opts.groups, kernel.h, kernel.w}, dtype, gen));
+  const Shape shape{in, out / opts.groups, kernel.h, kernel.w};
+  weight = register_parameter("weight", initialized_weight(shape, dtype, gen));
   if (opts.bias) bias = register_parameter("bias", initialized_bias(weight, out, gen));
 }
 

@@ -29,7 +29,11 @@ std::string MaxPool2d::extra_repr() const {
 }
 
 AvgPool2d::AvgPool2d(Pair kernel, std::optional<Pair> step, Pair pad, bool ceil, bool include_pad)
-    : kernel_size(kernel), stride(step.value_or(kernel)), padding(pad), ceil_mode(ceil), count_include_pad(include_pad) {
+    : kernel_size(kernel),
+      stride(step.value_or(kernel)),
+      padding(pad),
+      ceil_mode(ceil),
+      count_include_pad(include_pad) {
   check_positive("AvgPool2d", "kernel_size", kernel_size);
   check_positive("AvgPool2d", "stride", stride);
 }

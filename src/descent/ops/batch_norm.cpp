@@ -88,12 +88,14 @@ Statistics batch_statistics(const T* x, const ChannelLayout& l, const Tensor& ru
     s.invstd[k] = 1.0 / std::sqrt(variance[k] + eps);
   });
   if (running_mean.defined()) {
-    const Tensor batch_mean = Tensor::from_data(std::span<const double>(s.mean), Shape{l.channels}, running_mean.dtype());
+    const Tensor batch_mean =
+        Tensor::from_data(std::span<const double>(s.mean), Shape{l.channels}, running_mean.dtype());
     Tensor(running_mean).mul_(1.0 - momentum).add_(batch_mean, momentum);  // a handle to the caller's buffer
   }
   if (running_var.defined()) {
     for (double& v : variance) v *= m / (m - 1.0);  // unbiased, as torch's running_var
-    const Tensor unbiased = Tensor::from_data(std::span<const double>(variance), Shape{l.channels}, running_var.dtype());
+    const Tensor unbiased =
+        Tensor::from_data(std::span<const double>(variance), Shape{l.channels}, running_var.dtype());
     Tensor(running_var).mul_(1.0 - momentum).add_(unbiased, momentum);
   }
   return s;

@@ -17,7 +17,12 @@ namespace {
 
 using kernels::ConvGeometry;
 
-std::string str(Pair p) { return "(" + std::to_string(p.h) + ", " + std::to_string(p.w) + ")"; }
+// "(h, w)", appended piece by piece (GCC 12 warns falsely on "(" + std::to_string(...)).
+std::string str(Pair p) {
+  std::string s = "(";
+  s.append(std::to_string(p.h)).append(", ").append(std::to_string(p.w)).append(")");
+  return s;
+}
 
 // Padding on each side; conv2d's padding p is {p.h, p.h, p.w, p.w}.
 struct Sides {
@@ -131,7 +136,8 @@ void check_common(const char* op, const Tensor& x, const Tensor& weight, const T
 void check_ranks(const char* op, const Tensor& x, const Tensor& weight) {
   if (x.dim() != 4)
     throw ShapeError(std::string(op) + ": expected input (N, C, H, W) or (C, H, W), got shape " + x.shape().str());
-  if (weight.dim() != 4) throw ShapeError(std::string(op) + ": expected a 4-D weight, got shape " + weight.shape().str());
+  if (weight.dim() != 4)
+    throw ShapeError(std::string(op) + ": expected a 4-D weight, got shape " + weight.shape().str());
   for (int d = 0; d < 4; ++d)
     if (weight.shape()[d] == 0) throw ShapeError(std::string(op) + ": weight " + weight.shape().str() + " is empty");
 }
@@ -149,7 +155,8 @@ ConvGeometry conv2d_geometry(const Tensor& x, const Tensor& weight, const Tensor
   if (pad.top < 0 || pad.bottom < 0 || pad.left < 0 || pad.right < 0)
     throw ValueError("conv2d: padding must be non-negative, got (" + std::to_string(pad.top) + ", " +
                      std::to_string(pad.left) + ")");
-  const int64_t kernel_h = dilation.h * (weight.shape()[2] - 1) + 1, kernel_w = dilation.w * (weight.shape()[3] - 1) + 1;
+  const int64_t kernel_h = dilation.h * (weight.shape()[2] - 1) + 1;  // the effective (dilated) kernel
+  const int64_t kernel_w = dilation.w * (weight.shape()[3] - 1) + 1;
   const int64_t padded_h = x.shape()[2] + pad.top + pad.bottom, padded_w = x.shape()[3] + pad.left + pad.right;
   if (kernel_h > padded_h || kernel_w > padded_w)
     throw ShapeError("conv2d: kernel " + std::to_string(kernel_h) + "x" + std::to_string(kernel_w) +
@@ -204,7 +211,9 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Pair st
   // torch's _convolution_mode: total d (k - 1), the odd one at the bottom and right.
   const int64_t total_h = dilation.h * (weight.shape()[2] - 1), total_w = dilation.w * (weight.shape()[3] - 1);
   const Sides sides{total_h / 2, total_h - total_h / 2, total_w / 2, total_w - total_w / 2};
-  return batched(x, [&](const Tensor& batch) { return convolve(batch, weight, bias, stride, sides, dilation, groups); });
+  return batched(x, [&](const Tensor& batch) {
+    return convolve(batch, weight, bias, stride, sides, dilation, groups);
+  });
 }
 
 // conv_transpose2d(x) is the input gradient of the conv2d that maps its output (N, C_out,

@@ -54,8 +54,8 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, double value) {
     throw ValueError("pad: expected {left, right} or {left, right, top, bottom}, got " + list(pads));
   const int dims = static_cast<int>(pads.size() / 2);
   if (x.dim() < dims)
-    throw ShapeError("pad: " + list(pads) + " pads the last " + std::to_string(dims) + " dims, but the input has shape " +
-                     x.shape().str());
+    throw ShapeError("pad: " + list(pads) + " pads the last " + std::to_string(dims) +
+                     " dims, but the input has shape " + x.shape().str());
   Shape out_shape = x.shape();
   for (int k = 0; k < dims; ++k) {
     const int dim = x.dim() - 1 - k;

@@ -20,7 +20,12 @@ namespace descent {
 
 namespace {
 
-std::string str(Pair p) { return "(" + std::to_string(p.h) + ", " + std::to_string(p.w) + ")"; }
+// "(h, w)", appended piece by piece (GCC 12 warns falsely on "(" + std::to_string(...)).
+std::string str(Pair p) {
+  std::string s = "(";
+  s.append(std::to_string(p.h)).append(", ").append(std::to_string(p.w)).append(")");
+  return s;
+}
 
 // Where a pooling op reads and writes: `planes` (N C) planes of in_h x in_w pooled to
 // out_h x out_w.
@@ -70,9 +75,10 @@ PoolGeometry pool_geometry(const char* op, const Tensor& x, Pair kernel, std::op
   g.out_h = pooled_size(g.in_h, kernel.h, stride.h, pad.h, dilation.h, ceil_mode);
   g.out_w = pooled_size(g.in_w, kernel.w, stride.w, pad.w, dilation.w, ceil_mode);
   if (g.out_h <= 0 || g.out_w <= 0)
-    throw ShapeError(name + ": kernel " + str(kernel) + " (dilation " + str(dilation) + ") is larger than the padded input " +
-                     std::to_string(g.in_h + 2 * pad.h) + "x" + std::to_string(g.in_w + 2 * pad.w) + " (input " +
-                     x.shape().str() + ", padding " + str(pad) + ")");
+    throw ShapeError(name + ": kernel " + str(kernel) + " (dilation " + str(dilation) +
+                     ") is larger than the padded input " + std::to_string(g.in_h + 2 * pad.h) + "x" +
+                     std::to_string(g.in_w + 2 * pad.w) + " (input " + x.shape().str() + ", padding " + str(pad) +
+                     ")");
   return g;
 }
 
