@@ -2,9 +2,7 @@
 // the three products of kernels/im2col.hpp: conv2d's forward is conv_transpose2d's input
 // gradient and the other way round (Dumoulin & Visin 2016, "A guide to convolution arithmetic").
 // Leaf weights receive their gradient like any input, through Node::accumulate.
-#include <algorithm>
 #include <string>
-#include <vector>
 
 #include "descent/kernels/im2col.hpp"
 #include "descent/ops/conv.hpp"
