@@ -177,3 +177,18 @@ TEST(ConvKernels, SameBitsAtAnyThreadCount) {
   set_num_threads(before);
   for (std::size_t i = 0; i < one.size(); ++i) EXPECT_EQ(one[i], two[i]) << "result " << i;
 }
+
+// A batch of no images gives outputs of no images, and weight and bias gradients of zeros.
+TEST(ConvKernels, EmptyBatch) {
+  Tensor x = Tensor::zeros(Shape{0, 3, 8, 8}, DType::f64).requires_grad_();
+  Tensor w = Tensor::ones(Shape{6, 3, 3, 3}, DType::f64).requires_grad_();
+  Tensor b = Tensor::ones(Shape{6}, DType::f64).requires_grad_();
+  const Tensor y = conv2d(x, w, b);
+  EXPECT_EQ(y.shape(), (Shape{0, 6, 6, 6}));
+  sum(max_pool2d(y, 2)).backward();
+  EXPECT_EQ(w.grad().to_vector(), std::vector<double>(6 * 3 * 3 * 3, 0.0));
+  EXPECT_EQ(b.grad().to_vector(), std::vector<double>(6, 0.0));
+  EXPECT_EQ(x.grad().shape(), x.shape());
+  EXPECT_EQ(conv_transpose2d(Tensor::zeros(Shape{0, 6, 4, 4}, DType::f64), w).shape(), (Shape{0, 3, 6, 6}));
+  EXPECT_EQ(avg_pool2d(Tensor::zeros(Shape{0, 2, 4, 4}, DType::f64), 2).shape(), (Shape{0, 2, 2, 2}));
+}
