@@ -1,0 +1,175 @@
+// im2col, col2im and the tiled convolution products built on them. Images of a tile are
+// spread over OpenMP threads in fixed contiguous ranges; every image is computed by the same
+// code at any thread count, and the weight gradient sums images one after another in batch
+// order, so results do not depend on the number of threads.
+#include "descent/kernels/im2col.hpp"
+
+#include <algorithm>
+
+#include "descent/core/allocator.hpp"
+#include "descent/core/threads.hpp"
+#include "descent/kernels/gemm.hpp"
+#include "descent/kernels/parallel.hpp"
+
+namespace descent::kernels {
+
+namespace {
+
+// The columns of a tile, from the tensor allocator: a block of the same size is recycled from
+// the previous call (no page faults, no zeroing; im2col writes every element).
+template <class T>
+class ColumnBuffer {
+ public:
+  explicit ColumnBuffer(int64_t elements)
+      : bytes_(static_cast<std::size_t>(elements) * sizeof(T)), data_(static_cast<T*>(allocate_storage(bytes_))) {}
+  ~ColumnBuffer() { free_storage(data_, bytes_); }
+  ColumnBuffer(const ColumnBuffer&) = delete;
+  ColumnBuffer& operator=(const ColumnBuffer&) = delete;
+  T* data() const { return data_; }
+
+ private:
+  std::size_t bytes_;
+  T* data_;
+};
+
+// How many images' columns fit in the buffer: at least one, at most the batch.
+template <class T>
+int64_t images_per_tile(const ConvGeometry& g, int64_t buffer_bytes) {
+  const int64_t per_image = std::max<int64_t>(1, g.columns_per_image() * static_cast<int64_t>(sizeof(T)));
+  return std::clamp<int64_t>(buffer_bytes / per_image, 1, std::max<int64_t>(g.batch, 1));
+}
+
+// fn(image n, its slot i in the tile) for every image, tile after tile, the images of a tile
+// split over threads when their work reaches `threshold`. `after_tile(first, count)` runs on
+// the calling thread once a tile is done.
+template <class Fn, class After>
+void for_each_tile(int64_t batch, int64_t tile, int64_t work_per_image, int64_t threshold, Fn&& fn,
+                   After&& after_tile) {
+  for (int64_t first = 0; first < batch; first += tile) {
+    const int64_t count = std::min(tile, batch - first);
+    parallel_ranges(count, 1, count * work_per_image, threshold, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) fn(first + i, i);
+    });
+    after_tile(first, count);
+  }
+}
+
+}  // namespace
+
+template <class T>
+void im2col(const T* image, const ConvGeometry& g, T* columns) {
+  const int64_t out_plane = g.out_plane();
+  for (int64_t c = 0; c < g.in_channels; ++c) {
+    const T* plane = image + c * g.in_plane();
+    for (int64_t i = 0; i < g.kernel_h; ++i) {
+      for (int64_t j = 0; j < g.kernel_w; ++j) {
+        T* row = columns + ((c * g.kernel_h + i) * g.kernel_w + j) * out_plane;
+        for (int64_t oh = 0; oh < g.out_h; ++oh) {
+          T* dst = row + oh * g.out_w;
+          const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+          if (ih < 0 || ih >= g.in_h) {
+            std::fill_n(dst, g.out_w, T(0));
+            continue;
+          }
+          const T* src = plane + ih * g.in_w;
+          for (int64_t ow = 0; ow < g.out_w; ++ow) {
+            const int64_t iw = ow * g.stride_w - g.pad_left + j * g.dilation_w;
+            dst[ow] = iw >= 0 && iw < g.in_w ? src[iw] : T(0);
+          }
+        }
+      }
+    }
+  }
+}
+
+template <class T>
+void col2im(const T* columns, const ConvGeometry& g, T* image) {
+  const int64_t out_plane = g.out_plane();
+  for (int64_t c = 0; c < g.in_channels; ++c) {
+    T* plane = image + c * g.in_plane();
+    for (int64_t i = 0; i < g.kernel_h; ++i) {
+      for (int64_t j = 0; j < g.kernel_w; ++j) {
+        const T* row = columns + ((c * g.kernel_h + i) * g.kernel_w + j) * out_plane;
+        for (int64_t oh = 0; oh < g.out_h; ++oh) {
+          const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+          if (ih < 0 || ih >= g.in_h) continue;
+          const T* src = row + oh * g.out_w;
+          T* dst = plane + ih * g.in_w;
+          for (int64_t ow = 0; ow < g.out_w; ++ow) {
+            const int64_t iw = ow * g.stride_w - g.pad_left + j * g.dilation_w;
+            if (iw >= 0 && iw < g.in_w) dst[iw] += src[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+template <class T>
+void conv_forward_im2col(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t buffer_bytes) {
+  const int64_t tile = images_per_tile<T>(g, buffer_bytes), per_image = g.columns_per_image();
+  const int64_t rows = g.group_rows(), cols = g.out_plane(), group_out = g.out_channels / g.groups;
+  ColumnBuffer<T> buffer(tile * per_image);
+  auto image = [&](int64_t n, int64_t slot) {
+    T* columns = buffer.data() + slot * per_image;  // (C_in kh kw, out_h out_w)
+    im2col(input + n * g.in_channels * g.in_plane(), g, columns);
+    for (int64_t grp = 0; grp < g.groups; ++grp)  // y_g (C_out/G, L) = w_g (C_out/G, rows) cols_g (rows, L)
+      gemm<T>(false, false, group_out, cols, rows, T(1), weight + grp * group_out * rows, rows,
+              columns + grp * rows * cols, cols, T(0), output + (n * g.out_channels + grp * group_out) * cols, cols);
+  };
+  for_each_tile(g.batch, tile, g.out_channels * rows * cols, kParallelMultiplyAdds, image, [](int64_t, int64_t) {});
+}
+
+template <class T>
+void conv_backward_input_im2col(const T* output_grad, const T* weight, T* input_grad, const ConvGeometry& g,
+                                int64_t buffer_bytes) {
+  const int64_t tile = images_per_tile<T>(g, buffer_bytes), per_image = g.columns_per_image();
+  const int64_t rows = g.group_rows(), cols = g.out_plane(), group_out = g.out_channels / g.groups;
+  ColumnBuffer<T> buffer(tile * per_image);
+  auto image = [&](int64_t n, int64_t slot) {
+    T* columns = buffer.data() + slot * per_image;
+    for (int64_t grp = 0; grp < g.groups; ++grp)  // cols_g (rows, L) = w_g^T (rows, C_out/G) dy_g (C_out/G, L)
+      gemm<T>(true, false, rows, cols, group_out, T(1), weight + grp * group_out * rows, rows,
+              output_grad + (n * g.out_channels + grp * group_out) * cols, cols, T(0), columns + grp * rows * cols,
+              cols);
+    T* dx = input_grad + n * g.in_channels * g.in_plane();
+    std::fill_n(dx, g.in_channels * g.in_plane(), T(0));
+    col2im(columns, g, dx);
+  };
+  for_each_tile(g.batch, tile, g.out_channels * rows * cols, kParallelMultiplyAdds, image, [](int64_t, int64_t) {});
+}
+
+template <class T>
+void conv_backward_weight_im2col(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
+                                 int64_t buffer_bytes) {
+  const int64_t tile = images_per_tile<T>(g, buffer_bytes), per_image = g.columns_per_image();
+  const int64_t rows = g.group_rows(), cols = g.out_plane(), group_out = g.out_channels / g.groups;
+  ColumnBuffer<T> buffer(tile * per_image);
+  std::fill_n(weight_grad, g.out_channels * rows, T(0));
+  auto unfold = [&](int64_t n, int64_t slot) {
+    im2col(input + n * g.in_channels * g.in_plane(), g, buffer.data() + slot * per_image);
+  };
+  // The sum over images runs on one thread, image after image: the same order at any thread count.
+  auto accumulate = [&](int64_t first, int64_t count) {
+    for (int64_t slot = 0; slot < count; ++slot) {
+      const T* columns = buffer.data() + slot * per_image;
+      for (int64_t grp = 0; grp < g.groups; ++grp)  // dw_g (C_out/G, rows) += dy_g (C_out/G, L) cols_g^T (L, rows)
+        gemm<T>(false, true, group_out, rows, cols, T(1),
+                output_grad + ((first + slot) * g.out_channels + grp * group_out) * cols, cols,
+                columns + grp * rows * cols, cols, T(1), weight_grad + grp * group_out * rows, rows);
+    }
+  };
+  for_each_tile(g.batch, tile, per_image, kParallelThreshold, unfold, accumulate);  // copies, not products
+}
+
+#define DESCENT_INSTANTIATE_IM2COL(T)                                                                        \
+  template void im2col<T>(const T*, const ConvGeometry&, T*);                                              \
+  template void col2im<T>(const T*, const ConvGeometry&, T*);                                              \
+  template void conv_forward_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);              \
+  template void conv_backward_input_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);       \
+  template void conv_backward_weight_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);
+DESCENT_INSTANTIATE_IM2COL(float)
+DESCENT_INSTANTIATE_IM2COL(double)
+#undef DESCENT_INSTANTIATE_IM2COL
+
+}  // namespace descent::kernels

@@ -1,0 +1,45 @@
+// BatchNorm2d: the bookkeeping of torch.nn.modules.batchnorm._BatchNorm.forward around the
+// batch_norm op.
+#include "descent/nn/batch_norm2d.hpp"
+
+#include "descent/ops/conv.hpp"
+#include "descent/tensor/grad_mode.hpp"
+
+namespace descent {
+
+BatchNorm2d::BatchNorm2d(int64_t c, double e, std::optional<double> m, bool affine, bool track_running_stats,
+                         DType dtype)
+    : num_features(c), eps(e), momentum(m) {
+  if (c <= 0) throw ValueError("BatchNorm2d: num_features must be positive, got " + std::to_string(c));
+  if (affine) {
+    weight = register_parameter("weight", Tensor::ones(Shape{c}, dtype));
+    bias = register_parameter("bias", Tensor::zeros(Shape{c}, dtype));
+  }
+  if (track_running_stats) {
+    running_mean = register_buffer("running_mean", Tensor::zeros(Shape{c}, dtype));
+    running_var = register_buffer("running_var", Tensor::ones(Shape{c}, dtype));
+    num_batches_tracked = register_buffer("num_batches_tracked", Tensor::zeros(Shape{}, dtype));
+  }
+}
+
+Tensor BatchNorm2d::forward(const Tensor& x) {
+  if (x.dim() != 4 || x.shape()[1] != num_features)
+    throw ShapeError("BatchNorm2d: expected input of shape [N, " + std::to_string(num_features) + ", H, W], got " +
+                     x.shape().str());
+  double factor = momentum.value_or(0.0);
+  if (is_training() && running_mean.defined()) {
+    NoGradGuard guard;
+    num_batches_tracked.add_(Tensor::ones(Shape{}, num_batches_tracked.dtype()));
+    if (!momentum) factor = 1.0 / num_batches_tracked.item();  // cumulative moving average
+  }
+  return batch_norm(x, running_mean, running_var, weight, bias, is_training() || !running_mean.defined(), factor, eps);
+}
+
+std::string BatchNorm2d::extra_repr() const {
+  return std::to_string(num_features) + ", eps=" + format_number(eps) +
+         ", momentum=" + (momentum ? format_number(*momentum) : "none") +
+         ", affine=" + (weight.defined() ? "true" : "false") +
+         ", track_running_stats=" + (running_mean.defined() ? "true" : "false");
+}
+
+}  // namespace descent

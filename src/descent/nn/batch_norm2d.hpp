@@ -1,0 +1,30 @@
+// BatchNorm2d, as torch.nn.BatchNorm2d (Ioffe & Szegedy 2015): per-channel statistics over
+// (N, H, W) of an (N, C, H, W) input, through the batch_norm op of ops/conv.hpp.
+#pragma once
+#include <optional>
+
+#include "descent/nn/module.hpp"
+
+namespace descent {
+
+// Training: normalize with the batch statistics and update the running ones with momentum
+// (running = (1 - momentum) running + momentum batch, unbiased variance), or with the
+// cumulative average (momentum 1 / num_batches_tracked) when momentum is nullopt (torch's None).
+// Evaluation: normalize with the running statistics. Without track_running_stats there are no
+// buffers and batch statistics are used in both modes.
+class BatchNorm2d : public Module {
+ public:
+  explicit BatchNorm2d(int64_t num_features, double eps = 1e-5, std::optional<double> momentum = 0.1,
+                       bool affine = true, bool track_running_stats = true, DType dtype = DType::f32);
+  Tensor forward(const Tensor& x) override;
+  std::string name() const override { return "BatchNorm2d"; }
+  std::string extra_repr() const override;
+  Tensor weight, bias;               // (C) parameters, when affine (ones and zeros at first)
+  Tensor running_mean, running_var;  // (C) buffers, when track_running_stats (zeros and ones at first)
+  Tensor num_batches_tracked;        // () buffer, when track_running_stats
+  int64_t num_features;
+  double eps;
+  std::optional<double> momentum;
+};
+
+}  // namespace descent

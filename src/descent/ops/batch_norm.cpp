@@ -1,0 +1,180 @@
+// batch_norm (Ioffe & Szegedy 2015), as torch.nn.functional.batch_norm on the CPU
+// (ATen's batch_norm_cpu): statistics per channel over every dim but the channel dim, summed
+// in double; forward beside backward. Channels are split over threads in fixed ranges, and
+// each channel's sums run in one order, so results do not depend on the thread count.
+#include <cmath>
+#include <span>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "descent/core/threads.hpp"
+#include "descent/kernels/parallel.hpp"
+#include "descent/ops/conv.hpp"
+#include "descent/ops/ops.hpp"
+#include "descent/tensor/node.hpp"
+
+namespace descent {
+
+namespace {
+
+// x seen as (N, C, L): L is the product of the dims after the channel dim.
+struct ChannelLayout {
+  int64_t batch, channels, inner;
+  int64_t per_channel() const { return batch * inner; }  // M, the values behind each statistic
+};
+
+// What the backward needs: per channel the mean used and 1 / sqrt(var + eps).
+struct Statistics {
+  std::vector<double> mean, invstd;
+};
+
+// fn(c) for every channel, channels split over threads.
+template <class Fn>
+void for_channels(const ChannelLayout& l, Fn&& fn) {
+  kernels::parallel_ranges(l.channels, 1, l.channels * l.per_channel(), kParallelThreshold,
+                           [&](int64_t begin, int64_t end) {
+                             for (int64_t c = begin; c < end; ++c) fn(c);
+                           });
+}
+
+void check_channel_vector(const char* what, const Tensor& t, const Tensor& x, int64_t channels) {
+  if (!t.defined()) return;
+  check_same_dtype(x, t, "batch_norm");
+  if (t.dim() != 1 || t.shape()[0] != channels)
+    throw ShapeError(std::string("batch_norm: ") + what + " of shape " + t.shape().str() + " does not match input " +
+                     x.shape().str() + " (expected [" + std::to_string(channels) + "])");
+}
+
+ChannelLayout checked_layout(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                             const Tensor& weight, const Tensor& bias, bool training) {
+  if (x.dim() < 2) throw ShapeError("batch_norm: expected input (N, C, *), got shape " + x.shape().str());
+  ChannelLayout l{x.shape()[0], x.shape()[1], 1};
+  for (int d = 2; d < x.dim(); ++d) l.inner *= x.shape()[d];
+  check_channel_vector("running_mean", running_mean, x, l.channels);
+  check_channel_vector("running_var", running_var, x, l.channels);
+  check_channel_vector("weight", weight, x, l.channels);
+  check_channel_vector("bias", bias, x, l.channels);
+  if (!training && (!running_mean.defined() || !running_var.defined()))
+    throw ValueError("batch_norm: evaluation mode needs running_mean and running_var");
+  if (training && l.per_channel() <= 1)
+    throw ShapeError("batch_norm: expected more than 1 value per channel when training, got input " + x.shape().str());
+  return l;
+}
+
+// Batch mean and biased variance (two passes, in double) of x (N, C, L); when running
+// statistics are given, updates them with momentum and the unbiased variance.
+template <class T>
+Statistics batch_statistics(const T* x, const ChannelLayout& l, const Tensor& running_mean, const Tensor& running_var,
+                            double momentum, double eps) {
+  Statistics s{std::vector<double>(static_cast<std::size_t>(l.channels)),
+               std::vector<double>(static_cast<std::size_t>(l.channels))};
+  std::vector<double> variance(static_cast<std::size_t>(l.channels));
+  const double m = static_cast<double>(l.per_channel());
+  for_channels(l, [&](int64_t c) {
+    double total = 0.0;
+    for (int64_t n = 0; n < l.batch; ++n)
+      for (int64_t i = 0; i < l.inner; ++i) total += static_cast<double>(x[(n * l.channels + c) * l.inner + i]);
+    const double mean = total / m;
+    double squares = 0.0;
+    for (int64_t n = 0; n < l.batch; ++n)
+      for (int64_t i = 0; i < l.inner; ++i) {
+        const double d = static_cast<double>(x[(n * l.channels + c) * l.inner + i]) - mean;
+        squares += d * d;
+      }
+    const auto k = static_cast<std::size_t>(c);
+    s.mean[k] = mean;
+    variance[k] = squares / m;
+    s.invstd[k] = 1.0 / std::sqrt(variance[k] + eps);
+  });
+  if (running_mean.defined()) {
+    const Tensor batch_mean =
+        Tensor::from_data(std::span<const double>(s.mean), Shape{l.channels}, running_mean.dtype());
+    Tensor(running_mean).mul_(1.0 - momentum).add_(batch_mean, momentum);  // a handle to the caller's buffer
+  }
+  if (running_var.defined()) {
+    for (double& v : variance) v *= m / (m - 1.0);  // unbiased, as torch's running_var
+    const Tensor unbiased =
+        Tensor::from_data(std::span<const double>(variance), Shape{l.channels}, running_var.dtype());
+    Tensor(running_var).mul_(1.0 - momentum).add_(unbiased, momentum);
+  }
+  return s;
+}
+
+Statistics running_statistics(const Tensor& running_mean, const Tensor& running_var, double eps) {
+  Statistics s{running_mean.to_vector(), running_var.to_vector()};
+  for (double& v : s.invstd) v = 1.0 / std::sqrt(v + eps);
+  return s;
+}
+
+// dx, dweight, dbias from dy (N, C, L). With batch statistics the mean and variance depend on
+// x: dx = (dy - mean(dy) - xhat mean(dy xhat)) invstd w; with running ones dx = dy invstd w.
+// dweight = sum(dy xhat), dbias = sum(dy).
+void batch_norm_backward(Node& node, const Tensor& grad, const Tensor& x, const Tensor& weight,
+                         const Statistics& s, const ChannelLayout& l, bool training) {
+  const Tensor dy = grad.contiguous();
+  Tensor dx = Tensor::empty(x.shape(), x.dtype());
+  Tensor dweight = Tensor::empty(Shape{l.channels}, x.dtype()), dbias = Tensor::empty(Shape{l.channels}, x.dtype());
+  const std::vector<double> w = weight.defined() ? weight.to_vector() : std::vector<double>(s.mean.size(), 1.0);
+  dispatch(x.dtype(), [&]<class T>() {
+    const T *px = x.data<T>(), *pg = dy.data<T>();
+    T *pdx = dx.data<T>(), *pdw = dweight.data<T>(), *pdb = dbias.data<T>();
+    const double m = static_cast<double>(l.per_channel());
+    for_channels(l, [&](int64_t c) {
+      const auto k = static_cast<std::size_t>(c);
+      const double mean = s.mean[k], invstd = s.invstd[k];
+      double sum_dy = 0.0, sum_dy_xhat = 0.0;
+      for (int64_t n = 0; n < l.batch; ++n)
+        for (int64_t i = 0; i < l.inner; ++i) {
+          const int64_t at = (n * l.channels + c) * l.inner + i;
+          sum_dy += static_cast<double>(pg[at]);
+          sum_dy_xhat += static_cast<double>(pg[at]) * (static_cast<double>(px[at]) - mean) * invstd;
+        }
+      pdw[c] = static_cast<T>(sum_dy_xhat);
+      pdb[c] = static_cast<T>(sum_dy);
+      const double mean_dy = training ? sum_dy / m : 0.0, mean_dy_xhat = training ? sum_dy_xhat / m : 0.0;
+      for (int64_t n = 0; n < l.batch; ++n)
+        for (int64_t i = 0; i < l.inner; ++i) {
+          const int64_t at = (n * l.channels + c) * l.inner + i;
+          const double xhat = (static_cast<double>(px[at]) - mean) * invstd;
+          pdx[at] = static_cast<T>((static_cast<double>(pg[at]) - mean_dy - xhat * mean_dy_xhat) * invstd * w[k]);
+        }
+    });
+  });
+  if (node.needs_grad(0)) node.accumulate(0, dx);
+  if (node.needs_grad(1)) node.accumulate(1, dweight);
+  if (node.needs_grad(2)) node.accumulate(2, dbias);
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& x_in, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                  const Tensor& bias, bool training, double momentum, double eps) {
+  const ChannelLayout l = checked_layout(x_in, running_mean, running_var, weight, bias, training);
+  const Tensor x = x_in.contiguous();
+  Tensor y = Tensor::empty(x.shape(), x.dtype());
+  auto stats = std::make_shared<Statistics>();
+  dispatch(x.dtype(), [&]<class T>() {
+    const T* px = x.data<T>();
+    *stats = training ? batch_statistics(px, l, running_mean, running_var, momentum, eps)
+                      : running_statistics(running_mean, running_var, eps);
+    const std::vector<double> w = weight.defined() ? weight.to_vector() : std::vector<double>(stats->mean.size(), 1.0);
+    const std::vector<double> b = bias.defined() ? bias.to_vector() : std::vector<double>(stats->mean.size(), 0.0);
+    T* py = y.data<T>();
+    for_channels(l, [&](int64_t c) {  // y = (x - mean) invstd w + b, in double, rounded once
+      const auto k = static_cast<std::size_t>(c);
+      const double mean = stats->mean[k], scale = stats->invstd[k] * w[k];
+      for (int64_t n = 0; n < l.batch; ++n)
+        for (int64_t i = 0; i < l.inner; ++i) {
+          const int64_t at = (n * l.channels + c) * l.inner + i;
+          py[at] = static_cast<T>((static_cast<double>(px[at]) - mean) * scale + b[k]);
+        }
+    });
+  });
+  if (!any_requires_grad({x_in, weight, bias})) return y;
+  return record(y, "batch_norm", {x_in, weight, bias},
+                [x = x.detach(), w = weight.defined() ? weight.detach() : Tensor(), stats, l, training](
+                    Node& node, const Tensor& dy) { batch_norm_backward(node, dy, x, w, *stats, l, training); });
+}
+
+}  // namespace descent

@@ -1,0 +1,249 @@
+// max_pool2d, avg_pool2d and adaptive_avg_pool2d, as torch.nn.functional's (their windows
+// and tie rules follow ATen's CPU kernels, MaxPoolKernel.cpp, AvgPoolKernel.cpp and
+// AdaptiveAvgPoolKernel.cpp), forward beside backward. Each (image, channel) plane is pooled
+// on its own; planes are split over threads in fixed ranges, so results do not depend on the
+// thread count.
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "descent/core/threads.hpp"
+#include "descent/kernels/parallel.hpp"
+#include "descent/ops/conv.hpp"
+#include "descent/tensor/node.hpp"
+
+namespace descent {
+
+namespace {
+
+// "(h, w)", appended piece by piece (GCC 12 warns falsely on "(" + std::to_string(...)).
+std::string str(Pair p) {
+  std::string s = "(";
+  s.append(std::to_string(p.h)).append(", ").append(std::to_string(p.w)).append(")");
+  return s;
+}
+
+// Where a pooling op reads and writes: `planes` (N C) planes of in_h x in_w pooled to
+// out_h x out_w.
+struct PoolGeometry {
+  int64_t planes = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1;
+};
+
+// fn(first plane, end plane) over all planes, split over threads when the work pays for it.
+template <class Fn>
+void for_planes(const PoolGeometry& g, int64_t work_per_plane, Fn&& fn) {
+  kernels::parallel_ranges(g.planes, 1, g.planes * work_per_plane, kParallelThreshold, fn);
+}
+
+// The shape of x with its last two dims replaced by (h, w).
+Shape with_plane(const Shape& shape, int64_t h, int64_t w) {
+  Shape s = shape;
+  s[s.rank() - 2] = h;
+  s[s.rank() - 1] = w;
+  return s;
+}
+
+// torch's pooling_output_shape: floor, or ceil where the last window still starts inside the
+// input or its left padding.
+int64_t pooled_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation, bool ceil_mode) {
+  const int64_t span = in + 2 * pad - dilation * (kernel - 1) - 1 + (ceil_mode ? stride - 1 : 0);
+  int64_t out = (span >= 0 ? span / stride : -((-span + stride - 1) / stride)) + 1;
+  if (ceil_mode && (out - 1) * stride >= in + pad) --out;
+  return out;
+}
+
+PoolGeometry pool_geometry(const char* op, const Tensor& x, Pair kernel, std::optional<Pair> stride_in, Pair pad,
+                           Pair dilation, bool ceil_mode) {
+  const std::string name = op;
+  if (x.dim() != 3 && x.dim() != 4)
+    throw ShapeError(name + ": expected input (N, C, H, W) or (C, H, W), got shape " + x.shape().str());
+  const Pair stride = stride_in.value_or(kernel);
+  if (kernel.h <= 0 || kernel.w <= 0) throw ValueError(name + ": kernel_size must be positive, got " + str(kernel));
+  if (stride.h <= 0 || stride.w <= 0) throw ValueError(name + ": stride must be positive, got " + str(stride));
+  if (dilation.h <= 0 || dilation.w <= 0) throw ValueError(name + ": dilation must be positive, got " + str(dilation));
+  if (pad.h < 0 || pad.w < 0 || pad.h > kernel.h / 2 || pad.w > kernel.w / 2)
+    throw ValueError(name + ": padding " + str(pad) + " must be between 0 and half the kernel size " + str(kernel));
+  PoolGeometry g{.planes = x.numel() == 0 ? 0 : x.numel() / (x.shape()[x.dim() - 2] * x.shape()[x.dim() - 1]),
+                 .in_h = x.shape()[x.dim() - 2], .in_w = x.shape()[x.dim() - 1],
+                 .kernel_h = kernel.h, .kernel_w = kernel.w, .stride_h = stride.h, .stride_w = stride.w,
+                 .pad_h = pad.h, .pad_w = pad.w, .dilation_h = dilation.h, .dilation_w = dilation.w};
+  g.out_h = pooled_size(g.in_h, kernel.h, stride.h, pad.h, dilation.h, ceil_mode);
+  g.out_w = pooled_size(g.in_w, kernel.w, stride.w, pad.w, dilation.w, ceil_mode);
+  if (g.out_h <= 0 || g.out_w <= 0)
+    throw ShapeError(name + ": kernel " + str(kernel) + " (dilation " + str(dilation) +
+                     ") is larger than the padded input " + std::to_string(g.in_h + 2 * pad.h) + "x" +
+                     std::to_string(g.in_w + 2 * pad.w) + " (input " + x.shape().str() + ", padding " + str(pad) +
+                     ")");
+  return g;
+}
+
+// The first in-bounds index of a window starting at `start`, stepping by `dilation`.
+int64_t first_inside(int64_t start, int64_t dilation) {
+  while (start < 0) start += dilation;
+  return start;
+}
+
+}  // namespace
+
+Tensor max_pool2d(const Tensor& x_in, Pair kernel_size, std::optional<Pair> stride, Pair padding, Pair dilation,
+                  bool ceil_mode) {
+  const PoolGeometry g = pool_geometry("max_pool2d", x_in, kernel_size, stride, padding, dilation, ceil_mode);
+  const Tensor x = x_in.contiguous();
+  Tensor out = Tensor::empty(with_plane(x.shape(), g.out_h, g.out_w), x.dtype());
+  // Index of each output's maximum within its plane, for the backward.
+  auto argmax = std::make_shared<std::vector<int64_t>>(static_cast<std::size_t>(out.numel()));
+  dispatch(x.dtype(), [&]<class T>() {
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    for_planes(g, g.out_h * g.out_w * g.kernel_h * g.kernel_w, [&](int64_t begin, int64_t end) {
+      for (int64_t p = begin; p < end; ++p) {
+        const T* plane = px + p * g.in_h * g.in_w;
+        for (int64_t oh = 0; oh < g.out_h; ++oh) {
+          const int64_t h0 = first_inside(oh * g.stride_h - g.pad_h, g.dilation_h);
+          const int64_t h1 = std::min(oh * g.stride_h - g.pad_h + (g.kernel_h - 1) * g.dilation_h + 1, g.in_h);
+          for (int64_t ow = 0; ow < g.out_w; ++ow) {
+            const int64_t w0 = first_inside(ow * g.stride_w - g.pad_w, g.dilation_w);
+            const int64_t w1 = std::min(ow * g.stride_w - g.pad_w + (g.kernel_w - 1) * g.dilation_w + 1, g.in_w);
+            // As ATen: start from -inf at the window's first element; a larger value or a NaN takes over.
+            int64_t best_index = h0 * g.in_w + w0;
+            T best = -std::numeric_limits<T>::infinity();
+            for (int64_t ih = h0; ih < h1; ih += g.dilation_h)
+              for (int64_t iw = w0; iw < w1; iw += g.dilation_w) {
+                const T v = plane[ih * g.in_w + iw];
+                if (v > best || std::isnan(v)) {
+                  best = v;
+                  best_index = ih * g.in_w + iw;
+                }
+              }
+            const int64_t o = (p * g.out_h + oh) * g.out_w + ow;
+            po[o] = best;
+            (*argmax)[static_cast<std::size_t>(o)] = best_index;
+          }
+        }
+      }
+    });
+  });
+  if (!any_requires_grad({x_in})) return out;
+  return record(out, "max_pool2d", {x_in}, [argmax, g, shape = x.shape()](Node& node, const Tensor& grad) {
+    // dx[argmax] += dy, plane by plane.
+    const Tensor dy = grad.contiguous();
+    Tensor dx = Tensor::zeros(shape, dy.dtype());
+    dispatch(dy.dtype(), [&]<class T>() {
+      const T* pg = dy.data<T>();
+      T* pd = dx.data<T>();
+      for_planes(g, g.out_h * g.out_w, [&](int64_t begin, int64_t end) {
+        for (int64_t p = begin; p < end; ++p)
+          for (int64_t o = p * g.out_h * g.out_w; o < (p + 1) * g.out_h * g.out_w; ++o)
+            pd[p * g.in_h * g.in_w + (*argmax)[static_cast<std::size_t>(o)]] += pg[o];
+      });
+    });
+    node.accumulate(0, dx);
+  });
+}
+
+namespace {
+
+// One output's window [h0, h1) x [w0, w1) of its plane, and what its sum is divided by.
+struct Window {
+  int64_t h0, h1, w0, w1, divisor;
+};
+using WindowFn = std::function<Window(int64_t oh, int64_t ow)>;
+
+// out[p, oh, ow] = sum of x over window(oh, ow) / divisor, plane by plane.
+Tensor average_windows(const Tensor& x_in, const PoolGeometry& g, const WindowFn& window) {
+  const Tensor x = x_in.contiguous();
+  Tensor out = Tensor::empty(with_plane(x.shape(), g.out_h, g.out_w), x.dtype());
+  dispatch(x.dtype(), [&]<class T>() {
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    for_planes(g, g.out_h * g.out_w * g.kernel_h * g.kernel_w, [&](int64_t begin, int64_t end) {
+      for (int64_t p = begin; p < end; ++p)
+        for (int64_t oh = 0; oh < g.out_h; ++oh)
+          for (int64_t ow = 0; ow < g.out_w; ++ow) {
+            const Window w = window(oh, ow);
+            T total = 0;
+            for (int64_t ih = w.h0; ih < w.h1; ++ih)
+              for (int64_t iw = w.w0; iw < w.w1; ++iw) total += px[(p * g.in_h + ih) * g.in_w + iw];
+            po[(p * g.out_h + oh) * g.out_w + ow] = w.divisor > 0 ? total / static_cast<T>(w.divisor) : T(0);
+          }
+    });
+  });
+  return out;
+}
+
+// The backward of average_windows: each output's gradient / divisor to every element of its window.
+Tensor spread_windows(const Tensor& grad, const Shape& in_shape, const PoolGeometry& g, const WindowFn& window) {
+  const Tensor dy = grad.contiguous();
+  Tensor dx = Tensor::zeros(in_shape, dy.dtype());
+  dispatch(dy.dtype(), [&]<class T>() {
+    const T* pg = dy.data<T>();
+    T* pd = dx.data<T>();
+    for_planes(g, g.out_h * g.out_w * g.kernel_h * g.kernel_w, [&](int64_t begin, int64_t end) {
+      for (int64_t p = begin; p < end; ++p)
+        for (int64_t oh = 0; oh < g.out_h; ++oh)
+          for (int64_t ow = 0; ow < g.out_w; ++ow) {
+            const Window w = window(oh, ow);
+            if (w.divisor <= 0) continue;
+            const T share = pg[(p * g.out_h + oh) * g.out_w + ow] / static_cast<T>(w.divisor);
+            for (int64_t ih = w.h0; ih < w.h1; ++ih)
+              for (int64_t iw = w.w0; iw < w.w1; ++iw) pd[(p * g.in_h + ih) * g.in_w + iw] += share;
+          }
+    });
+  });
+  return dx;
+}
+
+Tensor pool_by_windows(const char* name, const Tensor& x, const PoolGeometry& g, const WindowFn& window) {
+  Tensor out = average_windows(x, g, window);
+  if (!any_requires_grad({x})) return out;
+  return record(out, name, {x}, [g, window, shape = x.shape()](Node& node, const Tensor& dy) {
+    node.accumulate(0, spread_windows(dy, shape, g, window));
+  });
+}
+
+}  // namespace
+
+Tensor avg_pool2d(const Tensor& x, Pair kernel_size, std::optional<Pair> stride, Pair padding, bool ceil_mode,
+                  bool count_include_pad) {
+  const PoolGeometry g = pool_geometry("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode);
+  // ATen's window: clipped to the padded input for the divisor with padding, then to the input.
+  auto window = [g, count_include_pad](int64_t oh, int64_t ow) {
+    int64_t h0 = oh * g.stride_h - g.pad_h, w0 = ow * g.stride_w - g.pad_w;
+    int64_t h1 = std::min(h0 + g.kernel_h, g.in_h + g.pad_h), w1 = std::min(w0 + g.kernel_w, g.in_w + g.pad_w);
+    const int64_t padded_size = (h1 - h0) * (w1 - w0);
+    h0 = std::max<int64_t>(h0, 0);
+    w0 = std::max<int64_t>(w0, 0);
+    h1 = std::min(h1, g.in_h);
+    w1 = std::min(w1, g.in_w);
+    if (h0 >= h1 || w0 >= w1) return Window{0, 0, 0, 0, 0};
+    return Window{h0, h1, w0, w1, count_include_pad ? padded_size : (h1 - h0) * (w1 - w0)};
+  };
+  return pool_by_windows("avg_pool2d", x, g, window);
+}
+
+Tensor adaptive_avg_pool2d(const Tensor& x, Pair output_size) {
+  if (x.dim() != 3 && x.dim() != 4)
+    throw ShapeError("adaptive_avg_pool2d: expected input (N, C, H, W) or (C, H, W), got shape " + x.shape().str());
+  if (output_size.h <= 0 || output_size.w <= 0)
+    throw ValueError("adaptive_avg_pool2d: output_size must be positive, got " + str(output_size));
+  const int64_t in_h = x.shape()[x.dim() - 2], in_w = x.shape()[x.dim() - 1];
+  if (in_h == 0 || in_w == 0)
+    throw ShapeError("adaptive_avg_pool2d: input " + x.shape().str() + " has an empty plane");
+  // A window's largest extent bounds the work per output: ceil(H / out_h) + 1 rows.
+  const PoolGeometry g{.planes = x.numel() / (in_h * in_w), .in_h = in_h, .in_w = in_w,
+                       .out_h = output_size.h, .out_w = output_size.w,
+                       .kernel_h = in_h / output_size.h + 2, .kernel_w = in_w / output_size.w + 2};
+  auto window = [g](int64_t oh, int64_t ow) {
+    const int64_t h0 = oh * g.in_h / g.out_h, h1 = ((oh + 1) * g.in_h + g.out_h - 1) / g.out_h;
+    const int64_t w0 = ow * g.in_w / g.out_w, w1 = ((ow + 1) * g.in_w + g.out_w - 1) / g.out_w;
+    return Window{h0, h1, w0, w1, (h1 - h0) * (w1 - w0)};
+  };
+  return pool_by_windows("adaptive_avg_pool2d", x, g, window);
+}
+
+}  // namespace descent

@@ -1,0 +1,194 @@
+// The im2col convolution kernels against their naive twins, direct seven-loop convolutions,
+// over strides, padding (symmetric and not), dilation, groups and tile sizes; and the same
+// bits at one thread and at two.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "descent/descent.hpp"
+#include "descent/kernels/im2col.hpp"
+#include "descent/ops/conv.hpp"
+
+using namespace descent;
+using kernels::ConvGeometry;
+
+namespace {
+
+constexpr double kTolerance = 1e-12;  // double sums in another order
+
+std::vector<double> random_values(int64_t n, Generator& gen) {
+  std::vector<double> v(static_cast<std::size_t>(n));
+  for (double& x : v) x = gen.normal();
+  return v;
+}
+
+// The input element a receptive field reads, or -1 in the padding.
+int64_t input_index(const ConvGeometry& g, int64_t n, int64_t c, int64_t oh, int64_t ow, int64_t i, int64_t j) {
+  const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+  const int64_t iw = ow * g.stride_w - g.pad_left + j * g.dilation_w;
+  if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) return -1;
+  return ((n * g.in_channels + c) * g.in_h + ih) * g.in_w + iw;
+}
+
+// fn(output index, weight index, input index) for every multiply-add of the convolution:
+// the seven loops of a direct convolution (image, output channel, output row and column,
+// input channel of the group, kernel row and column).
+template <class Fn>
+void direct_convolution(const ConvGeometry& g, Fn&& fn) {
+  const int64_t group_in = g.in_channels / g.groups, group_out = g.out_channels / g.groups;
+  for (int64_t n = 0; n < g.batch; ++n)
+    for (int64_t oc = 0; oc < g.out_channels; ++oc)
+      for (int64_t oh = 0; oh < g.out_h; ++oh)
+        for (int64_t ow = 0; ow < g.out_w; ++ow)
+          for (int64_t ic = 0; ic < group_in; ++ic)
+            for (int64_t i = 0; i < g.kernel_h; ++i)
+              for (int64_t j = 0; j < g.kernel_w; ++j) {
+                const int64_t in = input_index(g, n, oc / group_out * group_in + ic, oh, ow, i, j);
+                if (in < 0) continue;
+                fn(((n * g.out_channels + oc) * g.out_h + oh) * g.out_w + ow,
+                   ((oc * group_in + ic) * g.kernel_h + i) * g.kernel_w + j, in);
+              }
+}
+
+struct Sizes {
+  int64_t input, weight, output;
+};
+
+Sizes sizes(const ConvGeometry& g) {
+  return {g.batch * g.in_channels * g.in_plane(), g.out_channels * g.group_rows(), g.batch * g.out_channels * g.out_plane()};
+}
+
+ConvGeometry geometry(int64_t batch, int64_t groups, int64_t cin, int64_t h, int64_t w, int64_t cout, int64_t kh,
+                      int64_t kw, int64_t stride, int64_t pad_top, int64_t pad_left, int64_t pad_bottom,
+                      int64_t dilation) {
+  ConvGeometry g{.batch = batch, .groups = groups, .in_channels = cin, .in_h = h, .in_w = w, .out_channels = cout,
+                 .kernel_h = kh, .kernel_w = kw, .stride_h = stride, .stride_w = stride + 1, .pad_top = pad_top,
+                 .pad_left = pad_left, .dilation_h = dilation, .dilation_w = 1};
+  g.out_h = (h + pad_top + pad_bottom - dilation * (kh - 1) - 1) / stride + 1;
+  g.out_w = (w + 2 * pad_left - (kw - 1) - 1) / (stride + 1) + 1;
+  return g;
+}
+
+const std::vector<ConvGeometry>& geometries() {
+  static const std::vector<ConvGeometry> all = {
+      geometry(2, 1, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1, 1),   // 3x3, padding 1
+      geometry(3, 1, 2, 9, 8, 3, 3, 2, 2, 0, 0, 0, 1),   // strided, 3x2 kernel
+      geometry(2, 2, 4, 8, 8, 6, 3, 3, 1, 2, 1, 2, 2),   // groups 2, dilation 2
+      geometry(1, 3, 3, 5, 7, 3, 2, 2, 1, 0, 1, 1, 1),   // depthwise, asymmetric padding (same, even kernel)
+      geometry(5, 1, 2, 4, 4, 2, 1, 1, 1, 0, 0, 0, 1),   // 1x1
+      geometry(2, 1, 1, 3, 3, 2, 3, 3, 2, 1, 1, 1, 1),   // padding wider than what stride reaches
+  };
+  return all;
+}
+
+// Buffer sizes: one image per tile, two per tile, the default (whole batch here).
+std::vector<int64_t> buffer_sizes(const ConvGeometry& g) {
+  return {1, 2 * g.columns_per_image() * static_cast<int64_t>(sizeof(double)), kernels::kColumnBufferBytes};
+}
+
+void expect_near_all(const std::vector<double>& actual, const std::vector<double>& expected, const char* what) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (std::size_t i = 0; i < actual.size(); ++i)
+    ASSERT_NEAR(actual[i], expected[i], kTolerance * (1.0 + std::abs(expected[i]))) << what << " element " << i;
+}
+
+}  // namespace
+
+TEST(ConvKernels, ForwardMatchesDirectConvolution) {
+  Generator gen(3);
+  for (const ConvGeometry& g : geometries()) {
+    const Sizes s = sizes(g);
+    const std::vector<double> x = random_values(s.input, gen), w = random_values(s.weight, gen);
+    std::vector<double> expected(static_cast<std::size_t>(s.output), 0.0);
+    direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { expected[o] += w[k] * x[i]; });
+    for (int64_t bytes : buffer_sizes(g)) {
+      std::vector<double> y(static_cast<std::size_t>(s.output), -1.0);
+      kernels::conv_forward_im2col<double>(x.data(), w.data(), y.data(), g, bytes);
+      expect_near_all(y, expected, "forward");
+    }
+  }
+}
+
+TEST(ConvKernels, InputGradientMatchesDirectConvolution) {
+  Generator gen(5);
+  for (const ConvGeometry& g : geometries()) {
+    const Sizes s = sizes(g);
+    const std::vector<double> dy = random_values(s.output, gen), w = random_values(s.weight, gen);
+    std::vector<double> expected(static_cast<std::size_t>(s.input), 0.0);
+    direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { expected[i] += w[k] * dy[o]; });
+    for (int64_t bytes : buffer_sizes(g)) {
+      std::vector<double> dx(static_cast<std::size_t>(s.input), -1.0);
+      kernels::conv_backward_input_im2col<double>(dy.data(), w.data(), dx.data(), g, bytes);
+      expect_near_all(dx, expected, "input gradient");
+    }
+  }
+}
+
+TEST(ConvKernels, WeightGradientMatchesDirectConvolution) {
+  Generator gen(7);
+  for (const ConvGeometry& g : geometries()) {
+    const Sizes s = sizes(g);
+    const std::vector<double> x = random_values(s.input, gen), dy = random_values(s.output, gen);
+    std::vector<double> expected(static_cast<std::size_t>(s.weight), 0.0);
+    direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { expected[k] += x[i] * dy[o]; });
+    for (int64_t bytes : buffer_sizes(g)) {
+      std::vector<double> dw(static_cast<std::size_t>(s.weight), -1.0);
+      kernels::conv_backward_weight_im2col<double>(x.data(), dy.data(), dw.data(), g, bytes);
+      expect_near_all(dw, expected, "weight gradient");
+    }
+  }
+}
+
+TEST(ConvKernels, Col2imIsTheAdjointOfIm2col) {
+  Generator gen(9);
+  for (const ConvGeometry& g : geometries()) {
+    const int64_t image = g.in_channels * g.in_plane(), columns = g.columns_per_image();
+    const std::vector<double> x = random_values(image, gen), c = random_values(columns, gen);
+    std::vector<double> unfolded(static_cast<std::size_t>(columns)), folded(static_cast<std::size_t>(image), 0.0);
+    kernels::im2col<double>(x.data(), g, unfolded.data());
+    kernels::col2im<double>(c.data(), g, folded.data());
+    double lhs = 0.0, rhs = 0.0;  // <im2col(x), c> = <x, col2im(c)>
+    for (int64_t i = 0; i < columns; ++i) lhs += unfolded[i] * c[i];
+    for (int64_t i = 0; i < image; ++i) rhs += x[i] * folded[i];
+    EXPECT_NEAR(lhs, rhs, kTolerance * (1.0 + std::abs(lhs)));
+  }
+}
+
+// A convolution big enough to be split over threads gives the same bits on one thread and two.
+TEST(ConvKernels, SameBitsAtAnyThreadCount) {
+  Generator gen(11);
+  const Tensor x = Tensor::normal(Shape{8, 8, 16, 16}, 0, 1, DType::f32, &gen);
+  const Tensor w = Tensor::normal(Shape{16, 8, 3, 3}, 0, 0.2, DType::f32, &gen);
+  const Tensor b = Tensor::normal(Shape{16}, 0, 1, DType::f32, &gen);
+  const Tensor dy = Tensor::normal(Shape{8, 16, 16, 16}, 0, 1, DType::f32, &gen);
+  auto run = [&](int threads) {
+    set_num_threads(threads);
+    Tensor xi = x.clone().requires_grad_(), wi = w.clone().requires_grad_(), bi = b.clone().requires_grad_();
+    Tensor y = conv2d(xi, wi, bi, 1, 1);
+    Tensor pooled = max_pool2d(y, 2);
+    Tensor normed = batch_norm(y, Tensor(), Tensor(), Tensor(), Tensor(), true);
+    (y * dy + normed * dy).backward(Tensor::ones(y.shape(), DType::f32));
+    return std::vector<std::vector<double>>{y.to_vector(), pooled.to_vector(), xi.grad().to_vector(),
+                                            wi.grad().to_vector(), bi.grad().to_vector()};
+  };
+  const int before = get_num_threads();
+  const auto one = run(1), two = run(2);
+  set_num_threads(before);
+  for (std::size_t i = 0; i < one.size(); ++i) EXPECT_EQ(one[i], two[i]) << "result " << i;
+}
+
+// A batch of no images gives outputs of no images, and weight and bias gradients of zeros.
+TEST(ConvKernels, EmptyBatch) {
+  Tensor x = Tensor::zeros(Shape{0, 3, 8, 8}, DType::f64).requires_grad_();
+  Tensor w = Tensor::ones(Shape{6, 3, 3, 3}, DType::f64).requires_grad_();
+  Tensor b = Tensor::ones(Shape{6}, DType::f64).requires_grad_();
+  const Tensor y = conv2d(x, w, b);
+  EXPECT_EQ(y.shape(), (Shape{0, 6, 6, 6}));
+  sum(max_pool2d(y, 2)).backward();
+  EXPECT_EQ(w.grad().to_vector(), std::vector<double>(6 * 3 * 3 * 3, 0.0));
+  EXPECT_EQ(b.grad().to_vector(), std::vector<double>(6, 0.0));
+  EXPECT_EQ(x.grad().shape(), x.shape());
+  EXPECT_EQ(conv_transpose2d(Tensor::zeros(Shape{0, 6, 4, 4}, DType::f64), w).shape(), (Shape{0, 3, 6, 6}));
+  EXPECT_EQ(avg_pool2d(Tensor::zeros(Shape{0, 2, 4, 4}, DType::f64), 2).shape(), (Shape{0, 2, 2, 2}));
+}
