@@ -185,3 +185,20 @@ TEST(Checkpoint, KeepsTheNewestK) {
   EXPECT_FALSE(fs::exists(checkpoint_dir(run) / ".step-0000000025.safetensors.tmp-1-1"));
   fs::remove_all(run);
 }
+
+// A checkpoint's "progress" keeps the keys it has always had, so checkpoints written before
+// TrainingProgress existed still resume.
+TEST(Checkpoint, ProgressKeysStayTheSame) {
+  const nlohmann::json written_before = nlohmann::json::parse(R"({
+    "epoch": 2, "epoch_started": true, "step": 3, "global_step": 7, "loss_sum": 1.5, "seen": 48,
+    "correct": 30, "seconds": 0.25, "lr": 0.001, "have_best": true, "epochs_without_improvement": 0,
+    "best_epoch": 1, "best_dev_acc": 0.75, "best_dev_loss": 0.5,
+    "history": [{"epoch": 1, "train_loss": 0.6, "train_acc": 0.7, "dev_loss": 0.5, "dev_acc": 0.75,
+                 "lr": 0.001, "seconds": 0.5, "steps": 4}],
+    "step_losses": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]})");
+  const auto progress = written_before.get<TrainingProgress>();
+  EXPECT_EQ(progress.global_step, 7);
+  ASSERT_EQ(progress.history.size(), 1u);
+  EXPECT_EQ(progress.history[0].steps, 4);
+  EXPECT_EQ(nlohmann::json(progress), written_before);
+}

@@ -9,6 +9,7 @@
 
 #include "descent/cli/command.hpp"
 #include "descent/cli/train_flags.hpp"
+#include "descent/train/checkpoint.hpp"
 #include "descent/train/run.hpp"
 
 namespace descent::cli {
