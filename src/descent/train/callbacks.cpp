@@ -119,8 +119,7 @@ void ModelCheckpoint::on_epoch_end(FitContext& context) {
 
 void ModelCheckpoint::save(FitContext& context, int resume_epoch) {
   if (options_.run_dir.empty()) return;
-  TrainingState state = capture_training_state(context, options_.config_json);
-  state.progress["epoch"] = resume_epoch;
+  const TrainingState state = capture_training_state(context, options_.config_json, resume_epoch);
   const auto path = checkpoint_path(options_.run_dir, context.progress.global_step);
   save_checkpoint(path, state);
   prune_checkpoints(options_.run_dir, options_.keep);

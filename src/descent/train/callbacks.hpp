@@ -133,8 +133,9 @@ class RunSummary : public Callback {
   std::string config_json_;
 };
 
-// Everything a checkpoint holds of a running fit, and back (`loader` is the context's).
-TrainingState capture_training_state(const FitContext& context, const std::string& config_json);
+// Everything a checkpoint holds of a running fit, to continue at the start of `resume_epoch`
+// (the epoch under way, or the next one after an epoch end); and back (`loader` is the context's).
+TrainingState capture_training_state(const FitContext& context, const std::string& config_json, int resume_epoch);
 void restore_training_state(const TrainingState& state, FitContext& context, DataLoader& loader);
 
 }  // namespace descent

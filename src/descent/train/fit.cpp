@@ -108,17 +108,19 @@ void from_json(const nlohmann::json& j, EpochMetrics& metrics) { json_form::from
 void to_json(nlohmann::json& j, const TrainingProgress& progress) { json_form::to_json(j, progress); }
 void from_json(const nlohmann::json& j, TrainingProgress& progress) { json_form::from_json(j, progress); }
 
-TrainingState capture_training_state(const FitContext& context, const std::string& config_json) {
+TrainingState capture_training_state(const FitContext& context, const std::string& config_json, int resume_epoch) {
   TrainingState state;
-  state.config = config_json.empty() ? nlohmann::json() : nlohmann::json::parse(config_json);
+  if (!config_json.empty()) state.config = config_json;
   state.model = snapshot(context.model);
   state.best_model = context.best;
   state.optimizer = context.optimizer.state_dict();
-  state.scheduler = context.schedule ? context.schedule->scheduler().state_dict() : nlohmann::json();
-  state.progress = context.progress;
-  state.progress["loader"] = context.loader.state();
+  if (context.schedule) state.scheduler = context.schedule->scheduler().state_dict().dump();
+  nlohmann::json progress = context.progress;
+  progress["epoch"] = resume_epoch;
+  progress["loader"] = context.loader.state();
   const Generator::State words = default_generator().state();
-  state.progress["default_generator"] = std::vector<uint64_t>(words.begin(), words.end());
+  progress["default_generator"] = std::vector<uint64_t>(words.begin(), words.end());
+  state.progress = progress.dump();
   return state;
 }
 
@@ -127,13 +129,14 @@ void restore_training_state(const TrainingState& state, FitContext& context, Dat
   context.best.clear();
   for (const auto& [name, t] : state.best_model) context.best.emplace_back(name, t.clone());
   context.optimizer.load_state_dict(state.optimizer);
-  if (context.schedule) context.schedule->scheduler().load_state_dict(state.scheduler);
+  if (context.schedule) context.schedule->scheduler().load_state_dict(nlohmann::json::parse(state.scheduler));
   try {
-    loader.load_state(state.progress.at("loader").get<DataLoader::State>());
-    const auto words = state.progress.at("default_generator").get<std::vector<uint64_t>>();
+    const nlohmann::json progress = nlohmann::json::parse(state.progress);
+    loader.load_state(progress.at("loader").get<DataLoader::State>());
+    const auto words = progress.at("default_generator").get<std::vector<uint64_t>>();
     if (words.size() != 4) throw IOError("checkpoint: a generator state must have 4 words");
     default_generator().set_state({words[0], words[1], words[2], words[3]});
-    context.progress = state.progress.get<TrainingProgress>();
+    context.progress = progress.get<TrainingProgress>();
   } catch (const nlohmann::json::exception& e) {
     throw IOError(std::string("checkpoint: malformed training progress: ") + e.what());
   }

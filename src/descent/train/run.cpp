@@ -89,8 +89,9 @@ void randomize_labels(Dataset& data, double fraction, Generator& gen) {
 RunSetup run_setup_of(const TrainingState& state) {
   RunSetup setup;
   try {
-    setup.config = state.config.at("train").get<TrainConfig>();
-    setup.param_groups = state.config.at("param_groups").get<std::vector<std::string>>();
+    const nlohmann::json config = nlohmann::json::parse(state.config);
+    setup.config = config.at("train").get<TrainConfig>();
+    setup.param_groups = config.at("param_groups").get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& e) {
     throw IOError(std::string("checkpoint: malformed run configuration: ") + e.what());
   }
