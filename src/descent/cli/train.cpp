@@ -1,4 +1,4 @@
-// `descent train`: train a model on a dataset and report as seed 002's training loop does.
+// `descent train`: train a model on a dataset and report once per epoch.
 // With no flags it is the main job: an MLP on MNIST with Adam.
 #include <algorithm>
 #include <csignal>

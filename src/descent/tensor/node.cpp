@@ -1,7 +1,7 @@
-// Recording ops into the graph, and the backward walk over it (seed 002, slides 26-33):
-// nodes are visited in reverse topological order, found by an iterative depth-first search
-// (no recursion, so chains of 100,000 ops work), and each node's backward accumulates into
-// its inputs' gradients.
+// Recording ops into the graph, and the backward walk over it (reverse mode, as PyTorch's
+// autograd engine): nodes are visited in reverse topological order, found by an iterative
+// depth-first search (no recursion, so chains of 100,000 ops work), and each node's backward
+// accumulates into its inputs' gradients.
 #include "descent/tensor/node.hpp"
 
 #include <algorithm>

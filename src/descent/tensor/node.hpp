@@ -1,4 +1,4 @@
-// Node: one recorded op in the computation graph (seed 002, slides 26-33). It keeps the
+// Node: one recorded op in the computation graph (as torch.autograd.graph.Node). It keeps the
 // tensors it was applied to (the graph's edges) and a backward function that, given the
 // gradient of the op's output, accumulates (+=) the gradient of each input.
 //

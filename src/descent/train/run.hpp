@@ -34,8 +34,8 @@ std::vector<ParamGroup> make_param_groups(const NamedTensors& params, const std:
 // batches an epoch. Throws ValueError for what the driver cannot do (a plateau schedule per batch).
 std::unique_ptr<ScheduleDriver> make_schedule(const TrainConfig& config, Optimizer& optimizer, int64_t batches_per_epoch);
 
-// Replaces `fraction` of the labels with uniformly random classes (seed 002's random-label
-// experiment, Zhang et al. 2017, "Understanding deep learning requires rethinking generalization").
+// Replaces `fraction` of the labels with uniformly random classes (the random-label experiment
+// of Zhang et al. 2017, "Understanding deep learning requires rethinking generalization").
 void randomize_labels(Dataset& data, double fraction, Generator& gen);
 
 // Trains as the config says and writes the run folder when config.out is set. With `resume`
