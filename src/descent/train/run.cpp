@@ -128,18 +128,12 @@ std::unique_ptr<ScheduleDriver> make_schedule(const TrainConfig& config, Optimiz
   return std::make_unique<ScheduleDriver>(spec, optimizer, every);
 }
 
-namespace {
-
-// Refuses a schedule the run could not step (a bad spec, plateau per batch) before any data is
-// loaded, on a stand-in optimizer.
 void check_schedule(const TrainConfig& config) {
   Tensor stand_in = Tensor::zeros(Shape{1});
   stand_in.requires_grad_();
   const auto optimizer = optim::make_optimizer("sgd:lr=1", std::vector<Tensor>{stand_in});
   make_schedule(config, *optimizer, 1);
 }
-
-}  // namespace
 
 FitResult run_training(const TrainConfig& config, const std::vector<std::string>& param_group_specs,
                        const TrainingState* resume, const volatile std::sig_atomic_t* stop) {

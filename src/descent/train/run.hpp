@@ -33,6 +33,9 @@ std::vector<ParamGroup> make_param_groups(const NamedTensors& params, const std:
 // for a constant learning rate). Plain "cosine" anneals over the whole run of `batches_per_epoch`
 // batches an epoch. Throws ValueError for what the driver cannot do (a plateau schedule per batch).
 std::unique_ptr<ScheduleDriver> make_schedule(const TrainConfig& config, Optimizer& optimizer, int64_t batches_per_epoch);
+// Refuses what make_schedule would (a bad spec, plateau per batch) before any data is loaded,
+// by building the schedule on a stand-in optimizer.
+void check_schedule(const TrainConfig& config);
 
 // Replaces `fraction` of the labels with uniformly random classes (the random-label experiment
 // of Zhang et al. 2017, "Understanding deep learning requires rethinking generalization").
