@@ -20,4 +20,5 @@
 #include "descent/io/safetensors.hpp"
 #include "descent/optim/factory.hpp"
 #include "descent/schedule/schedule.hpp"
+#include "descent/train/callbacks.hpp"
 #include "descent/train/fit.hpp"

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "descent/descent.hpp"
 #include "descent/io/atomic_file.hpp"
@@ -33,11 +34,11 @@ TrainingState sample_state() {
       .backward();
   opt->step();
   TrainingState s;
-  s.config = {{"train", TrainConfig{}}, {"param_groups", nlohmann::json::array()}};
+  s.config = nlohmann::json{{"train", TrainConfig{}}, {"param_groups", nlohmann::json::array()}}.dump();
   s.model = model->state_dict();
   s.best_model = model->state_dict();
   s.optimizer = opt->state_dict();
-  s.progress = {{"epoch", 3}, {"inf", "inf"}};
+  s.progress = nlohmann::json{{"epoch", 3}, {"inf", "inf"}}.dump();
   return s;
 }
 
@@ -134,16 +135,16 @@ TEST(Checkpoint, MissingRunFolderAndEmptyFolder) {
 TEST(Checkpoint, CorruptNewestFallsBackToThePreviousGoodOne) {
   const fs::path run = temp_dir("fallback");
   TrainingState s = sample_state();
-  s.progress = {{"epoch", 1}};
+  s.progress = nlohmann::json{{"epoch", 1}}.dump();
   save_checkpoint(checkpoint_path(run, 10), s);
-  s.progress = {{"epoch", 2}};
+  s.progress = nlohmann::json{{"epoch", 2}}.dump();
   save_checkpoint(checkpoint_path(run, 20), s);
   std::string bytes = read(checkpoint_path(run, 20));
   bytes[bytes.size() - 1] ^= 1;
   write(checkpoint_path(run, 20), bytes);
   std::vector<std::string> skipped;
   const TrainingState t = load_latest_checkpoint(run, &skipped);
-  EXPECT_EQ(t.progress["epoch"], 1);
+  EXPECT_EQ(nlohmann::json::parse(t.progress)["epoch"], 1);
   ASSERT_EQ(skipped.size(), 1u);
   EXPECT_NE(skipped[0].find("checksum"), std::string::npos) << skipped[0];
   fs::remove_all(run);
@@ -154,7 +155,7 @@ TEST(Checkpoint, FullDiskDuringSaveKeepsThePreviousCheckpoint) {
   TrainingState s = sample_state();
   save_checkpoint(dir / "a.safetensors", s);
   const std::string good = read(dir / "a.safetensors");
-  s.progress = {{"epoch", 99}};
+  s.progress = nlohmann::json{{"epoch", 99}}.dump();
   inject_write_failure_after(100);  // the disk fills 100 bytes into the next save
   try {
     save_checkpoint(dir / "a.safetensors", s);
@@ -165,7 +166,7 @@ TEST(Checkpoint, FullDiskDuringSaveKeepsThePreviousCheckpoint) {
     EXPECT_NE(std::string(e.what()).find("a.safetensors"), std::string::npos) << e.what();
   }
   EXPECT_EQ(read(dir / "a.safetensors"), good);
-  EXPECT_EQ(load_checkpoint(dir / "a.safetensors").progress["epoch"], 3);
+  EXPECT_EQ(nlohmann::json::parse(load_checkpoint(dir / "a.safetensors").progress)["epoch"], 3);
   std::size_t files = 0;
   for (auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
   EXPECT_EQ(files, 1u);  // no temporary left behind
@@ -184,4 +185,21 @@ TEST(Checkpoint, KeepsTheNewestK) {
   EXPECT_EQ(left[1], checkpoint_path(run, 15));
   EXPECT_FALSE(fs::exists(checkpoint_dir(run) / ".step-0000000025.safetensors.tmp-1-1"));
   fs::remove_all(run);
+}
+
+// A checkpoint's "progress" keeps the keys it has always had, so checkpoints written before
+// TrainingProgress existed still resume.
+TEST(Checkpoint, ProgressKeysStayTheSame) {
+  const nlohmann::json written_before = nlohmann::json::parse(R"({
+    "epoch": 2, "epoch_started": true, "step": 3, "global_step": 7, "loss_sum": 1.5, "seen": 48,
+    "correct": 30, "seconds": 0.25, "lr": 0.001, "have_best": true, "epochs_without_improvement": 0,
+    "best_epoch": 1, "best_dev_acc": 0.75, "best_dev_loss": 0.5,
+    "history": [{"epoch": 1, "train_loss": 0.6, "train_acc": 0.7, "dev_loss": 0.5, "dev_acc": 0.75,
+                 "lr": 0.001, "seconds": 0.5, "steps": 4}],
+    "step_losses": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]})");
+  const auto progress = written_before.get<TrainingProgress>();
+  EXPECT_EQ(progress.global_step, 7);
+  ASSERT_EQ(progress.history.size(), 1u);
+  EXPECT_EQ(progress.history[0].steps, 4);
+  EXPECT_EQ(nlohmann::json(progress), written_before);
 }

@@ -5,6 +5,7 @@
 #include "common/run_descent.hpp"
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -84,6 +85,17 @@ TEST(TrainCli, BadFlagsAndSpecs) {
   expect_one_line_error(run("train " + data + " --dev-size 1000"), "--dev-size");
   expect_one_line_error(run("train " + data + " --activation swish"), "swish");
   expect_one_line_error(run("train " + data + " --schedule cosine:T_max=0"), "T_max");
+  fs::remove_all(dir);
+}
+
+TEST(TrainCli, PlateauPerBatchIsRefusedUpFront) {
+  const fs::path dir = temp_dir();
+  const Output o = run("train --data " + small_csv(dir).string() + " --dev-size 20 --epochs 1 --out " +
+                       (dir / "plateau").string() + " --schedule plateau --schedule-per batch");
+  EXPECT_EQ(o.code, 2) << o.out;
+  EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1) << o.out;  // the error alone: no data loaded
+  EXPECT_NE(o.out.find("--schedule-per epoch"), std::string::npos) << o.out;
+  EXPECT_FALSE(fs::exists(dir / "plateau"));
   fs::remove_all(dir);
 }
 

@@ -11,7 +11,7 @@
 #include "descent/io/safetensors.hpp"
 #include "descent/optim/factory.hpp"
 #include "descent/train/fit.hpp"
-#include "descent/schedule/spec.hpp"
+#include "descent/schedule/driver.hpp"
 #include "descent/train/run.hpp"
 
 using namespace descent;
@@ -45,7 +45,7 @@ TEST(Fit, LearnsSpiralsAndWritesTheRunFolder) {
   o.epochs = 40;
   o.batch_size = 32;
   o.quiet = true;
-  o.out_dir = temp_dir("fit").string();
+  o.out = temp_dir("fit").string();
   const FitResult r = fit(*model, *opt, data, o);
   EXPECT_GT(r.test_acc, 0.9);
   ASSERT_EQ(r.history.size(), 40u);
@@ -58,7 +58,7 @@ TEST(Fit, LearnsSpiralsAndWritesTheRunFolder) {
   for (const EpochMetrics& m : r.history) EXPECT_LE(m.dev_acc, r.best_dev_acc);
 
   // metrics.jsonl: one object per epoch with the documented keys.
-  std::ifstream metrics(fs::path(o.out_dir) / "metrics.jsonl");
+  std::ifstream metrics(fs::path(o.out) / "metrics.jsonl");
   std::string line;
   int lines = 0;
   while (std::getline(metrics, line)) {
@@ -68,15 +68,15 @@ TEST(Fit, LearnsSpiralsAndWritesTheRunFolder) {
     EXPECT_EQ(j["epoch"], ++lines);
   }
   EXPECT_EQ(lines, 40);
-  std::ifstream summary_in(fs::path(o.out_dir) / "summary.json");
+  std::ifstream summary_in(fs::path(o.out) / "summary.json");
   const auto summary = nlohmann::json::parse(summary_in);
   EXPECT_EQ(summary["best_epoch"], r.best_epoch);
   EXPECT_DOUBLE_EQ(summary["test_acc"].get<double>(), r.test_acc);
-  const SafetensorsFile best = load_safetensors(fs::path(o.out_dir) / "best.safetensors");
+  const SafetensorsFile best = load_safetensors(fs::path(o.out) / "best.safetensors");
   ASSERT_EQ(best.tensors.size(), model->state_dict().size());
   EXPECT_EQ(best.tensors[0].first, "0.weight");
   EXPECT_EQ(best.tensors[0].second.to_vector(), model->state_dict()[0].second.to_vector());
-  fs::remove_all(o.out_dir);
+  fs::remove_all(o.out);
 }
 
 TEST(Fit, NonFiniteLossStopsAndKeepsTheBestParameters) {
@@ -85,12 +85,11 @@ TEST(Fit, NonFiniteLossStopsAndKeepsTheBestParameters) {
   auto model = make_mlp("mlp:16", 2, 2, {}, &gen);
   // A learning rate that grows 10x per epoch: fine at first, then overflow.
   auto opt = optim::make_optimizer("sgd:lr=0.1", model->parameters());
-  auto sched = make_scheduler("exponential:gamma=1000", *opt);
+  ScheduleDriver schedule("exponential:gamma=1000", *opt, StepEvery::epoch);
   FitOptions o;
   o.epochs = 30;
   o.quiet = true;
-  o.scheduler = sched.get();
-  const FitResult r = fit(*model, *opt, data, o);
+  const FitResult r = fit(*model, *opt, data, o, {.callbacks = {}, .schedule = &schedule});
   ASSERT_TRUE(r.diverged);
   EXPECT_NE(r.stop_reason.find("at epoch"), std::string::npos) << r.stop_reason;
   EXPECT_NE(r.stop_reason.find("step"), std::string::npos) << r.stop_reason;

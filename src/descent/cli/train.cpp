@@ -1,4 +1,4 @@
-// `descent train`: train a model on a dataset and report as seed 002's training loop does.
+// `descent train`: train a model on a dataset and report once per epoch.
 // With no flags it is the main job: an MLP on MNIST with Adam.
 #include <algorithm>
 #include <csignal>
@@ -9,6 +9,7 @@
 
 #include "descent/cli/command.hpp"
 #include "descent/cli/train_flags.hpp"
+#include "descent/train/checkpoint.hpp"
 #include "descent/train/run.hpp"
 
 namespace descent::cli {
@@ -76,9 +77,9 @@ int resume_run(CLI::App& app, const TrainFlags& given, const std::string& run_di
   stored.config.out = run_dir;  // the folder may have moved
   if (given.config.quiet) stored.config.quiet = true;
   if (!stored.config.quiet) {
-    const auto& p = state.progress;
-    std::cout << "resuming " << run_dir << " at epoch " << p.value("epoch", 0) << ", step " << p.value("step", 0)
-              << " of that epoch\n";
+    const auto progress = nlohmann::json::parse(state.progress);
+    std::cout << "resuming " << run_dir << " at epoch " << progress.value("epoch", 0) << ", step "
+              << progress.value("step", 0) << " of that epoch\n";
   }
   SignalScope signals;
   return finish(run_training(stored.config, stored.param_groups, &state, &g_stop), stored.config);

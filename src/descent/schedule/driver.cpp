@@ -15,7 +15,7 @@ ScheduleDriver::ScheduleDriver(std::unique_ptr<LRScheduler> scheduler, StepEvery
     : scheduler_(std::move(scheduler)), every_(every) {
   if (scheduler_->needs_metric() && every_ == StepEvery::batch)
     throw ValueError("schedule: '" + scheduler_->name() +
-                     "' follows a dev metric, which exists once per epoch; step it per epoch, not per batch");
+                     "' follows the dev metric, which exists once per epoch; step it per epoch (--schedule-per epoch)");
 }
 
 ScheduleDriver::ScheduleDriver(const std::string& spec, Optimizer& optimizer, StepEvery every)

@@ -1,8 +1,9 @@
 // ScheduleDriver: when a training loop steps its schedule. `descent train --schedule SPEC
-// --schedule-per batch|epoch` builds one; the loop calls after_batch() after every optimizer
-// step and after_epoch(dev loss, dev accuracy) after every dev evaluation, and the driver steps
-// the schedule at the chosen one — metric-following schedules (plateau) once per epoch with the
-// metric their mode asks for: the dev loss for mode=min, the dev accuracy for mode=max.
+// --schedule-per batch|epoch` builds one (make_schedule in train/run.hpp); fit() calls
+// after_batch() after every optimizer step and after_epoch(dev loss, dev accuracy) after every
+// dev evaluation, and the driver steps the schedule at the chosen one — metric-following
+// schedules (plateau) once per epoch with the metric their mode asks for: the dev loss for
+// mode=min, the dev accuracy for mode=max.
 #pragma once
 #include <memory>
 #include <string>

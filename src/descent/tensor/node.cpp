@@ -1,10 +1,13 @@
-// Recording ops into the graph, and the backward walk over it (seed 002, slides 26-33):
-// nodes are visited in reverse topological order, found by an iterative depth-first search
-// (no recursion, so chains of 100,000 ops work), and each node's backward accumulates into
-// its inputs' gradients.
+// Recording ops into the graph, and the backward walk over it (reverse mode, as PyTorch's
+// autograd engine): nodes are visited in reverse topological order, found by an iterative
+// depth-first search (no recursion, so chains of 100,000 ops work), and each node's backward
+// accumulates into its inputs' gradients.
 #include "descent/tensor/node.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "descent/tensor/elementwise.hpp"
@@ -110,6 +113,119 @@ Node::~Node() {
   }
 }
 
+// ---------------------------------------------------------------- post-accumulate-grad hooks
+
+namespace {
+
+struct LeafHook {
+  uint64_t id;
+  std::weak_ptr<TensorImpl> leaf;  // an entry whose leaf is gone is dropped when next seen
+  PostAccumulateGradHook hook;
+};
+
+class HookRegistry {
+ public:
+  static HookRegistry& instance() {
+    static HookRegistry registry;
+    return registry;
+  }
+
+  uint64_t add(const std::shared_ptr<TensorImpl>& leaf, PostAccumulateGradHook hook) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(by_leaf_, [&](const auto& entry) { return entry.second.front().leaf.expired(); });
+    by_leaf_[leaf.get()].push_back({next_id_, leaf, std::move(hook)});
+    empty_ = false;
+    return next_id_++;
+  }
+
+  void remove(uint64_t id) {
+    std::lock_guard lock(mutex_);
+    for (auto it = by_leaf_.begin(); it != by_leaf_.end(); ++it) {
+      if (std::erase_if(it->second, [id](const LeafHook& h) { return h.id == id; }) == 0) continue;
+      if (it->second.empty()) by_leaf_.erase(it);
+      break;
+    }
+    empty_ = by_leaf_.empty();
+  }
+
+  // Without any hook the walk skips all bookkeeping.
+  bool empty() const { return empty_; }
+
+  // Of these leaves, those with hooks.
+  std::unordered_set<const TensorImpl*> hooked(const std::vector<const TensorImpl*>& leaves) {
+    std::lock_guard lock(mutex_);
+    std::unordered_set<const TensorImpl*> found;
+    for (const TensorImpl* leaf : leaves) {
+      const auto it = by_leaf_.find(leaf);
+      if (it != by_leaf_.end() && !it->second.front().leaf.expired()) found.insert(leaf);
+    }
+    return found;
+  }
+
+  // Copied out, so a hook may register or remove hooks while the others run.
+  std::vector<PostAccumulateGradHook> hooks_of(const TensorImpl* leaf) {
+    std::lock_guard lock(mutex_);
+    std::vector<PostAccumulateGradHook> hooks;
+    if (const auto it = by_leaf_.find(leaf); it != by_leaf_.end())
+      for (const LeafHook& h : it->second) hooks.push_back(h.hook);
+    return hooks;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<const TensorImpl*, std::vector<LeafHook>> by_leaf_;
+  uint64_t next_id_ = 1;
+  std::atomic<bool> empty_ = true;
+};
+
+void run_hooks(const Tensor& leaf) {
+  for (const PostAccumulateGradHook& hook : HookRegistry::instance().hooks_of(&leaf.impl())) hook(leaf);
+}
+
+bool is_grad_leaf(const Tensor& t) { return t.defined() && t.is_leaf() && t.requires_grad(); }
+
+// For one walk: how many of its nodes still feed each hooked leaf; a leaf's hooks run when
+// the last of them is done, i.e. after its last gradient contribution of this pass.
+class PendingLeafHooks {
+ public:
+  explicit PendingLeafHooks(const std::vector<std::shared_ptr<Node>>& order) {
+    if (HookRegistry::instance().empty()) return;
+    std::vector<const TensorImpl*> leaves;
+    for (const auto& node : order)
+      for (const Tensor& in : node->inputs)
+        if (is_grad_leaf(in)) leaves.push_back(&in.impl());
+    const auto hooked = HookRegistry::instance().hooked(leaves);
+    for (const TensorImpl* leaf : leaves)
+      if (hooked.contains(leaf)) ++pending_[leaf];  // once per edge: a leaf used twice counts twice
+  }
+
+  void node_done(const Node& node) {
+    if (pending_.empty()) return;
+    for (const Tensor& in : node.inputs) {
+      if (!is_grad_leaf(in)) continue;
+      const auto it = pending_.find(&in.impl());
+      if (it != pending_.end() && --it->second == 0) run_hooks(in);
+    }
+  }
+
+ private:
+  std::unordered_map<const TensorImpl*, int> pending_;
+};
+
+}  // namespace
+
+void RemovableHandle::remove() {
+  if (id_ != 0) HookRegistry::instance().remove(id_);
+  id_ = 0;
+}
+
+RemovableHandle register_post_accumulate_grad_hook(const Tensor& leaf, PostAccumulateGradHook hook) {
+  if (!leaf.defined() || !leaf.requires_grad() || !leaf.is_leaf())
+    throw Error("register_post_accumulate_grad_hook: the tensor must be a leaf that requires grad (a parameter); "
+                "call requires_grad_() first, and register on the parameter, not on a result computed from it");
+  return RemovableHandle(HookRegistry::instance().add(leaf.impl_ptr(), std::move(hook)));
+}
+
 // ---------------------------------------------------------------- the backward walk
 
 namespace {
@@ -160,6 +276,7 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
     TensorImpl& leaf = root.impl();
     if (!leaf.grad) leaf.grad = seed.clone().impl_ptr();
     else Tensor(leaf.grad).add_(seed);
+    if (!HookRegistry::instance().empty()) run_hooks(root);
     return;
   }
 
@@ -186,6 +303,7 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
     }
   }
 
+  PendingLeafHooks leaf_hooks(order);
   root.grad_fn()->grad = seed;
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node& node = **it;
@@ -194,13 +312,15 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
                   "' was already freed by an earlier backward; pass retain_graph=true to the first call");
     Tensor g = std::move(node.grad);
     node.grad = Tensor();
-    if (!g.defined()) continue;  // no gradient flowed here
-    if (auto out = node.output.lock(); out && out->retains_grad) {
-      if (!out->grad) out->grad = g.clone().impl_ptr();
-      else Tensor(out->grad).add_(g);
+    if (g.defined()) {  // else no gradient flowed here
+      if (auto out = node.output.lock(); out && out->retains_grad) {
+        if (!out->grad) out->grad = g.clone().impl_ptr();
+        else Tensor(out->grad).add_(g);
+      }
+      node.backward(node, g);
+      if (!retain_graph) node.backward = nullptr;
     }
-    node.backward(node, g);
-    if (!retain_graph) node.backward = nullptr;
+    leaf_hooks.node_done(node);
   }
 }
 

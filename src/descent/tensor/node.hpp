@@ -1,10 +1,11 @@
-// Node: one recorded op in the computation graph (seed 002, slides 26-33). It keeps the
+// Node: one recorded op in the computation graph (as torch.autograd.graph.Node). It keeps the
 // tensors it was applied to (the graph's edges) and a backward function that, given the
 // gradient of the op's output, accumulates (+=) the gradient of each input.
 //
 // Backward functions capture only detached tensors (data without history), never the
 // inputs themselves, so the graph holds no cycles and its memory goes with its last user.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -46,7 +47,30 @@ bool any_requires_grad(std::initializer_list<Tensor> inputs);
 // Sums g over the dims that broadcasting added or expanded, so it has `shape` again.
 Tensor sum_to_shape(const Tensor& g, const Shape& shape);
 
-// The backward walk: reverse topological order from `root`, iteratively.
+// The backward walk: reverse topological order from `root`, iteratively. A leaf's
+// post-accumulate-grad hooks run as soon as the walk has passed every node that feeds it.
 void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph);
+
+// ---- hooks on a leaf's accumulated gradient (torch.Tensor.register_post_accumulate_grad_hook,
+// PyTorch 2.1): a hook runs once per backward pass, after the last contribution of that pass
+// to the leaf's .grad, e.g. to send a bucket of finished gradients to an all-reduce (DDP).
+
+using PostAccumulateGradHook = std::function<void(const Tensor& leaf)>;
+
+// Unregisters the hook it was returned for (torch.utils.hooks.RemovableHandle); removing twice
+// is harmless.
+class RemovableHandle {
+ public:
+  RemovableHandle() = default;
+  explicit RemovableHandle(uint64_t id) : id_(id) {}
+  void remove();
+
+ private:
+  uint64_t id_ = 0;
+};
+
+// Registers `hook` on `leaf`, a tensor that requires grad and has no grad_fn; hooks of one leaf
+// run in registration order. The hook lives as long as the leaf or until removed.
+RemovableHandle register_post_accumulate_grad_hook(const Tensor& leaf, PostAccumulateGradHook hook);
 
 }  // namespace descent

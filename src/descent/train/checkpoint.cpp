@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace descent {
 namespace {
@@ -77,15 +78,15 @@ void save_checkpoint(const std::filesystem::path& path, const TrainingState& s) 
   for (const Options& g : s.optimizer.groups) groups.push_back(numbers(g));
   const nlohmann::json meta = {
       {"format_version", s.format_version},
-      {"config", s.config},
+      {"config", nlohmann::json::parse(s.config)},
       {"optimizer",
        {{"name", s.optimizer.optimizer},
         {"groups", groups},
         {"group_params", s.optimizer.group_params},
         {"scalars", scalars},
         {"globals", numbers(s.optimizer.globals)}}},
-      {"scheduler", s.scheduler},
-      {"progress", s.progress},
+      {"scheduler", nlohmann::json::parse(s.scheduler)},
+      {"progress", nlohmann::json::parse(s.progress)},
   };
   const std::string json = meta.dump();
   save_safetensors(path, tensors, {{"descent_checkpoint", json}, {"checksum", hex(checksum(tensors, json))}});
@@ -114,9 +115,9 @@ TrainingState load_checkpoint(const std::filesystem::path& path) {
       throw IOError(path.string() + ": checkpoint format version " + std::to_string(s.format_version) +
                     " is newer than this descent reads (" + std::to_string(kCheckpointFormatVersion) +
                     "); upgrade descent");
-    s.config = meta.at("config");
-    s.scheduler = meta.at("scheduler");
-    s.progress = meta.at("progress");
+    s.config = meta.at("config").dump();
+    s.scheduler = meta.at("scheduler").dump();
+    s.progress = meta.at("progress").dump();
     const nlohmann::json& opt = meta.at("optimizer");
     s.optimizer.optimizer = opt.at("name").get<std::string>();
     for (const auto& g : opt.at("groups")) s.optimizer.groups.push_back(numbers(g));

@@ -7,7 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
-#include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "descent/io/safetensors.hpp"
@@ -17,14 +17,16 @@ namespace descent {
 
 inline constexpr int kCheckpointFormatVersion = 1;
 
+// The JSON parts are kept as JSON text: their meaning belongs to those who write them (the run,
+// the scheduler, fit), and this header stays free of the JSON library.
 struct TrainingState {
   int format_version = kCheckpointFormatVersion;
-  nlohmann::json config;        // the run's configuration (TrainConfig and parameter groups)
-  NamedTensors model;           // parameters and buffers now
-  NamedTensors best_model;      // the best-on-dev copy
-  OptimizerState optimizer;     // every buffer, step count and group hyperparameter
-  nlohmann::json scheduler;     // LRScheduler::state_dict(), or null
-  nlohmann::json progress;      // epoch, step, data loader position, generators, running sums, history
+  std::string config = "null";     // JSON: the run's configuration (TrainConfig and parameter groups)
+  NamedTensors model;              // parameters and buffers now
+  NamedTensors best_model;         // the best-on-dev copy
+  OptimizerState optimizer;        // every buffer, step count and group hyperparameter
+  std::string scheduler = "null";  // JSON: LRScheduler::state_dict(), or null
+  std::string progress = "null";   // JSON: TrainingProgress, the data loader's position, the default generator
 };
 
 void save_checkpoint(const std::filesystem::path& path, const TrainingState& state);

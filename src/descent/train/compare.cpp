@@ -69,6 +69,7 @@ Comparison compare_optimizers(const TrainConfig& base, const std::vector<std::st
   if (specs.empty()) throw ValueError("compare: give at least one --optimizer SPEC");
   if (base.out.empty()) throw ValueError("compare: --out DIR is required (one run folder per optimizer goes there)");
   base.validate();
+  check_schedule(base);
   for (const std::string& spec : specs) check_spec(spec);
 
   Comparison comparison;

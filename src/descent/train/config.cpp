@@ -1,6 +1,8 @@
 // TrainConfig validation and its JSON form.
 #include "descent/train/config.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "descent/core/error.hpp"
 
 namespace descent {
@@ -28,5 +30,18 @@ void TrainConfig::validate() const {
 MlpOptions TrainConfig::mlp_options() const {
   return {.activation = activation, .dropout = dropout, .init = init, .batch_norm = batch_norm};
 }
+
+// The keys config.json has always had (eval_batch_size, progress and checkpoints are not saved).
+// The macro defines inline converters; these named ones are what config.hpp declares.
+namespace json_form {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, dev_size, scaling, random_labels,
+                                                model, activation, dropout, init, batch_norm, loss, optimizer,
+                                                schedule, schedule_per, l2, clip_grad_norm, epochs, batch_size,
+                                                drop_last, patience, seed, threads, out, checkpoint_every,
+                                                keep_checkpoints, quiet)
+}  // namespace json_form
+
+void to_json(nlohmann::json& j, const TrainConfig& config) { json_form::to_json(j, config); }
+void from_json(const nlohmann::json& j, TrainConfig& config) { json_form::from_json(j, config); }
 
 }  // namespace descent

@@ -3,15 +3,18 @@
 // compared or resumed with exactly the settings it had.
 #pragma once
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "descent/data/dataset.hpp"
 #include "descent/nn/mlp.hpp"
+#include "descent/train/fit.hpp"
 
 namespace descent {
 
-struct TrainConfig {
+// The training part (epochs, batch size, loss, L2, clipping, early stopping, the run folder
+// and its checkpoints) is FitOptions, which fit() takes as it is; the rest says what to train.
+struct TrainConfig : FitOptions {
   // data
   std::string data = "mnist";        // mnist | fashion-mnist | PATH (IDX folder or CSV file)
   std::string label_column;          // CSV: label column by name or index ("" = the last column)
@@ -24,36 +27,21 @@ struct TrainConfig {
   double dropout = 0.2;
   std::string init = "default";
   bool batch_norm = false;
-  // objective and optimization
-  std::string loss = "cross_entropy";
+  // optimization (FitOptions::seed also seeds the initialization and dropout)
   std::string optimizer = "adam:lr=1e-3";
   // "" or "constant" = constant learning rate; plain "cosine" anneals to 0 over the whole run.
   std::string schedule = "cosine";
   std::string schedule_per = "epoch";  // epoch | batch
-  double l2 = 0.0;
-  double clip_grad_norm = 0.0;
-  int epochs = 15;
-  int64_t batch_size = 64;
-  bool drop_last = false;
-  int patience = 0;
-  // run
-  uint64_t seed = 0;
-  int threads = 0;                   // 0 = one per core
-  std::string out;                   // RUN_DIR
-  int64_t checkpoint_every = 0;      // also checkpoint every N steps (epoch ends always, with out)
-  int keep_checkpoints = 2;
-  bool quiet = false;
+  int threads = 0;                     // 0 = one per core
 
   // Throws ValueError naming the field and the valid range.
   void validate() const;
   MlpOptions mlp_options() const;
 };
 
-// JSON form (config.json in a run folder); fields missing from an older file keep their defaults.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, dev_size, scaling, random_labels,
-                                                model, activation, dropout, init, batch_norm, loss, optimizer,
-                                                schedule, schedule_per, l2, clip_grad_norm, epochs, batch_size,
-                                                drop_last, patience, seed, threads, out, checkpoint_every,
-                                                keep_checkpoints, quiet)
+// JSON form (config.json in a run folder), flat: FitOptions' fields beside the others. Fields
+// missing from an older file keep their defaults.
+void to_json(nlohmann::json& j, const TrainConfig& config);
+void from_json(const nlohmann::json& j, TrainConfig& config);
 
 }  // namespace descent

@@ -1,13 +1,13 @@
-// The training loop of seed 002 (slides 8-11): each epoch shuffle, go through the minibatches
-// (forward, loss, backward, step), evaluate on dev, keep a copy of the parameters with the best
-// dev accuracy; at the end restore the best and evaluate on test. One line per epoch: mean
-// training loss, training accuracy, dev loss and accuracy, learning rate, seconds.
+// The training loop (Goodfellow et al., "Deep Learning", §8.1.3, minibatch SGD; Keras's
+// Model.fit): each epoch shuffle and go through the minibatches with train_step (forward, loss,
+// backward, clip, step), evaluate on dev, keep a copy of the parameters with the best dev
+// accuracy; at the end restore the best and evaluate on test. Everything else (the epoch
+// lines, metrics.jsonl, checkpoints, early stopping, the progress bar) is a Callback
+// (train/callbacks.hpp), and so is what a user adds.
 #pragma once
 #include <csignal>
 #include <functional>
-#include <memory>
-#include <nlohmann/json.hpp>
-#include <optional>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -17,7 +17,9 @@
 
 namespace descent {
 
-class LRScheduler;
+class Callback;
+class ScheduleDriver;
+struct TrainingState;
 
 // A loss of the model's output and the batch's targets.
 using LossFunction = std::function<Tensor(const Tensor& output, const Tensor& target)>;
@@ -25,34 +27,25 @@ using LossFunction = std::function<Tensor(const Tensor& output, const Tensor& ta
 // (against one-hot targets for classification), l1, huber.
 LossFunction make_loss(const std::string& name, int64_t num_classes);
 
+// The training part of a run's configuration (TrainConfig is made of it and the rest).
 struct FitOptions {
-  int epochs = 10;
+  int epochs = 15;
   int64_t batch_size = 64;
   bool drop_last = false;
   uint64_t seed = 0;          // the data loader's shuffling
   int patience = 0;           // early stopping: stop after this many epochs without a better dev score (0: off)
   double l2 = 0.0;            // explicit L2 penalty lambda/2 * sum ||W||^2 over weight matrices, added to the loss
-  double clip_grad_norm = 0;  // clip the global gradient norm to this (0: off)
+  double clip_grad_norm = 0;  // clip the global gradient norm to this (0: off; not for closure optimizers)
   std::string loss = "cross_entropy";
   int64_t eval_batch_size = 1000;
-  LRScheduler* scheduler = nullptr;  // stepped per epoch or per batch
-  bool schedule_per_batch = false;
-  // Seed 002's heuristic: a plateau scheduler is stepped with the dev accuracy after each epoch.
-  std::string out_dir;        // RUN_DIR for metrics.jsonl, summary.json, best.safetensors ("" for none)
+  std::string out;            // RUN_DIR for metrics.jsonl, summary.json, best.safetensors ("" for none)
   bool quiet = false;         // no epoch lines, no progress bar
   bool progress = true;       // the progress bar (only on a terminal)
-  std::function<void(const std::string&)> log;  // where epoch lines go (stdout when empty)
-  std::string config_json;    // stored in best.safetensors' metadata ("descent_config"), for `descent eval`
-
-  // Checkpoints (with out_dir): at every epoch end and every `checkpoint_every` optimizer steps
+  // Checkpoints (with out): at every epoch end and every `checkpoint_every` optimizer steps
   // (0: epoch ends only), in RUN_DIR/checkpoints/, keeping the newest `keep_checkpoints`.
   bool checkpoints = true;
   int64_t checkpoint_every = 0;
   int keep_checkpoints = 2;
-  nlohmann::json checkpoint_config;  // the run's configuration, stored in each checkpoint
-  // When set by a signal handler (SIGINT, SIGTERM), the loop writes a checkpoint after the
-  // current step and returns with FitResult::interrupted.
-  const volatile std::sig_atomic_t* stop_requested = nullptr;
 };
 
 struct EpochMetrics {
@@ -63,6 +56,30 @@ struct EpochMetrics {
   double seconds = 0;                    // training and dev evaluation
   int64_t steps = 0;
 };
+
+// The loop's state between steps: what a checkpoint holds besides the model, the optimizer,
+// the schedule, the data loader's position and the random streams.
+struct TrainingProgress {
+  int epoch = 1;                     // the epoch under way (1-based)
+  bool epoch_started = false;        // a mid-epoch checkpoint: continue this epoch
+  int64_t step = 0;                  // steps done in this epoch
+  int64_t global_step = 0;
+  double loss_sum = 0, seconds = 0;  // running sums of this epoch
+  int64_t seen = 0, correct = 0;
+  double lr = 0;
+  bool have_best = false;
+  int epochs_without_improvement = 0;
+  int best_epoch = 0;
+  double best_dev_acc = 0, best_dev_loss = 0;
+  std::vector<EpochMetrics> history;
+  std::vector<double> step_losses;   // every minibatch's training loss (before any L2 penalty), in order
+};
+
+// metrics.jsonl's lines and a checkpoint's "progress", one key per field.
+void to_json(nlohmann::json& j, const EpochMetrics& metrics);
+void from_json(const nlohmann::json& j, EpochMetrics& metrics);
+void to_json(nlohmann::json& j, const TrainingProgress& progress);
+void from_json(const nlohmann::json& j, TrainingProgress& progress);
 
 struct EvalResult {
   double loss = 0;      // mean over examples
@@ -76,24 +93,36 @@ struct FitResult {
   double best_dev_acc = 0, best_dev_loss = 0;
   double test_loss = 0, test_acc = 0;
   double seconds = 0;
-  bool stopped_early = false;
-  std::string stop_reason;  // set when training stopped before the last epoch (patience, non-finite loss)
+  bool stopped_early = false;  // a callback stopped training (early stopping, a user's callback)
+  std::string stop_reason;  // set when training stopped before the last epoch (patience, non-finite loss, a callback)
   bool diverged = false;    // a NaN or infinite loss stopped training
   std::vector<double> step_losses;  // every minibatch's training loss (before any L2 penalty), in order
   bool interrupted = false;  // stop_requested was seen; a checkpoint was written
   std::string last_checkpoint;
 };
 
+// What fit is given besides the configuration.
+struct FitExtras {
+  // Run after descent's own reporting callbacks and before its checkpointing, in this order;
+  // not owned.
+  std::vector<Callback*> callbacks;
+  ScheduleDriver* schedule = nullptr;  // none: the learning rate stays as the optimizer has it
+  // Continues a run from a checkpoint of the same configuration exactly where it stopped:
+  // parameters, optimizer and schedule state, data order and position, random streams,
+  // best-on-dev copy and the metrics so far.
+  const TrainingState* resume = nullptr;
+  // When set by a signal handler (SIGINT, SIGTERM), the loop writes a checkpoint after the
+  // current step and returns with FitResult::interrupted.
+  const volatile std::sig_atomic_t* stop_requested = nullptr;
+  std::string config_json;             // best.safetensors' metadata "descent_config", for `descent eval`
+  std::string checkpoint_config_json;  // the run's configuration, stored in each checkpoint
+};
+
 // Evaluation mode, no graph, in batches; the model's mode is restored afterwards.
 EvalResult evaluate(Module& model, const Dataset& data, const LossFunction& loss, int64_t batch_size = 1000);
 
-struct TrainingState;
-
 // Trains `model` with `optimizer` on data.train, selecting on data.dev, testing on data.test.
-// With `resume`, continues a run from a checkpoint of the same configuration exactly where it
-// stopped: parameters, optimizer and schedule state, data order and position, random streams,
-// best-on-dev copy and the metrics so far.
 FitResult fit(Module& model, Optimizer& optimizer, const DataSplits& data, const FitOptions& options,
-              const TrainingState* resume = nullptr);
+              const FitExtras& extras = {});
 
 }  // namespace descent

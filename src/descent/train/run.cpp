@@ -4,11 +4,14 @@
 #include <filesystem>
 #include <fnmatch.h>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "descent/core/threads.hpp"
 #include "descent/io/atomic_file.hpp"
 #include "descent/optim/factory.hpp"
+#include "descent/schedule/driver.hpp"
 #include "descent/schedule/spec.hpp"
+#include "descent/train/checkpoint.hpp"
 
 namespace descent {
 
@@ -86,8 +89,9 @@ void randomize_labels(Dataset& data, double fraction, Generator& gen) {
 RunSetup run_setup_of(const TrainingState& state) {
   RunSetup setup;
   try {
-    setup.config = state.config.at("train").get<TrainConfig>();
-    setup.param_groups = state.config.at("param_groups").get<std::vector<std::string>>();
+    const nlohmann::json config = nlohmann::json::parse(state.config);
+    setup.config = config.at("train").get<TrainConfig>();
+    setup.param_groups = config.at("param_groups").get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& e) {
     throw IOError(std::string("checkpoint: malformed run configuration: ") + e.what());
   }
@@ -112,26 +116,39 @@ TrainingState load_latest_checkpoint(const std::filesystem::path& run_dir, std::
   throw IOError("no loadable checkpoint in '" + checkpoint_dir(run_dir).string() + "':" + reasons);
 }
 
+std::unique_ptr<ScheduleDriver> make_schedule(const TrainConfig& config, Optimizer& optimizer, int64_t batches_per_epoch) {
+  if (config.schedule.empty() || config.schedule == "constant") return nullptr;
+  const StepEvery every = parse_step_every(config.schedule_per);
+  std::string spec = config.schedule;
+  if (spec == "cosine") {
+    // Plain "cosine" anneals over the whole run: T_max is the number of scheduler steps.
+    const int64_t steps = every == StepEvery::batch ? batches_per_epoch * config.epochs : config.epochs;
+    spec += ":T_max=" + std::to_string(std::max<int64_t>(1, steps));
+  }
+  return std::make_unique<ScheduleDriver>(spec, optimizer, every);
+}
+
+void check_schedule(const TrainConfig& config) {
+  Tensor stand_in = Tensor::zeros(Shape{1});
+  stand_in.requires_grad_();
+  const auto optimizer = optim::make_optimizer("sgd:lr=1", std::vector<Tensor>{stand_in});
+  make_schedule(config, *optimizer, 1);
+}
+
 FitResult run_training(const TrainConfig& config, const std::vector<std::string>& param_group_specs,
                        const TrainingState* resume, const volatile std::sig_atomic_t* stop) {
   config.validate();
+  check_schedule(config);
   set_num_threads(config.threads);
   manual_seed(config.seed);  // dropout draws from the default generator
   const DataSplits splits = load_splits(config);
   Generator init_gen(config.seed);
   auto model = build_model(config, splits.train.num_features(), splits.train.num_classes, &init_gen);
   auto optimizer = optim::make_optimizer(config.optimizer, make_param_groups(model->named_parameters(), param_group_specs));
-  std::unique_ptr<LRScheduler> scheduler;
-  if (!config.schedule.empty() && config.schedule != "constant") {
-    // Plain "cosine" anneals over the whole run: T_max is the number of scheduler steps.
-    std::string spec = config.schedule;
-    if (spec == "cosine") {
-      const int64_t per_epoch = (splits.train.size() + (config.drop_last ? 0 : config.batch_size - 1)) / config.batch_size;
-      spec += ":T_max=" + std::to_string(std::max<int64_t>(1, config.schedule_per == "batch" ? per_epoch * config.epochs
-                                                                                             : config.epochs));
-    }
-    scheduler = make_scheduler(spec, *optimizer);
-  }
+  const int64_t batches_per_epoch =
+      (splits.train.size() + (config.drop_last ? 0 : config.batch_size - 1)) / config.batch_size;
+  const std::unique_ptr<ScheduleDriver> schedule = make_schedule(config, *optimizer, batches_per_epoch);
+  const nlohmann::json run_config = {{"train", config}, {"param_groups", param_group_specs}};
   if (!config.out.empty() && !resume) {
     std::filesystem::create_directories(config.out);
     nlohmann::json j = config;
@@ -143,25 +160,13 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
               << splits.test.size() << " test; model " << config.model << " (" << model->num_parameters()
               << " parameters); optimizer " << config.optimizer
               << (config.schedule.empty() ? "" : "; schedule " + config.schedule) << std::endl;
-  FitOptions fo;
-  fo.epochs = config.epochs;
-  fo.batch_size = config.batch_size;
-  fo.drop_last = config.drop_last;
-  fo.seed = config.seed;
-  fo.patience = config.patience;
-  fo.l2 = config.l2;
-  fo.clip_grad_norm = config.clip_grad_norm;
-  fo.loss = config.loss;
-  fo.scheduler = scheduler.get();
-  fo.schedule_per_batch = config.schedule_per == "batch";
-  fo.out_dir = config.out;
-  fo.quiet = config.quiet;
-  fo.config_json = nlohmann::json(config).dump();
-  fo.checkpoint_every = config.checkpoint_every;
-  fo.keep_checkpoints = config.keep_checkpoints;
-  fo.checkpoint_config = {{"train", config}, {"param_groups", param_group_specs}};
-  fo.stop_requested = stop;
-  return fit(*model, *optimizer, splits, fo, resume);
+  return fit(*model, *optimizer, splits, config,
+             {.callbacks = {},
+              .schedule = schedule.get(),
+              .resume = resume,
+              .stop_requested = stop,
+              .config_json = nlohmann::json(config).dump(),
+              .checkpoint_config_json = run_config.dump()});
 }
 
 }  // namespace descent

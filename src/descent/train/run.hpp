@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "descent/data/dataset.hpp"
-#include "descent/train/checkpoint.hpp"
 #include "descent/nn/layers.hpp"
 #include "descent/optim/optimizer.hpp"
 #include "descent/train/config.hpp"
 #include "descent/train/fit.hpp"
 
 namespace descent {
+
+struct TrainingState;
 
 // The data a config names, split into train/dev/test and scaled; random labels applied.
 DataSplits load_splits(const TrainConfig& config);
@@ -28,8 +29,16 @@ std::shared_ptr<Sequential> build_model(const TrainConfig& config, int64_t in_fe
 // glob PATTERN (e.g. "*.bias") form a group with those options; the rest form the first group.
 std::vector<ParamGroup> make_param_groups(const NamedTensors& params, const std::vector<std::string>& group_specs);
 
-// Replaces `fraction` of the labels with uniformly random classes (seed 002's random-label
-// experiment, Zhang et al. 2017, "Understanding deep learning requires rethinking generalization").
+// The schedule a config names on `optimizer`, stepped per epoch or per batch as it says (null
+// for a constant learning rate). Plain "cosine" anneals over the whole run of `batches_per_epoch`
+// batches an epoch. Throws ValueError for what the driver cannot do (a plateau schedule per batch).
+std::unique_ptr<ScheduleDriver> make_schedule(const TrainConfig& config, Optimizer& optimizer, int64_t batches_per_epoch);
+// Refuses what make_schedule would (a bad spec, plateau per batch) before any data is loaded,
+// by building the schedule on a stand-in optimizer.
+void check_schedule(const TrainConfig& config);
+
+// Replaces `fraction` of the labels with uniformly random classes (the random-label experiment
+// of Zhang et al. 2017, "Understanding deep learning requires rethinking generalization").
 void randomize_labels(Dataset& data, double fraction, Generator& gen);
 
 // Trains as the config says and writes the run folder when config.out is set. With `resume`

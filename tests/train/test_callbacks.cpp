@@ -1,0 +1,197 @@
+// Callbacks: every hook fires in order with the right counts, after_backward sees the
+// gradients and may change them or skip the step, and a callback can stop training.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "descent/data/synthetic.hpp"
+#include "descent/descent.hpp"
+#include "descent/optim/factory.hpp"
+#include "descent/train/callbacks.hpp"
+
+using namespace descent;
+
+namespace {
+
+DataSplits spirals(uint64_t seed) {
+  Generator gen(seed);
+  DataSplits s;
+  s.train = make_spirals(300, gen, 0.1);
+  s.dev = make_spirals(100, gen, 0.1);
+  s.test = make_spirals(100, gen, 0.1);
+  return s;
+}
+
+FitOptions quiet_options(int epochs, int64_t batch_size) {
+  FitOptions options;
+  options.epochs = epochs;
+  options.batch_size = batch_size;
+  options.quiet = true;
+  return options;
+}
+
+// Writes one word per hook, prefixed with its name.
+class Recorder : public Callback {
+ public:
+  Recorder(std::string name, std::vector<std::string>& log) : name_(std::move(name)), log_(log) {}
+  void on_train_begin(FitContext&) override { log_.push_back(name_ + "train_begin"); }
+  void on_epoch_begin(FitContext&) override { log_.push_back(name_ + "epoch_begin"); }
+  void on_step_begin(FitContext& context) override {
+    ASSERT_NE(context.batch, nullptr);
+    log_.push_back(name_ + "step_begin");
+  }
+  void after_backward(FitContext& context) override {
+    for (const Tensor& p : context.model.parameters()) ASSERT_TRUE(p.grad().defined());
+    log_.push_back(name_ + "after_backward");
+  }
+  void on_step_end(FitContext&) override { log_.push_back(name_ + "step_end"); }
+  void on_epoch_end(FitContext& context) override {
+    EXPECT_EQ(context.progress.history.size(), static_cast<std::size_t>(context.progress.epoch));
+    log_.push_back(name_ + "epoch_end");
+  }
+  void on_train_end(FitContext& context) override {
+    EXPECT_GT(context.result.test_acc, 0.0);
+    log_.push_back(name_ + "train_end");
+  }
+
+ private:
+  std::string name_;
+  std::vector<std::string>& log_;
+};
+
+std::vector<double> flat_parameters(const Module& model) {
+  std::vector<double> values;
+  for (const Tensor& p : model.parameters())
+    for (double v : p.to_vector()) values.push_back(v);
+  return values;
+}
+
+}  // namespace
+
+TEST(Callbacks, FireInOrderWithTheRightCounts) {
+  const DataSplits data = spirals(1);
+  Generator gen(2);
+  auto model = make_mlp("mlp:8", 2, 2, {}, &gen);
+  auto opt = optim::make_optimizer("sgd:lr=0.1", model->parameters());
+  std::vector<std::string> log;
+  Recorder first("a.", log), second("b.", log);
+  fit(*model, *opt, data, quiet_options(2, 200), {.callbacks = {&first, &second}});  // 600 examples: 3 steps an epoch
+
+  std::vector<std::string> expected;
+  auto both = [&](const std::string& hook) {
+    expected.push_back("a." + hook);
+    expected.push_back("b." + hook);
+  };
+  both("train_begin");
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    both("epoch_begin");
+    for (int step = 0; step < 3; ++step) {
+      both("step_begin");
+      both("after_backward");
+      both("step_end");
+    }
+    both("epoch_end");
+  }
+  both("train_end");
+  EXPECT_EQ(log, expected);
+}
+
+TEST(Callbacks, SkippingEveryStepLeavesTheWeightsUnchanged) {
+  struct SkipAll : Callback {
+    int64_t skipped = 0;
+    void after_backward(FitContext& context) override {
+      context.skip_step = true;
+      ++skipped;
+    }
+  } skip;
+  const DataSplits data = spirals(3);
+  Generator gen(4);
+  auto model = make_mlp("mlp:8", 2, 2, {}, &gen);
+  auto opt = optim::make_optimizer("adam:lr=0.1", model->parameters());
+  const std::vector<double> before = flat_parameters(*model);
+  const FitResult r = fit(*model, *opt, data, quiet_options(2, 200), {.callbacks = {&skip}});
+  EXPECT_EQ(flat_parameters(*model), before);
+  EXPECT_EQ(skip.skipped, 6);
+  EXPECT_EQ(r.step_losses.size(), 6u);  // the batches still count
+}
+
+TEST(Callbacks, AfterBackwardCanChangeTheGradients) {
+  // Zeroed gradients: plain SGD moves nothing, although every step is taken.
+  struct ZeroGradients : Callback {
+    void after_backward(FitContext& context) override {
+      for (const Tensor& p : context.model.parameters()) p.grad().mul_(0.0);
+    }
+  } zero;
+  const DataSplits data = spirals(5);
+  Generator gen(6);
+  auto model = make_mlp("mlp:8", 2, 2, {}, &gen);
+  auto opt = optim::make_optimizer("sgd:lr=0.5", model->parameters());
+  const std::vector<double> before = flat_parameters(*model);
+  fit(*model, *opt, data, quiet_options(2, 50), {.callbacks = {&zero}});
+  EXPECT_EQ(flat_parameters(*model), before);
+}
+
+TEST(Callbacks, StoppingMidEpochEndsThatEpochAndTests) {
+  struct StopAtStep : Callback {
+    void on_step_end(FitContext& context) override {
+      if (context.progress.global_step == 5) {
+        context.stop = true;
+        context.stop_reason = "enough";
+      }
+    }
+  } stopper;
+  const DataSplits data = spirals(7);
+  Generator gen(8);
+  auto model = make_mlp("mlp:8", 2, 2, {}, &gen);
+  auto opt = optim::make_optimizer("adam:lr=0.01", model->parameters());
+  const FitResult r = fit(*model, *opt, data, quiet_options(10, 200), {.callbacks = {&stopper}});
+  ASSERT_EQ(r.history.size(), 2u);  // 3 steps, then 2 of the second epoch
+  EXPECT_EQ(r.history[1].steps, 2);
+  EXPECT_EQ(r.step_losses.size(), 5u);
+  EXPECT_TRUE(r.stopped_early);
+  EXPECT_EQ(r.stop_reason, "enough");
+  EXPECT_GT(r.test_acc, 0.0);
+}
+
+TEST(Callbacks, StoppingAtAnEpochEnd) {
+  struct StopAtEpoch : Callback {
+    void on_epoch_end(FitContext& context) override { context.stop = context.progress.epoch == 3; }
+  } stopper;
+  const DataSplits data = spirals(9);
+  Generator gen(10);
+  auto model = make_mlp("mlp:8", 2, 2, {}, &gen);
+  auto opt = optim::make_optimizer("adam:lr=0.01", model->parameters());
+  const FitResult r = fit(*model, *opt, data, quiet_options(10, 100), {.callbacks = {&stopper}});
+  EXPECT_EQ(r.history.size(), 3u);
+  EXPECT_TRUE(r.stopped_early);
+  EXPECT_FALSE(r.diverged);
+}
+
+TEST(Callbacks, AfterBackwardRunsForEveryClosureEvaluation) {
+  struct Count : Callback {
+    int64_t backward = 0, steps = 0;
+    void after_backward(FitContext&) override { ++backward; }
+    void on_step_end(FitContext&) override { ++steps; }
+  } count;
+  const DataSplits data = spirals(11);
+  Generator gen(12);
+  auto model = make_mlp("mlp:8", 2, 2, {.activation = "tanh"}, &gen);
+  auto opt = optim::make_optimizer("lbfgs:lr=1,max_iter=5", model->parameters());
+  fit(*model, *opt, data, quiet_options(2, 600), {.callbacks = {&count}});
+  EXPECT_EQ(count.steps, 2);
+  EXPECT_GT(count.backward, count.steps);  // the line search's evaluations too
+}
+
+TEST(Callbacks, TheScheduleDriverStepsPerBatchOrPerEpoch) {
+  for (StepEvery every : {StepEvery::batch, StepEvery::epoch}) {
+    const DataSplits data = spirals(13);
+    Generator gen(14);
+    auto model = make_mlp("mlp:8", 2, 2, {}, &gen);
+    auto opt = optim::make_optimizer("sgd:lr=0.1", model->parameters());
+    ScheduleDriver schedule("step:step_size=1,gamma=0.5", *opt, every);
+    fit(*model, *opt, data, quiet_options(2, 200), {.callbacks = {}, .schedule = &schedule});
+    EXPECT_EQ(schedule.scheduler().last_epoch(), every == StepEvery::batch ? 6 : 2);
+  }
+}
