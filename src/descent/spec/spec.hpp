@@ -180,11 +180,9 @@ class Fields {
   // unknown key or a positional value is refused listing the valid keys, a missing required
   // key is refused naming it.
   S read(const Spec& spec, S start = {}) const {
-    for (const Arg& arg : spec.args) {
-      const Field<S>* field = find(arg.key);
-      if (arg.key.empty() || !field) unknown_key(spec, arg, keys());
-      field->read(start, spec, arg);
-    }
+    for (const Arg& arg : spec.args)
+      if (arg.key.empty() || !find(arg.key)) unknown_key(spec, arg, keys());
+    for (const Arg& arg : spec.args) find(arg.key)->read(start, spec, arg);
     for (const Field<S>& field : fields_)
       if (field.required && !spec::find(spec, field.key))
         fail(spec, "missing key '" + field.key + "' (" + field.help + ")");
