@@ -29,7 +29,11 @@ TEST(ScheduleSpec, NotANumber) { expect_refused("cosine:T_max=abc", {"T_max", "'
 TEST(ScheduleSpec, NotAnInteger) { expect_refused("step:step_size=2.5", {"step_size", "2.5"}); }
 TEST(ScheduleSpec, NotAPair) { expect_refused("cosine:T_max", {"key=value", "T_max"}); }
 TEST(ScheduleSpec, KeyGivenTwice) { expect_refused("cosine:T_max=5,T_max=6", {"twice", "T_max"}); }
-TEST(ScheduleSpec, Empty) { expect_refused("", {"empty"}); }
+TEST(ScheduleSpec, Empty) {
+  expect_refused("", {"empty"});
+  expect_refused("cosine:T_max=5+", {"'cosine:T_max=5+'", "no schedule on one side"});
+  expect_refused("*cosine:T_max=5", {"no schedule on one side"});
+}
 TEST(ScheduleSpec, UnsortedMilestones) { expect_refused("multistep:milestones=30;10", {"10", "30", "increasing"}); }
 TEST(ScheduleSpec, NegativeMilestone) { expect_refused("multistep:milestones=-5;10", {"-5", "negative"}); }
 TEST(ScheduleSpec, NonPositiveTMax) {

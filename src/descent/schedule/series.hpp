@@ -24,7 +24,7 @@ ScheduleSeries schedule_series(const std::string& spec, double lr, int64_t steps
 
 }  // namespace descent::optim
 
-// Temporary, until code outside schedule/ says optim::: the old names.
+// Temporary, until code outside schedule/ says optim::schedule_series: the old names.
 namespace descent {
 using optim::schedule_series;
 using optim::ScheduleSeries;

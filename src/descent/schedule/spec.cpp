@@ -249,6 +249,11 @@ std::vector<std::string> split(const std::string& text, char separator) {
   return parts;
 }
 
+std::string trimmed(const std::string& text) {
+  std::size_t begin = text.find_first_not_of(" \t"), end = text.find_last_not_of(" \t");
+  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
+}
+
 // One term of a part: its schedule and spec, without the `steps=N` that sets the part's length.
 struct Term {
   const Schedule* schedule;
@@ -256,7 +261,9 @@ struct Term {
   std::optional<int64_t> steps;
 };
 
-Term parse_term(const std::string& text, bool before_last) {
+Term parse_term(const std::string& text, bool before_last, const std::string& spec_text) {
+  if (trimmed(text).empty() && !trimmed(spec_text).empty())
+    throw ValueError("schedule spec '" + trimmed(spec_text) + "': a '+' or '*' has no schedule on one side");
   spec::Spec term = spec::parse(text, "schedule");
   const Schedule& schedule = find_schedule(term);
   if (!term.inner.empty()) spec::fail(term, term.name + " takes no inner schedule in parentheses");
@@ -293,11 +300,6 @@ int64_t part_length(const std::vector<Term>& terms, const std::string& spec_text
                    "' is followed by another part but has no length; add steps=N");
 }
 
-std::string trimmed(const std::string& text) {
-  std::size_t begin = text.find_first_not_of(" \t"), end = text.find_last_not_of(" \t");
-  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
-}
-
 }  // namespace
 
 std::vector<ScheduleHelp> schedule_help() {
@@ -320,7 +322,8 @@ std::unique_ptr<LRScheduler> make_scheduler(const std::string& spec_text, Optimi
   for (std::size_t p = 0; p < part_texts.size(); ++p) {
     bool last = p + 1 == part_texts.size();
     std::vector<Term> terms;
-    for (const std::string& term_text : split(part_texts[p], '*')) terms.push_back(parse_term(term_text, !last));
+    for (const std::string& term_text : split(part_texts[p], '*'))
+      terms.push_back(parse_term(term_text, !last, spec_text));
     if (!last) milestones.push_back(elapsed += part_length(terms, trimmed(spec_text), trimmed(part_texts[p])));
     parts.push_back(part_builder(terms));
   }
