@@ -117,7 +117,7 @@ TEST(ScheduleSpec, EveryNameBuildsWithItsRequiredKeys) {
     ASSERT_TRUE(minimal.count(name)) << name;
     auto o = two_group_optimizer("sgd");
     auto s = make_scheduler(minimal.at(name), *o);
-    EXPECT_EQ(s->name(), name == "accuracy_plateau" ? "plateau" : name);  // seed 002's form of plateau
+    EXPECT_EQ(s->name(), name == "accuracy_plateau" ? "plateau" : name);  // plateau on dev accuracy
     if (s->needs_metric())
       s->step(1.0);
     else
