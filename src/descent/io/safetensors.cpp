@@ -181,20 +181,24 @@ struct TensorEntry {
 // `numel` receives their product.
 Shape read_shape(const nlohmann::json& shape, const std::string& what, uint64_t& numel) {
   if (!shape.is_array() || shape.size() > static_cast<std::size_t>(kMaxDims))
-    throw IOError(what + ": shape must be an array of at most " + std::to_string(kMaxDims) + " sizes, got " + shape.dump());
+    throw IOError(what + ": shape must be an array of at most " + std::to_string(kMaxDims) + " sizes, got " +
+                  shape.dump());
   Shape sizes;
   numel = 1;
   for (const auto& d : shape) {
-    if (!d.is_number_unsigned()) throw IOError(what + ": shape " + shape.dump() + " holds a size that is not a non-negative integer");
+    if (!d.is_number_unsigned())
+      throw IOError(what + ": shape " + shape.dump() + " holds a size that is not a non-negative integer");
     const uint64_t v = d.get<uint64_t>();
-    if (v > (uint64_t{1} << 62) || (v && numel > (uint64_t{1} << 62) / v)) throw IOError(what + ": shape " + shape.dump() + " is too large");
+    if (v > (uint64_t{1} << 62) || (v && numel > (uint64_t{1} << 62) / v))
+      throw IOError(what + ": shape " + shape.dump() + " is too large");
     numel *= v;
     sizes.push_back(static_cast<int64_t>(v));
   }
   return sizes;
 }
 
-TensorEntry read_entry(const std::string& name, const nlohmann::json& info, uint64_t data_size, const std::string& where) {
+TensorEntry read_entry(const std::string& name, const nlohmann::json& info, uint64_t data_size,
+                       const std::string& where) {
   const std::string what = where + ": tensor '" + name + "'";
   if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
     throw IOError(what + " needs \"dtype\", \"shape\" and \"data_offsets\" in the header");
@@ -204,12 +208,12 @@ TensorEntry read_entry(const std::string& name, const nlohmann::json& info, uint
   if (!dtype.is_string()) throw IOError(what + ": dtype is not a string");
   const std::string code = dtype.get<std::string>();
   const FileDType* file_dtype = find_file_dtype(code);
-  if (!file_dtype)
-    throw IOError(what + " has dtype '" + code + "'; descent reads " + file_dtype_list());
+  if (!file_dtype) throw IOError(what + " has dtype '" + code + "'; descent reads " + file_dtype_list());
   TensorEntry e{.name = name, .dtype = file_dtype, .shape = {}, .begin = 0, .end = 0};
   uint64_t numel = 0;
   e.shape = read_shape(shape, what, numel);
-  if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
+  if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
+      !offsets[1].is_number_unsigned())
     throw IOError(what + ": data_offsets must be [begin, end] with non-negative integers, got " + offsets.dump());
   e.begin = offsets[0].get<uint64_t>();
   e.end = offsets[1].get<uint64_t>();
@@ -241,8 +245,8 @@ void check_tiling(std::vector<TensorEntry>& entries, uint64_t data_size, const s
     expected = e.end;
   }
   if (expected != data_size)
-    throw IOError(where + ": the tensors cover " + std::to_string(expected) + " bytes of data but the data section has " +
-                  std::to_string(data_size) + " bytes");
+    throw IOError(where + ": the tensors cover " + std::to_string(expected) +
+                  " bytes of data but the data section has " + std::to_string(data_size) + " bytes");
 }
 
 // One tensor from its bytes in the data section: copied as stored, or converted to its dtype.
