@@ -21,9 +21,7 @@ struct EvalFlags {
 
 Run setup(CLI::App& app) {
   auto f = std::make_shared<EvalFlags>();
-  app.add_option("--weights", f->weights, "a .safetensors file written by descent train (RUN_DIR/best.safetensors)")
-      ->required();
-  app.add_option("--data", f->data, "mnist, fashion-mnist or a PATH (default: the data the weights were trained on)");
+  add_saved_weights_flags(app, f->weights, f->data);
   app.add_option("--split", f->split, "which part to evaluate: test, dev or train")->capture_default_str();
   app.add_option("--batch-size", f->batch_size, "evaluation batch size")->capture_default_str();
   app.add_option("--threads", f->threads, "threads (0: one per core)")->capture_default_str();

@@ -86,9 +86,7 @@ int run_landscape(const LandscapeFlags& f) {
 
 Run setup(CLI::App& app) {
   auto f = std::make_shared<LandscapeFlags>();
-  app.add_option("--weights", f->weights, "a .safetensors file written by descent train (RUN_DIR/best.safetensors)")
-      ->required();
-  app.add_option("--data", f->data, "mnist, fashion-mnist or a PATH (default: the data the weights were trained on)");
+  add_saved_weights_flags(app, f->weights, f->data);
   app.add_option("--split", f->split, "which part to evaluate the loss on: train, dev or test")->capture_default_str();
   app.add_option("--examples", f->examples, "evaluate on this many examples drawn at random from the split")
       ->capture_default_str();

@@ -18,6 +18,12 @@ SavedWeights load_saved_weights(const std::string& path, const std::string& data
   return {.file = std::move(file), .config = std::move(config)};
 }
 
+void add_saved_weights_flags(CLI::App& app, std::string& weights, std::string& data) {
+  app.add_option("--weights", weights, "a .safetensors file written by descent train (RUN_DIR/best.safetensors)")
+      ->required();
+  app.add_option("--data", data, "mnist, fashion-mnist or a PATH (default: the data the weights were trained on)");
+}
+
 const Dataset& split_named(const DataSplits& splits, const std::string& name) {
   if (name == "train") return splits.train;
   if (name == "dev") return splits.dev;
