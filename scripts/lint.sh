@@ -22,8 +22,8 @@ fi
 
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
-# One log per file; clang-tidy's own summary lines ("N warnings generated", "Suppressed ...")
-# are dropped, its findings kept.
+# One log per file of clang-tidy's findings (stdout); its counts on stderr ("N warnings
+# generated", "Suppressed ...") are dropped.
 printf '%s\n' "${files[@]}" | xargs -P "$jobs" -I{} sh -c \
   "$clang_tidy -p build/release --quiet '{}' >\"$logs/\$(echo '{}' | tr / _).log\" 2>/dev/null || true"
 
@@ -32,8 +32,8 @@ findings=$(cat "$logs"/*.log | awk '/^\/.*: (warning|error): /' | sort -u)
 if [ -n "$findings" ]; then
   cat "$logs"/*.log | awk '
     /^\/.*: (warning|error): / { keep = !seen[$0]++ }
-    keep' 
-  echo "lint.sh: $(printf '%s\n' "$findings" | wc -l) findings in ${#files[@]} files" >&2
+    keep'
+  echo "lint.sh: $(printf '%s\n' "$findings" | wc -l) finding(s) in ${#files[@]} files" >&2
   exit 1
 fi
 echo "lint.sh: no findings in ${#files[@]} files"
