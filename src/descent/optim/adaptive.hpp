@@ -5,42 +5,38 @@
 //    outside the root; centered: Graves 2013; momentum on the scaled gradient);
 //  - Adadelta: Zeiler (2012), "ADADELTA: An Adaptive Learning Rate Method", as torch.optim.Adadelta.
 #pragma once
-#include "descent/optim/hyperparameters.hpp"
-#include "descent/optim/optimizer.hpp"
+#include "descent/optim/elementwise.hpp"
 
 namespace descent::optim {
 
-class Adagrad : public Optimizer {
- public:
-  Adagrad(std::vector<ParamGroup> groups, const Options& options = {});
-  static std::vector<Hyperparameter> hyperparameters();
-  std::string name() const override { return "adagrad"; }
-  double step(const std::function<double()>& closure = {}) override;
-
- protected:
-  void validate(const Options& options) const override;
+struct AdagradOptions {
+  double lr = 1e-2;
+  double lr_decay = 0.0;
+  double weight_decay = 0.0;
+  double initial_accumulator_value = 0.0;
+  double eps = 1e-10;
+  bool maximize = false;
 };
+using Adagrad = Elementwise<AdagradOptions>;
 
-class RMSprop : public Optimizer {
- public:
-  RMSprop(std::vector<ParamGroup> groups, const Options& options = {});
-  static std::vector<Hyperparameter> hyperparameters();
-  std::string name() const override { return "rmsprop"; }
-  double step(const std::function<double()>& closure = {}) override;
-
- protected:
-  void validate(const Options& options) const override;
+struct RMSpropOptions {
+  double lr = 1e-2;
+  double alpha = 0.99;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  double momentum = 0.0;
+  bool centered = false;
+  bool maximize = false;
 };
+using RMSprop = Elementwise<RMSpropOptions>;
 
-class Adadelta : public Optimizer {
- public:
-  Adadelta(std::vector<ParamGroup> groups, const Options& options = {});
-  static std::vector<Hyperparameter> hyperparameters();
-  std::string name() const override { return "adadelta"; }
-  double step(const std::function<double()>& closure = {}) override;
-
- protected:
-  void validate(const Options& options) const override;
+struct AdadeltaOptions {
+  double lr = 1.0;
+  double rho = 0.9;
+  double eps = 1e-6;
+  double weight_decay = 0.0;
+  bool maximize = false;
 };
+using Adadelta = Elementwise<AdadeltaOptions>;
 
 }  // namespace descent::optim
