@@ -24,12 +24,12 @@ std::vector<Field<O>> adam_table() {
 }  // namespace
 
 template <>
-Table<AdamOptions> table_of<AdamOptions>() {
+Table<AdamOptions> table_of<AdamOptions>() {  // torch.optim.Adam's arguments, in its order
   return {"adam", WeightDecay::l2, adam_table<AdamOptions>()};
 }
 
 template <>
-Table<AdamWOptions> table_of<AdamWOptions>() {
+Table<AdamWOptions> table_of<AdamWOptions>() {  // torch.optim.AdamW's arguments, in its order
   return {"adamw", WeightDecay::decoupled, adam_table<AdamWOptions>()};
 }
 
@@ -56,7 +56,7 @@ void update(const O& options, Slot<T>& slot) {
 }
 
 template <>
-Table<AdamEfficientOptions> table_of<AdamEfficientOptions>() {
+Table<AdamEfficientOptions> table_of<AdamEfficientOptions>() {  // the hyperparameters of Kingma & Ba (2015) §2
   using O = AdamEfficientOptions;
   return {"adam_efficient", WeightDecay::none,
           {number("lr", &O::lr, at_least(0), "learning rate α"),

@@ -14,31 +14,31 @@
 namespace descent::optim {
 
 struct AdamOptions {
-  double lr = 1e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-8;
-  double weight_decay = 0.0;
-  bool amsgrad = false;
-  bool maximize = false;
+  double lr = 1e-3;                                // learning rate α
+  std::pair<double, double> betas = {0.9, 0.999};  // beta1, beta2 in the groups; betas=a/b in specs
+  double eps = 1e-8;                               // added to the denominator √v̂ + ε
+  double weight_decay = 0.0;                       // L2 penalty λ added to the gradient
+  bool amsgrad = false;                            // divide by the running maximum of v (Reddi et al. 2018)
+  bool maximize = false;                           // maximize the objective
 };
 using Adam = Elementwise<AdamOptions>;
 
 // AdamW's defaults differ from Adam's in weight_decay only (PyTorch's 1e-2).
 struct AdamWOptions {
-  double lr = 1e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-8;
-  double weight_decay = 1e-2;
-  bool amsgrad = false;
-  bool maximize = false;
+  double lr = 1e-3;                                // learning rate α (the decay is lr·λ)
+  std::pair<double, double> betas = {0.9, 0.999};  // beta1, beta2 in the groups; betas=a/b in specs
+  double eps = 1e-8;                               // added to the denominator √v̂ + ε
+  double weight_decay = 1e-2;                      // decoupled: θ ← θ(1 − lr·λ) before the update
+  bool amsgrad = false;                            // divide by the running maximum of v (Reddi et al. 2018)
+  bool maximize = false;                           // maximize the objective
 };
 using AdamW = Elementwise<AdamWOptions>;
 
 struct AdamEfficientOptions {
-  double lr = 1e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-8;  // ε̂, added to √v (the uncorrected second moment)
-  bool maximize = false;
+  double lr = 1e-3;                                // learning rate α
+  std::pair<double, double> betas = {0.9, 0.999};  // beta1, beta2 in the groups; betas=a/b in specs
+  double eps = 1e-8;                               // ε̂, added to √v (the uncorrected second moment)
+  bool maximize = false;                           // maximize the objective
 };
 using AdamEfficient = Elementwise<AdamEfficientOptions>;
 

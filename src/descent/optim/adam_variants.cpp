@@ -24,7 +24,7 @@ constexpr const char* kL2 = "L2 penalty λ added to the gradient";
 }  // namespace
 
 template <>
-Table<AdamaxOptions> table_of<AdamaxOptions>() {
+Table<AdamaxOptions> table_of<AdamaxOptions>() {  // torch.optim.Adamax's arguments, in its order
   return {"adamax", WeightDecay::l2, betas_eps<AdamaxOptions>(kL2)};
 }
 
@@ -44,7 +44,7 @@ void update(const AdamaxOptions& options, Slot<T>& slot) {
 }
 
 template <>
-Table<NAdamOptions> table_of<NAdamOptions>() {
+Table<NAdamOptions> table_of<NAdamOptions>() {  // torch.optim.NAdam's arguments, in its order
   std::vector<Field<NAdamOptions>> fields = betas_eps<NAdamOptions>(kL2);
   fields.push_back(
       number("momentum_decay", &NAdamOptions::momentum_decay, at_least(0), "ψ in μ_t = β₁(1 − ½·0.96^(t·ψ))"));
@@ -77,7 +77,7 @@ void update(const NAdamOptions& options, Slot<T>& slot) {
 }
 
 template <>
-Table<RAdamOptions> table_of<RAdamOptions>() {
+Table<RAdamOptions> table_of<RAdamOptions>() {  // torch.optim.RAdam's arguments, in its order
   return {"radam", WeightDecay::l2, betas_eps<RAdamOptions>(kL2)};
 }
 
@@ -111,7 +111,7 @@ void update(const RAdamOptions& options, Slot<T>& slot) {
 }
 
 template <>
-Table<AdaBeliefOptions> table_of<AdaBeliefOptions>() {
+Table<AdaBeliefOptions> table_of<AdaBeliefOptions>() {  // the hyperparameters of Zhuang et al. (2020)
   return {"adabelief", WeightDecay::decoupled,
           betas_eps<AdaBeliefOptions>("decoupled weight decay: θ ← θ(1 − lr·λ), as AdamW")};
 }

@@ -14,39 +14,39 @@
 namespace descent::optim {
 
 struct AdamaxOptions {
-  double lr = 2e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-8;
-  double weight_decay = 0.0;
-  bool maximize = false;
+  double lr = 2e-3;                                // learning rate
+  std::pair<double, double> betas = {0.9, 0.999};  // beta1, beta2 in the groups; betas=a/b in specs
+  double eps = 1e-8;                               // added to |g| in u ← max(β₂u, |g| + ε)
+  double weight_decay = 0.0;                       // L2 penalty λ added to the gradient
+  bool maximize = false;                           // maximize the objective
 };
 using Adamax = Elementwise<AdamaxOptions>;
 
 struct NAdamOptions {
-  double lr = 2e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-8;
-  double weight_decay = 0.0;
-  double momentum_decay = 4e-3;
-  bool maximize = false;
+  double lr = 2e-3;                                // learning rate
+  std::pair<double, double> betas = {0.9, 0.999};  // beta1, beta2 in the groups; betas=a/b in specs
+  double eps = 1e-8;                               // added to √v̂
+  double weight_decay = 0.0;                       // L2 penalty λ added to the gradient
+  double momentum_decay = 4e-3;                    // ψ in μ_t = β₁(1 − ½·0.96^(t·ψ))
+  bool maximize = false;                           // maximize the objective
 };
 using NAdam = Elementwise<NAdamOptions>;
 
 struct RAdamOptions {
-  double lr = 1e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-8;
-  double weight_decay = 0.0;
-  bool maximize = false;
+  double lr = 1e-3;                                // learning rate
+  std::pair<double, double> betas = {0.9, 0.999};  // beta1, beta2 in the groups; betas=a/b in specs
+  double eps = 1e-8;                               // added to √v in the rectified step
+  double weight_decay = 0.0;                       // L2 penalty λ added to the gradient
+  bool maximize = false;                           // maximize the objective
 };
 using RAdam = Elementwise<RAdamOptions>;
 
 struct AdaBeliefOptions {
-  double lr = 1e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-16;
-  double weight_decay = 0.0;
-  bool maximize = false;
+  double lr = 1e-3;                                // learning rate
+  std::pair<double, double> betas = {0.9, 0.999};  // beta1, beta2 in the groups; betas=a/b in specs
+  double eps = 1e-16;                              // added to s and to √ŝ
+  double weight_decay = 0.0;                       // decoupled weight decay: θ ← θ(1 − lr·λ), as AdamW
+  bool maximize = false;                           // maximize the objective
 };
 using AdaBelief = Elementwise<AdaBeliefOptions>;
 

@@ -9,7 +9,7 @@
 namespace descent::optim {
 
 template <>
-Table<AdagradOptions> table_of<AdagradOptions>() {
+Table<AdagradOptions> table_of<AdagradOptions>() {  // torch.optim.Adagrad's arguments, in its order
   using O = AdagradOptions;
   return {"adagrad", WeightDecay::l2,
           {number("lr", &O::lr, at_least(0), "learning rate"),
@@ -34,7 +34,7 @@ void update(const AdagradOptions& options, Slot<T>& slot) {
 }
 
 template <>
-Table<RMSpropOptions> table_of<RMSpropOptions>() {
+Table<RMSpropOptions> table_of<RMSpropOptions>() {  // torch.optim.RMSprop's arguments, in its order
   using O = RMSpropOptions;
   return {"rmsprop", WeightDecay::l2,
           {number("lr", &O::lr, at_least(0), "learning rate"),
@@ -72,7 +72,7 @@ void update(const RMSpropOptions& options, Slot<T>& slot) {
 }
 
 template <>
-Table<AdadeltaOptions> table_of<AdadeltaOptions>() {
+Table<AdadeltaOptions> table_of<AdadeltaOptions>() {  // torch.optim.Adadelta's arguments, in its order
   using O = AdadeltaOptions;
   return {"adadelta", WeightDecay::l2,
           {number("lr", &O::lr, at_least(0), "scale of the update"),

@@ -11,7 +11,7 @@
 namespace descent::optim {
 
 template <>
-Table<ASGDOptions> table_of<ASGDOptions>() {
+Table<ASGDOptions> table_of<ASGDOptions>() {  // torch.optim.ASGD's arguments, in its order
   using O = ASGDOptions;
   return {"asgd", WeightDecay::l2,
           {number("lr", &O::lr, at_least(0), "learning rate"),

@@ -7,12 +7,12 @@
 namespace descent::optim {
 
 struct ASGDOptions {
-  double lr = 1e-2;
-  double lambd = 1e-4;
-  double alpha = 0.75;
-  double t0 = 1e6;
-  double weight_decay = 0.0;
-  bool maximize = false;
+  double lr = 1e-2;           // learning rate
+  double lambd = 1e-4;        // decay term λ
+  double alpha = 0.75;        // power for the η update
+  double t0 = 1e6;            // step at which averaging starts
+  double weight_decay = 0.0;  // L2 penalty added to the gradient
+  bool maximize = false;      // maximize the objective
 };
 using ASGD = Elementwise<ASGDOptions>;
 

@@ -115,7 +115,8 @@ class Table {
  public:
   Table(std::string name, WeightDecay decay, std::vector<Field<O>> fields)
       : name_(std::move(name)), decay_(decay), fields_(std::move(fields)) {
-    if constexpr (requires { &O::maximize; }) fields_.push_back(flag("maximize", &O::maximize, "maximize the objective"));
+    if constexpr (requires { &O::maximize; })
+      fields_.push_back(flag("maximize", &O::maximize, "maximize the objective"));
     const O defaults{};
     for (Field<O>& field : fields_) field.row.value = field.get(defaults);
   }

@@ -10,7 +10,7 @@
 namespace descent::optim {
 
 template <>
-Table<LAMBOptions> table_of<LAMBOptions>() {
+Table<LAMBOptions> table_of<LAMBOptions>() {  // the hyperparameters of You et al. (2020)
   using O = LAMBOptions;
   return {"lamb", WeightDecay::none,
           {number("lr", &O::lr, at_least(0), "learning rate"),

@@ -10,11 +10,11 @@
 namespace descent::optim {
 
 struct LAMBOptions {
-  double lr = 1e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-6;
-  double weight_decay = 0.0;  // decoupled, inside the trust-ratio direction
-  bool maximize = false;
+  double lr = 1e-3;                                // learning rate
+  std::pair<double, double> betas = {0.9, 0.999};  // beta1, beta2 in the groups; betas=a/b in specs
+  double eps = 1e-6;                               // added to √v̂
+  double weight_decay = 0.0;                       // decoupled, inside the trust-ratio direction
+  bool maximize = false;                           // maximize the objective
 };
 
 

@@ -356,7 +356,7 @@ void update_direction(History<T>& h, const Vec<T>& flat_grad, std::size_t histor
 }  // namespace
 
 template <>
-Table<LBFGSOptions> table_of<LBFGSOptions>() {
+Table<LBFGSOptions> table_of<LBFGSOptions>() {  // torch.optim.LBFGS's arguments, in its order
   using O = LBFGSOptions;
   return {"lbfgs", WeightDecay::none,
           {number("lr", &O::lr, at_least(0), "step length (the line search's first trial)"),

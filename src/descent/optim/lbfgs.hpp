@@ -12,12 +12,12 @@
 namespace descent::optim {
 
 struct LBFGSOptions {
-  double lr = 1.0;
-  int64_t max_iter = 20;
-  int64_t max_eval = 0;  // 0: max_iter·5/4 (PyTorch's None)
-  double tolerance_grad = 1e-7;
-  double tolerance_change = 1e-9;
-  int64_t history_size = 100;
+  double lr = 1.0;                      // step length (the line search's first trial)
+  int64_t max_iter = 20;                // iterations per step()
+  int64_t max_eval = 0;                 // 0: max_iter·5/4 (PyTorch's None)
+  double tolerance_grad = 1e-7;         // stop when max|g| ≤ this
+  double tolerance_change = 1e-9;       // stop when the loss or the step changes less than this
+  int64_t history_size = 100;           // (s, y) pairs kept
   std::string line_search_fn = "none";  // or "strong_wolfe"
 };
 

@@ -6,7 +6,7 @@
 namespace descent::optim {
 
 template <>
-Table<LionOptions> table_of<LionOptions>() {
+Table<LionOptions> table_of<LionOptions>() {  // the hyperparameters of Chen et al. (2023)
   using O = LionOptions;
   return {"lion", WeightDecay::decoupled,
           {number("lr", &O::lr, at_least(0), "learning rate (3-10x smaller than AdamW's)"),

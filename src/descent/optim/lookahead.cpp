@@ -27,7 +27,7 @@ Options defaults_over(const std::unique_ptr<Optimizer>& inner, const LookaheadOp
 }  // namespace
 
 template <>
-Table<LookaheadOptions> table_of<LookaheadOptions>() {
+Table<LookaheadOptions> table_of<LookaheadOptions>() {  // the hyperparameters of Zhang et al. (2019)
   using O = LookaheadOptions;
   return {"lookahead", WeightDecay::none,
           {integer("k", &O::k, at_least(1), "inner steps between slow-weight updates"),

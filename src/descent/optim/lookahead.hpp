@@ -14,8 +14,8 @@
 namespace descent::optim {
 
 struct LookaheadOptions {
-  int64_t k = 5;
-  double alpha = 0.5;
+  int64_t k = 5;       // inner steps between slow-weight updates
+  double alpha = 0.5;  // slow-weight step size: φ ← φ + α(θ − φ)
 };
 
 class Lookahead : public Optimizer {

@@ -14,7 +14,7 @@ constexpr const char* kTrainMode = "train_mode";
 }
 
 template <>
-Table<ScheduleFreeAdamWOptions> table_of<ScheduleFreeAdamWOptions>() {
+Table<ScheduleFreeAdamWOptions> table_of<ScheduleFreeAdamWOptions>() {  // AdamWScheduleFree's arguments
   using O = ScheduleFreeAdamWOptions;
   return {"schedule_free_adamw", WeightDecay::none,
           {number("lr", &O::lr, at_least(0), "learning rate γ"),

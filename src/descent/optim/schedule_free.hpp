@@ -12,13 +12,13 @@
 namespace descent::optim {
 
 struct ScheduleFreeAdamWOptions {
-  double lr = 2.5e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-8;
-  double weight_decay = 0.0;  // applied at y
-  int64_t warmup_steps = 0;
-  double r = 0.0;
-  double weight_lr_power = 2.0;
+  double lr = 2.5e-3;                              // learning rate γ
+  std::pair<double, double> betas = {0.9, 0.999};  // beta1, beta2 in the groups; betas=a/b in specs
+  double eps = 1e-8;                               // added to √v
+  double weight_decay = 0.0;                       // applied at y
+  int64_t warmup_steps = 0;                        // linear warmup of the lr over this many steps
+  double r = 0.0;                                  // averaging weight power of t
+  double weight_lr_power = 2.0;                    // averaging weight power of the largest lr so far
 };
 
 

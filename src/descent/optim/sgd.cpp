@@ -8,7 +8,7 @@
 namespace descent::optim {
 
 template <>
-Table<SGDOptions> table_of<SGDOptions>() {
+Table<SGDOptions> table_of<SGDOptions>() {  // torch.optim.SGD's arguments, in its order
   return {"sgd", WeightDecay::l2,
           {number("lr", &SGDOptions::lr, at_least(0), "learning rate (required in PyTorch; Keras' default)"),
            number("momentum", &SGDOptions::momentum, at_least(0), "momentum factor μ"),
@@ -43,7 +43,7 @@ void update(const SGDOptions& options, Slot<T>& slot) {
 }
 
 template <>
-Table<MomentumOptions> table_of<MomentumOptions>() {
+Table<MomentumOptions> table_of<MomentumOptions>() {  // the hyperparameters of Rumelhart et al. (1986)
   return {"momentum", WeightDecay::l2,
           {number("lr", &MomentumOptions::lr, at_least(0), "learning rate α (inside the velocity)"),
            number("momentum", &MomentumOptions::momentum, in(0, 1), "momentum factor β"),

@@ -10,20 +10,20 @@
 namespace descent::optim {
 
 struct SGDOptions {
-  double lr = 1e-2;  // required in PyTorch; Keras' default
-  double momentum = 0.0;
-  double dampening = 0.0;
-  double weight_decay = 0.0;
-  bool nesterov = false;
-  bool maximize = false;
+  double lr = 1e-2;           // required in PyTorch; Keras' default
+  double momentum = 0.0;      // momentum factor μ
+  double dampening = 0.0;     // dampening τ of the momentum
+  double weight_decay = 0.0;  // L2 penalty λ added to the gradient
+  bool nesterov = false;      // Nesterov momentum
+  bool maximize = false;      // maximize the objective
 };
 using SGD = Elementwise<SGDOptions>;
 
 struct MomentumOptions {
-  double lr = 1e-3;
-  double momentum = 0.9;
-  double weight_decay = 0.0;
-  bool maximize = false;
+  double lr = 1e-3;           // learning rate α (inside the velocity)
+  double momentum = 0.9;      // momentum factor β
+  double weight_decay = 0.0;  // L2 penalty λ added to the gradient
+  bool maximize = false;      // maximize the objective
 };
 using Momentum = Elementwise<MomentumOptions>;
 

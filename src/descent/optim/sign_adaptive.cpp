@@ -18,7 +18,7 @@ T sign_of(T x) {
 }  // namespace
 
 template <>
-Table<RpropOptions> table_of<RpropOptions>() {
+Table<RpropOptions> table_of<RpropOptions>() {  // torch.optim.Rprop's arguments, in its order
   using O = RpropOptions;
   return {"rprop", WeightDecay::none,
           {number("lr", &O::lr, at_least(0), "initial step size of every weight"),
@@ -54,7 +54,7 @@ void update(const RpropOptions& options, Slot<T>& slot) {
 }
 
 template <>
-Table<AdaptiveGainsOptions> table_of<AdaptiveGainsOptions>() {
+Table<AdaptiveGainsOptions> table_of<AdaptiveGainsOptions>() {  // the hyperparameters of Jacobs (1988)
   using O = AdaptiveGainsOptions;
   return {"adaptive_gains", WeightDecay::l2,
           {number("lr", &O::lr, at_least(0), "global learning rate η"),

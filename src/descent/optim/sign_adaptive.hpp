@@ -13,20 +13,20 @@
 namespace descent::optim {
 
 struct RpropOptions {
-  double lr = 1e-2;
-  std::pair<double, double> etas = {0.5, 1.2};
-  std::pair<double, double> step_sizes = {1e-6, 50.0};
-  bool maximize = false;
+  double lr = 1e-2;                                     // initial step size of every weight
+  std::pair<double, double> etas = {0.5, 1.2};          // etaminus, etaplus in the groups; etas=a/b in specs
+  std::pair<double, double> step_sizes = {1e-6, 50.0};  // step_size_min, step_size_max; step_sizes=a/b in specs
+  bool maximize = false;                                // maximize the objective
 };
 using Rprop = Elementwise<RpropOptions>;
 
 struct AdaptiveGainsOptions {
-  double lr = 1e-2;
-  double beta = 0.05;
-  double gain_min = 0.01;
-  double gain_max = 100.0;
-  double weight_decay = 0.0;
-  bool maximize = false;
+  double lr = 1e-2;           // global learning rate η
+  double beta = 0.05;         // gain increment while the sign holds; factor 1−β on a flip
+  double gain_min = 0.01;     // smallest gain
+  double gain_max = 100.0;    // largest gain
+  double weight_decay = 0.0;  // L2 penalty λ added to the gradient
+  bool maximize = false;      // maximize the objective
 };
 using AdaptiveGains = Elementwise<AdaptiveGainsOptions>;
 

@@ -8,7 +8,7 @@
 namespace descent::optim {
 
 template <>
-Table<SWATSOptions> table_of<SWATSOptions>() {
+Table<SWATSOptions> table_of<SWATSOptions>() {  // the hyperparameters of Keskar & Socher (2017)
   using O = SWATSOptions;
   return {"swats", WeightDecay::none,
           {number("lr", &O::lr, at_least(0), "Adam's learning rate α"),

@@ -12,12 +12,12 @@
 namespace descent::optim {
 
 struct SWATSOptions {
-  double lr = 1e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-9;
-  double switch_tol = 1e-9;
-  double weight_decay = 0.0;
-  bool maximize = false;
+  double lr = 1e-3;                                // Adam's learning rate α
+  std::pair<double, double> betas = {0.9, 0.999};  // beta1, beta2 in the groups; betas=a/b in specs
+  double eps = 1e-9;                               // added to √v
+  double switch_tol = 1e-9;                        // switch when |λ/(1−β₂ᵗ) − γ| < switch_tol
+  double weight_decay = 0.0;                       // L2 penalty added to the gradient
+  bool maximize = false;                           // maximize the objective
 };
 
 
