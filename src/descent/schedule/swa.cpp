@@ -1,18 +1,15 @@
 // SWALR, line for line as torch/optim/swa_utils.py (1.13). Being recursive, it recovers the lr
 // the annealing started from out of the current lr and the previous step's mixing weight.
-// No fused multiply-adds: torch computes these formulas in plain double arithmetic, and so must we
-// to reproduce its lrs to the bit (GCC contracts a*b+c by default under -march=native).
-#pragma GCC optimize("fp-contract=off")
-
 #include "descent/schedule/swa.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 
-namespace descent {
+namespace descent::optim {
 
-SWALR::SWALR(Optimizer& optimizer, SWALROptions options) : LRScheduler(optimizer), options_(std::move(options)) {
+SWALR::SWALR(Optimizer& optimizer, SWALROptions options, std::vector<double> base_lrs)
+    : LRScheduler(optimizer, std::move(base_lrs)), options_(std::move(options)) {
   swa_lrs_ = per_group("swa", "swa_lr", options_.swa_lr, num_groups());
   if (options_.anneal_strategy != "cos" && options_.anneal_strategy != "linear")
     throw ValueError("swa: anneal_strategy '" + options_.anneal_strategy + "' is unknown (valid: cos, linear)");
@@ -43,4 +40,4 @@ std::vector<double> SWALR::get_lr() {
   return lrs;
 }
 
-}  // namespace descent
+}  // namespace descent::optim

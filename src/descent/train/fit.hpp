@@ -17,7 +17,9 @@
 
 namespace descent {
 
+namespace optim {
 class LRScheduler;
+}
 
 // A loss of the model's output and the batch's targets.
 using LossFunction = std::function<Tensor(const Tensor& output, const Tensor& target)>;
@@ -35,7 +37,7 @@ struct FitOptions {
   double clip_grad_norm = 0;  // clip the global gradient norm to this (0: off)
   std::string loss = "cross_entropy";
   int64_t eval_batch_size = 1000;
-  LRScheduler* scheduler = nullptr;  // stepped per epoch or per batch
+  optim::LRScheduler* scheduler = nullptr;  // stepped per epoch or per batch
   bool schedule_per_batch = false;
   // Seed 002's heuristic: a plateau scheduler is stepped with the dev accuracy after each epoch.
   std::string out_dir;        // RUN_DIR for metrics.jsonl, summary.json, best.safetensors ("" for none)
