@@ -17,7 +17,6 @@ struct LAMBOptions {
   bool maximize = false;                           // maximize the objective
 };
 
-
 class LAMB : public Tabled<LAMBOptions> {
  public:
   using Tabled::Tabled;

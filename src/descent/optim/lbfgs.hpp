@@ -21,7 +21,6 @@ struct LBFGSOptions {
   std::string line_search_fn = "none";  // or "strong_wolfe"
 };
 
-
 class LBFGS : public Tabled<LBFGSOptions> {
  public:
   LBFGS(std::vector<Tensor> params, const LBFGSOptions& options = {});

@@ -21,7 +21,6 @@ struct ScheduleFreeAdamWOptions {
   double weight_lr_power = 2.0;                    // averaging weight power of the largest lr so far
 };
 
-
 // Not elementwise: it keeps two points and moves the parameters between them.
 class ScheduleFreeAdamW : public Tabled<ScheduleFreeAdamWOptions> {
  public:

@@ -20,7 +20,6 @@ struct SWATSOptions {
   bool maximize = false;                           // maximize the objective
 };
 
-
 // Not elementwise: the switch needs pᵀg and pᵀp over the whole tensor.
 class SWATS : public Tabled<SWATSOptions> {
  public:
