@@ -207,4 +207,8 @@ TEST(Faults, ExtendingAFinishedRun) {
   ASSERT_EQ(run_cli(train_args(csv, dir / "cos", 2)).code, 0);  // plain cosine anneals over the run's 2 epochs
   expect_one_line(run_cli("train --resume " + (dir / "cos").string() + " --epochs 4"), "cosine");
   expect_one_line(run_cli("train --resume " + (dir / "cos").string() + " --epochs 1"), "conflicts");
+
+  // With lr 0 no epoch beats the first: patience 1 stops the run after its second of 5.
+  ASSERT_EQ(run_cli(train_args(csv, dir / "early", 5) + " --schedule constant --optimizer sgd:lr=0 --patience 1").code, 0);
+  expect_one_line(run_cli("train --resume " + (dir / "early").string() + " --epochs 8"), "stopped early after 2 of its 5");
 }

@@ -50,12 +50,19 @@ int finish(const FitResult& r, const TrainConfig& c) {
 }
 
 // --epochs N beyond a run's own extends it (Keras's initial_epoch), unless its schedule was
-// fitted to the run's length: plain "cosine" anneals over exactly the epochs it had.
-void extend_epochs(TrainConfig& stored, int epochs, const std::string& run_dir) {
+// fitted to the run's length (plain "cosine" anneals over exactly the epochs it had) or it
+// stopped early (its next epoch is past its last: the epochs between would be skipped).
+void extend_epochs(TrainConfig& stored, const TrainingState& state, int epochs, const std::string& run_dir) {
+  const std::string cannot = "--epochs " + std::to_string(epochs) + " cannot extend " + run_dir;
+  const std::string had = std::to_string(stored.epochs) + (stored.epochs == 1 ? " epoch" : " epochs");
   if (stored.schedule == "cosine")
-    throw ValueError("--epochs " + std::to_string(epochs) + " cannot extend " + run_dir +
-                     ": its schedule 'cosine' anneals to 0 over exactly its " + std::to_string(stored.epochs) +
-                     " epochs; start a new run with --epochs " + std::to_string(epochs) + " instead");
+    throw ValueError(cannot + ": its schedule 'cosine' anneals to 0 over exactly its " + had +
+                     "; start a new run with --epochs " + std::to_string(epochs) + " instead");
+  const auto progress = nlohmann::json::parse(state.progress);
+  const auto epochs_run = progress.value("history", nlohmann::json::array()).size();
+  if (progress.value("epoch", 0) > stored.epochs && epochs_run < static_cast<std::size_t>(stored.epochs))
+    throw ValueError(cannot + ": it stopped early after " + std::to_string(epochs_run) + " of its " + had +
+                     "; start a new run instead");
   stored.epochs = epochs;
 }
 
@@ -75,7 +82,7 @@ int resume_run(CLI::App& app, const TrainFlags& given, const std::string& run_di
     const std::string flag = opt->get_name();  // "--batch-size"
     if (flag == "--resume" || flag == "--quiet" || flag == "--help") continue;
     if (flag == "--epochs" && given.config.epochs > stored_epochs) {
-      extend_epochs(stored.config, given.config.epochs, run_dir);
+      extend_epochs(stored.config, state, given.config.epochs, run_dir);
       continue;
     }
     if (flag == "--param-group") {
