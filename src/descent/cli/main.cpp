@@ -1,7 +1,6 @@
 // descent: train neural networks by gradient-based optimization. Errors become one line on
 // stderr and a non-zero exit.
 #include <algorithm>
-#include <cstring>
 #include <exception>
 #include <iostream>
 #include <map>
