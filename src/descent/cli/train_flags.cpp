@@ -25,7 +25,8 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
                  "append :bias=VALUE for a constant bias")
       ->capture_default_str();
   app.add_flag("--batch-norm", c.batch_norm, "BatchNorm1d before each hidden activation");
-  app.add_option("--loss", c.loss, "cross_entropy, nll, mse, l1 or huber")->capture_default_str();
+  app.add_option("--loss", c.loss, "cross_entropy, mse, l1 or huber (nll is refused: these models end in logits, not the log-probabilities "
+                 "it takes; cross_entropy is log_softmax + nll)")->capture_default_str();
   app.add_option("--param-group", f.param_groups,
                  "PATTERN:key=value,... puts parameters whose name matches the glob in their own group, e.g. "
                  "'*.bias:weight_decay=0' (repeatable)");
