@@ -7,6 +7,7 @@
 #include "descent/cli/command.hpp"
 #include "descent/cli/train_flags.hpp"
 #include "descent/train/compare.hpp"
+#include "descent/train/run.hpp"
 
 namespace descent::cli {
 namespace {
@@ -23,6 +24,8 @@ int run_compare(CompareFlags& f) {
     throw ValueError("--smoothing must be in [0, 1), got " + std::to_string(f.smoothing));
   TrainConfig& base = f.train.config;
   base.out = f.out;
+  base.validate();  // before --overwrite deletes anything
+  prepare_run_folder(f.out, f.train.overwrite);
   const Comparison comparison = compare_optimizers(base, f.optimizers, f.train.param_groups);
   for (const std::string& warning : write_comparison(comparison, f.out, f.smoothing))
     std::cerr << "descent: warning: " << warning << "\n";

@@ -1,6 +1,7 @@
 // Loading a training run's saved weights with its configuration, for eval and landscape.
 #include "descent/cli/saved_weights.hpp"
 
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "descent/core/error.hpp"
@@ -9,10 +10,22 @@ namespace descent::cli {
 
 SavedWeights load_saved_weights(const std::string& path, const std::string& data) {
   SafetensorsFile file = load_safetensors(path);
+  if (file.metadata.contains("descent_checkpoint"))
+    throw IOError(path + " is a training checkpoint, not a run's weights; pass --weights RUN_DIR/best.safetensors "
+                         "(or continue the run with descent train --resume RUN_DIR)");
   const auto it = file.metadata.find("descent_config");
   if (it == file.metadata.end())
     throw IOError(path + ": no descent_config in the safetensors metadata; was it written by descent train?");
-  TrainConfig config = nlohmann::json::parse(it->second).get<TrainConfig>();
+  TrainConfig config;
+  try {
+    config = nlohmann::json::parse(it->second).get<TrainConfig>();
+  } catch (const nlohmann::json::exception&) {
+    throw IOError(path + ": the descent_config in its metadata is not valid JSON with descent train's keys; the "
+                         "file is damaged");
+  }
+  if (!file.checksummed)
+    std::cerr << "descent: note: " << path << " has no checksums (written before descent added them); its weights "
+              << "cannot be verified\n";
   if (!data.empty()) config.data = data;
   config.random_labels = 0;
   return {.file = std::move(file), .config = std::move(config)};

@@ -49,17 +49,42 @@ int finish(const FitResult& r, const TrainConfig& c) {
   return 0;
 }
 
-// --resume: the stored configuration wins; a flag given with another value is refused.
+// --epochs N beyond a run's own extends it (Keras's initial_epoch), unless its schedule was
+// fitted to the run's length (plain "cosine" anneals over exactly the epochs it had) or it
+// stopped early (its next epoch is past its last: the epochs between would be skipped).
+void extend_epochs(TrainConfig& stored, const TrainingState& state, int epochs, const std::string& run_dir) {
+  const std::string cannot = "--epochs " + std::to_string(epochs) + " cannot extend " + run_dir;
+  const std::string had = std::to_string(stored.epochs) + (stored.epochs == 1 ? " epoch" : " epochs");
+  if (stored.schedule == "cosine")
+    throw ValueError(cannot + ": its schedule 'cosine' anneals to 0 over exactly its " + had +
+                     "; start a new run with --epochs " + std::to_string(epochs) + " instead");
+  const auto progress = nlohmann::json::parse(state.progress);
+  const auto epochs_run = progress.value("history", nlohmann::json::array()).size();
+  if (progress.value("epoch", 0) > stored.epochs && epochs_run < static_cast<std::size_t>(stored.epochs))
+    throw ValueError(cannot + ": it stopped early after " + std::to_string(epochs_run) + " of its " + had +
+                     "; start a new run instead");
+  stored.epochs = epochs;
+}
+
+// --resume: the stored configuration wins; a flag given with another value is refused, but for
+// a larger --epochs, which extends the run.
 int resume_run(CLI::App& app, const TrainFlags& given, const std::string& run_dir) {
+  if (given.overwrite) throw ValueError("--resume continues the run in " + run_dir + " and --overwrite deletes it; pass one");
   std::vector<std::string> skipped;
   const TrainingState state = load_latest_checkpoint(run_dir, &skipped);
   for (const auto& s : skipped) std::cerr << "descent: " << s << "\n";
   RunSetup stored = run_setup_of(state);
+  check_checkpoint_belongs(run_dir, stored);
   const nlohmann::json stored_json = stored.config, given_json = given.config;
+  const int stored_epochs = stored.config.epochs;
   for (const CLI::Option* opt : app.get_options()) {
     if (opt->count() == 0) continue;
     const std::string flag = opt->get_name();  // "--batch-size"
     if (flag == "--resume" || flag == "--quiet" || flag == "--help") continue;
+    if (flag == "--epochs" && given.config.epochs > stored_epochs) {
+      extend_epochs(stored.config, state, given.config.epochs, run_dir);
+      continue;
+    }
     if (flag == "--param-group") {
       if (given.param_groups != stored.param_groups)
         throw ValueError("--param-group conflicts with the stored configuration of " + run_dir +
@@ -76,6 +101,7 @@ int resume_run(CLI::App& app, const TrainFlags& given, const std::string& run_di
   }
   stored.config.out = run_dir;  // the folder may have moved
   if (given.config.quiet) stored.config.quiet = true;
+  if (stored.config.epochs != stored_epochs) write_run_config(stored.config, stored.param_groups);
   if (!stored.config.quiet) {
     const auto progress = nlohmann::json::parse(state.progress);
     std::cout << "resuming " << run_dir << " at epoch " << progress.value("epoch", 0) << ", step "
@@ -107,6 +133,9 @@ Run setup(CLI::App& app) {
       std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
       c.out = std::string("runs/train-") + stamp;
     }
+    c.validate();  // before --overwrite deletes anything
+    check_schedule(c);
+    prepare_run_folder(c.out, f->overwrite);
     SignalScope signals;
     return finish(run_training(c, f->param_groups, nullptr, &g_stop), c);
   };

@@ -8,6 +8,11 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
   app.add_option("--data", c.data, "mnist, fashion-mnist, or a PATH: a folder of IDX files or a CSV file")
       ->capture_default_str();
   app.add_option("--label-column", c.label_column, "CSV: the label column, by header name or 0-based index (default: last)");
+  app.add_option("--task", c.task,
+                 "what the labels are: classification (class indices 0..K-1) or regression (targets); infer decides "
+                 "from the labels and refuses when they could be either")
+      ->capture_default_str();
+  app.add_flag("--overwrite", f.overwrite, "start clean in an --out folder that holds an earlier run (deletes it)");
   app.add_option("--dev-size", c.dev_size, "the last N training examples form the dev set")->capture_default_str();
   app.add_option("--scaling", c.scaling, "input scaling fitted on the training part: none, unit ([0,1]) or standard")
       ->capture_default_str();
@@ -20,7 +25,8 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
                  "append :bias=VALUE for a constant bias")
       ->capture_default_str();
   app.add_flag("--batch-norm", c.batch_norm, "BatchNorm1d before each hidden activation");
-  app.add_option("--loss", c.loss, "cross_entropy, nll, mse, l1 or huber")->capture_default_str();
+  app.add_option("--loss", c.loss, "cross_entropy, mse, l1 or huber (nll is refused: these models end in logits, not the log-probabilities "
+                 "it takes; cross_entropy is log_softmax + nll)")->capture_default_str();
   app.add_option("--param-group", f.param_groups,
                  "PATTERN:key=value,... puts parameters whose name matches the glob in their own group, e.g. "
                  "'*.bias:weight_decay=0' (repeatable)");

@@ -13,6 +13,7 @@ namespace descent::cli {
 struct TrainFlags {
   TrainConfig config;
   std::vector<std::string> param_groups;  // --param-group PATTERN:key=value,...
+  bool overwrite = false;                 // --overwrite: delete the run in --out first
 };
 
 // Binds the data, model, objective, schedule and run flags to `flags` (defaults shown in --help).

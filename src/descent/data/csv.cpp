@@ -119,6 +119,7 @@ CsvData read_csv(const std::filesystem::path& path, const CsvOptions& options) {
                       (i == label_col ? " (labels must be class indices 0, 1, ... or numeric targets)" : ""));
       (i == label_col ? out.labels : out.features).push_back(*v);
     }
+    out.lines.push_back(line_no);
   }
   if (out.labels.empty()) throw IOError(where + " has no data rows");
   return out;

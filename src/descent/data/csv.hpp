@@ -24,6 +24,7 @@ struct CsvData {
   std::string label_name;
   std::vector<float> features;             // (rows, feature_names.size()) row-major
   std::vector<float> labels;               // (rows)
+  std::vector<int64_t> lines;              // (rows) the 1-based line of the file each row is on
 
   int64_t rows() const { return static_cast<int64_t>(labels.size()); }
   int64_t num_features() const { return static_cast<int64_t>(feature_names.size()); }

@@ -17,9 +17,10 @@ namespace {
 
 std::string shape_text(const Tensor& t) { return t.defined() ? t.shape().str() : "undefined"; }
 
+// Whole numbers in full (a label of 1000000, not 1e+06), others to 6 significant digits.
 std::string number_text(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
+  std::snprintf(buf, sizeof buf, v == std::floor(v) && std::abs(v) < 1e15 ? "%.0f" : "%g", v);
   return buf;
 }
 
@@ -68,7 +69,75 @@ Dataset idx_pair(const std::filesystem::path& images_path, const std::filesystem
   return out;
 }
 
+// The index of a label that implies far more classes than the labels hold: more than half of
+// the classes 0..largest have no example (an MNIST label of 200 would make a 201-class model).
+// -1 when the class count fits. Labels are class indices.
+int64_t implausible_label(const std::vector<double>& labels) {
+  if (labels.empty()) return -1;
+  const auto largest = std::max_element(labels.begin(), labels.end());
+  std::vector<bool> present(static_cast<std::size_t>(*largest) + 1);
+  for (double v : labels) present[static_cast<std::size_t>(v)] = true;
+  const auto occurring = std::count(present.begin(), present.end(), true);
+  if (2 * occurring >= static_cast<std::ptrdiff_t>(present.size())) return -1;
+  return largest - labels.begin();
+}
+
+std::string class_count_text(const std::vector<double>& labels, int64_t index) {
+  const auto classes = static_cast<int64_t>(labels[static_cast<std::size_t>(index)]) + 1;
+  std::vector<bool> present(static_cast<std::size_t>(classes));
+  for (double v : labels) present[static_cast<std::size_t>(v)] = true;
+  return "implies " + std::to_string(classes) + " classes but only " +
+         std::to_string(std::count(present.begin(), present.end(), true)) + " of them have examples";
+}
+
+bool is_class_index(float v) { return v >= 0 && v == std::floor(v) && v < 16777216.0f; }
+
+// The class count of a CSV file's labels, or 0 for regression targets (load_csv_dataset's rules).
+int64_t csv_class_count(const CsvData& csv, const std::filesystem::path& path, Task task) {
+  if (task == Task::regression) return 0;
+  auto label_at = [&](std::size_t row) {
+    return "'" + path.string() + "' line " + std::to_string(csv.lines[row]) + ": label " + number_text(csv.labels[row]);
+  };
+  const std::string either = "; fix it, or pass --task regression if the labels are targets";
+  std::size_t strays = 0, first_stray = 0;
+  for (std::size_t row = 0; row < csv.labels.size(); ++row)
+    if (!is_class_index(csv.labels[row]) && strays++ == 0) first_stray = row;
+  if (strays > 0) {
+    const bool few = static_cast<double>(strays) <= kCsvStrayLabelFraction * static_cast<double>(csv.labels.size());
+    if (task == Task::infer && !few) return 0;
+    throw ValueError(label_at(first_stray) + " is not a class index 0, 1, ..." +
+                     (task == Task::classification ? " (--task classification)" : " as the other labels are" + either));
+  }
+  const std::vector<double> labels(csv.labels.begin(), csv.labels.end());
+  if (const int64_t row = implausible_label(labels); row >= 0)
+    throw ValueError(label_at(static_cast<std::size_t>(row)) + " " + class_count_text(labels, row) + either);
+  return static_cast<int64_t>(*std::max_element(labels.begin(), labels.end())) + 1;
+}
+
+// Refuses an IDX label that implies far more classes than the files hold.
+void check_idx_classes(const TrainTest& data, const std::filesystem::path& train_labels,
+                       const std::filesystem::path& test_labels) {
+  std::vector<double> labels = data.train.y.to_vector();
+  const std::vector<double> test = data.test.y.to_vector();
+  labels.insert(labels.end(), test.begin(), test.end());
+  const int64_t index = implausible_label(labels);
+  if (index < 0) return;
+  const auto train_size = static_cast<int64_t>(labels.size() - test.size());
+  const bool in_train = index < train_size;
+  throw IOError("'" + (in_train ? train_labels : test_labels).string() + "': label " +
+                number_text(labels[static_cast<std::size_t>(index)]) + " of example " +
+                std::to_string(in_train ? index : index - train_size) + " " + class_count_text(labels, index) +
+                "; the file is corrupt or not an MNIST-style label file");
+}
+
 }  // namespace
+
+Task parse_task(std::string_view name) {
+  if (name == "infer" || name.empty()) return Task::infer;
+  if (name == "classification") return Task::classification;
+  if (name == "regression") return Task::regression;
+  throw ValueError("--task must be classification, regression or infer, got '" + std::string(name) + "'");
+}
 
 // ---------------------------------------------------------------- Dataset
 
@@ -266,6 +335,7 @@ TrainTest load_idx_folder(const std::filesystem::path& dir, std::string_view nam
     throw IOError(std::string(name) + " in '" + dir.string() + "': training images are " +
                   out.train.item_shape.str() + " but test images are " + out.test.item_shape.str());
   out.train.num_classes = out.test.num_classes = std::max(out.train.num_classes, out.test.num_classes);
+  check_idx_classes(out, paths[1], paths[3]);
   return out;
 }
 
@@ -284,28 +354,23 @@ TrainTest load_mnist(const std::filesystem::path& dir) {
     if (!find_idx_file(c, "train-images-idx3-ubyte").empty()) return load_idx_folder(c, "MNIST", kFetch);
   std::string searched;
   for (const auto& c : candidates) searched += (searched.empty() ? "" : ", ") + c.string();
-  throw IOError("MNIST is not installed (looked in " + searched + "); fetch it with: " + kFetch);
+  throw IOError("MNIST is not installed (looked in " + searched + "); fetch it with: " + kFetch +
+                ", or set DESCENT_DATA_DIR to the folder that holds mnist/");
 }
 
 TrainTest load_fashion_mnist(const std::filesystem::path& dir) {
   return load_idx_folder(dir, "Fashion-MNIST", "apt-get install dataset-fashion-mnist");
 }
 
-TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& options) {
+TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& options, Task task) {
   CsvData csv = read_csv(path, options);
-  bool classes = true;
-  float largest = 0;
-  for (float v : csv.labels) {
-    classes = classes && v >= 0 && v == std::floor(v) && v < 16777216.0f;
-    largest = std::max(largest, v);
-  }
   const int64_t rows = csv.rows();
   const int64_t test_rows = static_cast<int64_t>(std::floor(static_cast<double>(rows) * kCsvTestFraction));
   if (test_rows < 1 || rows - test_rows < 1)
     throw IOError("CSV file '" + path.string() + "' has " + std::to_string(rows) + " data rows; at least " +
                   std::to_string(static_cast<int64_t>(std::ceil(1.0 / kCsvTestFraction))) +
                   " are needed to split off a test set");
-  const int64_t num_classes = classes ? static_cast<int64_t>(largest) + 1 : 0;
+  const int64_t num_classes = csv_class_count(csv, path, task);
   Dataset all = make_dataset(std::move(csv.features), std::move(csv.labels), csv.num_features(), num_classes);
   Generator gen(kCsvShuffleSeed);
   all = shuffled(all, gen);
@@ -329,7 +394,9 @@ TrainTest load_synthetic(std::string_view name) {
   return {.train = train, .test = test};
 }
 
-TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv) {
+namespace {
+
+TrainTest load_by_name(const std::string& name_or_path, const CsvOptions& csv, Task task) {
   if (name_or_path == "mnist") return load_mnist();
   if (name_or_path == "fashion-mnist") return load_fashion_mnist();
   if (name_or_path == "spirals" || name_or_path == "xor" || name_or_path == "blobs" ||
@@ -338,10 +405,20 @@ TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv) {
   const std::filesystem::path path(name_or_path);
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) return load_idx_folder(path, "IDX data set");
-  if (std::filesystem::is_regular_file(path, ec)) return load_csv_dataset(path, csv);
+  if (std::filesystem::is_regular_file(path, ec)) return load_csv_dataset(path, csv, task);
   throw IOError("data '" + name_or_path +
                 "' is neither a data set name (mnist, fashion-mnist, spirals, xor, blobs, linear-regression) nor an "
                 "existing folder of IDX files or CSV file");
+}
+
+}  // namespace
+
+TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv, Task task) {
+  TrainTest data = load_by_name(name_or_path, csv, task);
+  if (task == Task::regression) data.train.num_classes = data.test.num_classes = 0;
+  if (task == Task::classification && !data.train.is_classification())
+    throw ValueError("--task classification: the labels of '" + name_or_path + "' are regression targets");
+  return data;
 }
 
 DataSplits make_splits(const TrainTest& data, int64_t dev_size, Scaling scaling) {

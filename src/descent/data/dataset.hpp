@@ -101,18 +101,29 @@ TrainTest load_idx_folder(const std::filesystem::path& dir, std::string_view nam
                           std::string_view fetch_hint = "");
 
 // MNIST from `dir`, or when empty from the first of $DESCENT_DATA_DIR/mnist and data/mnist in
-// the working folder or one of its parents. Missing: the error names `bash scripts/fetch_mnist.sh`.
+// the working folder or one of its parents. Missing: the error names `bash scripts/fetch_mnist.sh`
+// and DESCENT_DATA_DIR.
 TrainTest load_mnist(const std::filesystem::path& dir = {});
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 // Fashion-MNIST (Debian's dataset-fashion-mnist). Missing: the error names the apt-get command.
 TrainTest load_fashion_mnist(const std::filesystem::path& dir = kFashionMnistDir);
 
+// What the labels are (`--task`): class indices 0..K-1, or regression targets. `infer` decides
+// from the labels and refuses when they could be either (see load_csv_dataset).
+enum class Task { infer, classification, regression };
+Task parse_task(std::string_view name);  // "infer" | "classification" | "regression"
+
 // A CSV file as a data set: its rows are shuffled with a fixed seed (files are often sorted by
-// class) and the last kCsvTestFraction of them become the test set. The labels are classes
-// when every one is a non-negative integer (num_classes = largest + 1), else regression targets.
+// class) and the last kCsvTestFraction of them become the test set. With Task::infer the labels
+// are classes when every one is a non-negative integer, and regression targets when more than
+// kCsvStrayLabelFraction of them are not; a few stray labels among class indices (a -1, a 1.5)
+// are refused, naming the line and the value. Classes must fill most of 0..K-1: a label that
+// implies more classes than half of which have no example (1,000,000 among 0..9) is refused too.
 inline constexpr uint64_t kCsvShuffleSeed = 20190101;
 inline constexpr double kCsvTestFraction = 0.2;
-TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& options = {});
+inline constexpr double kCsvStrayLabelFraction = 0.05;
+TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& options = {},
+                           Task task = Task::infer);
 
 // A synthetic set by name (data/synthetic.hpp), for demos and quick runs: `spirals` (2,000
 // points, 2 classes), `xor` (2,000, 2 classes), `blobs` (2,000 in 2-D, 4 classes),
@@ -122,8 +133,9 @@ inline constexpr uint64_t kSyntheticSeed = 20191105;
 TrainTest load_synthetic(std::string_view name);
 
 // `mnist`, `fashion-mnist`, a synthetic set's name, a folder of IDX files, or a CSV file
-// (read with `csv`).
-TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv = {});
+// (read with `csv`). `task` regression makes any set's labels targets; classification refuses a
+// set of targets.
+TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv = {}, Task task = Task::infer);
 
 // The usual preparation: the last dev_size training examples become dev, a scaler is fitted
 // on the rest and applied to all three parts.

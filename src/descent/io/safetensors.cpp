@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <type_traits>
+#include <zlib.h>
 
 #include "descent/io/atomic_file.hpp"
 
@@ -260,7 +261,52 @@ Tensor read_tensor(const TensorEntry& entry, const uint8_t* data, const std::str
   return t;
 }
 
+std::string crc32_hex(const void* bytes, uint64_t size) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  const auto* p = static_cast<const Bytef*>(bytes);
+  for (uint64_t done = 0; done < size;) {  // zlib takes at most a uInt at a time
+    const auto chunk = static_cast<uInt>(std::min<uint64_t>(size - done, 1u << 30));
+    crc = crc32(crc, p + done, chunk);
+    done += chunk;
+  }
+  char text[9];
+  std::snprintf(text, sizeof text, "%08lx", static_cast<unsigned long>(crc));
+  return text;
+}
+
+// Checks each tensor's bytes against the checksums in the metadata, when there are any.
+bool verify_checksums(const Metadata& metadata, const std::vector<TensorEntry>& entries, const uint8_t* data,
+                      const std::string& where) {
+  const auto it = metadata.find(kChecksumsKey);
+  if (it == metadata.end()) return false;
+  nlohmann::json sums;
+  try {
+    sums = nlohmann::json::parse(it->second);
+  } catch (const nlohmann::json::exception&) {
+    throw IOError(where + ": __metadata__ " + kChecksumsKey + " is not valid JSON; the header is damaged");
+  }
+  for (const TensorEntry& entry : entries) {
+    const std::string actual = crc32_hex(data + entry.begin, entry.end - entry.begin);
+    if (!sums.is_object() || !sums.contains(entry.name) || sums[entry.name] != actual)
+      throw IOError(where + ": tensor '" + entry.name + "' is damaged (its data does not match the checksum " +
+                    "saved with it)");
+  }
+  return true;
+}
+
 }  // namespace
+
+Metadata with_checksums(const NamedTensors& tensors, Metadata metadata) {
+  nlohmann::ordered_json sums = nlohmann::ordered_json::object();
+  for (const auto& [name, tensor] : tensors) {
+    const Tensor t = tensor.detach().contiguous();
+    sums[name] = crc32_hex(static_cast<const char*>(t.impl().storage->data()) + t.offset() * dtype_size(t.dtype()),
+                           static_cast<uint64_t>(t.numel()) * dtype_size(t.dtype()));
+  }
+  metadata[kFormatVersionKey] = kFormatVersion;
+  metadata[kChecksumsKey] = sums.dump();
+  return metadata;
+}
 
 void save_safetensors(const std::filesystem::path& path, const NamedTensors& tensors, const Metadata& metadata) {
   const std::string where = "save_safetensors('" + path.string() + "')";
@@ -312,6 +358,7 @@ SafetensorsFile load_safetensors(const std::filesystem::path& path) {
       entries.push_back(read_entry(name, info, data_size, where));
   }
   check_tiling(entries, data_size, where);
+  out.checksummed = verify_checksums(out.metadata, entries, data, where);
   for (const TensorEntry& entry : entries) out.tensors.emplace_back(entry.name, read_tensor(entry, data, where));
   return out;
 }

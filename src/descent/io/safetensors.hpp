@@ -24,14 +24,25 @@ using Metadata = std::map<std::string, std::string>;
 // file cannot be written (the previous file then stays intact).
 void save_safetensors(const std::filesystem::path& path, const NamedTensors& tensors, const Metadata& metadata = {});
 
+// The weights descent keeps (best.safetensors) carry in their metadata a format version and a
+// CRC-32 (zlib's crc32) of each tensor's bytes as saved, a JSON object {name: "8 hex digits"}.
+inline constexpr const char* kFormatVersionKey = "descent_format";
+inline constexpr const char* kChecksumsKey = "descent_checksums";
+inline constexpr const char* kFormatVersion = "1";
+
+// `metadata` with the format version and the checksums of `tensors` added.
+Metadata with_checksums(const NamedTensors& tensors, Metadata metadata);
+
 struct SafetensorsFile {
   NamedTensors tensors;  // in the order of their data in the file
   Metadata metadata;
+  bool checksummed = false;  // the metadata held checksums, and every tensor matched its own
 };
 
 // Reads and validates a whole file: header length, JSON, dtypes, shapes, and offsets that
 // tile the data section exactly (no overlap, no gap, nothing beyond the end), as the
-// reference implementation requires. Throws IOError naming the file and the problem.
+// reference implementation requires; with checksums in the metadata, each tensor's bytes
+// against its own. Throws IOError naming the file and the problem (the damaged tensor).
 SafetensorsFile load_safetensors(const std::filesystem::path& path);
 
 }  // namespace descent

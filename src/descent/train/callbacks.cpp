@@ -134,8 +134,11 @@ RunSummary::RunSummary(std::filesystem::path run_dir, std::string config_json)
 void RunSummary::on_train_end(FitContext& context) {
   const FitResult& result = context.result;
   if (result.interrupted) return;
-  save_safetensors(run_dir_ / "best.safetensors", context.model.state_dict(),
-                   {{"format", "pt"}, {"best_epoch", std::to_string(result.best_epoch)}, {"descent_config", config_json_}});
+  const NamedTensors weights = context.model.state_dict();
+  save_safetensors(run_dir_ / "best.safetensors", weights,
+                   with_checksums(weights, {{"format", "pt"},
+                                            {"best_epoch", std::to_string(result.best_epoch)},
+                                            {"descent_config", config_json_}}));
   const nlohmann::json summary = {{"best_epoch", result.best_epoch},     {"best_dev_acc", result.best_dev_acc},
                                   {"best_dev_loss", result.best_dev_loss}, {"test_loss", result.test_loss},
                                   {"test_acc", result.test_acc},         {"seconds", result.seconds},

@@ -24,7 +24,13 @@ void TrainConfig::validate() const {
   if (schedule_per != "epoch" && schedule_per != "batch")
     fail("--schedule-per must be 'epoch' or 'batch', got '" + schedule_per + "'");
   parse_scaling(scaling);
+  parse_task(task);
   parse_model_spec(model);
+  // torch.nn.NLLLoss takes log-probabilities, which a model must make with a final LogSoftmax;
+  // the CLI's models end in scores (logits), on which NLL would fall to -infinity.
+  if (loss == "nll")
+    fail("--loss nll needs a model that ends in log_softmax, and descent train's models end in logits; use "
+         "--loss cross_entropy, which is log_softmax followed by nll (torch.nn.CrossEntropyLoss)");
 }
 
 MlpOptions TrainConfig::mlp_options() const {
@@ -34,7 +40,7 @@ MlpOptions TrainConfig::mlp_options() const {
 // The keys config.json has always had (eval_batch_size, progress and checkpoints are not saved).
 // The macro defines inline converters; these named ones are what config.hpp declares.
 namespace json_form {
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, dev_size, scaling, random_labels,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, task, dev_size, scaling, random_labels,
                                                 model, activation, dropout, init, batch_norm, loss, optimizer,
                                                 schedule, schedule_per, l2, clip_grad_norm, epochs, batch_size,
                                                 drop_last, patience, seed, threads, out, checkpoint_every,

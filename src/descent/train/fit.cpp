@@ -285,7 +285,9 @@ class TrainingLoop {
     context_.stop_reason = "the training loss became " + std::string(std::isnan(context_.loss) ? "NaN" : "infinite") +
                            " at epoch " + std::to_string(context_.progress.epoch) + ", step " +
                            std::to_string(context_.progress.step) +
-                           "; kept the best parameters so far (lower the learning rate?)";
+                           (context_.progress.have_best
+                                ? "; kept the best parameters so far (lower the learning rate?)"
+                                : "; no epoch had finished, so kept the initial parameters (lower the learning rate?)");
     context_.batch = nullptr;
     return false;
   }
@@ -335,7 +337,8 @@ class TrainingLoop {
     const TrainingProgress& progress = context_.progress;
     FitResult& result = context_.result;
     if (!context_.interrupted) {
-      if (progress.have_best) context_.model.load_state_dict(context_.best);
+      // Without a finished epoch the copy is of the initial parameters: diverged ones are never kept.
+      if (progress.have_best || result.diverged) context_.model.load_state_dict(context_.best);
       const EvalResult test = evaluate(context_.model, data().test, loss_fn_, context_.options.eval_batch_size);
       result.test_loss = test.loss;
       result.test_acc = test.accuracy;

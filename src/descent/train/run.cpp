@@ -1,9 +1,13 @@
 // From a TrainConfig to a trained model and a run folder.
 #include "descent/train/run.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fnmatch.h>
+#include <fstream>
 #include <iostream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "descent/core/threads.hpp"
@@ -22,7 +26,7 @@ DataSplits load_splits(const TrainConfig& config) {
     if (numeric) csv.label_index = std::stoll(config.label_column);
     else csv.label_column = config.label_column;
   }
-  const TrainTest data = load_dataset(config.data, csv);
+  const TrainTest data = load_dataset(config.data, csv, parse_task(config.task));
   if (config.dev_size >= data.train.size())
     throw ValueError("--dev-size " + std::to_string(config.dev_size) + " leaves no training data (the training set has " +
                      std::to_string(data.train.size()) + " examples)");
@@ -98,6 +102,74 @@ RunSetup run_setup_of(const TrainingState& state) {
   return setup;
 }
 
+namespace {
+
+// The files and folders a run (config.json ... checkpoints/) or a comparison (table.md, plots,
+// one run folder per optimizer) writes at the top of its folder.
+bool is_run_file(const std::filesystem::directory_entry& entry) {
+  static const std::set<std::string> kRunFiles = {"config.json", "metrics.jsonl", "summary.json", "best.safetensors",
+                                                  "checkpoints", "table.md", "epochs.svg", "steps.svg"};
+  if (kRunFiles.contains(entry.path().filename().string())) return true;
+  return entry.is_directory() && std::filesystem::exists(entry.path() / "config.json");
+}
+
+nlohmann::json comparable_config(TrainConfig config) {
+  nlohmann::json j = config;
+  j.erase("out");
+  j.erase("quiet");
+  return j;
+}
+
+}  // namespace
+
+void prepare_run_folder(const std::filesystem::path& run_dir, bool overwrite) {
+  std::error_code ec;
+  if (!std::filesystem::exists(run_dir, ec)) return;
+  if (!std::filesystem::is_directory(run_dir, ec))
+    throw IOError("--out '" + run_dir.string() + "' exists and is not a folder");
+  if (std::filesystem::is_empty(run_dir, ec)) return;
+  if (!overwrite)
+    throw IOError("--out '" + run_dir.string() + "' already holds files; pass --overwrite to start clean, " +
+                  "descent train --resume " + run_dir.string() + " to continue its run, or another folder");
+  std::vector<std::filesystem::path> old_files;
+  for (const auto& entry : std::filesystem::directory_iterator(run_dir)) {
+    if (!is_run_file(entry))
+      throw IOError("--overwrite deletes only a run's files, and '" + entry.path().string() +
+                    "' is not one; choose another --out folder");
+    old_files.push_back(entry.path());
+  }
+  for (const auto& path : old_files) std::filesystem::remove_all(path);
+}
+
+void write_run_config(const TrainConfig& config, const std::vector<std::string>& param_groups) {
+  std::filesystem::create_directories(config.out);
+  nlohmann::json j = config;
+  j["param_groups"] = param_groups;
+  write_file_atomic(std::filesystem::path(config.out) / "config.json", j.dump(2) + "\n");
+}
+
+void check_checkpoint_belongs(const std::filesystem::path& run_dir, const RunSetup& setup) {
+  const std::filesystem::path path = run_dir / "config.json";
+  if (!std::filesystem::exists(path)) return;
+  RunSetup folder;
+  try {
+    std::ifstream in(path);
+    const nlohmann::json j = nlohmann::json::parse(in);
+    folder.config = j.get<TrainConfig>();
+    folder.param_groups = j.value("param_groups", std::vector<std::string>{});
+  } catch (const nlohmann::json::exception&) {
+    throw IOError("'" + path.string() + "' is not a valid run configuration (JSON with descent train's keys)");
+  }
+  const nlohmann::json ours = comparable_config(folder.config), theirs = comparable_config(setup.config);
+  std::string differing;
+  for (const auto& [key, value] : ours.items())
+    if (theirs.value(key, nlohmann::json()) != value) differing += (differing.empty() ? "" : ", ") + key;
+  if (folder.param_groups != setup.param_groups) differing += (differing.empty() ? "" : ", ") + std::string("param_groups");
+  if (!differing.empty())
+    throw IOError("the newest checkpoint in '" + run_dir.string() + "' belongs to another run than its config.json (" +
+                  differing + " differ); it cannot continue this run");
+}
+
 TrainingState load_latest_checkpoint(const std::filesystem::path& run_dir, std::vector<std::string>* skipped) {
   if (!std::filesystem::is_directory(run_dir))
     throw IOError("run folder '" + run_dir.string() + "' does not exist");
@@ -110,7 +182,7 @@ TrainingState load_latest_checkpoint(const std::filesystem::path& run_dir, std::
       return load_checkpoint(f);
     } catch (const IOError& e) {
       if (skipped) skipped->push_back(std::string("skipping ") + e.what());
-      reasons += std::string("\n  ") + e.what();
+      reasons += std::string(reasons.empty() ? " " : "; ") + e.what();  // one line
     }
   }
   throw IOError("no loadable checkpoint in '" + checkpoint_dir(run_dir).string() + "':" + reasons);
@@ -135,6 +207,35 @@ void check_schedule(const TrainConfig& config) {
   make_schedule(config, *optimizer, 1);
 }
 
+namespace {
+
+std::string task_text(const Dataset& train) {
+  return train.is_classification() ? "task classification (" + std::to_string(train.num_classes) + " classes)"
+                                   : std::string("task regression");
+}
+
+// The configuration best.safetensors keeps, with a data file's path made absolute so that
+// `descent eval` finds the data from any folder.
+TrainConfig with_absolute_data(TrainConfig config) {
+  std::error_code ec;
+  if (std::filesystem::exists(config.data, ec)) config.data = std::filesystem::absolute(config.data, ec).string();
+  return config;
+}
+
+// The regression run's last line: the selected epoch's dev loss, and the test set's RMSE and
+// MAE (the loss may be another; these two read in the targets' units). `model` holds the best
+// parameters.
+void report_regression(Module& model, const Dataset& test, const FitResult& result, int64_t batch_size) {
+  const double mse = evaluate(model, test, make_loss("mse", 0), batch_size).loss;
+  const double mae = evaluate(model, test, make_loss("l1", 0), batch_size).loss;
+  char line[200];
+  std::snprintf(line, sizeof line, "best dev_loss %.6g at epoch %d; test_loss %.6g  test_rmse %.6g  test_mae %.6g",
+                result.best_dev_loss, result.best_epoch, result.test_loss, std::sqrt(mse), mae);
+  std::cout << line << std::endl;
+}
+
+}  // namespace
+
 FitResult run_training(const TrainConfig& config, const std::vector<std::string>& param_group_specs,
                        const TrainingState* resume, const volatile std::sig_atomic_t* stop) {
   config.validate();
@@ -149,24 +250,22 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
       (splits.train.size() + (config.drop_last ? 0 : config.batch_size - 1)) / config.batch_size;
   const std::unique_ptr<ScheduleDriver> schedule = make_schedule(config, *optimizer, batches_per_epoch);
   const nlohmann::json run_config = {{"train", config}, {"param_groups", param_group_specs}};
-  if (!config.out.empty() && !resume) {
-    std::filesystem::create_directories(config.out);
-    nlohmann::json j = config;
-    j["param_groups"] = param_group_specs;
-    write_file_atomic(std::filesystem::path(config.out) / "config.json", j.dump(2) + "\n");
-  }
+  if (!config.out.empty() && !resume) write_run_config(config, param_group_specs);
   if (!config.quiet)
     std::cout << "data " << config.data << ": " << splits.train.size() << " train, " << splits.dev.size() << " dev, "
-              << splits.test.size() << " test; model " << config.model << " (" << model->num_parameters()
-              << " parameters); optimizer " << config.optimizer
+              << splits.test.size() << " test; " << task_text(splits.train) << "; model " << config.model << " ("
+              << model->num_parameters() << " parameters); optimizer " << config.optimizer
               << (config.schedule.empty() ? "" : "; schedule " + config.schedule) << std::endl;
-  return fit(*model, *optimizer, splits, config,
-             {.callbacks = {},
-              .schedule = schedule.get(),
-              .resume = resume,
-              .stop_requested = stop,
-              .config_json = nlohmann::json(config).dump(),
-              .checkpoint_config_json = run_config.dump()});
+  const FitResult result = fit(*model, *optimizer, splits, config,
+                               {.callbacks = {},
+                                .schedule = schedule.get(),
+                                .resume = resume,
+                                .stop_requested = stop,
+                                .config_json = nlohmann::json(with_absolute_data(config)).dump(),
+                                .checkpoint_config_json = run_config.dump()});
+  if (!config.quiet && !splits.train.is_classification() && !result.interrupted)
+    report_regression(*model, splits.test, result, config.eval_batch_size);
+  return result;
 }
 
 }  // namespace descent

@@ -54,6 +54,19 @@ struct RunSetup {
 };
 RunSetup run_setup_of(const TrainingState& state);
 
+// Refuses to start a run in a folder that already holds files (a new run would mix its metrics,
+// weights and checkpoints with the old one's) unless `overwrite`; then deletes the old run's
+// files, refusing a folder that holds anything else. A missing or empty folder is fine.
+void prepare_run_folder(const std::filesystem::path& run_dir, bool overwrite);
+
+// RUN_DIR/config.json: the configuration and the parameter-group specs.
+void write_run_config(const TrainConfig& config, const std::vector<std::string>& param_groups);
+
+// Refuses a checkpoint whose configuration is not the one RUN_DIR/config.json holds (the
+// checkpoint of another run): fields other than out and quiet must match. A folder without a
+// config.json passes.
+void check_checkpoint_belongs(const std::filesystem::path& run_dir, const RunSetup& setup);
+
 // The newest checkpoint of RUN_DIR that loads and passes its checksum. Newer files that fail
 // are skipped with a note in `skipped` (one line each). Throws IOError when the folder is
 // missing or holds no good checkpoint.
