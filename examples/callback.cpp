@@ -6,9 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "descent/data/synthetic.hpp"
 #include "descent/descent.hpp"
-#include "descent/optim/factory.hpp"
 
 using namespace descent;
 

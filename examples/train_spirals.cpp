@@ -6,10 +6,7 @@
 // The data are two interleaved spirals, a classic task no linear model can solve.
 #include <cstdio>
 
-#include "descent/data/loader.hpp"
-#include "descent/data/synthetic.hpp"
 #include "descent/descent.hpp"
-#include "descent/optim/factory.hpp"
 
 using namespace descent;
 

@@ -3,6 +3,8 @@
 // continues on exactly the same curve as a run never stopped.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "helpers.hpp"
 
 using namespace descent;

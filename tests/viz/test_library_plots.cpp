@@ -41,12 +41,12 @@ TEST(OptimizerPaths, StartOutsideTheDomainIsAnError) {
 }
 
 TEST(SchedulePlot, MomentumGetsItsOwnPanel) {
-  ScheduleSeries series = schedule_series("onecycle:total_steps=100", 0.1, 100, "sgd:lr=0.1,momentum=0.9");
+  optim::ScheduleSeries series = optim::schedule_series("onecycle:total_steps=100", 0.1, 100, "sgd:lr=0.1,momentum=0.9");
   Rendered out = plot_schedule(series, "onecycle");
   EXPECT_EQ(xml::xml_problem(out.svg), "");
   EXPECT_NE(out.svg.find(">Learning rate<"), std::string::npos);
   EXPECT_NE(out.svg.find(">Momentum<"), std::string::npos);
-  ScheduleSeries plain = schedule_series("exponential:gamma=0.9", 0.1, 50);
+  optim::ScheduleSeries plain = optim::schedule_series("exponential:gamma=0.9", 0.1, 50);
   Rendered log = plot_schedule(plain, "exponential", Scale::log);
   EXPECT_EQ(log.svg.find(">Momentum<"), std::string::npos);
   EXPECT_TRUE(log.warnings.empty());

@@ -166,8 +166,8 @@ TEST(Render, RealOptimizersOnRosenbrock) {
 }
 
 TEST(Render, OneCycleSchedule) {
-  descent::ScheduleSeries series =
-      descent::schedule_series("onecycle:total_steps=1000", 0.1, 1000, "sgd:lr=0.1,momentum=0.9");
+  descent::optim::ScheduleSeries series =
+      descent::optim::schedule_series("onecycle:total_steps=1000", 0.1, 1000, "sgd:lr=0.1,momentum=0.9");
   render_and_check("schedule_onecycle", plot_schedule(series, "descent schedule onecycle:total_steps=1000"), 960, 450);
 }
 

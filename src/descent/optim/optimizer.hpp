@@ -5,6 +5,7 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -84,6 +85,10 @@ class Optimizer {
   virtual OptimizerState state_dict() const;
   virtual void load_state_dict(const OptimizerState& state);
 
+  // Expires when this optimizer is destroyed: a scheduler holds it to refuse, with an error, to
+  // drive an optimizer that no longer exists.
+  std::weak_ptr<const void> lifetime() const { return alive_; }
+
  protected:
   // `defaults` are the optimizer's hyperparameters (PyTorch's defaults overridden by the
   // caller's); a derived constructor validates them, then adds its groups with add_groups
@@ -117,18 +122,9 @@ class Optimizer {
   Options defaults_;
   std::unordered_map<const TensorImpl*, ParamState> state_;
   std::map<std::string, double> globals_;  // optimizer-wide scalars, saved in state_dict
+
+ private:
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 }  // namespace descent::optim
-
-// ---- Temporary: the names before they moved into descent::optim (as torch::optim). ----
-// Kept so the rest of the library compiles unchanged while the move is merged; to be
-// removed once every caller says optim::.
-namespace descent {
-using optim::Optimizer;
-using optim::OptimizerState;
-using optim::Options;
-using optim::ParamGroup;
-using optim::ParamState;
-}  // namespace descent
-// ---- End of the temporary block. ----

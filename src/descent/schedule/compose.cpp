@@ -2,6 +2,7 @@
 #include "descent/schedule/compose.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace descent::optim {
 

@@ -2,6 +2,7 @@
 #include "descent/schedule/cosine.hpp"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <numbers>
 
 namespace descent::optim {

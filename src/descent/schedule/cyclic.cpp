@@ -66,7 +66,7 @@ std::vector<double> CyclicLR::get_lr() {
     lrs.push_back(base_lrs_[i] + base_height * amplitude_scale);
   }
   if (options_.cycle_momentum) {
-    auto& groups = optimizer_->param_groups();
+    auto& groups = optimizer().param_groups();
     for (std::size_t i = 0; i < groups.size(); ++i) {
       double base_height = (max_momentums_[i] - base_momentums_[i]) * scale_factor;
       groups[i].options["momentum"] = max_momentums_[i] - base_height * amplitude_scale;

@@ -11,15 +11,15 @@ StepEvery parse_step_every(const std::string& text) {
   throw ValueError("schedule: step per '" + text + "' is unknown (valid: batch, epoch)");
 }
 
-ScheduleDriver::ScheduleDriver(std::unique_ptr<LRScheduler> scheduler, StepEvery every)
+ScheduleDriver::ScheduleDriver(std::unique_ptr<optim::LRScheduler> scheduler, StepEvery every)
     : scheduler_(std::move(scheduler)), every_(every) {
   if (scheduler_->needs_metric() && every_ == StepEvery::batch)
     throw ValueError("schedule: '" + scheduler_->name() +
                      "' follows the dev metric, which exists once per epoch; step it per epoch (--schedule-per epoch)");
 }
 
-ScheduleDriver::ScheduleDriver(const std::string& spec, Optimizer& optimizer, StepEvery every)
-    : ScheduleDriver(make_scheduler(spec, optimizer), every) {}
+ScheduleDriver::ScheduleDriver(const std::string& spec, optim::Optimizer& optimizer, StepEvery every)
+    : ScheduleDriver(optim::make_scheduler(spec, optimizer), every) {}
 
 void ScheduleDriver::after_batch() {
   if (every_ == StepEvery::batch) scheduler_->step();

@@ -20,19 +20,19 @@ StepEvery parse_step_every(const std::string& text);
 class ScheduleDriver {
  public:
   // Refuses per-batch stepping of a schedule that follows a metric (there is one metric per epoch).
-  ScheduleDriver(std::unique_ptr<LRScheduler> scheduler, StepEvery every);
+  ScheduleDriver(std::unique_ptr<optim::LRScheduler> scheduler, StepEvery every);
   // make_scheduler(spec, optimizer) stepped every `every`.
-  ScheduleDriver(const std::string& spec, Optimizer& optimizer, StepEvery every);
+  ScheduleDriver(const std::string& spec, optim::Optimizer& optimizer, StepEvery every);
 
   void after_batch();
   void after_epoch(double dev_loss, double dev_accuracy);
 
-  LRScheduler& scheduler() { return *scheduler_; }
-  const LRScheduler& scheduler() const { return *scheduler_; }
+  optim::LRScheduler& scheduler() { return *scheduler_; }
+  const optim::LRScheduler& scheduler() const { return *scheduler_; }
   StepEvery every() const { return every_; }
 
  private:
-  std::unique_ptr<LRScheduler> scheduler_;
+  std::unique_ptr<optim::LRScheduler> scheduler_;
   StepEvery every_;
 };
 

@@ -83,7 +83,7 @@ std::vector<double> OneCycleLR::get_lr() {
                      " times, past the schedule's total_steps=" + std::to_string(total_steps_));
   const double step_num = static_cast<double>(last_epoch_);
   std::vector<double> lrs;
-  auto& groups = optimizer_->param_groups();
+  auto& groups = optimizer().param_groups();
   for (std::size_t g = 0; g < groups.size(); ++g) {
     double start_step = 0;
     for (std::size_t i = 0; i < phases_.size(); ++i) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 namespace descent::optim {
 
@@ -58,7 +59,7 @@ void ReduceLROnPlateau::step(double metric) {
     num_bad_epochs_ = 0;  // bad epochs in cooldown do not count
   }
   if (num_bad_epochs_ > options_.patience) {
-    auto& groups = optimizer_->param_groups();
+    auto& groups = optimizer().param_groups();
     for (std::size_t i = 0; i < groups.size(); ++i) {
       double old_lr = groups[i].lr();
       double new_lr = std::max(old_lr * options_.factor, min_lrs_[i]);

@@ -1,6 +1,8 @@
 // The scheduler base: the constructor's initial step, step/step_to, and the state dict.
 #include "descent/schedule/scheduler.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace descent::optim {
 
 std::vector<double> per_group(const std::string& schedule, const std::string& key, const std::vector<double>& values,
@@ -13,12 +15,19 @@ std::vector<double> per_group(const std::string& schedule, const std::string& ke
 }
 
 LRScheduler::LRScheduler(Optimizer& optimizer, std::vector<double> base_lrs)
-    : optimizer_(&optimizer), base_lrs_(std::move(base_lrs)) {
+    : base_lrs_(std::move(base_lrs)), optimizer_(&optimizer), optimizer_alive_(optimizer.lifetime()) {
   if (base_lrs_.empty()) base_lrs_ = group_lrs();
   if (base_lrs_.size() != num_groups())
     throw ValueError("scheduler: got " + std::to_string(base_lrs_.size()) + " base lrs for " +
                      std::to_string(num_groups()) + " parameter groups");
   last_lr_ = group_lrs();
+}
+
+Optimizer& LRScheduler::optimizer() const {
+  if (optimizer_alive_.expired())
+    throw ValueError("scheduler " + name() + ": the optimizer this scheduler drives was destroyed; " +
+                     "keep the optimizer alive as long as its scheduler");
+  return *optimizer_;
 }
 
 void LRScheduler::initial_step() {
@@ -27,6 +36,7 @@ void LRScheduler::initial_step() {
 }
 
 void LRScheduler::step() {
+  optimizer();  // refuses before any counter moves
   ++step_count_;
   ++last_epoch_;
   std::vector<double> lrs;
@@ -43,6 +53,7 @@ void LRScheduler::step() {
 void LRScheduler::step(double) { step(); }
 
 void LRScheduler::step_to(int64_t epoch) {
+  optimizer();  // refuses before any counter moves
   ++step_count_;
   last_epoch_ = epoch;
   std::optional<std::vector<double>> closed = closed_form_lr();
@@ -50,14 +61,14 @@ void LRScheduler::step_to(int64_t epoch) {
 }
 
 void LRScheduler::set_lrs(const std::vector<double>& lrs) {
-  auto& groups = optimizer_->param_groups();
+  auto& groups = optimizer().param_groups();
   for (std::size_t i = 0; i < groups.size(); ++i) groups[i].set_lr(lrs[i]);
   last_lr_ = lrs;
 }
 
 std::vector<double> LRScheduler::group_lrs() const {
   std::vector<double> lrs;
-  for (const ParamGroup& g : optimizer_->param_groups()) lrs.push_back(g.lr());
+  for (const ParamGroup& g : optimizer().param_groups()) lrs.push_back(g.lr());
   return lrs;
 }
 

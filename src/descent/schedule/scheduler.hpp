@@ -16,7 +16,8 @@
 // all children share them as they share PyTorch's "initial_lr".
 #pragma once
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,7 +56,8 @@ class LRScheduler {
   const std::vector<double>& get_last_lr() const { return last_lr_; }
   int64_t last_epoch() const { return last_epoch_; }
   const std::vector<double>& base_lrs() const { return base_lrs_; }
-  Optimizer& optimizer() const { return *optimizer_; }
+  // The optimizer this scheduler drives; throws ValueError once that optimizer was destroyed.
+  Optimizer& optimizer() const;
 
   // Everything that changes as the schedule runs (counters, base lrs, last lrs, children), as
   // JSON: a checkpoint writer stores it verbatim (nlohmann::json round-trips doubles exactly).
@@ -81,11 +83,10 @@ class LRScheduler {
   // Writes one lr per group and records them as the last lrs.
   void set_lrs(const std::vector<double>& lrs);
   std::vector<double> group_lrs() const;
-  std::size_t num_groups() const { return optimizer_->param_groups().size(); }
+  std::size_t num_groups() const { return optimizer().param_groups().size(); }
   // Throws ValueError unless state["name"] is this schedule's name and its lists fit the groups.
   void check_state(const nlohmann::json& state) const;
 
-  Optimizer* optimizer_;
   std::vector<double> base_lrs_;
   int64_t last_epoch_ = -1;
   int64_t step_count_ = 0;
@@ -94,6 +95,10 @@ class LRScheduler {
   friend class CompositeLR;
   friend class SequentialLR;
   friend class ChainedScheduler;
+
+ private:
+  Optimizer* optimizer_;
+  std::weak_ptr<const void> optimizer_alive_;  // Optimizer::lifetime(): expires with the optimizer
 };
 
 // A value (or one per group) for a per-group hyperparameter, as PyTorch's "float or list".
@@ -101,8 +106,3 @@ std::vector<double> per_group(const std::string& schedule, const std::string& ke
                               std::size_t groups);
 
 }  // namespace descent::optim
-
-// Temporary, until code outside schedule/ says optim::LRScheduler: the old name.
-namespace descent {
-using optim::LRScheduler;
-}  // namespace descent

@@ -23,9 +23,3 @@ ScheduleSeries schedule_series(const std::string& spec, double lr, int64_t steps
                                const std::string& optimizer_spec = "sgd");
 
 }  // namespace descent::optim
-
-// Temporary, until code outside schedule/ says optim::schedule_series: the old names.
-namespace descent {
-using optim::schedule_series;
-using optim::ScheduleSeries;
-}  // namespace descent

@@ -39,8 +39,3 @@ std::vector<ScheduleHelp> schedule_help();
 std::vector<std::string> schedule_names();
 
 }  // namespace descent::optim
-
-// Temporary, until code outside schedule/ says optim::make_scheduler: the old name.
-namespace descent {
-using optim::make_scheduler;
-}  // namespace descent

@@ -18,7 +18,7 @@ namespace descent {
 // What a callback sees and may change while fit() runs.
 struct FitContext {
   Module& model;
-  Optimizer& optimizer;
+  optim::Optimizer& optimizer;
   const DataSplits& data;
   const FitOptions& options;
   ScheduleDriver* schedule;   // null: no schedule

@@ -75,7 +75,7 @@ void save_checkpoint(const std::filesystem::path& path, const TrainingState& s) 
     scalars[std::to_string(index)] = numbers(ps.scalars);
   }
   nlohmann::json groups = nlohmann::json::array();
-  for (const Options& g : s.optimizer.groups) groups.push_back(numbers(g));
+  for (const optim::Options& g : s.optimizer.groups) groups.push_back(numbers(g));
   const nlohmann::json meta = {
       {"format_version", s.format_version},
       {"config", nlohmann::json::parse(s.config)},

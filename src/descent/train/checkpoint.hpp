@@ -24,7 +24,7 @@ struct TrainingState {
   std::string config = "null";     // JSON: the run's configuration (TrainConfig and parameter groups)
   NamedTensors model;              // parameters and buffers now
   NamedTensors best_model;         // the best-on-dev copy
-  OptimizerState optimizer;        // every buffer, step count and group hyperparameter
+  optim::OptimizerState optimizer; // every buffer, step count and group hyperparameter
   std::string scheduler = "null";  // JSON: LRScheduler::state_dict(), or null
   std::string progress = "null";   // JSON: TrainingProgress, the data loader's position, the default generator
 };

@@ -177,7 +177,7 @@ std::vector<std::unique_ptr<Callback>> own_callbacks(const FitOptions& options, 
 
 class TrainingLoop {
  public:
-  TrainingLoop(Module& model, Optimizer& optimizer, const DataSplits& data, const FitOptions& options,
+  TrainingLoop(Module& model, optim::Optimizer& optimizer, const DataSplits& data, const FitOptions& options,
                const FitExtras& extras)
       : loss_fn_(make_loss(options.loss, data.train.num_classes)), weights_(weight_matrices(model)),
         loader_(data.train,
@@ -366,7 +366,7 @@ class TrainingLoop {
 
 }  // namespace
 
-FitResult fit(Module& model, Optimizer& optimizer, const DataSplits& data, const FitOptions& options,
+FitResult fit(Module& model, optim::Optimizer& optimizer, const DataSplits& data, const FitOptions& options,
               const FitExtras& extras) {
   if (options.epochs < 0) throw ValueError("fit: epochs must be >= 0, got " + std::to_string(options.epochs));
   if (options.batch_size <= 0)

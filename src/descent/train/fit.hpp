@@ -122,7 +122,7 @@ struct FitExtras {
 EvalResult evaluate(Module& model, const Dataset& data, const LossFunction& loss, int64_t batch_size = 1000);
 
 // Trains `model` with `optimizer` on data.train, selecting on data.dev, testing on data.test.
-FitResult fit(Module& model, Optimizer& optimizer, const DataSplits& data, const FitOptions& options,
+FitResult fit(Module& model, optim::Optimizer& optimizer, const DataSplits& data, const FitOptions& options,
               const FitExtras& extras = {});
 
 }  // namespace descent

@@ -43,11 +43,11 @@ std::shared_ptr<Sequential> build_model(const TrainConfig& config, int64_t in_fe
   return make_mlp(config.model, in_features, num_classes > 0 ? num_classes : 1, config.mlp_options(), gen);
 }
 
-std::vector<ParamGroup> make_param_groups(const NamedTensors& params, const std::vector<std::string>& specs) {
-  std::vector<ParamGroup> groups(1);
+std::vector<optim::ParamGroup> make_param_groups(const NamedTensors& params, const std::vector<std::string>& specs) {
+  std::vector<optim::ParamGroup> groups(1);
   struct Pattern {
     std::string glob;
-    Options options;
+    optim::Options options;
   };
   std::vector<Pattern> patterns;
   for (const std::string& spec : specs) {
@@ -188,7 +188,7 @@ TrainingState load_latest_checkpoint(const std::filesystem::path& run_dir, std::
   throw IOError("no loadable checkpoint in '" + checkpoint_dir(run_dir).string() + "':" + reasons);
 }
 
-std::unique_ptr<ScheduleDriver> make_schedule(const TrainConfig& config, Optimizer& optimizer, int64_t batches_per_epoch) {
+std::unique_ptr<ScheduleDriver> make_schedule(const TrainConfig& config, optim::Optimizer& optimizer, int64_t batches_per_epoch) {
   if (config.schedule.empty() || config.schedule == "constant") return nullptr;
   const StepEvery every = parse_step_every(config.schedule_per);
   std::string spec = config.schedule;

@@ -35,7 +35,7 @@ Rendered plot_optimizer_paths(const optim::TestFunction& function, const std::ve
   return plot_trajectories(function.value, domain, paths, minima, options);
 }
 
-Rendered plot_schedule(const ScheduleSeries& series, const std::string& title, Scale lr_scale) {
+Rendered plot_schedule(const optim::ScheduleSeries& series, const std::string& title, Scale lr_scale) {
   std::vector<double> steps(series.lr.size());
   for (std::size_t t = 0; t < steps.size(); ++t) steps[t] = static_cast<double>(t);
   std::vector<CurvePanel> panels = {

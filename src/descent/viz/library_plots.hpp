@@ -27,6 +27,6 @@ Rendered plot_optimizer_paths(const optim::TestFunction& function, const std::ve
 
 // The learning rate per scheduler step, beside the momentum (or beta1) when the schedule cycles
 // it. Steps on x, from 0 (after construction). `lr_scale` log suits exponential decays.
-Rendered plot_schedule(const ScheduleSeries& series, const std::string& title, Scale lr_scale = Scale::linear);
+Rendered plot_schedule(const optim::ScheduleSeries& series, const std::string& title, Scale lr_scale = Scale::linear);
 
 }  // namespace descent::viz
