@@ -42,7 +42,7 @@ Run setup(CLI::App& app) {
     const Dataset* part = f->split == "test" ? &splits.test : f->split == "dev" ? &splits.dev
                         : f->split == "train" ? &splits.train : nullptr;
     if (!part) throw ValueError("--split must be test, dev or train, got '" + f->split + "'");
-    auto model = build_model(config, part->num_features(), splits.train.num_classes);
+    auto model = build_model(config, part->item_shape, splits.train.num_classes);
     model->load_state_dict(file.tensors);
     const EvalResult r = evaluate(*model, *part, make_loss(config.loss, splits.train.num_classes), f->batch_size);
     std::cout << f->split << "_loss " << r.loss;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "descent/core/error.hpp"
+#include "descent/nn/models.hpp"
 
 namespace descent {
 
@@ -24,7 +25,7 @@ void TrainConfig::validate() const {
   if (schedule_per != "epoch" && schedule_per != "batch")
     fail("--schedule-per must be 'epoch' or 'batch', got '" + schedule_per + "'");
   parse_scaling(scaling);
-  parse_model_spec(model);
+  check_model_spec(model);
 }
 
 MlpOptions TrainConfig::mlp_options() const {
@@ -35,7 +36,7 @@ MlpOptions TrainConfig::mlp_options() const {
 // The macro defines inline converters; these named ones are what config.hpp declares.
 namespace json_form {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, dev_size, scaling, random_labels,
-                                                model, activation, dropout, init, batch_norm, loss, optimizer,
+                                                model, activation, dropout, init, batch_norm, init_from, loss, optimizer,
                                                 schedule, schedule_per, l2, clip_grad_norm, epochs, batch_size,
                                                 drop_last, patience, seed, threads, out, checkpoint_every,
                                                 keep_checkpoints, quiet)
