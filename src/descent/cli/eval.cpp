@@ -32,7 +32,7 @@ Run setup(CLI::App& app) {
     set_num_threads(f->threads);
     const DataSplits splits = load_splits(config);
     const Dataset& part = split_named(splits, f->split);
-    auto model = build_model(config, part.num_features(), splits.train.num_classes);
+    auto model = build_model(config, part.item_shape, splits.train.num_classes);
     model->load_state_dict(saved.file.tensors);
     const EvalResult result = evaluate(*model, part, make_loss(config.loss, splits.train.num_classes), f->batch_size);
     std::cout << f->split << "_loss " << result.loss;

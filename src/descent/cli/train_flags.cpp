@@ -16,15 +16,18 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
   app.add_option("--dev-size", c.dev_size, "the last N training examples form the dev set")->capture_default_str();
   app.add_option("--scaling", c.scaling, "input scaling fitted on the training part: none, unit ([0,1]) or standard")
       ->capture_default_str();
-  app.add_option("--model", c.model, "'linear' or 'mlp:H1-H2-...' (hidden sizes); input and output sizes come from the data")
-      ->capture_default_str();
+  app.add_option("--model", c.model, kModelFlagHelp)->capture_default_str();
   app.add_option("--activation", c.activation, "hidden activation: relu, leaky_relu, sigmoid, tanh, gelu")->capture_default_str();
   app.add_option("--dropout", c.dropout, "dropout probability after each hidden activation")->capture_default_str();
   app.add_option("--init", c.init,
                  "weight init: default (torch's), xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal; "
                  "append :bias=VALUE for a constant bias")
       ->capture_default_str();
-  app.add_flag("--batch-norm", c.batch_norm, "BatchNorm1d before each hidden activation");
+  app.add_flag("--batch-norm", c.batch_norm, "BatchNorm1d before each hidden activation (BatchNorm2d after each conv)");
+  app.add_option("--init-from", c.init_from,
+                 "start from these weights (a .safetensors file of the same model: best.safetensors of a run, or "
+                 "scripts/from_pytorch.py's output); shapes are checked tensor by tensor");
+  app.add_flag("--summary", c.summary, "print the model's layers (output shape, parameters, multiply-adds) first");
   app.add_option("--loss", c.loss, "cross_entropy, mse, l1 or huber (nll is refused: these models end in logits, not the log-probabilities "
                  "it takes; cross_entropy is log_softmax + nll)")->capture_default_str();
   app.add_option("--param-group", f.param_groups,

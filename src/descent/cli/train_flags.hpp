@@ -24,4 +24,11 @@ inline constexpr const char* kOptimizerFlagHelp =
     "NAME:key=value,... with PyTorch's names, e.g. sgd:lr=0.1,momentum=0.9,nesterov=true or "
     "adam:lr=1e-3,betas=0.9/0.999 (see `descent optimizers`)";
 
+// The help text of --model, shared by train, compare, summary and landscape.
+inline constexpr const char* kModelFlagHelp =
+    "linear, mlp:H1-H2-... (hidden sizes), lenet5, 2c2d, 3c3d, resnetN or plainN (N = 6n+2: 20, 32, 56), or "
+    "cnn:LAYER-LAYER-... with layers cOUTkK[pP][sS][same] (conv), mK[sS][pP][same] (max-pool), aK[sS][pP] "
+    "(avg-pool), fN (fully connected), e.g. cnn:c32k5p2-m2-c64k5p2-m2-f1024; sizes of input and output come from "
+    "the data (see docs/convolution.md)";
+
 }  // namespace descent::cli

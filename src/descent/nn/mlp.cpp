@@ -34,14 +34,6 @@ std::vector<int64_t> parse_model_spec(const std::string& text) {
   }
 }
 
-namespace {
-
-// An initializer spec: a scheme name and, for all but "default", an optional constant bias.
-struct InitChoice {
-  std::string scheme = "default";
-  double bias = 0.0;  // zeros unless given
-};
-
 InitChoice parse_init(const std::string& text) {
   const spec::Spec init = spec::parse(text, "init");
   static const std::vector<std::string> schemes{"default", "xavier_uniform", "xavier_normal", "kaiming_uniform",
@@ -58,18 +50,16 @@ InitChoice parse_init(const std::string& text) {
   return choice;
 }
 
-void apply_init(Linear& layer, const InitChoice& init, const std::string& activation, Generator* gen) {
+void apply_init(Tensor& weight, Tensor& bias, const InitChoice& init, const std::string& activation, Generator* gen) {
   if (init.scheme == "default") return;
   // The gain follows the activation that comes after the layer (torch.nn.init.calculate_gain).
   const std::string nl = activation == "gelu" ? "relu" : activation;
-  if (init.scheme == "xavier_uniform") init::xavier_uniform_(layer.weight, init::calculate_gain(nl), gen);
-  else if (init.scheme == "xavier_normal") init::xavier_normal_(layer.weight, init::calculate_gain(nl), gen);
-  else if (init.scheme == "kaiming_uniform") init::kaiming_uniform_(layer.weight, 0.01, init::FanMode::fan_in, nl, gen);
-  else init::kaiming_normal_(layer.weight, 0.01, init::FanMode::fan_in, nl, gen);
-  if (layer.bias.defined()) init::constant_(layer.bias, init.bias);
+  if (init.scheme == "xavier_uniform") init::xavier_uniform_(weight, init::calculate_gain(nl), gen);
+  else if (init.scheme == "xavier_normal") init::xavier_normal_(weight, init::calculate_gain(nl), gen);
+  else if (init.scheme == "kaiming_uniform") init::kaiming_uniform_(weight, 0.01, init::FanMode::fan_in, nl, gen);
+  else init::kaiming_normal_(weight, 0.01, init::FanMode::fan_in, nl, gen);
+  if (bias.defined()) init::constant_(bias, init.bias);
 }
-
-}  // namespace
 
 std::shared_ptr<Sequential> make_mlp(const std::string& spec, int64_t in_features, int64_t out_features,
                                      const MlpOptions& o, Generator* gen) {
@@ -83,7 +73,7 @@ std::shared_ptr<Sequential> make_mlp(const std::string& spec, int64_t in_feature
   int64_t width = in_features;
   for (int64_t h : hidden) {
     auto layer = std::make_shared<Linear>(width, h, true, o.dtype, gen);
-    apply_init(*layer, init, o.activation, gen);
+    apply_init(layer->weight, layer->bias, init, o.activation, gen);
     model->push_back(layer);
     if (o.batch_norm) model->push_back(std::make_shared<BatchNorm1d>(h, 1e-5, 0.1, true, o.dtype));
     model->push_back(make_activation(o.activation));
@@ -91,7 +81,7 @@ std::shared_ptr<Sequential> make_mlp(const std::string& spec, int64_t in_feature
     width = h;
   }
   auto head = std::make_shared<Linear>(width, out_features, true, o.dtype, gen);
-  apply_init(*head, init, "linear", gen);
+  apply_init(head->weight, head->bias, init, "linear", gen);
   model->push_back(head);
   return model;
 }

@@ -24,6 +24,18 @@ struct MlpOptions {
 // Hidden sizes of a model spec; throws ValueError on a malformed spec.
 std::vector<int64_t> parse_model_spec(const std::string& spec);
 
+// An initializer spec (MlpOptions::init): a scheme name and, for all but "default", an
+// optional constant bias. parse_init throws ValueError on an unknown scheme or key.
+struct InitChoice {
+  std::string scheme = "default";
+  double bias = 0.0;  // zeros unless given
+};
+InitChoice parse_init(const std::string& spec);
+
+// Initializes a layer's weight (and its bias, when defined) by `init`, with the gain of the
+// activation that follows the layer; "default" leaves the layer's own initialization.
+void apply_init(Tensor& weight, Tensor& bias, const InitChoice& init, const std::string& activation, Generator* gen);
+
 std::shared_ptr<Sequential> make_mlp(const std::string& spec, int64_t in_features, int64_t out_features,
                                      const MlpOptions& options = {}, Generator* gen = nullptr);
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "descent/core/error.hpp"
+#include "descent/nn/models.hpp"
 
 namespace descent {
 
@@ -25,7 +26,7 @@ void TrainConfig::validate() const {
     fail("--schedule-per must be 'epoch' or 'batch', got '" + schedule_per + "'");
   parse_scaling(scaling);
   parse_task(task);
-  parse_model_spec(model);
+  check_model_spec(model);
   // torch.nn.NLLLoss takes log-probabilities, which a model must make with a final LogSoftmax;
   // the CLI's models end in scores (logits), on which NLL would fall to -infinity.
   if (loss == "nll")
@@ -41,7 +42,7 @@ MlpOptions TrainConfig::mlp_options() const {
 // The macro defines inline converters; these named ones are what config.hpp declares.
 namespace json_form {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, task, dev_size, scaling, random_labels,
-                                                model, activation, dropout, init, batch_norm, loss, optimizer,
+                                                model, activation, dropout, init, batch_norm, init_from, loss, optimizer,
                                                 schedule, schedule_per, l2, clip_grad_norm, epochs, batch_size,
                                                 drop_last, patience, seed, threads, out, checkpoint_every,
                                                 keep_checkpoints, quiet)

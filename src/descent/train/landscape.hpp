@@ -16,8 +16,9 @@
 namespace descent {
 
 // A random direction with the parameters' names and shapes (section 4 of the paper). Each entry
-// is drawn from N(0, 1); then each row of a weight tensor (one output neuron: the paper's
-// "filter" of a fully connected layer) is scaled to the norm of the same row of the weights.
+// is drawn from N(0, 1); then each slice along dim 0 of a weight tensor, the paper's "filter", is
+// scaled to the norm of the same slice of the weights: a convolution's filter (C_in, kh, kw) of
+// an (C_out, C_in, kh, kw) weight, a fully connected layer's row (one output neuron).
 // Parameters with fewer than 2 dimensions (biases, batch-norm scales and shifts) get zero, as
 // the paper's code does by default (ignore='biasbn').
 NamedTensors filter_normalized_direction(const NamedTensors& params, Generator& gen);

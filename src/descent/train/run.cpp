@@ -12,6 +12,9 @@
 
 #include "descent/core/threads.hpp"
 #include "descent/io/atomic_file.hpp"
+#include "descent/io/safetensors.hpp"
+#include "descent/nn/models.hpp"
+#include "descent/nn/summary.hpp"
 #include "descent/optim/factory.hpp"
 #include "descent/schedule/driver.hpp"
 #include "descent/schedule/spec.hpp"
@@ -38,9 +41,18 @@ DataSplits load_splits(const TrainConfig& config) {
   return splits;
 }
 
-std::shared_ptr<Sequential> build_model(const TrainConfig& config, int64_t in_features, int64_t num_classes,
+std::shared_ptr<Sequential> build_model(const TrainConfig& config, const Shape& item_shape, int64_t num_classes,
                                         Generator* gen) {
-  return make_mlp(config.model, in_features, num_classes > 0 ? num_classes : 1, config.mlp_options(), gen);
+  return make_model(config.model, item_shape, num_classes > 0 ? num_classes : 1, config.mlp_options(), gen);
+}
+
+void load_initial_weights(Module& model, const std::string& path) {
+  const SafetensorsFile file = load_safetensors(path);
+  try {
+    model.load_state_dict(file.tensors);
+  } catch (const ShapeError& error) {
+    throw ShapeError("--init-from " + path + ": " + error.what());
+  }
 }
 
 std::vector<optim::ParamGroup> make_param_groups(const NamedTensors& params, const std::vector<std::string>& specs) {
@@ -244,13 +256,17 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
   manual_seed(config.seed);  // dropout draws from the default generator
   const DataSplits splits = load_splits(config);
   Generator init_gen(config.seed);
-  auto model = build_model(config, splits.train.num_features(), splits.train.num_classes, &init_gen);
+  auto model = build_model(config, splits.train.item_shape, splits.train.num_classes, &init_gen);
+  if (!config.init_from.empty() && !resume) load_initial_weights(*model, config.init_from);
+  const ModelSummary summary = summarize(*model, splits.train.item_shape);
   auto optimizer = optim::make_optimizer(config.optimizer, make_param_groups(model->named_parameters(), param_group_specs));
   const int64_t batches_per_epoch =
       (splits.train.size() + (config.drop_last ? 0 : config.batch_size - 1)) / config.batch_size;
   const std::unique_ptr<ScheduleDriver> schedule = make_schedule(config, *optimizer, batches_per_epoch);
   const nlohmann::json run_config = {{"train", config}, {"param_groups", param_group_specs}};
   if (!config.out.empty() && !resume) write_run_config(config, param_group_specs);
+  if (!config.quiet)
+    std::cout << (config.summary ? summary_table(config.model, summary) : summary_line(config.model, summary) + "\n");
   if (!config.quiet)
     std::cout << "data " << config.data << ": " << splits.train.size() << " train, " << splits.dev.size() << " dev, "
               << splits.test.size() << " test; " << task_text(splits.train) << "; model " << config.model << " ("

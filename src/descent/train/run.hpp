@@ -21,9 +21,14 @@ struct TrainingState;
 // The data a config names, split into train/dev/test and scaled; random labels applied.
 DataSplits load_splits(const TrainConfig& config);
 
-// The model a config describes for data with these sizes (num_classes 0: one regression output).
-std::shared_ptr<Sequential> build_model(const TrainConfig& config, int64_t in_features, int64_t num_classes,
+// The model a config describes for examples of `item_shape` (Dataset::item_shape) and
+// num_classes classes (0: one regression output); see nn/models.hpp.
+std::shared_ptr<Sequential> build_model(const TrainConfig& config, const Shape& item_shape, int64_t num_classes,
                                         Generator* gen = nullptr);
+
+// Copies the tensors of a weights file (config.init_from) into `model`: every parameter and
+// buffer by name, shapes checked; a mismatch throws one line naming the file and the tensor.
+void load_initial_weights(Module& model, const std::string& path);
 
 // Parameter groups from "PATTERN:key=value,..." specs: parameters whose dotted name matches the
 // glob PATTERN (e.g. "*.bias") form a group with those options; the rest form the first group.
