@@ -2,10 +2,12 @@
 // stderr and a non-zero exit.
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "descent/cli/command.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/threads.hpp"
+#include "descent/dist/communicator.hpp"
 
 namespace descent::cli {
 
@@ -22,6 +24,15 @@ Command::Command(std::string name, std::string description, Setup setup) {
 
 int main(int argc, char** argv) {
   using namespace descent::cli;
+  // Under mpirun each process is one rank of a data-parallel job (docs/distributed.md).
+  std::optional<descent::dist::Session> session;
+  try {
+    session.emplace(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "descent: error: " << e.what() << "\n";
+    return 2;
+  }
+  descent::dist::Communicator& world = descent::dist::Communicator::world();
   CLI::App app{"descent: train neural networks by gradient-based optimization", "descent"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "descent 0.1.0");
@@ -37,17 +48,22 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return world.is_root() ? app.exit(e) : e.get_exit_code();
   }
   try {
     for (auto& [sub, run] : runs)
       if (sub->parsed()) return run();
-  } catch (const descent::Error& e) {
-    std::cerr << "descent: error: " << e.what() << "\n";
+  } catch (const descent::dist::CollectiveError& e) {  // every rank has it: rank 0 says it
+    if (world.is_root()) std::cerr << "descent: error: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "descent: error: " << e.what() << "\n";
-    return 2;
+    // An error of this rank alone: the other ranks would wait for it, so the job ends here.
+    if (!world.distributed()) {
+      std::cerr << "descent: error: " << e.what() << "\n";
+      return 2;
+    }
+    std::cerr << "descent: error: rank " << world.rank() << ": " << e.what() << "\n";
+    world.abort(2);
   }
   return 0;
 }
