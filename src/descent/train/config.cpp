@@ -35,7 +35,8 @@ MlpOptions TrainConfig::mlp_options() const {
 
 DType TrainConfig::value_dtype() const { return dtype == "float64" ? DType::f64 : DType::f32; }
 
-// The keys config.json has always had (eval_batch_size, progress and checkpoints are not saved).
+// The keys config.json holds (eval_batch_size, progress, checkpoints and bucket_mb are not saved:
+// they change no result); a key missing from an older file keeps its default.
 // The macro defines inline converters; these named ones are what config.hpp declares.
 namespace json_form {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, dev_size, scaling, random_labels,

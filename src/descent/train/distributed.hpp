@@ -82,8 +82,10 @@ void check_data_parallel(int64_t batch_size, int64_t train_size, bool drop_last,
                          dist::Communicator& comm);
 
 // Runs `load` on every rank; when one fails, every rank throws its message (CollectiveError).
+// One process: `load`, its exceptions as they are.
 template <class Load>
 auto load_on_every_rank(Load load, dist::Communicator& comm) -> decltype(load()) {
+  if (!comm.distributed()) return load();
   std::optional<std::string> error;
   decltype(load()) value{};
   try {
