@@ -40,6 +40,10 @@ void prepare_environment() {
   const std::string suppressions = std::string(DESCENT_SOURCE_DIR) + "/tests/dist/lsan.supp";
   const char* lsan = std::getenv("LSAN_OPTIONS");
   setenv("LSAN_OPTIONS", ((lsan ? std::string(lsan) + ":" : "") + "suppressions=" + suppressions).c_str(), 1);
+  // Whole stacks for every allocation: the fast unwinder stops inside the components Open MPI
+  // loads and unloads, before the frames of its libraries that the suppressions name.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  setenv("ASAN_OPTIONS", ((asan ? std::string(asan) + ":" : "") + "fast_unwind_on_malloc=0").c_str(), 1);
 }
 
 bool have_mpirun() { return std::system("command -v mpirun >/dev/null 2>&1") == 0; }
