@@ -9,7 +9,8 @@ export CCACHE_NOHASHDIR=1
 
 descent_install_deps() {
   local packages=(cmake ninja-build g++ ccache pkg-config libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev
-    zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev dataset-fashion-mnist python3-numpy "$@")
+    zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev dataset-fashion-mnist python3-numpy
+    libopenmpi-dev openmpi-bin "$@")
   command -v npm >/dev/null 2>&1 || packages+=(npm)
   local missing=()
   for p in "${packages[@]}"; do

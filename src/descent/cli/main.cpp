@@ -4,11 +4,13 @@
 #include <exception>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string_view>
 
 #include "descent/cli/command.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/threads.hpp"
+#include "descent/dist/communicator.hpp"
 
 namespace descent::cli {
 
@@ -72,6 +74,15 @@ std::string one_line(const CLI::ParseError& e, const CLI::App& app) {
 // Parses the command line and runs the chosen subcommand; returns its exit code.
 int run_command_line(int argc, char** argv) {
   using namespace descent::cli;
+  // Under mpirun each process is one rank of a data-parallel job (docs/distributed.md).
+  std::optional<descent::dist::Session> session;
+  try {
+    session.emplace(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "descent: error: " << e.what() << "\n";
+    return 2;
+  }
+  descent::dist::Communicator& world = descent::dist::Communicator::world();
   CLI::App app{"descent: train neural networks by gradient-based optimization", "descent"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "descent 0.1.0");
@@ -96,8 +107,21 @@ int run_command_line(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {  // one line and exit code 2, as every other error
     throw descent::ValueError(one_line(e, app));
   }
-  for (auto& [sub, run] : runs)
-    if (sub->parsed()) return run();
+  try {
+    for (auto& [sub, run] : runs)
+      if (sub->parsed()) return run();
+  } catch (const descent::dist::CollectiveError& e) {  // every rank has it: rank 0 says it
+    if (world.is_root()) std::cerr << "descent: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    // An error of this rank alone: the other ranks would wait for it, so the job ends here.
+    if (!world.distributed()) {
+      std::cerr << "descent: error: " << e.what() << "\n";
+      return 2;
+    }
+    std::cerr << "descent: error: rank " << world.rank() << ": " << e.what() << "\n";
+    world.abort(2);
+  }
   return 0;
 }
 

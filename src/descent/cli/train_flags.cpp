@@ -50,6 +50,10 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
       ->capture_default_str();
   app.add_option("--seed", c.seed, "seed for initialization, shuffling and dropout")->capture_default_str();
   app.add_option("--threads", c.threads, "threads for BLAS and parallel loops (0: one per core)")->capture_default_str();
+  app.add_option("--dtype", c.dtype, "float32 or float64: the data, the model and the optimizer state")
+      ->capture_default_str();
+  app.add_option("--bucket-mb", c.bucket_mb, "under mpirun: gradients travel in buckets of this many MiB")
+      ->capture_default_str();
   app.add_flag("--quiet", c.quiet, "print only errors");
 }
 

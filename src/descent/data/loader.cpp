@@ -11,6 +11,9 @@ DataLoader::DataLoader(Dataset data, DataLoaderOptions options)
     : data_(std::move(data)), options_(options), gen_(options.seed) {
   if (options_.batch_size <= 0)
     throw ValueError("DataLoader: batch_size must be positive, got " + std::to_string(options_.batch_size));
+  if (options_.shard_count < 1 || options_.shard_rank < 0 || options_.shard_rank >= options_.shard_count)
+    throw ValueError("DataLoader: shard " + std::to_string(options_.shard_rank) + " of " +
+                     std::to_string(options_.shard_count) + " does not exist");
   if (!data_.x.defined() || !data_.y.defined() || data_.x.dim() != 2 || data_.y.dim() != 1 ||
       data_.x.size(0) != data_.y.size(0) || !data_.x.is_contiguous() || !data_.y.is_contiguous())
     throw ShapeError("DataLoader: the data set needs contiguous features (N, D) and labels (N), got " +
@@ -38,6 +41,12 @@ void decode_row(const uint8_t* bytes, int64_t d, float shift, float scale, float
 }
 
 }  // namespace
+
+std::pair<int64_t, int64_t> shard_range(int64_t rows, int64_t rank, int64_t count) {
+  const int64_t share = rows / count, extra = rows % count;
+  const int64_t first = rank * share + std::min(rank, extra);
+  return {first, first + share + (rank < extra ? 1 : 0)};
+}
 
 int64_t DataLoader::batches_per_epoch() const {
   const int64_t n = data_.size(), b = options_.batch_size;
@@ -70,22 +79,24 @@ bool DataLoader::next(Batch& batch) {
     in_epoch_ = false;
     return false;
   }
+  const auto [lo, hi] = shard_range(b, options_.shard_rank, options_.shard_count);
+  const int64_t rows = hi - lo;
   if (!options_.shuffle) {
-    batch.x = data_.x.narrow(0, position_, b);
-    batch.y = data_.y.narrow(0, position_, b);
+    batch.x = data_.x.narrow(0, position_ + lo, rows);
+    batch.y = data_.y.narrow(0, position_ + lo, rows);
   } else {
     const int64_t d = data_.num_features();
     const bool full = b == options_.batch_size;
-    Tensor& x = buffer(full ? x_full_ : x_tail_, Shape{b, d}, data_.x.dtype());
-    Tensor& y = buffer(full ? y_full_ : y_tail_, Shape{b}, data_.y.dtype());
+    Tensor& x = buffer(full ? x_full_ : x_tail_, Shape{rows, d}, data_.x.dtype());
+    Tensor& y = buffer(full ? y_full_ : y_tail_, Shape{rows}, data_.y.dtype());
     const std::size_t xsize = dtype_size(data_.x.dtype()), ysize = dtype_size(data_.y.dtype());
     const std::size_t row = static_cast<std::size_t>(d) * xsize;
     const char* xs = static_cast<const char*>(data_.x.impl().storage->data()) + data_.x.offset() * xsize;
     const char* ys = static_cast<const char*>(data_.y.impl().storage->data()) + data_.y.offset() * ysize;
     char* xd = static_cast<char*>(x.impl().storage->data());
     char* yd = static_cast<char*>(y.impl().storage->data());
-    const int64_t* idx = order_.data() + position_;
-    for (int64_t i = 0; i < b; ++i) {
+    const int64_t* idx = order_.data() + position_ + lo;
+    for (int64_t i = 0; i < rows; ++i) {
       const auto src = static_cast<std::size_t>(idx[i]);
       if (pixel_rows_)
         decode_row(pixel_rows_ + src * static_cast<std::size_t>(d), d, data_.pixels.shift, data_.pixels.scale,
@@ -97,10 +108,11 @@ bool DataLoader::next(Batch& batch) {
     // Ask for the next batch's rows now, so they come from memory while this batch trains
     // (the rows are scattered over the data set, and a small batch's step is shorter than
     // the memory latency of a gather that starts cold).
-    const int64_t next_end = std::min(n, position_ + b + options_.batch_size);
+    const int64_t next_begin = std::min(n, position_ + b + lo);
+    const int64_t next_end = std::min(n, next_begin + rows);
     const char* base = pixel_rows_ ? reinterpret_cast<const char*>(pixel_rows_) : xs;
     const std::size_t stride = pixel_rows_ ? static_cast<std::size_t>(d) : row;
-    for (int64_t i = position_ + b; i < next_end; ++i) {
+    for (int64_t i = next_begin; i < next_end; ++i) {
       const char* r = base + static_cast<std::size_t>(order_[static_cast<std::size_t>(i)]) * stride;
       for (std::size_t off = 0; off < stride; off += 64) __builtin_prefetch(r + off);
     }
@@ -108,6 +120,7 @@ bool DataLoader::next(Batch& batch) {
     batch.y = y;
   }
   position_ += b;
+  last_batch_rows_ = b;
   return true;
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 #include <cstdint>
 #include <iterator>
+#include <utility>
 #include <nlohmann/json_fwd.hpp>
 #include <vector>
 
@@ -23,7 +24,15 @@ struct DataLoaderOptions {
   bool shuffle = true;
   bool drop_last = false;  // skip an epoch's last, incomplete batch
   uint64_t seed = 0;       // seeds the loader's own Generator
+  // Data parallelism (PyTorch's DistributedSampler, by contiguous shares): this rank takes rows
+  // [lo, hi) of every batch, the batch split over shard_count ranks as evenly as possible (the
+  // first batch_size % shard_count ranks one row more); order, batches and position stay global.
+  int64_t shard_rank = 0;
+  int64_t shard_count = 1;
 };
+
+// This shard's rows [first, second) of a batch of `rows` split over `count` ranks.
+std::pair<int64_t, int64_t> shard_range(int64_t rows, int64_t rank, int64_t count);
 
 struct Batch {
   Tensor x;  // (B, D) features: a view of the dataset without shuffling, else a gathered copy
@@ -68,6 +77,7 @@ class DataLoader {
   int64_t batches_per_epoch() const;  // len(loader) in PyTorch
   int64_t epoch() const { return epoch_; }        // epochs begun so far
   int64_t position() const { return position_; }  // examples of the current epoch already yielded
+  int64_t last_batch_rows() const { return last_batch_rows_; }  // the last batch's rows over all shards
   const Dataset& dataset() const { return data_; }
   const DataLoaderOptions& options() const { return options_; }
 
@@ -96,6 +106,7 @@ class DataLoader {
   std::vector<int64_t> order_;      // (N) this epoch's permutation
   int64_t epoch_ = 0;
   int64_t position_ = 0;
+  int64_t last_batch_rows_ = 0;
   bool in_epoch_ = false;
   Tensor x_full_, y_full_, x_tail_, y_tail_;  // gather buffers: full batches, the last short one
   const uint8_t* pixel_rows_ = nullptr;        // the bytes of x's row 0 when data_.pixels describes x

@@ -24,6 +24,8 @@ void TrainConfig::validate() const {
   if (keep_checkpoints < 1) fail("--keep-checkpoints must be >= 1, got " + std::to_string(keep_checkpoints));
   if (schedule_per != "epoch" && schedule_per != "batch")
     fail("--schedule-per must be 'epoch' or 'batch', got '" + schedule_per + "'");
+  if (dtype != "float32" && dtype != "float64") fail("--dtype must be float32 or float64, got '" + dtype + "'");
+  if (!(bucket_mb > 0.0)) fail("--bucket-mb must be > 0, got " + format_number(bucket_mb));
   parse_scaling(scaling);
   parse_task(task);
   check_model_spec(model);
@@ -35,14 +37,17 @@ void TrainConfig::validate() const {
 }
 
 MlpOptions TrainConfig::mlp_options() const {
-  return {.activation = activation, .dropout = dropout, .init = init, .batch_norm = batch_norm};
+  return {.activation = activation, .dropout = dropout, .init = init, .batch_norm = batch_norm, .dtype = value_dtype()};
 }
 
-// The keys config.json has always had (eval_batch_size, progress and checkpoints are not saved).
+DType TrainConfig::value_dtype() const { return dtype == "float64" ? DType::f64 : DType::f32; }
+
+// The keys config.json holds (eval_batch_size, progress, checkpoints and bucket_mb are not saved:
+// they change no result); a key missing from an older file keeps its default.
 // The macro defines inline converters; these named ones are what config.hpp declares.
 namespace json_form {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, task, dev_size, scaling, random_labels,
-                                                model, activation, dropout, init, batch_norm, init_from, loss, optimizer,
+                                                model, activation, dropout, init, batch_norm, init_from, dtype, loss, optimizer,
                                                 schedule, schedule_per, l2, clip_grad_norm, epochs, batch_size,
                                                 drop_last, patience, seed, threads, out, checkpoint_every,
                                                 keep_checkpoints, quiet)

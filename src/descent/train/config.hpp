@@ -30,16 +30,19 @@ struct TrainConfig : FitOptions {
   bool batch_norm = false;
   std::string init_from;  // a weights file to start from (--init-from), "" for a fresh initialization
   bool summary = false;   // print the model's layer table before training (not saved)
+  std::string dtype = "float32";     // float32 | float64: the data, the model and the optimizer state
   // optimization (FitOptions::seed also seeds the initialization and dropout)
   std::string optimizer = "adam:lr=1e-3";
   // "" or "constant" = constant learning rate; plain "cosine" anneals to 0 over the whole run.
   std::string schedule = "cosine";
   std::string schedule_per = "epoch";  // epoch | batch
   int threads = 0;                     // 0 = one per core
+  double bucket_mb = 25;               // under mpirun: gradient bucket size in MiB (not saved: it changes no result)
 
   // Throws ValueError naming the field and the valid range.
   void validate() const;
   MlpOptions mlp_options() const;
+  DType value_dtype() const;  // dtype as a DType
 };
 
 // JSON form (config.json in a run folder), flat: FitOptions' fields beside the others. Fields

@@ -181,7 +181,14 @@ class TrainingLoop {
                const FitExtras& extras)
       : loss_fn_(make_loss(options.loss, data.train.num_classes)), weights_(weight_matrices(model)),
         loader_(data.train,
-                {.batch_size = options.batch_size, .shuffle = true, .drop_last = options.drop_last, .seed = options.seed}),
+                {.batch_size = options.batch_size,
+                 .shuffle = true,
+                 .drop_last = options.drop_last,
+                 .seed = options.seed,
+                 .shard_rank = extras.shard_rank,
+                 .shard_count = extras.shard_count}),
+        evaluate_(extras.evaluate ? extras.evaluate : [](Module& model, const Dataset& data, const LossFunction& loss,
+                                                         int64_t batch_size) { return evaluate(model, data, loss, batch_size); }),
         own_callbacks_(own_callbacks(options, extras, callbacks_)),
         context_{.model = model, .optimizer = optimizer, .data = data, .options = options, .schedule = extras.schedule,
                  .loader = loader_, .progress = {}, .best = snapshot(model)} {
@@ -305,7 +312,7 @@ class TrainingLoop {
                          .steps = progress.step};
     // Schedule-Free AdamW evaluates at a point other than the one it trains (a no-op for the others).
     context_.optimizer.eval();
-    const EvalResult dev = evaluate(context_.model, data().dev, loss_fn_, context_.options.eval_batch_size);
+    const EvalResult dev = evaluate_(context_.model, data().dev, loss_fn_, context_.options.eval_batch_size);
     metrics.dev_loss = dev.loss;
     metrics.dev_acc = dev.accuracy;
     metrics.seconds = seconds_since(epoch_start);
@@ -339,7 +346,7 @@ class TrainingLoop {
     if (!context_.interrupted) {
       // Without a finished epoch the copy is of the initial parameters: diverged ones are never kept.
       if (progress.have_best || result.diverged) context_.model.load_state_dict(context_.best);
-      const EvalResult test = evaluate(context_.model, data().test, loss_fn_, context_.options.eval_batch_size);
+      const EvalResult test = evaluate_(context_.model, data().test, loss_fn_, context_.options.eval_batch_size);
       result.test_loss = test.loss;
       result.test_acc = test.accuracy;
     }
@@ -359,6 +366,7 @@ class TrainingLoop {
   const LossFunction loss_fn_;
   const std::vector<Tensor> weights_;  // the L2 penalty's
   DataLoader loader_;
+  const std::function<EvalResult(Module&, const Dataset&, const LossFunction&, int64_t)> evaluate_;
   std::vector<Callback*> callbacks_;   // in the order they run
   std::vector<std::unique_ptr<Callback>> own_callbacks_;
   FitContext context_;

@@ -116,6 +116,10 @@ struct FitExtras {
   const volatile std::sig_atomic_t* stop_requested = nullptr;
   std::string config_json;             // best.safetensors' metadata "descent_config", for `descent eval`
   std::string checkpoint_config_json;  // the run's configuration, stored in each checkpoint
+  // Data parallelism (train/distributed.hpp): this rank's share of every batch, and the dev
+  // and test evaluation (evaluate() when unset).
+  int64_t shard_rank = 0, shard_count = 1;
+  std::function<EvalResult(Module&, const Dataset&, const LossFunction&, int64_t batch_size)> evaluate = {};
 };
 
 // Evaluation mode, no graph, in batches; the model's mode is restored afterwards.

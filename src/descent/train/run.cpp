@@ -19,6 +19,7 @@
 #include "descent/schedule/driver.hpp"
 #include "descent/schedule/spec.hpp"
 #include "descent/train/checkpoint.hpp"
+#include "descent/train/distributed.hpp"
 
 namespace descent {
 
@@ -38,6 +39,12 @@ DataSplits load_splits(const TrainConfig& config) {
     Generator gen(config.seed ^ 0x9abe15ULL);
     randomize_labels(splits.train, config.random_labels, gen);
   }
+  if (config.value_dtype() != DType::f32)
+    for (Dataset* part : {&splits.train, &splits.dev, &splits.test}) {
+      part->x = part->x.to(config.value_dtype());
+      part->y = part->y.to(config.value_dtype());
+      part->pixels = {};
+    }
   return splits;
 }
 
@@ -254,7 +261,8 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
   check_schedule(config);
   set_num_threads(config.threads);
   manual_seed(config.seed);  // dropout draws from the default generator
-  const DataSplits splits = load_splits(config);
+  dist::Communicator& world = dist::Communicator::world();
+  const DataSplits splits = load_on_every_rank([&] { return load_splits(config); }, world);
   Generator init_gen(config.seed);
   auto model = build_model(config, splits.train.item_shape, splits.train.num_classes, &init_gen);
   if (!config.init_from.empty() && !resume) load_initial_weights(*model, config.init_from);
@@ -264,7 +272,9 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
       (splits.train.size() + (config.drop_last ? 0 : config.batch_size - 1)) / config.batch_size;
   const std::unique_ptr<ScheduleDriver> schedule = make_schedule(config, *optimizer, batches_per_epoch);
   const nlohmann::json run_config = {{"train", config}, {"param_groups", param_group_specs}};
-  if (!config.out.empty() && !resume) write_run_config(config, param_group_specs);
+  if (world.distributed())
+    check_data_parallel(config.batch_size, splits.train.size(), config.drop_last, run_config.dump(), world);
+  if (!config.out.empty() && !resume && world.is_root()) write_run_config(config, param_group_specs);
   if (!config.quiet)
     std::cout << (config.summary ? summary_table(config.model, summary) : summary_line(config.model, summary) + "\n");
   if (!config.quiet)
@@ -272,13 +282,19 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
               << splits.test.size() << " test; " << task_text(splits.train) << "; model " << config.model << " ("
               << model->num_parameters() << " parameters); optimizer " << config.optimizer
               << (config.schedule.empty() ? "" : "; schedule " + config.schedule) << std::endl;
-  const FitResult result = fit(*model, *optimizer, splits, config,
-                               {.callbacks = {},
-                                .schedule = schedule.get(),
-                                .resume = resume,
-                                .stop_requested = stop,
-                                .config_json = nlohmann::json(with_absolute_data(config)).dump(),
-                                .checkpoint_config_json = run_config.dump()});
+  FitOptions options = config;
+  FitExtras extras{.callbacks = {},
+                   .schedule = schedule.get(),
+                   .resume = resume,
+                   .stop_requested = stop,
+                   .config_json = nlohmann::json(with_absolute_data(config)).dump(),
+                   .checkpoint_config_json = run_config.dump()};
+  std::unique_ptr<DistributedCallback> data_parallel;
+  if (world.distributed()) {
+    data_parallel = std::make_unique<DistributedCallback>(*model, world, DistributedOptions{config.bucket_mb, stop});
+    make_data_parallel(options, extras, *data_parallel, world);
+  }
+  const FitResult result = fit(*model, *optimizer, splits, options, extras);
   if (!config.quiet && !splits.train.is_classification() && !result.interrupted)
     report_regression(*model, splits.test, result, config.eval_batch_size);
   return result;

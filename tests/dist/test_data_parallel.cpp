@@ -1,0 +1,249 @@
+// `mpirun -np 2 descent train` as a user runs it: the result equals one process's (float64,
+// to 1e-9 per tensor), repeats bit for bit, does not depend on the bucket size, survives a
+// rank killed with SIGKILL (the job ends, non-zero, and --resume continues it bit for bit, or
+// with another number of ranks), and refuses bad input with one line. Skipped where mpirun is
+// not installed.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "common/run_descent.hpp"
+#include "common/scratch.hpp"
+#include "descent/io/safetensors.hpp"
+
+namespace fs = std::filesystem;
+using descent::testing::CliOutput;
+
+namespace {
+
+// The bound for N ranks against one process in float64: max|a - b| / max|b| per tensor.
+constexpr double kOneProcessTolerance = 1e-9;
+
+// The environment mpirun needs here: root is allowed (CI runs as root), no ptrace-based
+// single copy (refused in containers), and LeakSanitizer told of Open MPI's own allocations.
+void prepare_environment() {
+  setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+  setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+  setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 1);
+  setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+  const std::string suppressions = std::string(DESCENT_SOURCE_DIR) + "/tests/dist/lsan.supp";
+  const char* lsan = std::getenv("LSAN_OPTIONS");
+  setenv("LSAN_OPTIONS", ((lsan ? std::string(lsan) + ":" : "") + "suppressions=" + suppressions).c_str(), 1);
+  // Whole stacks for every allocation: the fast unwinder stops inside the components Open MPI
+  // loads and unloads, before the frames of its libraries that the suppressions name.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  setenv("ASAN_OPTIONS", ((asan ? std::string(asan) + ":" : "") + "fast_unwind_on_malloc=0").c_str(), 1);
+}
+
+bool have_mpirun() { return std::system("command -v mpirun >/dev/null 2>&1") == 0; }
+
+std::string descent_binary() { return std::string(DESCENT_BINARY_DIR) + "/descent"; }
+
+// `mpirun -np N descent ARGS` (stderr merged into stdout).
+std::string mpirun_command(int ranks, const std::string& args) {
+  return "mpirun -np " + std::to_string(ranks) + " --oversubscribe --bind-to none " + descent_binary() + " " + args;
+}
+
+CliOutput shell(const std::string& command) {
+  CliOutput result{0, ""};
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  char chunk[4096];
+  while (std::size_t n = std::fread(chunk, 1, sizeof chunk, pipe)) result.out.append(chunk, n);
+  const int status = pclose(pipe);
+  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  return result;
+}
+
+// A classification set of `rows` rows: 12 features, 3 classes, label last.
+fs::path make_csv(const fs::path& dir, int rows) {
+  const fs::path path = dir / ("data" + std::to_string(rows) + ".csv");
+  std::ofstream f(path);
+  for (int j = 0; j < 12; ++j) f << "x" << j << ",";
+  f << "label\n";
+  for (int i = 0; i < rows; ++i) {
+    double sum = 0;
+    for (int j = 0; j < 12; ++j) {
+      const double v = std::sin(0.37 * i * (j + 1) + j);
+      sum += v * (j % 3 == 0 ? 1 : -0.5);
+      f << v << ",";
+    }
+    f << (sum > 0.5 ? 2 : sum > -0.5 ? 1 : 0) << "\n";
+  }
+  return path;
+}
+
+// 697 training examples (the last batch of 25 splits 13 and 12), no dropout.
+std::string train_args(const fs::path& csv, const fs::path& out, const std::string& dtype, int batch_size = 32,
+                       int seed = 5) {
+  return "train --data " + csv.string() + " --dev-size 103 --model mlp:16-8 --dropout 0 --batch-size " +
+         std::to_string(batch_size) + " --epochs 2 --optimizer sgd:lr=0.1,momentum=0.9 --threads 1 --quiet --seed " +
+         std::to_string(seed) + " --dtype " + dtype + " --out " + out.string();
+}
+
+descent::NamedTensors weights(const fs::path& run_dir) {
+  return descent::load_safetensors(run_dir / "best.safetensors").tensors;
+}
+
+// max|a - b| / max|b| per tensor, the largest over the tensors.
+double relative_difference(const descent::NamedTensors& a, const descent::NamedTensors& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double worst = 0;
+  for (std::size_t t = 0; t < std::min(a.size(), b.size()); ++t) {
+    const descent::Tensor x = a[t].second.to(descent::DType::f64), y = b[t].second.to(descent::DType::f64);
+    double diff = 0, scale = 0;
+    for (int64_t i = 0; i < y.numel(); ++i) {
+      diff = std::max(diff, std::abs(x.data<double>()[i] - y.data<double>()[i]));
+      scale = std::max(scale, std::abs(y.data<double>()[i]));
+    }
+    worst = std::max(worst, scale > 0 ? diff / scale : diff);
+  }
+  return worst;
+}
+
+bool same_bits(const descent::NamedTensors& a, const descent::NamedTensors& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t t = 0; t < a.size(); ++t) {
+    const descent::Tensor& x = a[t].second;
+    const descent::Tensor& y = b[t].second;
+    if (a[t].first != b[t].first || x.numel() != y.numel() || x.dtype() != y.dtype()) return false;
+    const std::size_t size = descent::dtype_size(x.dtype());
+    auto bytes = [size](const descent::Tensor& t) {
+      return static_cast<const char*>(t.impl().storage->data()) + static_cast<std::size_t>(t.offset()) * size;
+    };
+    if (std::memcmp(bytes(x), bytes(y), static_cast<std::size_t>(x.numel()) * size) != 0) return false;
+  }
+  return true;
+}
+
+class DataParallel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_mpirun()) GTEST_SKIP() << "mpirun is not installed (apt-get install openmpi-bin libopenmpi-dev)";
+    prepare_environment();
+    dir_ = descent::testing::fresh_dir("dist", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    csv_ = make_csv(dir_, 1000);
+  }
+  fs::path dir_, csv_;
+};
+
+TEST_F(DataParallel, TwoRanksEqualOneProcessInFloat64) {
+  const CliOutput one = descent::testing::run_descent(train_args(csv_, dir_ / "one", "float64"));
+  ASSERT_EQ(one.code, 0) << one.out;
+  const CliOutput two = shell(mpirun_command(2, train_args(csv_, dir_ / "two", "float64")));
+  ASSERT_EQ(two.code, 0) << two.out;
+  EXPECT_LE(relative_difference(weights(dir_ / "two"), weights(dir_ / "one")), kOneProcessTolerance);
+}
+
+TEST_F(DataParallel, RepeatsBitForBitAndTinyBucketsChangeNothing) {
+  const std::string args = train_args(csv_, dir_ / "a", "float32");
+  ASSERT_EQ(shell(mpirun_command(2, args)).code, 0);
+  ASSERT_EQ(shell(mpirun_command(2, train_args(csv_, dir_ / "b", "float32"))).code, 0);
+  // 1e-4 MiB: every parameter its own bucket, several sums under way at once.
+  const CliOutput tiny = shell(mpirun_command(2, train_args(csv_, dir_ / "c", "float32") + " --bucket-mb 0.0001"));
+  ASSERT_EQ(tiny.code, 0) << tiny.out;
+  EXPECT_TRUE(same_bits(weights(dir_ / "a"), weights(dir_ / "b")));
+  EXPECT_TRUE(same_bits(weights(dir_ / "a"), weights(dir_ / "c")));
+}
+
+// The pids of the `descent` ranks whose command line holds `marker`.
+std::vector<pid_t> ranks_of(const std::string& marker) {
+  std::vector<pid_t> pids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = descent::testing::read_file(entry.path() / "cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink(entry.path() / "exe", ec);
+    if (!ec && exe.filename() == "descent" && cmdline.find(marker) != std::string::npos) pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
+// Waits up to `seconds` for the child; its exit status, or -1 when it is still running.
+int wait_for(pid_t child, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(child, &status, WNOHANG) == child) return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return -1;
+}
+
+TEST_F(DataParallel, KilledRankEndsTheJobAndResumeContinuesIt) {
+  const fs::path csv = make_csv(dir_, 4000);
+  auto args = [&](const fs::path& out) {
+    return "train --data " + csv.string() + " --dev-size 200 --model mlp:32-16 --dropout 0 --batch-size 16 "
+           "--epochs 6 --checkpoint-every 40 --optimizer adam:lr=1e-3 --threads 1 --quiet --seed 2 --dtype float64 "
+           "--out " + out.string();
+  };
+  ASSERT_EQ(shell(mpirun_command(2, args(dir_ / "whole"))).code, 0);
+
+  const fs::path killed = dir_ / "killed";
+  const std::string command = mpirun_command(2, args(killed)) + " > " + (dir_ / "killed.log").string() + " 2>&1";
+  const pid_t job = fork();
+  if (job == 0) {
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Kill rank 1 once the first checkpoint is there.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(killed / "checkpoints") || fs::is_empty(killed / "checkpoints")) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << descent::testing::read_file(dir_ / "killed.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::vector<pid_t> ranks = ranks_of(killed.string());
+  ASSERT_EQ(ranks.size(), 2u);
+  ASSERT_EQ(kill(*std::max_element(ranks.begin(), ranks.end()), SIGKILL), 0);
+  const int code = wait_for(job, 30);
+  ASSERT_NE(code, -1) << "the job still runs 30 s after a rank was killed";
+  EXPECT_NE(code, 0);
+  ASSERT_FALSE(fs::exists(killed / "best.safetensors")) << "the run finished before the kill; make it longer";
+
+  // A copy resumed by one process: the same result to 1e-9 (float64; the sums' order differs).
+  fs::copy(killed, dir_ / "other_n", fs::copy_options::recursive);
+  const CliOutput resumed = shell(mpirun_command(2, "train --resume " + killed.string() + " --quiet"));
+  ASSERT_EQ(resumed.code, 0) << resumed.out;
+  EXPECT_TRUE(same_bits(weights(killed), weights(dir_ / "whole")));
+  const CliOutput one = descent::testing::run_descent("train --resume " + (dir_ / "other_n").string() + " --quiet");
+  ASSERT_EQ(one.code, 0) << one.out;
+  EXPECT_LE(relative_difference(weights(dir_ / "other_n"), weights(dir_ / "whole")), kOneProcessTolerance);
+}
+
+int count_of(const std::string& text, const std::string& part) {
+  int count = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  return count;
+}
+
+TEST_F(DataParallel, BadInputGivesOneLine) {
+  const fs::path out = dir_ / "bad";
+  const CliOutput odd = shell(mpirun_command(2, train_args(csv_, out, "float32", 33)));
+  EXPECT_NE(odd.code, 0);
+  EXPECT_EQ(count_of(odd.out, "--batch-size 33 cannot be shared by 2 ranks"), 1) << odd.out;
+
+  const std::string rank0 = descent_binary() + " " + train_args(csv_, out, "float32", 32, 1);
+  const std::string rank1 = descent_binary() + " " + train_args(csv_, out, "float32", 32, 2);
+  const CliOutput mismatch = shell("mpirun --oversubscribe --bind-to none -np 1 " + rank0 + " : -np 1 " + rank1);
+  EXPECT_NE(mismatch.code, 0);
+  EXPECT_EQ(count_of(mismatch.out, "the run configuration differs between ranks"), 1) << mismatch.out;
+
+  const std::string missing = descent_binary() + " " + train_args(dir_ / "missing.csv", out, "float32", 32, 1);
+  const CliOutput unreadable = shell("mpirun --oversubscribe --bind-to none -np 1 " + rank0 + " : -np 1 " + missing);
+  EXPECT_NE(unreadable.code, 0);
+  EXPECT_EQ(count_of(unreadable.out, "descent: error: rank 1: "), 1) << unreadable.out;
+}
+
+}  // namespace
