@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "descent/data/cifar.hpp"
 #include "descent/data/idx.hpp"
 #include "descent/data/synthetic.hpp"
 
@@ -15,6 +16,13 @@ namespace descent {
 namespace {
 
 std::string shape_text(const Tensor& t) { return t.defined() ? t.shape().str() : "undefined"; }
+
+// The groups a Scaler takes statistics over: one per channel for images (a leading channel
+// dimension in example_shape; one channel without), one per feature for tables.
+int64_t scaling_groups(const Dataset& data) {
+  if (data.example_shape.size() == 3) return data.example_shape[0];
+  return data.is_image() ? 1 : data.num_features();
+}
 
 std::string number_text(double v) {
   char buf[32];
@@ -88,7 +96,8 @@ Dataset Dataset::rows(int64_t begin, int64_t end) const {
                  .y = y.narrow(0, begin, end - begin),
                  .num_classes = num_classes,
                  .item_shape = item_shape,
-                 .pixels = pixels};  // views of the same storage
+                 .pixels = pixels,  // views of the same storage
+                 .example_shape = example_shape};
 }
 
 void Dataset::validate(std::string_view what) const {
@@ -120,7 +129,8 @@ Dataset make_dataset(std::vector<float> features, std::vector<float> labels, int
               .y = Tensor::from_data(std::span<const float>(labels), Shape{n}),
               .num_classes = num_classes,
               .item_shape = item_shape.empty() ? Shape{num_features} : item_shape,
-              .pixels = {}};
+              .pixels = {},
+              .example_shape = {}};
   if (out.item_shape.numel() != num_features)
     throw ShapeError("make_dataset: item shape " + out.item_shape.str() + " does not hold " +
                      std::to_string(num_features) + " features");
@@ -142,7 +152,8 @@ Dataset shuffled(const Dataset& data, Generator& gen) {
               .y = Tensor::empty(data.y.shape(), data.y.dtype()),
               .num_classes = data.num_classes,
               .item_shape = data.item_shape,
-              .pixels = {}};  // a copy in another order: no bytes
+              .pixels = {},  // a copy in another order: no bytes
+              .example_shape = data.example_shape};
   const std::size_t row = static_cast<std::size_t>(data.num_features()) * dtype_size(data.x.dtype());
   const std::size_t label = dtype_size(data.y.dtype());
   const auto* xs = static_cast<const char*>(data.x.impl().storage->data()) + data.x.offset() * dtype_size(data.x.dtype());
@@ -181,16 +192,16 @@ Scaler Scaler::fit(const Dataset& train, Scaling kind) {
   Scaler s{.kind = kind, .shift = {}, .scale = {}};
   if (kind == Scaling::none) return s;
   const int64_t n = train.size(), d = train.num_features();
-  // Images: one group of all pixels; tables: one group per feature.
-  const int64_t groups = train.is_image() ? 1 : d;
+  // Images: one group per channel (features j of channel j / width); tables: one per feature.
+  const int64_t groups = scaling_groups(train), width = d / groups;
   std::vector<double> lo(groups, INFINITY), hi(groups, -INFINITY), sum(groups, 0.0), sumsq(groups, 0.0);
-  const double count = static_cast<double>(n) * static_cast<double>(d / groups);
+  const double count = static_cast<double>(n) * static_cast<double>(width);
   dispatch(train.x.dtype(), [&]<class T>() {
     const T* xs = train.x.data<T>();
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = 0; j < d; ++j) {
         const double v = xs[i * d + j];
-        const auto g = static_cast<std::size_t>(groups == 1 ? 0 : j);
+        const auto g = static_cast<std::size_t>(j / width);
         lo[g] = std::min(lo[g], v);
         hi[g] = std::max(hi[g], v);
         sum[g] += v;
@@ -198,7 +209,7 @@ Scaler Scaler::fit(const Dataset& train, Scaling kind) {
     if (kind == Scaling::standard)  // two passes: the mean first, then squared deviations
       for (int64_t i = 0; i < n; ++i)
         for (int64_t j = 0; j < d; ++j) {
-          const auto g = static_cast<std::size_t>(groups == 1 ? 0 : j);
+          const auto g = static_cast<std::size_t>(j / width);
           const double dev = xs[i * d + j] - sum[g] / count;
           sumsq[g] += dev * dev;
         }
@@ -217,13 +228,15 @@ Dataset Scaler::transform(const Dataset& data) const {
   if (kind == Scaling::none) return data;
   const int64_t n = data.size(), d = data.num_features();
   const auto groups = static_cast<int64_t>(shift.size());
-  if (groups != 1 && groups != d)
+  if (groups == 0 || d % groups != 0 || (groups != 1 && groups != d && groups != scaling_groups(data)))
     throw ShapeError("Scaler::transform: the scaler was fitted on " + std::to_string(groups) +
-                     " features, the data has " + std::to_string(d));
+                     " features or channels, the data has " + std::to_string(d) + " features in " +
+                     std::to_string(scaling_groups(data)) + " groups");
+  const int64_t width = d / groups;  // features per group: 1 for tables, a channel's pixels for images
   std::vector<float> sh(static_cast<std::size_t>(d)), sc(static_cast<std::size_t>(d));
   for (int64_t j = 0; j < d; ++j) {
-    sh[static_cast<std::size_t>(j)] = static_cast<float>(shift[static_cast<std::size_t>(groups == 1 ? 0 : j)]);
-    sc[static_cast<std::size_t>(j)] = static_cast<float>(scale[static_cast<std::size_t>(groups == 1 ? 0 : j)]);
+    sh[static_cast<std::size_t>(j)] = static_cast<float>(shift[static_cast<std::size_t>(j / width)]);
+    sc[static_cast<std::size_t>(j)] = static_cast<float>(scale[static_cast<std::size_t>(j / width)]);
   }
   Dataset out = data;
   Tensor src = data.x.to(DType::f32).contiguous();
@@ -330,6 +343,7 @@ TrainTest load_synthetic(std::string_view name) {
 TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv) {
   if (name_or_path == "mnist") return load_mnist();
   if (name_or_path == "fashion-mnist") return load_fashion_mnist();
+  if (name_or_path == "cifar10") return load_cifar10();
   if (name_or_path == "spirals" || name_or_path == "xor" || name_or_path == "blobs" ||
       name_or_path == "linear-regression")
     return load_synthetic(name_or_path);
@@ -338,8 +352,8 @@ TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv) {
   if (std::filesystem::is_directory(path, ec)) return load_idx_folder(path, "IDX data set");
   if (std::filesystem::is_regular_file(path, ec)) return load_csv_dataset(path, csv);
   throw IOError("data '" + name_or_path +
-                "' is neither a data set name (mnist, fashion-mnist, spirals, xor, blobs, linear-regression) nor an "
-                "existing folder of IDX files or CSV file");
+                "' is neither a data set name (mnist, fashion-mnist, spirals, xor, blobs, linear-regression, "
+                "cifar10) nor an existing folder of IDX files or CSV file");
 }
 
 DataSplits make_splits(const TrainTest& data, int64_t dev_size, Scaling scaling) {

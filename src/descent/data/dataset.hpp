@@ -39,6 +39,7 @@ struct Dataset {
   int64_t num_classes = 0;  // 0 for regression
   Shape item_shape;         // one example's shape before flattening: [28, 28] for MNIST, [D] for tables
   BytePixels pixels;        // set by the IDX loader (8-bit images); empty otherwise
+  std::vector<int64_t> example_shape;  // one example's shape, e.g. (1, 28, 28); empty: (features)
 
   int64_t size() const { return x.size(0); }
   int64_t num_features() const { return x.size(1); }
@@ -74,13 +75,15 @@ enum class Scaling {
 Scaling parse_scaling(std::string_view name);  // "none" | "unit" | "standard"
 std::string_view scaling_name(Scaling s);
 
-// For images the statistics are taken over all pixels together (one shift and scale, as
-// torchvision's Normalize((0.1307,), (0.3081,)) for MNIST): a single pixel's own statistics are
-// meaningless (a border pixel is 0 in almost every image). For tables they are per feature. A
-// feature with zero range or variance gets scale 1.
+// For images the statistics are taken over all pixels of a channel together (one shift and
+// scale per channel, as torchvision's Normalize((0.1307,), (0.3081,)) for MNIST and
+// Normalize(mean, std) with three values for CIFAR-10): a single pixel's own statistics are
+// meaningless (a border pixel is 0 in almost every image). Images without a channel dimension
+// in example_shape are one channel. For tables they are per feature. A group with zero range
+// or variance gets scale 1.
 struct Scaler {
   Scaling kind = Scaling::none;
-  std::vector<double> shift;  // one per feature, or one for images
+  std::vector<double> shift;  // one per feature, or one per channel for images
   std::vector<double> scale;
 
   static Scaler fit(const Dataset& train, Scaling kind);
@@ -121,8 +124,8 @@ TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& 
 inline constexpr uint64_t kSyntheticSeed = 20191105;
 TrainTest load_synthetic(std::string_view name);
 
-// `mnist`, `fashion-mnist`, a synthetic set's name, a folder of IDX files, or a CSV file
-// (read with `csv`).
+// `mnist`, `fashion-mnist`, `cifar10` (data/cifar.hpp), a synthetic set's name, a folder of
+// IDX files, or a CSV file (read with `csv`).
 TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv = {});
 
 // The usual preparation: the last dev_size training examples become dev, a scaler is fitted

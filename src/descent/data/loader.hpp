@@ -1,7 +1,8 @@
 // DataLoader: minibatches of a Dataset, shuffled without replacement each epoch (shuffle the
 // training set, then loop over the new order; Corro, seed 002 slide 10, after Nagaraj et al.
 // 2019) from the loader's own seeded Generator. Its position can be saved and restored so a
-// resumed run sees exactly the batches an uninterrupted one would.
+// resumed run sees exactly the batches an uninterrupted one would. Image examples can be
+// augmented as they are gathered (data/augment.hpp), from a second generator of its own.
 //
 //   DataLoader loader(train, {.batch_size = 64, .shuffle = true, .seed = 1});
 //   for (int epoch = 0; epoch < epochs; ++epoch)
@@ -12,7 +13,10 @@
 #include <nlohmann/json_fwd.hpp>
 #include <vector>
 
+#include <optional>
+
 #include "descent/core/rng.hpp"
+#include "descent/data/augment.hpp"
 #include "descent/data/dataset.hpp"
 
 namespace descent {
@@ -21,12 +25,19 @@ struct DataLoaderOptions {
   int64_t batch_size = 64;
   bool shuffle = true;
   bool drop_last = false;  // skip an epoch's last, incomplete batch
-  uint64_t seed = 0;       // seeds the loader's own Generator
+  uint64_t seed = 0;       // seeds the loader's own Generator (and, mixed with kAugmentSeedSalt, the augmentation's)
+  // Applied in order to each example of each batch; the examples must be images: example_shape
+  // (C, H, W), or item_shape (H, W) as one channel.
+  std::vector<Augmentation> augment{};
 };
 
+// The augmentation generator starts from seed ^ kAugmentSeedSalt, so that adding augmentation
+// leaves the shuffling (and the batches' order) of a seed as it was.
+inline constexpr uint64_t kAugmentSeedSalt = 0xa0c3e47ULL;
+
 struct Batch {
-  Tensor x;  // (B, D) features: a view of the dataset without shuffling, else a gathered copy
-             // (of 8-bit images, converted from their bytes: the same values, a quarter of the reading)
+  Tensor x;  // (B, D) features: a view of the dataset without shuffling or augmentation, else a gathered
+             // copy (of 8-bit images, converted from their bytes: the same values, a quarter of the reading)
   Tensor y;  // (B) labels
 };
 
@@ -78,6 +89,9 @@ class DataLoader {
     int64_t epoch = 0;
     int64_t position = 0;
     bool in_epoch = false;  // an epoch is under way (its permutation has been drawn)
+    // The augmentation generator as it is now (after the batches yielded); absent in states
+    // saved before augmentation existed, and then left as it is on restore.
+    std::optional<Generator::State> augment_generator;
     friend bool operator==(const State&, const State&) = default;
   };
   State state() const;
@@ -86,11 +100,15 @@ class DataLoader {
 
  private:
   void begin_epoch();
+  void gather(int64_t count, Tensor& x, Tensor& y);
   Tensor& buffer(Tensor& slot, const Shape& shape, DType dtype);
 
   Dataset data_;
   DataLoaderOptions options_;
   Generator gen_;
+  Generator augment_gen_;
+  ImageShape image_shape_{};    // (C, H, W) of an example when augmenting
+  std::vector<float> scratch_;  // one example, for a crop
   Generator::State epoch_start_{};  // gen_ before this epoch's permutation
   std::vector<int64_t> order_;      // (N) this epoch's permutation
   int64_t epoch_ = 0;
@@ -101,7 +119,7 @@ class DataLoader {
 };
 
 // JSON form of a loader's state for checkpoints: {"generator": [4 words], "epoch", "position",
-// "in_epoch"}.
+// "in_epoch", "augment_generator": [4 words]}; a missing "augment_generator" is read as absent.
 void to_json(nlohmann::json& j, const DataLoader::State& s);
 void from_json(const nlohmann::json& j, DataLoader::State& s);
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "descent/core/error.hpp"
+#include "descent/data/augment.hpp"
 
 namespace descent {
 
@@ -24,6 +25,7 @@ void TrainConfig::validate() const {
   if (schedule_per != "epoch" && schedule_per != "batch")
     fail("--schedule-per must be 'epoch' or 'batch', got '" + schedule_per + "'");
   parse_scaling(scaling);
+  parse_augmentations(augment);
   parse_model_spec(model);
 }
 
@@ -38,7 +40,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column,
                                                 model, activation, dropout, init, batch_norm, loss, optimizer,
                                                 schedule, schedule_per, l2, clip_grad_norm, epochs, batch_size,
                                                 drop_last, patience, seed, threads, out, checkpoint_every,
-                                                keep_checkpoints, quiet)
+                                                keep_checkpoints, quiet, augment)
 }  // namespace json_form
 
 void to_json(nlohmann::json& j, const TrainConfig& config) { json_form::to_json(j, config); }

@@ -181,7 +181,11 @@ class TrainingLoop {
                const FitExtras& extras)
       : loss_fn_(make_loss(options.loss, data.train.num_classes)), weights_(weight_matrices(model)),
         loader_(data.train,
-                {.batch_size = options.batch_size, .shuffle = true, .drop_last = options.drop_last, .seed = options.seed}),
+                {.batch_size = options.batch_size,
+                 .shuffle = true,
+                 .drop_last = options.drop_last,
+                 .seed = options.seed,
+                 .augment = parse_augmentations(options.augment)}),
         own_callbacks_(own_callbacks(options, extras, callbacks_)),
         context_{.model = model, .optimizer = optimizer, .data = data, .options = options, .schedule = extras.schedule,
                  .loader = loader_, .progress = {}, .best = snapshot(model)} {
