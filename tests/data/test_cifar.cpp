@@ -11,6 +11,7 @@
 #include "common/scratch.hpp"
 #include "descent/core/error.hpp"
 #include "descent/data/cifar.hpp"
+#include "descent/data/loader.hpp"
 
 using namespace descent;
 using descent::testing::error_of;
@@ -152,4 +153,22 @@ TEST(Cifar10, StandardScalingIsPerChannelOnTheTrainingPart) {
   EXPECT_EQ(splits.dev.x.at({0, 2048}),
             (dev_value - static_cast<float>(splits.scaler.shift[2])) / static_cast<float>(splits.scaler.scale[2]));
   EXPECT_EQ(splits.dev.example_shape, (std::vector<int64_t>{3, 32, 32}));
+}
+
+TEST(Cifar10, PerChannelScaledImagesKeepTheirBytesAndGatherTheSameValues) {
+  const fs::path dir = fresh_dir("cifar", "gather");
+  write_set(dir);
+  const DataSplits splits = make_splits(load_cifar10(dir), 3, Scaling::standard);
+  ASSERT_TRUE(splits.train.pixels.describes(splits.train.x));
+  EXPECT_EQ(splits.train.pixels.channel_shift.size(), 3u);
+  Dataset floats_only = splits.train;
+  floats_only.pixels = {};
+  DataLoader from_bytes(splits.train, {.batch_size = 5, .seed = 2}), from_floats(floats_only, {.batch_size = 5, .seed = 2});
+  Batch a, b;
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(from_bytes.next(a), from_floats.next(b));
+    if (!a.x.defined()) continue;
+    EXPECT_EQ(a.x.to_vector(), b.x.to_vector()) << "batch " << i;  // the same bits
+    EXPECT_EQ(a.y.to_vector(), b.y.to_vector());
+  }
 }

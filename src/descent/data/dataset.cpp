@@ -247,14 +247,23 @@ Dataset Scaler::transform(const Dataset& data) const {
     for (int64_t j = 0; j < d; ++j)  // (x - mean) / std in float32, as torchvision's Normalize
       dst[i * d + j] = (in[i * d + j] - sh[static_cast<std::size_t>(j)]) / sc[static_cast<std::size_t>(j)];
   // Unscaled 8-bit images stay described by their bytes: the new rows are the same bytes
-  // through one more (x - shift) / scale, the same for every pixel.
+  // through one more (x - shift) / scale, the same for every pixel of a channel.
   out.pixels = {};
-  if (groups == 1 && data.pixels.describes(data.x) && data.pixels.shift == 0.0f && data.pixels.scale == 1.0f)
-    out.pixels = {.bytes = data.pixels.bytes,
-                  .first_row = data.pixels.first_row + data.x.offset() / d,
+  const BytePixels& bytes = data.pixels;
+  if (bytes.describes(data.x) && bytes.shift == 0.0f && bytes.scale == 1.0f && bytes.channel_shift.empty() &&
+      (groups == 1 || groups == scaling_groups(data))) {
+    out.pixels = {.bytes = bytes.bytes,
+                  .first_row = bytes.first_row + data.x.offset() / d,
                   .storage = out.x.impl().storage,
-                  .shift = sh[0],
-                  .scale = sc[0]};
+                  .shift = groups == 1 ? sh[0] : 0.0f,
+                  .scale = groups == 1 ? sc[0] : 1.0f,
+                  .channel_shift = {},
+                  .channel_scale = {}};
+    for (int64_t c = 0; groups > 1 && c < groups; ++c) {
+      out.pixels.channel_shift.push_back(sh[static_cast<std::size_t>(c * width)]);
+      out.pixels.channel_scale.push_back(sc[static_cast<std::size_t>(c * width)]);
+    }
+  }
   return out;
 }
 

@@ -20,7 +20,8 @@ namespace descent {
 // rows are scattered over the data set, and fetching them is a large part of a small step.
 // They describe one storage, whose row r is, bit for bit, (bytes[first_row + r] / 255 - shift)
 // / scale in float32: the arithmetic of the IDX loader (shift 0, scale 1) and of
-// Scaler::transform. A Dataset whose x is another tensor (a copy, a gather, x replaced) keeps
+// Scaler::transform; with per-channel scaling, channel c's features through channel_shift[c] and
+// channel_scale[c] instead (the C channels split a row in equal parts). A Dataset whose x is another tensor (a copy, a gather, x replaced) keeps
 // pixels that describe nothing it holds; describes() says so and they go unused. Writing into
 // x's storage in place would leave them stale: clear them first (`data.pixels = {}`).
 struct BytePixels {
@@ -28,6 +29,7 @@ struct BytePixels {
   int64_t first_row = 0;                              // the row of bytes that is the storage's row 0
   std::weak_ptr<const Storage> storage;
   float shift = 0.0f, scale = 1.0f;
+  std::vector<float> channel_shift{}, channel_scale{};  // empty unless scaled per channel
 
   // True when x is a contiguous float32 (N, D) row range of the described storage.
   bool describes(const Tensor& x) const;

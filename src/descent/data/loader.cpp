@@ -30,7 +30,7 @@ ImageShape augmented_shape(const Dataset& data) {
 // Rows of 8-bit images from their bytes: (b / 255 - shift) / scale in float32, the arithmetic
 // that made the dataset's x (BytePixels), so the values are the same bits; the plain division
 // when shift and scale leave it as it is.
-void decode_row(const uint8_t* bytes, int64_t d, float shift, float scale, float* out) {
+void decode_span(const uint8_t* bytes, int64_t d, float shift, float scale, float* out) {
   if (shift == 0.0f && scale == 1.0f) {
 #pragma omp simd
     for (int64_t j = 0; j < d; ++j) out[j] = static_cast<float>(bytes[j]) / 255.0f;
@@ -38,6 +38,19 @@ void decode_row(const uint8_t* bytes, int64_t d, float shift, float scale, float
 #pragma omp simd
     for (int64_t j = 0; j < d; ++j) out[j] = (static_cast<float>(bytes[j]) / 255.0f - shift) / scale;
   }
+}
+
+// One row: each channel's part with its own shift and scale when scaled per channel.
+void decode_row(const uint8_t* bytes, int64_t d, const BytePixels& pixels, float* out) {
+  const auto channels = static_cast<int64_t>(pixels.channel_shift.size());
+  if (channels == 0) {
+    decode_span(bytes, d, pixels.shift, pixels.scale, out);
+    return;
+  }
+  const int64_t width = d / channels;
+  for (int64_t c = 0; c < channels; ++c)
+    decode_span(bytes + c * width, width, pixels.channel_shift[static_cast<std::size_t>(c)],
+                pixels.channel_scale[static_cast<std::size_t>(c)], out + c * width);
 }
 
 }  // namespace
@@ -120,8 +133,7 @@ void DataLoader::gather(int64_t count, Tensor& x, Tensor& y) {
   for (int64_t i = 0; i < count; ++i) {
     const std::size_t src = source(position_ + i);
     if (pixel_rows_)
-      decode_row(pixel_rows_ + src * static_cast<std::size_t>(d), d, data_.pixels.shift, data_.pixels.scale,
-                 reinterpret_cast<float*>(xd) + i * d);
+      decode_row(pixel_rows_ + src * static_cast<std::size_t>(d), d, data_.pixels, reinterpret_cast<float*>(xd) + i * d);
     else
       std::memcpy(xd + static_cast<std::size_t>(i) * row, xs + src * row, row);
     std::memcpy(yd + static_cast<std::size_t>(i) * ysize, ys + src * ysize, ysize);
