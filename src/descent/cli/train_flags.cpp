@@ -5,7 +5,7 @@ namespace descent::cli {
 
 void add_train_flags(CLI::App& app, TrainFlags& f) {
   TrainConfig& c = f.config;
-  app.add_option("--data", c.data, "mnist, fashion-mnist, or a PATH: a folder of IDX files or a CSV file")
+  app.add_option("--data", c.data, "mnist, fashion-mnist, cifar10, or a PATH: a folder of IDX files or a CSV file")
       ->capture_default_str();
   app.add_option("--label-column", c.label_column, "CSV: the label column, by header name or 0-based index (default: last)");
   app.add_option("--task", c.task,
@@ -14,8 +14,12 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
       ->capture_default_str();
   app.add_flag("--overwrite", f.overwrite, "start clean in an --out folder that holds an earlier run (deletes it)");
   app.add_option("--dev-size", c.dev_size, "the last N training examples form the dev set")->capture_default_str();
-  app.add_option("--scaling", c.scaling, "input scaling fitted on the training part: none, unit ([0,1]) or standard")
+  app.add_option("--scaling", c.scaling,
+                 "input scaling fitted on the training part: none, unit ([0,1]) or standard (per channel for images)")
       ->capture_default_str();
+  app.add_option("--augment", c.augment,
+                 "augment each training example: crop:PADDING (random crop after zero padding) or flip[:p=P] "
+                 "(random horizontal flip), applied in order (repeatable; images only)");
   app.add_option("--model", c.model, kModelFlagHelp)->capture_default_str();
   app.add_option("--activation", c.activation, "hidden activation: relu, leaky_relu, sigmoid, tanh, gelu")->capture_default_str();
   app.add_option("--dropout", c.dropout, "dropout probability after each hidden activation")->capture_default_str();

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 
+#include "descent/data/cifar.hpp"
 #include "descent/data/idx.hpp"
 #include "descent/data/synthetic.hpp"
 
@@ -18,6 +19,14 @@ namespace {
 std::string shape_text(const Tensor& t) { return t.defined() ? t.shape().str() : "undefined"; }
 
 // Whole numbers in full (a label of 1000000, not 1e+06), others to 6 significant digits.
+
+// The groups a Scaler takes statistics over: one per channel for images (a leading channel
+// dimension in item_shape, (C, H, W); one channel for (H, W)), one per feature for tables.
+int64_t scaling_groups(const Dataset& data) {
+  if (data.item_shape.rank() == 3) return data.item_shape[0];
+  return data.is_image() ? 1 : data.num_features();
+}
+
 std::string number_text(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, v == std::floor(v) && std::abs(v) < 1e15 ? "%.0f" : "%g", v);
@@ -158,7 +167,8 @@ Dataset Dataset::rows(int64_t begin, int64_t end) const {
                  .y = y.narrow(0, begin, end - begin),
                  .num_classes = num_classes,
                  .item_shape = item_shape,
-                 .pixels = pixels};  // views of the same storage
+                 .pixels = pixels,  // views of the same storage
+                 .example_shape = example_shape};
 }
 
 void Dataset::validate(std::string_view what) const {
@@ -251,17 +261,17 @@ Scaler Scaler::fit(const Dataset& train, Scaling kind) {
   Scaler s{.kind = kind, .shift = {}, .scale = {}};
   if (kind == Scaling::none) return s;
   const int64_t n = train.size(), d = train.num_features();
-  // Images: one group of all pixels; tables: one group per feature.
-  const int64_t groups = train.is_image() ? 1 : d;
+  // Images: one group per channel (features j of channel j / width); tables: one per feature.
+  const int64_t groups = scaling_groups(train), width = d / groups;
   constexpr double kInfinity = std::numeric_limits<double>::infinity();
   std::vector<double> lo(groups, kInfinity), hi(groups, -kInfinity), sum(groups, 0.0), sumsq(groups, 0.0);
-  const double count = static_cast<double>(n) * static_cast<double>(groups == 1 ? d : 1);  // values per group
+  const double count = static_cast<double>(n) * static_cast<double>(width);
   dispatch(train.x.dtype(), [&]<class T>() {
     const T* xs = train.x.data<T>();
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = 0; j < d; ++j) {
         const double v = xs[i * d + j];
-        const auto g = static_cast<std::size_t>(groups == 1 ? 0 : j);
+        const auto g = static_cast<std::size_t>(j / width);
         lo[g] = std::min(lo[g], v);
         hi[g] = std::max(hi[g], v);
         sum[g] += v;
@@ -269,7 +279,7 @@ Scaler Scaler::fit(const Dataset& train, Scaling kind) {
     if (kind == Scaling::standard)  // two passes: the mean first, then squared deviations
       for (int64_t i = 0; i < n; ++i)
         for (int64_t j = 0; j < d; ++j) {
-          const auto g = static_cast<std::size_t>(groups == 1 ? 0 : j);
+          const auto g = static_cast<std::size_t>(j / width);
           const double dev = xs[i * d + j] - sum[g] / count;
           sumsq[g] += dev * dev;
         }
@@ -288,13 +298,15 @@ Dataset Scaler::transform(const Dataset& data) const {
   if (kind == Scaling::none) return data;
   const int64_t n = data.size(), d = data.num_features();
   const auto groups = static_cast<int64_t>(shift.size());
-  if (groups != 1 && groups != d)
+  if (groups == 0 || d % groups != 0 || (groups != 1 && groups != d && groups != scaling_groups(data)))
     throw ShapeError("Scaler::transform: the scaler was fitted on " + std::to_string(groups) +
-                     " features, the data has " + std::to_string(d));
+                     " features or channels, the data has " + std::to_string(d) + " features in " +
+                     std::to_string(scaling_groups(data)) + " groups");
+  const int64_t width = d / groups;  // features per group: 1 for tables, a channel's pixels for images
   std::vector<float> sh(static_cast<std::size_t>(d)), sc(static_cast<std::size_t>(d));
   for (int64_t j = 0; j < d; ++j) {
-    sh[static_cast<std::size_t>(j)] = static_cast<float>(shift[static_cast<std::size_t>(groups == 1 ? 0 : j)]);
-    sc[static_cast<std::size_t>(j)] = static_cast<float>(scale[static_cast<std::size_t>(groups == 1 ? 0 : j)]);
+    sh[static_cast<std::size_t>(j)] = static_cast<float>(shift[static_cast<std::size_t>(j / width)]);
+    sc[static_cast<std::size_t>(j)] = static_cast<float>(scale[static_cast<std::size_t>(j / width)]);
   }
   Dataset out = data;
   Tensor src = data.x.to(DType::f32).contiguous();
@@ -305,14 +317,23 @@ Dataset Scaler::transform(const Dataset& data) const {
     for (int64_t j = 0; j < d; ++j)  // (x - mean) / std in float32, as torchvision's Normalize
       dst[i * d + j] = (in[i * d + j] - sh[static_cast<std::size_t>(j)]) / sc[static_cast<std::size_t>(j)];
   // Unscaled 8-bit images stay described by their bytes: the new rows are the same bytes
-  // through one more (x - shift) / scale, the same for every pixel.
+  // through one more (x - shift) / scale, the same for every pixel of a channel.
   out.pixels = {};
-  if (groups == 1 && data.pixels.describes(data.x) && data.pixels.shift == 0.0f && data.pixels.scale == 1.0f)
-    out.pixels = {.bytes = data.pixels.bytes,
-                  .first_row = data.pixels.first_row + data.x.offset() / d,
+  const BytePixels& bytes = data.pixels;
+  if (bytes.describes(data.x) && bytes.shift == 0.0f && bytes.scale == 1.0f && bytes.channel_shift.empty() &&
+      (groups == 1 || groups == scaling_groups(data))) {
+    out.pixels = {.bytes = bytes.bytes,
+                  .first_row = bytes.first_row + data.x.offset() / d,
                   .storage = out.x.impl().storage,
-                  .shift = sh[0],
-                  .scale = sc[0]};
+                  .shift = groups == 1 ? sh[0] : 0.0f,
+                  .scale = groups == 1 ? sc[0] : 1.0f,
+                  .channel_shift = {},
+                  .channel_scale = {}};
+    for (int64_t c = 0; groups > 1 && c < groups; ++c) {
+      out.pixels.channel_shift.push_back(sh[static_cast<std::size_t>(c * width)]);
+      out.pixels.channel_scale.push_back(sc[static_cast<std::size_t>(c * width)]);
+    }
+  }
   return out;
 }
 
@@ -399,6 +420,7 @@ namespace {
 TrainTest load_by_name(const std::string& name_or_path, const CsvOptions& csv, Task task) {
   if (name_or_path == "mnist") return load_mnist();
   if (name_or_path == "fashion-mnist") return load_fashion_mnist();
+  if (name_or_path == "cifar10") return load_cifar10();
   if (name_or_path == "spirals" || name_or_path == "xor" || name_or_path == "blobs" ||
       name_or_path == "linear-regression")
     return load_synthetic(name_or_path);
@@ -407,8 +429,8 @@ TrainTest load_by_name(const std::string& name_or_path, const CsvOptions& csv, T
   if (std::filesystem::is_directory(path, ec)) return load_idx_folder(path, "IDX data set");
   if (std::filesystem::is_regular_file(path, ec)) return load_csv_dataset(path, csv, task);
   throw IOError("data '" + name_or_path +
-                "' is neither a data set name (mnist, fashion-mnist, spirals, xor, blobs, linear-regression) nor an "
-                "existing folder of IDX files or CSV file");
+                "' is neither a data set name (mnist, fashion-mnist, spirals, xor, blobs, linear-regression, "
+                "cifar10) nor an existing folder of IDX files or CSV file");
 }
 
 }  // namespace

@@ -20,7 +20,8 @@ namespace descent {
 // rows are scattered over the data set, and fetching them is a large part of a small step.
 // They describe one storage, whose row r is, bit for bit, (bytes[first_row + r] / 255 - shift)
 // / scale in float32: the arithmetic of the IDX loader (shift 0, scale 1) and of
-// Scaler::transform. A Dataset whose x is another tensor (a copy, a gather, x replaced) keeps
+// Scaler::transform; with per-channel scaling, channel c's features through channel_shift[c] and
+// channel_scale[c] instead (the C channels split a row in equal parts). A Dataset whose x is another tensor (a copy, a gather, x replaced) keeps
 // pixels that describe nothing it holds; describes() says so and they go unused. Writing into
 // x's storage in place would leave them stale: clear them first (`data.pixels = {}`).
 struct BytePixels {
@@ -28,6 +29,7 @@ struct BytePixels {
   int64_t first_row = 0;                              // the row of bytes that is the storage's row 0
   std::weak_ptr<const Storage> storage;
   float shift = 0.0f, scale = 1.0f;
+  std::vector<float> channel_shift{}, channel_scale{};  // empty unless scaled per channel
 
   // True when x is a contiguous float32 (N, D) row range of the described storage.
   bool describes(const Tensor& x) const;
@@ -74,13 +76,15 @@ enum class Scaling {
 Scaling parse_scaling(std::string_view name);  // "none" | "unit" | "standard"
 std::string_view scaling_name(Scaling s);
 
-// For images the statistics are taken over all pixels together (one shift and scale, as
-// torchvision's Normalize((0.1307,), (0.3081,)) for MNIST): a single pixel's own statistics are
-// meaningless (a border pixel is 0 in almost every image). For tables they are per feature. A
-// feature with zero range or variance gets scale 1.
+// For images the statistics are taken over all pixels of a channel together (one shift and
+// scale per channel, as torchvision's Normalize((0.1307,), (0.3081,)) for MNIST and
+// Normalize(mean, std) with three values for CIFAR-10): a single pixel's own statistics are
+// meaningless (a border pixel is 0 in almost every image). Images without a channel dimension
+// in item_shape are one channel. For tables they are per feature. A group with zero range
+// or variance gets scale 1.
 struct Scaler {
   Scaling kind = Scaling::none;
-  std::vector<double> shift;  // one per feature, or one for images
+  std::vector<double> shift;  // one per feature, or one per channel for images
   std::vector<double> scale;
 
   static Scaler fit(const Dataset& train, Scaling kind);
@@ -132,7 +136,7 @@ TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& 
 inline constexpr uint64_t kSyntheticSeed = 20191105;
 TrainTest load_synthetic(std::string_view name);
 
-// `mnist`, `fashion-mnist`, a synthetic set's name, a folder of IDX files, or a CSV file
+// `mnist`, `fashion-mnist`, `cifar10` (data/cifar.hpp), a synthetic set's name, a folder of IDX files, or a CSV file
 // (read with `csv`). `task` regression makes any set's labels targets; classification refuses a
 // set of targets.
 TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv = {}, Task task = Task::infer);

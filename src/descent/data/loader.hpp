@@ -2,7 +2,8 @@
 // training set, then loop over the new order, as torch.utils.data.DataLoader(shuffle=True);
 // Nagaraj, Jain & Netrapalli 2019, "SGD without replacement") from the loader's own seeded
 // Generator. Its position can be saved and restored so a resumed run sees exactly the batches
-// an uninterrupted one would.
+// an uninterrupted one would. Image examples can be
+// augmented as they are gathered (data/augment.hpp), from a second generator of its own.
 //
 //   DataLoader loader(train, {.batch_size = 64, .shuffle = true, .seed = 1});
 //   for (int epoch = 0; epoch < epochs; ++epoch)
@@ -10,11 +11,14 @@
 #pragma once
 #include <cstdint>
 #include <iterator>
-#include <utility>
 #include <nlohmann/json_fwd.hpp>
 #include <vector>
 
+#include <optional>
+#include <utility>
+
 #include "descent/core/rng.hpp"
+#include "descent/data/augment.hpp"
 #include "descent/data/dataset.hpp"
 
 namespace descent {
@@ -23,7 +27,10 @@ struct DataLoaderOptions {
   int64_t batch_size = 64;
   bool shuffle = true;
   bool drop_last = false;  // skip an epoch's last, incomplete batch
-  uint64_t seed = 0;       // seeds the loader's own Generator
+  uint64_t seed = 0;       // seeds the loader's own Generator (and, mixed with kAugmentSeedSalt, the augmentation's)
+  // Applied in order to each example of each batch; the examples must be images: item_shape
+  // (C, H, W), or (H, W) as one channel.
+  std::vector<Augmentation> augment{};
   // Data parallelism (PyTorch's DistributedSampler, by contiguous shares): this rank takes rows
   // [lo, hi) of every batch, the batch split over shard_count ranks as evenly as possible (the
   // first batch_size % shard_count ranks one row more); order, batches and position stay global.
@@ -31,12 +38,16 @@ struct DataLoaderOptions {
   int64_t shard_count = 1;
 };
 
+// The augmentation generator starts from seed ^ kAugmentSeedSalt, so that adding augmentation
+// leaves the shuffling (and the batches' order) of a seed as it was.
+inline constexpr uint64_t kAugmentSeedSalt = 0xa0c3e47ULL;
+
 // This shard's rows [first, second) of a batch of `rows` split over `count` ranks.
 std::pair<int64_t, int64_t> shard_range(int64_t rows, int64_t rank, int64_t count);
 
 struct Batch {
-  Tensor x;  // (B, D) features: a view of the dataset without shuffling, else a gathered copy
-             // (of 8-bit images, converted from their bytes: the same values, a quarter of the reading)
+  Tensor x;  // (B, D) features: a view of the dataset without shuffling or augmentation, else a gathered
+             // copy (of 8-bit images, converted from their bytes: the same values, a quarter of the reading)
   Tensor y;  // (B) labels
 };
 
@@ -89,6 +100,9 @@ class DataLoader {
     int64_t epoch = 0;
     int64_t position = 0;
     bool in_epoch = false;  // an epoch is under way (its permutation has been drawn)
+    // The augmentation generator as it is now (after the batches yielded); absent in states
+    // saved before augmentation existed, and then left as it is on restore.
+    std::optional<Generator::State> augment_generator;
     friend bool operator==(const State&, const State&) = default;
   };
   State state() const;
@@ -97,11 +111,16 @@ class DataLoader {
 
  private:
   void begin_epoch();
+  // Rows [first, first + count) of the batch of batch_rows at the current position.
+  void gather(int64_t first, int64_t count, int64_t batch_rows, Tensor& x, Tensor& y);
   Tensor& buffer(Tensor& slot, const Shape& shape, DType dtype);
 
   Dataset data_;
   DataLoaderOptions options_;
   Generator gen_;
+  Generator augment_gen_;
+  ImageShape image_shape_{};    // (C, H, W) of an example when augmenting
+  std::vector<float> scratch_;  // one example, for a crop
   Generator::State epoch_start_{};  // gen_ before this epoch's permutation
   std::vector<int64_t> order_;      // (N) this epoch's permutation
   int64_t epoch_ = 0;
@@ -113,7 +132,7 @@ class DataLoader {
 };
 
 // JSON form of a loader's state for checkpoints: {"generator": [4 words], "epoch", "position",
-// "in_epoch"}.
+// "in_epoch", "augment_generator": [4 words]}; a missing "augment_generator" is read as absent.
 void to_json(nlohmann::json& j, const DataLoader::State& s);
 void from_json(const nlohmann::json& j, DataLoader::State& s);
 

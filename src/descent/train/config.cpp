@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "descent/core/error.hpp"
+#include "descent/data/augment.hpp"
 #include "descent/nn/models.hpp"
 
 namespace descent {
@@ -27,6 +28,7 @@ void TrainConfig::validate() const {
   if (dtype != "float32" && dtype != "float64") fail("--dtype must be float32 or float64, got '" + dtype + "'");
   if (!(bucket_mb > 0.0)) fail("--bucket-mb must be > 0, got " + format_number(bucket_mb));
   parse_scaling(scaling);
+  parse_augmentations(augment);
   parse_task(task);
   check_model_spec(model);
   // torch.nn.NLLLoss takes log-probabilities, which a model must make with a final LogSoftmax;
@@ -50,7 +52,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column,
                                                 model, activation, dropout, init, batch_norm, init_from, dtype, loss, optimizer,
                                                 schedule, schedule_per, l2, clip_grad_norm, epochs, batch_size,
                                                 drop_last, patience, seed, threads, out, checkpoint_every,
-                                                keep_checkpoints, quiet)
+                                                keep_checkpoints, quiet, augment)
 }  // namespace json_form
 
 void to_json(nlohmann::json& j, const TrainConfig& config) { json_form::to_json(j, config); }

@@ -16,7 +16,7 @@ namespace descent {
 // and its checkpoints) is FitOptions, which fit() takes as it is; the rest says what to train.
 struct TrainConfig : FitOptions {
   // data
-  std::string data = "mnist";        // mnist | fashion-mnist | PATH (IDX folder or CSV file)
+  std::string data = "mnist";        // mnist | fashion-mnist | cifar10 | PATH (IDX folder or CSV file)
   std::string label_column;          // CSV: label column by name or index ("" = the last column)
   std::string task = "infer";        // infer | classification | regression (data/dataset.hpp, Task)
   int64_t dev_size = kMnistDevSize;  // the last dev_size training examples are the dev set

@@ -185,6 +185,7 @@ class TrainingLoop {
                  .shuffle = true,
                  .drop_last = options.drop_last,
                  .seed = options.seed,
+                 .augment = parse_augmentations(options.augment),
                  .shard_rank = extras.shard_rank,
                  .shard_count = extras.shard_count}),
         evaluate_(extras.evaluate ? extras.evaluate : [](Module& model, const Dataset& data, const LossFunction& loss,

@@ -33,6 +33,7 @@ struct FitOptions {
   int64_t batch_size = 64;
   bool drop_last = false;
   uint64_t seed = 0;          // the data loader's shuffling
+  std::vector<std::string> augment;  // per-example augmentation of training batches, e.g. {"crop:4", "flip"} (data/augment.hpp)
   int patience = 0;           // early stopping: stop after this many epochs without a better dev score (0: off)
   double l2 = 0.0;            // explicit L2 penalty lambda/2 * sum ||W||^2 over weight matrices, added to the loss
   double clip_grad_norm = 0;  // clip the global gradient norm to this (0: off; not for closure optimizers)
