@@ -167,8 +167,7 @@ Dataset Dataset::rows(int64_t begin, int64_t end) const {
                  .y = y.narrow(0, begin, end - begin),
                  .num_classes = num_classes,
                  .item_shape = item_shape,
-                 .pixels = pixels,  // views of the same storage
-                 .example_shape = example_shape};
+                 .pixels = pixels};  // views of the same storage
 }
 
 void Dataset::validate(std::string_view what) const {
