@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Reruns the depth experiment of seed 002 (slide 36), from Nielsen's "Neural Networks and Deep
-# Learning", ch. 5: MNIST, sigmoid hidden layers of 30 units, 0 to 4 hidden layers, 30 epochs,
+# Reruns the depth experiment of Nielsen's "Neural Networks and Deep Learning", ch. 5 (vanishing
+# gradients): MNIST, sigmoid hidden layers of 30 units, 0 to 4 hidden layers, 30 epochs,
 # minibatch 10, lr 0.1, L2 with lambda = 5 over n = 50,000 (--l2 1e-4), cross-entropy.
 # Prints a Markdown table of test accuracy beside Nielsen's figures; runs go to runs/depth-*.
 # Usage: bash scripts/depth_table.sh [extra descent train flags]

@@ -24,7 +24,7 @@ void set_grad(Tensor& p, std::initializer_list<double> v) {
 
 TEST(SGD, MomentumStepsByHand) {
   Tensor p = param({1.0, -2.0});
-  SGD opt({{.params = {p}}}, {{"lr", 0.1}, {"momentum", 0.9}, {"weight_decay", 0.01}});
+  SGD opt({p}, {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01});
   set_grad(p, {0.5, 1.0});
   opt.step();
   // g = grad + 0.01 p = (0.51, 0.98); b = g; p -= 0.1 b
@@ -38,8 +38,8 @@ TEST(SGD, MomentumStepsByHand) {
 
 TEST(Momentum, OriginalFormEqualsPyTorchFormAtConstantLr) {
   Tensor a = param({1.0, -2.0, 3.0}), b = param({1.0, -2.0, 3.0});
-  SGD sgd({{.params = {a}}}, {{"lr", 0.05}, {"momentum", 0.8}});
-  Momentum original({{.params = {b}}}, {{"lr", 0.05}, {"momentum", 0.8}});
+  SGD sgd({a}, {.lr = 0.05, .momentum = 0.8});
+  Momentum original({b}, {.lr = 0.05, .momentum = 0.8});
   for (int t = 0; t < 20; ++t) {
     // f(x) = Σ x², grad 2x
     a.set_grad(a.detach().clone().mul_(2.0));
@@ -52,7 +52,7 @@ TEST(Momentum, OriginalFormEqualsPyTorchFormAtConstantLr) {
 
 TEST(Adam, FirstStepIsLrTimesSignOfGradient) {
   Tensor p = param({1.0, -2.0});
-  Adam opt({{.params = {p}}}, {{"lr", 0.01}, {"eps", 0.0}});
+  Adam opt({p}, {.lr = 0.01, .eps = 0.0});
   set_grad(p, {0.3, -7.0});
   opt.step();
   EXPECT_DOUBLE_EQ(p.at({0}), 1.0 - 0.01);
@@ -62,8 +62,8 @@ TEST(Adam, FirstStepIsLrTimesSignOfGradient) {
 TEST(Adam, EfficientFormMatchesBiasCorrectedForm) {
   // With ε̂ = ε·√(1−β₂ᵗ) the forms are identical; with ε = 0 they agree at every step.
   Tensor a = param({1.0, -2.0, 0.5}), b = param({1.0, -2.0, 0.5});
-  Adam adam({{.params = {a}}}, {{"lr", 0.01}, {"eps", 0.0}});
-  AdamEfficient efficient({{.params = {b}}}, {{"lr", 0.01}, {"eps", 0.0}});
+  Adam adam({a}, {.lr = 0.01, .eps = 0.0});
+  AdamEfficient efficient({b}, {.lr = 0.01, .eps = 0.0});
   for (int t = 0; t < 100; ++t) {
     a.set_grad(a.detach().clone().mul_(2.0));
     b.set_grad(b.detach().clone().mul_(2.0));
@@ -75,7 +75,7 @@ TEST(Adam, EfficientFormMatchesBiasCorrectedForm) {
 
 TEST(AdamW, DecaysWeightsBeforeTheUpdate) {
   Tensor p = param({2.0});
-  AdamW opt({{.params = {p}}}, {{"lr", 0.1}, {"weight_decay", 0.5}, {"eps", 0.0}});
+  AdamW opt({p}, {.lr = 0.1, .eps = 0.0, .weight_decay = 0.5});
   set_grad(p, {1.0});
   opt.step();
   EXPECT_DOUBLE_EQ(p.at({0}), 2.0 * (1.0 - 0.1 * 0.5) - 0.1);
@@ -83,7 +83,7 @@ TEST(AdamW, DecaysWeightsBeforeTheUpdate) {
 
 TEST(Optimizer, GroupsKeepTheirOwnHyperparameters) {
   Tensor w = param({1.0}), bias = param({1.0});
-  SGD opt({{.params = {w}}, {.params = {bias}, .options = {{"lr", 0.0}}}}, {{"lr", 0.5}});
+  SGD opt({{.params = {w}}, {.params = {bias}, .options = {{"lr", 0.0}}}}, {.lr = 0.5});
   set_grad(w, {1.0});
   set_grad(bias, {1.0});
   opt.step();
@@ -98,14 +98,14 @@ TEST(Optimizer, GroupsKeepTheirOwnHyperparameters) {
 
 TEST(Optimizer, StateDictRoundTripsAndRefusesMismatches) {
   Tensor p = param({1.0, 2.0});
-  Adam opt({{.params = {p}}}, {{"lr", 0.1}});
+  Adam opt({p}, {.lr = 0.1});
   set_grad(p, {1.0, -1.0});
   opt.step();
   OptimizerState saved = opt.state_dict();
   EXPECT_EQ(saved.state.at(0).scalars.at("step"), 1.0);
 
   Tensor q = param({p.at({0}), p.at({1})});
-  Adam other({{.params = {q}}}, {{"lr", 0.7}});
+  Adam other({q}, {.lr = 0.7});
   other.load_state_dict(saved);  // lr comes back too
   set_grad(p, {0.5, 0.5});
   set_grad(q, {0.5, 0.5});
@@ -116,11 +116,11 @@ TEST(Optimizer, StateDictRoundTripsAndRefusesMismatches) {
   EXPECT_DOUBLE_EQ(q.at({0}), p.at({0}));
   EXPECT_DOUBLE_EQ(q.at({1}), p.at({1}));
 
-  SGD sgd({{.params = {q}}}, {{"lr", 0.1}, {"momentum", 0.9}});
+  SGD sgd({q}, {.lr = 0.1, .momentum = 0.9});
   EXPECT_THROW(sgd.load_state_dict(saved), ValueError);
 
   Tensor wrong = param({1.0, 2.0, 3.0});
-  Adam mismatched({{.params = {wrong}}});
+  Adam mismatched({wrong});
   OptimizerState before = mismatched.state_dict();
   EXPECT_THROW(mismatched.load_state_dict(saved), ValueError);
   EXPECT_EQ(mismatched.state_dict().state.size(), before.state.size());

@@ -30,7 +30,7 @@ void set_grad(Tensor& p, std::initializer_list<double> v) {
 
 TEST(Lion, StepsBySignOfInterpolatedMomentum) {
   Tensor p = param({1.0, -1.0});
-  Lion opt({{.params = {p}}}, {{"lr", 0.1}, {"beta1", 0.9}, {"beta2", 0.99}, {"weight_decay", 0.5}});
+  Lion opt({p}, {.lr = 0.1, .betas = {0.9, 0.99}, .weight_decay = 0.5});
   set_grad(p, {2.0, -3.0});
   opt.step();  // c = 0.1·g → sign(g); θ ← θ(1 − 0.05) − 0.1·sign(g)
   EXPECT_DOUBLE_EQ(p.at({0}), 0.95 - 0.1);
@@ -46,7 +46,7 @@ TEST(Lion, StepsBySignOfInterpolatedMomentum) {
 TEST(AdaBelief, FirstStepByHand) {
   Tensor p = param({1.0});
   const double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, g = 2.0;
-  AdaBelief opt({{.params = {p}}}, {{"lr", lr}, {"eps", eps}});
+  AdaBelief opt({p}, {.lr = lr, .eps = eps});
   set_grad(p, {g});
   opt.step();
   double m = (1 - b1) * g, s = (1 - b2) * (g - m) * (g - m) + eps;
@@ -56,7 +56,7 @@ TEST(AdaBelief, FirstStepByHand) {
 
 TEST(LAMB, FirstStepScalesByTrustRatio) {
   Tensor p = param({3.0, 4.0});  // ‖θ‖ = 5
-  LAMB opt({{.params = {p}}}, {{"lr", 0.1}, {"eps", 0.0}, {"weight_decay", 0.0}});
+  LAMB opt({p}, {.lr = 0.1, .eps = 0.0, .weight_decay = 0.0});
   set_grad(p, {0.5, -2.0});
   opt.step();  // r = m̂/√v̂ = sign(g) = (1, −1), ‖r‖ = √2, trust = 5/√2
   const double step = 0.1 * 5.0 / std::sqrt(2.0);
@@ -69,7 +69,7 @@ TEST(SWATS, SwitchesToSgdWhenTheProjectionSettles) {
   // bias-corrected average equals γ at step 2 and SWATS switches with Λ = α/|g|.
   Tensor p = param({0.0});
   const double lr = 0.01, beta1 = 0.9, g = 4.0;
-  SWATS opt({{.params = {p}}}, {{"lr", lr}, {"eps", 0.0}});
+  SWATS opt({p}, {.lr = lr, .eps = 0.0});
   for (int t = 0; t < 2; ++t) {
     set_grad(p, {g});
     opt.step();
@@ -87,7 +87,7 @@ TEST(SWATS, SwitchesToSgdWhenTheProjectionSettles) {
 TEST(AdaptiveGains, GainGrowsWhileSignHoldsAndShrinksOnAFlip) {
   Tensor p = param({0.0});
   const double lr = 0.1, beta = 0.2;
-  AdaptiveGains opt({{.params = {p}}}, {{"lr", lr}, {"beta", beta}});
+  AdaptiveGains opt({p}, {.lr = lr, .beta = beta});
   set_grad(p, {1.0});
   opt.step();  // no previous gradient: gain stays 1
   EXPECT_DOUBLE_EQ(p.at({0}), -lr);
@@ -102,8 +102,8 @@ TEST(AdaptiveGains, GainGrowsWhileSignHoldsAndShrinksOnAFlip) {
 TEST(Momentum, OriginalFormKeepsOldLearningRatesInTheVelocity) {
   // After an lr change the two forms differ: v = βv − αg carries the old α.
   Tensor a = param({0.0}), b = param({0.0});
-  SGD sgd({{.params = {a}}}, {{"lr", 0.1}, {"momentum", 0.5}});
-  Momentum original({{.params = {b}}}, {{"lr", 0.1}, {"momentum", 0.5}});
+  SGD sgd({a}, {.lr = 0.1, .momentum = 0.5});
+  Momentum original({b}, {.lr = 0.1, .momentum = 0.5});
   set_grad(a, {1.0});
   set_grad(b, {1.0});
   sgd.step();
@@ -156,7 +156,7 @@ TEST(Lookahead, StateDictRoundTripsInnerAndSlowWeights) {
 TEST(ScheduleFreeAdamW, FirstStepAndTrainEvalSwitch) {
   Tensor p = param({1.0, -2.0});
   const double lr = 0.1, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-  ScheduleFreeAdamW opt({{.params = {p}}}, {{"lr", lr}});
+  ScheduleFreeAdamW opt({p}, {.lr = lr});
   set_grad(p, {0.5, 3.0});
   opt.step();
   // c₁ = 1: y = z = z₀ − γ₁·g/(√v + ε) with γ₁ = lr·√(1−β₂), v = (1−β₂)g².

@@ -1,8 +1,13 @@
 // The spec parser, the registry and hyperparameter validation.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "descent/descent.hpp"
+#include "descent/optim/adam.hpp"
 #include "descent/optim/factory.hpp"
+#include "descent/optim/sgd.hpp"
 
 using namespace descent;
 using namespace descent::optim;
@@ -106,4 +111,47 @@ TEST(Factory, TupleAndEnumerationValues) {
   auto lbfgs = make_optimizer("lbfgs:line_search_fn=strong_wolfe", one_param());
   EXPECT_DOUBLE_EQ(lbfgs->param_groups()[0].get("line_search_fn"), 1.0);
   EXPECT_THROW(make_optimizer("lbfgs:line_search_fn=backtracking", one_param()), ValueError);
+}
+
+TEST(Factory, TypedOptionsAndSpecsShareOneTable) {
+  AdamW adamw(one_param(), {.lr = 3e-3, .weight_decay = 0.01});
+  const Options& o = adamw.param_groups()[0].options;
+  EXPECT_DOUBLE_EQ(o.at("lr"), 3e-3);
+  EXPECT_DOUBLE_EQ(o.at("beta2"), 0.999);  // PyTorch's default, from the member initializer
+  EXPECT_DOUBLE_EQ(o.at("weight_decay"), 0.01);
+  SGD sgd(one_param(), {.lr = 0.1, .momentum = 0.9, .nesterov = true});
+  auto from_spec = make_optimizer("sgd:lr=0.1,momentum=0.9,nesterov=true", one_param());
+  EXPECT_EQ(sgd.param_groups()[0].options, from_spec->param_groups()[0].options);
+  Adam adam(one_param(), {.betas = {0.8, 0.99}});
+  EXPECT_DOUBLE_EQ(adam.param_groups()[0].get("beta1"), 0.8);
+  EXPECT_THROW(SGD(one_param(), {.lr = std::numeric_limits<double>::infinity()}), ValueError);
+  EXPECT_THROW(SGD(one_param(), {.nesterov = true}), ValueError);
+}
+
+TEST(Factory, SpecKeysAreCheckedBeforeValues) {
+  EXPECT_NE(error_of([] { make_optimizer("sgd:lr=0.1,lr=0.2", one_param()); }).find("'lr'"), std::string::npos);
+  const std::string twice = error_of([] { make_optimizer("adam:beta1=0.8,betas=0.9/0.99", one_param()); });
+  EXPECT_NE(twice.find("beta1"), std::string::npos) << twice;
+  EXPECT_NE(error_of([] { make_optimizer("sgd:lr=inf", one_param()); }).find("finite"), std::string::npos);
+  const std::string msg = error_of([] { make_optimizer("adam:betass=0.9/0.99", one_param()); });
+  EXPECT_NE(msg.find("unknown hyperparameter 'betass'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("betas, beta1, beta2"), std::string::npos) << msg;
+}
+
+TEST(Factory, LookaheadNestsToAnyDepth) {
+  Tensor p = Tensor::from_data({1.0, -2.0}, Shape{2}, DType::f64).requires_grad_();
+  auto opt = make_optimizer("lookahead(lookahead(sgd:lr=0.1):k=2):k=3", std::vector<Tensor>{p});
+  EXPECT_DOUBLE_EQ(opt->param_groups()[0].get("k"), 2.0);            // the inner lookahead's
+  EXPECT_DOUBLE_EQ(opt->param_groups()[0].get("lookahead.k"), 3.0);  // the outer one's
+  for (int t = 0; t < 6; ++t) {
+    p.set_grad(p.detach().clone());  // f = |θ|²/2
+    opt->step();
+  }
+  EXPECT_LT(std::abs(p.at({0})), 1.0);
+  const OptimizerState state = opt->state_dict();
+  EXPECT_EQ(state.optimizer, "lookahead(lookahead(sgd))");
+  Tensor q = p.detach().clone().requires_grad_();
+  auto again = make_optimizer("lookahead(lookahead(sgd:lr=0.1):k=2):k=3", std::vector<Tensor>{q});
+  again->load_state_dict(state);
+  EXPECT_EQ(again->state_dict().globals, state.globals);
 }

@@ -33,7 +33,7 @@ TEST(ScheduleCli, CsvRowsAreTheSeriesAfterEachStep) {
   Result r = run("--schedule 'warmup:steps=2+cosine:T_max=4' --lr 0.2 --steps 6 --csv");
   REQUIRE_CLI(r);
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  auto series = descent::schedule_series("warmup:steps=2+cosine:T_max=4", 0.2, 6);
+  auto series = descent::optim::schedule_series("warmup:steps=2+cosine:T_max=4", 0.2, 6);
   std::istringstream lines(r.out);
   std::string line;
   std::getline(lines, line);

@@ -5,6 +5,7 @@
 #include "helpers.hpp"
 
 using namespace descent;
+using namespace descent::optim;
 using descent::testing::lrs_of;
 using descent::testing::two_group_optimizer;
 

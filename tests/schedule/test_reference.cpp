@@ -10,6 +10,7 @@
 #include "helpers.hpp"
 
 using namespace descent;
+using namespace descent::optim;
 using descent::testing::two_group_optimizer;
 
 namespace {

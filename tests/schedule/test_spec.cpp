@@ -4,6 +4,7 @@
 #include "helpers.hpp"
 
 using namespace descent;
+using namespace descent::optim;
 using descent::testing::lrs_of;
 using descent::testing::two_group_optimizer;
 
@@ -28,7 +29,11 @@ TEST(ScheduleSpec, NotANumber) { expect_refused("cosine:T_max=abc", {"T_max", "'
 TEST(ScheduleSpec, NotAnInteger) { expect_refused("step:step_size=2.5", {"step_size", "2.5"}); }
 TEST(ScheduleSpec, NotAPair) { expect_refused("cosine:T_max", {"key=value", "T_max"}); }
 TEST(ScheduleSpec, KeyGivenTwice) { expect_refused("cosine:T_max=5,T_max=6", {"twice", "T_max"}); }
-TEST(ScheduleSpec, Empty) { expect_refused("", {"empty"}); }
+TEST(ScheduleSpec, Empty) {
+  expect_refused("", {"empty"});
+  expect_refused("cosine:T_max=5+", {"'cosine:T_max=5+'", "no schedule on one side"});
+  expect_refused("*cosine:T_max=5", {"no schedule on one side"});
+}
 TEST(ScheduleSpec, UnsortedMilestones) { expect_refused("multistep:milestones=30;10", {"10", "30", "increasing"}); }
 TEST(ScheduleSpec, NegativeMilestone) { expect_refused("multistep:milestones=-5;10", {"-5", "negative"}); }
 TEST(ScheduleSpec, NonPositiveTMax) {
@@ -42,6 +47,35 @@ TEST(ScheduleSpec, StepsOnTheLastPart) { expect_refused("cosine:T_max=10,steps=5
 TEST(ScheduleSpec, PlateauOnlyLast) { expect_refused("plateau:steps=5+cosine:T_max=10", {"plateau", "last"}); }
 TEST(ScheduleSpec, BadMode) { expect_refused("plateau:mode=maximum", {"maximum", "min, max"}); }
 TEST(ScheduleSpec, BadFlag) { expect_refused("onecycle:total_steps=10,three_phase=yes", {"three_phase", "yes"}); }
+
+TEST(ScheduleSpec, ValuesFollowTheSharedRules) {
+  expect_refused("cosine:T_max=10,eta_min=nan", {"eta_min='nan'", "finite"});
+  expect_refused("cosine:T_max=10x", {"T_max='10x'", "not a number"});
+  expect_refused("onecycle:total_steps=10,three_phase=True", {"three_phase='True'", "true, false, 1 or 0"});
+  expect_refused("cosine:T_max=5,eta_min=0,T_max=6", {"'T_max' is given twice"});
+}
+
+TEST(ScheduleSpec, DefaultsAreTheOptionStructs) {
+  for (const ScheduleHelp& schedule : schedule_help())
+    if (schedule.name == "constant") {
+      EXPECT_EQ(schedule.keys.at(0).key, "factor");
+      EXPECT_EQ(std::stod(schedule.keys[0].default_value), ConstantLROptions{}.factor);
+    }
+  auto o = two_group_optimizer("sgd");
+  auto constant = make_scheduler("constant", *o);
+  EXPECT_EQ(lrs_of(*o)[0], 0.1 * (1.0 / 3));
+}
+
+TEST(BaseLrs, ComeFromTheConstructorWhenGiven) {
+  auto o = two_group_optimizer("sgd");
+  StepLR given(*o, {.step_size = 1, .gamma = 0.5}, {1.0, 2.0});
+  EXPECT_EQ(given.base_lrs(), (std::vector<double>{1.0, 2.0}));
+  given.step_to(1);  // the closed form, from the given base lrs
+  EXPECT_EQ(lrs_of(*o), (std::vector<double>{0.5, 1.0}));
+  StepLR from_groups(*o, {.step_size = 1});
+  EXPECT_EQ(from_groups.base_lrs(), (std::vector<double>{0.5, 1.0}));
+  EXPECT_THROW(StepLR(*o, {.step_size = 1}, {1.0}), ValueError);
+}
 
 TEST(ScheduleSpec, OneCycleRefusesToStepPastItsTotal) {
   auto o = two_group_optimizer("sgd");
@@ -117,7 +151,7 @@ TEST(ScheduleSpec, EveryNameBuildsWithItsRequiredKeys) {
     ASSERT_TRUE(minimal.count(name)) << name;
     auto o = two_group_optimizer("sgd");
     auto s = make_scheduler(minimal.at(name), *o);
-    EXPECT_EQ(s->name(), name == "accuracy_plateau" ? "plateau" : name);  // seed 002's form of plateau
+    EXPECT_EQ(s->name(), name == "accuracy_plateau" ? "plateau" : name);  // plateau on dev accuracy
     if (s->needs_metric())
       s->step(1.0);
     else
@@ -128,7 +162,7 @@ TEST(ScheduleSpec, EveryNameBuildsWithItsRequiredKeys) {
 
 TEST(AccuracyPlateau, DecaysAfterNEpochsWithoutImprovement) {
   auto o = two_group_optimizer("sgd");
-  auto s = plateau_on_dev_accuracy(*o, 3, 0.5);
+  auto s = plateau_on_dev_accuracy(*o, {.epochs = 3, .factor = 0.5});
   for (double acc : {0.5, 0.6, 0.6, 0.59}) {
     s->step(acc);
     EXPECT_EQ(lrs_of(*o)[0], 0.1);
@@ -147,7 +181,7 @@ TEST(AccuracyPlateau, DecaysAfterNEpochsWithoutImprovement) {
 TEST(AccuracyPlateau, SpecMatchesTheHelper) {
   auto a = two_group_optimizer("sgd"), b = two_group_optimizer("sgd");
   auto from_spec = make_scheduler("accuracy_plateau:epochs=2,factor=0.3", *a);
-  auto helper = plateau_on_dev_accuracy(*b, 2, 0.3);
+  auto helper = plateau_on_dev_accuracy(*b, {.epochs = 2, .factor = 0.3});
   EXPECT_TRUE(from_spec->needs_metric());
   EXPECT_EQ(from_spec->metric_mode(), "max");  // feed it the dev accuracy
   for (int t = 0; t < 50; ++t) {

@@ -119,6 +119,8 @@ TEST(SpecValues, Numbers) {
   EXPECT_EQ(spec::to_number(parsed, parsed.args[1]), -2.5);
   EXPECT_EQ(spec::to_integer(parsed, parsed.args[2]), 7);
   EXPECT_EQ(spec::to_integer(parsed, arg_of("s:n=1e3")), 1000);
+  EXPECT_EQ(spec::to_int(parsed, arg_of("s:n=-7")), -7);
+  expect_refused([&] { spec::to_int(parsed, arg_of("s:n=3e9")); }, {"n='3e9'", "range of an int"});
 }
 
 TEST(SpecValues, RefusesWhatIsNotAFiniteNumber) {
@@ -166,6 +168,7 @@ namespace {
 struct Options {
   double lr = 1e-3;
   int64_t steps = 0;
+  int epochs = 3;
   bool nesterov = false;
   std::string mode = "min";
   std::vector<int64_t> milestones = {30, 60};
@@ -177,6 +180,7 @@ const spec::Fields<Options>& fields() {
   static const spec::Fields<Options> table{
       {"lr", &Options::lr, "learning rate", {.low = 0, .low_open = true}},
       {"steps", &Options::steps, "number of steps", {.low = 1}, spec::kRequired},
+      {"epochs", &Options::epochs, "number of epochs", {.low = 1}},
       {"nesterov", &Options::nesterov, "Nesterov momentum"},
       {"mode", &Options::mode, "min or max"},
       {"milestones", &Options::milestones, "steps at which to decay", {.low = 0}},
@@ -201,9 +205,10 @@ TEST(SpecFields, DefaultsComeFromTheMemberInitializers) {
 }
 
 TEST(SpecFields, EveryKindOfMember) {
-  Options options = read("s:lr=0.5,steps=7,nesterov=true,mode=max,milestones=1;2;3,betas=0.5/0.6,target=2");
+  Options options = read("s:lr=0.5,steps=7,epochs=2,nesterov=true,mode=max,milestones=1;2;3,betas=0.5/0.6,target=2");
   EXPECT_EQ(options.lr, 0.5);
   EXPECT_EQ(options.steps, 7);
+  EXPECT_EQ(options.epochs, 2);
   EXPECT_TRUE(options.nesterov);
   EXPECT_EQ(options.mode, "max");
   EXPECT_EQ(options.milestones, (std::vector<int64_t>{1, 2, 3}));
@@ -213,7 +218,7 @@ TEST(SpecFields, EveryKindOfMember) {
 
 TEST(SpecFields, RefusesUnknownMissingAndOutOfRange) {
   expect_refused([] { read("s:steps=5,lrr=1"); },
-                 {"unknown key 'lrr' for s (valid: lr, steps, nesterov, mode, milestones, betas, target)"});
+                 {"unknown key 'lrr' for s (valid: lr, steps, epochs, nesterov, mode, milestones, betas, target)"});
   expect_refused([] { read("s:5"); }, {"'5' is not key=value"});
   expect_refused([] { read("s:lr=0.1"); }, {"test spec 's:lr=0.1'", "missing key 'steps' (number of steps)"});
   expect_refused([] { read("s:steps=5,lr=0"); }, {"lr=0 is out of range", "(0, inf)"});
@@ -225,16 +230,17 @@ TEST(SpecFields, RefusesUnknownMissingAndOutOfRange) {
 
 TEST(SpecFields, HelpShowsEachDefault) {
   std::vector<spec::KeyHelp> help = fields().help();
-  ASSERT_EQ(help.size(), 7u);
+  ASSERT_EQ(help.size(), 8u);
   EXPECT_EQ(help[0].key, "lr");
   EXPECT_EQ(help[0].default_value, "0.001");
   EXPECT_EQ(help[0].range, "(0, inf)");
   EXPECT_TRUE(help[1].required);
-  EXPECT_EQ(help[2].default_value, "false");
-  EXPECT_EQ(help[2].range, "");
-  EXPECT_EQ(help[4].default_value, "30;60");
-  EXPECT_EQ(help[5].default_value, "0.9/0.999");
-  EXPECT_EQ(help[6].default_value, "");
+  EXPECT_EQ(help[2].default_value, "3");
+  EXPECT_EQ(help[3].default_value, "false");
+  EXPECT_EQ(help[3].range, "");
+  EXPECT_EQ(help[5].default_value, "30;60");
+  EXPECT_EQ(help[6].default_value, "0.9/0.999");
+  EXPECT_EQ(help[7].default_value, "");
   EXPECT_EQ(spec::detail::show(1.0 / 3), "0.3333333333333333");
   EXPECT_EQ(spec::detail::show(0.1), "0.1");
 }

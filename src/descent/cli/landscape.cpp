@@ -5,12 +5,11 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "descent/cli/command.hpp"
+#include "descent/cli/saved_weights.hpp"
 #include "descent/core/threads.hpp"
 #include "descent/io/atomic_file.hpp"
-#include "descent/io/safetensors.hpp"
 #include "descent/train/landscape.hpp"
 #include "descent/train/run.hpp"
 
@@ -53,30 +52,23 @@ int run_landscape(const LandscapeFlags& f) {
   if (f.examples <= 0) throw ValueError("--examples must be positive, got " + std::to_string(f.examples));
   validate(options);
 
-  const SafetensorsFile file = load_safetensors(f.weights);
-  const auto it = file.metadata.find("descent_config");
-  if (it == file.metadata.end())
-    throw IOError(f.weights + ": no descent_config in the safetensors metadata; was it written by descent train?");
-  TrainConfig config = nlohmann::json::parse(it->second).get<TrainConfig>();
-  if (!f.data.empty()) config.data = f.data;
-  config.random_labels = 0;  // the landscape of the true labels' loss
+  const SavedWeights saved = load_saved_weights(f.weights, f.data);
+  const TrainConfig& config = saved.config;
   set_num_threads(f.threads);
   const DataSplits splits = load_splits(config);
-  const Dataset* part = f.split == "train" ? &splits.train : f.split == "dev" ? &splits.dev
-                      : f.split == "test" ? &splits.test : nullptr;
-  if (!part) throw ValueError("--split must be train, dev or test, got '" + f.split + "'");
+  const Dataset& part = split_named(splits, f.split);
   // One model per thread; its initial values are replaced by the trained ones, so each draws them
   // from its own generator rather than racing on the default one.
   const ModelFactory make_model = [&] {
     Generator unused(0);
-    return std::shared_ptr<Module>(build_model(config, part->item_shape, splits.train.num_classes, &unused));
+    return std::shared_ptr<Module>(build_model(config, part.item_shape, splits.train.num_classes, &unused));
   };
 
   Generator gen(f.seed);
-  const Dataset subset = evaluation_subset(*part, f.examples, gen);
+  const Dataset subset = evaluation_subset(part, f.examples, gen);
   const auto start = std::chrono::steady_clock::now();
-  const Landscape landscape =
-      loss_landscape(make_model, file.tensors, subset, make_loss(config.loss, splits.train.num_classes), options, gen);
+  const Landscape landscape = loss_landscape(make_model, saved.file.tensors, subset,
+                                             make_loss(config.loss, splits.train.num_classes), options, gen);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const std::string title = !f.title.empty() ? f.title
@@ -94,9 +86,7 @@ int run_landscape(const LandscapeFlags& f) {
 
 Run setup(CLI::App& app) {
   auto f = std::make_shared<LandscapeFlags>();
-  app.add_option("--weights", f->weights, "a .safetensors file written by descent train (RUN_DIR/best.safetensors)")
-      ->required();
-  app.add_option("--data", f->data, "mnist, fashion-mnist or a PATH (default: the data the weights were trained on)");
+  add_saved_weights_flags(app, f->weights, f->data);
   app.add_option("--split", f->split, "which part to evaluate the loss on: train, dev or test")->capture_default_str();
   app.add_option("--examples", f->examples, "evaluate on this many examples drawn at random from the split")
       ->capture_default_str();

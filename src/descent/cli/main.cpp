@@ -1,10 +1,10 @@
 // descent: train neural networks by gradient-based optimization. Errors become one line on
 // stderr and a non-zero exit.
+#include <exception>
 #include <iostream>
 #include <map>
 
 #include "descent/cli/command.hpp"
-#include "descent/core/error.hpp"
 #include "descent/core/threads.hpp"
 
 namespace descent::cli {
@@ -20,7 +20,10 @@ Command::Command(std::string name, std::string description, Setup setup) {
 
 }  // namespace descent::cli
 
-int main(int argc, char** argv) {
+namespace {
+
+// Parses the command line and runs the chosen subcommand; returns its exit code.
+int run_command_line(int argc, char** argv) {
   using namespace descent::cli;
   CLI::App app{"descent: train neural networks by gradient-based optimization", "descent"};
   app.require_subcommand(1);
@@ -39,15 +42,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  for (auto& [sub, run] : runs)
+    if (sub->parsed()) return run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
   try {
-    for (auto& [sub, run] : runs)
-      if (sub->parsed()) return run();
-  } catch (const descent::Error& e) {
-    std::cerr << "descent: error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
+    return run_command_line(argc, argv);
+  } catch (const std::exception& e) {  // descent::Error and the standard library's alike
     std::cerr << "descent: error: " << e.what() << "\n";
     return 2;
   }
-  return 0;
 }

@@ -9,8 +9,8 @@
 #include "descent/cli/command.hpp"
 #include "descent/io/atomic_file.hpp"
 #include "descent/schedule/series.hpp"
-#include "descent/viz/library_plots.hpp"
 #include "descent/schedule/spec.hpp"
+#include "descent/viz/library_plots.hpp"
 
 namespace descent::cli {
 
@@ -33,17 +33,20 @@ std::string repr(double v) {
   return std::string(buf, end);
 }
 
+// Each schedule: its name and summary, then one line per key with its default and meaning.
 int list_schedules() {
   std::cout << "Schedule specs: NAME[:key=value,...]; '+' runs parts one after another, '*' steps terms\n"
-               "together (e.g. warmup:steps=500+cosine:T_max=10000). Lists are written a;b;c.\n\n";
-  for (const std::string& name : schedule_names()) {
-    std::cout << "  " << name;
-    const char* sep = ":";
-    for (const auto& [key, def] : schedule_keys(name)) {
-      std::cout << sep << key << "=" << def;
-      sep = ",";
+               "together (e.g. warmup:steps=500+cosine:T_max=10000). Lists are written a;b;c.\n";
+  for (const optim::ScheduleHelp& schedule : optim::schedule_help()) {
+    std::cout << "\n  " << schedule.name << ": " << schedule.summary << "\n";
+    for (const spec::KeyHelp& key : schedule.keys) {
+      std::string setting = key.key;
+      if (key.required)
+        setting += " (required)";
+      else if (!key.default_value.empty())
+        setting += "=" + key.default_value;
+      std::cout << "    " << std::left << std::setw(28) << setting << " " << key.help << "\n";
     }
-    std::cout << "\n";
   }
   return 0;
 }
@@ -51,7 +54,7 @@ int list_schedules() {
 int run_schedule(const ScheduleFlags& f) {
   if (f.list) return list_schedules();
   if (f.spec.empty()) throw ValueError("schedule: give --schedule SPEC (see descent schedule --list)");
-  ScheduleSeries series = schedule_series(f.spec, f.lr, f.steps, f.optimizer);
+  optim::ScheduleSeries series = optim::schedule_series(f.spec, f.lr, f.steps, f.optimizer);
   const bool momentum = !series.momentum_key.empty();
   if (!f.svg.empty()) {
     const viz::Rendered plot = viz::plot_schedule(series, "descent schedule " + f.spec);

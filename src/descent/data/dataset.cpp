@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 #include "descent/data/idx.hpp"
 #include "descent/data/synthetic.hpp"
@@ -183,8 +184,9 @@ Scaler Scaler::fit(const Dataset& train, Scaling kind) {
   const int64_t n = train.size(), d = train.num_features();
   // Images: one group of all pixels; tables: one group per feature.
   const int64_t groups = train.is_image() ? 1 : d;
-  std::vector<double> lo(groups, INFINITY), hi(groups, -INFINITY), sum(groups, 0.0), sumsq(groups, 0.0);
-  const double count = static_cast<double>(n) * static_cast<double>(d / groups);
+  constexpr double kInfinity = std::numeric_limits<double>::infinity();
+  std::vector<double> lo(groups, kInfinity), hi(groups, -kInfinity), sum(groups, 0.0), sumsq(groups, 0.0);
+  const double count = static_cast<double>(n) * static_cast<double>(groups == 1 ? d : 1);  // values per group
   dispatch(train.x.dtype(), [&]<class T>() {
     const T* xs = train.x.data<T>();
     for (int64_t i = 0; i < n; ++i)
@@ -344,11 +346,11 @@ TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv) {
 
 DataSplits make_splits(const TrainTest& data, int64_t dev_size, Scaling scaling) {
   auto [train, dev] = split_last(data.train, dev_size);
-  Scaler scaler = Scaler::fit(train, scaling);
+  const Scaler scaler = Scaler::fit(train, scaling);  // a shift and a scale per feature: cheap to copy
   return {.train = scaler.transform(train),
           .dev = scaler.transform(dev),
           .test = scaler.transform(data.test),
-          .scaler = std::move(scaler)};
+          .scaler = scaler};
 }
 
 }  // namespace descent

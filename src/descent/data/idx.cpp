@@ -120,7 +120,7 @@ IdxArray read_idx(const std::filesystem::path& path, int expected_rank) {
   uint64_t count = 1;
   std::ostringstream dims_text;
   for (int i = 0; i < rank; ++i) {
-    const uint32_t d = read_be32(bytes.data() + 4 + 4 * i);
+    const uint32_t d = read_be32(bytes.data() + 4 + 4 * static_cast<std::size_t>(i));
     out.dims.push_back(d);
     count *= d;
     dims_text << (i ? " x " : "") << d;

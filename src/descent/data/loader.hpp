@@ -1,7 +1,8 @@
 // DataLoader: minibatches of a Dataset, shuffled without replacement each epoch (shuffle the
-// training set, then loop over the new order; Corro, seed 002 slide 10, after Nagaraj et al.
-// 2019) from the loader's own seeded Generator. Its position can be saved and restored so a
-// resumed run sees exactly the batches an uninterrupted one would.
+// training set, then loop over the new order, as torch.utils.data.DataLoader(shuffle=True);
+// Nagaraj, Jain & Netrapalli 2019, "SGD without replacement") from the loader's own seeded
+// Generator. Its position can be saved and restored so a resumed run sees exactly the batches
+// an uninterrupted one would.
 //
 //   DataLoader loader(train, {.batch_size = 64, .shuffle = true, .seed = 1});
 //   for (int epoch = 0; epoch < epochs; ++epoch)

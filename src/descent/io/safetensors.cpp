@@ -130,6 +130,136 @@ std::vector<uint8_t> read_all(const std::filesystem::path& path) {
   return bytes;
 }
 
+// The 8-byte little-endian length of the JSON header, checked against the file's size.
+uint64_t read_header_size(const std::vector<uint8_t>& bytes, const std::string& where) {
+  if (bytes.size() < 8)
+    throw IOError(where + " is truncated: " + std::to_string(bytes.size()) +
+                  " bytes, expected at least the 8-byte header length");
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[static_cast<std::size_t>(i)];
+  if (n > kMaxHeaderSize)
+    throw IOError(where + " declares a " + std::to_string(n) + "-byte header, more than the " +
+                  std::to_string(kMaxHeaderSize) + " bytes allowed: not a safetensors file, or corrupt");
+  if (n > bytes.size() - 8)
+    throw IOError(where + " declares a " + std::to_string(n) + "-byte header but only " +
+                  std::to_string(bytes.size() - 8) + " bytes follow the header length: the file is truncated");
+  if (n < 2 || bytes[8] != '{')
+    throw IOError(where + ": the header does not start with '{': not a safetensors file, or corrupt");
+  return n;
+}
+
+nlohmann::json parse_header(const std::vector<uint8_t>& bytes, uint64_t header_size, const std::string& where) {
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(header_size));
+  } catch (const nlohmann::json::exception& e) {
+    throw IOError(where + ": the header is not valid JSON: " + e.what());
+  }
+  if (!header.is_object()) throw IOError(where + ": the header is not a JSON object");
+  return header;
+}
+
+Metadata read_metadata(const nlohmann::json& info, const std::string& where) {
+  if (!info.is_object()) throw IOError(where + ": __metadata__ is not a JSON object of strings");
+  Metadata metadata;
+  for (const auto& [key, value] : info.items()) {
+    if (!value.is_string()) throw IOError(where + ": __metadata__ value of '" + key + "' is not a string");
+    metadata[key] = value.get<std::string>();
+  }
+  return metadata;
+}
+
+// One tensor's header entry: its dtype, its shape and where its bytes lie in the data section.
+struct TensorEntry {
+  std::string name;
+  const FileDType* dtype;
+  Shape shape;
+  uint64_t begin, end;
+};
+
+// The sizes of a header's "shape", refusing more than kMaxDims dims and more than 2^62 elements;
+// `numel` receives their product.
+Shape read_shape(const nlohmann::json& shape, const std::string& what, uint64_t& numel) {
+  if (!shape.is_array() || shape.size() > static_cast<std::size_t>(kMaxDims))
+    throw IOError(what + ": shape must be an array of at most " + std::to_string(kMaxDims) + " sizes, got " +
+                  shape.dump());
+  Shape sizes;
+  numel = 1;
+  for (const auto& d : shape) {
+    if (!d.is_number_unsigned())
+      throw IOError(what + ": shape " + shape.dump() + " holds a size that is not a non-negative integer");
+    const uint64_t v = d.get<uint64_t>();
+    if (v > (uint64_t{1} << 62) || (v && numel > (uint64_t{1} << 62) / v))
+      throw IOError(what + ": shape " + shape.dump() + " is too large");
+    numel *= v;
+    sizes.push_back(static_cast<int64_t>(v));
+  }
+  return sizes;
+}
+
+TensorEntry read_entry(const std::string& name, const nlohmann::json& info, uint64_t data_size,
+                       const std::string& where) {
+  const std::string what = where + ": tensor '" + name + "'";
+  if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
+    throw IOError(what + " needs \"dtype\", \"shape\" and \"data_offsets\" in the header");
+  const nlohmann::json& dtype = info["dtype"];
+  const nlohmann::json& shape = info["shape"];
+  const nlohmann::json& offsets = info["data_offsets"];
+  if (!dtype.is_string()) throw IOError(what + ": dtype is not a string");
+  const std::string code = dtype.get<std::string>();
+  const FileDType* file_dtype = find_file_dtype(code);
+  if (!file_dtype) throw IOError(what + " has dtype '" + code + "'; descent reads " + file_dtype_list());
+  TensorEntry e{.name = name, .dtype = file_dtype, .shape = {}, .begin = 0, .end = 0};
+  uint64_t numel = 0;
+  e.shape = read_shape(shape, what, numel);
+  if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
+      !offsets[1].is_number_unsigned())
+    throw IOError(what + ": data_offsets must be [begin, end] with non-negative integers, got " + offsets.dump());
+  e.begin = offsets[0].get<uint64_t>();
+  e.end = offsets[1].get<uint64_t>();
+  if (e.end < e.begin) throw IOError(what + ": data_offsets " + offsets.dump() + " end before they begin");
+  if (e.end > data_size)
+    throw IOError(what + ": data_offsets " + offsets.dump() + " reach beyond the data section of " +
+                  std::to_string(data_size) + " bytes: the file is truncated or corrupt");
+  if (e.end - e.begin != numel * e.dtype->size)
+    throw IOError(what + ": shape " + shape.dump() + " of " + code + " needs " + std::to_string(numel * e.dtype->size) +
+                  " bytes but data_offsets " + offsets.dump() + " span " + std::to_string(e.end - e.begin));
+  return e;
+}
+
+// The tensors must tile the data section: sorted by offset, each begins where the last ended.
+// Sorts `entries` by offset.
+void check_tiling(std::vector<TensorEntry>& entries, uint64_t data_size, const std::string& where) {
+  std::sort(entries.begin(), entries.end(), [](const TensorEntry& a, const TensorEntry& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  uint64_t expected = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const TensorEntry& e = entries[i];
+    if (e.begin < expected)
+      throw IOError(where + ": the data of tensors '" + entries[i - 1].name + "' and '" + e.name + "' overlap (bytes " +
+                    std::to_string(e.begin) + " to " + std::to_string(expected) + ")");
+    if (e.begin > expected)
+      throw IOError(where + ": bytes " + std::to_string(expected) + " to " + std::to_string(e.begin) +
+                    " of the data section belong to no tensor (before '" + e.name + "')");
+    expected = e.end;
+  }
+  if (expected != data_size)
+    throw IOError(where + ": the tensors cover " + std::to_string(expected) +
+                  " bytes of data but the data section has " + std::to_string(data_size) + " bytes");
+}
+
+// One tensor from its bytes in the data section: copied as stored, or converted to its dtype.
+Tensor read_tensor(const TensorEntry& entry, const uint8_t* data, const std::string& where) {
+  Tensor t = Tensor::empty(entry.shape, entry.dtype->as);
+  if (entry.end > entry.begin && !entry.dtype->convert)
+    std::memcpy(t.impl().storage->data(), data + entry.begin, entry.end - entry.begin);
+  else if (entry.end > entry.begin)
+    entry.dtype->convert(data + entry.begin, (entry.end - entry.begin) / entry.dtype->size, t,
+                         where + ": tensor '" + entry.name + "'", entry.dtype->code);
+  return t;
+}
+
 }  // namespace
 
 void save_safetensors(const std::filesystem::path& path, const NamedTensors& tensors, const Metadata& metadata) {
@@ -168,111 +298,21 @@ void save_safetensors(const std::filesystem::path& path, const NamedTensors& ten
 SafetensorsFile load_safetensors(const std::filesystem::path& path) {
   const std::vector<uint8_t> bytes = read_all(path);
   const std::string where = "safetensors file '" + path.string() + "'";
-  if (bytes.size() < 8)
-    throw IOError(where + " is truncated: " + std::to_string(bytes.size()) +
-                  " bytes, expected at least the 8-byte header length");
-  uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[static_cast<std::size_t>(i)];
-  if (n > kMaxHeaderSize)
-    throw IOError(where + " declares a " + std::to_string(n) + "-byte header, more than the " +
-                  std::to_string(kMaxHeaderSize) + " bytes allowed: not a safetensors file, or corrupt");
-  if (n > bytes.size() - 8)
-    throw IOError(where + " declares a " + std::to_string(n) + "-byte header but only " +
-                  std::to_string(bytes.size() - 8) + " bytes follow the header length: the file is truncated");
-  if (n < 2 || bytes[8] != '{')
-    throw IOError(where + ": the header does not start with '{': not a safetensors file, or corrupt");
+  const uint64_t header_size = read_header_size(bytes, where);
+  const nlohmann::json header = parse_header(bytes, header_size, where);
+  const uint8_t* data = bytes.data() + 8 + header_size;
+  const uint64_t data_size = bytes.size() - 8 - header_size;
 
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
-  } catch (const nlohmann::json::exception& e) {
-    throw IOError(where + ": the header is not valid JSON: " + e.what());
-  }
-  if (!header.is_object()) throw IOError(where + ": the header is not a JSON object");
-
-  const uint8_t* data = bytes.data() + 8 + n;
-  const uint64_t data_size = bytes.size() - 8 - n;
   SafetensorsFile out;
-  struct Entry {
-    std::string name;
-    const FileDType* dtype;
-    Shape shape;
-    uint64_t begin, end;
-  };
-  std::vector<Entry> entries;
+  std::vector<TensorEntry> entries;
   for (const auto& [name, info] : header.items()) {
-    if (name == "__metadata__") {
-      if (!info.is_object()) throw IOError(where + ": __metadata__ is not a JSON object of strings");
-      for (const auto& [key, value] : info.items()) {
-        if (!value.is_string()) throw IOError(where + ": __metadata__ value of '" + key + "' is not a string");
-        out.metadata[key] = value.get<std::string>();
-      }
-      continue;
-    }
-    const std::string what = where + ": tensor '" + name + "'";
-    if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
-      throw IOError(what + " needs \"dtype\", \"shape\" and \"data_offsets\" in the header");
-    const nlohmann::json& dtype = info["dtype"];
-    const nlohmann::json& shape = info["shape"];
-    const nlohmann::json& offsets = info["data_offsets"];
-    if (!dtype.is_string()) throw IOError(what + ": dtype is not a string");
-    const std::string code = dtype.get<std::string>();
-    const FileDType* file_dtype = find_file_dtype(code);
-    if (!file_dtype)
-      throw IOError(what + " has dtype '" + code + "'; descent reads " + file_dtype_list());
-    Entry e{.name = name, .dtype = file_dtype, .shape = {}, .begin = 0, .end = 0};
-    if (!shape.is_array() || shape.size() > static_cast<std::size_t>(kMaxDims))
-      throw IOError(what + ": shape must be an array of at most " + std::to_string(kMaxDims) + " sizes, got " + shape.dump());
-    uint64_t numel = 1;
-    for (const auto& d : shape) {
-      if (!d.is_number_unsigned()) throw IOError(what + ": shape " + shape.dump() + " holds a size that is not a non-negative integer");
-      const uint64_t v = d.get<uint64_t>();
-      if (v > (uint64_t{1} << 62) || (v && numel > (uint64_t{1} << 62) / v)) throw IOError(what + ": shape " + shape.dump() + " is too large");
-      numel *= v;
-      e.shape.push_back(static_cast<int64_t>(v));
-    }
-    if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
-      throw IOError(what + ": data_offsets must be [begin, end] with non-negative integers, got " + offsets.dump());
-    e.begin = offsets[0].get<uint64_t>();
-    e.end = offsets[1].get<uint64_t>();
-    if (e.end < e.begin) throw IOError(what + ": data_offsets " + offsets.dump() + " end before they begin");
-    if (e.end > data_size)
-      throw IOError(what + ": data_offsets " + offsets.dump() + " reach beyond the data section of " +
-                    std::to_string(data_size) + " bytes: the file is truncated or corrupt");
-    if (e.end - e.begin != numel * e.dtype->size)
-      throw IOError(what + ": shape " + shape.dump() + " of " + code + " needs " + std::to_string(numel * e.dtype->size) +
-                    " bytes but data_offsets " + offsets.dump() + " span " + std::to_string(e.end - e.begin));
-    entries.push_back(std::move(e));
+    if (name == "__metadata__")
+      out.metadata = read_metadata(info, where);
+    else
+      entries.push_back(read_entry(name, info, data_size, where));
   }
-
-  // The tensors must tile the data section: sorted by offset, each begins where the last ended.
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-  });
-  uint64_t expected = 0;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const Entry& e = entries[i];
-    if (e.begin < expected)
-      throw IOError(where + ": the data of tensors '" + entries[i - 1].name + "' and '" + e.name + "' overlap (bytes " +
-                    std::to_string(e.begin) + " to " + std::to_string(expected) + ")");
-    if (e.begin > expected)
-      throw IOError(where + ": bytes " + std::to_string(expected) + " to " + std::to_string(e.begin) +
-                    " of the data section belong to no tensor (before '" + e.name + "')");
-    expected = e.end;
-  }
-  if (expected != data_size)
-    throw IOError(where + ": the tensors cover " + std::to_string(expected) + " bytes of data but the data section has " +
-                  std::to_string(data_size) + " bytes");
-
-  for (const Entry& e : entries) {
-    Tensor t = Tensor::empty(e.shape, e.dtype->as);
-    if (e.end > e.begin && !e.dtype->convert)
-      std::memcpy(t.impl().storage->data(), data + e.begin, e.end - e.begin);
-    else if (e.end > e.begin)
-      e.dtype->convert(data + e.begin, (e.end - e.begin) / e.dtype->size, t, where + ": tensor '" + e.name + "'",
-                       e.dtype->code);
-    out.tensors.emplace_back(e.name, std::move(t));
-  }
+  check_tiling(entries, data_size, where);
+  for (const TensorEntry& entry : entries) out.tensors.emplace_back(entry.name, read_tensor(entry, data, where));
   return out;
 }
 

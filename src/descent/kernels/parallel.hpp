@@ -22,7 +22,8 @@ inline constexpr int64_t kParallelMultiplyAdds = int64_t{1} << 20;
 // all on the calling thread when `work` is below `threshold` or there is one thread.
 template <class Fn>
 void parallel_ranges(int64_t n, int64_t align, int64_t work, int64_t threshold, Fn&& fn) {
-  const int threads = work >= threshold ? std::min<int64_t>(omp_get_max_threads(), (n + align - 1) / align) : 1;
+  const int threads =
+      work >= threshold ? static_cast<int>(std::min<int64_t>(omp_get_max_threads(), (n + align - 1) / align)) : 1;
   if (threads <= 1) {
     if (n > 0) fn(int64_t{0}, n);
     return;

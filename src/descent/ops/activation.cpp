@@ -1,4 +1,5 @@
-// Activation functions and their derivatives (seed 001, slide 31; seed 002, slides 33-37).
+// Activation functions and their derivatives, as torch.nn.functional (Goodfellow et al., Deep
+// Learning, §6.3).
 #include <cmath>
 #include <numbers>
 

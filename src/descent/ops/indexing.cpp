@@ -42,37 +42,42 @@ void for_each_index(const Shape& shape, F f) {
   }
 }
 
+// Calls f(i, offset) for each position i (row-major) of an index tensor of `index_shape`, with
+// the offset, in a contiguous tensor of `strides`, of that position with dim d replaced by
+// idx[i]: gather reads there, its backward adds there.
+template <class F>
+void for_each_indexed_offset(const Shape& index_shape, const Shape& strides, int d, const std::vector<int64_t>& idx,
+                             F f) {
+  for_each_index(index_shape, [&](int64_t i, const std::array<int64_t, kMaxDims>& pos) {
+    int64_t offset = 0;
+    for (int k = 0; k < index_shape.rank(); ++k)
+      offset += (k == d ? idx[static_cast<std::size_t>(i)] : pos[static_cast<std::size_t>(k)]) * strides[k];
+    f(i, offset);
+  });
+}
+
 // out (shape of index) = a at idx along d, idx being the flattened index tensor.
 Tensor gather_impl(const Tensor& a_in, int d, const std::vector<int64_t>& idx, const Shape& index_shape) {
   const Tensor a = a_in.contiguous();
   Tensor out = Tensor::empty(index_shape, a.dtype());
-  const Shape st = a.strides();
   dispatch(a.dtype(), [&]<class T>() {
-    const T* p = a.data<T>();
-    T* o = out.data<T>();
-    for_each_index(index_shape, [&](int64_t i, const std::array<int64_t, kMaxDims>& pos) {
-      int64_t off = 0;
-      for (int k = 0; k < index_shape.rank(); ++k)
-        off += (k == d ? idx[static_cast<std::size_t>(i)] : pos[static_cast<std::size_t>(k)]) * st[k];
-      o[i] = p[off];
-    });
+    const T* source = a.data<T>();
+    T* target = out.data<T>();
+    for_each_indexed_offset(index_shape, a.strides(), d, idx,
+                            [&](int64_t i, int64_t offset) { target[i] = source[offset]; });
   });
   return out;
 }
 
+// The backward of gather: g (shape of index) added into zeros of `shape` at idx along d.
 Tensor scatter_add_impl(const Tensor& g_in, int d, const std::vector<int64_t>& idx, const Shape& shape) {
   const Tensor g = g_in.contiguous();
   Tensor out = Tensor::zeros(shape, g.dtype());
-  const Shape st = out.strides();
   dispatch(g.dtype(), [&]<class T>() {
-    const T* pg = g.data<T>();
-    T* o = out.data<T>();
-    for_each_index(g.shape(), [&](int64_t i, const std::array<int64_t, kMaxDims>& pos) {
-      int64_t off = 0;
-      for (int k = 0; k < g.dim(); ++k)
-        off += (k == d ? idx[static_cast<std::size_t>(i)] : pos[static_cast<std::size_t>(k)]) * st[k];
-      o[off] += pg[i];
-    });
+    const T* grad = g.data<T>();
+    T* target = out.data<T>();
+    for_each_indexed_offset(g.shape(), out.strides(), d, idx,
+                            [&](int64_t i, int64_t offset) { target[offset] += grad[i]; });
   });
   return out;
 }

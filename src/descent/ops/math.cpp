@@ -1,5 +1,5 @@
 // Elementwise math, forward beside backward. Each backward is the derivative written out,
-// multiplied by the incoming gradient (the chain rule, seed 002 slide 15).
+// multiplied by the incoming gradient (the chain rule; Goodfellow et al., Deep Learning, §6.5.2).
 #include <cmath>
 
 #include "descent/tensor/node.hpp"

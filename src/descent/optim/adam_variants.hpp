@@ -7,53 +7,47 @@
 //  - AdaBelief: Zhuang et al. (2020), "AdaBelief Optimizer: Adapting Stepsizes by the
 //    Belief in Observed Gradients": the second moment tracks (g − m)² instead of g².
 #pragma once
-#include "descent/optim/hyperparameters.hpp"
-#include "descent/optim/optimizer.hpp"
+#include <utility>
+
+#include "descent/optim/adam.hpp"
 
 namespace descent::optim {
 
-class Adamax : public Optimizer {
- public:
-  Adamax(std::vector<ParamGroup> groups, const Options& options = {});
-  static std::vector<Hyperparameter> hyperparameters();
-  std::string name() const override { return "adamax"; }
-  double step(const std::function<double()>& closure = {}) override;
-
- protected:
-  void validate(const Options& options) const override;
+struct AdamaxOptions {
+  double lr = 2e-3;                                // learning rate
+  std::pair<double, double> betas = {0.9, 0.999};  // beta1, beta2 in the groups; betas=a/b in specs
+  double eps = 1e-8;                               // added to |g| in u ← max(β₂u, |g| + ε)
+  double weight_decay = 0.0;                       // L2 penalty λ added to the gradient
+  bool maximize = false;                           // maximize the objective
 };
+using Adamax = Elementwise<AdamaxOptions>;
 
-class NAdam : public Optimizer {
- public:
-  NAdam(std::vector<ParamGroup> groups, const Options& options = {});
-  static std::vector<Hyperparameter> hyperparameters();
-  std::string name() const override { return "nadam"; }
-  double step(const std::function<double()>& closure = {}) override;
-
- protected:
-  void validate(const Options& options) const override;
+struct NAdamOptions {
+  double lr = 2e-3;                                // learning rate
+  std::pair<double, double> betas = {0.9, 0.999};  // beta1, beta2 in the groups; betas=a/b in specs
+  double eps = 1e-8;                               // added to √v̂
+  double weight_decay = 0.0;                       // L2 penalty λ added to the gradient
+  double momentum_decay = 4e-3;                    // ψ in μ_t = β₁(1 − ½·0.96^(t·ψ))
+  bool maximize = false;                           // maximize the objective
 };
+using NAdam = Elementwise<NAdamOptions>;
 
-class RAdam : public Optimizer {
- public:
-  RAdam(std::vector<ParamGroup> groups, const Options& options = {});
-  static std::vector<Hyperparameter> hyperparameters();
-  std::string name() const override { return "radam"; }
-  double step(const std::function<double()>& closure = {}) override;
-
- protected:
-  void validate(const Options& options) const override;
+struct RAdamOptions {
+  double lr = 1e-3;                                // learning rate
+  std::pair<double, double> betas = {0.9, 0.999};  // beta1, beta2 in the groups; betas=a/b in specs
+  double eps = 1e-8;                               // added to √v in the rectified step
+  double weight_decay = 0.0;                       // L2 penalty λ added to the gradient
+  bool maximize = false;                           // maximize the objective
 };
+using RAdam = Elementwise<RAdamOptions>;
 
-class AdaBelief : public Optimizer {
- public:
-  AdaBelief(std::vector<ParamGroup> groups, const Options& options = {});
-  static std::vector<Hyperparameter> hyperparameters();
-  std::string name() const override { return "adabelief"; }
-  double step(const std::function<double()>& closure = {}) override;
-
- protected:
-  void validate(const Options& options) const override;
+struct AdaBeliefOptions {
+  double lr = 1e-3;                                // learning rate
+  std::pair<double, double> betas = {0.9, 0.999};  // beta1, beta2 in the groups; betas=a/b in specs
+  double eps = 1e-16;                              // added to s and to √ŝ
+  double weight_decay = 0.0;                       // decoupled weight decay: θ ← θ(1 − lr·λ), as AdamW
+  bool maximize = false;                           // maximize the objective
 };
+using AdaBelief = Elementwise<AdaBeliefOptions>;
 
 }  // namespace descent::optim

@@ -1,178 +1,106 @@
 // Adagrad, RMSprop, Adadelta. Reference: torch/optim/adagrad.py, rmsprop.py, adadelta.py
-// (the _single_tensor_* functions of PyTorch 1.13); each loop below follows those lines.
+// (the _single_tensor_* functions of PyTorch 1.13); each update below follows those lines.
 #include "descent/optim/adaptive.hpp"
 
 #include <cmath>
 
-#include "descent/optim/fused.hpp"
-#include "descent/optim/validate.hpp"
+#include "descent/optim/rule.hpp"
 
 namespace descent::optim {
 
-// ---- Adagrad ----
-
-std::vector<Hyperparameter> Adagrad::hyperparameters() {
-  return {{"lr", 1e-2, "learning rate"},
-          {"lr_decay", 0.0, "lr_t = lr / (1 + (t−1)·lr_decay)"},
-          {"weight_decay", 0.0, "L2 penalty λ added to the gradient"},
-          {"initial_accumulator_value", 0.0, "starting value of the sum of squared gradients"},
-          {"eps", 1e-10, "added to √sum"},
-          {"maximize", 0.0, "maximize the objective", true}};
+template <>
+Table<AdagradOptions> table_of<AdagradOptions>() {  // torch.optim.Adagrad's arguments, in its order
+  using O = AdagradOptions;
+  return {"adagrad", WeightDecay::l2,
+          {number("lr", &O::lr, at_least(0), "learning rate"),
+           number("lr_decay", &O::lr_decay, at_least(0), "lr_t = lr / (1 + (t−1)·lr_decay)"),
+           number("weight_decay", &O::weight_decay, at_least(0), "L2 penalty λ added to the gradient"),
+           number("initial_accumulator_value", &O::initial_accumulator_value, at_least(0),
+                  "starting value of the sum of squared gradients"),
+           number("eps", &O::eps, at_least(0), "added to √sum")}};
 }
 
-Adagrad::Adagrad(std::vector<ParamGroup> groups, const Options& options)
-    : Optimizer(with_defaults("adagrad", hyperparameters(), options)) {
-  validate(defaults_);
-  add_groups(std::move(groups));
-}
-
-void Adagrad::validate(const Options& o) const {
-  require_at_least(name(), o, "lr", 0.0);
-  require_at_least(name(), o, "lr_decay", 0.0);
-  require_at_least(name(), o, "weight_decay", 0.0);
-  require_at_least(name(), o, "initial_accumulator_value", 0.0);
-  require_at_least(name(), o, "eps", 0.0);
-  require_flag(name(), o, "maximize");
-}
-
-double Adagrad::step(const std::function<double()>& closure) {
-  double loss = evaluate(closure);
-  FusedStep loops;
-  for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
-    const double t = (st.scalars["step"] += 1.0);
-    const double clr = group.lr() / (1.0 + (t - 1.0) * group.get("lr_decay"));
-    dispatch(param.dtype(), [&]<class T>() {
-      T* theta = param.data<T>();
-      const T* grad_ = grad.data<T>();
-      T* sum = full_buffer(st, "sum", param, group.get("initial_accumulator_value")).template data<T>();
-      const T sign = group.flag("maximize") ? T(-1) : T(1), lambda = T(group.get("weight_decay")),
-              eps = T(group.get("eps")), step_size = T(clr);
-      loops.add(param.numel(), [=](int64_t i) {
-        T g = sign * grad_[i] + lambda * theta[i];
-        sum[i] = sum[i] + g * g;                     // G ← G + g²
-        T std = std::sqrt(sum[i]) + eps;
-        theta[i] = theta[i] + (-step_size) * (g / std);  // θ ← θ − lr_t · g/(√G + ε)
-      });
-    });
+template <class T>
+void update(const AdagradOptions& options, Slot<T>& slot) {
+  const double t = slot.next_step();
+  const double clr = options.lr / (1.0 + (t - 1.0) * options.lr_decay);
+  T* sum = slot.filled("sum", options.initial_accumulator_value);
+  const T eps = T(options.eps), step_size = T(clr);
+  slot.apply([=](int64_t i, T g, T& theta) {
+    sum[i] = sum[i] + g * g;  // G ← G + g²
+    T std = std::sqrt(sum[i]) + eps;
+    theta = theta + (-step_size) * (g / std);  // θ ← θ − lr_t · g/(√G + ε)
   });
-  loops.run();
-  return loss;
 }
 
-// ---- RMSprop ----
-
-std::vector<Hyperparameter> RMSprop::hyperparameters() {
-  return {{"lr", 1e-2, "learning rate"},
-          {"alpha", 0.99, "decay of the average of squared gradients"},
-          {"eps", 1e-8, "added to √E[g²] (outside the root, unlike Keras)"},
-          {"weight_decay", 0.0, "L2 penalty λ added to the gradient"},
-          {"momentum", 0.0, "momentum on the scaled gradient"},
-          {"centered", 0.0, "divide by the estimated variance √(E[g²] − E[g]²) (Graves 2013)", true},
-          {"maximize", 0.0, "maximize the objective", true}};
+template <>
+Table<RMSpropOptions> table_of<RMSpropOptions>() {  // torch.optim.RMSprop's arguments, in its order
+  using O = RMSpropOptions;
+  return {"rmsprop", WeightDecay::l2,
+          {number("lr", &O::lr, at_least(0), "learning rate"),
+           number("alpha", &O::alpha, at_least(0), "decay of the average of squared gradients"),
+           number("eps", &O::eps, at_least(0), "added to √E[g²] (outside the root, unlike Keras)"),
+           number("weight_decay", &O::weight_decay, at_least(0), "L2 penalty λ added to the gradient"),
+           number("momentum", &O::momentum, at_least(0), "momentum on the scaled gradient"),
+           flag("centered", &O::centered, "divide by the estimated variance √(E[g²] − E[g]²) (Graves 2013)")}};
 }
 
-RMSprop::RMSprop(std::vector<ParamGroup> groups, const Options& options)
-    : Optimizer(with_defaults("rmsprop", hyperparameters(), options)) {
-  validate(defaults_);
-  add_groups(std::move(groups));
-}
-
-void RMSprop::validate(const Options& o) const {
-  require_at_least(name(), o, "lr", 0.0);
-  require_at_least(name(), o, "eps", 0.0);
-  require_at_least(name(), o, "momentum", 0.0);
-  require_at_least(name(), o, "weight_decay", 0.0);
-  require_at_least(name(), o, "alpha", 0.0);
-  require_flag(name(), o, "centered");
-  require_flag(name(), o, "maximize");
-}
-
-double RMSprop::step(const std::function<double()>& closure) {
-  double loss = evaluate(closure);
-  FusedStep loops;
-  for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
-    const bool centered = group.flag("centered"), with_momentum = group.get("momentum") > 0.0;
-    st.scalars["step"] += 1.0;
-    dispatch(param.dtype(), [&]<class T>() {
-      T* theta = param.data<T>();
-      const T* grad_ = grad.data<T>();
-      T* square_avg = zeros_buffer(st, "square_avg", param).template data<T>();
-      T* grad_avg = centered ? zeros_buffer(st, "grad_avg", param).template data<T>() : nullptr;
-      T* buf = with_momentum ? zeros_buffer(st, "momentum_buffer", param).template data<T>() : nullptr;
-      const T sign = group.flag("maximize") ? T(-1) : T(1), lambda = T(group.get("weight_decay")),
-              a = T(group.get("alpha")), one_minus_a = T(1.0 - group.get("alpha")), eps = T(group.get("eps")),
-              mu = T(group.get("momentum")), lr = T(group.lr());
-      loops.add(param.numel(), [=](int64_t i) {
-        T g = sign * grad_[i] + lambda * theta[i];
-        square_avg[i] = square_avg[i] * a + one_minus_a * g * g;  // E[g²] ← αE[g²] + (1−α)g²
-        T variance = square_avg[i];
-        if (centered) {
-          grad_avg[i] = grad_avg[i] * a + one_minus_a * g;        // E[g] ← αE[g] + (1−α)g
-          variance = variance + (-grad_avg[i]) * grad_avg[i];     // E[g²] − E[g]²
-        }
-        T avg = std::sqrt(variance) + eps;
-        if (with_momentum) {
-          buf[i] = buf[i] * mu + g / avg;                         // b ← μb + g/(√· + ε)
-          theta[i] = theta[i] + (-lr) * buf[i];
-        } else {
-          theta[i] = theta[i] + (-lr) * (g / avg);
-        }
-      });
-    });
+template <class T>
+void update(const RMSpropOptions& options, Slot<T>& slot) {
+  const bool centered = options.centered, with_momentum = options.momentum > 0.0;
+  slot.next_step();
+  T* square_avg = slot.zeros("square_avg");
+  T* grad_avg = centered ? slot.zeros("grad_avg") : nullptr;
+  T* buf = with_momentum ? slot.zeros("momentum_buffer") : nullptr;
+  const T a = T(options.alpha), one_minus_a = T(1.0 - options.alpha), eps = T(options.eps), mu = T(options.momentum),
+          lr = T(options.lr);
+  slot.apply([=](int64_t i, T g, T& theta) {
+    square_avg[i] = square_avg[i] * a + one_minus_a * g * g;  // E[g²] ← αE[g²] + (1−α)g²
+    T variance = square_avg[i];
+    if (centered) {
+      grad_avg[i] = grad_avg[i] * a + one_minus_a * g;     // E[g] ← αE[g] + (1−α)g
+      variance = variance + (-grad_avg[i]) * grad_avg[i];  // E[g²] − E[g]²
+    }
+    T avg = std::sqrt(variance) + eps;
+    if (with_momentum) {
+      buf[i] = buf[i] * mu + g / avg;  // b ← μb + g/(√· + ε)
+      theta = theta + (-lr) * buf[i];
+    } else {
+      theta = theta + (-lr) * (g / avg);
+    }
   });
-  loops.run();
-  return loss;
 }
 
-// ---- Adadelta ----
-
-std::vector<Hyperparameter> Adadelta::hyperparameters() {
-  return {{"lr", 1.0, "scale of the update"},
-          {"rho", 0.9, "decay of the running averages"},
-          {"eps", 1e-6, "added inside both roots"},
-          {"weight_decay", 0.0, "L2 penalty λ added to the gradient"},
-          {"maximize", 0.0, "maximize the objective", true}};
+template <>
+Table<AdadeltaOptions> table_of<AdadeltaOptions>() {  // torch.optim.Adadelta's arguments, in its order
+  using O = AdadeltaOptions;
+  return {"adadelta", WeightDecay::l2,
+          {number("lr", &O::lr, at_least(0), "scale of the update"),
+           number("rho", &O::rho, closed(0, 1), "decay of the running averages"),
+           number("eps", &O::eps, at_least(0), "added inside both roots"),
+           number("weight_decay", &O::weight_decay, at_least(0), "L2 penalty λ added to the gradient")}};
 }
 
-Adadelta::Adadelta(std::vector<ParamGroup> groups, const Options& options)
-    : Optimizer(with_defaults("adadelta", hyperparameters(), options)) {
-  validate(defaults_);
-  add_groups(std::move(groups));
-}
-
-void Adadelta::validate(const Options& o) const {
-  require_at_least(name(), o, "lr", 0.0);
-  require_in_closed(name(), o, "rho", 0.0, 1.0);
-  require_at_least(name(), o, "eps", 0.0);
-  require_at_least(name(), o, "weight_decay", 0.0);
-  require_flag(name(), o, "maximize");
-}
-
-double Adadelta::step(const std::function<double()>& closure) {
-  double loss = evaluate(closure);
-  FusedStep loops;
-  for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
-    st.scalars["step"] += 1.0;
-    dispatch(param.dtype(), [&]<class T>() {
-      T* theta = param.data<T>();
-      const T* grad_ = grad.data<T>();
-      T* square_avg = zeros_buffer(st, "square_avg", param).template data<T>();
-      T* acc_delta = zeros_buffer(st, "acc_delta", param).template data<T>();
-      const T sign = group.flag("maximize") ? T(-1) : T(1), lambda = T(group.get("weight_decay")),
-              rho = T(group.get("rho")), one_minus_rho = T(1.0 - group.get("rho")), eps = T(group.get("eps")),
-              lr = T(group.lr());
-      loops.add(param.numel(), [=](int64_t i) {
-        T g = sign * grad_[i] + lambda * theta[i];
-        square_avg[i] = square_avg[i] * rho + one_minus_rho * g * g;      // E[g²] ← ρE[g²] + (1−ρ)g²
-        T std = std::sqrt(square_avg[i] + eps);
-        T delta = std::sqrt(acc_delta[i] + eps) / std * g;                // Δ = √(E[Δ²]+ε)/√(E[g²]+ε) · g
-        acc_delta[i] = acc_delta[i] * rho + one_minus_rho * delta * delta;  // E[Δ²] ← ρE[Δ²] + (1−ρ)Δ²
-        theta[i] = theta[i] + (-lr) * delta;
-      });
-    });
+template <class T>
+void update(const AdadeltaOptions& options, Slot<T>& slot) {
+  slot.next_step();
+  T* square_avg = slot.zeros("square_avg");
+  T* acc_delta = slot.zeros("acc_delta");
+  const T rho = T(options.rho), one_minus_rho = T(1.0 - options.rho), eps = T(options.eps), lr = T(options.lr);
+  slot.apply([=](int64_t i, T g, T& theta) {
+    square_avg[i] = square_avg[i] * rho + one_minus_rho * g * g;        // E[g²] ← ρE[g²] + (1−ρ)g²
+    T std = std::sqrt(square_avg[i] + eps);
+    T delta = std::sqrt(acc_delta[i] + eps) / std * g;                  // Δ = √(E[Δ²]+ε)/√(E[g²]+ε) · g
+    acc_delta[i] = acc_delta[i] * rho + one_minus_rho * delta * delta;  // E[Δ²] ← ρE[Δ²] + (1−ρ)Δ²
+    theta = theta + (-lr) * delta;
   });
-  loops.run();
-  return loss;
 }
+
+template class Tabled<AdagradOptions>;
+template class Elementwise<AdagradOptions>;
+template class Tabled<RMSpropOptions>;
+template class Elementwise<RMSpropOptions>;
+template class Tabled<AdadeltaOptions>;
+template class Elementwise<AdadeltaOptions>;
 
 }  // namespace descent::optim

@@ -6,59 +6,39 @@
 #include <algorithm>
 #include <cmath>
 
-#include "descent/optim/fused.hpp"
-#include "descent/optim/validate.hpp"
+#include "descent/optim/rule.hpp"
 
 namespace descent::optim {
 
-std::vector<Hyperparameter> ASGD::hyperparameters() {
-  return {{"lr", 1e-2, "learning rate"},
-          {"lambd", 1e-4, "decay term λ"},
-          {"alpha", 0.75, "power for the η update"},
-          {"t0", 1e6, "step at which averaging starts"},
-          {"weight_decay", 0.0, "L2 penalty added to the gradient"},
-          {"maximize", 0.0, "maximize the objective", true}};
+template <>
+Table<ASGDOptions> table_of<ASGDOptions>() {  // torch.optim.ASGD's arguments, in its order
+  using O = ASGDOptions;
+  return {"asgd", WeightDecay::l2,
+          {number("lr", &O::lr, at_least(0), "learning rate"),
+           number("lambd", &O::lambd, any_finite(), "decay term λ"),
+           number("alpha", &O::alpha, any_finite(), "power for the η update"),
+           number("t0", &O::t0, any_finite(), "step at which averaging starts"),
+           number("weight_decay", &O::weight_decay, at_least(0), "L2 penalty added to the gradient")}};
 }
 
-ASGD::ASGD(std::vector<ParamGroup> groups, const Options& options)
-    : Optimizer(with_defaults("asgd", hyperparameters(), options)) {
-  validate(defaults_);
-  add_groups(std::move(groups));
-}
-
-void ASGD::validate(const Options& o) const {
-  require_at_least(name(), o, "lr", 0.0);
-  require_at_least(name(), o, "weight_decay", 0.0);
-  require_flag(name(), o, "maximize");
-}
-
-double ASGD::step(const std::function<double()>& closure) {
-  double loss = evaluate(closure);
-  FusedStep loops;
-  for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
-    const double lr = group.lr(), lambd = group.get("lambd");
-    const double t = (st.scalars["step"] += 1.0);
-    const double eta = st.scalars.try_emplace("eta", lr).first->second;
-    const double mu = st.scalars.try_emplace("mu", 1.0).first->second;
-    dispatch(param.dtype(), [&]<class T>() {
-      T* theta = param.data<T>();
-      const T* grad_ = grad.data<T>();
-      T* ax = zeros_buffer(st, "ax", param).template data<T>();
-      const T sign = group.flag("maximize") ? T(-1) : T(1), lambda = T(group.get("weight_decay")),
-              decay = T(1.0 - lambd * eta), step_size = T(eta), m = T(mu);
-      const bool averaging = mu != 1.0;
-      loops.add(param.numel(), [=](int64_t i) {
-        T g = sign * grad_[i] + lambda * theta[i];
-        theta[i] = theta[i] * decay;                    // θ ← θ(1 − λη)
-        theta[i] = theta[i] + (-step_size) * g;         // θ ← θ − ηg
-        ax[i] = averaging ? ax[i] + (theta[i] - ax[i]) * m : theta[i];  // ā ← ā + μ(θ − ā)
-      });
-    });
-    st.scalars["eta"] = lr / std::pow(1.0 + lambd * lr * t, group.get("alpha"));  // η_t = lr/(1+λ·lr·t)^α
-    st.scalars["mu"] = 1.0 / std::max(1.0, t - group.get("t0"));                   // μ_t = 1/max(1, t − t₀)
+template <class T>
+void update(const ASGDOptions& options, Slot<T>& slot) {
+  const double lr = options.lr, lambd = options.lambd;
+  const double t = slot.next_step();
+  const double eta = slot.scalar("eta", lr), mu = slot.scalar("mu", 1.0);
+  T* ax = slot.zeros("ax");
+  const T decay = T(1.0 - lambd * eta), step_size = T(eta), m = T(mu);
+  const bool averaging = mu != 1.0;
+  slot.apply([=](int64_t i, T g, T& theta) {
+    theta = theta * decay;                                       // θ ← θ(1 − λη)
+    theta = theta + (-step_size) * g;                            // θ ← θ − ηg
+    ax[i] = averaging ? ax[i] + (theta - ax[i]) * m : theta;     // ā ← ā + μ(θ − ā)
   });
-  loops.run();
-  return loss;
+  slot.scalar("eta") = lr / std::pow(1.0 + lambd * lr * t, options.alpha);  // η_t = lr/(1+λ·lr·t)^α
+  slot.scalar("mu") = 1.0 / std::max(1.0, t - options.t0);                 // μ_t = 1/max(1, t − t₀)
 }
+
+template class Tabled<ASGDOptions>;
+template class Elementwise<ASGDOptions>;
 
 }  // namespace descent::optim

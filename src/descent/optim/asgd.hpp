@@ -2,20 +2,18 @@
 // Averaging", with the step-size schedule of Bottou (2012), as torch.optim.ASGD. The
 // averaged parameters are kept in the state buffer "ax"; the parameters themselves follow SGD.
 #pragma once
-#include "descent/optim/hyperparameters.hpp"
-#include "descent/optim/optimizer.hpp"
+#include "descent/optim/elementwise.hpp"
 
 namespace descent::optim {
 
-class ASGD : public Optimizer {
- public:
-  ASGD(std::vector<ParamGroup> groups, const Options& options = {});
-  static std::vector<Hyperparameter> hyperparameters();
-  std::string name() const override { return "asgd"; }
-  double step(const std::function<double()>& closure = {}) override;
-
- protected:
-  void validate(const Options& options) const override;
+struct ASGDOptions {
+  double lr = 1e-2;           // learning rate
+  double lambd = 1e-4;        // decay term λ
+  double alpha = 0.75;        // power for the η update
+  double t0 = 1e6;            // step at which averaging starts
+  double weight_decay = 0.0;  // L2 penalty added to the gradient
+  bool maximize = false;      // maximize the objective
 };
+using ASGD = Elementwise<ASGDOptions>;
 
 }  // namespace descent::optim

@@ -1,11 +1,8 @@
-// The registry of optimizers and the spec parser the CLI uses.
+// The registry of optimizers, and optimizer specs read through the shared spec grammar and
+// each optimizer's hyperparameter table.
 #include "descent/optim/factory.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
 #include <sstream>
 
 #include "descent/optim/adam.hpp"
@@ -20,16 +17,36 @@
 #include "descent/optim/sgd.hpp"
 #include "descent/optim/sign_adaptive.hpp"
 #include "descent/optim/swats.hpp"
+#include "descent/spec/spec.hpp"
 
 namespace descent::optim {
 
 namespace {
 
+// Options over the defaults, checked against the table, as the typed options struct.
+template <class Settings>
+Settings typed(const std::string& name, const Table<Settings>& table, const std::vector<Hyperparameter>& rows,
+               const Options& options) {
+  const Options complete = with_defaults(name, rows, options);
+  check_ranges(name, rows, complete);
+  return table.from_map(complete);
+}
+
 template <class O>
-OptimizerInfo entry(std::string name, std::string summary) {
-  return {std::move(name), std::move(summary), O::hyperparameters(),
-          [](std::vector<ParamGroup> groups, const Options& options) -> std::unique_ptr<Optimizer> {
-            return std::make_unique<O>(std::move(groups), options);
+OptimizerInfo entry(std::string summary) {
+  const std::string name = O::table().name();
+  return {name, std::move(summary), O::hyperparameters(),
+          [name](std::vector<ParamGroup> groups, const Options& options) -> std::unique_ptr<Optimizer> {
+            return std::make_unique<O>(std::move(groups), typed(name, O::table(), O::hyperparameters(), options));
+          },
+          nullptr};
+}
+
+OptimizerInfo lookahead_entry(std::string summary) {
+  return {"lookahead", std::move(summary), Lookahead::hyperparameters(), nullptr,
+          [](std::unique_ptr<Optimizer> inner, const Options& options) -> std::unique_ptr<Optimizer> {
+            const auto settings = typed("lookahead", Lookahead::table(), Lookahead::hyperparameters(), options);
+            return std::make_unique<Lookahead>(std::move(inner), settings);
           }};
 }
 
@@ -45,134 +62,123 @@ const OptimizerInfo& find_info(const std::string& name) {
   throw ValueError("unknown optimizer '" + name + "' (valid: " + valid_names() + ")");
 }
 
-std::string trim(const std::string& s) {
-  std::size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
-
-double parse_value(const std::string& spec, const std::string& key, const std::string& text) {
-  if (text == "true" || text == "True") return 1.0;
-  if (text == "false" || text == "False") return 0.0;
-  if (key == "line_search_fn") {
-    if (text == "strong_wolfe") return 1.0;
-    if (text == "none" || text == "None") return 0.0;
-    throw ValueError("optimizer spec '" + spec + "': line_search_fn = '" + text +
-                     "' is not one of: strong_wolfe, none");
+// The keys a spec may give: every row's name, and each tuple's name before its first row.
+std::vector<std::string> valid_keys(const std::vector<Hyperparameter>& rows) {
+  std::vector<std::string> keys;
+  for (const Hyperparameter& row : rows) {
+    if (!row.tuple.empty() && std::find(keys.begin(), keys.end(), row.tuple) == keys.end()) keys.push_back(row.tuple);
+    keys.push_back(row.name);
   }
-  errno = 0;
-  char* end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE)
-    throw ValueError("optimizer spec '" + spec + "': value '" + text + "' of " + key +
-                     " is not a number (or true/false)");
-  return v;
+  return keys;
 }
 
-// "betas" → ("beta1", "beta2"), ...: PyTorch's tuple hyperparameters.
-const std::vector<std::array<std::string, 3>>& pairs() {
-  static const std::vector<std::array<std::string, 3>> table = {
-      {"betas", "beta1", "beta2"}, {"etas", "etaminus", "etaplus"}, {"step_sizes", "step_size_min", "step_size_max"}};
-  return table;
+// One arg's value as the group options hold it: a number, an integer, a flag (0/1) or a
+// choice (the index of its name).
+double value_of(const spec::Spec& spec, const spec::Arg& arg, const Hyperparameter& row) {
+  switch (row.kind) {
+    case Kind::integer: return static_cast<double>(spec::to_integer(spec, arg));
+    case Kind::flag: return spec::to_bool(spec, arg) ? 1.0 : 0.0;
+    case Kind::choice:
+      for (std::size_t i = 0; i < row.choices.size(); ++i)
+        if (row.choices[i] == arg.value) return static_cast<double>(i);
+      spec::fail(spec, arg.key + " = '" + arg.value + "' is not one of: " + spec::joined(row.choices));
+    case Kind::number: break;
+  }
+  return spec::to_number(spec, arg);
+}
+
+// The spec's args as group options, converted as the rows say. Every key is checked before
+// any value is read; a key set twice (beta1 and betas) is refused.
+Options options_of(const spec::Spec& spec, const std::vector<Hyperparameter>& rows) {
+  const std::vector<std::string> keys = valid_keys(rows);
+  for (const spec::Arg& arg : spec.args) {
+    if (arg.key.empty()) spec::unknown_key(spec, arg, keys);  // a positional value
+    if (std::find(keys.begin(), keys.end(), arg.key) == keys.end())
+      spec::fail(spec, "unknown hyperparameter '" + arg.key + "' for " + spec.name + " (valid: " + spec::joined(keys) + ")");
+  }
+  Options options;
+  auto set = [&](const spec::Arg& arg, const std::string& key, double value) {
+    if (!options.emplace(key, value).second) spec::fail(spec, "'" + arg.key + "' sets " + key + " a second time");
+  };
+  for (const spec::Arg& arg : spec.args) {
+    auto row = std::find_if(rows.begin(), rows.end(), [&](const Hyperparameter& h) { return h.name == arg.key; });
+    if (row != rows.end()) {
+      set(arg, row->name, value_of(spec, arg, *row));
+      continue;
+    }
+    const auto [first, second] = spec::to_pair(spec, arg);  // a tuple: its two rows, in order
+    std::vector<std::string> halves;
+    for (const Hyperparameter& h : rows)
+      if (h.tuple == arg.key) halves.push_back(h.name);
+    set(arg, halves.at(0), first);
+    set(arg, halves.at(1), second);
+  }
+  return options;
+}
+
+std::unique_ptr<Optimizer> build(const spec::Spec& spec, std::vector<ParamGroup> groups) {
+  const OptimizerInfo& info = find_info(spec.name);
+  if (!info.wrap) {
+    if (!spec.inner.empty()) spec::fail(spec, info.name + " does not wrap another optimizer");
+    return info.make(std::move(groups), options_of(spec, info.hyperparameters));
+  }
+  if (spec.inner.size() != 1)
+    spec::fail(spec, info.name + " wraps one optimizer, e.g. lookahead(adam:lr=1e-3):k=5,alpha=0.5");
+  const Options options = options_of(spec, info.hyperparameters);  // its own keys first
+  return info.wrap(build(spec.inner[0], std::move(groups)), options);
+}
+
+// Every optimizer's rows, each name once: what a parameter group's options may hold.
+std::vector<Hyperparameter> all_rows() {
+  std::vector<Hyperparameter> rows;
+  for (const OptimizerInfo& info : optimizer_registry())
+    for (const Hyperparameter& row : info.hyperparameters)
+      if (std::none_of(rows.begin(), rows.end(), [&](const Hyperparameter& h) { return h.name == row.name; }))
+        rows.push_back(row);
+  return rows;
 }
 
 }  // namespace
 
-OptimizerSpec parse_optimizer_spec(const std::string& spec_text) {
-  const std::string spec = trim(spec_text);
-  OptimizerSpec out;
-  std::string rest;
-  std::size_t paren = spec.find('('), colon = spec.find(':');
-  if (paren != std::string::npos && (colon == std::string::npos || paren < colon)) {
-    // wrapper(inner spec)[:options]: the inner spec runs to the matching parenthesis.
-    int depth = 0;
-    std::size_t close = std::string::npos;
-    for (std::size_t i = paren; i < spec.size(); ++i) {
-      if (spec[i] == '(') ++depth;
-      if (spec[i] == ')' && --depth == 0) {
-        close = i;
-        break;
-      }
-    }
-    if (close == std::string::npos) throw ValueError("optimizer spec '" + spec + "': unbalanced parentheses");
-    out.name = trim(spec.substr(0, paren));
-    out.inner = trim(spec.substr(paren + 1, close - paren - 1));
-    std::string after = spec.substr(close + 1);
-    if (!after.empty() && after[0] != ':')
-      throw ValueError("optimizer spec '" + spec + "': expected ':' after the inner optimizer");
-    rest = after.empty() ? "" : after.substr(1);
-  } else {
-    out.name = trim(spec.substr(0, colon));
-    rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
-  }
-  if (out.name.empty()) throw ValueError("optimizer spec '" + spec + "' has no name (valid: " + valid_names() + ")");
-  std::stringstream items(rest);
-  std::string item;
-  while (std::getline(items, item, ',')) {
-    item = trim(item);
-    if (item.empty()) continue;
-    std::size_t eq = item.find('=');
-    if (eq == std::string::npos)
-      throw ValueError("optimizer spec '" + spec + "': '" + item + "' is not key=value");
-    std::string key = trim(item.substr(0, eq)), value = trim(item.substr(eq + 1));
-    bool paired = false;
-    for (const auto& [tuple, first, second] : pairs()) {
-      if (key != tuple) continue;
-      std::size_t slash = value.find('/');
-      if (slash == std::string::npos)
-        throw ValueError("optimizer spec '" + spec + "': " + key + " takes two values a/b, got '" + value + "'");
-      out.options[first] = parse_value(spec, first, trim(value.substr(0, slash)));
-      out.options[second] = parse_value(spec, second, trim(value.substr(slash + 1)));
-      paired = true;
-    }
-    if (!paired) out.options[key] = parse_value(spec, key, value);
-  }
-  return out;
+OptimizerSpec parse_optimizer_spec(const std::string& text) {
+  const spec::Spec spec = spec::parse(text, "optimizer");
+  const auto known = std::find_if(optimizer_registry().begin(), optimizer_registry().end(),
+                                  [&](const OptimizerInfo& info) { return info.name == spec.name; });
+  const Options options = options_of(spec, known != optimizer_registry().end() ? known->hyperparameters : all_rows());
+  return {spec.name, options, spec.inner.empty() ? "" : spec.inner[0].text};
 }
 
-std::unique_ptr<Optimizer> make_optimizer(const std::string& spec_text, std::vector<ParamGroup> groups) {
-  OptimizerSpec spec = parse_optimizer_spec(spec_text);
-  const OptimizerInfo& info = find_info(spec.name);
-  if (spec.name == "lookahead") {
-    if (spec.inner.empty())
-      throw ValueError("optimizer spec '" + spec_text +
-                       "': lookahead wraps an optimizer, e.g. lookahead(adam:lr=1e-3):k=5,alpha=0.5");
-    return std::make_unique<Lookahead>(make_optimizer(spec.inner, std::move(groups)), spec.options);
-  }
-  if (!spec.inner.empty())
-    throw ValueError("optimizer spec '" + spec_text + "': " + spec.name + " does not wrap another optimizer");
-  return info.make(std::move(groups), spec.options);
+std::unique_ptr<Optimizer> make_optimizer(const std::string& spec, std::vector<ParamGroup> groups) {
+  return build(spec::parse(spec, "optimizer"), std::move(groups));
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const std::string& spec, std::vector<Tensor> params) {
-  std::vector<ParamGroup> groups(1);
-  groups[0].params = std::move(params);
-  return make_optimizer(spec, std::move(groups));
+  return make_optimizer(spec, Optimizer::one_group(std::move(params)));
 }
 
 const std::vector<OptimizerInfo>& optimizer_registry() {
   static const std::vector<OptimizerInfo> registry = {
-      entry<SGD>("sgd", "SGD with momentum, dampening, Nesterov (torch.optim.SGD; Sutskever et al. 2013)"),
-      entry<Momentum>("momentum", "momentum in its original form v = βv − αg; θ += v (Rumelhart et al. 1986)"),
-      entry<Adam>("adam", "Adam with AMSGrad, L2 weight decay (torch.optim.Adam; Kingma & Ba 2015)"),
-      entry<AdamW>("adamw", "Adam with decoupled weight decay (torch.optim.AdamW; Loshchilov & Hutter 2019)"),
-      entry<AdamEfficient>("adam_efficient", "Adam in the paper's efficient form α_t = α√(1−β₂ᵗ)/(1−β₁ᵗ) (Kingma & Ba 2015 §2)"),
-      entry<Adagrad>("adagrad", "Adagrad (torch.optim.Adagrad; Duchi et al. 2011)"),
-      entry<RMSprop>("rmsprop", "RMSprop, centered and momentum variants (torch.optim.RMSprop; Tieleman & Hinton 2012)"),
-      entry<Adadelta>("adadelta", "Adadelta (torch.optim.Adadelta; Zeiler 2012)"),
-      entry<Adamax>("adamax", "Adamax, Adam with the infinity norm (torch.optim.Adamax; Kingma & Ba 2015 §7)"),
-      entry<NAdam>("nadam", "Adam with Nesterov momentum (torch.optim.NAdam; Dozat 2016)"),
-      entry<RAdam>("radam", "rectified Adam (torch.optim.RAdam; Liu et al. 2020)"),
-      entry<Rprop>("rprop", "resilient backpropagation (torch.optim.Rprop; Riedmiller & Braun 1993)"),
-      entry<ASGD>("asgd", "averaged SGD (torch.optim.ASGD; Polyak & Juditsky 1992)"),
-      entry<LBFGS>("lbfgs", "L-BFGS with optional strong-Wolfe line search (torch.optim.LBFGS; Liu & Nocedal 1989)"),
-      entry<AdaptiveGains>("adaptive_gains", "local adaptive gains / delta-bar-delta (Jacobs 1988; seed 003)"),
-      entry<SWATS>("swats", "Adam switching to SGD (Keskar & Socher 2017)"),
-      entry<AdaBelief>("adabelief", "AdaBelief, Adam with the belief (g−m)² (Zhuang et al. 2020)"),
-      entry<Lion>("lion", "Lion, sign of interpolated momentum (Chen et al. 2023)"),
-      entry<LAMB>("lamb", "LAMB, Adam with a per-tensor trust ratio (You et al. 2020)"),
-      entry<ScheduleFreeAdamW>("schedule_free_adamw", "Schedule-Free AdamW (Defazio et al. 2024)"),
-      {"lookahead", "Lookahead wrapping any optimizer: lookahead(INNER_SPEC):k=5,alpha=0.5 (Zhang et al. 2019)",
-       Lookahead::hyperparameters(), nullptr},
+      entry<SGD>("SGD with momentum, dampening, Nesterov (torch.optim.SGD; Sutskever et al. 2013)"),
+      entry<Momentum>("momentum in its original form v = βv − αg; θ += v (Rumelhart et al. 1986)"),
+      entry<Adam>("Adam with AMSGrad, L2 weight decay (torch.optim.Adam; Kingma & Ba 2015)"),
+      entry<AdamW>("Adam with decoupled weight decay (torch.optim.AdamW; Loshchilov & Hutter 2019)"),
+      entry<AdamEfficient>("Adam in the paper's efficient form α_t = α√(1−β₂ᵗ)/(1−β₁ᵗ) (Kingma & Ba 2015 §2)"),
+      entry<Adagrad>("Adagrad (torch.optim.Adagrad; Duchi et al. 2011)"),
+      entry<RMSprop>("RMSprop, centered and momentum variants (torch.optim.RMSprop; Tieleman & Hinton 2012)"),
+      entry<Adadelta>("Adadelta (torch.optim.Adadelta; Zeiler 2012)"),
+      entry<Adamax>("Adamax, Adam with the infinity norm (torch.optim.Adamax; Kingma & Ba 2015 §7)"),
+      entry<NAdam>("Adam with Nesterov momentum (torch.optim.NAdam; Dozat 2016)"),
+      entry<RAdam>("rectified Adam (torch.optim.RAdam; Liu et al. 2020)"),
+      entry<Rprop>("resilient backpropagation (torch.optim.Rprop; Riedmiller & Braun 1993)"),
+      entry<ASGD>("averaged SGD (torch.optim.ASGD; Polyak & Juditsky 1992)"),
+      entry<LBFGS>("L-BFGS with optional strong-Wolfe line search (torch.optim.LBFGS; Liu & Nocedal 1989)"),
+      entry<AdaptiveGains>("local adaptive gains / delta-bar-delta (Jacobs 1988; seed 003)"),
+      entry<SWATS>("Adam switching to SGD (Keskar & Socher 2017)"),
+      entry<AdaBelief>("AdaBelief, Adam with the belief (g−m)² (Zhuang et al. 2020)"),
+      entry<Lion>("Lion, sign of interpolated momentum (Chen et al. 2023)"),
+      entry<LAMB>("LAMB, Adam with a per-tensor trust ratio (You et al. 2020)"),
+      entry<ScheduleFreeAdamW>("Schedule-Free AdamW (Defazio et al. 2024)"),
+      lookahead_entry("Lookahead wrapping any optimizer: lookahead(INNER_SPEC):k=5,alpha=0.5 (Zhang et al. 2019)"),
   };
   return registry;
 }
@@ -182,14 +188,7 @@ std::string describe_optimizers() {
   for (const OptimizerInfo& info : optimizer_registry()) {
     out << info.name << "  " << info.summary << "\n";
     for (const Hyperparameter& h : info.hyperparameters) {
-      std::ostringstream value;
-      if (h.name == "line_search_fn")
-        value << (h.value != 0.0 ? "strong_wolfe" : "none");
-      else if (h.flag)
-        value << (h.value != 0.0 ? "true" : "false");
-      else
-        value << h.value;
-      std::string setting = h.name + "=" + value.str();
+      std::string setting = h.name + "=" + h.show(h.value);
       setting.resize(std::max<std::size_t>(setting.size() + 2, 30), ' ');
       out << "    " << setting << h.help << "\n";
     }

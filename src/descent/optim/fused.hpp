@@ -2,12 +2,11 @@
 // for one tensor, vectorized, and split across threads above kParallelThreshold elements.
 // The body reads and writes raw element pointers, so no temporary tensor is made.
 #pragma once
-// No fused multiply-add contraction in the updates: each line rounds as written, so the
-// vectorized body, the scalar remainder and every thread's slice compute the same bits, and
-// a step gives the same result at any thread count (tests/optim/test_parallel.cpp). The
-// loops are memory-bound, so the extra multiply costs nothing measurable. This header is
-// included only by the optimizers' own sources.
-#pragma GCC optimize("fp-contract=off")
+// No fused multiply-add contraction in the updates (the build compiles src/descent/optim/
+// with -ffp-contract=off): each line rounds as written, so the vectorized body, the scalar
+// remainder and every thread's slice compute the same bits, and a step gives the same result
+// at any thread count (tests/optim/test_parallel.cpp). The loops are memory-bound, so the
+// extra multiply costs nothing measurable.
 #include <omp.h>
 
 #include <cstdint>

@@ -5,48 +5,36 @@
 
 #include <cmath>
 
-#include "descent/optim/fused.hpp"
-#include "descent/optim/validate.hpp"
+#include "descent/optim/rule.hpp"
 
 namespace descent::optim {
 
-std::vector<Hyperparameter> LAMB::hyperparameters() {
-  return {{"lr", 1e-3, "learning rate"},
-          {"beta1", 0.9, "decay of the first-moment average"},
-          {"beta2", 0.999, "decay of the second-moment average"},
-          {"eps", 1e-6, "added to √v̂"},
-          {"weight_decay", 0.0, "decoupled weight decay λ inside the trust-ratio direction"},
-          {"maximize", 0.0, "maximize the objective", true}};
-}
-
-LAMB::LAMB(std::vector<ParamGroup> groups, const Options& options)
-    : Optimizer(with_defaults("lamb", hyperparameters(), options)) {
-  validate(defaults_);
-  add_groups(std::move(groups));
-}
-
-void LAMB::validate(const Options& o) const {
-  require_at_least(name(), o, "lr", 0.0);
-  require_at_least(name(), o, "eps", 0.0);
-  require_in(name(), o, "beta1", 0.0, 1.0);
-  require_in(name(), o, "beta2", 0.0, 1.0);
-  require_at_least(name(), o, "weight_decay", 0.0);
-  require_flag(name(), o, "maximize");
+template <>
+Table<LAMBOptions> table_of<LAMBOptions>() {  // the hyperparameters of You et al. (2020)
+  using O = LAMBOptions;
+  return {"lamb", WeightDecay::none,
+          {number("lr", &O::lr, at_least(0), "learning rate"),
+           element("beta1", &O::betas, 0, "betas", in(0, 1), "decay of the first-moment average"),
+           element("beta2", &O::betas, 1, "betas", in(0, 1), "decay of the second-moment average"),
+           number("eps", &O::eps, at_least(0), "added to √v̂"),
+           number("weight_decay", &O::weight_decay, at_least(0),
+                  "decoupled weight decay λ inside the trust-ratio direction")}};
 }
 
 double LAMB::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
-    const double t = (st.scalars["step"] += 1.0), beta1 = group.get("beta1"), beta2 = group.get("beta2");
+    const LAMBOptions options = settings(group);
+    const auto [beta1, beta2] = options.betas;
+    const double t = (st.scalars["step"] += 1.0);
     dispatch(param.dtype(), [&]<class T>() {
       T* theta = param.data<T>();
       const T* grad_ = grad.data<T>();
       T* m = zeros_buffer(st, "exp_avg", param).template data<T>();
       T* v = zeros_buffer(st, "exp_avg_sq", param).template data<T>();
-      const T sign = group.flag("maximize") ? T(-1) : T(1), b1 = T(beta1), one_minus_b1 = T(1.0 - beta1),
-              b2 = T(beta2), one_minus_b2 = T(1.0 - beta2), eps = T(group.get("eps")),
-              lambda = T(group.get("weight_decay")), bc1 = T(1.0 - std::pow(beta1, t)),
-              bc2 = T(1.0 - std::pow(beta2, t));
+      const T sign = options.maximize ? T(-1) : T(1), b1 = T(beta1), one_minus_b1 = T(1.0 - beta1), b2 = T(beta2),
+              one_minus_b2 = T(1.0 - beta2), eps = T(options.eps), lambda = T(options.weight_decay),
+              bc1 = T(1.0 - std::pow(beta1, t)), bc2 = T(1.0 - std::pow(beta2, t));
       // r = m̂/(√v̂ + ε) + λθ, the direction before the trust ratio.
       auto direction = [=](int64_t i) { return (m[i] / bc1) / (std::sqrt(v[i] / bc2) + eps) + lambda * theta[i]; };
       const double r_sq = sum_over_elements(param.numel(), [&](int64_t i) {
@@ -59,7 +47,7 @@ double LAMB::step(const std::function<double()>& closure) {
       const double theta_sq = sum_over_elements(param.numel(), [&](int64_t i) { return double(theta[i]) * double(theta[i]); });
       const double theta_norm = std::sqrt(theta_sq), r_norm = std::sqrt(r_sq);
       const double trust = theta_norm > 0.0 && r_norm > 0.0 ? theta_norm / r_norm : 1.0;
-      const T step_size = T(group.lr() * trust);
+      const T step_size = T(options.lr * trust);
       for_each_element(param.numel(), [=](int64_t i) {
         theta[i] = theta[i] - step_size * direction(i);  // θ ← θ − lr·(‖θ‖/‖r‖)·r
       });
@@ -67,5 +55,7 @@ double LAMB::step(const std::function<double()>& closure) {
   });
   return loss;
 }
+
+template class Tabled<LAMBOptions>;
 
 }  // namespace descent::optim

@@ -5,16 +5,26 @@
 // step() needs a closure that zeroes the gradients, recomputes the loss, calls backward and
 // returns the loss. One parameter group only, as PyTorch.
 #pragma once
-#include "descent/optim/hyperparameters.hpp"
-#include "descent/optim/optimizer.hpp"
+#include <string>
+
+#include "descent/optim/elementwise.hpp"
 
 namespace descent::optim {
 
-class LBFGS : public Optimizer {
+struct LBFGSOptions {
+  double lr = 1.0;                      // step length (the line search's first trial)
+  int64_t max_iter = 20;                // iterations per step()
+  int64_t max_eval = 0;                 // 0: max_iter·5/4 (PyTorch's None)
+  double tolerance_grad = 1e-7;         // stop when max|g| ≤ this
+  double tolerance_change = 1e-9;       // stop when the loss or the step changes less than this
+  int64_t history_size = 100;           // (s, y) pairs kept
+  std::string line_search_fn = "none";  // or "strong_wolfe"
+};
+
+class LBFGS : public Tabled<LBFGSOptions> {
  public:
-  LBFGS(std::vector<ParamGroup> groups, const Options& options = {});
-  static std::vector<Hyperparameter> hyperparameters();
-  std::string name() const override { return "lbfgs"; }
+  LBFGS(std::vector<Tensor> params, const LBFGSOptions& options = {});
+  LBFGS(std::vector<ParamGroup> groups, const LBFGSOptions& options = {});
   bool needs_closure() const override { return true; }
   double step(const std::function<double()>& closure = {}) override;
   void add_param_group(ParamGroup group) override;
@@ -22,7 +32,6 @@ class LBFGS : public Optimizer {
   void load_state_dict(const OptimizerState& state) override;
 
  protected:
-  void validate(const Options& options) const override;
   // The history is flat (one vector over all parameters), not shaped like a parameter.
   void check_buffer(const Tensor& param, const std::string& key, const Tensor& buffer) const override;
 

@@ -2,20 +2,18 @@
 // the step is the sign of an interpolation of momentum and gradient, so every coordinate
 // moves by exactly lr; decoupled weight decay as AdamW.
 #pragma once
-#include "descent/optim/hyperparameters.hpp"
-#include "descent/optim/optimizer.hpp"
+#include <utility>
+
+#include "descent/optim/elementwise.hpp"
 
 namespace descent::optim {
 
-class Lion : public Optimizer {
- public:
-  Lion(std::vector<ParamGroup> groups, const Options& options = {});
-  static std::vector<Hyperparameter> hyperparameters();
-  std::string name() const override { return "lion"; }
-  double step(const std::function<double()>& closure = {}) override;
-
- protected:
-  void validate(const Options& options) const override;
+struct LionOptions {
+  double lr = 1e-4;                               // learning rate (3-10x smaller than AdamW's)
+  std::pair<double, double> betas = {0.9, 0.99};  // beta1, beta2 in the groups; betas=a/b in specs
+  double weight_decay = 0.0;                      // decoupled weight decay λ: θ ← θ(1 − lr·λ)
+  bool maximize = false;                          // maximize the objective
 };
+using Lion = Elementwise<LionOptions>;
 
 }  // namespace descent::optim

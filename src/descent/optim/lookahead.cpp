@@ -4,45 +4,48 @@
 #include <cmath>
 
 #include "descent/optim/fused.hpp"
-#include "descent/optim/validate.hpp"
 
 namespace descent::optim {
 
 namespace {
 
-constexpr const char* kSlow = "lookahead.slow_param";
-constexpr const char* kStep = "lookahead.step";
+// "lookahead." once for every lookahead already inside `inner`, so the keys stay apart.
+std::string prefix_for(const Optimizer& inner) {
+  std::string prefix;
+  while (inner.defaults().count(prefix + "k")) prefix += "lookahead.";
+  return prefix;
+}
 
-bool own_key(const std::string& key) { return key == "k" || key == "alpha"; }
-
-Options without_own_keys(const Options& options) {
-  Options out;
-  for (const auto& [key, value] : options)
-    if (!own_key(key)) out[key] = value;
-  return out;
+Options defaults_over(const std::unique_ptr<Optimizer>& inner, const LookaheadOptions& options) {
+  if (!inner) throw ValueError("lookahead: no inner optimizer");
+  Options defaults = inner->defaults();
+  const std::string prefix = prefix_for(*inner);
+  for (const auto& [key, value] : Lookahead::table().to_map(options)) defaults[prefix + key] = value;
+  return defaults;
 }
 
 }  // namespace
 
-std::vector<Hyperparameter> Lookahead::hyperparameters() {
-  return {{"k", 5.0, "inner steps between slow-weight updates"},
-          {"alpha", 0.5, "slow-weight step size: φ ← φ + α(θ − φ)"}};
+template <>
+Table<LookaheadOptions> table_of<LookaheadOptions>() {  // the hyperparameters of Zhang et al. (2019)
+  using O = LookaheadOptions;
+  return {"lookahead", WeightDecay::none,
+          {integer("k", &O::k, at_least(1), "inner steps between slow-weight updates"),
+           number("alpha", &O::alpha, closed(0, 1), "slow-weight step size: φ ← φ + α(θ − φ)")}};
 }
 
-Lookahead::Lookahead(std::unique_ptr<Optimizer> inner, const Options& options)
-    : Optimizer([&] {
-        if (!inner) throw ValueError("lookahead: no inner optimizer");
-        Options defaults = inner->defaults();
-        for (const Hyperparameter& h : hyperparameters()) defaults[h.name] = h.value;
-        for (const auto& [key, value] : options) {
-          if (!own_key(key))
-            throw ValueError("lookahead: unknown hyperparameter '" + key +
-                             "' (valid: k, alpha; give the inner optimizer's inside its spec)");
-          defaults[key] = value;
-        }
-        return defaults;
-      }()),
-      inner_(std::move(inner)) {
+const Table<LookaheadOptions>& Lookahead::table() {
+  static const Table<LookaheadOptions> rows = table_of<LookaheadOptions>();
+  return rows;
+}
+
+const std::vector<Hyperparameter>& Lookahead::hyperparameters() {
+  static const std::vector<Hyperparameter> rows = table().rows();
+  return rows;
+}
+
+Lookahead::Lookahead(std::unique_ptr<Optimizer> inner, const LookaheadOptions& options)
+    : Optimizer(defaults_over(inner, options)), inner_(std::move(inner)), prefix_(prefix_for(*inner_)) {
   validate(defaults_);
   for (const ParamGroup& g : inner_->param_groups()) {
     ParamGroup group = g;
@@ -52,12 +55,21 @@ Lookahead::Lookahead(std::unique_ptr<Optimizer> inner, const Options& options)
   }
 }
 
-void Lookahead::validate(const Options& o) const {
-  require_at_least(name(), o, "k", 1.0);
-  require(o.at("k") == std::floor(o.at("k")), name(), "invalid k = " + std::to_string(o.at("k")) +
-                                                          " (valid range: an integer >= 1)");
-  require_in_closed(name(), o, "alpha", 0.0, 1.0);
-  if (inner_) inner_->check_options(without_own_keys(o));
+Options Lookahead::without_own_keys(const Options& options) const {
+  Options out;
+  for (const auto& [key, value] : options)
+    if (!own_key(key)) out[key] = value;
+  return out;
+}
+
+void Lookahead::validate(const Options& options) const {
+  Options own;
+  for (const Hyperparameter& row : hyperparameters()) {
+    auto it = options.find(key_of(row.name));
+    if (it != options.end()) own[row.name] = it->second;
+  }
+  check_ranges(name(), hyperparameters(), own);
+  if (inner_) inner_->check_options(without_own_keys(options));
 }
 
 void Lookahead::add_param_group(ParamGroup group) {
@@ -79,20 +91,21 @@ void Lookahead::sync_inner_options() {
 }
 
 double Lookahead::step(const std::function<double()>& closure) {
+  const std::string slow_key = key_of("lookahead.slow_param");
   sync_inner_options();
   for (ParamGroup& group : groups_)
     for (Tensor& param : group.params) {
       ParamState& st = state(param);
-      if (!st.buffers.count(kSlow)) st.buffers[kSlow] = param.detach().clone();  // φ₀ = θ₀
+      if (!st.buffers.count(slow_key)) st.buffers[slow_key] = param.detach().clone();  // φ₀ = θ₀
     }
   double loss = inner_->step(closure);
-  const double t = (globals_[kStep] += 1.0);
+  const double t = (globals_[key_of("lookahead.step")] += 1.0);
   FusedStep loops;
   for (ParamGroup& group : groups_) {
-    if (std::fmod(t, group.get("k")) != 0.0) continue;
-    const double alpha = group.get("alpha");
+    if (std::fmod(t, group.get(key_of("k"))) != 0.0) continue;
+    const double alpha = group.get(key_of("alpha"));
     for (Tensor& param : group.params) {
-      Tensor& slow = state(param).buffers.at(kSlow);
+      Tensor& slow = state(param).buffers.at(slow_key);
       dispatch(param.dtype(), [&]<class T>() {
         T* theta = param.data<T>();
         T* phi = slow.data<T>();
@@ -109,39 +122,40 @@ double Lookahead::step(const std::function<double()>& closure) {
 }
 
 OptimizerState Lookahead::state_dict() const {
+  const std::string slow_key = key_of("lookahead.slow_param");
   OptimizerState out = inner_->state_dict();
-  out.optimizer = "lookahead(" + inner_->name() + ")";
+  out.optimizer = "lookahead(" + out.optimizer + ")";
   for (std::size_t g = 0; g < groups_.size(); ++g) out.groups[g] = groups_[g].options;
   std::vector<Tensor> params = all_params();
   for (std::size_t i = 0; i < params.size(); ++i) {
     auto it = state_.find(params[i].impl_ptr().get());
-    if (it != state_.end() && it->second.buffers.count(kSlow))
-      out.state[static_cast<int64_t>(i)].buffers[kSlow] = it->second.buffers.at(kSlow).clone();
+    if (it != state_.end() && it->second.buffers.count(slow_key))
+      out.state[static_cast<int64_t>(i)].buffers[slow_key] = it->second.buffers.at(slow_key).clone();
   }
   for (const auto& [key, value] : globals_) out.globals[key] = value;
   return out;
 }
 
 void Lookahead::load_state_dict(const OptimizerState& state) {
-  const std::string expected = "lookahead(" + inner_->name() + ")";
-  if (state.optimizer != expected)
-    throw ValueError("lookahead.load_state_dict: the state is from optimizer '" + state.optimizer + "', expected '" +
-                     expected + "'");
+  const std::string slow_key = key_of("lookahead.slow_param"), step_key = key_of("lookahead.step");
+  const std::string& saved = state.optimizer;
+  if (saved.rfind("lookahead(", 0) != 0 || saved.back() != ')')
+    throw ValueError("lookahead.load_state_dict: the state is from optimizer '" + saved + "', not a lookahead");
   if (state.groups.size() != groups_.size())
     throw ValueError("lookahead.load_state_dict: the state has " + std::to_string(state.groups.size()) +
                      " parameter groups, this optimizer " + std::to_string(groups_.size()));
   std::vector<Tensor> params = all_params();
   OptimizerState inner_state = state;
-  inner_state.optimizer = inner_->name();
-  inner_state.globals.erase(kStep);
+  inner_state.optimizer = saved.substr(10, saved.size() - 11);  // checked by the inner optimizer
+  inner_state.globals.erase(step_key);
   for (auto& g : inner_state.groups) g = without_own_keys(g);
   for (auto& [i, param_state] : inner_state.state) {
-    auto it = param_state.buffers.find(kSlow);
+    auto it = param_state.buffers.find(slow_key);
     if (it == param_state.buffers.end()) continue;
     if (i < 0 || i >= static_cast<int64_t>(params.size()))
       throw ValueError("lookahead.load_state_dict: state for parameter " + std::to_string(i) + " but there are " +
                        std::to_string(params.size()));
-    check_buffer(params[i], kSlow, it->second);
+    check_buffer(params[i], slow_key, it->second);
     param_state.buffers.erase(it);
   }
   for (const Options& g : state.groups) {
@@ -155,11 +169,11 @@ void Lookahead::load_state_dict(const OptimizerState& state) {
     for (const auto& [key, value] : state.groups[g]) groups_[g].options[key] = value;
   state_.clear();
   for (const auto& [i, param_state] : state.state) {
-    auto it = param_state.buffers.find(kSlow);
-    if (it != param_state.buffers.end()) state_[params[i].impl_ptr().get()].buffers[kSlow] = it->second.clone();
+    auto it = param_state.buffers.find(slow_key);
+    if (it != param_state.buffers.end()) state_[params[i].impl_ptr().get()].buffers[slow_key] = it->second.clone();
   }
   globals_.clear();
-  if (state.globals.count(kStep)) globals_[kStep] = state.globals.at(kStep);
+  if (state.globals.count(step_key)) globals_[step_key] = state.globals.at(step_key);
 }
 
 }  // namespace descent::optim

@@ -4,7 +4,7 @@
 
 #include <limits>
 
-namespace descent {
+namespace descent::optim {
 
 namespace {
 
@@ -21,6 +21,12 @@ double ParamGroup::get(const std::string& key) const {
   if (it == options.end())
     throw ValueError("parameter group has no hyperparameter '" + key + "' (it has: " + known_keys(options) + ")");
   return it->second;
+}
+
+std::vector<ParamGroup> Optimizer::one_group(std::vector<Tensor> params) {
+  std::vector<ParamGroup> groups(1);
+  groups[0].params = std::move(params);
+  return groups;
 }
 
 void Optimizer::add_groups(std::vector<ParamGroup> groups) {
@@ -164,4 +170,4 @@ void Optimizer::load_state_dict(const OptimizerState& state) {
   globals_ = state.globals;
 }
 
-}  // namespace descent
+}  // namespace descent::optim

@@ -11,7 +11,7 @@
 
 #include "descent/tensor/tensor.hpp"
 
-namespace descent {
+namespace descent::optim {
 
 // Hyperparameters by PyTorch's names: "lr", "momentum", "dampening", "weight_decay",
 // "beta1" and "beta2" (torch's betas), "eps", ...; flags ("nesterov", "amsgrad",
@@ -68,6 +68,9 @@ class Optimizer {
   // Drops every parameter's gradient (set_to_none=true, PyTorch 2's default), or zeroes it.
   void zero_grad(bool set_to_none = true);
 
+  // One group of these parameters, for the constructors that take a model's parameters.
+  static std::vector<ParamGroup> one_group(std::vector<Tensor> params);
+
   std::vector<ParamGroup>& param_groups() { return groups_; }
   const std::vector<ParamGroup>& param_groups() const { return groups_; }
   // Adds a group; options it lacks are filled from the optimizer's defaults, then validated.
@@ -116,4 +119,16 @@ class Optimizer {
   std::map<std::string, double> globals_;  // optimizer-wide scalars, saved in state_dict
 };
 
+}  // namespace descent::optim
+
+// ---- Temporary: the names before they moved into descent::optim (as torch::optim). ----
+// Kept so the rest of the library compiles unchanged while the move is merged; to be
+// removed once every caller says optim::.
+namespace descent {
+using optim::Optimizer;
+using optim::OptimizerState;
+using optim::Options;
+using optim::ParamGroup;
+using optim::ParamState;
 }  // namespace descent
+// ---- End of the temporary block. ----

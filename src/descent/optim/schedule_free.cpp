@@ -5,8 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "descent/optim/fused.hpp"
-#include "descent/optim/validate.hpp"
+#include "descent/optim/rule.hpp"
 
 namespace descent::optim {
 
@@ -14,33 +13,26 @@ namespace {
 constexpr const char* kTrainMode = "train_mode";
 }
 
-std::vector<Hyperparameter> ScheduleFreeAdamW::hyperparameters() {
-  return {{"lr", 2.5e-3, "learning rate γ"},
-          {"beta1", 0.9, "interpolation y = (1−β₁)z + β₁x"},
-          {"beta2", 0.999, "decay of the second-moment average"},
-          {"eps", 1e-8, "added to √v"},
-          {"weight_decay", 0.0, "weight decay λ, applied at y"},
-          {"warmup_steps", 0.0, "linear warmup of the lr over this many steps"},
-          {"r", 0.0, "averaging weight power of t"},
-          {"weight_lr_power", 2.0, "averaging weight power of the largest lr so far"}};
+template <>
+Table<ScheduleFreeAdamWOptions> table_of<ScheduleFreeAdamWOptions>() {  // AdamWScheduleFree's arguments
+  using O = ScheduleFreeAdamWOptions;
+  return {"schedule_free_adamw", WeightDecay::none,
+          {number("lr", &O::lr, at_least(0), "learning rate γ"),
+           element("beta1", &O::betas, 0, "betas", in(0, 1), "interpolation y = (1−β₁)z + β₁x"),
+           element("beta2", &O::betas, 1, "betas", in(0, 1), "decay of the second-moment average"),
+           number("eps", &O::eps, at_least(0), "added to √v"),
+           number("weight_decay", &O::weight_decay, at_least(0), "weight decay λ, applied at y"),
+           integer("warmup_steps", &O::warmup_steps, at_least(0), "linear warmup of the lr over this many steps"),
+           number("r", &O::r, at_least(0), "averaging weight power of t"),
+           number("weight_lr_power", &O::weight_lr_power, at_least(0), "averaging weight power of the largest lr so far")}};
 }
 
-ScheduleFreeAdamW::ScheduleFreeAdamW(std::vector<ParamGroup> groups, const Options& options)
-    : Optimizer(with_defaults("schedule_free_adamw", hyperparameters(), options)) {
-  validate(defaults_);
-  add_groups(std::move(groups));
+ScheduleFreeAdamW::ScheduleFreeAdamW(std::vector<Tensor> params, const ScheduleFreeAdamWOptions& options)
+    : ScheduleFreeAdamW(one_group(std::move(params)), options) {}
+
+ScheduleFreeAdamW::ScheduleFreeAdamW(std::vector<ParamGroup> groups, const ScheduleFreeAdamWOptions& options)
+    : Tabled(std::move(groups), options) {
   globals_[kTrainMode] = 1.0;
-}
-
-void ScheduleFreeAdamW::validate(const Options& o) const {
-  require_at_least(name(), o, "lr", 0.0);
-  require_at_least(name(), o, "eps", 0.0);
-  require_in(name(), o, "beta1", 0.0, 1.0);
-  require_in(name(), o, "beta2", 0.0, 1.0);
-  require_at_least(name(), o, "weight_decay", 0.0);
-  require_at_least(name(), o, "warmup_steps", 0.0);
-  require_at_least(name(), o, "r", 0.0);
-  require_at_least(name(), o, "weight_lr_power", 0.0);
 }
 
 double ScheduleFreeAdamW::step(const std::function<double()>& closure) {
@@ -49,13 +41,14 @@ double ScheduleFreeAdamW::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
   FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
-    const double k = st.scalars["k"], beta1 = group.get("beta1"), beta2 = group.get("beta2"),
-                 warmup = group.get("warmup_steps");
+    const ScheduleFreeAdamWOptions options = settings(group);
+    const auto [beta1, beta2] = options.betas;
+    const double k = st.scalars["k"], warmup = static_cast<double>(options.warmup_steps);
     const double sched = k < warmup ? (k + 1.0) / warmup : 1.0;
-    const double lr = group.lr() * sched * std::sqrt(1.0 - std::pow(beta2, k + 1.0));
+    const double lr = options.lr * sched * std::sqrt(1.0 - std::pow(beta2, k + 1.0));
     double& lr_max = st.scalars["lr_max"];
     lr_max = std::max(lr, lr_max);
-    const double weight = std::pow(k + 1.0, group.get("r")) * std::pow(lr_max, group.get("weight_lr_power"));
+    const double weight = std::pow(k + 1.0, options.r) * std::pow(lr_max, options.weight_lr_power);
     double& weight_sum = st.scalars["weight_sum"];
     weight_sum += weight;
     const double c = weight_sum > 0.0 ? weight / weight_sum : 0.0;  // c_{t+1}: x's averaging weight
@@ -66,8 +59,8 @@ double ScheduleFreeAdamW::step(const std::function<double()>& closure) {
       if (!st.buffers.count("z")) st.buffers["z"] = param.detach().clone();  // z₁ = x₁ = y₁
       T* z = st.buffers.at("z").template data<T>();
       T* v = zeros_buffer(st, "exp_avg_sq", param).template data<T>();
-      const T b2 = T(beta2), one_minus_b2 = T(1.0 - beta2), eps = T(group.get("eps")),
-              lambda = T(group.get("weight_decay")), gamma = T(lr), ckp1 = T(c),
+      const T b2 = T(beta2), one_minus_b2 = T(1.0 - beta2), eps = T(options.eps),
+              lambda = T(options.weight_decay), gamma = T(lr), ckp1 = T(c),
               y_step = T(lr * (beta1 * (1.0 - c) - 1.0));
       loops.add(param.numel(), [=](int64_t i) {
         T g = grad_[i];
@@ -105,5 +98,7 @@ void ScheduleFreeAdamW::move_to(bool training) {
 
 void ScheduleFreeAdamW::train() { move_to(true); }
 void ScheduleFreeAdamW::eval() { move_to(false); }
+
+template class Tabled<ScheduleFreeAdamWOptions>;
 
 }  // namespace descent::optim

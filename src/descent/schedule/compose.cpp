@@ -3,29 +3,9 @@
 
 #include <algorithm>
 
-namespace descent {
+namespace descent::optim {
 
 namespace {
-
-std::vector<std::unique_ptr<LRScheduler>> build_all(Optimizer& optimizer, const std::vector<SchedulerBuilder>& builders,
-                                                    const std::vector<double>& base_lrs) {
-  BaseLrScope scope(optimizer, base_lrs);
-  std::vector<std::unique_ptr<LRScheduler>> built;
-  for (const SchedulerBuilder& build : builders) built.push_back(build(optimizer));
-  return built;
-}
-
-std::string first_cycled(const std::vector<std::unique_ptr<LRScheduler>>& schedulers) {
-  for (const auto& s : schedulers)
-    if (!s->cycled_momentum().empty()) return s->cycled_momentum();
-  return {};
-}
-
-nlohmann::json child_states(const std::vector<std::unique_ptr<LRScheduler>>& schedulers) {
-  nlohmann::json states = nlohmann::json::array();
-  for (const auto& s : schedulers) states.push_back(s->state_dict());
-  return states;
-}
 
 void check_children(const std::string& name, const nlohmann::json& state, std::size_t count) {
   if (!state.contains("schedulers") || state["schedulers"].size() != count)
@@ -36,10 +16,55 @@ void check_children(const std::string& name, const nlohmann::json& state, std::s
 
 }  // namespace
 
+CompositeLR::CompositeLR(Optimizer& optimizer, const std::vector<SchedulerBuilder>& builders,
+                         std::vector<double> base_lrs)
+    : LRScheduler(optimizer, std::move(base_lrs)) {
+  if (builders.empty()) throw ValueError("a sequence or chain of schedules needs at least one schedule");
+  for (const SchedulerBuilder& build : builders) schedulers_.push_back(build(optimizer, base_lrs_));
+}
+
+void CompositeLR::step() {
+  advance([](LRScheduler& child) { child.step(); });
+}
+
+void CompositeLR::step(double metric) {
+  advance([metric](LRScheduler& child) { child.step(metric); });
+}
+
+bool CompositeLR::needs_metric() const {
+  return std::any_of(schedulers_.begin(), schedulers_.end(), [](const auto& child) { return child->needs_metric(); });
+}
+
+std::string CompositeLR::metric_mode() const {
+  for (const auto& child : schedulers_)
+    if (!child->metric_mode().empty()) return child->metric_mode();
+  return {};
+}
+
+std::string CompositeLR::cycled_momentum() const {
+  for (const auto& scheduler : schedulers_)
+    if (!scheduler->cycled_momentum().empty()) return scheduler->cycled_momentum();
+  return {};
+}
+
+nlohmann::json CompositeLR::state_dict() const {
+  nlohmann::json state = LRScheduler::state_dict();
+  state["schedulers"] = nlohmann::json::array();
+  for (const auto& scheduler : schedulers_) state["schedulers"].push_back(scheduler->state_dict());
+  return state;
+}
+
+void CompositeLR::load_state_dict(const nlohmann::json& state) {
+  check_state(state);
+  check_children(name(), state, schedulers_.size());
+  for (std::size_t i = 0; i < schedulers_.size(); ++i) schedulers_[i]->check_state(state["schedulers"][i]);
+  for (std::size_t i = 0; i < schedulers_.size(); ++i) schedulers_[i]->load_state_dict(state["schedulers"][i]);
+  LRScheduler::load_state_dict(state);
+}
+
 SequentialLR::SequentialLR(Optimizer& optimizer, const std::vector<SchedulerBuilder>& schedulers,
-                           std::vector<int64_t> milestones)
-    : LRScheduler(optimizer), milestones_(std::move(milestones)) {
-  if (schedulers.empty()) throw ValueError("sequential: needs at least one schedule");
+                           std::vector<int64_t> milestones, std::vector<double> base_lrs)
+    : CompositeLR(optimizer, schedulers, std::move(base_lrs)), milestones_(std::move(milestones)) {
   if (milestones_.size() != schedulers.size() - 1)
     throw ValueError("sequential: expects one milestone fewer than schedules, got " + std::to_string(schedulers.size()) +
                      " schedules and " + std::to_string(milestones_.size()) + " milestones");
@@ -47,7 +72,6 @@ SequentialLR::SequentialLR(Optimizer& optimizer, const std::vector<SchedulerBuil
     if (milestones_[i] <= 0 || (i > 0 && milestones_[i] <= milestones_[i - 1]))
       throw ValueError("sequential: milestones must be positive and increasing, got " +
                        std::to_string(milestones_[i]) + (i > 0 ? " after " + std::to_string(milestones_[i - 1]) : ""));
-  schedulers_ = build_all(optimizer, schedulers, base_lrs_);
   for (std::size_t i = 0; i + 1 < schedulers_.size(); ++i)
     if (schedulers_[i]->needs_metric())
       throw ValueError("sequential: a '" + schedulers_[i]->name() +
@@ -61,8 +85,7 @@ SequentialLR::SequentialLR(Optimizer& optimizer, const std::vector<SchedulerBuil
   last_lr_ = schedulers_[0]->get_last_lr();
 }
 
-template <class Step>
-void SequentialLR::advance(Step&& step) {
+void SequentialLR::advance(const std::function<void(LRScheduler&)>& step) {
   ++last_epoch_;
   auto idx = std::upper_bound(milestones_.begin(), milestones_.end(), last_epoch_) - milestones_.begin();
   LRScheduler& scheduler = *schedulers_[idx];
@@ -73,18 +96,6 @@ void SequentialLR::advance(Step&& step) {
   last_lr_ = scheduler.get_last_lr();
 }
 
-void SequentialLR::step() {
-  advance([](LRScheduler& s) { s.step(); });
-}
-
-void SequentialLR::step(double metric) {
-  advance([metric](LRScheduler& s) { s.step(metric); });
-}
-
-bool SequentialLR::needs_metric() const { return schedulers_.back()->needs_metric(); }
-
-std::string SequentialLR::metric_mode() const { return schedulers_.back()->metric_mode(); }
-
 void SequentialLR::step_to(int64_t epoch) {
   ++step_count_;
   last_epoch_ = epoch;
@@ -94,52 +105,18 @@ void SequentialLR::step_to(int64_t epoch) {
   last_lr_ = scheduler.get_last_lr();
 }
 
-std::string SequentialLR::cycled_momentum() const { return first_cycled(schedulers_); }
-
-nlohmann::json SequentialLR::state_dict() const {
-  nlohmann::json state = LRScheduler::state_dict();
-  state["schedulers"] = child_states(schedulers_);
-  return state;
-}
-
-void SequentialLR::load_state_dict(const nlohmann::json& state) {
-  check_state(state);
-  check_children(name(), state, schedulers_.size());
-  for (std::size_t i = 0; i < schedulers_.size(); ++i) schedulers_[i]->check_state(state["schedulers"][i]);
-  for (std::size_t i = 0; i < schedulers_.size(); ++i) schedulers_[i]->load_state_dict(state["schedulers"][i]);
-  LRScheduler::load_state_dict(state);
-}
-
-ChainedScheduler::ChainedScheduler(Optimizer& optimizer, const std::vector<SchedulerBuilder>& schedulers)
-    : LRScheduler(optimizer) {
-  if (schedulers.empty()) throw ValueError("chained: needs at least one schedule");
-  schedulers_ = build_all(optimizer, schedulers, base_lrs_);
+ChainedScheduler::ChainedScheduler(Optimizer& optimizer, const std::vector<SchedulerBuilder>& schedulers,
+                                   std::vector<double> base_lrs)
+    : CompositeLR(optimizer, schedulers, std::move(base_lrs)) {
   last_epoch_ = 0;
   last_lr_ = group_lrs();
 }
 
-void ChainedScheduler::step() {
+void ChainedScheduler::advance(const std::function<void(LRScheduler&)>& step) {
   ++step_count_;
   ++last_epoch_;
-  for (auto& s : schedulers_) s->step();
+  for (auto& scheduler : schedulers_) step(*scheduler);
   last_lr_ = group_lrs();
-}
-
-void ChainedScheduler::step(double metric) {
-  ++step_count_;
-  ++last_epoch_;
-  for (auto& s : schedulers_) s->step(metric);
-  last_lr_ = group_lrs();
-}
-
-bool ChainedScheduler::needs_metric() const {
-  return std::any_of(schedulers_.begin(), schedulers_.end(), [](const auto& s) { return s->needs_metric(); });
-}
-
-std::string ChainedScheduler::metric_mode() const {
-  for (const auto& s : schedulers_)
-    if (!s->metric_mode().empty()) return s->metric_mode();
-  return {};
 }
 
 void ChainedScheduler::step_to(int64_t epoch) {
@@ -154,20 +131,4 @@ void ChainedScheduler::rewind() {
   for (auto& s : schedulers_) s->rewind();
 }
 
-std::string ChainedScheduler::cycled_momentum() const { return first_cycled(schedulers_); }
-
-nlohmann::json ChainedScheduler::state_dict() const {
-  nlohmann::json state = LRScheduler::state_dict();
-  state["schedulers"] = child_states(schedulers_);
-  return state;
-}
-
-void ChainedScheduler::load_state_dict(const nlohmann::json& state) {
-  check_state(state);
-  check_children(name(), state, schedulers_.size());
-  for (std::size_t i = 0; i < schedulers_.size(); ++i) schedulers_[i]->check_state(state["schedulers"][i]);
-  for (std::size_t i = 0; i < schedulers_.size(); ++i) schedulers_[i]->load_state_dict(state["schedulers"][i]);
-  LRScheduler::load_state_dict(state);
-}
-
-}  // namespace descent
+}  // namespace descent::optim

@@ -1,47 +1,17 @@
-// Cosine annealing and SGDR, line for line as torch/optim/lr_scheduler.py (1.13).
+// SGDR, line for line as torch/optim/lr_scheduler.py (1.13).
 #include "descent/schedule/cosine.hpp"
 
 #include <cmath>
 #include <numbers>
 
-namespace descent {
+namespace descent::optim {
 
 using std::numbers::pi;
 
-CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, CosineAnnealingLROptions options)
-    : LRScheduler(optimizer), options_(options) {
-  if (options.T_max <= 0)
-    throw ValueError("cosine: T_max must be a positive integer, got " + std::to_string(options.T_max));
-  initial_step();
-}
-
-std::vector<double> CosineAnnealingLR::get_lr() {
-  const double T_max = static_cast<double>(options_.T_max);
-  const double eta_min = options_.eta_min;
-  const double t = static_cast<double>(last_epoch_);
-  std::vector<double> lrs = group_lrs();
-  if (last_epoch_ == 0) return lrs;
-  if ((last_epoch_ - 1 - options_.T_max) % (2 * options_.T_max) == 0) {
-    // The step after each trough: the recursive form's ratio would divide by 1 + cos(π) = 0.
-    for (std::size_t i = 0; i < lrs.size(); ++i) lrs[i] = lrs[i] + (base_lrs_[i] - eta_min) * (1 - std::cos(pi / T_max)) / 2;
-    return lrs;
-  }
-  for (double& lr : lrs) lr = (1 + std::cos(pi * t / T_max)) / (1 + std::cos(pi * (t - 1) / T_max)) * (lr - eta_min) + eta_min;
-  return lrs;
-}
-
-std::optional<std::vector<double>> CosineAnnealingLR::closed_form_lr() const {
-  const double t = static_cast<double>(last_epoch_);
-  std::vector<double> lrs;
-  for (double base : base_lrs_)
-    lrs.push_back(options_.eta_min +
-                  (base - options_.eta_min) * (1 + std::cos(pi * t / static_cast<double>(options_.T_max))) / 2);
-  return lrs;
-}
-
 CosineAnnealingWarmRestarts::CosineAnnealingWarmRestarts(Optimizer& optimizer,
-                                                         CosineAnnealingWarmRestartsOptions options)
-    : LRScheduler(optimizer), options_(options), T_i_(options.T_0) {
+                                                         CosineAnnealingWarmRestartsOptions options,
+                                                         std::vector<double> base_lrs)
+    : LRScheduler(optimizer, std::move(base_lrs)), options_(options), T_i_(options.T_0) {
   if (options.T_0 <= 0)
     throw ValueError("cosine_restarts: T_0 must be a positive integer, got " + std::to_string(options.T_0));
   if (options.T_mult < 1)
@@ -111,4 +81,4 @@ void CosineAnnealingWarmRestarts::load_state_dict(const nlohmann::json& state) {
   T_cur_ = T_cur;
 }
 
-}  // namespace descent
+}  // namespace descent::optim

@@ -1,28 +1,10 @@
-// Cosine annealing (Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts",
-// 2017): CosineAnnealingLR and CosineAnnealingWarmRestarts, as PyTorch 1.13 computes them.
+// Cosine annealing with warm restarts (Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent
+// with Warm Restarts", 2017): CosineAnnealingWarmRestarts, as PyTorch 1.13 computes it.
+// CosineAnnealingLR, without restarts, is one of the chainable schedules (decay.hpp).
 #pragma once
 #include "descent/schedule/scheduler.hpp"
 
-namespace descent {
-
-// η_t = η_min + (η_max − η_min)(1 + cos(π t / T_max)) / 2 for t ≤ T_max, in PyTorch's recursive
-// form. Past T_max that form keeps going: the lr climbs back to η_max by 2·T_max and the curve
-// repeats with period 2·T_max (PyTorch's behaviour, kept on purpose).
-struct CosineAnnealingLROptions {
-  int64_t T_max = 0;
-  double eta_min = 0.0;
-};
-
-class CosineAnnealingLR final : public LRScheduler {
- public:
-  CosineAnnealingLR(Optimizer& optimizer, CosineAnnealingLROptions options);
-  std::string name() const override { return "cosine"; }
-
- private:
-  std::vector<double> get_lr() override;
-  std::optional<std::vector<double>> closed_form_lr() const override;
-  CosineAnnealingLROptions options_;
-};
+namespace descent::optim {
 
 // SGDR: η_t = η_min + (η_max − η_min)(1 + cos(π T_cur / T_i)) / 2, where T_cur counts steps
 // since the last restart and the period T_i starts at T_0 and is multiplied by T_mult at each
@@ -35,7 +17,8 @@ struct CosineAnnealingWarmRestartsOptions {
 
 class CosineAnnealingWarmRestarts final : public LRScheduler {
  public:
-  CosineAnnealingWarmRestarts(Optimizer& optimizer, CosineAnnealingWarmRestartsOptions options);
+  CosineAnnealingWarmRestarts(Optimizer& optimizer, CosineAnnealingWarmRestartsOptions options,
+                              std::vector<double> base_lrs = {});
   std::string name() const override { return "cosine_restarts"; }
   using LRScheduler::step;
   void step() override;
@@ -51,4 +34,4 @@ class CosineAnnealingWarmRestarts final : public LRScheduler {
   double T_cur_ = -1;  // fractional after step_to with T_mult > 1, as in PyTorch
 };
 
-}  // namespace descent
+}  // namespace descent::optim

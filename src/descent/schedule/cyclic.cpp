@@ -3,12 +3,13 @@
 
 #include <cmath>
 
-namespace descent {
+namespace descent::optim {
 
-CyclicLR::CyclicLR(Optimizer& optimizer, CyclicLROptions options) : LRScheduler(optimizer), options_(std::move(options)) {
+CyclicLR::CyclicLR(Optimizer& optimizer, CyclicLROptions options, std::vector<double> inherited_base_lrs)
+    : LRScheduler(optimizer, inherited_base_lrs), options_(std::move(options)) {
   const auto& o = options_;
   std::size_t n = num_groups();
-  std::vector<double> base_lrs = per_group("cyclic", "base_lr", o.base_lr, n);
+  std::vector<double> base_lrs = o.base_lr.empty() ? group_lrs() : per_group("cyclic", "base_lr", o.base_lr, n);
   max_lrs_ = per_group("cyclic", "max_lr", o.max_lr, n);
   for (std::size_t i = 0; i < n; ++i)
     if (max_lrs_[i] < base_lrs[i])
@@ -38,8 +39,9 @@ CyclicLR::CyclicLR(Optimizer& optimizer, CyclicLROptions options) : LRScheduler(
     base_momentums_ = base_momentums;
     max_momentums_ = per_group("cyclic", "max_momentum", o.max_momentum, n);
   }
-  // PyTorch takes the first step with the inherited base lrs and only then adopts base_lr.
-  base_lrs_ = BaseLrScope::current(optimizer) ? base_lrs_ : base_lrs;
+  // PyTorch takes the first step with the base lrs it inherits (an enclosing composite's shared
+  // "initial_lr") and only then adopts base_lr; on its own it has base_lr from the start.
+  if (inherited_base_lrs.empty()) base_lrs_ = base_lrs;
   initial_step();
   base_lrs_ = base_lrs;
 }
@@ -73,4 +75,4 @@ std::vector<double> CyclicLR::get_lr() {
   return lrs;
 }
 
-}  // namespace descent
+}  // namespace descent::optim

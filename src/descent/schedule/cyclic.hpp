@@ -8,10 +8,10 @@
 
 #include "descent/schedule/scheduler.hpp"
 
-namespace descent {
+namespace descent::optim {
 
 struct CyclicLROptions {
-  std::vector<double> base_lr;       // one value, or one per group
+  std::vector<double> base_lr;       // one value, or one per group; empty: the groups' lrs
   std::vector<double> max_lr;        // one value, or one per group; each ≥ its base_lr
   int64_t step_size_up = 2000;
   int64_t step_size_down = 0;        // 0: same as step_size_up
@@ -27,7 +27,9 @@ struct CyclicLROptions {
 
 class CyclicLR final : public LRScheduler {
  public:
-  CyclicLR(Optimizer& optimizer, CyclicLROptions options);
+  // base_lrs (from an enclosing composite) serve the first step only, as PyTorch's shared
+  // "initial_lr" does; then the cycle runs between options.base_lr and options.max_lr.
+  CyclicLR(Optimizer& optimizer, CyclicLROptions options, std::vector<double> base_lrs = {});
   std::string name() const override { return "cyclic"; }
   std::string cycled_momentum() const override { return options_.cycle_momentum ? "momentum" : ""; }
 
@@ -40,4 +42,4 @@ class CyclicLR final : public LRScheduler {
   bool scale_by_cycle_;
 };
 
-}  // namespace descent
+}  // namespace descent::optim

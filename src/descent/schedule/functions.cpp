@@ -6,7 +6,7 @@
 #include <cmath>
 #include <numbers>
 
-namespace descent {
+namespace descent::optim {
 
 namespace {
 
@@ -17,59 +17,67 @@ void require_positive(const std::string& schedule, const std::string& key, int64
 
 }  // namespace
 
-LrFunction exponential_decay(int64_t decay_steps, double decay_rate, bool staircase) {
-  require_positive("exponential_decay", "decay_steps", decay_steps);
-  if (!(decay_rate > 0)) throw ValueError("exponential_decay: decay_rate must be positive, got " + std::to_string(decay_rate));
+LrFunction exponential_decay(const RateDecayOptions& options) {
+  require_positive("exponential_decay", "decay_steps", options.decay_steps);
+  if (!(options.decay_rate > 0))
+    throw ValueError("exponential_decay: decay_rate must be positive, got " + format_number(options.decay_rate));
   return [=](double base, int64_t t) {
-    double p = static_cast<double>(t) / static_cast<double>(decay_steps);
-    if (staircase) p = std::floor(p);
-    return base * std::pow(decay_rate, p);
+    double p = static_cast<double>(t) / static_cast<double>(options.decay_steps);
+    if (options.staircase) p = std::floor(p);
+    return base * std::pow(options.decay_rate, p);
   };
 }
 
-LrFunction piecewise_constant_decay(std::vector<int64_t> boundaries, std::vector<double> values) {
-  if (values.size() != boundaries.size() + 1)
+LrFunction inverse_time_decay(const RateDecayOptions& options) {
+  require_positive("inverse_time_decay", "decay_steps", options.decay_steps);
+  if (options.decay_rate < 0)
+    throw ValueError("inverse_time_decay: decay_rate must be non-negative, got " + format_number(options.decay_rate));
+  return [=](double base, int64_t t) {
+    double p = static_cast<double>(t) / static_cast<double>(options.decay_steps);
+    if (options.staircase) p = std::floor(p);
+    return base / (1 + options.decay_rate * p);
+  };
+}
+
+LrFunction piecewise_constant_decay(const PiecewiseConstantOptions& options) {
+  const std::vector<int64_t>& boundaries = options.boundaries;
+  if (options.values.size() != boundaries.size() + 1)
     throw ValueError("piecewise_constant: expected one more value than boundaries, got " +
-                     std::to_string(boundaries.size()) + " boundaries and " + std::to_string(values.size()) + " values");
+                     std::to_string(boundaries.size()) + " boundaries and " + std::to_string(options.values.size()) +
+                     " values");
   for (std::size_t i = 1; i < boundaries.size(); ++i)
     if (boundaries[i] <= boundaries[i - 1])
       throw ValueError("piecewise_constant: boundaries must be increasing, but " + std::to_string(boundaries[i]) +
                        " follows " + std::to_string(boundaries[i - 1]));
-  return [boundaries = std::move(boundaries), values = std::move(values)](double, int64_t t) {
-    auto i = std::lower_bound(boundaries.begin(), boundaries.end(), t) - boundaries.begin();  // first b ≥ t
-    return values[i];
+  return [options](double, int64_t t) {
+    const std::vector<int64_t>& bounds = options.boundaries;
+    auto i = std::lower_bound(bounds.begin(), bounds.end(), t) - bounds.begin();  // first b ≥ t
+    return options.values[i];
   };
 }
 
-LrFunction polynomial_decay(int64_t decay_steps, double end_lr, double power, bool cycle) {
-  require_positive("polynomial_decay", "decay_steps", decay_steps);
+LrFunction polynomial_decay(const PolynomialDecayOptions& options) {
+  require_positive("polynomial_decay", "decay_steps", options.decay_steps);
   return [=](double base, int64_t t) {
-    double steps = static_cast<double>(decay_steps);
+    double steps = static_cast<double>(options.decay_steps);
     double step = static_cast<double>(t);
-    if (cycle) {
+    if (options.cycle) {
       double multiplier = t == 0 ? 1.0 : std::ceil(step / steps);
       steps = steps * multiplier;
     } else {
       step = std::min(step, steps);
     }
-    return (base - end_lr) * std::pow(1 - step / steps, power) + end_lr;
+    return (base - options.end_lr) * std::pow(1 - step / steps, options.power) + options.end_lr;
   };
 }
 
-LrFunction inverse_time_decay(int64_t decay_steps, double decay_rate, bool staircase) {
-  require_positive("inverse_time_decay", "decay_steps", decay_steps);
-  if (decay_rate < 0) throw ValueError("inverse_time_decay: decay_rate must be non-negative, got " + std::to_string(decay_rate));
-  return [=](double base, int64_t t) {
-    double p = static_cast<double>(t) / static_cast<double>(decay_steps);
-    if (staircase) p = std::floor(p);
-    return base / (1 + decay_rate * p);
-  };
-}
-
-LrFunction cosine_decay(int64_t decay_steps, double alpha, int64_t warmup_steps, std::optional<double> warmup_target) {
+LrFunction cosine_decay(const CosineDecayOptions& options) {
+  const auto& [decay_steps, alpha, warmup_steps, warmup_target] = options;
   require_positive("cosine_decay", "decay_steps", decay_steps);
-  if (!(alpha >= 0 && alpha <= 1)) throw ValueError("cosine_decay: alpha must be in [0, 1], got " + std::to_string(alpha));
-  if (warmup_steps < 0) throw ValueError("cosine_decay: warmup_steps must be non-negative, got " + std::to_string(warmup_steps));
+  if (!(alpha >= 0 && alpha <= 1))
+    throw ValueError("cosine_decay: alpha must be in [0, 1], got " + format_number(alpha));
+  if (warmup_steps < 0)
+    throw ValueError("cosine_decay: warmup_steps must be non-negative, got " + std::to_string(warmup_steps));
   if (warmup_steps > 0 && !warmup_target)
     throw ValueError("cosine_decay: warmup_steps=" + std::to_string(warmup_steps) + " needs a warmup_target");
   auto decay = [=](double from, int64_t t) {
@@ -85,10 +93,11 @@ LrFunction cosine_decay(int64_t decay_steps, double alpha, int64_t warmup_steps,
   };
 }
 
-LrFunction cosine_decay_restarts(int64_t first_decay_steps, double t_mul, double m_mul, double alpha) {
+LrFunction cosine_decay_restarts(const CosineDecayRestartsOptions& options) {
+  const auto& [first_decay_steps, t_mul, m_mul, alpha] = options;
   require_positive("cosine_decay_restarts", "first_decay_steps", first_decay_steps);
-  if (!(t_mul >= 1)) throw ValueError("cosine_decay_restarts: t_mul must be >= 1, got " + std::to_string(t_mul));
-  if (!(m_mul > 0)) throw ValueError("cosine_decay_restarts: m_mul must be positive, got " + std::to_string(m_mul));
+  if (!(t_mul >= 1)) throw ValueError("cosine_decay_restarts: t_mul must be >= 1, got " + format_number(t_mul));
+  if (!(m_mul > 0)) throw ValueError("cosine_decay_restarts: m_mul must be positive, got " + format_number(m_mul));
   return [=](double base, int64_t t) {
     double fraction = static_cast<double>(t) / static_cast<double>(first_decay_steps);
     double restart;
@@ -106,10 +115,11 @@ LrFunction cosine_decay_restarts(int64_t first_decay_steps, double t_mul, double
   };
 }
 
-LrFunction inverse_sqrt_decay(int64_t warmup_steps, double start_factor) {
+LrFunction inverse_sqrt_decay(const InverseSqrtOptions& options) {
+  const auto& [warmup_steps, start_factor] = options;
   require_positive("inverse_sqrt", "warmup_steps", warmup_steps);
   if (!(start_factor >= 0 && start_factor <= 1))
-    throw ValueError("inverse_sqrt: start_factor must be in [0, 1], got " + std::to_string(start_factor));
+    throw ValueError("inverse_sqrt: start_factor must be in [0, 1], got " + format_number(start_factor));
   return [=](double base, int64_t t) {
     double w = static_cast<double>(warmup_steps), step = static_cast<double>(t);
     if (t < warmup_steps) return base * (start_factor + (1 - start_factor) * step / w);
@@ -117,35 +127,40 @@ LrFunction inverse_sqrt_decay(int64_t warmup_steps, double start_factor) {
   };
 }
 
-LrFunction natural_exp_decay(double k) {
-  if (!(k >= 0)) throw ValueError("natural_exp: k must be non-negative, got " + std::to_string(k));
+LrFunction natural_exp_decay(const NaturalExpOptions& options) {
+  const double k = options.k;
+  if (!(k >= 0)) throw ValueError("natural_exp: k must be non-negative, got " + format_number(k));
   return [=](double base, int64_t t) { return base * std::exp(-k * static_cast<double>(t)); };
 }
 
-LrFunction halving(int64_t every) {
+LrFunction halving(const HalvingOptions& options) {
+  const int64_t every = options.every;
   require_positive("halving", "every", every);
   return [=](double base, int64_t t) { return base * std::pow(0.5, static_cast<double>(t / every)); };
 }
 
-LrFunction warmup(int64_t steps, double start_factor, const std::string& mode) {
+LrFunction warmup(const WarmupOptions& options) {
+  const int64_t steps = options.steps;
   require_positive("warmup", "steps", steps);
-  if (mode == "linear") {
+  if (options.mode == "linear") {
+    const double start_factor = options.start_factor.value_or(0.0);
     if (!(start_factor >= 0 && start_factor <= 1))
-      throw ValueError("warmup: start_factor must be in [0, 1], got " + std::to_string(start_factor));
+      throw ValueError("warmup: start_factor must be in [0, 1], got " + format_number(start_factor));
     return [=](double base, int64_t t) {
       double done = static_cast<double>(std::min(t, steps)) / static_cast<double>(steps);
       return base * (start_factor + (1 - start_factor) * done);
     };
   }
-  if (mode == "exponential") {
+  if (options.mode == "exponential") {
+    const double start_factor = options.start_factor.value_or(0.01);
     if (!(start_factor > 0 && start_factor <= 1))
-      throw ValueError("warmup: exponential warmup needs start_factor in (0, 1], got " + std::to_string(start_factor));
+      throw ValueError("warmup: exponential warmup needs start_factor in (0, 1], got " + format_number(start_factor));
     return [=](double base, int64_t t) {
       double done = static_cast<double>(std::min(t, steps)) / static_cast<double>(steps);
       return base * std::pow(start_factor, 1 - done);
     };
   }
-  throw ValueError("warmup: mode '" + mode + "' is unknown (valid: linear, exponential)");
+  throw ValueError("warmup: mode '" + options.mode + "' is unknown (valid: linear, exponential)");
 }
 
-}  // namespace descent
+}  // namespace descent::optim

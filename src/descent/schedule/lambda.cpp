@@ -1,7 +1,7 @@
 // LambdaLR, MultiplicativeLR and FunctionLR, as torch/optim/lr_scheduler.py (1.13).
 #include "descent/schedule/lambda.hpp"
 
-namespace descent {
+namespace descent::optim {
 
 namespace {
 
@@ -15,8 +15,8 @@ std::vector<LrLambda> one_per_group(const std::string& schedule, std::vector<LrL
 
 }  // namespace
 
-LambdaLR::LambdaLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas)
-    : LRScheduler(optimizer), lambdas_(one_per_group("lambda", std::move(lr_lambdas), num_groups())) {
+LambdaLR::LambdaLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas, std::vector<double> base_lrs)
+    : LRScheduler(optimizer, std::move(base_lrs)), lambdas_(one_per_group("lambda", std::move(lr_lambdas), num_groups())) {
   initial_step();
 }
 
@@ -26,8 +26,9 @@ std::vector<double> LambdaLR::get_lr() {
   return lrs;
 }
 
-MultiplicativeLR::MultiplicativeLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas)
-    : LRScheduler(optimizer), lambdas_(one_per_group("multiplicative", std::move(lr_lambdas), num_groups())) {
+MultiplicativeLR::MultiplicativeLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas,
+                                   std::vector<double> base_lrs)
+    : LRScheduler(optimizer, std::move(base_lrs)), lambdas_(one_per_group("multiplicative", std::move(lr_lambdas), num_groups())) {
   initial_step();
 }
 
@@ -38,8 +39,8 @@ std::vector<double> MultiplicativeLR::get_lr() {
   return lrs;
 }
 
-FunctionLR::FunctionLR(Optimizer& optimizer, std::string name, LrFunction f)
-    : LRScheduler(optimizer), name_(std::move(name)), f_(std::move(f)) {
+FunctionLR::FunctionLR(Optimizer& optimizer, std::string name, LrFunction f, std::vector<double> base_lrs)
+    : LRScheduler(optimizer, std::move(base_lrs)), name_(std::move(name)), f_(std::move(f)) {
   initial_step();
 }
 
@@ -51,4 +52,4 @@ std::optional<std::vector<double>> FunctionLR::closed_form_lr() const {
   return lrs;
 }
 
-}  // namespace descent
+}  // namespace descent::optim

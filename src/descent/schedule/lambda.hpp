@@ -6,7 +6,7 @@
 
 #include "descent/schedule/scheduler.hpp"
 
-namespace descent {
+namespace descent::optim {
 
 // A factor of the step count: λ(t).
 using LrLambda = std::function<double(int64_t step)>;
@@ -16,7 +16,7 @@ using LrFunction = std::function<double(double base_lr, int64_t step)>;
 class LambdaLR final : public LRScheduler {
  public:
   // One λ for every group, or one per group.
-  LambdaLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas);
+  LambdaLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas, std::vector<double> base_lrs = {});
   std::string name() const override { return "lambda"; }
 
  private:
@@ -26,7 +26,7 @@ class LambdaLR final : public LRScheduler {
 
 class MultiplicativeLR final : public LRScheduler {
  public:
-  MultiplicativeLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas);
+  MultiplicativeLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas, std::vector<double> base_lrs = {});
   std::string name() const override { return "multiplicative"; }
 
  private:
@@ -37,7 +37,7 @@ class MultiplicativeLR final : public LRScheduler {
 // lr_t = f(base_lr, t), the same at every step whether reached by step() or step_to().
 class FunctionLR final : public LRScheduler {
  public:
-  FunctionLR(Optimizer& optimizer, std::string name, LrFunction f);
+  FunctionLR(Optimizer& optimizer, std::string name, LrFunction f, std::vector<double> base_lrs = {});
   std::string name() const override { return name_; }
 
  private:
@@ -47,4 +47,4 @@ class FunctionLR final : public LRScheduler {
   LrFunction f_;
 };
 
-}  // namespace descent
+}  // namespace descent::optim

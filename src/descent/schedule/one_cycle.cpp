@@ -4,15 +4,15 @@
 #include <cmath>
 #include <numbers>
 
-namespace descent {
+namespace descent::optim {
 
 namespace {
 constexpr int kInitial = 0, kMax = 1, kMin = 2;      // lr_table_ columns
 constexpr int kMaxMomentum = 0, kBaseMomentum = 1;  // momentum_table_ columns
 }  // namespace
 
-OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options)
-    : LRScheduler(optimizer), options_(std::move(options)) {
+OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options, std::vector<double> base_lrs)
+    : LRScheduler(optimizer, std::move(base_lrs)), options_(std::move(options)) {
   const auto& o = options_;
   if (o.total_steps > 0) {
     total_steps_ = o.total_steps;
@@ -40,7 +40,7 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options)
                {total - 1, kMax, kMin, kBaseMomentum, kMaxMomentum}};
 
   std::size_t n = num_groups();
-  std::vector<double> max_lrs = per_group("onecycle", "max_lr", o.max_lr, n);
+  std::vector<double> max_lrs = o.max_lr.empty() ? group_lrs() : per_group("onecycle", "max_lr", o.max_lr, n);
   for (std::size_t i = 0; i < n; ++i) {
     if (!(max_lrs[i] > 0)) throw ValueError("onecycle: max_lr must be positive, got " + std::to_string(max_lrs[i]));
     double initial = max_lrs[i] / o.div_factor;
@@ -102,4 +102,4 @@ std::vector<double> OneCycleLR::get_lr() {
   return lrs;
 }
 
-}  // namespace descent
+}  // namespace descent::optim

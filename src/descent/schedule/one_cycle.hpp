@@ -6,12 +6,13 @@
 // total_steps times is an error.
 #pragma once
 #include <array>
+
 #include "descent/schedule/scheduler.hpp"
 
-namespace descent {
+namespace descent::optim {
 
 struct OneCycleLROptions {
-  std::vector<double> max_lr;       // one value, or one per group
+  std::vector<double> max_lr;       // one value, or one per group; empty: the groups' lrs
   int64_t total_steps = 0;          // or 0 and epochs × steps_per_epoch
   int64_t epochs = 0;
   int64_t steps_per_epoch = 0;
@@ -27,7 +28,7 @@ struct OneCycleLROptions {
 
 class OneCycleLR final : public LRScheduler {
  public:
-  OneCycleLR(Optimizer& optimizer, OneCycleLROptions options);
+  OneCycleLR(Optimizer& optimizer, OneCycleLROptions options, std::vector<double> base_lrs = {});
   std::string name() const override { return "onecycle"; }
   std::string cycled_momentum() const override { return momentum_key_; }
 
@@ -50,4 +51,4 @@ class OneCycleLR final : public LRScheduler {
   std::string momentum_key_;                            // "momentum", "beta1" or ""
 };
 
-}  // namespace descent
+}  // namespace descent::optim

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-namespace descent {
+namespace descent::optim {
 
 namespace {
 
@@ -14,8 +14,9 @@ nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::js
 
 }  // namespace
 
-ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, ReduceLROnPlateauOptions options)
-    : LRScheduler(optimizer), options_(std::move(options)) {
+ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, ReduceLROnPlateauOptions options,
+                                     std::vector<double> base_lrs)
+    : LRScheduler(optimizer, std::move(base_lrs)), options_(std::move(options)) {
   const auto& o = options_;
   if (!(o.factor < 1.0 && o.factor >= 0.0))
     throw ValueError("plateau: factor must be in [0, 1), got " + std::to_string(o.factor));
@@ -101,17 +102,18 @@ void ReduceLROnPlateau::load_state_dict(const nlohmann::json& state) {
   cooldown_counter_ = cooldown;
 }
 
-std::unique_ptr<ReduceLROnPlateau> plateau_on_dev_accuracy(Optimizer& optimizer, int64_t epochs, double decay,
-                                                           double min_lr) {
-  if (epochs < 1) throw ValueError("plateau_on_dev_accuracy: epochs must be at least 1, got " + std::to_string(epochs));
-  return std::make_unique<ReduceLROnPlateau>(optimizer, ReduceLROnPlateauOptions{.mode = "max",
-                                                                                 .factor = decay,
-                                                                                 .patience = epochs - 1,
-                                                                                 .threshold = 0.0,
-                                                                                 .threshold_mode = "abs",
-                                                                                 .cooldown = 0,
-                                                                                 .min_lr = {min_lr},
-                                                                                 .eps = 1e-8});
+std::unique_ptr<ReduceLROnPlateau> plateau_on_dev_accuracy(Optimizer& optimizer, AccuracyPlateauOptions options,
+                                                           std::vector<double> base_lrs) {
+  if (options.epochs < 1)
+    throw ValueError("accuracy_plateau: epochs must be at least 1, got " + std::to_string(options.epochs));
+  return std::make_unique<ReduceLROnPlateau>(optimizer,
+                                             ReduceLROnPlateauOptions{.mode = "max",
+                                                                      .factor = options.factor,
+                                                                      .patience = options.epochs - 1,
+                                                                      .threshold = 0.0,
+                                                                      .threshold_mode = "abs",
+                                                                      .min_lr = {options.min_lr}},
+                                             std::move(base_lrs));
 }
 
-}  // namespace descent
+}  // namespace descent::optim

@@ -2,14 +2,14 @@
 // not improved for more than `patience` steps (epochs, usually), then wait `cooldown` steps
 // before counting again; never below min_lr, and no change smaller than eps.
 //
-// Seed 002's heuristic — "if dev accuracy did not improve during the last N epochs, decay the
-// learning rate by α" — is plateau_on_dev_accuracy(optimizer, N, α) below.
+// The common heuristic "if dev accuracy did not improve during the last N epochs, decay the
+// learning rate by α" is plateau_on_dev_accuracy below.
 #pragma once
 #include <memory>
 
 #include "descent/schedule/scheduler.hpp"
 
-namespace descent {
+namespace descent::optim {
 
 struct ReduceLROnPlateauOptions {
   std::string mode = "min";            // "min": the metric should fall (a loss); "max": rise (accuracy)
@@ -24,7 +24,7 @@ struct ReduceLROnPlateauOptions {
 
 class ReduceLROnPlateau final : public LRScheduler {
  public:
-  ReduceLROnPlateau(Optimizer& optimizer, ReduceLROnPlateauOptions options);
+  ReduceLROnPlateau(Optimizer& optimizer, ReduceLROnPlateauOptions options, std::vector<double> base_lrs = {});
   std::string name() const override { return "plateau"; }
 
   void step(double metric) override;
@@ -34,7 +34,6 @@ class ReduceLROnPlateau final : public LRScheduler {
   std::string metric_mode() const override { return options_.mode; }
   // Inside SequentialLR, reaching this schedule's milestone: a fresh start at the base lrs.
   void step_to(int64_t epoch) override;
-
 
   nlohmann::json state_dict() const override;
   void load_state_dict(const nlohmann::json& state) override;
@@ -51,9 +50,15 @@ class ReduceLROnPlateau final : public LRScheduler {
   int64_t cooldown_counter_ = 0;
 };
 
-// Seed 002: decay the lr by `decay` when dev accuracy has not improved (at all) for `epochs`
-// consecutive epochs; step it once per epoch with the dev accuracy.
-std::unique_ptr<ReduceLROnPlateau> plateau_on_dev_accuracy(Optimizer& optimizer, int64_t epochs, double decay,
-                                                           double min_lr = 0.0);
+// Decay the lr by `factor` when dev accuracy has not improved (at all) for `epochs` consecutive
+// epochs: ReduceLROnPlateau with mode=max, patience=epochs−1, threshold=0 (abs). Step it once
+// per epoch with the dev accuracy.
+struct AccuracyPlateauOptions {
+  int64_t epochs = 0;
+  double factor = 0.5;
+  double min_lr = 0.0;
+};
+std::unique_ptr<ReduceLROnPlateau> plateau_on_dev_accuracy(Optimizer& optimizer, AccuracyPlateauOptions options,
+                                                           std::vector<double> base_lrs = {});
 
-}  // namespace descent
+}  // namespace descent::optim

@@ -1,24 +1,7 @@
 // The scheduler base: the constructor's initial step, step/step_to, and the state dict.
 #include "descent/schedule/scheduler.hpp"
 
-namespace descent {
-
-namespace {
-thread_local BaseLrScope* innermost_scope = nullptr;
-}  // namespace
-
-BaseLrScope::BaseLrScope(const Optimizer& optimizer, std::vector<double> base_lrs)
-    : optimizer_(&optimizer), base_lrs_(std::move(base_lrs)), outer_(innermost_scope) {
-  innermost_scope = this;
-}
-
-BaseLrScope::~BaseLrScope() { innermost_scope = outer_; }
-
-const std::vector<double>* BaseLrScope::current(const Optimizer& optimizer) {
-  for (BaseLrScope* s = innermost_scope; s; s = s->outer_)
-    if (s->optimizer_ == &optimizer) return &s->base_lrs_;
-  return nullptr;
-}
+namespace descent::optim {
 
 std::vector<double> per_group(const std::string& schedule, const std::string& key, const std::vector<double>& values,
                               std::size_t groups) {
@@ -29,9 +12,12 @@ std::vector<double> per_group(const std::string& schedule, const std::string& ke
   return values;
 }
 
-LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(&optimizer) {
-  const std::vector<double>* scoped = BaseLrScope::current(optimizer);
-  base_lrs_ = scoped && scoped->size() == num_groups() ? *scoped : group_lrs();
+LRScheduler::LRScheduler(Optimizer& optimizer, std::vector<double> base_lrs)
+    : optimizer_(&optimizer), base_lrs_(std::move(base_lrs)) {
+  if (base_lrs_.empty()) base_lrs_ = group_lrs();
+  if (base_lrs_.size() != num_groups())
+    throw ValueError("scheduler: got " + std::to_string(base_lrs_.size()) + " base lrs for " +
+                     std::to_string(num_groups()) + " parameter groups");
   last_lr_ = group_lrs();
 }
 
@@ -102,4 +88,4 @@ void LRScheduler::load_state_dict(const nlohmann::json& state) {
   last_lr_ = state.at("last_lr").get<std::vector<double>>();
 }
 
-}  // namespace descent
+}  // namespace descent::optim

@@ -11,8 +11,9 @@
 // Departures from PyTorch: the constructor has no last_epoch argument (a run resumes through
 // state_dict/load_state_dict instead), and the "initial_lr" PyTorch writes into the parameter
 // groups is kept in the scheduler (base_lrs) so the optimizer's options hold only its own
-// hyperparameters. Composites (SequentialLR, ChainedScheduler) build their children so that
-// every child sees the same base lrs, as PyTorch's shared "initial_lr" does.
+// hyperparameters. Every constructor takes the base lrs as an argument (empty: the groups'
+// current lrs); composites (SequentialLR, ChainedScheduler) pass their own to every child, so
+// all children share them as they share PyTorch's "initial_lr".
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -22,7 +23,7 @@
 
 #include "descent/optim/optimizer.hpp"
 
-namespace descent {
+namespace descent::optim {
 
 class LRScheduler {
  public:
@@ -65,8 +66,8 @@ class LRScheduler {
   virtual void load_state_dict(const nlohmann::json& state);
 
  protected:
-  // Takes base lrs from the groups' current lrs (or from an enclosing composite, see above).
-  explicit LRScheduler(Optimizer& optimizer);
+  // base_lrs: one per group, or empty for the groups' current lrs.
+  LRScheduler(Optimizer& optimizer, std::vector<double> base_lrs);
 
   // PyTorch's _initial_step: a derived constructor's last statement.
   void initial_step();
@@ -90,30 +91,18 @@ class LRScheduler {
   int64_t step_count_ = 0;
   std::vector<double> last_lr_;
 
+  friend class CompositeLR;
   friend class SequentialLR;
   friend class ChainedScheduler;
-};
-
-// While alive, schedulers built on `optimizer` take `base_lrs` as their base lrs instead of the
-// groups' current lrs: how a composite gives all its children PyTorch's shared "initial_lr".
-class BaseLrScope {
- public:
-  BaseLrScope(const Optimizer& optimizer, std::vector<double> base_lrs);
-  ~BaseLrScope();
-  BaseLrScope(const BaseLrScope&) = delete;
-  BaseLrScope& operator=(const BaseLrScope&) = delete;
-
-  // The base lrs in force for `optimizer`, if a scope for it is open on this thread.
-  static const std::vector<double>* current(const Optimizer& optimizer);
-
- private:
-  const Optimizer* optimizer_;
-  std::vector<double> base_lrs_;
-  BaseLrScope* outer_;
 };
 
 // A value (or one per group) for a per-group hyperparameter, as PyTorch's "float or list".
 std::vector<double> per_group(const std::string& schedule, const std::string& key, const std::vector<double>& values,
                               std::size_t groups);
 
+}  // namespace descent::optim
+
+// Temporary, until code outside schedule/ says optim::LRScheduler: the old name.
+namespace descent {
+using optim::LRScheduler;
 }  // namespace descent

@@ -4,7 +4,7 @@
 #include "descent/optim/factory.hpp"
 #include "descent/schedule/spec.hpp"
 
-namespace descent {
+namespace descent::optim {
 
 ScheduleSeries schedule_series(const std::string& spec, Optimizer& optimizer, int64_t steps) {
   if (steps < 0) throw ValueError("schedule series: steps must be non-negative, got " + std::to_string(steps));
@@ -29,9 +29,9 @@ ScheduleSeries schedule_series(const std::string& spec, Optimizer& optimizer, in
 ScheduleSeries schedule_series(const std::string& spec, double lr, int64_t steps, const std::string& optimizer_spec) {
   if (!(lr > 0)) throw ValueError("schedule series: lr must be positive, got " + std::to_string(lr));
   std::unique_ptr<Optimizer> optimizer =
-      optim::make_optimizer(optimizer_spec, std::vector<Tensor>{Tensor::zeros(Shape{1}, DType::f64)});
+      make_optimizer(optimizer_spec, std::vector<Tensor>{Tensor::zeros(Shape{1}, DType::f64)});
   optimizer->param_groups()[0].set_lr(lr);
   return schedule_series(spec, *optimizer, steps);
 }
 
-}  // namespace descent
+}  // namespace descent::optim

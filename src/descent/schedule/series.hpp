@@ -6,7 +6,7 @@
 
 #include "descent/optim/optimizer.hpp"
 
-namespace descent {
+namespace descent::optim {
 
 struct ScheduleSeries {
   std::vector<double> lr;         // lr[t]: the first group's lr after t steps; lr[0] after construction
@@ -22,4 +22,10 @@ ScheduleSeries schedule_series(const std::string& spec, Optimizer& optimizer, in
 ScheduleSeries schedule_series(const std::string& spec, double lr, int64_t steps,
                                const std::string& optimizer_spec = "sgd");
 
+}  // namespace descent::optim
+
+// Temporary, until code outside schedule/ says optim::schedule_series: the old names.
+namespace descent {
+using optim::schedule_series;
+using optim::ScheduleSeries;
 }  // namespace descent

@@ -1,464 +1,334 @@
-// The spec grammar (spec.hpp): splitting, the table of schedule names with their keys and
-// defaults, and the builders.
+// Schedule specs (spec.hpp): the keys of each schedule's options, the registry of names, and
+// the composition of terms with '+' and '*'.
 #include "descent/schedule/spec.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
-#include <cmath>
 #include <functional>
-#include <map>
 #include <optional>
+#include <type_traits>
 
 #include "descent/schedule/compose.hpp"
 #include "descent/schedule/cosine.hpp"
 #include "descent/schedule/cyclic.hpp"
 #include "descent/schedule/decay.hpp"
 #include "descent/schedule/functions.hpp"
-#include "descent/schedule/lambda.hpp"
 #include "descent/schedule/one_cycle.hpp"
 #include "descent/schedule/plateau.hpp"
 #include "descent/schedule/swa.hpp"
 
-namespace descent {
+namespace descent::optim {
 
 namespace {
 
-constexpr const char* kRequired = "required";
-constexpr const char* kOptional = "optional";
+using spec::kRequired;
 
-// One term's key=value pairs, read against its schedule's table of keys and defaults.
-class Args {
- public:
-  Args(std::string schedule, std::string text, std::map<std::string, std::string> values,
-       std::vector<std::pair<std::string, std::string>> keys)
-      : schedule_(std::move(schedule)), text_(std::move(text)), values_(std::move(values)), keys_(std::move(keys)) {}
+// ---- the keys of each schedule: key, member, meaning (the defaults are the member initializers) ----
 
-  const std::string& schedule() const { return schedule_; }
-  bool has(const std::string& key) const { return values_.count(key) > 0; }
+const spec::Fields<StepLROptions> kStep{
+    {"step_size", &StepLROptions::step_size, "decay every step_size steps", {}, kRequired},
+    {"gamma", &StepLROptions::gamma, "factor of each decay"}};
+const spec::Fields<MultiStepLROptions> kMultiStep{
+    {"milestones", &MultiStepLROptions::milestones, "steps at which to decay, sorted (a;b;c)", {}, kRequired},
+    {"gamma", &MultiStepLROptions::gamma, "factor of each decay"}};
+const spec::Fields<ExponentialLROptions> kExponential{
+    {"gamma", &ExponentialLROptions::gamma, "factor of each step", {}, kRequired}};
+const spec::Fields<ConstantLROptions> kConstant{
+    {"factor", &ConstantLROptions::factor, "factor of the lr until total_iters"},
+    {"total_iters", &ConstantLROptions::total_iters, "steps at the reduced lr"}};
+const spec::Fields<LinearLROptions> kLinear{
+    {"start_factor", &LinearLROptions::start_factor, "factor of the lr at step 0"},
+    {"end_factor", &LinearLROptions::end_factor, "factor of the lr from total_iters on"},
+    {"total_iters", &LinearLROptions::total_iters, "steps from start_factor to end_factor"}};
+const spec::Fields<PolynomialLROptions> kPolynomial{
+    {"total_iters", &PolynomialLROptions::total_iters, "steps until the lr reaches 0"},
+    {"power", &PolynomialLROptions::power, "power of the polynomial"}};
+const spec::Fields<CosineAnnealingLROptions> kCosine{
+    {"T_max", &CosineAnnealingLROptions::T_max, "steps of the half cosine", {}, kRequired},
+    {"eta_min", &CosineAnnealingLROptions::eta_min, "lowest lr"}};
+const spec::Fields<CosineAnnealingWarmRestartsOptions> kCosineRestarts{
+    {"T_0", &CosineAnnealingWarmRestartsOptions::T_0, "steps of the first period", {}, kRequired},
+    {"T_mult", &CosineAnnealingWarmRestartsOptions::T_mult, "factor of the period at each restart"},
+    {"eta_min", &CosineAnnealingWarmRestartsOptions::eta_min, "lowest lr"}};
+const spec::Fields<CyclicLROptions> kCyclic{
+    {"base_lr", &CyclicLROptions::base_lr, "lower lr of the cycle, or one per group (default: the group's lr)"},
+    {"max_lr", &CyclicLROptions::max_lr, "upper lr of the cycle, or one per group", {}, kRequired},
+    {"step_size_up", &CyclicLROptions::step_size_up, "steps from base_lr up to max_lr"},
+    {"step_size_down", &CyclicLROptions::step_size_down, "steps back down (0: step_size_up)"},
+    {"mode", &CyclicLROptions::mode, "triangular, triangular2 (halve each cycle) or exp_range"},
+    {"gamma", &CyclicLROptions::gamma, "exp_range's factor per step"},
+    {"cycle_momentum", &CyclicLROptions::cycle_momentum, "cycle the momentum inversely"},
+    {"base_momentum", &CyclicLROptions::base_momentum, "lower momentum"},
+    {"max_momentum", &CyclicLROptions::max_momentum, "upper momentum"}};
+const spec::Fields<OneCycleLROptions> kOneCycle{
+    {"max_lr", &OneCycleLROptions::max_lr, "peak lr, or one per group (default: the group's lr)"},
+    {"total_steps", &OneCycleLROptions::total_steps, "length of the cycle (or epochs × steps_per_epoch)"},
+    {"epochs", &OneCycleLROptions::epochs, "with steps_per_epoch, the length of the cycle"},
+    {"steps_per_epoch", &OneCycleLROptions::steps_per_epoch, "with epochs, the length of the cycle"},
+    {"pct_start", &OneCycleLROptions::pct_start, "fraction of the cycle spent rising"},
+    {"anneal_strategy", &OneCycleLROptions::anneal_strategy, "cos or linear"},
+    {"cycle_momentum", &OneCycleLROptions::cycle_momentum, "cycle the momentum (or beta1) inversely"},
+    {"base_momentum", &OneCycleLROptions::base_momentum, "lower momentum"},
+    {"max_momentum", &OneCycleLROptions::max_momentum, "upper momentum"},
+    {"div_factor", &OneCycleLROptions::div_factor, "the start lr is max_lr / div_factor"},
+    {"final_div_factor", &OneCycleLROptions::final_div_factor, "the end lr is the start lr / final_div_factor"},
+    {"three_phase", &OneCycleLROptions::three_phase, "rise, fall back to the start, then anneal"}};
+const spec::Fields<ReduceLROnPlateauOptions> kPlateau{
+    {"mode", &ReduceLROnPlateauOptions::mode, "min (feed a loss) or max (feed an accuracy)"},
+    {"factor", &ReduceLROnPlateauOptions::factor, "factor of each reduction"},
+    {"patience", &ReduceLROnPlateauOptions::patience, "steps without improvement tolerated"},
+    {"threshold", &ReduceLROnPlateauOptions::threshold, "what counts as an improvement"},
+    {"threshold_mode", &ReduceLROnPlateauOptions::threshold_mode, "rel or abs"},
+    {"cooldown", &ReduceLROnPlateauOptions::cooldown, "steps of rest after a reduction"},
+    {"min_lr", &ReduceLROnPlateauOptions::min_lr, "lowest lr, or one per group"},
+    {"eps", &ReduceLROnPlateauOptions::eps, "smallest change applied"}};
+const spec::Fields<SWALROptions> kSwa{
+    {"swa_lr", &SWALROptions::swa_lr, "the constant lr to anneal to, or one per group", {}, kRequired},
+    {"anneal_epochs", &SWALROptions::anneal_epochs, "steps of the annealing"},
+    {"anneal_strategy", &SWALROptions::anneal_strategy, "cos or linear"}};
+const spec::Fields<AccuracyPlateauOptions> kAccuracyPlateau{
+    {"epochs", &AccuracyPlateauOptions::epochs, "epochs without a better dev accuracy", {}, kRequired},
+    {"factor", &AccuracyPlateauOptions::factor, "factor of each decay"},
+    {"min_lr", &AccuracyPlateauOptions::min_lr, "lowest lr"}};
+const spec::Fields<RateDecayOptions> kRateDecay{
+    {"decay_steps", &RateDecayOptions::decay_steps, "steps per decay period", {}, kRequired},
+    {"decay_rate", &RateDecayOptions::decay_rate, "rate of the decay", {}, kRequired},
+    {"staircase", &RateDecayOptions::staircase, "decay in whole periods"}};
+const spec::Fields<PiecewiseConstantOptions> kPiecewiseConstant{
+    {"boundaries", &PiecewiseConstantOptions::boundaries, "increasing steps (a;b)", {}, kRequired},
+    {"values", &PiecewiseConstantOptions::values, "the lrs, one more than boundaries (a;b;c)", {}, kRequired}};
+const spec::Fields<PolynomialDecayOptions> kPolynomialDecay{
+    {"decay_steps", &PolynomialDecayOptions::decay_steps, "steps to reach end_lr", {}, kRequired},
+    {"end_lr", &PolynomialDecayOptions::end_lr, "the lr at the end"},
+    {"power", &PolynomialDecayOptions::power, "power of the polynomial"},
+    {"cycle", &PolynomialDecayOptions::cycle, "start over, longer, after decay_steps"}};
+const spec::Fields<CosineDecayOptions> kCosineDecay{
+    {"decay_steps", &CosineDecayOptions::decay_steps, "steps of the decay", {}, kRequired},
+    {"alpha", &CosineDecayOptions::alpha, "the floor, as a fraction of the base lr"},
+    {"warmup_steps", &CosineDecayOptions::warmup_steps, "steps of a linear warmup first"},
+    {"warmup_target", &CosineDecayOptions::warmup_target, "the lr the warmup reaches"}};
+const spec::Fields<CosineDecayRestartsOptions> kCosineDecayRestarts{
+    {"first_decay_steps", &CosineDecayRestartsOptions::first_decay_steps, "steps of the first period", {}, kRequired},
+    {"t_mul", &CosineDecayRestartsOptions::t_mul, "factor of the period at each restart"},
+    {"m_mul", &CosineDecayRestartsOptions::m_mul, "factor of the peak at each restart"},
+    {"alpha", &CosineDecayRestartsOptions::alpha, "the floor, as a fraction of the base lr"}};
+const spec::Fields<InverseSqrtOptions> kInverseSqrt{
+    {"warmup_steps", &InverseSqrtOptions::warmup_steps, "steps of the linear warmup", {}, kRequired},
+    {"start_factor", &InverseSqrtOptions::start_factor, "factor of the lr at step 0"}};
+const spec::Fields<NaturalExpOptions> kNaturalExp{
+    {"k", &NaturalExpOptions::k, "rate: lr = base · e^(−k·t)", {}, kRequired}};
+const spec::Fields<HalvingOptions> kHalving{{"every", &HalvingOptions::every, "steps between halvings", {}, kRequired}};
+const spec::Fields<WarmupOptions> kWarmup{
+    {"steps", &WarmupOptions::steps, "steps of the warmup", {}, kRequired},
+    {"mode", &WarmupOptions::mode, "linear or exponential"},
+    {"start_factor", &WarmupOptions::start_factor, "factor at step 0 (default: 0 linear, 0.01 exponential)"}};
 
-  std::string word(const std::string& key) const {
-    auto it = values_.find(key);
-    if (it != values_.end()) return it->second;
-    for (const auto& [k, def] : keys_)
-      if (k == key) {
-        if (def == kRequired || def == kOptional) throw ValueError(schedule_ + ": missing key '" + key + "' in '" + text_ + "'");
-        return def;
-      }
-    throw ValueError(schedule_ + ": no key '" + key + "'");  // a slip in the table below
-  }
+// ---- the natural lengths of the schedules that have one (for '+') ----
 
-  double number(const std::string& key) const { return parse_number(key, word(key)); }
+using Length = std::optional<int64_t>;
 
-  int64_t integer(const std::string& key) const {
-    double v = number(key);
-    if (v != std::floor(v) || std::abs(v) > 9.0e15)
-      throw ValueError(schedule_ + ": " + key + "=" + word(key) + " is not an integer");
-    return static_cast<int64_t>(v);
-  }
+Length one_cycle_length(const OneCycleLROptions& o) {
+  if (o.total_steps > 0) return o.total_steps;
+  if (o.epochs > 0 && o.steps_per_epoch > 0) return o.epochs * o.steps_per_epoch;
+  return std::nullopt;
+}
+Length cosine_decay_length(const CosineDecayOptions& o) { return o.warmup_steps + o.decay_steps; }
+Length polynomial_decay_length(const PolynomialDecayOptions& o) {
+  return o.cycle ? std::nullopt : Length(o.decay_steps);
+}
 
-  bool flag(const std::string& key) const {
-    std::string v = word(key);
-    if (v == "1" || v == "true") return true;
-    if (v == "0" || v == "false") return false;
-    throw ValueError(schedule_ + ": " + key + "=" + v + " is not a flag (use 1/0 or true/false)");
-  }
-
-  std::vector<double> numbers(const std::string& key) const {
-    std::vector<double> out;
-    std::string v = word(key);
-    std::size_t start = 0;
-    while (true) {
-      std::size_t end = v.find(';', start);
-      out.push_back(parse_number(key, v.substr(start, end == std::string::npos ? std::string::npos : end - start)));
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
-    return out;
-  }
-
-  std::vector<int64_t> integers(const std::string& key) const {
-    std::vector<int64_t> out;
-    for (double v : numbers(key)) {
-      if (v != std::floor(v))
-        throw ValueError(schedule_ + ": " + key + "=" + word(key) + " holds a value that is not an integer");
-      out.push_back(static_cast<int64_t>(v));
-    }
-    return out;
-  }
-
- private:
-  double parse_number(const std::string& key, const std::string& text) const {
-    double v = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || ptr != text.data() + text.size() || text.empty())
-      throw ValueError(schedule_ + ": " + key + "='" + text + "' is not a number");
-    return v;
-  }
-
-  std::string schedule_, text_;
-  std::map<std::string, std::string> values_;
-  std::vector<std::pair<std::string, std::string>> keys_;
-};
+// ---- the registry ----
 
 using Built = std::unique_ptr<LRScheduler>;
 
-struct Entry {
-  std::vector<std::pair<std::string, std::string>> keys;  // name, default (kRequired, kOptional)
-  std::function<Built(Optimizer&, const Args&)> build;
-  // The number of steps the term naturally lasts, when it has one.
-  std::function<std::optional<int64_t>(const Args&)> length = [](const Args&) { return std::nullopt; };
+struct Schedule {
+  ScheduleHelp help;
+  std::function<Built(const spec::Spec&, Optimizer&, const std::vector<double>& base_lrs)> build;
+  std::function<Length(const spec::Spec&)> length;  // the steps it lasts by itself, if it has a length
 };
 
-Built function_lr(Optimizer& o, const Args& a, LrFunction f) {
-  return std::make_unique<FunctionLR>(o, a.schedule(), std::move(f));
+template <class ScheduleOptions>
+using Make = std::type_identity_t<std::function<Built(Optimizer&, ScheduleOptions, const std::vector<double>& base_lrs)>>;
+template <class ScheduleOptions>
+using LengthOf = std::type_identity_t<std::function<Length(const ScheduleOptions&)>>;
+
+template <class ScheduleOptions>
+Schedule entry(std::string name, std::string summary, const spec::Fields<ScheduleOptions>& fields,
+               Make<ScheduleOptions> make, LengthOf<ScheduleOptions> length) {
+  return {{std::move(name), std::move(summary), fields.help()},
+          [fields, make](const spec::Spec& spec, Optimizer& optimizer, const std::vector<double>& base_lrs) {
+            return make(optimizer, fields.read(spec), base_lrs);
+          },
+          [fields, length](const spec::Spec& spec) { return length ? length(fields.read(spec)) : std::nullopt; }};
 }
 
-std::vector<double> group_lrs(const Optimizer& o) {
-  std::vector<double> lrs;
-  for (const ParamGroup& g : o.param_groups()) lrs.push_back(g.lr());
-  return lrs;
-}
-
-const std::map<std::string, Entry>& table() {
-  static const std::map<std::string, Entry> entries = {
-      // ---- PyTorch's schedulers ----
-      {"step",
-       {{{"step_size", kRequired}, {"gamma", "0.1"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return std::make_unique<StepLR>(o, StepLROptions{.step_size = a.integer("step_size"), .gamma = a.number("gamma")});
-        }}},
-      {"multistep",
-       {{{"milestones", kRequired}, {"gamma", "0.1"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return std::make_unique<MultiStepLR>(
-              o, MultiStepLROptions{.milestones = a.integers("milestones"), .gamma = a.number("gamma")});
-        }}},
-      {"exponential",
-       {{{"gamma", kRequired}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return std::make_unique<ExponentialLR>(o, ExponentialLROptions{.gamma = a.number("gamma")});
-        }}},
-      {"constant",
-       {{{"factor", "0.3333333333333333"}, {"total_iters", "5"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return std::make_unique<ConstantLR>(
-              o, ConstantLROptions{.factor = a.number("factor"), .total_iters = a.integer("total_iters")});
-        },
-        [](const Args& a) -> std::optional<int64_t> { return a.integer("total_iters"); }}},
-      {"linear",
-       {{{"start_factor", "0.3333333333333333"}, {"end_factor", "1"}, {"total_iters", "5"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return std::make_unique<LinearLR>(o, LinearLROptions{.start_factor = a.number("start_factor"),
-                                                               .end_factor = a.number("end_factor"),
-                                                               .total_iters = a.integer("total_iters")});
-        },
-        [](const Args& a) -> std::optional<int64_t> { return a.integer("total_iters"); }}},
-      {"polynomial",
-       {{{"total_iters", "5"}, {"power", "1"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return std::make_unique<PolynomialLR>(
-              o, PolynomialLROptions{.total_iters = a.integer("total_iters"), .power = a.number("power")});
-        },
-        [](const Args& a) -> std::optional<int64_t> { return a.integer("total_iters"); }}},
-      {"cosine",
-       {{{"T_max", kRequired}, {"eta_min", "0"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return std::make_unique<CosineAnnealingLR>(
-              o, CosineAnnealingLROptions{.T_max = a.integer("T_max"), .eta_min = a.number("eta_min")});
-        },
-        [](const Args& a) -> std::optional<int64_t> { return a.integer("T_max"); }}},
-      {"cosine_restarts",
-       {{{"T_0", kRequired}, {"T_mult", "1"}, {"eta_min", "0"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return std::make_unique<CosineAnnealingWarmRestarts>(
-              o, CosineAnnealingWarmRestartsOptions{
-                     .T_0 = a.integer("T_0"), .T_mult = a.integer("T_mult"), .eta_min = a.number("eta_min")});
-        }}},
-      {"cyclic",
-       {{{"base_lr", kOptional},
-         {"max_lr", kRequired},
-         {"step_size_up", "2000"},
-         {"step_size_down", kOptional},
-         {"mode", "triangular"},
-         {"gamma", "1"},
-         {"cycle_momentum", "1"},
-         {"base_momentum", "0.8"},
-         {"max_momentum", "0.9"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return std::make_unique<CyclicLR>(
-              o, CyclicLROptions{.base_lr = a.has("base_lr") ? a.numbers("base_lr") : group_lrs(o),
-                                 .max_lr = a.numbers("max_lr"),
-                                 .step_size_up = a.integer("step_size_up"),
-                                 .step_size_down = a.has("step_size_down") ? a.integer("step_size_down") : 0,
-                                 .mode = a.word("mode"),
-                                 .gamma = a.number("gamma"),
-                                 .scale_fn = {},
-                                 .scale_mode = "cycle",
-                                 .cycle_momentum = a.flag("cycle_momentum"),
-                                 .base_momentum = a.numbers("base_momentum"),
-                                 .max_momentum = a.numbers("max_momentum")});
-        }}},
-      {"onecycle",
-       {{{"max_lr", kOptional},
-         {"total_steps", kOptional},
-         {"epochs", kOptional},
-         {"steps_per_epoch", kOptional},
-         {"pct_start", "0.3"},
-         {"anneal_strategy", "cos"},
-         {"cycle_momentum", "1"},
-         {"base_momentum", "0.85"},
-         {"max_momentum", "0.95"},
-         {"div_factor", "25"},
-         {"final_div_factor", "1e4"},
-         {"three_phase", "0"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return std::make_unique<OneCycleLR>(
-              o, OneCycleLROptions{.max_lr = a.has("max_lr") ? a.numbers("max_lr") : group_lrs(o),
-                                   .total_steps = a.has("total_steps") ? a.integer("total_steps") : 0,
-                                   .epochs = a.has("epochs") ? a.integer("epochs") : 0,
-                                   .steps_per_epoch = a.has("steps_per_epoch") ? a.integer("steps_per_epoch") : 0,
-                                   .pct_start = a.number("pct_start"),
-                                   .anneal_strategy = a.word("anneal_strategy"),
-                                   .cycle_momentum = a.flag("cycle_momentum"),
-                                   .base_momentum = a.numbers("base_momentum"),
-                                   .max_momentum = a.numbers("max_momentum"),
-                                   .div_factor = a.number("div_factor"),
-                                   .final_div_factor = a.number("final_div_factor"),
-                                   .three_phase = a.flag("three_phase")});
-        },
-        [](const Args& a) -> std::optional<int64_t> {
-          if (a.has("total_steps")) return a.integer("total_steps");
-          if (a.has("epochs") && a.has("steps_per_epoch")) return a.integer("epochs") * a.integer("steps_per_epoch");
-          return std::nullopt;
-        }}},
-      {"plateau",
-       {{{"mode", "min"},
-         {"factor", "0.1"},
-         {"patience", "10"},
-         {"threshold", "1e-4"},
-         {"threshold_mode", "rel"},
-         {"cooldown", "0"},
-         {"min_lr", "0"},
-         {"eps", "1e-8"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return std::make_unique<ReduceLROnPlateau>(o, ReduceLROnPlateauOptions{.mode = a.word("mode"),
-                                                                                 .factor = a.number("factor"),
-                                                                                 .patience = a.integer("patience"),
-                                                                                 .threshold = a.number("threshold"),
-                                                                                 .threshold_mode = a.word("threshold_mode"),
-                                                                                 .cooldown = a.integer("cooldown"),
-                                                                                 .min_lr = a.numbers("min_lr"),
-                                                                                 .eps = a.number("eps")});
-        }}},
-      {"swa",
-       {{{"swa_lr", kRequired}, {"anneal_epochs", "10"}, {"anneal_strategy", "cos"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return std::make_unique<SWALR>(o, SWALROptions{.swa_lr = a.numbers("swa_lr"),
-                                                         .anneal_epochs = a.integer("anneal_epochs"),
-                                                         .anneal_strategy = a.word("anneal_strategy")});
-        },
-        [](const Args& a) -> std::optional<int64_t> { return a.integer("anneal_epochs"); }}},
-      // ---- seed 002: decay by `factor` when dev accuracy has not improved for `epochs` epochs ----
-      {"accuracy_plateau",
-       {{{"epochs", kRequired}, {"factor", "0.5"}, {"min_lr", "0"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return plateau_on_dev_accuracy(o, a.integer("epochs"), a.number("factor"), a.number("min_lr"));
-        }}},
-      // ---- Keras's forms and the seeds' ----
-      {"exponential_decay",
-       {{{"decay_steps", kRequired}, {"decay_rate", kRequired}, {"staircase", "0"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return function_lr(o, a, exponential_decay(a.integer("decay_steps"), a.number("decay_rate"), a.flag("staircase")));
-        }}},
-      {"piecewise_constant",
-       {{{"boundaries", kRequired}, {"values", kRequired}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return function_lr(o, a, piecewise_constant_decay(a.integers("boundaries"), a.numbers("values")));
-        }}},
-      {"polynomial_decay",
-       {{{"decay_steps", kRequired}, {"end_lr", "1e-4"}, {"power", "1"}, {"cycle", "0"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return function_lr(o, a, polynomial_decay(a.integer("decay_steps"), a.number("end_lr"), a.number("power"),
-                                                    a.flag("cycle")));
-        },
-        [](const Args& a) -> std::optional<int64_t> {
-          if (a.flag("cycle")) return std::nullopt;
-          return a.integer("decay_steps");
-        }}},
-      {"inverse_time_decay",
-       {{{"decay_steps", kRequired}, {"decay_rate", kRequired}, {"staircase", "0"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return function_lr(o, a, inverse_time_decay(a.integer("decay_steps"), a.number("decay_rate"), a.flag("staircase")));
-        }}},
-      {"cosine_decay",
-       {{{"decay_steps", kRequired}, {"alpha", "0"}, {"warmup_steps", "0"}, {"warmup_target", kOptional}},
-        [](Optimizer& o, const Args& a) -> Built {
-          std::optional<double> target;
-          if (a.has("warmup_target")) target = a.number("warmup_target");
-          return function_lr(o, a, cosine_decay(a.integer("decay_steps"), a.number("alpha"), a.integer("warmup_steps"), target));
-        },
-        [](const Args& a) -> std::optional<int64_t> { return a.integer("warmup_steps") + a.integer("decay_steps"); }}},
-      {"cosine_decay_restarts",
-       {{{"first_decay_steps", kRequired}, {"t_mul", "2"}, {"m_mul", "1"}, {"alpha", "0"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return function_lr(o, a, cosine_decay_restarts(a.integer("first_decay_steps"), a.number("t_mul"),
-                                                         a.number("m_mul"), a.number("alpha")));
-        }}},
-      {"inverse_sqrt",
-       {{{"warmup_steps", kRequired}, {"start_factor", "0"}},
-        [](Optimizer& o, const Args& a) -> Built {
-          return function_lr(o, a, inverse_sqrt_decay(a.integer("warmup_steps"), a.number("start_factor")));
-        }}},
-      {"natural_exp",
-       {{{"k", kRequired}},
-        [](Optimizer& o, const Args& a) -> Built { return function_lr(o, a, natural_exp_decay(a.number("k"))); }}},
-      {"halving",
-       {{{"every", kRequired}},
-        [](Optimizer& o, const Args& a) -> Built { return function_lr(o, a, halving(a.integer("every"))); }}},
-      {"warmup",
-       {{{"steps", kRequired}, {"mode", "linear"}, {"start_factor", kOptional}},
-        [](Optimizer& o, const Args& a) -> Built {
-          std::string mode = a.word("mode");
-          double start = a.has("start_factor") ? a.number("start_factor") : (mode == "exponential" ? 0.01 : 0.0);
-          return function_lr(o, a, warmup(a.integer("steps"), start, mode));
-        },
-        [](const Args& a) -> std::optional<int64_t> { return a.integer("steps"); }}},
+// A scheduler class built from its options.
+template <class Scheduler, class ScheduleOptions>
+Schedule scheduler(std::string name, std::string summary, const spec::Fields<ScheduleOptions>& fields,
+                   LengthOf<ScheduleOptions> length = {}) {
+  Make<ScheduleOptions> make = [](Optimizer& optimizer, ScheduleOptions options, const std::vector<double>& base_lrs) {
+    return std::make_unique<Scheduler>(optimizer, std::move(options), base_lrs);
   };
-  return entries;
+  return entry(std::move(name), std::move(summary), fields, make, std::move(length));
 }
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
+// A pure function of the step (functions.hpp), driven by FunctionLR.
+template <class ScheduleOptions>
+Schedule pure(std::string name, std::string summary, const spec::Fields<ScheduleOptions>& fields,
+                  LrFunction (*lr_function)(const ScheduleOptions&), LengthOf<ScheduleOptions> length = {}) {
+  Make<ScheduleOptions> make = [name, lr_function](Optimizer& optimizer, ScheduleOptions options,
+                                                   const std::vector<double>& base_lrs) {
+    return std::make_unique<FunctionLR>(optimizer, name, lr_function(options), base_lrs);
+  };
+  return entry(std::move(name), std::move(summary), fields, make, std::move(length));
 }
 
-// Splits on `sep`, except a '+' that is a number's exponent sign (1e+5).
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> parts;
-  std::string current;
+Built accuracy_plateau(Optimizer& optimizer, AccuracyPlateauOptions options, const std::vector<double>& base_lrs) {
+  return plateau_on_dev_accuracy(optimizer, options, base_lrs);
+}
+
+// Every schedule, sorted by name: name, summary, keys, and the natural length where there is one.
+const std::vector<Schedule>& registry() {
+  static const std::vector<Schedule> schedules = {
+      entry("accuracy_plateau", "reduce the lr when dev accuracy stalls for N epochs", kAccuracyPlateau,
+            accuracy_plateau, {}),
+      scheduler<ConstantLR>("constant", "ConstantLR: a reduced lr, then the base lr", kConstant,
+                            &ConstantLROptions::total_iters),
+      scheduler<CosineAnnealingLR>("cosine", "CosineAnnealingLR", kCosine, &CosineAnnealingLROptions::T_max),
+      pure("cosine_decay", "Keras CosineDecay, with an optional warmup", kCosineDecay, cosine_decay,
+               cosine_decay_length),
+      pure("cosine_decay_restarts", "Keras CosineDecayRestarts", kCosineDecayRestarts, cosine_decay_restarts),
+      scheduler<CosineAnnealingWarmRestarts>("cosine_restarts", "CosineAnnealingWarmRestarts (SGDR)", kCosineRestarts),
+      scheduler<CyclicLR>("cyclic", "CyclicLR: triangles between base_lr and max_lr", kCyclic),
+      scheduler<ExponentialLR>("exponential", "ExponentialLR: lr × gamma each step", kExponential),
+      pure("exponential_decay", "Keras ExponentialDecay", kRateDecay, exponential_decay),
+      pure("halving", "halve the lr every N steps", kHalving, halving),
+      pure("inverse_sqrt", "linear warmup, then lr ∝ 1/√t", kInverseSqrt, inverse_sqrt_decay),
+      pure("inverse_time_decay", "Keras InverseTimeDecay", kRateDecay, inverse_time_decay),
+      scheduler<LinearLR>("linear", "LinearLR: a linear warmup or decay", kLinear, &LinearLROptions::total_iters),
+      scheduler<MultiStepLR>("multistep", "MultiStepLR: lr × gamma at each milestone", kMultiStep),
+      pure("natural_exp", "lr = base · e^(−k·t)", kNaturalExp, natural_exp_decay),
+      scheduler<OneCycleLR>("onecycle", "OneCycleLR (super-convergence)", kOneCycle, one_cycle_length),
+      pure("piecewise_constant", "Keras PiecewiseConstantDecay", kPiecewiseConstant, piecewise_constant_decay),
+      scheduler<ReduceLROnPlateau>("plateau", "ReduceLROnPlateau", kPlateau),
+      scheduler<PolynomialLR>("polynomial", "PolynomialLR: decay to 0", kPolynomial,
+                              &PolynomialLROptions::total_iters),
+      pure("polynomial_decay", "Keras PolynomialDecay", kPolynomialDecay, polynomial_decay,
+               polynomial_decay_length),
+      scheduler<StepLR>("step", "StepLR: lr × gamma every step_size steps", kStep),
+      scheduler<SWALR>("swa", "SWALR: anneal to a constant lr for weight averaging", kSwa,
+                       &SWALROptions::anneal_epochs),
+      pure("warmup", "a warmup to the base lr, in front of any schedule", kWarmup, warmup, &WarmupOptions::steps),
+  };
+  return schedules;
+}
+
+const Schedule& find_schedule(const spec::Spec& term) {
+  for (const Schedule& schedule : registry())
+    if (schedule.help.name == term.name) return schedule;
+  spec::fail(term, "unknown schedule '" + term.name + "' (valid: " + spec::joined(schedule_names()) + ")");
+}
+
+bool has_key(const Schedule& schedule, const std::string& key) {
+  return std::any_of(schedule.help.keys.begin(), schedule.help.keys.end(),
+                     [&](const spec::KeyHelp& help) { return help.key == key; });
+}
+
+// Splits on `separator`, except a '+' that is a number's exponent sign (1e+5).
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts(1);
   for (std::size_t i = 0; i < text.size(); ++i) {
-    bool exponent_sign = sep == '+' && i >= 2 && (text[i - 1] == 'e' || text[i - 1] == 'E') &&
+    bool exponent_sign = separator == '+' && i >= 2 && (text[i - 1] == 'e' || text[i - 1] == 'E') &&
                          (std::isdigit(static_cast<unsigned char>(text[i - 2])) || text[i - 2] == '.') &&
                          i + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[i + 1]));
-    if (text[i] == sep && !exponent_sign) {
-      parts.push_back(current);
-      current.clear();
-    } else {
-      current += text[i];
-    }
+    if (text[i] == separator && !exponent_sign)
+      parts.emplace_back();
+    else
+      parts.back() += text[i];
   }
-  parts.push_back(current);
   return parts;
 }
 
-std::string trimmed(const std::string& s) {
-  auto begin = s.find_first_not_of(" \t");
-  if (begin == std::string::npos) return {};
-  return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
+std::string trimmed(const std::string& text) {
+  std::size_t begin = text.find_first_not_of(" \t"), end = text.find_last_not_of(" \t");
+  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
 }
 
-// One parsed term: its table entry and arguments, and its explicit `steps` length if any.
+// One term of a part: its schedule and spec, without the `steps=N` that sets the part's length.
 struct Term {
-  const Entry* entry;
-  Args args;
+  const Schedule* schedule;
+  spec::Spec spec;
   std::optional<int64_t> steps;
 };
 
-Term parse_term(const std::string& raw, bool may_have_steps) {
-  std::string text = trimmed(raw);
-  auto colon = text.find(':');
-  std::string name = trimmed(text.substr(0, colon));
-  if (name.empty()) throw ValueError("schedule spec: empty schedule name in '" + text + "'");
-  auto it = table().find(name);
-  if (it == table().end())
-    throw ValueError("unknown schedule '" + name + "' in '" + text + "' (valid: " + joined(schedule_names()) + ")");
-  const Entry& entry = it->second;
-
-  std::map<std::string, std::string> values;
+Term parse_term(const std::string& text, bool before_last, const std::string& spec_text) {
+  if (trimmed(text).empty() && !trimmed(spec_text).empty())
+    throw ValueError("schedule spec '" + trimmed(spec_text) + "': a '+' or '*' has no schedule on one side");
+  spec::Spec term = spec::parse(text, "schedule");
+  const Schedule& schedule = find_schedule(term);
+  if (!term.inner.empty()) spec::fail(term, term.name + " takes no inner schedule in parentheses");
   std::optional<int64_t> steps;
-  if (colon != std::string::npos) {
-    for (const std::string& pair : split(text.substr(colon + 1), ',')) {
-      auto eq = pair.find('=');
-      std::string key = trimmed(pair.substr(0, eq));
-      if (eq == std::string::npos || key.empty())
-        throw ValueError(name + ": expected key=value, got '" + trimmed(pair) + "' in '" + text + "'");
-      std::string value = trimmed(pair.substr(eq + 1));
-      bool known = std::any_of(entry.keys.begin(), entry.keys.end(), [&](const auto& k) { return k.first == key; });
-      if (!known && key == "steps" && may_have_steps) {
-        Args length(name, text, {{"steps", value}}, {{"steps", kRequired}});
-        steps = length.integer("steps");
-        if (*steps <= 0) throw ValueError(name + ": steps must be positive, got " + value);
-        continue;
-      }
-      if (!known) {
-        std::vector<std::string> valid;
-        for (const auto& k : entry.keys) valid.push_back(k.first);
-        if (may_have_steps) valid.push_back("steps");
-        throw ValueError(name + ": unknown key '" + key + "' in '" + text + "' (valid: " + joined(valid) + ")");
-      }
-      if (values.count(key)) throw ValueError(name + ": key '" + key + "' given twice in '" + text + "'");
-      values[key] = value;
-    }
+  auto steps_arg = std::find_if(term.args.begin(), term.args.end(), [](const spec::Arg& arg) { return arg.key == "steps"; });
+  if (before_last && steps_arg != term.args.end() && !has_key(schedule, "steps")) {
+    steps = spec::to_integer(term, *steps_arg);
+    if (*steps <= 0) spec::fail(term, "steps must be positive, got " + steps_arg->value);
+    term.args.erase(steps_arg);
   }
-  return Term{&entry, Args(name, text, std::move(values), entry.keys), steps};
+  return {&schedule, std::move(term), steps};
 }
 
-SchedulerBuilder builder(const Term& term) {
-  return [term](Optimizer& o) { return term.entry->build(o, term.args); };
+// The terms of one part stepped together: one schedule, or a ChainedScheduler of several.
+SchedulerBuilder part_builder(const std::vector<Term>& terms) {
+  std::vector<SchedulerBuilder> builders;
+  for (const Term& term : terms)
+    builders.push_back([term](Optimizer& optimizer, const std::vector<double>& base_lrs) {
+      return term.schedule->build(term.spec, optimizer, base_lrs);
+    });
+  if (builders.size() == 1) return builders[0];
+  return [builders](Optimizer& optimizer, const std::vector<double>& base_lrs) -> Built {
+    return std::make_unique<ChainedScheduler>(optimizer, builders, base_lrs);
+  };
+}
+
+// A part's length: a `steps=N` on any of its terms, or else its first natural length.
+int64_t part_length(const std::vector<Term>& terms, const std::string& spec_text, const std::string& part_text) {
+  for (const Term& term : terms)
+    if (term.steps) return *term.steps;
+  for (const Term& term : terms)
+    if (Length length = term.schedule->length(term.spec)) return *length;
+  throw ValueError("schedule spec '" + spec_text + "': '" + part_text +
+                   "' is followed by another part but has no length; add steps=N");
 }
 
 }  // namespace
 
+std::vector<ScheduleHelp> schedule_help() {
+  std::vector<ScheduleHelp> help;
+  for (const Schedule& schedule : registry()) help.push_back(schedule.help);
+  return help;
+}
+
 std::vector<std::string> schedule_names() {
   std::vector<std::string> names;
-  for (const auto& [name, entry] : table()) names.push_back(name);
+  for (const Schedule& schedule : registry()) names.push_back(schedule.help.name);
   return names;
 }
 
-std::vector<std::pair<std::string, std::string>> schedule_keys(const std::string& name) {
-  auto it = table().find(name);
-  if (it == table().end())
-    throw ValueError("unknown schedule '" + name + "' (valid: " + joined(schedule_names()) + ")");
-  return it->second.keys;
-}
-
-std::unique_ptr<LRScheduler> make_scheduler(const std::string& spec, Optimizer& optimizer) {
-  if (trimmed(spec).empty()) throw ValueError("schedule spec is empty (valid names: " + joined(schedule_names()) + ")");
-  std::vector<std::string> part_texts = split(spec, '+');
-  std::vector<std::vector<Term>> parts;
+std::unique_ptr<LRScheduler> make_scheduler(const std::string& spec_text, Optimizer& optimizer) {
+  std::vector<std::string> part_texts = split(spec_text, '+');
+  std::vector<SchedulerBuilder> parts;
   std::vector<int64_t> milestones;
   int64_t elapsed = 0;
   for (std::size_t p = 0; p < part_texts.size(); ++p) {
     bool last = p + 1 == part_texts.size();
     std::vector<Term> terms;
-    for (const std::string& t : split(part_texts[p], '*')) terms.push_back(parse_term(t, !last));
-    if (!last) {
-      std::optional<int64_t> length;
-      for (const Term& t : terms)
-        if (t.steps) length = t.steps;
-      for (const Term& t : terms)
-        if (!length) length = t.entry->length(t.args);
-      if (!length)
-        throw ValueError("schedule spec: '" + trimmed(part_texts[p]) +
-                         "' is followed by another part but has no length; add steps=N");
-      elapsed += *length;
-      milestones.push_back(elapsed);
-    }
-    parts.push_back(std::move(terms));
+    for (const std::string& term_text : split(part_texts[p], '*'))
+      terms.push_back(parse_term(term_text, !last, spec_text));
+    if (!last) milestones.push_back(elapsed += part_length(terms, trimmed(spec_text), trimmed(part_texts[p])));
+    parts.push_back(part_builder(terms));
   }
-
-  auto build_part = [](const std::vector<Term>& terms) -> SchedulerBuilder {
-    if (terms.size() == 1) return builder(terms[0]);
-    std::vector<SchedulerBuilder> chained;
-    for (const Term& t : terms) chained.push_back(builder(t));
-    return [chained](Optimizer& o) { return std::make_unique<ChainedScheduler>(o, chained); };
-  };
-  if (parts.size() == 1) return build_part(parts[0])(optimizer);
-  std::vector<SchedulerBuilder> sequence;
-  for (const auto& terms : parts) sequence.push_back(build_part(terms));
-  return std::make_unique<SequentialLR>(optimizer, sequence, milestones);
+  if (parts.size() == 1) return parts[0](optimizer, {});
+  return std::make_unique<SequentialLR>(optimizer, parts, milestones);
 }
 
-}  // namespace descent
+}  // namespace descent::optim

@@ -6,9 +6,10 @@
 #include <cmath>
 #include <numbers>
 
-namespace descent {
+namespace descent::optim {
 
-SWALR::SWALR(Optimizer& optimizer, SWALROptions options) : LRScheduler(optimizer), options_(std::move(options)) {
+SWALR::SWALR(Optimizer& optimizer, SWALROptions options, std::vector<double> base_lrs)
+    : LRScheduler(optimizer, std::move(base_lrs)), options_(std::move(options)) {
   swa_lrs_ = per_group("swa", "swa_lr", options_.swa_lr, num_groups());
   if (options_.anneal_strategy != "cos" && options_.anneal_strategy != "linear")
     throw ValueError("swa: anneal_strategy '" + options_.anneal_strategy + "' is unknown (valid: cos, linear)");
@@ -39,4 +40,4 @@ std::vector<double> SWALR::get_lr() {
   return lrs;
 }
 
-}  // namespace descent
+}  // namespace descent::optim

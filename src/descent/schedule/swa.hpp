@@ -4,7 +4,7 @@
 #pragma once
 #include "descent/schedule/scheduler.hpp"
 
-namespace descent {
+namespace descent::optim {
 
 struct SWALROptions {
   std::vector<double> swa_lr;           // one value, or one per group
@@ -14,7 +14,7 @@ struct SWALROptions {
 
 class SWALR final : public LRScheduler {
  public:
-  SWALR(Optimizer& optimizer, SWALROptions options);
+  SWALR(Optimizer& optimizer, SWALROptions options, std::vector<double> base_lrs = {});
   std::string name() const override { return "swa"; }
 
  private:
@@ -24,4 +24,4 @@ class SWALR final : public LRScheduler {
   std::vector<double> swa_lrs_;
 };
 
-}  // namespace descent
+}  // namespace descent::optim

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <sstream>
 
 #include "descent/core/error.hpp"
@@ -168,6 +169,13 @@ double to_number(const Spec& spec, const Arg& arg, NonFinite nonfinite) {
 
 int64_t to_integer(const Spec& spec, const Arg& arg) {
   return integer_in(spec, arg, number_in(spec, arg, arg.value, NonFinite::refuse));
+}
+
+int to_int(const Spec& spec, const Arg& arg) {
+  int64_t value = to_integer(spec, arg);
+  if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max())
+    fail(spec, quoted(arg) + " is out of the range of an int");
+  return static_cast<int>(value);
 }
 
 bool to_bool(const Spec& spec, const Arg& arg) {

@@ -57,6 +57,7 @@ enum class NonFinite : bool { refuse, allow };
 // A number: the whole value read by strtod; inf and nan refused unless `nonfinite` allows them.
 double to_number(const Spec& spec, const Arg& arg, NonFinite nonfinite = NonFinite::refuse);
 int64_t to_integer(const Spec& spec, const Arg& arg);                 // a number with no fraction
+int to_int(const Spec& spec, const Arg& arg);                         // the same, within int's range
 bool to_bool(const Spec& spec, const Arg& arg);                       // true/false/1/0 only
 std::pair<double, double> to_pair(const Spec& spec, const Arg& arg);  // "a/b" (betas=0.9/0.999)
 std::vector<double> to_numbers(const Spec& spec, const Arg& arg);     // "a;b;c" (one or more)
@@ -84,10 +85,10 @@ inline constexpr bool kRequired = true;  // a Field that must be given
 
 // The value types a Field binds to.
 template <class T>
-concept FieldValue =
-    std::is_same_v<T, double> || std::is_same_v<T, int64_t> || std::is_same_v<T, bool> ||
-    std::is_same_v<T, std::string> || std::is_same_v<T, std::vector<double>> ||
-    std::is_same_v<T, std::vector<int64_t>> || std::is_same_v<T, std::pair<double, double>>;
+concept FieldValue = std::is_same_v<T, double> || std::is_same_v<T, int64_t> || std::is_same_v<T, int> ||
+                     std::is_same_v<T, bool> || std::is_same_v<T, std::string> ||
+                     std::is_same_v<T, std::vector<double>> || std::is_same_v<T, std::vector<int64_t>> ||
+                     std::is_same_v<T, std::pair<double, double>>;
 
 namespace detail {
 
@@ -95,6 +96,7 @@ template <class T>
 T convert(const Spec& spec, const Arg& arg) {
   if constexpr (std::is_same_v<T, double>) return to_number(spec, arg);
   if constexpr (std::is_same_v<T, int64_t>) return to_integer(spec, arg);
+  if constexpr (std::is_same_v<T, int>) return to_int(spec, arg);
   if constexpr (std::is_same_v<T, bool>) return to_bool(spec, arg);
   if constexpr (std::is_same_v<T, std::string>) return arg.value;
   if constexpr (std::is_same_v<T, std::vector<double>>) return to_numbers(spec, arg);
@@ -105,6 +107,7 @@ T convert(const Spec& spec, const Arg& arg) {
 // The numbers a value holds, for the range check.
 std::vector<double> numbers_in(double value);
 std::vector<double> numbers_in(int64_t value);
+inline std::vector<double> numbers_in(int value) { return {static_cast<double>(value)}; }
 std::vector<double> numbers_in(const std::vector<double>& values);
 std::vector<double> numbers_in(const std::vector<int64_t>& values);
 std::vector<double> numbers_in(const std::pair<double, double>& values);
@@ -114,6 +117,7 @@ inline std::vector<double> numbers_in(const std::string&) { return {}; }
 // A value as a spec writes it: 0.1, 5, true, 30;60;90, 0.9/0.999.
 std::string show(double value);
 std::string show(int64_t value);
+inline std::string show(int value) { return std::to_string(value); }
 std::string show(bool value);
 std::string show(const std::string& value);
 std::string show(const std::vector<double>& values);
@@ -180,11 +184,9 @@ class Fields {
   // unknown key or a positional value is refused listing the valid keys, a missing required
   // key is refused naming it.
   S read(const Spec& spec, S start = {}) const {
-    for (const Arg& arg : spec.args) {
-      const Field<S>* field = find(arg.key);
-      if (arg.key.empty() || !field) unknown_key(spec, arg, keys());
-      field->read(start, spec, arg);
-    }
+    for (const Arg& arg : spec.args)
+      if (arg.key.empty() || !find(arg.key)) unknown_key(spec, arg, keys());
+    for (const Arg& arg : spec.args) find(arg.key)->read(start, spec, arg);
     for (const Field<S>& field : fields_)
       if (field.required && !spec::find(spec, field.key))
         fail(spec, "missing key '" + field.key + "' (" + field.help + ")");

@@ -6,10 +6,19 @@
 namespace descent::viz {
 namespace {
 
-void fill_panel(Panel& panel, const std::vector<double>& x, const std::vector<Series>& series, bool x_integer) {
-  if (series.empty()) throw ValueError("plot: panel '" + panel.title + "' has no series");
-  panel.x_integer = x_integer;
-  for (const Series& s : series) {
+// Adds a panel of `spec`'s series against x to the figure.
+void add_curve_panel(Figure& figure, const std::vector<double>& x, const CurvePanel& spec,
+                     const CurvePlotOptions& options) {
+  Panel& panel = figure.add_panel();
+  panel.title = spec.title;
+  panel.x_label = options.x_label;
+  panel.y_label = spec.y_label;
+  panel.y_scale = spec.y_scale;
+  panel.y_percent = spec.y_percent;
+  panel.show_legend = spec.legend;
+  panel.x_integer = options.x_integer;
+  if (spec.series.empty()) throw ValueError("plot: panel '" + panel.title + "' has no series");
+  for (const Series& s : spec.series) {
     if (s.y.size() != x.size())
       throw ValueError("plot: series '" + s.name + "' has " + std::to_string(s.y.size()) + " values for " +
                        std::to_string(x.size()) + " x values");
@@ -21,12 +30,9 @@ void fill_panel(Panel& panel, const std::vector<double>& x, const std::vector<Se
 
 Rendered plot_curve(const std::vector<double>& x, const std::vector<Series>& series, const CurvePlotOptions& options) {
   Figure figure(options.width > 0 ? options.width : 720, options.height > 0 ? options.height : 440);
-  Panel& panel = figure.add_panel();
-  panel.title = options.title;
-  panel.x_label = options.x_label;
-  panel.y_label = options.y_label;
-  panel.y_scale = options.y_scale;
-  fill_panel(panel, x, series, options.x_integer);
+  add_curve_panel(figure, x,
+                  {.title = options.title, .y_label = options.y_label, .y_scale = options.y_scale, .series = series},
+                  options);
   return figure.render();
 }
 
@@ -37,16 +43,7 @@ Rendered plot_curves(const std::vector<double>& x, const std::vector<CurvePanel>
   Figure figure(options.width > 0 ? options.width : 480 * n,
                 options.height > 0 ? options.height : (options.title.empty() ? 420 : 450));
   figure.title = options.title;
-  for (const CurvePanel& spec : panels) {
-    Panel& panel = figure.add_panel();
-    panel.title = spec.title;
-    panel.x_label = options.x_label;
-    panel.y_label = spec.y_label;
-    panel.y_scale = spec.y_scale;
-    panel.y_percent = spec.y_percent;
-    panel.show_legend = spec.legend;
-    fill_panel(panel, x, spec.series, options.x_integer);
-  }
+  for (const CurvePanel& spec : panels) add_curve_panel(figure, x, spec, options);
   return figure.render();
 }
 
