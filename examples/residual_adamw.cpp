@@ -10,9 +10,10 @@ using namespace descent;
 int main() {
   manual_seed(0);
   Generator gen(0);
-  // Three classes of one-channel 8x8 "images": Gaussian blobs in 64 dimensions, reshaped below.
-  const Dataset train = make_blobs(480, 3, 64, gen, /*std=*/4.0);
-  const Dataset test = make_blobs(240, 3, 64, gen, 4.0);
+  // Three classes of one-channel 8x8 "images": Gaussian blobs in 64 dimensions, reshaped below;
+  // the first 480 to train on, the other 240 to test.
+  const Dataset blobs = make_blobs(720, 3, 64, gen, /*std=*/4.0);
+  const Dataset train = blobs.rows(0, 480), test = blobs.rows(480, 720);
 
   Sequential model{Conv2d(1, 16, 3, {.padding = 1, .bias = false}, DType::f32, &gen),
                    BatchNorm2d(16),
