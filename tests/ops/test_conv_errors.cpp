@@ -23,8 +23,6 @@ template <class E, class F>
   return ::testing::AssertionFailure() << "did not throw; expected: " << message;
 }
 
-Tensor zeros(const Shape& s) { return Tensor::zeros(s, DType::f32); }
-
 }  // namespace
 
 TEST(ConvErrors, Conv2dChannelsAndShapes) {
