@@ -11,8 +11,7 @@ namespace descent::optim {
 namespace {
 
 void require_positive(const std::string& schedule, const std::string& key, int64_t value) {
-  if (value <= 0)
-    throw ValueError(schedule + ": " + key + " must be a positive integer, got " + std::to_string(value));
+  if (value <= 0) throw ValueError(schedule + ": " + key + " must be a positive integer, got " + std::to_string(value));
 }
 
 }  // namespace
@@ -136,7 +135,10 @@ LrFunction natural_exp_decay(const NaturalExpOptions& options) {
 LrFunction halving(const HalvingOptions& options) {
   const int64_t every = options.every;
   require_positive("halving", "every", every);
-  return [=](double base, int64_t t) { return base * std::pow(0.5, static_cast<double>(t / every)); };
+  return [=](double base, int64_t t) {
+    const int64_t halvings = t / every;  // whole periods elapsed: floor division intended
+    return base * std::pow(0.5, static_cast<double>(halvings));
+  };
 }
 
 LrFunction warmup(const WarmupOptions& options) {
