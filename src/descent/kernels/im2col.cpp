@@ -39,6 +39,24 @@ int64_t images_per_tile(const ConvGeometry& g, int64_t buffer_bytes) {
   return std::clamp<int64_t>(buffer_bytes / per_image, 1, std::max<int64_t>(g.batch, 1));
 }
 
+// What the three products share: the tile (images per pass), one image's columns, the sizes of
+// a group's product (rows = C_in/G kh kw, cols = out_h out_w, group_out = C_out/G) and the
+// buffer the tile's columns are unfolded into.
+template <class T>
+struct Tiling {
+  Tiling(const ConvGeometry& g, int64_t buffer_bytes)
+      : tile(images_per_tile<T>(g, buffer_bytes)),
+        per_image(g.columns_per_image()),
+        rows(g.group_rows()),
+        cols(g.out_plane()),
+        group_out(g.out_channels / g.groups),
+        buffer(tile * per_image) {}
+  T* columns(int64_t slot) const { return buffer.data() + slot * per_image; }  // (C_in kh kw, out_h out_w)
+
+  const int64_t tile, per_image, rows, cols, group_out;
+  ColumnBuffer<T> buffer;
+};
+
 // fn(image n, its slot i in the tile) for every image, tile after tile, the images of a tile
 // split over threads when their work reaches `threshold`. `after_tile(first, count)` runs on
 // the calling thread once a tile is done.
@@ -107,27 +125,26 @@ void col2im(const T* columns, const ConvGeometry& g, T* image) {
 
 template <class T>
 void conv_forward_im2col(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t buffer_bytes) {
-  const int64_t tile = images_per_tile<T>(g, buffer_bytes), per_image = g.columns_per_image();
-  const int64_t rows = g.group_rows(), cols = g.out_plane(), group_out = g.out_channels / g.groups;
-  ColumnBuffer<T> buffer(tile * per_image);
+  const Tiling<T> tiling(g, buffer_bytes);
+  const int64_t rows = tiling.rows, cols = tiling.cols, group_out = tiling.group_out;
   auto image = [&](int64_t n, int64_t slot) {
-    T* columns = buffer.data() + slot * per_image;  // (C_in kh kw, out_h out_w)
+    T* columns = tiling.columns(slot);
     im2col(input + n * g.in_channels * g.in_plane(), g, columns);
     for (int64_t grp = 0; grp < g.groups; ++grp)  // y_g (C_out/G, L) = w_g (C_out/G, rows) cols_g (rows, L)
       gemm<T>(false, false, group_out, cols, rows, T(1), weight + grp * group_out * rows, rows,
               columns + grp * rows * cols, cols, T(0), output + (n * g.out_channels + grp * group_out) * cols, cols);
   };
-  for_each_tile(g.batch, tile, g.out_channels * rows * cols, kParallelMultiplyAdds, image, [](int64_t, int64_t) {});
+  for_each_tile(g.batch, tiling.tile, g.out_channels * rows * cols, kParallelMultiplyAdds, image,
+                [](int64_t, int64_t) {});
 }
 
 template <class T>
 void conv_backward_input_im2col(const T* output_grad, const T* weight, T* input_grad, const ConvGeometry& g,
                                 int64_t buffer_bytes) {
-  const int64_t tile = images_per_tile<T>(g, buffer_bytes), per_image = g.columns_per_image();
-  const int64_t rows = g.group_rows(), cols = g.out_plane(), group_out = g.out_channels / g.groups;
-  ColumnBuffer<T> buffer(tile * per_image);
+  const Tiling<T> tiling(g, buffer_bytes);
+  const int64_t rows = tiling.rows, cols = tiling.cols, group_out = tiling.group_out;
   auto image = [&](int64_t n, int64_t slot) {
-    T* columns = buffer.data() + slot * per_image;
+    T* columns = tiling.columns(slot);
     for (int64_t grp = 0; grp < g.groups; ++grp)  // cols_g (rows, L) = w_g^T (rows, C_out/G) dy_g (C_out/G, L)
       gemm<T>(true, false, rows, cols, group_out, T(1), weight + grp * group_out * rows, rows,
               output_grad + (n * g.out_channels + grp * group_out) * cols, cols, T(0), columns + grp * rows * cols,
@@ -136,40 +153,43 @@ void conv_backward_input_im2col(const T* output_grad, const T* weight, T* input_
     std::fill_n(dx, g.in_channels * g.in_plane(), T(0));
     col2im(columns, g, dx);
   };
-  for_each_tile(g.batch, tile, g.out_channels * rows * cols, kParallelMultiplyAdds, image, [](int64_t, int64_t) {});
+  for_each_tile(g.batch, tiling.tile, g.out_channels * rows * cols, kParallelMultiplyAdds, image,
+                [](int64_t, int64_t) {});
 }
 
 template <class T>
 void conv_backward_weight_im2col(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
                                  int64_t buffer_bytes) {
-  const int64_t tile = images_per_tile<T>(g, buffer_bytes), per_image = g.columns_per_image();
-  const int64_t rows = g.group_rows(), cols = g.out_plane(), group_out = g.out_channels / g.groups;
-  ColumnBuffer<T> buffer(tile * per_image);
+  const Tiling<T> tiling(g, buffer_bytes);
+  const int64_t rows = tiling.rows, cols = tiling.cols, group_out = tiling.group_out;
   std::fill_n(weight_grad, g.out_channels * rows, T(0));
   auto unfold = [&](int64_t n, int64_t slot) {
-    im2col(input + n * g.in_channels * g.in_plane(), g, buffer.data() + slot * per_image);
+    im2col(input + n * g.in_channels * g.in_plane(), g, tiling.columns(slot));
   };
   // The sum over images runs on one thread, image after image: the same order at any thread count.
   auto accumulate = [&](int64_t first, int64_t count) {
     for (int64_t slot = 0; slot < count; ++slot) {
-      const T* columns = buffer.data() + slot * per_image;
+      const T* columns = tiling.columns(slot);
       for (int64_t grp = 0; grp < g.groups; ++grp)  // dw_g (C_out/G, rows) += dy_g (C_out/G, L) cols_g^T (L, rows)
         gemm<T>(false, true, group_out, rows, cols, T(1),
                 output_grad + ((first + slot) * g.out_channels + grp * group_out) * cols, cols,
                 columns + grp * rows * cols, cols, T(1), weight_grad + grp * group_out * rows, rows);
     }
   };
-  for_each_tile(g.batch, tile, per_image, kParallelThreshold, unfold, accumulate);  // copies, not products
+  // The unfolding threshold is that of copies, not products.
+  for_each_tile(g.batch, tiling.tile, tiling.per_image, kParallelThreshold, unfold, accumulate);
 }
 
-#define DESCENT_INSTANTIATE_IM2COL(T)                                                                        \
-  template void im2col<T>(const T*, const ConvGeometry&, T*);                                              \
-  template void col2im<T>(const T*, const ConvGeometry&, T*);                                              \
-  template void conv_forward_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);              \
-  template void conv_backward_input_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);       \
+// NOLINTBEGIN(bugprone-macro-parentheses): T is a type, which cannot be parenthesized
+#define DESCENT_INSTANTIATE_IM2COL(T)                                                                \
+  template void im2col<T>(const T*, const ConvGeometry&, T*);                                        \
+  template void col2im<T>(const T*, const ConvGeometry&, T*);                                        \
+  template void conv_forward_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);        \
+  template void conv_backward_input_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t); \
   template void conv_backward_weight_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);
 DESCENT_INSTANTIATE_IM2COL(float)
 DESCENT_INSTANTIATE_IM2COL(double)
 #undef DESCENT_INSTANTIATE_IM2COL
+// NOLINTEND(bugprone-macro-parentheses)
 
 }  // namespace descent::kernels

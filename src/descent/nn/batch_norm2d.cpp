@@ -9,18 +9,7 @@ namespace descent {
 
 BatchNorm2d::BatchNorm2d(int64_t c, double e, std::optional<double> m, bool affine, bool track_running_stats,
                          DType dtype)
-    : num_features(c), eps(e), momentum(m) {
-  if (c <= 0) throw ValueError("BatchNorm2d: num_features must be positive, got " + std::to_string(c));
-  if (affine) {
-    weight = register_parameter("weight", Tensor::ones(Shape{c}, dtype));
-    bias = register_parameter("bias", Tensor::zeros(Shape{c}, dtype));
-  }
-  if (track_running_stats) {
-    running_mean = register_buffer("running_mean", Tensor::zeros(Shape{c}, dtype));
-    running_var = register_buffer("running_var", Tensor::ones(Shape{c}, dtype));
-    num_batches_tracked = register_buffer("num_batches_tracked", Tensor::zeros(Shape{}, dtype));
-  }
-}
+    : NormBase("BatchNorm2d", c, e, affine, track_running_stats, dtype), momentum(m) {}
 
 Tensor BatchNorm2d::forward(const Tensor& x) {
   if (x.dim() != 4 || x.shape()[1] != num_features)

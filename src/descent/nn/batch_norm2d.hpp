@@ -3,7 +3,7 @@
 #pragma once
 #include <optional>
 
-#include "descent/nn/module.hpp"
+#include "descent/nn/normalization.hpp"
 
 namespace descent {
 
@@ -12,18 +12,13 @@ namespace descent {
 // cumulative average (momentum 1 / num_batches_tracked) when momentum is nullopt (torch's None).
 // Evaluation: normalize with the running statistics. Without track_running_stats there are no
 // buffers and batch statistics are used in both modes.
-class BatchNorm2d : public Module {
+class BatchNorm2d : public NormBase {
  public:
   explicit BatchNorm2d(int64_t num_features, double eps = 1e-5, std::optional<double> momentum = 0.1,
                        bool affine = true, bool track_running_stats = true, DType dtype = DType::f32);
   Tensor forward(const Tensor& x) override;
   std::string name() const override { return "BatchNorm2d"; }
   std::string extra_repr() const override;
-  Tensor weight, bias;               // (C) parameters, when affine (ones and zeros at first)
-  Tensor running_mean, running_var;  // (C) buffers, when track_running_stats (zeros and ones at first)
-  Tensor num_batches_tracked;        // () buffer, when track_running_stats
-  int64_t num_features;
-  double eps;
   std::optional<double> momentum;
 };
 

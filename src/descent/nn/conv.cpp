@@ -10,20 +10,13 @@ namespace descent {
 
 namespace {
 
-// "(h, w)", appended piece by piece (GCC 12 warns falsely on "(" + std::to_string(...)).
-std::string tuple_repr(Pair p) {
-  std::string s = "(";
-  s.append(std::to_string(p.h)).append(", ").append(std::to_string(p.w)).append(")");
-  return s;
-}
-
 void check_layer(const char* layer, int64_t in_channels, int64_t out_channels, Pair kernel_size, int64_t groups) {
   const std::string name = layer;
   if (in_channels <= 0 || out_channels <= 0)
     throw ValueError(name + ": in_channels and out_channels must be positive, got " + std::to_string(in_channels) +
                      " and " + std::to_string(out_channels));
   if (kernel_size.h <= 0 || kernel_size.w <= 0)
-    throw ValueError(name + ": kernel_size must be positive, got " + tuple_repr(kernel_size));
+    throw ValueError(name + ": kernel_size must be positive, got " + kernel_size.str());
   if (groups <= 0 || in_channels % groups != 0 || out_channels % groups != 0)
     throw ValueError(name + ": groups=" + std::to_string(groups) + " must divide in_channels " +
                      std::to_string(in_channels) + " and out_channels " + std::to_string(out_channels));
@@ -46,15 +39,32 @@ Tensor initialized_bias(const Tensor& weight, int64_t out_channels, Generator* g
 
 }  // namespace
 
-std::string pair_repr(Pair p) { return p.h == p.w ? std::to_string(p.h) : tuple_repr(p); }
+std::string pair_repr(Pair p) { return p.h == p.w ? std::to_string(p.h) : p.str(); }
+
+ConvNd::ConvNd(const char* layer, int64_t in, int64_t out, Pair kernel, int64_t groups, bool transposed, bool with_bias,
+               DType dtype, Generator* gen)
+    : in_channels(in), out_channels(out), kernel_size(kernel) {
+  check_layer(layer, in, out, kernel, groups);
+  const Shape shape =
+      transposed ? Shape{in, out / groups, kernel.h, kernel.w} : Shape{out, in / groups, kernel.h, kernel.w};
+  weight = register_parameter("weight", initialized_weight(shape, dtype, gen));
+  if (with_bias) bias = register_parameter("bias", initialized_bias(weight, out, gen));
+}
+
+std::string ConvNd::sizes_repr(Pair stride) const {
+  return std::to_string(in_channels) + ", " + std::to_string(out_channels) + ", kernel_size=" + kernel_size.str() +
+         ", stride=" + stride.str();
+}
+
+std::string ConvNd::groups_and_bias_repr(int64_t groups) const {
+  std::string s;
+  if (groups != 1) s += ", groups=" + std::to_string(groups);
+  if (!bias.defined()) s += ", bias=false";
+  return s;
+}
 
 Conv2d::Conv2d(int64_t in, int64_t out, Pair kernel, const Conv2dOptions& opts, DType dtype, Generator* gen)
-    : in_channels(in), out_channels(out), kernel_size(kernel), options(opts) {
-  check_layer("Conv2d", in, out, kernel, opts.groups);
-  const Shape shape{out, in / opts.groups, kernel.h, kernel.w};
-  weight = register_parameter("weight", initialized_weight(shape, dtype, gen));
-  if (opts.bias) bias = register_parameter("bias", initialized_bias(weight, out, gen));
-}
+    : ConvNd("Conv2d", in, out, kernel, opts.groups, /*transposed=*/false, opts.bias, dtype, gen), options(opts) {}
 
 Tensor Conv2d::forward(const Tensor& x) {
   if (options.padding_same)
@@ -64,24 +74,19 @@ Tensor Conv2d::forward(const Tensor& x) {
 
 // As torch: the sizes always, the rest where it differs from the default.
 std::string Conv2d::extra_repr() const {
-  std::string s = std::to_string(in_channels) + ", " + std::to_string(out_channels) +
-                  ", kernel_size=" + tuple_repr(kernel_size) + ", stride=" + tuple_repr(options.stride);
-  if (options.padding_same) s += ", padding=same";
-  else if (!(options.padding == Pair(0))) s += ", padding=" + tuple_repr(options.padding);
-  if (!(options.dilation == Pair(1))) s += ", dilation=" + tuple_repr(options.dilation);
-  if (options.groups != 1) s += ", groups=" + std::to_string(options.groups);
-  if (!bias.defined()) s += ", bias=false";
-  return s;
+  std::string s = sizes_repr(options.stride);
+  if (options.padding_same)
+    s += ", padding=same";
+  else if (!(options.padding == Pair(0)))
+    s += ", padding=" + options.padding.str();
+  if (!(options.dilation == Pair(1))) s += ", dilation=" + options.dilation.str();
+  return s + groups_and_bias_repr(options.groups);
 }
 
-ConvTranspose2d::ConvTranspose2d(int64_t in, int64_t out, Pair kernel, const ConvTranspose2dOptions& opts,
-                                 DType dtype, Generator* gen)
-    : in_channels(in), out_channels(out), kernel_size(kernel), options(opts) {
-  check_layer("ConvTranspose2d", in, out, kernel, opts.groups);
-  const Shape shape{in, out / opts.groups, kernel.h, kernel.w};
-  weight = register_parameter("weight", initialized_weight(shape, dtype, gen));
-  if (opts.bias) bias = register_parameter("bias", initialized_bias(weight, out, gen));
-}
+ConvTranspose2d::ConvTranspose2d(int64_t in, int64_t out, Pair kernel, const ConvTranspose2dOptions& opts, DType dtype,
+                                 Generator* gen)
+    : ConvNd("ConvTranspose2d", in, out, kernel, opts.groups, /*transposed=*/true, opts.bias, dtype, gen),
+      options(opts) {}
 
 Tensor ConvTranspose2d::forward(const Tensor& x) {
   return conv_transpose2d(x, weight, bias, options.stride, options.padding, options.output_padding, options.groups,
@@ -89,14 +94,11 @@ Tensor ConvTranspose2d::forward(const Tensor& x) {
 }
 
 std::string ConvTranspose2d::extra_repr() const {
-  std::string s = std::to_string(in_channels) + ", " + std::to_string(out_channels) +
-                  ", kernel_size=" + tuple_repr(kernel_size) + ", stride=" + tuple_repr(options.stride);
-  if (!(options.padding == Pair(0))) s += ", padding=" + tuple_repr(options.padding);
-  if (!(options.dilation == Pair(1))) s += ", dilation=" + tuple_repr(options.dilation);
-  if (!(options.output_padding == Pair(0))) s += ", output_padding=" + tuple_repr(options.output_padding);
-  if (options.groups != 1) s += ", groups=" + std::to_string(options.groups);
-  if (!bias.defined()) s += ", bias=false";
-  return s;
+  std::string s = sizes_repr(options.stride);
+  if (!(options.padding == Pair(0))) s += ", padding=" + options.padding.str();
+  if (!(options.dilation == Pair(1))) s += ", dilation=" + options.dilation.str();
+  if (!(options.output_padding == Pair(0))) s += ", output_padding=" + options.output_padding.str();
+  return s + groups_and_bias_repr(options.groups);
 }
 
 Tensor dropout2d(const Tensor& x, double p, bool training, Generator* gen) {

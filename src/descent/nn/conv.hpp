@@ -18,19 +18,37 @@ struct Conv2dOptions {
   bool bias = true;
 };
 
+// What Conv2d and ConvTranspose2d share, as torch.nn's _ConvNd: the sizes, a weight
+// initialized by kaiming_uniform_ with a = sqrt(5) and a bias ~ U(-k, k), k = 1/sqrt(fan_in),
+// fan_in from the weight's dim 1 and kernel (torch's _ConvNd.reset_parameters).
+class ConvNd : public Module {
+ public:
+  Tensor weight;
+  Tensor bias;  // (out), undefined when the layer has no bias
+  int64_t in_channels, out_channels;
+  Pair kernel_size;
+
+ protected:
+  // Checks the sizes (ValueError naming `layer`), then registers the weight, (out, in / groups,
+  // kh, kw) or when `transposed` (in, out / groups, kh, kw) as torch's _ConvNd, and, when
+  // `with_bias`, the bias.
+  ConvNd(const char* layer, int64_t in_channels, int64_t out_channels, Pair kernel_size, int64_t groups,
+         bool transposed, bool with_bias, DType dtype, Generator* gen);
+  // "in, out, kernel_size=(kh, kw), stride=(sh, sw)", how torch's repr begins.
+  std::string sizes_repr(Pair stride) const;
+  // ", groups=G" and ", bias=false" where they differ from the default, how torch's repr ends.
+  std::string groups_and_bias_repr(int64_t groups) const;
+};
+
 // weight (out, in / groups, kh, kw), bias (out). Initialized as torch.nn.Conv2d: weight by
 // kaiming_uniform_ with a = sqrt(5), bias ~ U(-k, k), k = 1/sqrt(fan_in), fan_in = in / groups kh kw.
-class Conv2d : public Module {
+class Conv2d : public ConvNd {
  public:
   Conv2d(int64_t in_channels, int64_t out_channels, Pair kernel_size, const Conv2dOptions& options = {},
          DType dtype = DType::f32, Generator* gen = nullptr);
   Tensor forward(const Tensor& x) override;
   std::string name() const override { return "Conv2d"; }
   std::string extra_repr() const override;
-  Tensor weight;  // (out, in / groups, kh, kw)
-  Tensor bias;    // (out), undefined when options.bias is false
-  int64_t in_channels, out_channels;
-  Pair kernel_size;
   Conv2dOptions options;
 };
 
@@ -46,17 +64,13 @@ struct ConvTranspose2dOptions {
 
 // weight (in, out / groups, kh, kw), bias (out). Initialized as torch.nn.ConvTranspose2d:
 // as Conv2d, with fan_in = out / groups kh kw (the weight's dim 1 and kernel).
-class ConvTranspose2d : public Module {
+class ConvTranspose2d : public ConvNd {
  public:
   ConvTranspose2d(int64_t in_channels, int64_t out_channels, Pair kernel_size,
                   const ConvTranspose2dOptions& options = {}, DType dtype = DType::f32, Generator* gen = nullptr);
   Tensor forward(const Tensor& x) override;
   std::string name() const override { return "ConvTranspose2d"; }
   std::string extra_repr() const override;
-  Tensor weight;  // (in, out / groups, kh, kw)
-  Tensor bias;    // (out), undefined when options.bias is false
-  int64_t in_channels, out_channels;
-  Pair kernel_size;
   ConvTranspose2dOptions options;
 };
 

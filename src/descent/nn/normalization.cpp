@@ -1,24 +1,29 @@
-// BatchNorm1d and LayerNorm from primitive ops.
+// BatchNorm1d and LayerNorm from primitive ops, and the parameters BatchNorm1d and BatchNorm2d share.
 #include "descent/nn/normalization.hpp"
 
 #include <sstream>
 
-#include "descent/tensor/grad_mode.hpp"
 #include "descent/ops/ops.hpp"
+#include "descent/tensor/grad_mode.hpp"
 
 namespace descent {
 
-BatchNorm1d::BatchNorm1d(int64_t c, double e, double m, bool affine, DType dtype)
-    : num_features(c), eps(e), momentum(m) {
-  if (c <= 0) throw ValueError("BatchNorm1d: num_features must be positive, got " + std::to_string(c));
+NormBase::NormBase(const char* layer, int64_t c, double e, bool affine, bool track_running_stats, DType dtype)
+    : num_features(c), eps(e) {
+  if (c <= 0) throw ValueError(std::string(layer) + ": num_features must be positive, got " + std::to_string(c));
   if (affine) {
     weight = register_parameter("weight", Tensor::ones(Shape{c}, dtype));
     bias = register_parameter("bias", Tensor::zeros(Shape{c}, dtype));
   }
-  running_mean = register_buffer("running_mean", Tensor::zeros(Shape{c}, dtype));
-  running_var = register_buffer("running_var", Tensor::ones(Shape{c}, dtype));
-  num_batches_tracked = register_buffer("num_batches_tracked", Tensor::zeros(Shape{}, dtype));
+  if (track_running_stats) {
+    running_mean = register_buffer("running_mean", Tensor::zeros(Shape{c}, dtype));
+    running_var = register_buffer("running_var", Tensor::ones(Shape{c}, dtype));
+    num_batches_tracked = register_buffer("num_batches_tracked", Tensor::zeros(Shape{}, dtype));
+  }
 }
+
+BatchNorm1d::BatchNorm1d(int64_t c, double e, double m, bool affine, DType dtype)
+    : NormBase("BatchNorm1d", c, e, affine, /*track_running_stats=*/true, dtype), momentum(m) {}
 
 Tensor BatchNorm1d::forward(const Tensor& x) {
   if (x.dim() != 2 || x.shape()[1] != num_features)
@@ -27,7 +32,8 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
   Tensor mean_, var_;
   if (is_training()) {
     const int64_t n = x.shape()[0];
-    if (n < 2) throw ShapeError("BatchNorm1d: training needs more than 1 value per channel, got input " + x.shape().str());
+    if (n < 2)
+      throw ShapeError("BatchNorm1d: training needs more than 1 value per channel, got input " + x.shape().str());
     mean_ = mean(x, {0});
     var_ = mean(square(sub(x, mean_)), {0});  // biased, for normalizing
     NoGradGuard guard;
@@ -46,7 +52,8 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
 
 std::string BatchNorm1d::extra_repr() const {
   std::ostringstream e;
-  e << num_features << ", eps=" << eps << ", momentum=" << momentum << ", affine=" << (weight.defined() ? "true" : "false");
+  e << num_features << ", eps=" << eps << ", momentum=" << momentum
+    << ", affine=" << (weight.defined() ? "true" : "false");
   return e.str();
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "descent/tensor/tensor.hpp"
@@ -19,6 +20,12 @@ struct Pair {
   Pair(int64_t both) : h(both), w(both) {}  // implicit, as torch takes an int for both
   Pair(int64_t height, int64_t width) : h(height), w(width) {}
   friend bool operator==(const Pair&, const Pair&) = default;
+  // "(h, w)", appended piece by piece (GCC 12 warns falsely on "(" + std::to_string(...)).
+  std::string str() const {
+    std::string s = "(";
+    s.append(std::to_string(h)).append(", ").append(std::to_string(w)).append(")");
+    return s;
+  }
 };
 
 // torch's padding='valid' (none) and padding='same' (output as large as the input; stride 1;

@@ -15,13 +15,6 @@ namespace {
 
 using kernels::ConvGeometry;
 
-// "(h, w)", appended piece by piece (GCC 12 warns falsely on "(" + std::to_string(...)).
-std::string str(Pair p) {
-  std::string s = "(";
-  s.append(std::to_string(p.h)).append(", ").append(std::to_string(p.w)).append(")");
-  return s;
-}
-
 // Padding on each side; conv2d's padding p is {p.h, p.h, p.w, p.w}.
 struct Sides {
   int64_t top = 0, bottom = 0, left = 0, right = 0;
@@ -45,34 +38,36 @@ ConvKernels<T> conv2d_kernels(const ConvGeometry& /*g*/) {
           kernels::conv_backward_weight_im2col<T>};
 }
 
-// The convolution's output (N, C_out, out_h, out_w) from its input (N, C_in, H, W).
-Tensor convolution_forward(const Tensor& input, const Tensor& weight, const ConvGeometry& g) {
-  Tensor out = Tensor::empty(Shape{g.batch, g.out_channels, g.out_h, g.out_w}, input.dtype());
-  const Tensor x = input.contiguous(), w = weight.contiguous();
-  dispatch(x.dtype(), [&]<class T>() {
-    conv2d_kernels<T>(g).forward(x.data<T>(), w.data<T>(), out.data<T>(), g, kernels::kColumnBufferBytes);
+// One of the three products into a fresh tensor of `out_shape`: `product(chosen)` picks it
+// from the kernels conv2d_kernels chooses for the dtype and geometry; both operands are made
+// contiguous.
+template <class Product>
+Tensor run_product(const Shape& out_shape, const Tensor& first, const Tensor& second, const ConvGeometry& g,
+                   Product product) {
+  Tensor out = Tensor::empty(out_shape, first.dtype());
+  const Tensor a = first.contiguous(), b = second.contiguous();
+  dispatch(a.dtype(), [&]<class T>() {
+    product(conv2d_kernels<T>(g))(a.data<T>(), b.data<T>(), out.data<T>(), g, kernels::kColumnBufferBytes);
   });
   return out;
 }
 
+// The convolution's output (N, C_out, out_h, out_w) from its input (N, C_in, H, W).
+Tensor convolution_forward(const Tensor& input, const Tensor& weight, const ConvGeometry& g) {
+  return run_product(Shape{g.batch, g.out_channels, g.out_h, g.out_w}, input, weight, g,
+                     [](const auto& chosen) { return chosen.forward; });
+}
+
 // The gradient (N, C_in, H, W) of the convolution's input from that of its output.
 Tensor convolution_backward_input(const Tensor& output_grad, const Tensor& weight, const ConvGeometry& g) {
-  Tensor dx = Tensor::empty(Shape{g.batch, g.in_channels, g.in_h, g.in_w}, output_grad.dtype());
-  const Tensor dy = output_grad.contiguous(), w = weight.contiguous();
-  dispatch(dy.dtype(), [&]<class T>() {
-    conv2d_kernels<T>(g).backward_input(dy.data<T>(), w.data<T>(), dx.data<T>(), g, kernels::kColumnBufferBytes);
-  });
-  return dx;
+  return run_product(Shape{g.batch, g.in_channels, g.in_h, g.in_w}, output_grad, weight, g,
+                     [](const auto& chosen) { return chosen.backward_input; });
 }
 
 // The gradient (C_out, C_in / groups, kh, kw) of the weight, summed over the batch.
 Tensor convolution_backward_weight(const Tensor& input, const Tensor& output_grad, const ConvGeometry& g) {
-  Tensor dw = Tensor::empty(Shape{g.out_channels, g.in_channels / g.groups, g.kernel_h, g.kernel_w}, input.dtype());
-  const Tensor x = input.contiguous(), dy = output_grad.contiguous();
-  dispatch(x.dtype(), [&]<class T>() {
-    conv2d_kernels<T>(g).backward_weight(x.data<T>(), dy.data<T>(), dw.data<T>(), g, kernels::kColumnBufferBytes);
-  });
-  return dw;
+  return run_product(Shape{g.out_channels, g.in_channels / g.groups, g.kernel_h, g.kernel_w}, input, output_grad, g,
+                     [](const auto& chosen) { return chosen.backward_weight; });
 }
 
 // y (N, C, H, W) += bias (C), in place on a fresh output.
@@ -110,13 +105,12 @@ Tensor channel_sums(const Tensor& grad) {
 
 // Checks that hold for both convolutions: ranks, dtypes, positive strides and dilations,
 // non-negative padding, groups dividing both channel counts, a bias of (C_out).
-void check_common(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias, Pair stride,
-                  Pair dilation, int64_t groups, int64_t in_channels, int64_t out_channels) {
+void check_common(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias, Pair stride, Pair dilation,
+                  int64_t groups, int64_t in_channels, int64_t out_channels) {
   const std::string name = op;
   check_same_dtype(x, weight, op);
-  if (stride.h <= 0 || stride.w <= 0) throw ValueError(name + ": stride must be positive, got " + str(stride));
-  if (dilation.h <= 0 || dilation.w <= 0)
-    throw ValueError(name + ": dilation must be positive, got " + str(dilation));
+  if (stride.h <= 0 || stride.w <= 0) throw ValueError(name + ": stride must be positive, got " + stride.str());
+  if (dilation.h <= 0 || dilation.w <= 0) throw ValueError(name + ": dilation must be positive, got " + dilation.str());
   if (groups <= 0) throw ValueError(name + ": groups must be positive, got " + std::to_string(groups));
   if (in_channels % groups != 0 || out_channels % groups != 0)
     throw ValueError(name + ": groups=" + std::to_string(groups) + " must divide both the " +
@@ -126,8 +120,8 @@ void check_common(const char* op, const Tensor& x, const Tensor& weight, const T
     check_same_dtype(x, bias, op);
     if (bias.dim() != 1 || bias.shape()[0] != out_channels)
       throw ShapeError(name + ": bias of shape " + bias.shape().str() + " does not match the " +
-                       std::to_string(out_channels) + " output channels (expected [" +
-                       std::to_string(out_channels) + "])");
+                       std::to_string(out_channels) + " output channels (expected [" + std::to_string(out_channels) +
+                       "])");
   }
 }
 
@@ -157,17 +151,25 @@ ConvGeometry conv2d_geometry(const Tensor& x, const Tensor& weight, const Tensor
   const int64_t kernel_w = dilation.w * (weight.shape()[3] - 1) + 1;
   const int64_t padded_h = x.shape()[2] + pad.top + pad.bottom, padded_w = x.shape()[3] + pad.left + pad.right;
   if (kernel_h > padded_h || kernel_w > padded_w)
-    throw ShapeError("conv2d: kernel " + std::to_string(kernel_h) + "x" + std::to_string(kernel_w) +
-                     " (weight " + weight.shape().str() + ", dilation " + str(dilation) +
-                     ") is larger than the padded input " + std::to_string(padded_h) + "x" +
-                     std::to_string(padded_w) + " (input " + x.shape().str() + ")");
-  return ConvGeometry{.batch = x.shape()[0], .groups = groups,
-                      .in_channels = channels, .in_h = x.shape()[2], .in_w = x.shape()[3],
-                      .out_channels = out_channels, .out_h = (padded_h - kernel_h) / stride.h + 1,
+    throw ShapeError("conv2d: kernel " + std::to_string(kernel_h) + "x" + std::to_string(kernel_w) + " (weight " +
+                     weight.shape().str() + ", dilation " + dilation.str() + ") is larger than the padded input " +
+                     std::to_string(padded_h) + "x" + std::to_string(padded_w) + " (input " + x.shape().str() + ")");
+  return ConvGeometry{.batch = x.shape()[0],
+                      .groups = groups,
+                      .in_channels = channels,
+                      .in_h = x.shape()[2],
+                      .in_w = x.shape()[3],
+                      .out_channels = out_channels,
+                      .out_h = (padded_h - kernel_h) / stride.h + 1,
                       .out_w = (padded_w - kernel_w) / stride.w + 1,
-                      .kernel_h = weight.shape()[2], .kernel_w = weight.shape()[3],
-                      .stride_h = stride.h, .stride_w = stride.w, .pad_top = pad.top, .pad_left = pad.left,
-                      .dilation_h = dilation.h, .dilation_w = dilation.w};
+                      .kernel_h = weight.shape()[2],
+                      .kernel_w = weight.shape()[3],
+                      .stride_h = stride.h,
+                      .stride_w = stride.w,
+                      .pad_top = pad.top,
+                      .pad_left = pad.left,
+                      .dilation_h = dilation.h,
+                      .dilation_w = dilation.w};
 }
 
 // conv2d of a batch (N, C_in, H, W); padding may differ on the two sides of a dim.
@@ -204,14 +206,13 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Pair st
               Pair dilation, int64_t groups) {
   if (padding == PaddingMode::valid) return conv2d(x, weight, bias, stride, 0, dilation, groups);
   if (stride.h != 1 || stride.w != 1)
-    throw ValueError("conv2d: padding='same' needs stride 1, got stride " + str(stride));
+    throw ValueError("conv2d: padding='same' needs stride 1, got stride " + stride.str());
   if (weight.dim() != 4) throw ShapeError("conv2d: expected a 4-D weight, got shape " + weight.shape().str());
   // torch's _convolution_mode: total d (k - 1), the odd one at the bottom and right.
   const int64_t total_h = dilation.h * (weight.shape()[2] - 1), total_w = dilation.w * (weight.shape()[3] - 1);
   const Sides sides{total_h / 2, total_h - total_h / 2, total_w / 2, total_w - total_w / 2};
-  return batched(x, [&](const Tensor& batch) {
-    return convolve(batch, weight, bias, stride, sides, dilation, groups);
-  });
+  return batched(x,
+                 [&](const Tensor& batch) { return convolve(batch, weight, bias, stride, sides, dilation, groups); });
 }
 
 // conv_transpose2d(x) is the input gradient of the conv2d that maps its output (N, C_out,
@@ -227,26 +228,36 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& weight, const Tensor& 
                        std::to_string(weight.shape()[0]) + " (weight " + weight.shape().str() + ")");
     check_common("conv_transpose2d", x, weight, bias, stride, dilation, groups, in_channels, out_channels);
     if (padding.h < 0 || padding.w < 0 || output_padding.h < 0 || output_padding.w < 0)
-      throw ValueError("conv_transpose2d: padding and output_padding must be non-negative, got " + str(padding) +
-                       " and " + str(output_padding));
+      throw ValueError("conv_transpose2d: padding and output_padding must be non-negative, got " + padding.str() +
+                       " and " + output_padding.str());
     if ((output_padding.h >= stride.h && output_padding.h >= dilation.h) ||
         (output_padding.w >= stride.w && output_padding.w >= dilation.w))
-      throw ValueError("conv_transpose2d: output_padding " + str(output_padding) +
-                       " must be smaller than either stride " + str(stride) + " or dilation " + str(dilation));
-    const int64_t out_h = (x.shape()[2] - 1) * stride.h - 2 * padding.h + dilation.h * (weight.shape()[2] - 1) +
-                          output_padding.h + 1;
-    const int64_t out_w = (x.shape()[3] - 1) * stride.w - 2 * padding.w + dilation.w * (weight.shape()[3] - 1) +
-                          output_padding.w + 1;
+      throw ValueError("conv_transpose2d: output_padding " + output_padding.str() +
+                       " must be smaller than either stride " + stride.str() + " or dilation " + dilation.str());
+    const int64_t out_h =
+        (x.shape()[2] - 1) * stride.h - 2 * padding.h + dilation.h * (weight.shape()[2] - 1) + output_padding.h + 1;
+    const int64_t out_w =
+        (x.shape()[3] - 1) * stride.w - 2 * padding.w + dilation.w * (weight.shape()[3] - 1) + output_padding.w + 1;
     if (out_h <= 0 || out_w <= 0)
       throw ShapeError("conv_transpose2d: output would be " + std::to_string(out_h) + "x" + std::to_string(out_w) +
                        " for input " + x.shape().str() + ", weight " + weight.shape().str() + ", stride " +
-                       str(stride) + ", padding " + str(padding));
-    const ConvGeometry g{.batch = x.shape()[0], .groups = groups,
-                         .in_channels = out_channels, .in_h = out_h, .in_w = out_w,
-                         .out_channels = in_channels, .out_h = x.shape()[2], .out_w = x.shape()[3],
-                         .kernel_h = weight.shape()[2], .kernel_w = weight.shape()[3],
-                         .stride_h = stride.h, .stride_w = stride.w, .pad_top = padding.h, .pad_left = padding.w,
-                         .dilation_h = dilation.h, .dilation_w = dilation.w};
+                       stride.str() + ", padding " + padding.str());
+    const ConvGeometry g{.batch = x.shape()[0],
+                         .groups = groups,
+                         .in_channels = out_channels,
+                         .in_h = out_h,
+                         .in_w = out_w,
+                         .out_channels = in_channels,
+                         .out_h = x.shape()[2],
+                         .out_w = x.shape()[3],
+                         .kernel_h = weight.shape()[2],
+                         .kernel_w = weight.shape()[3],
+                         .stride_h = stride.h,
+                         .stride_w = stride.w,
+                         .pad_top = padding.h,
+                         .pad_left = padding.w,
+                         .dilation_h = dilation.h,
+                         .dilation_w = dilation.w};
     Tensor y = convolution_backward_input(x, weight, g);
     if (bias.defined()) add_channel_bias(y, bias);
     if (!any_requires_grad({x, weight, bias})) return y;

@@ -59,7 +59,8 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, double value) {
   Shape out_shape = x.shape();
   for (int k = 0; k < dims; ++k) {
     const int dim = x.dim() - 1 - k;
-    out_shape[dim] += pads[static_cast<std::size_t>(2 * k)] + pads[static_cast<std::size_t>(2 * k + 1)];
+    const auto before = 2 * static_cast<std::size_t>(k);  // pads[before], pads[before + 1]: this dim's two sides
+    out_shape[dim] += pads[before] + pads[before + 1];
     if (out_shape[dim] < 0)
       throw ShapeError("pad: " + list(pads) + " would leave dim " + std::to_string(dim) + " of input " +
                        x.shape().str() + " with " + std::to_string(out_shape[dim]) + " elements");

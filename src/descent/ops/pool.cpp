@@ -20,13 +20,6 @@ namespace descent {
 
 namespace {
 
-// "(h, w)", appended piece by piece (GCC 12 warns falsely on "(" + std::to_string(...)).
-std::string str(Pair p) {
-  std::string s = "(";
-  s.append(std::to_string(p.h)).append(", ").append(std::to_string(p.w)).append(")");
-  return s;
-}
-
 // Where a pooling op reads and writes: `planes` (N C) planes of in_h x in_w pooled to
 // out_h x out_w.
 struct PoolGeometry {
@@ -63,21 +56,28 @@ PoolGeometry pool_geometry(const char* op, const Tensor& x, Pair kernel, std::op
   if (x.dim() != 3 && x.dim() != 4)
     throw ShapeError(name + ": expected input (N, C, H, W) or (C, H, W), got shape " + x.shape().str());
   const Pair stride = stride_in.value_or(kernel);
-  if (kernel.h <= 0 || kernel.w <= 0) throw ValueError(name + ": kernel_size must be positive, got " + str(kernel));
-  if (stride.h <= 0 || stride.w <= 0) throw ValueError(name + ": stride must be positive, got " + str(stride));
-  if (dilation.h <= 0 || dilation.w <= 0) throw ValueError(name + ": dilation must be positive, got " + str(dilation));
+  if (kernel.h <= 0 || kernel.w <= 0) throw ValueError(name + ": kernel_size must be positive, got " + kernel.str());
+  if (stride.h <= 0 || stride.w <= 0) throw ValueError(name + ": stride must be positive, got " + stride.str());
+  if (dilation.h <= 0 || dilation.w <= 0) throw ValueError(name + ": dilation must be positive, got " + dilation.str());
   if (pad.h < 0 || pad.w < 0 || pad.h > kernel.h / 2 || pad.w > kernel.w / 2)
-    throw ValueError(name + ": padding " + str(pad) + " must be between 0 and half the kernel size " + str(kernel));
+    throw ValueError(name + ": padding " + pad.str() + " must be between 0 and half the kernel size " + kernel.str());
   PoolGeometry g{.planes = x.numel() == 0 ? 0 : x.numel() / (x.shape()[x.dim() - 2] * x.shape()[x.dim() - 1]),
-                 .in_h = x.shape()[x.dim() - 2], .in_w = x.shape()[x.dim() - 1],
-                 .kernel_h = kernel.h, .kernel_w = kernel.w, .stride_h = stride.h, .stride_w = stride.w,
-                 .pad_h = pad.h, .pad_w = pad.w, .dilation_h = dilation.h, .dilation_w = dilation.w};
+                 .in_h = x.shape()[x.dim() - 2],
+                 .in_w = x.shape()[x.dim() - 1],
+                 .kernel_h = kernel.h,
+                 .kernel_w = kernel.w,
+                 .stride_h = stride.h,
+                 .stride_w = stride.w,
+                 .pad_h = pad.h,
+                 .pad_w = pad.w,
+                 .dilation_h = dilation.h,
+                 .dilation_w = dilation.w};
   g.out_h = pooled_size(g.in_h, kernel.h, stride.h, pad.h, dilation.h, ceil_mode);
   g.out_w = pooled_size(g.in_w, kernel.w, stride.w, pad.w, dilation.w, ceil_mode);
   if (g.out_h <= 0 || g.out_w <= 0)
-    throw ShapeError(name + ": kernel " + str(kernel) + " (dilation " + str(dilation) +
+    throw ShapeError(name + ": kernel " + kernel.str() + " (dilation " + dilation.str() +
                      ") is larger than the padded input " + std::to_string(g.in_h + 2 * pad.h) + "x" +
-                     std::to_string(g.in_w + 2 * pad.w) + " (input " + x.shape().str() + ", padding " + str(pad) +
+                     std::to_string(g.in_w + 2 * pad.w) + " (input " + x.shape().str() + ", padding " + pad.str() +
                      ")");
   return g;
 }
@@ -154,6 +154,17 @@ struct Window {
 };
 using WindowFn = std::function<Window(int64_t oh, int64_t ow)>;
 
+// fn(plane p, the flat index o of output (p, oh, ow), window(oh, ow)) for every output, plane
+// by plane, the planes split over threads.
+template <class Fn>
+void for_each_window(const PoolGeometry& g, const WindowFn& window, Fn&& fn) {
+  for_planes(g, g.out_h * g.out_w * g.kernel_h * g.kernel_w, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p)
+      for (int64_t oh = 0; oh < g.out_h; ++oh)
+        for (int64_t ow = 0; ow < g.out_w; ++ow) fn(p, (p * g.out_h + oh) * g.out_w + ow, window(oh, ow));
+  });
+}
+
 // out[p, oh, ow] = sum of x over window(oh, ow) / divisor, plane by plane.
 Tensor average_windows(const Tensor& x_in, const PoolGeometry& g, const WindowFn& window) {
   const Tensor x = x_in.contiguous();
@@ -161,16 +172,11 @@ Tensor average_windows(const Tensor& x_in, const PoolGeometry& g, const WindowFn
   dispatch(x.dtype(), [&]<class T>() {
     const T* px = x.data<T>();
     T* po = out.data<T>();
-    for_planes(g, g.out_h * g.out_w * g.kernel_h * g.kernel_w, [&](int64_t begin, int64_t end) {
-      for (int64_t p = begin; p < end; ++p)
-        for (int64_t oh = 0; oh < g.out_h; ++oh)
-          for (int64_t ow = 0; ow < g.out_w; ++ow) {
-            const Window w = window(oh, ow);
-            T total = 0;
-            for (int64_t ih = w.h0; ih < w.h1; ++ih)
-              for (int64_t iw = w.w0; iw < w.w1; ++iw) total += px[(p * g.in_h + ih) * g.in_w + iw];
-            po[(p * g.out_h + oh) * g.out_w + ow] = w.divisor > 0 ? total / static_cast<T>(w.divisor) : T(0);
-          }
+    for_each_window(g, window, [&](int64_t p, int64_t o, const Window& w) {
+      T total = 0;
+      for (int64_t ih = w.h0; ih < w.h1; ++ih)
+        for (int64_t iw = w.w0; iw < w.w1; ++iw) total += px[(p * g.in_h + ih) * g.in_w + iw];
+      po[o] = w.divisor > 0 ? total / static_cast<T>(w.divisor) : T(0);
     });
   });
   return out;
@@ -183,16 +189,11 @@ Tensor spread_windows(const Tensor& grad, const Shape& in_shape, const PoolGeome
   dispatch(dy.dtype(), [&]<class T>() {
     const T* pg = dy.data<T>();
     T* pd = dx.data<T>();
-    for_planes(g, g.out_h * g.out_w * g.kernel_h * g.kernel_w, [&](int64_t begin, int64_t end) {
-      for (int64_t p = begin; p < end; ++p)
-        for (int64_t oh = 0; oh < g.out_h; ++oh)
-          for (int64_t ow = 0; ow < g.out_w; ++ow) {
-            const Window w = window(oh, ow);
-            if (w.divisor <= 0) continue;
-            const T share = pg[(p * g.out_h + oh) * g.out_w + ow] / static_cast<T>(w.divisor);
-            for (int64_t ih = w.h0; ih < w.h1; ++ih)
-              for (int64_t iw = w.w0; iw < w.w1; ++iw) pd[(p * g.in_h + ih) * g.in_w + iw] += share;
-          }
+    for_each_window(g, window, [&](int64_t p, int64_t o, const Window& w) {
+      if (w.divisor <= 0) return;
+      const T share = pg[o] / static_cast<T>(w.divisor);
+      for (int64_t ih = w.h0; ih < w.h1; ++ih)
+        for (int64_t iw = w.w0; iw < w.w1; ++iw) pd[(p * g.in_h + ih) * g.in_w + iw] += share;
     });
   });
   return dx;
@@ -230,14 +231,17 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Pair output_size) {
   if (x.dim() != 3 && x.dim() != 4)
     throw ShapeError("adaptive_avg_pool2d: expected input (N, C, H, W) or (C, H, W), got shape " + x.shape().str());
   if (output_size.h <= 0 || output_size.w <= 0)
-    throw ValueError("adaptive_avg_pool2d: output_size must be positive, got " + str(output_size));
+    throw ValueError("adaptive_avg_pool2d: output_size must be positive, got " + output_size.str());
   const int64_t in_h = x.shape()[x.dim() - 2], in_w = x.shape()[x.dim() - 1];
-  if (in_h == 0 || in_w == 0)
-    throw ShapeError("adaptive_avg_pool2d: input " + x.shape().str() + " has an empty plane");
+  if (in_h == 0 || in_w == 0) throw ShapeError("adaptive_avg_pool2d: input " + x.shape().str() + " has an empty plane");
   // A window's largest extent bounds the work per output: ceil(H / out_h) + 1 rows.
-  const PoolGeometry g{.planes = x.numel() / (in_h * in_w), .in_h = in_h, .in_w = in_w,
-                       .out_h = output_size.h, .out_w = output_size.w,
-                       .kernel_h = in_h / output_size.h + 2, .kernel_w = in_w / output_size.w + 2};
+  const PoolGeometry g{.planes = x.numel() / (in_h * in_w),
+                       .in_h = in_h,
+                       .in_w = in_w,
+                       .out_h = output_size.h,
+                       .out_w = output_size.w,
+                       .kernel_h = in_h / output_size.h + 2,
+                       .kernel_w = in_w / output_size.w + 2};
   auto window = [g](int64_t oh, int64_t ow) {
     const int64_t h0 = oh * g.in_h / g.out_h, h1 = ((oh + 1) * g.in_h + g.out_h - 1) / g.out_h;
     const int64_t w0 = ow * g.in_w / g.out_w, w1 = ((ow + 1) * g.in_w + g.out_w - 1) / g.out_w;

@@ -3,17 +3,18 @@
 // float32 rounding.
 #include <algorithm>
 #include <limits>
+#include <tuple>
 
+#include "descent/ops/ops.hpp"
 #include "descent/tensor/node.hpp"
 #include "descent/tensor/sum_reduced.hpp"
-#include "descent/ops/ops.hpp"
 
 namespace descent {
 namespace {
 
 struct Reduction {
-  Shape keep_shape;       // input shape with reduced dims set to 1 (keepdim result)
-  Shape out_shape;        // result shape (keepdim or not)
+  Shape keep_shape;  // input shape with reduced dims set to 1 (keepdim result)
+  Shape out_shape;   // result shape (keepdim or not)
   std::vector<bool> reduced;
 };
 
@@ -114,6 +115,20 @@ Tensor scatter_along(const Tensor& g, const Tensor& indices, const Shape& shape,
   return out;
 }
 
+// torch.max(a, dim) and torch.min(a, dim)'s values, `better` choosing the winner; the gradient
+// goes to the chosen element of each row.
+template <class Better>
+Tensor extreme_along(const Tensor& a, int dim, bool keepdim, Better better, const char* op) {
+  Tensor values, indices;  // no structured binding: clang 14 cannot capture one
+  std::tie(values, indices) = select_along(a, dim, better, op);
+  const int d = a.dim() == 0 ? 0 : normalize_dim(dim, a.dim(), op);
+  if (keepdim && a.dim() > 0) values = values.unsqueeze(d);
+  if (!any_requires_grad({a})) return values;
+  return record(values, op, {a}, [indices, d, keepdim, shape = a.shape()](Node& n, const Tensor& g) {
+    n.accumulate(0, scatter_along(keepdim && shape.rank() > 0 ? g.squeeze(d) : g, indices, shape, d));
+  });
+}
+
 }  // namespace
 
 Tensor sum(const Tensor& a) { return sum(a, {}, false); }
@@ -132,19 +147,23 @@ Tensor mean(const Tensor& a) { return mean(a, {}, false); }
 Tensor mean(const Tensor& a, std::vector<int> dims, bool keepdim) {
   const Reduction r = plan(a, std::move(dims), keepdim, "mean");
   const int64_t count = a.numel() / std::max<int64_t>(r.keep_shape.numel(), 1);
-  return mul(sum(a, [&] {
-               std::vector<int> d;
-               for (int i = 0; i < a.dim(); ++i)
-                 if (r.reduced[static_cast<std::size_t>(i)]) d.push_back(i);
-               return d;
-             }(), keepdim),
+  return mul(sum(
+                 a,
+                 [&] {
+                   std::vector<int> d;
+                   for (int i = 0; i < a.dim(); ++i)
+                     if (r.reduced[static_cast<std::size_t>(i)]) d.push_back(i);
+                   return d;
+                 }(),
+                 keepdim),
              1.0 / static_cast<double>(count));
 }
 
 Tensor max(const Tensor& a) {
   if (a.numel() == 0) throw ShapeError("max: cannot reduce an empty tensor of shape " + a.shape().str());
   const Tensor flat = a.reshape(Shape{a.numel()});
-  auto [value, index] = select_along(flat, 0, [](auto x, auto y) { return x > y; }, "max");
+  auto [value, index] = select_along(
+      flat, 0, [](auto x, auto y) { return x > y; }, "max");
   Tensor out = value.reshape(Shape{});
   if (!any_requires_grad({a})) return out;
   // torch: the gradient of a full max is split evenly among all elements equal to it.
@@ -155,27 +174,18 @@ Tensor max(const Tensor& a) {
 }
 
 Tensor max(const Tensor& a, int dim, bool keepdim) {
-  auto [values, indices] = select_along(a, dim, [](auto x, auto y) { return x > y; }, "max");
-  const int d = a.dim() == 0 ? 0 : normalize_dim(dim, a.dim(), "max");
-  if (keepdim && a.dim() > 0) values = values.unsqueeze(d);
-  if (!any_requires_grad({a})) return values;
-  return record(values, "max", {a}, [indices, d, keepdim, shape = a.shape()](Node& n, const Tensor& g) {
-    n.accumulate(0, scatter_along(keepdim && shape.rank() > 0 ? g.squeeze(d) : g, indices, shape, d));
-  });
+  return extreme_along(
+      a, dim, keepdim, [](auto x, auto y) { return x > y; }, "max");
 }
 
 Tensor min(const Tensor& a, int dim, bool keepdim) {
-  auto [values, indices] = select_along(a, dim, [](auto x, auto y) { return x < y; }, "min");
-  const int d = a.dim() == 0 ? 0 : normalize_dim(dim, a.dim(), "min");
-  if (keepdim && a.dim() > 0) values = values.unsqueeze(d);
-  if (!any_requires_grad({a})) return values;
-  return record(values, "min", {a}, [indices, d, keepdim, shape = a.shape()](Node& n, const Tensor& g) {
-    n.accumulate(0, scatter_along(keepdim && shape.rank() > 0 ? g.squeeze(d) : g, indices, shape, d));
-  });
+  return extreme_along(
+      a, dim, keepdim, [](auto x, auto y) { return x < y; }, "min");
 }
 
 Tensor argmax(const Tensor& a, int dim, bool keepdim) {
-  auto [values, indices] = select_along(a, dim, [](auto x, auto y) { return x > y; }, "argmax");
+  auto [values, indices] = select_along(
+      a, dim, [](auto x, auto y) { return x > y; }, "argmax");
   if (keepdim && a.dim() > 0) indices = indices.unsqueeze(normalize_dim(dim, a.dim(), "argmax"));
   return indices;
 }

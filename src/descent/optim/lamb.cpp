@@ -12,7 +12,8 @@ namespace descent::optim {
 template <>
 Table<LAMBOptions> table_of<LAMBOptions>() {  // the hyperparameters of You et al. (2020)
   using O = LAMBOptions;
-  return {"lamb", WeightDecay::none,
+  return {"lamb",
+          WeightDecay::none,
           {number("lr", &O::lr, at_least(0), "learning rate"),
            element("beta1", &O::betas, 0, "betas", in(0, 1), "decay of the first-moment average"),
            element("beta2", &O::betas, 1, "betas", in(0, 1), "decay of the second-moment average"),
@@ -25,7 +26,8 @@ double LAMB::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     const LAMBOptions options = settings(group);
-    const auto [beta1, beta2] = options.betas;
+    // Named, not a structured binding: the kernels below capture them, which clang 14 refuses.
+    const double beta1 = options.betas.first, beta2 = options.betas.second;
     const double t = (st.scalars["step"] += 1.0);
     dispatch(param.dtype(), [&]<class T>() {
       T* theta = param.data<T>();
@@ -44,7 +46,8 @@ double LAMB::step(const std::function<double()>& closure) {
         T r = direction(i);
         return double(r) * double(r);
       });
-      const double theta_sq = sum_over_elements(param.numel(), [&](int64_t i) { return double(theta[i]) * double(theta[i]); });
+      const double theta_sq =
+          sum_over_elements(param.numel(), [&](int64_t i) { return double(theta[i]) * double(theta[i]); });
       const double theta_norm = std::sqrt(theta_sq), r_norm = std::sqrt(r_sq);
       const double trust = theta_norm > 0.0 && r_norm > 0.0 ? theta_norm / r_norm : 1.0;
       const T step_size = T(options.lr * trust);

@@ -16,7 +16,8 @@ constexpr const char* kTrainMode = "train_mode";
 template <>
 Table<ScheduleFreeAdamWOptions> table_of<ScheduleFreeAdamWOptions>() {  // AdamWScheduleFree's arguments
   using O = ScheduleFreeAdamWOptions;
-  return {"schedule_free_adamw", WeightDecay::none,
+  return {"schedule_free_adamw",
+          WeightDecay::none,
           {number("lr", &O::lr, at_least(0), "learning rate γ"),
            element("beta1", &O::betas, 0, "betas", in(0, 1), "interpolation y = (1−β₁)z + β₁x"),
            element("beta2", &O::betas, 1, "betas", in(0, 1), "decay of the second-moment average"),
@@ -24,7 +25,8 @@ Table<ScheduleFreeAdamWOptions> table_of<ScheduleFreeAdamWOptions>() {  // AdamW
            number("weight_decay", &O::weight_decay, at_least(0), "weight decay λ, applied at y"),
            integer("warmup_steps", &O::warmup_steps, at_least(0), "linear warmup of the lr over this many steps"),
            number("r", &O::r, at_least(0), "averaging weight power of t"),
-           number("weight_lr_power", &O::weight_lr_power, at_least(0), "averaging weight power of the largest lr so far")}};
+           number("weight_lr_power", &O::weight_lr_power, at_least(0),
+                  "averaging weight power of the largest lr so far")}};
 }
 
 ScheduleFreeAdamW::ScheduleFreeAdamW(std::vector<Tensor> params, const ScheduleFreeAdamWOptions& options)
@@ -42,7 +44,8 @@ double ScheduleFreeAdamW::step(const std::function<double()>& closure) {
   FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     const ScheduleFreeAdamWOptions options = settings(group);
-    const auto [beta1, beta2] = options.betas;
+    // Named, not a structured binding: the kernels below capture them, which clang 14 refuses.
+    const double beta1 = options.betas.first, beta2 = options.betas.second;
     const double k = st.scalars["k"], warmup = static_cast<double>(options.warmup_steps);
     const double sched = k < warmup ? (k + 1.0) / warmup : 1.0;
     const double lr = options.lr * sched * std::sqrt(1.0 - std::pow(beta2, k + 1.0));
@@ -59,16 +62,15 @@ double ScheduleFreeAdamW::step(const std::function<double()>& closure) {
       if (!st.buffers.count("z")) st.buffers["z"] = param.detach().clone();  // z₁ = x₁ = y₁
       T* z = st.buffers.at("z").template data<T>();
       T* v = zeros_buffer(st, "exp_avg_sq", param).template data<T>();
-      const T b2 = T(beta2), one_minus_b2 = T(1.0 - beta2), eps = T(options.eps),
-              lambda = T(options.weight_decay), gamma = T(lr), ckp1 = T(c),
-              y_step = T(lr * (beta1 * (1.0 - c) - 1.0));
+      const T b2 = T(beta2), one_minus_b2 = T(1.0 - beta2), eps = T(options.eps), lambda = T(options.weight_decay),
+              gamma = T(lr), ckp1 = T(c), y_step = T(lr * (beta1 * (1.0 - c) - 1.0));
       loops.add(param.numel(), [=](int64_t i) {
         T g = grad_[i];
-        v[i] = v[i] * b2 + one_minus_b2 * g * g;        // v ← β₂v + (1−β₂)g²
+        v[i] = v[i] * b2 + one_minus_b2 * g * g;            // v ← β₂v + (1−β₂)g²
         T u = g / (std::sqrt(v[i]) + eps) + lambda * y[i];  // AdamW-normalized step, decay at y
-        y[i] = y[i] + ckp1 * (z[i] - y[i]);              // y ← (1−c)y + cz
-        y[i] = y[i] + y_step * u;                        // the x-average and interpolation in one update
-        z[i] = z[i] - gamma * u;                         // z ← z − γu
+        y[i] = y[i] + ckp1 * (z[i] - y[i]);                 // y ← (1−c)y + cz
+        y[i] = y[i] + y_step * u;                           // the x-average and interpolation in one update
+        z[i] = z[i] - gamma * u;                            // z ← z − γu
       });
     });
   });

@@ -10,7 +10,8 @@ namespace descent::optim {
 template <>
 Table<SWATSOptions> table_of<SWATSOptions>() {  // the hyperparameters of Keskar & Socher (2017)
   using O = SWATSOptions;
-  return {"swats", WeightDecay::none,
+  return {"swats",
+          WeightDecay::none,
           {number("lr", &O::lr, at_least(0), "Adam's learning rate α"),
            element("beta1", &O::betas, 0, "betas", in(0, 1),
                    "decay of the first moment (and SGD's momentum after the switch)"),
@@ -24,7 +25,8 @@ double SWATS::step(const std::function<double()>& closure) {
   double loss = evaluate(closure);
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& st) {
     const SWATSOptions options = settings(group);
-    const auto [beta1, beta2] = options.betas;
+    // Named, not a structured binding: the kernels below capture them, which clang 14 refuses.
+    const double beta1 = options.betas.first, beta2 = options.betas.second;
     const double t = (st.scalars["step"] += 1.0);
     double& phase = st.scalars["phase"];
     dispatch(param.dtype(), [&]<class T>() {
@@ -45,8 +47,7 @@ double SWATS::step(const std::function<double()>& closure) {
       // Adam phase: p = −α·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε); θ ← θ + p, watching pᵀg and pᵀp.
       T* m = zeros_buffer(st, "exp_avg", param).template data<T>();
       T* v = zeros_buffer(st, "exp_avg_sq", param).template data<T>();
-      const T one_minus_b1 = T(1.0 - beta1), b2 = T(beta2), one_minus_b2 = T(1.0 - beta2),
-              eps = T(options.eps),
+      const T one_minus_b1 = T(1.0 - beta1), b2 = T(beta2), one_minus_b2 = T(1.0 - beta2), eps = T(options.eps),
               alpha_t = T(options.lr * std::sqrt(1.0 - std::pow(beta2, t)) / (1.0 - std::pow(beta1, t)));
       double p_dot_p = 0.0;
       const double p_dot_g = sum_over_elements(param.numel(), [&](int64_t i) {
@@ -63,7 +64,7 @@ double SWATS::step(const std::function<double()>& closure) {
         return p * p;
       });
       if (p_dot_g != 0.0) {
-        const double gamma = p_dot_p / -p_dot_g;                   // γ = pᵀp / (−pᵀg)
+        const double gamma = p_dot_p / -p_dot_g;  // γ = pᵀp / (−pᵀg)
         double& lambda_avg = st.scalars["lambda_avg"];
         lambda_avg = beta2 * lambda_avg + (1.0 - beta2) * gamma;  // λ ← β₂λ + (1−β₂)γ
         const double corrected = lambda_avg / (1.0 - std::pow(beta2, t));

@@ -15,8 +15,7 @@ namespace {
 using std::numbers::pi;
 
 void require_positive(const std::string& schedule, const std::string& key, int64_t value) {
-  if (value <= 0)
-    throw ValueError(schedule + ": " + key + " must be a positive integer, got " + std::to_string(value));
+  if (value <= 0) throw ValueError(schedule + ": " + key + " must be a positive integer, got " + std::to_string(value));
 }
 
 void require_factor(const std::string& schedule, const std::string& key, double value) {
@@ -31,7 +30,8 @@ double next_lr(const StepLROptions& o, int64_t t, double lr, double) {
   return t == 0 || t % o.step_size != 0 ? lr : lr * o.gamma;
 }
 double closed_form(const StepLROptions& o, int64_t t, double base) {
-  return base * std::pow(o.gamma, static_cast<double>(t / o.step_size));
+  const int64_t decays = t / o.step_size;  // whole periods elapsed: floor division intended
+  return base * std::pow(o.gamma, static_cast<double>(decays));
 }
 
 // ---- MultiStepLR ----
@@ -120,7 +120,8 @@ double next_lr(const CosineAnnealingLROptions& o, int64_t t, double lr, double b
   return (1 + std::cos(pi * step / T_max)) / (1 + std::cos(pi * (step - 1) / T_max)) * (lr - o.eta_min) + o.eta_min;
 }
 double closed_form(const CosineAnnealingLROptions& o, int64_t t, double base) {
-  return o.eta_min + (base - o.eta_min) * (1 + std::cos(pi * static_cast<double>(t) / static_cast<double>(o.T_max))) / 2;
+  return o.eta_min +
+         (base - o.eta_min) * (1 + std::cos(pi * static_cast<double>(t) / static_cast<double>(o.T_max))) / 2;
 }
 
 }  // namespace

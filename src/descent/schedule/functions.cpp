@@ -11,8 +11,7 @@ namespace descent::optim {
 namespace {
 
 void require_positive(const std::string& schedule, const std::string& key, int64_t value) {
-  if (value <= 0)
-    throw ValueError(schedule + ": " + key + " must be a positive integer, got " + std::to_string(value));
+  if (value <= 0) throw ValueError(schedule + ": " + key + " must be a positive integer, got " + std::to_string(value));
 }
 
 }  // namespace
@@ -72,7 +71,10 @@ LrFunction polynomial_decay(const PolynomialDecayOptions& options) {
 }
 
 LrFunction cosine_decay(const CosineDecayOptions& options) {
-  const auto& [decay_steps, alpha, warmup_steps, warmup_target] = options;
+  // Named copies, not a structured binding: the schedule's lambdas capture them, which clang 14 refuses.
+  const int64_t decay_steps = options.decay_steps, warmup_steps = options.warmup_steps;
+  const double alpha = options.alpha;
+  const std::optional<double> warmup_target = options.warmup_target;
   require_positive("cosine_decay", "decay_steps", decay_steps);
   if (!(alpha >= 0 && alpha <= 1))
     throw ValueError("cosine_decay: alpha must be in [0, 1], got " + format_number(alpha));
@@ -94,7 +96,9 @@ LrFunction cosine_decay(const CosineDecayOptions& options) {
 }
 
 LrFunction cosine_decay_restarts(const CosineDecayRestartsOptions& options) {
-  const auto& [first_decay_steps, t_mul, m_mul, alpha] = options;
+  // Named copies, not a structured binding: the schedule's lambda captures them, which clang 14 refuses.
+  const int64_t first_decay_steps = options.first_decay_steps;
+  const double t_mul = options.t_mul, m_mul = options.m_mul, alpha = options.alpha;
   require_positive("cosine_decay_restarts", "first_decay_steps", first_decay_steps);
   if (!(t_mul >= 1)) throw ValueError("cosine_decay_restarts: t_mul must be >= 1, got " + format_number(t_mul));
   if (!(m_mul > 0)) throw ValueError("cosine_decay_restarts: m_mul must be positive, got " + format_number(m_mul));
@@ -116,7 +120,9 @@ LrFunction cosine_decay_restarts(const CosineDecayRestartsOptions& options) {
 }
 
 LrFunction inverse_sqrt_decay(const InverseSqrtOptions& options) {
-  const auto& [warmup_steps, start_factor] = options;
+  // Named copies, not a structured binding: the schedule's lambda captures them, which clang 14 refuses.
+  const int64_t warmup_steps = options.warmup_steps;
+  const double start_factor = options.start_factor;
   require_positive("inverse_sqrt", "warmup_steps", warmup_steps);
   if (!(start_factor >= 0 && start_factor <= 1))
     throw ValueError("inverse_sqrt: start_factor must be in [0, 1], got " + format_number(start_factor));
@@ -136,7 +142,10 @@ LrFunction natural_exp_decay(const NaturalExpOptions& options) {
 LrFunction halving(const HalvingOptions& options) {
   const int64_t every = options.every;
   require_positive("halving", "every", every);
-  return [=](double base, int64_t t) { return base * std::pow(0.5, static_cast<double>(t / every)); };
+  return [=](double base, int64_t t) {
+    const int64_t halvings = t / every;  // whole periods elapsed: floor division intended
+    return base * std::pow(0.5, static_cast<double>(halvings));
+  };
 }
 
 LrFunction warmup(const WarmupOptions& options) {
