@@ -43,5 +43,5 @@ for name in "${names[@]}"; do
   echo "== fuzz_$name"
   nice build/fuzz/fuzz/"fuzz_$name" "${limit[@]}" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
     -artifact_prefix="build/fuzz/crashes/$name-" "build/fuzz/corpus/$name" "fuzz/corpus/$name" \
-    2>&1 | tee "build/fuzz/fuzz_$name.log" | grep -E '^#[0-9]+ +(DONE|INITED)|stat::number_of_executed_units|ERROR|SUMMARY' || true
+    2>&1 | tee "build/fuzz/fuzz_$name.log" | grep -E '^#[0-9]+[[:space:]]+(DONE|INITED)|stat::number_of_executed_units|ERROR|SUMMARY' || true
 done

@@ -9,6 +9,7 @@
 
 #include "descent/cli/command.hpp"
 #include "descent/cli/train_flags.hpp"
+#include "descent/tensor/node.hpp"
 #include "descent/train/checkpoint.hpp"
 #include "descent/train/run.hpp"
 
@@ -124,7 +125,12 @@ Run setup(CLI::App& app) {
   auto resume = std::make_shared<std::string>();
   app.add_option("--resume", *resume,
                  "continue the run in RUN_DIR from its newest checkpoint, with exactly its stored configuration");
-  return [f, resume, &app] {
+  auto detect_anomaly = std::make_shared<bool>(false);
+  app.add_flag("--detect-anomaly", *detect_anomaly,
+               "stop at the first op whose forward or backward produces a NaN or an infinity, naming the op and "
+               "its shapes (as torch.autograd.detect_anomaly; a check per op)");
+  return [f, resume, detect_anomaly, &app] {
+    set_detect_anomaly(*detect_anomaly);
     if (!resume->empty()) return resume_run(app, *f, *resume);
     TrainConfig& c = f->config;
     if (c.out.empty()) {

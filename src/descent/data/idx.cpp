@@ -3,6 +3,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -46,9 +47,14 @@ std::vector<uint8_t> read_file(const std::filesystem::path& path) {
 // Inflates a gzip stream (possibly several concatenated members, as `cat a.gz b.gz`).
 std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::filesystem::path& path) {
   std::vector<uint8_t> out;
-  // The last 4 bytes of a member hold its uncompressed size mod 2^32: a good first guess.
-  if (in.size() >= 18) out.reserve(in[in.size() - 4] | (in[in.size() - 3] << 8) | (in[in.size() - 2] << 16) |
-                                    (std::size_t{in[in.size() - 1]} << 24));
+  // The last 4 bytes of a member hold its uncompressed size mod 2^32: a good first guess, unless
+  // it is more than deflate can expand these bytes to (1032:1, zlib's technical details), as
+  // in a corrupt file, which must not reserve gigabytes.
+  constexpr std::size_t kMaxDeflateRatio = 1032;
+  if (in.size() >= 18)
+    out.reserve(std::min(in.size() * kMaxDeflateRatio,
+                         in[in.size() - 4] | (in[in.size() - 3] << 8) | (in[in.size() - 2] << 16) |
+                             (std::size_t{in[in.size() - 1]} << 24)));
   z_stream s{};
   if (inflateInit2(&s, 16 + MAX_WBITS) != Z_OK) throw IOError("zlib: cannot initialize inflate for '" + path.string() + "'");
   s.next_in = const_cast<Bytef*>(in.data());

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -17,6 +19,71 @@ namespace descent {
 
 // ---------------------------------------------------------------- recording
 
+namespace {
+
+// Storages detached while grad mode was on since the last record(): the tensors the backward
+// function of the op being recorded may have captured (note_saved_candidate). An op saves a
+// few; the oldest are dropped beyond this many, as they belong to no op.
+constexpr std::size_t kMaxSavedCandidates = 32;
+thread_local std::vector<std::weak_ptr<Storage>> t_saved_candidates;
+
+std::atomic<bool> g_detect_anomaly = false;
+
+// Of the candidates, those that are an input's or the output's storage, at their versions now.
+std::vector<SavedVersion> take_saved(const std::vector<Tensor>& inputs, const Tensor& out) {
+  std::vector<SavedVersion> saved;
+  for (const std::weak_ptr<Storage>& candidate : t_saved_candidates) {
+    const std::shared_ptr<Storage> storage = candidate.lock();
+    const auto same = [&](const Tensor& t) { return t.defined() && t.impl().storage == storage; };
+    const auto already = [&](const SavedVersion& s) { return s.storage == storage; };
+    if (!storage || std::any_of(saved.begin(), saved.end(), already)) continue;
+    if (same(out)) {
+      saved.push_back({storage, storage->version(), out.shape()});
+    } else if (const auto in = std::find_if(inputs.begin(), inputs.end(), same); in != inputs.end()) {
+      saved.push_back({storage, storage->version(), in->shape()});
+    }
+  }
+  t_saved_candidates.clear();
+  return saved;
+}
+
+// "a NaN" if t holds one, else "an infinity" if it holds one, else nullptr.
+const char* non_finite(const Tensor& t) {
+  const Tensor values = t.contiguous();
+  bool nan = false;
+  bool inf = false;
+  dispatch(values.dtype(), [&]<class T>() {
+    const T* p = values.data<T>();
+    for (int64_t i = 0; i < values.numel(); ++i) {
+      nan = nan || std::isnan(p[i]);
+      inf = inf || std::isinf(p[i]);
+    }
+  });
+  return nan ? "a NaN" : inf ? "an infinity" : nullptr;
+}
+
+void check_forward_anomaly(const Node& node, const Tensor& out) {
+  const char* found = non_finite(out);
+  if (!found) return;
+  std::string input_shapes;
+  for (const Tensor& in : node.inputs)
+    if (in.defined()) input_shapes += (input_shapes.empty() ? "" : ", ") + in.shape().str();
+  throw Error(std::string("anomaly: the forward of ") + node.name + " produced " + found + " (output shape " +
+              out.shape().str() + "; input shapes " + input_shapes + ")");
+}
+
+}  // namespace
+
+void note_saved_candidate(const std::shared_ptr<Storage>& storage) {
+  if (!grad_enabled()) return;
+  if (t_saved_candidates.size() == kMaxSavedCandidates) t_saved_candidates.erase(t_saved_candidates.begin());
+  t_saved_candidates.push_back(storage);
+}
+
+void set_detect_anomaly(bool enabled) { g_detect_anomaly.store(enabled, std::memory_order_relaxed); }
+
+bool anomaly_detection_enabled() { return g_detect_anomaly.load(std::memory_order_relaxed); }
+
 bool any_requires_grad(std::initializer_list<Tensor> inputs) {
   if (!grad_enabled()) return false;
   for (const Tensor& t : inputs)
@@ -25,21 +92,28 @@ bool any_requires_grad(std::initializer_list<Tensor> inputs) {
 }
 
 Tensor record(Tensor out, const char* name, std::vector<Tensor> inputs, Node::BackwardFn backward) {
-  if (!grad_enabled()) return out;
-  bool any = false;
-  for (const Tensor& t : inputs) any = any || (t.defined() && t.requires_grad());
-  if (!any) return out;
+  const bool any =
+      std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.defined() && t.requires_grad(); });
+  if (!grad_enabled() || !any) {
+    t_saved_candidates.clear();
+    return out;
+  }
   auto node = std::make_shared<Node>();
   node->name = name;
+  node->saved = take_saved(inputs, out);
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);
+  if (anomaly_detection_enabled()) check_forward_anomaly(*node, out);
   out.impl().grad_fn = std::move(node);
   out.impl().requires_grad = true;
   return out;
 }
 
 Tensor record(Tensor out, const char* name, std::initializer_list<Tensor> inputs, Node::BackwardFn backward) {
-  if (!any_requires_grad(inputs)) return out;
+  if (!any_requires_grad(inputs)) {
+    t_saved_candidates.clear();
+    return out;
+  }
   return record(std::move(out), name, std::vector<Tensor>(inputs), std::move(backward));
 }
 
@@ -73,6 +147,11 @@ void Node::accumulate(std::size_t i, const Tensor& g_in) {
   const Tensor& input = inputs[i];
   if (!input.requires_grad()) return;
   const Tensor g = sum_to_shape(g_in, input.shape());
+  if (anomaly_detection_enabled()) {
+    if (const char* found = non_finite(g))
+      throw Error(std::string("anomaly: the backward of ") + name + " produced " + found +
+                  " in the gradient of its input " + std::to_string(i) + " (shape " + input.shape().str() + ")");
+  }
   if (input.grad_fn()) {
     // Intermediate: sum in the node; out of place, since g may alias another buffer.
     Node& producer = *input.grad_fn();
@@ -85,6 +164,15 @@ void Node::accumulate(std::size_t i, const Tensor& g_in) {
     leaf.grad = g.clone().impl_ptr();
   } else {
     Tensor(leaf.grad).add_(g);
+  }
+}
+
+void Node::check_saved_versions() const {
+  for (const SavedVersion& s : saved) {
+    if (s.storage->version() == s.version) continue;
+    throw Error(std::string("one of the tensors needed for the gradient of ") + name +
+                " was modified in place after it was saved (shape " + s.shape.str() + "): version " +
+                std::to_string(s.storage->version()) + ", expected " + std::to_string(s.version));
   }
 }
 
@@ -317,8 +405,12 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
         if (!out->grad) out->grad = g.clone().impl_ptr();
         else Tensor(out->grad).add_(g);
       }
+      node.check_saved_versions();
       node.backward(node, g);
-      if (!retain_graph) node.backward = nullptr;
+      if (!retain_graph) {
+        node.backward = nullptr;
+        node.saved.clear();
+      }
     }
     leaf_hooks.node_done(node);
   }

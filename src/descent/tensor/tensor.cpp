@@ -192,8 +192,11 @@ Tensor Tensor::detach() const {
   impl->shape = shape();
   impl->strides = strides();
   impl->dtype = dtype();
+  note_saved_candidate(this->impl().storage);
   return Tensor(std::move(impl));
 }
+
+uint64_t Tensor::version() const { return impl().storage->version(); }
 
 Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset) {
   auto impl = std::make_shared<TensorImpl>();
@@ -207,17 +210,19 @@ Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, i
 
 // ---------------------------------------------------------------- in place
 
-void Tensor::check_inplace(const char* op) const {
+// Every in-place op begins here, which bumps the storage's version counter.
+void Tensor::begin_inplace(const char* op) const {
   if (grad_enabled() && requires_grad())
     throw Error(std::string(op) +
                 ": in-place update of a tensor that requires grad while grad mode is on; "
                 "wrap it in NoGradGuard (as torch.no_grad()) or use an out-of-place op");
+  impl().storage->bump_version();
 }
 
 Tensor& Tensor::zero_() { return fill_(0.0); }
 
 Tensor& Tensor::fill_(double value) {
-  check_inplace("fill_");
+  begin_inplace("fill_");
   dispatch(dtype(), [&]<class T>() {
     const T v = static_cast<T>(value);
     kernels::map_unary<T>(*this, *this, [v](T) { return v; });
@@ -226,7 +231,7 @@ Tensor& Tensor::fill_(double value) {
 }
 
 Tensor& Tensor::copy_(const Tensor& src) {
-  check_inplace("copy_");
+  begin_inplace("copy_");
   if (!(broadcast_shapes(shape(), src.shape(), "copy_") == shape()))
     throw ShapeError("copy_: shape " + src.shape().str() + " cannot be copied into shape " + shape().str());
   const Tensor s = src.dtype() == dtype() ? src : src.to(dtype());
@@ -235,7 +240,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
 }
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
-  check_inplace("add_");
+  begin_inplace("add_");
   if (other.dtype() != dtype())
     throw ShapeError("add_: dtypes differ (" + std::string(dtype_name(dtype())) + " and " +
                      std::string(dtype_name(other.dtype())) + ")");
@@ -253,7 +258,7 @@ Tensor& Tensor::add_(const Tensor& other, double alpha) {
 }
 
 Tensor& Tensor::mul_(double factor) {
-  check_inplace("mul_");
+  begin_inplace("mul_");
   dispatch(dtype(), [&]<class T>() {
     const T f = static_cast<T>(factor);
     kernels::map_unary<T>(*this, *this, [f](T x) { return x * f; });
@@ -262,7 +267,7 @@ Tensor& Tensor::mul_(double factor) {
 }
 
 Tensor& Tensor::uniform_(double lo, double hi, Generator* gen) {
-  check_inplace("uniform_");
+  begin_inplace("uniform_");
   if (!(lo <= hi)) throw ValueError("uniform_: lo " + format_number(lo) + " must be <= hi " + format_number(hi));
   Generator& g = gen ? *gen : default_generator();
   Tensor c = contiguous();
@@ -275,7 +280,7 @@ Tensor& Tensor::uniform_(double lo, double hi, Generator* gen) {
 }
 
 Tensor& Tensor::normal_(double mean, double std, Generator* gen) {
-  check_inplace("normal_");
+  begin_inplace("normal_");
   if (!(std >= 0)) throw ValueError("normal_: std must be >= 0, got " + format_number(std));
   Generator& g = gen ? *gen : default_generator();
   Tensor c = contiguous();

@@ -30,10 +30,15 @@ class Storage {
   Storage& operator=(const Storage&) = delete;
   void* data() const { return data_; }
   std::size_t nbytes() const { return nbytes_; }
+  // The version counter (torch's tensor._version): bumped by every in-place op on the storage
+  // or a view of it, so backward can tell that a tensor it saved was modified since.
+  uint64_t version() const { return version_; }
+  void bump_version() { ++version_; }
 
  private:
   void* data_ = nullptr;
   std::size_t nbytes_ = 0;
+  uint64_t version_ = 0;
 };
 
 struct TensorImpl {
@@ -121,6 +126,7 @@ class Tensor {
   // Backpropagates from this tensor. A non-scalar needs an explicit gradient of its shape.
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
   Tensor detach() const;                            // same data, no history
+  uint64_t version() const;                         // the storage's version counter (torch's _version)
 
   // ---- views and copies (differentiable; defined in ops/shape.cpp) ----
   Tensor reshape(const Shape& shape) const;         // a view when possible, else a copy; one dim may be -1
@@ -184,7 +190,7 @@ class Tensor {
 
  private:
   void check_dtype(DType expected) const;
-  void check_inplace(const char* op) const;
+  void begin_inplace(const char* op) const;
   std::shared_ptr<TensorImpl> impl_;
 };
 

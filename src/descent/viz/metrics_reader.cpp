@@ -71,7 +71,7 @@ MetricsLog read_metrics(const std::filesystem::path& file) {
     nlohmann::json value;
     try {
       value = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of double's range
       throw IOError(where + ": not valid JSON (" + json_message(e) + ")");
     }
     if (!value.is_object())
