@@ -147,11 +147,21 @@ void elementwise(benchmark::State& state, int arrays, Op op) {
   state.counters["paired GB/s"] = 8.0 * kElems * static_cast<double>(state.iterations()) / 1e9 / copy_seconds;
 }
 
-void add(benchmark::State& s) { elementwise(s, 3, [](const Inputs& in) { return descent::add(in.a, in.b); }); }
-void mul(benchmark::State& s) { elementwise(s, 3, [](const Inputs& in) { return descent::mul(in.a, in.b); }); }
-void mul_scalar(benchmark::State& s) { elementwise(s, 2, [](const Inputs& in) { return descent::mul(in.a, 0.5); }); }
-void relu(benchmark::State& s) { elementwise(s, 2, [](const Inputs& in) { return descent::relu(in.a); }); }
-void exp(benchmark::State& s) { elementwise(s, 2, [](const Inputs& in) { return descent::exp(in.a); }); }
+void add(benchmark::State& s) {
+  elementwise(s, 3, [](const Inputs& in) { return descent::add(in.a, in.b); });
+}
+void mul(benchmark::State& s) {
+  elementwise(s, 3, [](const Inputs& in) { return descent::mul(in.a, in.b); });
+}
+void mul_scalar(benchmark::State& s) {
+  elementwise(s, 2, [](const Inputs& in) { return descent::mul(in.a, 0.5); });
+}
+void relu(benchmark::State& s) {
+  elementwise(s, 2, [](const Inputs& in) { return descent::relu(in.a); });
+}
+void exp(benchmark::State& s) {
+  elementwise(s, 2, [](const Inputs& in) { return descent::exp(in.a); });
+}
 // At the size where loops start to fork (kParallelThreshold elements, in cache): the second
 // thread must pay for itself here too. Timed only; its bytes come from cache, not memory.
 void add_32k(benchmark::State& state) {
@@ -161,9 +171,15 @@ void add_32k(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(descent::add(a, b));
 }
 // A reduction reads the input once; its output is negligible (at most 10,000 floats).
-void sum_all(benchmark::State& s) { elementwise(s, 1, [](const Inputs& in) { return descent::sum(in.a); }); }
-void sum_dim0(benchmark::State& s) { elementwise(s, 1, [](const Inputs& in) { return descent::sum(in.a, {0}); }); }
-void sum_dim1(benchmark::State& s) { elementwise(s, 1, [](const Inputs& in) { return descent::sum(in.a, {1}); }); }
+void sum_all(benchmark::State& s) {
+  elementwise(s, 1, [](const Inputs& in) { return descent::sum(in.a); });
+}
+void sum_dim0(benchmark::State& s) {
+  elementwise(s, 1, [](const Inputs& in) { return descent::sum(in.a, {0}); });
+}
+void sum_dim1(benchmark::State& s) {
+  elementwise(s, 1, [](const Inputs& in) { return descent::sum(in.a, {1}); });
+}
 
 // The fixed cost of the graph machinery: (x * y + z).sum() on 4x4 leaves, then backward.
 // Gradients accumulate across iterations, as they would in torch without zero_grad.

@@ -4,9 +4,9 @@
 //   mlp_256_128_adam   784-256-128-10 ReLU, Adam (lr 1e-3), batch 64
 //   mlp_30_sgd         784-30-10 sigmoid (Nielsen 2015, ch. 1), SGD lr 0.1, batch 10
 //   mlp_1024_momentum  784-1024-1024-10 ReLU, SGD lr 0.01 momentum 0.9, batch 128
-// Wall time and process CPU time (all threads) are both reported. Each runs once per repetition at 1 and 2 threads (descent::set_num_threads); the model is
-// built afresh (seeded) for every repetition, outside the timing. bench/train_epoch.sh runs
-// this beside bench/train_torch.py and prints the ratios. MNIST comes from data/mnist
+// Wall time and process CPU time (all threads) are both reported. Each runs once per repetition at 1 and 2 threads
+// (descent::set_num_threads); the model is built afresh (seeded) for every repetition, outside the timing.
+// bench/train_epoch.sh runs this beside bench/train_torch.py and prints the ratios. MNIST comes from data/mnist
 // (scripts/fetch_mnist.sh; run from the repository root) or $DESCENT_MNIST.
 #include <benchmark/benchmark.h>
 
@@ -43,7 +43,7 @@ const DataSplits& mnist() {
     const TrainTest data = load_mnist(dir ? dir : "data/mnist");
     DataSplits s;
     s.train = split_last(data.train, kMnistDevSize).first;  // 55,000 images, as `descent train`
-    s.dev = s.test = s.train.rows(0, 0);                      // empty: nothing evaluated
+    s.dev = s.test = s.train.rows(0, 0);                    // empty: nothing evaluated
     return s;
   }();
   return splits;
@@ -55,7 +55,8 @@ void epoch(benchmark::State& state, const Config& c) {
   for (auto _ : state) {
     state.PauseTiming();
     Generator gen(1);
-    auto model = make_mlp(c.model, data.train.num_features(), data.train.num_classes, {.activation = c.activation}, &gen);
+    auto model =
+        make_mlp(c.model, data.train.num_features(), data.train.num_classes, {.activation = c.activation}, &gen);
     auto optimizer = optim::make_optimizer(c.optimizer, model->parameters());
     FitOptions o;
     o.epochs = 1;

@@ -36,10 +36,11 @@ int main() {
        }},
       {"an option the optimizer does not have",
        [&] { optim::make_optimizer("adam:lr=0.01,beta=0.9", small_model(gen).parameters()); }},
-      {"an option out of its range",
-       [&] { optim::AdamW optimizer(small_model(gen).parameters(), {.lr = -0.01}); }},
+      {"an option out of its range", [&] { optim::AdamW optimizer(small_model(gen).parameters(), {.lr = -0.01}); }},
       {"an input of the wrong width",
-       [&] { small_model(gen)(randn({4, 3}, DType::f32, &gen)); }},
+       [&] {
+         small_model(gen)(randn({4, 3}, DType::f32, &gen));
+       }},
       {"a layer asked for as another type",
        [&] {
          Sequential model = small_model(gen);

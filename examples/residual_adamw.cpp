@@ -29,8 +29,8 @@ int main() {
   const int64_t steps = epochs * loader.batches_per_epoch();
   // 10 warmup steps from lr/10, then cosine annealing to 0 over the rest: torch's
   // SequentialLR([LinearLR(start_factor=0.1, total_iters=10), CosineAnnealingLR(T_max)], [10]).
-  auto scheduler = optim::make_scheduler(
-      "warmup:steps=10,start_factor=0.1+cosine:T_max=" + std::to_string(steps - 10), optimizer);
+  auto scheduler =
+      optim::make_scheduler("warmup:steps=10,start_factor=0.1+cosine:T_max=" + std::to_string(steps - 10), optimizer);
 
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     model.train();

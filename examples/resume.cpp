@@ -51,7 +51,8 @@ int main() {
   }  // the process ends here; everything it built is gone
 
   Training resumed;
-  const std::string extra = load_training(path, resumed.model, resumed.optimizer, resumed.scheduler.get(), &resumed.loader);
+  const std::string extra =
+      load_training(path, resumed.model, resumed.optimizer, resumed.scheduler.get(), &resumed.loader);
   resumed.step = std::stoll(extra.substr(extra.find(':') + 1));
   std::printf("resumed at step %lld\n", static_cast<long long>(resumed.step));
   resumed.train_until(total);

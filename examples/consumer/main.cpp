@@ -1,6 +1,6 @@
 // Uses an installed descent: find_package(descent), descent::descent.
-#include <descent/descent.hpp>
 #include <cstdio>
+#include <descent/descent.hpp>
 int main() {
   using namespace descent;
   Tensor x = Tensor::from_data({1.0, 2.0, 3.0}, Shape{3}, DType::f64).requires_grad_();

@@ -78,8 +78,8 @@ TEST(Backward, RetainGradKeepsIntermediateGradient) {
   Tensor h = x * 3.0;
   h.retain_grad();
   (h * h).sum().backward();
-  EXPECT_DOUBLE_EQ(h.grad().item(), 12.0);   // 2h
-  EXPECT_DOUBLE_EQ(x.grad().item(), 36.0);   // 2h * 3
+  EXPECT_DOUBLE_EQ(h.grad().item(), 12.0);  // 2h
+  EXPECT_DOUBLE_EQ(x.grad().item(), 36.0);  // 2h * 3
 }
 
 TEST(Backward, InPlaceOnLeafThatRequiresGradIsRefused) {
@@ -94,9 +94,8 @@ TEST(Gradcheck, DetectsAWrongGradient) {
   // A hand-built op whose backward is deliberately wrong (factor 2 missing).
   auto bad_square = [](const std::vector<Tensor>& in) {
     Tensor out = in[0].detach() * in[0].detach();
-    return record(out, "bad_square", {in[0]}, [a = in[0].detach()](Node& n, const Tensor& g) {
-      n.accumulate(0, g * a);
-    });
+    return record(out, "bad_square", {in[0]},
+                  [a = in[0].detach()](Node& n, const Tensor& g) { n.accumulate(0, g * a); });
   };
   GradcheckResult r = gradcheck(bad_square, {Tensor::normal(Shape{3}, 0, 1, DType::f64)});
   EXPECT_FALSE(r.ok);

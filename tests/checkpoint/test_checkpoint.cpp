@@ -8,8 +8,8 @@
 
 #include "descent/descent.hpp"
 #include "descent/io/atomic_file.hpp"
-#include "descent/train/checkpoint.hpp"
 #include "descent/optim/factory.hpp"
+#include "descent/train/checkpoint.hpp"
 #include "descent/train/run.hpp"
 
 using namespace descent;
@@ -76,7 +76,8 @@ TEST(Checkpoint, RoundTripIsExact) {
   ASSERT_EQ(t.optimizer.state.size(), s.optimizer.state.size());
   for (const auto& [i, ps] : s.optimizer.state) {
     EXPECT_EQ(t.optimizer.state.at(i).scalars, ps.scalars);
-    for (const auto& [k, b] : ps.buffers) EXPECT_EQ(t.optimizer.state.at(i).buffers.at(k).to_vector(), b.to_vector()) << k;
+    for (const auto& [k, b] : ps.buffers)
+      EXPECT_EQ(t.optimizer.state.at(i).buffers.at(k).to_vector(), b.to_vector()) << k;
   }
   EXPECT_EQ(t.optimizer.groups, s.optimizer.groups);
   EXPECT_EQ(t.progress, s.progress);

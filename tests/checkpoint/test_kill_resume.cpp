@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "descent/core/rng.hpp"
-#include "descent/train/checkpoint.hpp"
 #include "descent/io/safetensors.hpp"
+#include "descent/train/checkpoint.hpp"
 
 using namespace descent;
 namespace fs = std::filesystem;
@@ -50,11 +50,32 @@ int run(const std::vector<std::string>& args, int kill_after_ms, int signal = SI
 }
 
 std::vector<std::string> train_args(const fs::path& csv, const fs::path& out) {
-  return {"train",        "--data",       csv.string(), "--dev-size",  "50",      "--model",
-          "mlp:16-16",    "--dropout",    "0.2",        "--epochs",    "5",       "--batch-size",
-          "16",           "--threads",    "1",          "--optimizer", "adam:lr=3e-3", "--schedule",
-          "cosine:T_max=5", "--checkpoint-every", "1",  "--seed",      "7",       "--quiet",
-          "--out",        out.string()};
+  return {"train",
+          "--data",
+          csv.string(),
+          "--dev-size",
+          "50",
+          "--model",
+          "mlp:16-16",
+          "--dropout",
+          "0.2",
+          "--epochs",
+          "5",
+          "--batch-size",
+          "16",
+          "--threads",
+          "1",
+          "--optimizer",
+          "adam:lr=3e-3",
+          "--schedule",
+          "cosine:T_max=5",
+          "--checkpoint-every",
+          "1",
+          "--seed",
+          "7",
+          "--quiet",
+          "--out",
+          out.string()};
 }
 
 NamedTensors tensors_of(const fs::path& file) { return load_safetensors(file).tensors; }
@@ -98,8 +119,10 @@ TEST(KillAndResume, BitIdenticalToAnUninterruptedRun) {
   ASSERT_EQ(run(train_args(dir / "data.csv", dir / "reference"), -1), 0);
   // Kill delays scale with how long an uninterrupted run takes on this machine, so a fast
   // machine is interrupted as often as a slow one: each attempt lives 1/20 to 1/3 of it.
-  const auto full_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-  const uint64_t min_delay = std::max<int64_t>(2, full_ms / 20), spread = std::max<int64_t>(1, full_ms / 3 - full_ms / 20);
+  const auto full_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  const uint64_t min_delay = std::max<int64_t>(2, full_ms / 20),
+                 spread = std::max<int64_t>(1, full_ms / 3 - full_ms / 20);
 
   // Kill at random instants until the run completes; resume whenever a checkpoint exists.
   Generator gen(11);
@@ -112,7 +135,8 @@ TEST(KillAndResume, BitIdenticalToAnUninterruptedRun) {
       ++resumes;
     }
     const int code = run(args, static_cast<int>(min_delay + gen.randint(spread)));
-    if (code == -1) ++kills;
+    if (code == -1)
+      ++kills;
     else {
       ASSERT_EQ(code, 0) << "attempt " << attempt;
       finished = true;
@@ -163,9 +187,22 @@ TEST(KillAndResume, SigtermWritesACheckpointAndExitsCleanly) {
     csv << "a,label\n";
     for (int i = 0; i < 2000; ++i) csv << (i % 97) / 97.0 << "," << (i % 3 == 0) << "\n";
   }
-  const std::vector<std::string> args = {"train", "--data", (dir / "data.csv").string(), "--dev-size", "100",
-                                         "--model", "mlp:64-64", "--epochs", "400", "--batch-size", "8",
-                                         "--threads", "1", "--quiet", "--out", (dir / "run").string()};
+  const std::vector<std::string> args = {"train",
+                                         "--data",
+                                         (dir / "data.csv").string(),
+                                         "--dev-size",
+                                         "100",
+                                         "--model",
+                                         "mlp:64-64",
+                                         "--epochs",
+                                         "400",
+                                         "--batch-size",
+                                         "8",
+                                         "--threads",
+                                         "1",
+                                         "--quiet",
+                                         "--out",
+                                         (dir / "run").string()};
   // The signal is seen after the step under way: the newest checkpoint is from within an epoch.
   const int code = run(args, 300, SIGTERM);
   ASSERT_EQ(code, 128 + SIGTERM);

@@ -75,7 +75,8 @@ TEST(TrainingIO, ACustomLoopKilledAndResumedEndsBitIdentical) {
   }
   manual_seed(999);  // a fresh process: a different default generator
   Loop resumed;
-  const std::string extra = load_training(path, resumed.model, resumed.optimizer, resumed.scheduler.get(), &resumed.loader);
+  const std::string extra =
+      load_training(path, resumed.model, resumed.optimizer, resumed.scheduler.get(), &resumed.loader);
   EXPECT_EQ(extra, "{\"step\":9}");
   for (int i = kStopAt; i < kSteps; ++i) resumed.step();
   losses.insert(losses.end(), resumed.losses.begin(), resumed.losses.end());

@@ -28,7 +28,8 @@ struct BadInput {
 
 const std::string kTrain = "train --data {dir}/small.csv --dev-size 20 --model mlp:4 --epochs 1 --threads 1 --quiet ";
 const std::string kNew = kTrain + "--out {dir}/new ";
-const std::string kModelFree = "train --data {dir}/small.csv --dev-size 20 --epochs 1 --threads 1 --quiet --out {dir}/new ";
+const std::string kModelFree =
+    "train --data {dir}/small.csv --dev-size 20 --epochs 1 --threads 1 --quiet --out {dir}/new ";
 const std::string kEval = "eval --weights {dir}/run/best.safetensors ";
 
 std::string idx_header(uint32_t magic, std::vector<uint32_t> dims) {
@@ -126,8 +127,10 @@ const std::vector<BadInput>& cases() {
       {"ragged row", "train --data {dir}/bad.csv --quiet --out {dir}/new", "line 3",
        file("bad.csv", "a,b,label\n1,2,0\n3,1\n")},
       {"empty CSV", "train --data {dir}/bad.csv --quiet --out {dir}/new", "bad.csv", file("bad.csv", "")},
-      {"header only", "train --data {dir}/bad.csv --quiet --out {dir}/new", "no data rows", file("bad.csv", "a,b,label\n")},
-      {"one column", "train --data {dir}/bad.csv --quiet --out {dir}/new", "at least 2", file("bad.csv", "label\n1\n0\n")},
+      {"header only", "train --data {dir}/bad.csv --quiet --out {dir}/new", "no data rows",
+       file("bad.csv", "a,b,label\n")},
+      {"one column", "train --data {dir}/bad.csv --quiet --out {dir}/new", "at least 2",
+       file("bad.csv", "label\n1\n0\n")},
       {"too few rows", "train --data {dir}/bad.csv --quiet --out {dir}/new", "data rows",
        file("bad.csv", "a,label\n1,0\n2,1\n")},
       {"infinite cell", "train --data {dir}/bad.csv --quiet --out {dir}/new", "inf",
@@ -155,7 +158,10 @@ const std::vector<BadInput>& cases() {
          fs::remove(dir / "idx" / "t10k-labels-idx1-ubyte");
          write_bytes(dir / "idx" / "t10k-labels-idx1-ubyte.gz", std::string("\x1f\x8b\x08\x00garbage", 11));
        }},
-      {"MNIST not installed", "train --data mnist --quiet --out {dir}/new", "DESCENT_DATA_DIR", {},
+      {"MNIST not installed",
+       "train --data mnist --quiet --out {dir}/new",
+       "DESCENT_DATA_DIR",
+       {},
        "DESCENT_DATA_DIR={dir}/nowhere"},
       // saved weights
       {"eval without weights", "eval", "--weights", {}},
@@ -165,24 +171,34 @@ const std::vector<BadInput>& cases() {
       {"flipped weight byte", kEval, "is damaged", flip("run/best.safetensors", 2)},
       {"truncated weights", kEval, "truncated", cut("run/best.safetensors", 5)},
       {"weights cut in their data", kEval, "best.safetensors", cut("run/best.safetensors", 200)},
-      {"huge header length", kEval, "header", file("run/best.safetensors", std::string("\xff\xff\xff\xff\0\0\0\0{}", 10))},
+      {"huge header length", kEval, "header",
+       file("run/best.safetensors", std::string("\xff\xff\xff\xff\0\0\0\0{}", 10))},
       {"header not JSON", kEval, "not valid JSON", file("run/best.safetensors", safetensors_bytes("{nope    ", ""))},
       {"unknown dtype", kEval, "dtype 'Q8'",
-       file("run/best.safetensors", safetensors_bytes(R"({"w":{"dtype":"Q8","shape":[1],"data_offsets":[0,1]}})", "x"))},
-      {"offsets beyond the data", kEval, "data_offsets",
-       file("run/best.safetensors", safetensors_bytes(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,8]}})", "1234"))},
-      {"no descent_config", kEval, "descent_config",
-       file("run/best.safetensors", safetensors_bytes(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", "1234"))},
-      {"bad JSON in descent_config", kEval, "best.safetensors: the descent_config",
        file("run/best.safetensors",
-            safetensors_bytes(R"({"__metadata__":{"descent_config":"{\"data\":"},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
-                              "1234"))},
-      {"a checkpoint as weights", "eval --weights {dir}/run/checkpoints/step-0000000004.safetensors",
-       "is a training checkpoint", {}},
+            safetensors_bytes(R"({"w":{"dtype":"Q8","shape":[1],"data_offsets":[0,1]}})", "x"))},
+      {"offsets beyond the data", kEval, "data_offsets",
+       file("run/best.safetensors",
+            safetensors_bytes(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,8]}})", "1234"))},
+      {"no descent_config", kEval, "descent_config",
+       file("run/best.safetensors",
+            safetensors_bytes(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", "1234"))},
+      {"bad JSON in descent_config", kEval, "best.safetensors: the descent_config",
+       file(
+           "run/best.safetensors",
+           safetensors_bytes(
+               R"({"__metadata__":{"descent_config":"{\"data\":"},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+               "1234"))},
+      {"a checkpoint as weights",
+       "eval --weights {dir}/run/checkpoints/step-0000000004.safetensors",
+       "is a training checkpoint",
+       {}},
       // run folders and checkpoints
       {"train into a finished run", kTrain + "--out {dir}/run", "--overwrite", {}},
-      {"compare into a finished run", "compare --optimizer sgd --data {dir}/small.csv --dev-size 20 --epochs 1 --quiet --out {dir}/run",
-       "--overwrite", {}},
+      {"compare into a finished run",
+       "compare --optimizer sgd --data {dir}/small.csv --dev-size 20 --epochs 1 --quiet --out {dir}/run",
+       "--overwrite",
+       {}},
       {"overwrite a folder of other files", kTrain + "--overwrite --out {dir}/idx", "not one", {}},
       {"out is a file", kTrain + "--out {dir}/small.csv", "not a folder", {}},
       {"resume a missing folder", "train --resume {dir}/none", "does not exist", {}},
@@ -201,11 +217,14 @@ const std::vector<BadInput>& cases() {
          config.replace(config.find("\"seed\": 0"), 9, "\"seed\": 5");
          write_bytes(dir / "run" / "config.json", config);
        }},
-      {"resume with a damaged config.json", "train --resume {dir}/run", "config.json", file("run/config.json", "{\"epochs\": ")},
+      {"resume with a damaged config.json", "train --resume {dir}/run", "config.json",
+       file("run/config.json", "{\"epochs\": ")},
       // metrics.jsonl
       {"plot a folder without metrics", "plot {dir}/idx --out {dir}/p.svg", "metrics.jsonl", {}},
-      {"plot damaged metrics", "plot {dir}/run --out {dir}/p.svg", "metrics.jsonl", file("run/metrics.jsonl", "{\"epoch\": 1, \n")},
-      {"plot metrics without losses", "plot {dir}/run --out {dir}/p.svg", "train_loss", file("run/metrics.jsonl", "{\"epoch\": 1}\n")},
+      {"plot damaged metrics", "plot {dir}/run --out {dir}/p.svg", "metrics.jsonl",
+       file("run/metrics.jsonl", "{\"epoch\": 1, \n")},
+      {"plot metrics without losses", "plot {dir}/run --out {dir}/p.svg", "train_loss",
+       file("run/metrics.jsonl", "{\"epoch\": 1}\n")},
   };
   return table;
 }
@@ -242,7 +261,8 @@ fs::path BadInputs::good_;
 
 TEST_F(BadInputs, EachIsOneLineAndExitCodeTwoAndChangesNoFile) {
   ASSERT_GE(cases().size(), 60u);
-  ASSERT_TRUE(fs::exists(good_ / "run" / "checkpoints" / "step-0000000004.safetensors"));  // 60 training rows in batches of 16
+  ASSERT_TRUE(
+      fs::exists(good_ / "run" / "checkpoints" / "step-0000000004.safetensors"));  // 60 training rows in batches of 16
   int index = 0;
   for (const BadInput& bad : cases()) {
     SCOPED_TRACE(bad.name);

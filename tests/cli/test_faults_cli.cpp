@@ -62,15 +62,17 @@ TEST(Faults, ReusedRunFolder) {
   ASSERT_EQ(run_cli(train_args(csv, run_dir, 1) + " --overwrite").code, 0);
   const int64_t steps = metrics_of(run_dir).back()["steps"];
   EXPECT_EQ(metrics_of(run_dir).size(), 1u);
-  EXPECT_TRUE(fs::exists(run_dir / "checkpoints" / ("step-" + std::string(10 - std::to_string(steps).size(), '0') +
-                                                    std::to_string(steps) + ".safetensors")));
+  EXPECT_TRUE(fs::exists(
+      run_dir / "checkpoints" /
+      ("step-" + std::string(10 - std::to_string(steps).size(), '0') + std::to_string(steps) + ".safetensors")));
   for (const auto& entry : fs::directory_iterator(run_dir / "checkpoints"))
     EXPECT_LE(std::stoll(entry.path().stem().string().substr(5)), steps) << entry.path();
 
   const fs::path other = dir / "other";
   ASSERT_EQ(run_cli(train_args(csv, other, 2) + " --seed 7").code, 0);
   for (const auto& entry : fs::directory_iterator(other / "checkpoints"))
-    fs::copy_file(entry.path(), run_dir / "checkpoints" / entry.path().filename(), fs::copy_options::overwrite_existing);
+    fs::copy_file(entry.path(), run_dir / "checkpoints" / entry.path().filename(),
+                  fs::copy_options::overwrite_existing);
   expect_one_line(run_cli("train --resume " + run_dir.string()), "belongs to another run");
 }
 
@@ -84,9 +86,10 @@ TEST(Faults, NllOnLogitsIsRefused) {
 // 3. Diverging before any epoch ends keeps the initial weights, and says so.
 TEST(Faults, DivergenceInTheFirstEpochKeepsTheInitialWeights) {
   const fs::path dir = fresh_dir("faults", "diverge");
-  const CliRun run = run_cli("train --data " + small_csv(dir).string() +
-                             " --dev-size 20 --batch-size 16 --epochs 3 --threads 1 --quiet --optimizer sgd:lr=1e30 --out " +
-                             (dir / "r").string());
+  const CliRun run =
+      run_cli("train --data " + small_csv(dir).string() +
+              " --dev-size 20 --batch-size 16 --epochs 3 --threads 1 --quiet --optimizer sgd:lr=1e30 --out " +
+              (dir / "r").string());
   EXPECT_EQ(run.code, 3) << run.out << run.err;
   EXPECT_NE(run.err.find("kept the initial parameters"), std::string::npos) << run.err;
   EXPECT_EQ(run.err.find("best parameters so far"), std::string::npos) << run.err;
@@ -109,7 +112,8 @@ TEST(Faults, CheckpointEveryKeepsEpochSecondsPerEpoch) {
 TEST(Faults, BadLabelsAreNamedAndTheTaskIsReported) {
   const fs::path dir = fresh_dir("faults", "labels");
   auto with_label = [&](const std::string& name, const std::string& value) {
-    write_bytes(dir / name, csv_text([&](int row, const char* label) { return row == 41 ? value : std::string(label); }));
+    write_bytes(dir / name,
+                csv_text([&](int row, const char* label) { return row == 41 ? value : std::string(label); }));
     return dir / name;
   };
   for (const std::string value : {"-1", "1.5", "1000000"}) {
@@ -125,17 +129,19 @@ TEST(Faults, BadLabelsAreNamedAndTheTaskIsReported) {
   labels[17] = 200;
   write_idx(idx / "train-labels-idx1-ubyte", std::vector<int64_t>{30}, labels);
   write_idx(idx / "t10k-images-idx3-ubyte", std::vector<int64_t>{10, 2, 2}, std::vector<uint8_t>(40, 7));
-  write_idx(idx / "t10k-labels-idx1-ubyte", std::vector<int64_t>{10}, std::vector<uint8_t>(labels.begin(), labels.begin() + 10));
-  const CliRun idx_run = run_cli("train --data " + idx.string() + " --dev-size 5 --epochs 1 --quiet --out " + (dir / "i").string());
+  write_idx(idx / "t10k-labels-idx1-ubyte", std::vector<int64_t>{10},
+            std::vector<uint8_t>(labels.begin(), labels.begin() + 10));
+  const CliRun idx_run =
+      run_cli("train --data " + idx.string() + " --dev-size 5 --epochs 1 --quiet --out " + (dir / "i").string());
   expect_one_line(idx_run, "label 200 of example 17 implies 201 classes");
   EXPECT_NE(idx_run.err.find("train-labels-idx1-ubyte"), std::string::npos) << idx_run.err;
 
   const CliRun classes = run_cli("train --data " + small_csv(dir).string() +
                                  " --dev-size 20 --model mlp:4 --epochs 1 --threads 1 --out " + (dir / "c").string());
   EXPECT_NE(classes.out.find("task classification (2 classes)"), std::string::npos) << classes.out;
-  const CliRun targets = run_cli("train --data " + with_label("t.csv", "1.5").string() +
-                                 " --task regression --loss mse --dev-size 20 --model mlp:4 --epochs 2 --threads 1 --out " +
-                                 (dir / "t").string());
+  const CliRun targets = run_cli(
+      "train --data " + with_label("t.csv", "1.5").string() +
+      " --task regression --loss mse --dev-size 20 --model mlp:4 --epochs 2 --threads 1 --out " + (dir / "t").string());
   ASSERT_EQ(targets.code, 0) << targets.err;
   EXPECT_NE(targets.out.find("task regression"), std::string::npos) << targets.out;
   EXPECT_NE(targets.out.find("best dev_loss"), std::string::npos) << targets.out;
@@ -173,12 +179,14 @@ TEST(Faults, OneLineMessages) {
   expect_one_line(run_cli("train --no-such-flag"), "--no-such-flag");
   expect_one_line(run_cli("train --epochs many"), "--epochs");
   expect_one_line(run_cli("eval"), "--weights");
-  expect_one_line(run_cli("train --data mnist --quiet --out " + (dir / "m").string(), dir, "DESCENT_DATA_DIR=" + dir.string()),
+  expect_one_line(run_cli("train --data mnist --quiet --out " + (dir / "m").string(), dir,
+                          "DESCENT_DATA_DIR=" + dir.string()),
                   "DESCENT_DATA_DIR");
 
   small_csv(dir);  // a relative --data path, trained in dir and evaluated from elsewhere
   ASSERT_EQ(run_cli("train --data small.csv" + kSmallRun + " --epochs 1 --out r", dir).code, 0);
-  const CliRun elsewhere = run_cli("eval --weights " + (dir / "r" / "best.safetensors").string(), fs::temp_directory_path());
+  const CliRun elsewhere =
+      run_cli("eval --weights " + (dir / "r" / "best.safetensors").string(), fs::temp_directory_path());
   EXPECT_EQ(elsewhere.code, 0) << elsewhere.err;
 
   SafetensorsFile file = load_safetensors(dir / "r" / "best.safetensors");
@@ -209,6 +217,8 @@ TEST(Faults, ExtendingAFinishedRun) {
   expect_one_line(run_cli("train --resume " + (dir / "cos").string() + " --epochs 1"), "conflicts");
 
   // With lr 0 no epoch beats the first: patience 1 stops the run after its second of 5.
-  ASSERT_EQ(run_cli(train_args(csv, dir / "early", 5) + " --schedule constant --optimizer sgd:lr=0 --patience 1").code, 0);
-  expect_one_line(run_cli("train --resume " + (dir / "early").string() + " --epochs 8"), "stopped early after 2 of its 5");
+  ASSERT_EQ(run_cli(train_args(csv, dir / "early", 5) + " --schedule constant --optimizer sgd:lr=0 --patience 1").code,
+            0);
+  expect_one_line(run_cli("train --resume " + (dir / "early").string() + " --epochs 8"),
+                  "stopped early after 2 of its 5");
 }

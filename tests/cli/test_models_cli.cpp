@@ -28,7 +28,8 @@ fs::path temp_dir() {
 }
 
 Output python(const std::string& script_and_args) {
-  const std::string cmd = "/usr/bin/python3 " + std::string(DESCENT_SOURCE_DIR) + "/scripts/" + script_and_args + " 2>&1";
+  const std::string cmd =
+      "/usr/bin/python3 " + std::string(DESCENT_SOURCE_DIR) + "/scripts/" + script_and_args + " 2>&1";
   Output o{0, ""};
   FILE* p = popen(cmd.c_str(), "r");
   char buf[512];
@@ -59,7 +60,8 @@ TEST(SummaryCli, LeNetOnMnist) {
 // --init-from takes it for the same model and refuses it for another.
 TEST(ModelsCli, LeNetWeightsRoundTripThroughPyTorch) {
   if (!fs::exists(kMnist / "t10k-images-idx3-ubyte")) GTEST_SKIP() << "MNIST not fetched";
-  if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) GTEST_SKIP() << "python3-torch not installed";
+  if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "python3-torch not installed";
   const fs::path dir = temp_dir();
   const std::string data = " --data " + kMnist.string();
   const Output trained = run("train --model lenet5" + data + " --dev-size 55000 --epochs 1 --threads 1 --quiet --out " +

@@ -24,8 +24,8 @@ std::string train_flags(const fs::path& dir) {
     csv += std::to_string(a) + "," + std::to_string(b) + "," + (a + b > 0.9 ? "1" : "0") + "\n";
   }
   std::ofstream(dir / "small.csv") << csv;
-  return "train --data " + (dir / "small.csv").string() + " --dev-size 20 --model mlp:4 --batch-size 16 --threads 1 --out " +
-         (dir / "run").string();
+  return "train --data " + (dir / "small.csv").string() +
+         " --dev-size 20 --model mlp:4 --batch-size 16 --threads 1 --out " + (dir / "run").string();
 }
 
 void expect_refused(const CliOutput& o, const std::string& needle) {

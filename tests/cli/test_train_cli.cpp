@@ -2,8 +2,8 @@
 // stderr and a non-zero exit, never a crash or a silent default; a small real run works.
 #include <gtest/gtest.h>
 
-#include "common/run_descent.hpp"
 #include <sys/wait.h>
+#include "common/run_descent.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -52,7 +52,8 @@ void expect_one_line_error(const Output& o, const std::string& needle) {
 TEST(TrainCli, HelpListsTheFlags) {
   const Output o = run("train --help");
   EXPECT_EQ(o.code, 0);
-  for (const char* flag : {"--data", "--model", "--optimizer", "--epochs", "--batch-size", "--seed", "--threads", "--out"})
+  for (const char* flag :
+       {"--data", "--model", "--optimizer", "--epochs", "--batch-size", "--seed", "--threads", "--out"})
     EXPECT_NE(o.out.find(flag), std::string::npos) << flag;
 }
 
@@ -60,8 +61,8 @@ TEST(TrainCli, SmallCsvRunThenEval) {
   const fs::path dir = temp_dir();
   const fs::path csv = small_csv(dir);
   const fs::path run_dir = dir / "run";
-  const Output o = run("train --data " + csv.string() + " --dev-size 20 --model mlp:8 --epochs 3 --batch-size 16 --threads 1 --out " +
-                       run_dir.string());
+  const Output o = run("train --data " + csv.string() +
+                       " --dev-size 20 --model mlp:8 --epochs 3 --batch-size 16 --threads 1 --out " + run_dir.string());
   ASSERT_EQ(o.code, 0) << o.out;
   EXPECT_NE(o.out.find("epoch   3"), std::string::npos) << o.out;
   for (const char* f : {"config.json", "metrics.jsonl", "summary.json", "best.safetensors"})
@@ -74,9 +75,10 @@ TEST(TrainCli, SmallCsvRunThenEval) {
 
 TEST(TrainCli, BadFlagsAndSpecs) {
   const fs::path dir = temp_dir();
-  const std::string data = "--data " + small_csv(dir).string() + " --dev-size 20 --epochs 1 --quiet --out " + (dir / "r").string();
+  const std::string data =
+      "--data " + small_csv(dir).string() + " --dev-size 20 --epochs 1 --quiet --out " + (dir / "r").string();
   expect_one_line_error(run("train --no-such-flag"), "--no-such-flag");
-  expect_one_line_error(run("train " + data + " --optimizer adamm"), "adam");        // lists the valid names
+  expect_one_line_error(run("train " + data + " --optimizer adamm"), "adam");  // lists the valid names
   expect_one_line_error(run("train " + data + " --optimizer sgd:lr=0.1,momentun=0.9"), "momentum");
   expect_one_line_error(run("train " + data + " --optimizer sgd:lr=-1"), "lr");
   expect_one_line_error(run("train " + data + " --batch-size 0"), "--batch-size");
@@ -122,11 +124,14 @@ TEST(TrainCli, BadDataFiles) {
   write(idx / "train-labels-idx1-ubyte", labels(10));
   write(idx / "t10k-images-idx3-ubyte", images(5));
   write(idx / "t10k-labels-idx1-ubyte", labels(4));  // differing counts
-  expect_one_line_error(run("train --data " + idx.string() + " --dev-size 2 --quiet --out " + (dir / "r").string()), "5");
+  expect_one_line_error(run("train --data " + idx.string() + " --dev-size 2 --quiet --out " + (dir / "r").string()),
+                        "5");
   write(idx / "t10k-labels-idx1-ubyte", header(0x00000802, {5}) + std::string(5, '\x01'));  // wrong magic
-  expect_one_line_error(run("train --data " + idx.string() + " --dev-size 2 --quiet --out " + (dir / "r").string()), "magic");
+  expect_one_line_error(run("train --data " + idx.string() + " --dev-size 2 --quiet --out " + (dir / "r").string()),
+                        "magic");
   write(idx / "t10k-labels-idx1-ubyte", labels(5).substr(0, 10));  // truncated
-  expect_one_line_error(run("train --data " + idx.string() + " --dev-size 2 --quiet --out " + (dir / "r").string()), "t10k-labels");
+  expect_one_line_error(run("train --data " + idx.string() + " --dev-size 2 --quiet --out " + (dir / "r").string()),
+                        "t10k-labels");
   expect_one_line_error(run("train --data " + (dir / "missing").string() + " --quiet"), "missing");
   fs::remove_all(dir);
 }
@@ -134,7 +139,8 @@ TEST(TrainCli, BadDataFiles) {
 TEST(TrainCli, DivergingRunStopsWithEpochAndStepAndKeepsBestWeights) {
   const fs::path dir = temp_dir();
   const Output o = run("train --data " + small_csv(dir).string() +
-                       " --dev-size 20 --model mlp:8 --epochs 20 --optimizer sgd:lr=0.5 --schedule exponential:gamma=1e6 --quiet --threads 1 --out " +
+                       " --dev-size 20 --model mlp:8 --epochs 20 --optimizer sgd:lr=0.5 --schedule "
+                       "exponential:gamma=1e6 --quiet --threads 1 --out " +
                        (dir / "r").string());
   EXPECT_EQ(o.code, 3) << o.out;
   EXPECT_NE(o.out.find("at epoch"), std::string::npos) << o.out;
@@ -157,8 +163,8 @@ TEST(TrainCli, OneMnistEpoch) {
 
 TEST(ScheduleCli, SvgIsWritten) {
   const fs::path dir = temp_dir();
-  const Output o = run("schedule --schedule warmup:steps=5+cosine:T_max=45 --lr 0.1 --steps 50 --svg " +
-                       (dir / "s.svg").string());
+  const Output o =
+      run("schedule --schedule warmup:steps=5+cosine:T_max=45 --lr 0.1 --steps 50 --svg " + (dir / "s.svg").string());
   ASSERT_EQ(o.code, 0) << o.out;
   std::ifstream in(dir / "s.svg");
   const std::string svg{std::istreambuf_iterator<char>(in), {}};
@@ -172,10 +178,11 @@ TEST(ScheduleCli, SvgIsWritten) {
 TEST(ToPytorch, SameTestAccuracyInPyTorch) {
   const fs::path mnist = fs::path(DESCENT_SOURCE_DIR) / "data/mnist";
   if (!fs::exists(mnist / "t10k-images-idx3-ubyte")) GTEST_SKIP() << "MNIST not fetched";
-  if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) GTEST_SKIP() << "python3-torch not installed";
+  if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "python3-torch not installed";
   const fs::path dir = temp_dir();
-  ASSERT_EQ(run("train --data " + mnist.string() + " --model mlp:32 --batch-norm --epochs 1 --threads 1 --quiet --out " +
-                (dir / "r").string())
+  ASSERT_EQ(run("train --data " + mnist.string() +
+                " --model mlp:32 --batch-norm --epochs 1 --threads 1 --quiet --out " + (dir / "r").string())
                 .code,
             0);
   const std::string weights = (dir / "r" / "best.safetensors").string();
@@ -197,8 +204,9 @@ TEST(ToPytorch, SameTestAccuracyInPyTorch) {
 
 TEST(TrajectoryCli, SvgWithSeveralOptimizersAndBadInput) {
   const fs::path dir = temp_dir();
-  const Output o = run("trajectory --function rosenbrock --optimizer adam:lr=0.05 --optimizer sgd:lr=0.01 --steps 50 --svg " +
-                       (dir / "t.svg").string());
+  const Output o =
+      run("trajectory --function rosenbrock --optimizer adam:lr=0.05 --optimizer sgd:lr=0.01 --steps 50 --svg " +
+          (dir / "t.svg").string());
   ASSERT_EQ(o.code, 0) << o.out;
   EXPECT_NE(o.out.find("(inf, inf)"), std::string::npos) << o.out;  // sgd:lr=0.01 blows up on Rosenbrock: reported
   std::ifstream in(dir / "t.svg");

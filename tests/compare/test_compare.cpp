@@ -2,9 +2,9 @@
 // the table and plots are written, and bad specs are refused before any training.
 #include <gtest/gtest.h>
 
-#include "common/run_descent.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
+#include "common/run_descent.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -153,8 +153,10 @@ TEST(Compare, BadSpecsAreRefusedBeforeTraining) {
 
 TEST(CompareCli, RunsAndPrintsTheTable) {
   const fs::path dir = temp_dir("cli");
-  const Output o = run_cli("compare --data xor --dev-size 200 --model mlp:8 --epochs 1 --threads 1 --quiet "
-                           "--optimizer sgd:lr=0.1 --optimizer adagrad:lr=0.01 --out " + dir.string());
+  const Output o = run_cli(
+      "compare --data xor --dev-size 200 --model mlp:8 --epochs 1 --threads 1 --quiet "
+      "--optimizer sgd:lr=0.1 --optimizer adagrad:lr=0.01 --out " +
+      dir.string());
   EXPECT_EQ(o.code, 0) << o.out;
   EXPECT_NE(o.out.find("| `adagrad:lr=0.01` |"), std::string::npos) << o.out;
   EXPECT_TRUE(fs::exists(dir / "table.md"));

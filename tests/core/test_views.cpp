@@ -93,7 +93,7 @@ TEST(Views, AMinibatchIsARowSliceOfTheDataset) {
   EXPECT_EQ(batch.offset(), 12);
   EXPECT_EQ(batch.data<float>(), data.data<float>() + 12);
   EXPECT_EQ(batch.contiguous().data<float>(), batch.data<float>());  // no copy
-  EXPECT_EQ(batch.sum().item(), 210.0);  // 12 + 13 + ... + 23
+  EXPECT_EQ(batch.sum().item(), 210.0);                              // 12 + 13 + ... + 23
 }
 
 TEST(Views, UnsqueezeSqueezeExpand) {

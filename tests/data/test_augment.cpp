@@ -95,7 +95,8 @@ TEST(Augment, FlipReversesEachRow) {
   horizontal_flip(img.data(), {2, 3, 4});
   for (int64_t c = 0; c < 2; ++c)
     for (int64_t y = 0; y < 3; ++y)
-      for (int64_t x = 0; x < 4; ++x) EXPECT_EQ(img[static_cast<std::size_t>((c * 3 + y) * 4 + x)], value(0, c, y, 3 - x));
+      for (int64_t x = 0; x < 4; ++x)
+        EXPECT_EQ(img[static_cast<std::size_t>((c * 3 + y) * 4 + x)], value(0, c, y, 3 - x));
 }
 
 TEST(Augment, CropShiftsWithZeroPadding) {

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "common/scratch.hpp"
 #include "descent/core/rng.hpp"
 #include "descent/data/dataset.hpp"
 #include "descent/data/idx.hpp"
 #include "descent/data/loader.hpp"
-#include "common/scratch.hpp"
 
 using namespace descent;
 namespace fs = std::filesystem;

@@ -93,7 +93,8 @@ TEST(Cifar10, TruncatedFileNamesTheRecordAndOffset) {
   write_set(dir);
   fs::resize_file(dir / "data_batch_2.bin", 2 * 3073 + 100);
   const std::string msg = error_of<IOError>([&] { load_cifar10(dir); });
-  EXPECT_NE(msg.find("'" + (dir / "data_batch_2.bin").string() + "' is 6246 bytes: record 2 (byte offset 6146) ends "
+  EXPECT_NE(msg.find("'" + (dir / "data_batch_2.bin").string() +
+                     "' is 6246 bytes: record 2 (byte offset 6146) ends "
                      "after 100 of its 3073 bytes; expected whole records"),
             std::string::npos)
       << msg;
@@ -131,9 +132,11 @@ TEST(Cifar10, StandardScalingIsPerChannelOnTheTrainingPart) {
       for (int64_t p = 0; p < 1024; ++p) sum += x[static_cast<std::size_t>(i * 3072 + c * 1024 + p)];
     const double mean = sum / (12 * 1024);
     for (int64_t i = 0; i < 12; ++i)
-      for (int64_t p = 0; p < 1024; ++p) sumsq += std::pow(x[static_cast<std::size_t>(i * 3072 + c * 1024 + p)] - mean, 2);
+      for (int64_t p = 0; p < 1024; ++p)
+        sumsq += std::pow(x[static_cast<std::size_t>(i * 3072 + c * 1024 + p)] - mean, 2);
     EXPECT_NEAR(splits.scaler.shift[static_cast<std::size_t>(c)], mean, 1e-12) << "channel " << c;
-    EXPECT_NEAR(splits.scaler.scale[static_cast<std::size_t>(c)], std::sqrt(sumsq / (12 * 1024)), 1e-12) << "channel " << c;
+    EXPECT_NEAR(splits.scaler.scale[static_cast<std::size_t>(c)], std::sqrt(sumsq / (12 * 1024)), 1e-12)
+        << "channel " << c;
   }
   // Each channel of the scaled training part has mean 0 and std 1; the dev part is scaled
   // with the training part's statistics.
@@ -163,7 +166,8 @@ TEST(Cifar10, PerChannelScaledImagesKeepTheirBytesAndGatherTheSameValues) {
   EXPECT_EQ(splits.train.pixels.channel_shift.size(), 3u);
   Dataset floats_only = splits.train;
   floats_only.pixels = {};
-  DataLoader from_bytes(splits.train, {.batch_size = 5, .seed = 2}), from_floats(floats_only, {.batch_size = 5, .seed = 2});
+  DataLoader from_bytes(splits.train, {.batch_size = 5, .seed = 2}),
+      from_floats(floats_only, {.batch_size = 5, .seed = 2});
   Batch a, b;
   for (int i = 0; i < 6; ++i) {
     ASSERT_EQ(from_bytes.next(a), from_floats.next(b));

@@ -8,10 +8,10 @@
 #include <fstream>
 #include <string>
 
+#include "common/scratch.hpp"
 #include "descent/core/error.hpp"
 #include "descent/data/csv.hpp"
 #include "descent/data/dataset.hpp"
-#include "common/scratch.hpp"
 
 using namespace descent;
 using descent::testing::error_of;
@@ -91,13 +91,16 @@ TEST(Csv, EmptyAndMissingFiles) {
   EXPECT_NE(error_of<IOError>([&] { read_csv(write_csv("empty.csv", "")); }).find("no data rows"), std::string::npos);
   EXPECT_NE(error_of<IOError>([&] { read_csv(write_csv("header_only.csv", "a,b\n")); }).find("no data rows"),
             std::string::npos);
-  EXPECT_NE(error_of<IOError>([&] { read_csv("/nonexistent/x.csv"); }).find("cannot read CSV file '/nonexistent/x.csv'"),
+  EXPECT_NE(error_of<IOError>([&] {
+              read_csv("/nonexistent/x.csv");
+            }).find("cannot read CSV file '/nonexistent/x.csv'"),
             std::string::npos);
 }
 
 TEST(CsvDataset, ClassesOrTargetsAndADeterministicTestSplit) {
   std::string text = "f1,f2,label\n";
-  for (int i = 0; i < 50; ++i) text += std::to_string(i) + "," + std::to_string(-i) + "," + std::to_string(i / 10) + "\n";
+  for (int i = 0; i < 50; ++i)
+    text += std::to_string(i) + "," + std::to_string(-i) + "," + std::to_string(i / 10) + "\n";
   const fs::path p = write_csv("classes.csv", text);
   const TrainTest a = load_csv_dataset(p);
   EXPECT_EQ(a.train.size(), 40);

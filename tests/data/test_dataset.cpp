@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "common/scratch.hpp"
 #include "descent/core/error.hpp"
 #include "descent/data/dataset.hpp"
 #include "descent/data/idx.hpp"
-#include "common/scratch.hpp"
 
 using namespace descent;
 using descent::testing::error_of;
@@ -59,8 +59,9 @@ TEST(Dataset, SplitLastGivesViewsOfTheLastK) {
 }
 
 TEST(Dataset, ValidateRefusesLabelsOutOfRange) {
-  EXPECT_NE(error_of<ValueError>([] { make_dataset({1, 2}, {0, 3}, 1, 3); })
-                .find("label 3 of example 1 is not a class index in [0, 3)"),
+  EXPECT_NE(error_of<ValueError>([] {
+              make_dataset({1, 2}, {0, 3}, 1, 3);
+            }).find("label 3 of example 1 is not a class index in [0, 3)"),
             std::string::npos);
   EXPECT_THROW(make_dataset({1, 2, 3}, {0, 1}, 2, 2), ShapeError);
 }

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "common/scratch.hpp"
 #include "descent/core/error.hpp"
 #include "descent/data/idx.hpp"
-#include "common/scratch.hpp"
 
 using namespace descent;
 using descent::testing::error_of;
@@ -107,7 +107,8 @@ TEST(Idx, TruncatedHeader) {
   const std::string msg = error_of<IOError>([&] { read_idx(p, 3); });
   EXPECT_NE(msg.find("6 bytes, expected at least the 16-byte header"), std::string::npos) << msg;
   write_bytes(p, {0, 0});
-  EXPECT_NE(error_of<IOError>([&] { read_idx(p); }).find("2 bytes, expected at least the 4-byte magic"), std::string::npos);
+  EXPECT_NE(error_of<IOError>([&] { read_idx(p); }).find("2 bytes, expected at least the 4-byte magic"),
+            std::string::npos);
 }
 
 TEST(Idx, TruncatedGzip) {

@@ -28,7 +28,8 @@ Dataset indexed(int64_t n) {
 std::vector<int64_t> ids(const Batch& b) {
   std::vector<int64_t> out;
   for (double v : b.y.to_vector()) out.push_back(static_cast<int64_t>(v));
-  for (int64_t i = 0; i < b.x.size(0); ++i) EXPECT_EQ(b.x.at({i, 0}), static_cast<double>(out[static_cast<std::size_t>(i)]));
+  for (int64_t i = 0; i < b.x.size(0); ++i)
+    EXPECT_EQ(b.x.at({i, 0}), static_cast<double>(out[static_cast<std::size_t>(i)]));
   return out;
 }
 
@@ -139,15 +140,17 @@ TEST(DataLoader, ResumeFromASavedPositionGivesTheSameBatches) {
 }
 
 TEST(DataLoader, BadOptionsAndStates) {
-  EXPECT_NE([] {
-    try {
-      DataLoader(indexed(3), {.batch_size = 0});
-    } catch (const ValueError& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  }().find("batch_size must be positive, got 0"),
-            std::string::npos);
+  EXPECT_NE(
+      [] {
+        try {
+          DataLoader(indexed(3), {.batch_size = 0});
+        } catch (const ValueError& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      }()
+          .find("batch_size must be positive, got 0"),
+      std::string::npos);
   DataLoader loader(indexed(3), {.batch_size = 2});
   EXPECT_THROW(loader.load_state({.generator = {}, .epoch = 1, .position = 4, .in_epoch = true}), ValueError);
 }

@@ -166,7 +166,8 @@ std::vector<pid_t> ranks_of(const std::string& marker) {
     std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
     std::error_code ec;
     const fs::path exe = fs::read_symlink(entry.path() / "exe", ec);
-    if (!ec && exe.filename() == "descent" && cmdline.find(marker) != std::string::npos) pids.push_back(std::stoi(name));
+    if (!ec && exe.filename() == "descent" && cmdline.find(marker) != std::string::npos)
+      pids.push_back(std::stoi(name));
   }
   return pids;
 }
@@ -185,9 +186,11 @@ int wait_for(pid_t child, double seconds) {
 TEST_F(DataParallel, KilledRankEndsTheJobAndResumeContinuesIt) {
   const fs::path csv = make_csv(dir_, 4000);
   auto args = [&](const fs::path& out) {
-    return "train --data " + csv.string() + " --dev-size 200 --model mlp:32-16 --dropout 0 --batch-size 16 "
+    return "train --data " + csv.string() +
+           " --dev-size 200 --model mlp:32-16 --dropout 0 --batch-size 16 "
            "--epochs 6 --checkpoint-every 40 --optimizer adam:lr=1e-3 --threads 1 --quiet --seed 2 --dtype float64 "
-           "--out " + out.string();
+           "--out " +
+           out.string();
   };
   ASSERT_EQ(shell(mpirun_command(2, args(dir_ / "whole"))).code, 0);
 

@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <string>
 
+#include "common/scratch.hpp"
 #include "descent/core/error.hpp"
 #include "descent/io/atomic_file.hpp"
-#include "common/scratch.hpp"
 
 using namespace descent;
 using descent::testing::error_of;
@@ -46,8 +46,8 @@ TEST(AtomicFile, LargeBufferedWritesArriveIntact) {
   std::string big(3 << 20, '\0');
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 31 % 251);
   AtomicFile f(dir / "big");
-  f.write(big.data(), 100);                 // buffered
-  f.write(big.data() + 100, 2 << 20);       // larger than the buffer: written through
+  f.write(big.data(), 100);            // buffered
+  f.write(big.data() + 100, 2 << 20);  // larger than the buffer: written through
   f.write(big.data() + 100 + (2 << 20), big.size() - 100 - (2 << 20));
   f.commit();
   EXPECT_EQ(read_file(dir / "big"), big);

@@ -2,7 +2,6 @@
 // reader and writer, and every kind of corrupt file refused with a clear message.
 #include <gtest/gtest.h>
 
-
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -11,11 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/scratch.hpp"
 #include "descent/core/error.hpp"
 #include "descent/io/atomic_file.hpp"
 #include "descent/io/safetensors.hpp"
 #include "descent/ops/ops.hpp"
-#include "common/scratch.hpp"
 
 using namespace descent;
 using descent::testing::error_of;
@@ -35,7 +34,9 @@ std::string file_bytes(const std::string& header, const std::string& data, uint6
   return out + header + data;
 }
 
-std::string load_error(const fs::path& p) { return error_of<IOError>([&] { load_safetensors(p); }); }
+std::string load_error(const fs::path& p) {
+  return error_of<IOError>([&] { load_safetensors(p); });
+}
 
 NamedTensors sample() {
   return {{"layers.0.weight", Tensor::from_data({1.5, -2.25, 3.0, 0.1, 1e-30, -7.0}, Shape{2, 3})},
@@ -162,8 +163,9 @@ TEST(Safetensors, FailedSaveKeepsThePreviousFileLoadable) {
 
 TEST(Safetensors, SaveRefusesBadNames) {
   const fs::path p = fresh_dir("safetensors", "names") / "x.safetensors";
-  EXPECT_NE(error_of<ValueError>([&] { save_safetensors(p, {{"a", Tensor::ones(Shape{1})}, {"a", Tensor::ones(Shape{1})}}); })
-                .find("two tensors are named 'a'"),
+  EXPECT_NE(error_of<ValueError>([&] {
+              save_safetensors(p, {{"a", Tensor::ones(Shape{1})}, {"a", Tensor::ones(Shape{1})}});
+            }).find("two tensors are named 'a'"),
             std::string::npos);
   EXPECT_THROW(save_safetensors(p, {{"__metadata__", Tensor::ones(Shape{1})}}), ValueError);
   EXPECT_FALSE(fs::exists(p));
@@ -185,7 +187,8 @@ TEST(Safetensors, CorruptFilesAreRefusedWithClearMessages) {
   check(file_bytes("[1]     ", ""), "does not start with '{'");
   check(file_bytes("{\"a\": ", ""), "not valid JSON");
   check(file_bytes(R"({"a":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}})", "ab"),
-        "tensor 'a' has dtype 'F8_E4M3'; descent reads F32, F64, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL");
+        "tensor 'a' has dtype 'F8_E4M3'; descent reads F32, F64, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, "
+        "BOOL");
   // 2^53 + 1 as I64: float64 would round it.
   check(file_bytes(R"({"n":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})",
                    std::string("\x01\x00\x00\x00\x00\x00\x20\x00", 8)),
@@ -194,16 +197,19 @@ TEST(Safetensors, CorruptFilesAreRefusedWithClearMessages) {
         "reach beyond the data section of 10 bytes");
   check(file_bytes(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})", four_floats),
         "shape [3] of F32 needs 12 bytes but data_offsets [0,16] span 16");
-  check(file_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
-                   four_floats),
-        "the data of tensors 'a' and 'b' overlap");
+  check(
+      file_bytes(
+          R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+          four_floats),
+      "the data of tensors 'a' and 'b' overlap");
   check(file_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})", four_floats),
         "bytes 0 to 8 of the data section belong to no tensor");
   check(file_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", four_floats),
         "the tensors cover 8 bytes of data but the data section has 16 bytes");
   check(file_bytes(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", four_floats),
         "not a non-negative integer");
-  check(file_bytes(R"({"a":{"dtype":"F32","shape":[2]}})", four_floats), "needs \"dtype\", \"shape\" and \"data_offsets\"");
+  check(file_bytes(R"({"a":{"dtype":"F32","shape":[2]}})", four_floats),
+        "needs \"dtype\", \"shape\" and \"data_offsets\"");
   check(file_bytes(R"({"__metadata__":{"k":1}})", ""), "__metadata__ value of 'k' is not a string");
 
   // A file cut short by a crash: the header's offsets no longer fit.

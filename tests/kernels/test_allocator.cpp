@@ -37,7 +37,7 @@ TEST(Allocator, FreedLargeBlockIsReused) {
 }
 
 TEST(Allocator, RecycledBlockStillGivesZeros) {
-  const int64_t n = 1 << 20;  // 4 MB of float32
+  const int64_t n = 1 << 20;        // 4 MB of float32
   { Tensor::full(Shape{n}, 7.0); }  // its block goes to the cache
   const Tensor z = Tensor::zeros(Shape{n});
   EXPECT_EQ(descent::sum(descent::abs(z)).item(), 0.0);

@@ -36,11 +36,11 @@ TEST_P(SumKernels, LmrMatchesNaiveOnEveryPath) {
     int64_t L, M, R;
   };
   const Case cases[] = {
-      {1, 1, 1},       {7, 1, 1},        {1, 1, 100'000},  // a full sum
-      {1, 3, 50'000},  {1, 5'000, 13},   {1, 9, 4},        // trailing: few long rows, many short
-      {10'000, 7, 1},  {1'000, 100, 1},  {999, 37, 1},     // leading: column sums, L not a multiple of 4
-      {50, 40, 30},    {3, 11, 2},                          // leading and trailing
-      {2, 70'000, 1},  {3, 70'000, 2},                      // too many outputs for a copy per thread
+      {1, 1, 1},      {7, 1, 1},       {1, 1, 100'000},  // a full sum
+      {1, 3, 50'000}, {1, 5'000, 13},  {1, 9, 4},        // trailing: few long rows, many short
+      {10'000, 7, 1}, {1'000, 100, 1}, {999, 37, 1},     // leading: column sums, L not a multiple of 4
+      {50, 40, 30},   {3, 11, 2},                        // leading and trailing
+      {2, 70'000, 1}, {3, 70'000, 2},                    // too many outputs for a copy per thread
   };
   for (const Case& c : cases) {
     const std::vector<double> v = Tensor::normal(Shape{c.L * c.M * c.R}, 0.0, 1.0, descent::DType::f64).to_vector();

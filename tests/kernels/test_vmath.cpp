@@ -44,7 +44,7 @@ TEST(Exp, SpecialValues) {
   EXPECT_EQ(exp(-0.0f), 1.0f);
   EXPECT_EQ(exp(inf), inf);
   EXPECT_EQ(exp(-inf), 0.0f);
-  EXPECT_EQ(exp(88.73f), inf);   // just past ln(FLT_MAX)
+  EXPECT_EQ(exp(88.73f), inf);  // just past ln(FLT_MAX)
   EXPECT_EQ(exp(1e30f), inf);
   EXPECT_EQ(exp(-104.0f), 0.0f);  // below ln(2^-150): rounds to 0
   EXPECT_EQ(exp(-1e30f), 0.0f);

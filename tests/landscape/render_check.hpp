@@ -32,9 +32,10 @@ inline void expect_renders(const std::filesystem::path& svg, int width, int heig
   const std::string command = std::string(kChromium) +
                               " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
                               " --disable-background-networking --disable-component-update --disable-sync"
-                              " --hide-scrollbars --user-data-dir=" + profile.string() +
-                              " --screenshot=" + png.string() + " --window-size=" + std::to_string(width) + "," +
-                              std::to_string(height) + " file://" + svg.string() + " > /dev/null 2>&1";
+                              " --hide-scrollbars --user-data-dir=" +
+                              profile.string() + " --screenshot=" + png.string() +
+                              " --window-size=" + std::to_string(width) + "," + std::to_string(height) + " file://" +
+                              svg.string() + " > /dev/null 2>&1";
   const int status = std::system(command.c_str());
   std::filesystem::remove_all(profile);
   ASSERT_EQ(status, 0) << command;

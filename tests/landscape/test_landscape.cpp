@@ -2,9 +2,9 @@
 // trained model, the grid is laid out as documented, and bad input gets a clear message.
 #include <gtest/gtest.h>
 
-#include "common/run_descent.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
+#include "common/run_descent.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -14,11 +14,11 @@
 #include <sstream>
 #include <string>
 
-#include "descent/tensor/grad_mode.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/threads.hpp"
 #include "descent/io/safetensors.hpp"
 #include "descent/nn/mlp.hpp"
+#include "descent/tensor/grad_mode.hpp"
 #include "descent/train/landscape.hpp"
 #include "landscape/render_check.hpp"
 
@@ -128,9 +128,8 @@ TEST(Landscape, OriginIsTheTrainedModel) {
   EXPECT_NE(l.loss[0], l.loss[12]);
 
   Generator gen_1d(9);
-  const Landscape slice =
-      loss_landscape(factory("mlp:16"), model->state_dict(), data, loss,
-                     {.grid = 7, .lo = -2, .hi = 2, .one_d = true, .batch_size = 64}, gen_1d);
+  const Landscape slice = loss_landscape(factory("mlp:16"), model->state_dict(), data, loss,
+                                         {.grid = 7, .lo = -2, .hi = 2, .one_d = true, .batch_size = 64}, gen_1d);
   EXPECT_TRUE(slice.b.empty());
   ASSERT_EQ(slice.loss.size(), 7u);
   EXPECT_NEAR(slice.loss[3], at_weights.loss, 1e-6);  // batches of 64: a different summation order
@@ -227,12 +226,13 @@ TEST(Landscape, PlotsContourAndSlice) {
   const Dataset data = blobs(100);
   Generator gen(1);
   const LossFunction loss = make_loss("cross_entropy", 3);
-  const Landscape l = loss_landscape(factory("mlp:8"), model->state_dict(), data, loss, {.grid = 9, .batch_size = 100}, gen);
+  const Landscape l =
+      loss_landscape(factory("mlp:8"), model->state_dict(), data, loss, {.grid = 9, .batch_size = 100}, gen);
   const std::string svg = plot_landscape(l, "contour").svg;
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.find("trained weights"), std::string::npos);
-  const Landscape s =
-      loss_landscape(factory("mlp:8"), model->state_dict(), data, loss, {.grid = 9, .one_d = true, .batch_size = 100}, gen);
+  const Landscape s = loss_landscape(factory("mlp:8"), model->state_dict(), data, loss,
+                                     {.grid = 9, .one_d = true, .batch_size = 100}, gen);
   EXPECT_NE(plot_landscape(s, "slice").svg.find("trained weights"), std::string::npos);
 }
 

@@ -130,8 +130,8 @@ TEST(ConvLayers, NamesAsTorch) {
             (std::vector<std::string>{"weight", "bias", "running_mean", "running_var", "num_batches_tracked"}));
   EXPECT_EQ(names(BatchNorm2d(8, 1e-5, 0.1, true, false).state_dict()), (std::vector<std::string>{"weight", "bias"}));
   EXPECT_EQ(names(BasicBlock(4, 8, 2, Shortcut::B).named_parameters()),
-            (std::vector<std::string>{"conv1.weight", "bn1.weight", "bn1.bias", "conv2.weight", "bn2.weight", "bn2.bias",
-                                      "shortcut.0.weight", "shortcut.1.weight", "shortcut.1.bias"}));
+            (std::vector<std::string>{"conv1.weight", "bn1.weight", "bn1.bias", "conv2.weight", "bn2.weight",
+                                      "bn2.bias", "shortcut.0.weight", "shortcut.1.weight", "shortcut.1.bias"}));
   EXPECT_EQ(names(BasicBlock(4, 8, 2, Shortcut::A).named_parameters()).size(), 6u);
   EXPECT_EQ(Conv2d(16, 8, 3, {.stride = 2, .padding = 1, .bias = false}).extra_repr(),
             "16, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=false");

@@ -169,7 +169,8 @@ TEST(LayerGradcheck, BatchNormLayerNormLinear) {
   expect_gradcheck([&](auto& in) { return bn(in[0]); }, {randn({5, 3}, 10)});
   LayerNorm ln(4, 1e-5, true, DType::f64);
   expect_gradcheck([&](auto& in) { return ln(in[0]); }, {randn({3, 4}, 11)});
-  expect_gradcheck([&](auto& in) { return linear(in[0], in[1], in[2]); }, {randn({3, 4}, 12), randn({2, 4}, 13), randn({2}, 14)});
+  expect_gradcheck([&](auto& in) { return linear(in[0], in[1], in[2]); },
+                   {randn({3, 4}, 12), randn({2, 4}, 13), randn({2}, 14)});
 }
 
 TEST(LossBadInput, ShapesAndTargetsAreNamed) {

@@ -73,8 +73,8 @@ TEST(ModuleApi, SubclassNeedsOnlyForwardAndItsMembers) {
             "  (fc2): Linear(in_features=8, out_features=2, bias=true)\n)");
   const Tensor x = sample(1, {5, 4});
   const Module& as_module = net;
-  EXPECT_EQ(net(x).to_vector(), linear(relu(linear(x, net.fc1->weight, net.fc1->bias)), net.fc2->weight,
-                                       net.fc2->bias).to_vector());
+  EXPECT_EQ(net(x).to_vector(),
+            linear(relu(linear(x, net.fc1->weight, net.fc1->bias)), net.fc2->weight, net.fc2->bias).to_vector());
   EXPECT_EQ(as_module.num_parameters(), 4 * 8 + 8 + 8 * 2 + 2);
 }
 

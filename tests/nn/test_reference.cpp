@@ -35,7 +35,8 @@ Tensor from_json(const json& j, DType dtype) {
   return Tensor::from_data(v, Shape(std::span<const int64_t>(s)), dtype);
 }
 
-void expect_close(const std::vector<double>& got, const std::vector<double>& want, double rtol, const std::string& what) {
+void expect_close(const std::vector<double>& got, const std::vector<double>& want, double rtol,
+                  const std::string& what) {
   ASSERT_EQ(got.size(), want.size()) << what;
   for (std::size_t i = 0; i < got.size(); ++i)
     EXPECT_NEAR(got[i], want[i], rtol * std::max(1.0, std::abs(want[i]))) << what << " element " << i;
@@ -46,8 +47,8 @@ using Fn = std::function<Tensor(std::map<std::string, Tensor>&)>;
 Fn function_for(const std::string& name) {
   const std::string op = name.substr(0, name.find('/'));
   const std::string red_name = name.find('/') == std::string::npos ? "mean" : name.substr(name.find('/') + 1);
-  const Reduction red = red_name == "none" || red_name == "sum" || red_name == "mean" ? parse_reduction(red_name)
-                                                                                     : Reduction::mean;
+  const Reduction red =
+      red_name == "none" || red_name == "sum" || red_name == "mean" ? parse_reduction(red_name) : Reduction::mean;
   if (op == "mse_loss") return [red](auto& in) { return mse_loss(in["input"], in["target"], red); };
   if (op == "l1_loss") return [red](auto& in) { return l1_loss(in["input"], in["target"], red); };
   if (op == "huber_loss") return [red](auto& in) { return huber_loss(in["input"], in["target"], 0.7, red); };
@@ -92,7 +93,8 @@ void run_case(const json& c, DType dtype, double tol) {
   // Same weighting as the script: w = linspace(0.5, 1.5, numel).
   const int64_t n = out.numel();
   std::vector<double> w(static_cast<std::size_t>(n));
-  for (int64_t i = 0; i < n; ++i) w[static_cast<std::size_t>(i)] = n == 1 ? 0.5 : 0.5 + static_cast<double>(i) / static_cast<double>(n - 1);
+  for (int64_t i = 0; i < n; ++i)
+    w[static_cast<std::size_t>(i)] = n == 1 ? 0.5 : 0.5 + static_cast<double>(i) / static_cast<double>(n - 1);
   sum(mul(out, Tensor::from_data(w, out.shape(), dtype))).backward();
   for (auto& [k, g] : c["grads"].items()) {
     ASSERT_TRUE(in[k].grad().defined()) << name << " grad of " << k;
@@ -123,8 +125,8 @@ TEST(NnReference, BatchNormRunningStatistics) {
                                       [](const json& c) { return c["name"] == "batch_norm/train"; });
   BatchNorm1d bn(3, 1e-5, 0.1, false, DType::f64);
   bn(from_json(bn_case["inputs"]["input"], DType::f64));
-  expect_close(bn.running_mean.to_vector(), reference()["batch_norm_running"]["running_mean"].get<std::vector<double>>(),
-               kTolF64, "running_mean");
+  expect_close(bn.running_mean.to_vector(),
+               reference()["batch_norm_running"]["running_mean"].get<std::vector<double>>(), kTolF64, "running_mean");
   expect_close(bn.running_var.to_vector(), reference()["batch_norm_running"]["running_var"].get<std::vector<double>>(),
                kTolF64, "running_var");
 }
@@ -157,11 +159,17 @@ TEST(NnReference, InitSampleStatisticsMatchTorch) {
     EXPECT_NEAR(s / n, 0.0, 4 * std / std::sqrt(n)) << key << " mean";
     if (bounded) EXPECT_NEAR(mx, ref[key]["max_abs"].get<double>(), 0.002 * mx) << key << " bound";
   };
-  check("xavier_uniform", [&](Tensor& w) { init::xavier_uniform_(w, 1.0, &gen); }, true);
-  check("xavier_normal", [&](Tensor& w) { init::xavier_normal_(w, 1.0, &gen); }, false);
-  check("kaiming_uniform_relu", [&](Tensor& w) { init::kaiming_uniform_(w, 0.0, init::FanMode::fan_in, "relu", &gen); }, true);
-  check("kaiming_normal_relu_fan_out",
-        [&](Tensor& w) { init::kaiming_normal_(w, 0.0, init::FanMode::fan_out, "relu", &gen); }, false);
-  check("linear_default",
-        [&](Tensor& w) { init::kaiming_uniform_(w, std::sqrt(5.0), init::FanMode::fan_in, "leaky_relu", &gen); }, true);
+  check(
+      "xavier_uniform", [&](Tensor& w) { init::xavier_uniform_(w, 1.0, &gen); }, true);
+  check(
+      "xavier_normal", [&](Tensor& w) { init::xavier_normal_(w, 1.0, &gen); }, false);
+  check(
+      "kaiming_uniform_relu", [&](Tensor& w) { init::kaiming_uniform_(w, 0.0, init::FanMode::fan_in, "relu", &gen); },
+      true);
+  check(
+      "kaiming_normal_relu_fan_out",
+      [&](Tensor& w) { init::kaiming_normal_(w, 0.0, init::FanMode::fan_out, "relu", &gen); }, false);
+  check(
+      "linear_default",
+      [&](Tensor& w) { init::kaiming_uniform_(w, std::sqrt(5.0), init::FanMode::fan_in, "leaky_relu", &gen); }, true);
 }

@@ -33,11 +33,12 @@ Tensor f64(const Shape& s) { return Tensor::zeros(s, DType::f64); }
 TEST(BadInput, MatmulShapesDoNotAlign) {
   EXPECT_TRUE(throws<ShapeError>([] { matmul(f32({64, 784}), f32({785, 256})); },
                                  "matmul: shapes [64, 784] and [785, 256] do not align (784 != 785)"));
-  EXPECT_TRUE(throws<ShapeError>([] { matmul(f32({3}), f32({4})); }, "matmul: shapes [3] and [4] do not align (3 != 4)"));
+  EXPECT_TRUE(
+      throws<ShapeError>([] { matmul(f32({3}), f32({4})); }, "matmul: shapes [3] and [4] do not align (3 != 4)"));
   EXPECT_TRUE(throws<ShapeError>([] { matmul(f32({2, 3, 4}), f32({2, 5, 6})); },
                                  "matmul: shapes [2, 3, 4] and [2, 5, 6] do not align (4 != 5)"));
-  EXPECT_TRUE(throws<ShapeError>([] { f32({2, 3}).matmul(f32({2})); },
-                                 "matmul: shapes [2, 3] and [2] do not align (3 != 2)"));
+  EXPECT_TRUE(
+      throws<ShapeError>([] { f32({2, 3}).matmul(f32({2})); }, "matmul: shapes [2, 3] and [2] do not align (3 != 2)"));
 }
 
 TEST(BadInput, MatmulBatchDimsDoNotBroadcast) {
@@ -56,8 +57,8 @@ TEST(BadInput, LinearShapes) {
                                  "linear: input of shape [8, 784] has 784 features but weight [256, 785] expects 785"));
   EXPECT_TRUE(throws<ShapeError>([] { linear(f32({8, 4}), f32({3, 4}), f32({4})); },
                                  "linear: bias of shape [4] does not match weight [3, 4] (expected [3])"));
-  EXPECT_TRUE(throws<ShapeError>([] { linear(f32({8, 4}), f32({4})); },
-                                 "linear: weight must be 2-D (out, in), got shape [4]"));
+  EXPECT_TRUE(
+      throws<ShapeError>([] { linear(f32({8, 4}), f32({4})); }, "linear: weight must be 2-D (out, in), got shape [4]"));
 }
 
 TEST(BadInput, BroadcastingMismatch) {
@@ -76,17 +77,16 @@ TEST(BadInput, ReshapeViewExpand) {
                                  "reshape: shape [5] is invalid for a tensor of shape [2, 3] (6 elements)"));
   EXPECT_TRUE(throws<ShapeError>([] { f32({2, 3}).reshape(Shape{-1, 4}); },
                                  "reshape: shape [-1, 4] is invalid for a tensor of shape [2, 3] (6 elements)"));
-  EXPECT_TRUE(throws<ShapeError>([] { f32({2, 3}).reshape(Shape{-1, -1}); },
-                                 "reshape: only one dim may be -1 in [-1, -1]"));
+  EXPECT_TRUE(
+      throws<ShapeError>([] { f32({2, 3}).reshape(Shape{-1, -1}); }, "reshape: only one dim may be -1 in [-1, -1]"));
   EXPECT_TRUE(throws<ShapeError>([] { f32({2, 3}).t().view(Shape{6}); },
                                  "view: tensor of shape [3, 2] is not contiguous; use reshape() (which copies) or "
                                  "contiguous() first"));
   EXPECT_TRUE(throws<ShapeError>([] { f32({3, 2}).expand(Shape{3, 4}); },
                                  "expand: shape [3, 2] cannot be expanded to [3, 4] (dim 1: 2 vs 4)"));
-  EXPECT_TRUE(throws<ShapeError>([] { f32({3, 2}).expand(Shape{2}); },
-                                 "expand: cannot expand shape [3, 2] to fewer dims [2]"));
-  EXPECT_TRUE(throws<ShapeError>([] { f32({1, 2}).expand(Shape{-2, 2}); },
-                                 "expand: invalid size -2 in [-2, 2]"));
+  EXPECT_TRUE(
+      throws<ShapeError>([] { f32({3, 2}).expand(Shape{2}); }, "expand: cannot expand shape [3, 2] to fewer dims [2]"));
+  EXPECT_TRUE(throws<ShapeError>([] { f32({1, 2}).expand(Shape{-2, 2}); }, "expand: invalid size -2 in [-2, 2]"));
 }
 
 TEST(BadInput, ConcatAndStack) {
@@ -102,17 +102,19 @@ TEST(BadInput, ConcatAndStack) {
 }
 
 TEST(BadInput, SlicesAndSelect) {
-  EXPECT_TRUE(throws<ShapeError>([] { f32({3, 4}).select(1, 4); },
-                                 "select: index 4 is out of range for dim 1 of size 4"));
-  EXPECT_TRUE(throws<ShapeError>([] { f32({3, 4}).select(0, -4); },
-                                 "select: index -4 is out of range for dim 0 of size 3"));
+  EXPECT_TRUE(
+      throws<ShapeError>([] { f32({3, 4}).select(1, 4); }, "select: index 4 is out of range for dim 1 of size 4"));
+  EXPECT_TRUE(
+      throws<ShapeError>([] { f32({3, 4}).select(0, -4); }, "select: index -4 is out of range for dim 0 of size 3"));
   EXPECT_TRUE(throws<ShapeError>([] { f32({3, 4}).slice(0, 0, 2, 0); }, "slice: step must be positive, got 0"));
   EXPECT_TRUE(throws<ShapeError>([] { f32({}).slice(0, 0, 1); }, "slice: cannot slice a 0-dim tensor"));
-  EXPECT_TRUE(throws<ShapeError>([] { f32({3, 4}).narrow(1, 2, 3); },
-                                 "narrow: start 2 + length 3 exceeds dim 1 of size 4"));
+  EXPECT_TRUE(
+      throws<ShapeError>([] { f32({3, 4}).narrow(1, 2, 3); }, "narrow: start 2 + length 3 exceeds dim 1 of size 4"));
   EXPECT_TRUE(throws<ShapeError>([] { f32({2, 3}).permute({1, 1}); }, "permute: dim 1 repeated"));
-  EXPECT_TRUE(throws<ShapeError>([] { f32({2, 3}).permute({0}); }, "permute: 1 dims given for a tensor of shape [2, 3]"));
-  EXPECT_TRUE(throws<ShapeError>([] { f32({2, 3, 4}).t(); }, "t: expects a tensor with <= 2 dims, got shape [2, 3, 4]"));
+  EXPECT_TRUE(
+      throws<ShapeError>([] { f32({2, 3}).permute({0}); }, "permute: 1 dims given for a tensor of shape [2, 3]"));
+  EXPECT_TRUE(
+      throws<ShapeError>([] { f32({2, 3, 4}).t(); }, "t: expects a tensor with <= 2 dims, got shape [2, 3, 4]"));
 }
 
 // ---- a dim that does not exist
@@ -138,8 +140,7 @@ TEST(BadInput, DimOutOfRange) {
   EXPECT_TRUE(throws<ShapeError>([] { f32({2, 3}).flatten(1, 0); }, "flatten: start_dim 1 comes after end_dim 0"));
   EXPECT_TRUE(throws<ShapeError>([] { f32({2, 3}).size(2); },
                                  "size: dim 2 is out of range for a tensor with 2 dims (expected -2 to 1)"));
-  EXPECT_TRUE(throws<ShapeError>([] { f32({}).size(0); },
-                                 "size: a 0-dim tensor has no dim 0"));
+  EXPECT_TRUE(throws<ShapeError>([] { f32({}).size(0); }, "size: a 0-dim tensor has no dim 0"));
 }
 
 // ---- mixed dtypes
@@ -186,10 +187,12 @@ TEST(BadInput, BackwardGradientShape) {
   EXPECT_TRUE(throws<ShapeError>([&] { (w * 2.0).backward(); },
                                  "backward: a tensor of shape [2, 3] is not a scalar; pass a gradient of the same "
                                  "shape, as torch's backward(gradient)"));
-  EXPECT_TRUE(throws<ShapeError>([&] { (w * 2.0).backward(f32({3, 2})); },
-                                 "backward: gradient of shape [3, 2] (float32) for a tensor of shape [2, 3] (float32)"));
-  EXPECT_TRUE(throws<ShapeError>([&] { (w * 2.0).backward(f64({2, 3})); },
-                                 "backward: gradient of shape [2, 3] (float64) for a tensor of shape [2, 3] (float32)"));
+  EXPECT_TRUE(
+      throws<ShapeError>([&] { (w * 2.0).backward(f32({3, 2})); },
+                         "backward: gradient of shape [3, 2] (float32) for a tensor of shape [2, 3] (float32)"));
+  EXPECT_TRUE(
+      throws<ShapeError>([&] { (w * 2.0).backward(f64({2, 3})); },
+                         "backward: gradient of shape [2, 3] (float64) for a tensor of shape [2, 3] (float32)"));
 }
 
 TEST(BadInput, SecondBackwardWithoutRetainGraph) {
@@ -232,12 +235,12 @@ TEST(BadInput, GradcheckNeedsFloat64) {
 
 TEST(BadInput, GatherIndexOutOfRange) {
   const Tensor x = f32({3, 4});
-  EXPECT_TRUE(throws<ShapeError>(
-      [&] { gather(x, 1, Tensor::from_data({0, 5, 1}, Shape{3, 1})); },
-      "gather: index 5 at position 1 is out of range for dim 1 of size 4 (input shape [3, 4])"));
-  EXPECT_TRUE(throws<ShapeError>(
-      [&] { gather(x, 0, Tensor::from_data({-1, 0}, Shape{1, 2})); },
-      "gather: index -1 at position 0 is out of range for dim 0 of size 3 (input shape [3, 4])"));
+  EXPECT_TRUE(
+      throws<ShapeError>([&] { gather(x, 1, Tensor::from_data({0, 5, 1}, Shape{3, 1})); },
+                         "gather: index 5 at position 1 is out of range for dim 1 of size 4 (input shape [3, 4])"));
+  EXPECT_TRUE(
+      throws<ShapeError>([&] { gather(x, 0, Tensor::from_data({-1, 0}, Shape{1, 2})); },
+                         "gather: index -1 at position 0 is out of range for dim 0 of size 3 (input shape [3, 4])"));
   EXPECT_TRUE(throws<ShapeError>([&] { gather(x, 1, Tensor::from_data({0.5}, Shape{1, 1})); },
                                  "gather: index 0.5 at position 0 is not an integer"));
   EXPECT_TRUE(throws<ShapeError>([&] { gather(x, 1, f32({3})); },
@@ -250,9 +253,10 @@ TEST(BadInput, GatherIndexOutOfRange) {
 
 TEST(BadInput, IndexSelectAndOneHot) {
   const Tensor x = f32({3, 4});
-  EXPECT_TRUE(throws<ShapeError>(
-      [&] { index_select(x, 0, Tensor::from_data({3}, Shape{1})); },
-      "index_select: index 3 at position 0 is out of range for dim 0 of size 3 (input shape [3, 4])"));
+  EXPECT_TRUE(
+      throws<
+          ShapeError>([&] { index_select(x, 0, Tensor::from_data({3}, Shape{1})); },
+                      "index_select: index 3 at position 0 is out of range for dim 0 of size 3 (input shape [3, 4])"));
   EXPECT_TRUE(throws<ShapeError>([&] { index_select(x, 0, f32({1, 1})); },
                                  "index_select: index must be 1-D, got shape [1, 1]"));
   EXPECT_TRUE(throws<ShapeError>([] { index_select(f32({}), 0, f32({1})); },
@@ -274,12 +278,11 @@ TEST(BadInput, Values) {
   EXPECT_TRUE(throws<ShapeError>([] { Tensor::zeros(Shape{2, -1}); }, "empty: negative size in shape [2, -1]"));
   EXPECT_TRUE(throws<ShapeError>([] { f32({2}).item(); },
                                  "item: tensor of shape [2] has 2 elements; item() needs exactly one"));
-  EXPECT_TRUE(throws<ShapeError>([] { f32({2, 2}).at({0, 2}); },
-                                 "at: index 2 is out of range for dim 1 of size 2"));
+  EXPECT_TRUE(throws<ShapeError>([] { f32({2, 2}).at({0, 2}); }, "at: index 2 is out of range for dim 1 of size 2"));
   EXPECT_TRUE(throws<ShapeError>([] { max(f32({0, 3})); }, "max: cannot reduce an empty tensor of shape [0, 3]"));
   EXPECT_TRUE(throws<ShapeError>([] { max(f32({0, 3}), 0); }, "max: cannot reduce dim 0 of size 0 (shape [0, 3])"));
-  EXPECT_TRUE(throws<ShapeError>([] { Shape{1, 1, 1, 1, 1, 1, 1, 1, 1}; },
-                                 "shape has 9 dims; descent supports at most 8"));
+  EXPECT_TRUE(
+      throws<ShapeError>([] { Shape{1, 1, 1, 1, 1, 1, 1, 1, 1}; }, "shape has 9 dims; descent supports at most 8"));
   EXPECT_TRUE(throws<Error>([] { Tensor().shape(); }, "use of an undefined tensor"));
   Generator gen;
   EXPECT_TRUE(throws<ValueError>([&] { gen.randint(0); }, "randint: n must be positive (draws are in [0, n))"));
@@ -288,10 +291,9 @@ TEST(BadInput, Values) {
 
 TEST(BadInput, CopyAndAddInPlaceShapes) {
   Tensor a = f32({3});
-  EXPECT_TRUE(throws<ShapeError>([&] { a.copy_(f32({2, 3})); },
-                                 "copy_: shape [2, 3] cannot be copied into shape [3]"));
-  EXPECT_TRUE(throws<ShapeError>([&] { a.copy_(f32({2})); },
-                                 "copy_: shapes [3] and [2] cannot be broadcast (dim -1: 3 vs 2)"));
-  EXPECT_TRUE(throws<ShapeError>([&] { a.add_(f32({2, 3})); },
-                                 "add_: shape [2, 3] cannot be added in place to shape [3]"));
+  EXPECT_TRUE(throws<ShapeError>([&] { a.copy_(f32({2, 3})); }, "copy_: shape [2, 3] cannot be copied into shape [3]"));
+  EXPECT_TRUE(
+      throws<ShapeError>([&] { a.copy_(f32({2})); }, "copy_: shapes [3] and [2] cannot be broadcast (dim -1: 3 vs 2)"));
+  EXPECT_TRUE(
+      throws<ShapeError>([&] { a.add_(f32({2, 3})); }, "add_: shape [2, 3] cannot be added in place to shape [3]"));
 }

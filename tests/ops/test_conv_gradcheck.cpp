@@ -22,18 +22,24 @@ TEST(GradcheckConv, Conv2d) {
   for (Layout layout : kLayouts) {
     const Tensor x = input(Shape{2, 4, 6, 5}, layout, gen);
     const Tensor w = randn(Shape{6, 4, 3, 3}, gen), b = randn(Shape{6}, gen);
-    EXPECT_TRUE(passes_gradcheck([&](auto& in) { return conv2d(seen_as(in[0], layout), in[1], in[2], 1, 1); }, {x, w, b}))
+    EXPECT_TRUE(
+        passes_gradcheck([&](auto& in) { return conv2d(seen_as(in[0], layout), in[1], in[2], 1, 1); }, {x, w, b}))
         << layout_name(layout);
     EXPECT_TRUE(passes_gradcheck(
-        [&](auto& in) { return conv2d(seen_as(in[0], layout), in[1], Tensor(), {2, 1}, {0, 1}, {1, 2}); }, {x, w}))
+        [&](auto& in) {
+          return conv2d(seen_as(in[0], layout), in[1], Tensor(), {2, 1}, {0, 1}, {1, 2});
+        },
+        {x, w}))
         << "stride, padding, dilation (" << layout_name(layout) << ")";
     const Tensor wg = randn(Shape{6, 2, 2, 3}, gen);
-    EXPECT_TRUE(passes_gradcheck(
-        [&](auto& in) { return conv2d(seen_as(in[0], layout), in[1], in[2], 1, 1, 1, 2); }, {x, wg, b}))
+    EXPECT_TRUE(passes_gradcheck([&](auto& in) { return conv2d(seen_as(in[0], layout), in[1], in[2], 1, 1, 1, 2); },
+                                 {x, wg, b}))
         << "groups 2 (" << layout_name(layout) << ")";
     const Tensor we = randn(Shape{3, 4, 2, 4}, gen);
     EXPECT_TRUE(passes_gradcheck(
-        [&](auto& in) { return conv2d(seen_as(in[0], layout), in[1], Tensor(), 1, PaddingMode::same, {2, 1}); },
+        [&](auto& in) {
+          return conv2d(seen_as(in[0], layout), in[1], Tensor(), 1, PaddingMode::same, {2, 1});
+        },
         {x, we}))
         << "padding same, even kernel (" << layout_name(layout) << ")";
   }
@@ -50,12 +56,15 @@ TEST(GradcheckConv, ConvTranspose2d) {
   for (Layout layout : kLayouts) {
     const Tensor x = input(Shape{2, 4, 4, 3}, layout, gen);
     const Tensor w = randn(Shape{4, 3, 3, 3}, gen), b = randn(Shape{3}, gen);
-    EXPECT_TRUE(passes_gradcheck(
-        [&](auto& in) { return conv_transpose2d(seen_as(in[0], layout), in[1], in[2], 2, 1, 1); }, {x, w, b}))
+    EXPECT_TRUE(
+        passes_gradcheck([&](auto& in) { return conv_transpose2d(seen_as(in[0], layout), in[1], in[2], 2, 1, 1); },
+                         {x, w, b}))
         << "stride 2, padding 1, output_padding 1 (" << layout_name(layout) << ")";
     const Tensor wg = randn(Shape{4, 1, 2, 3}, gen);
     EXPECT_TRUE(passes_gradcheck(
-        [&](auto& in) { return conv_transpose2d(seen_as(in[0], layout), in[1], in[2], {1, 2}, 0, 0, 2, {2, 1}); },
+        [&](auto& in) {
+          return conv_transpose2d(seen_as(in[0], layout), in[1], in[2], {1, 2}, 0, 0, 2, {2, 1});
+        },
         {x, wg, randn(Shape{2}, gen)}))
         << "groups 2, dilation (" << layout_name(layout) << ")";
   }
@@ -66,11 +75,13 @@ TEST(GradcheckConv, MaxPool2d) {
   for (Layout layout : kLayouts) {
     const Tensor x = input(Shape{2, 3, 7, 6}, layout, gen);
     EXPECT_TRUE(passes_gradcheck([&](auto& in) { return max_pool2d(seen_as(in[0], layout), 2); }, {x}));
-    EXPECT_TRUE(passes_gradcheck(
-        [&](auto& in) { return max_pool2d(seen_as(in[0], layout), 3, Pair{2, 2}, 1, 1, true); }, {x}))
+    EXPECT_TRUE(
+        passes_gradcheck([&](auto& in) { return max_pool2d(seen_as(in[0], layout), 3, Pair{2, 2}, 1, 1, true); }, {x}))
         << "padding, ceil_mode (" << layout_name(layout) << ")";
-    EXPECT_TRUE(passes_gradcheck(
-        [&](auto& in) { return max_pool2d(seen_as(in[0], layout), {2, 3}, Pair{1, 2}, {1, 0}, {2, 1}); }, {x}))
+    EXPECT_TRUE(
+        passes_gradcheck([&](auto&
+                                 in) { return max_pool2d(seen_as(in[0], layout), {2, 3}, Pair{1, 2}, {1, 0}, {2, 1}); },
+                         {x}))
         << "dilation (" << layout_name(layout) << ")";
   }
 }
@@ -82,7 +93,9 @@ TEST(GradcheckConv, AvgPool2d) {
     EXPECT_TRUE(passes_gradcheck([&](auto& in) { return avg_pool2d(seen_as(in[0], layout), 2); }, {x}));
     for (bool count_include_pad : {true, false}) {
       EXPECT_TRUE(passes_gradcheck(
-          [&](auto& in) { return avg_pool2d(seen_as(in[0], layout), 3, Pair{2, 2}, 1, true, count_include_pad); },
+          [&](auto& in) {
+            return avg_pool2d(seen_as(in[0], layout), 3, Pair{2, 2}, 1, true, count_include_pad);
+          },
           {x}))
           << "count_include_pad " << count_include_pad << " (" << layout_name(layout) << ")";
     }
@@ -120,9 +133,9 @@ TEST(GradcheckConv, BatchNorm) {
   }
   // (N, C), and running statistics updated along the way.
   Tensor running_mean = Tensor::zeros(Shape{3}, DType::f64), running_var = Tensor::ones(Shape{3}, DType::f64);
-  EXPECT_TRUE(passes_gradcheck(
-      [&](auto& in) { return batch_norm(in[0], running_mean, running_var, in[1], in[2], true, 0.3); },
-      {randn(Shape{5, 3}, gen), randn(Shape{3}, gen), randn(Shape{3}, gen)}));
+  EXPECT_TRUE(
+      passes_gradcheck([&](auto& in) { return batch_norm(in[0], running_mean, running_var, in[1], in[2], true, 0.3); },
+                       {randn(Shape{5, 3}, gen), randn(Shape{3}, gen), randn(Shape{3}, gen)}));
 }
 
 TEST(GradcheckConv, Pad) {

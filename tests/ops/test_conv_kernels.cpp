@@ -56,15 +56,27 @@ struct Sizes {
 };
 
 Sizes sizes(const ConvGeometry& g) {
-  return {g.batch * g.in_channels * g.in_plane(), g.out_channels * g.group_rows(), g.batch * g.out_channels * g.out_plane()};
+  return {g.batch * g.in_channels * g.in_plane(), g.out_channels * g.group_rows(),
+          g.batch * g.out_channels * g.out_plane()};
 }
 
 ConvGeometry geometry(int64_t batch, int64_t groups, int64_t cin, int64_t h, int64_t w, int64_t cout, int64_t kh,
                       int64_t kw, int64_t stride, int64_t pad_top, int64_t pad_left, int64_t pad_bottom,
                       int64_t dilation) {
-  ConvGeometry g{.batch = batch, .groups = groups, .in_channels = cin, .in_h = h, .in_w = w, .out_channels = cout,
-                 .kernel_h = kh, .kernel_w = kw, .stride_h = stride, .stride_w = stride + 1, .pad_top = pad_top,
-                 .pad_left = pad_left, .dilation_h = dilation, .dilation_w = 1};
+  ConvGeometry g{.batch = batch,
+                 .groups = groups,
+                 .in_channels = cin,
+                 .in_h = h,
+                 .in_w = w,
+                 .out_channels = cout,
+                 .kernel_h = kh,
+                 .kernel_w = kw,
+                 .stride_h = stride,
+                 .stride_w = stride + 1,
+                 .pad_top = pad_top,
+                 .pad_left = pad_left,
+                 .dilation_h = dilation,
+                 .dilation_w = 1};
   g.out_h = (h + pad_top + pad_bottom - dilation * (kh - 1) - 1) / stride + 1;
   g.out_w = (w + 2 * pad_left - (kw - 1) - 1) / (stride + 1) + 1;
   return g;
@@ -72,12 +84,12 @@ ConvGeometry geometry(int64_t batch, int64_t groups, int64_t cin, int64_t h, int
 
 const std::vector<ConvGeometry>& geometries() {
   static const std::vector<ConvGeometry> all = {
-      geometry(2, 1, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1, 1),   // 3x3, padding 1
-      geometry(3, 1, 2, 9, 8, 3, 3, 2, 2, 0, 0, 0, 1),   // strided, 3x2 kernel
-      geometry(2, 2, 4, 8, 8, 6, 3, 3, 1, 2, 1, 2, 2),   // groups 2, dilation 2
-      geometry(1, 3, 3, 5, 7, 3, 2, 2, 1, 0, 1, 1, 1),   // depthwise, asymmetric padding (same, even kernel)
-      geometry(5, 1, 2, 4, 4, 2, 1, 1, 1, 0, 0, 0, 1),   // 1x1
-      geometry(2, 1, 1, 3, 3, 2, 3, 3, 2, 1, 1, 1, 1),   // padding wider than what stride reaches
+      geometry(2, 1, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1, 1),  // 3x3, padding 1
+      geometry(3, 1, 2, 9, 8, 3, 3, 2, 2, 0, 0, 0, 1),  // strided, 3x2 kernel
+      geometry(2, 2, 4, 8, 8, 6, 3, 3, 1, 2, 1, 2, 2),  // groups 2, dilation 2
+      geometry(1, 3, 3, 5, 7, 3, 2, 2, 1, 0, 1, 1, 1),  // depthwise, asymmetric padding (same, even kernel)
+      geometry(5, 1, 2, 4, 4, 2, 1, 1, 1, 0, 0, 0, 1),  // 1x1
+      geometry(2, 1, 1, 3, 3, 2, 3, 3, 2, 1, 1, 1, 1),  // padding wider than what stride reaches
   };
   return all;
 }

@@ -34,7 +34,9 @@ Pair pair_of(const json& j) {
   return Pair(j.at(0).get<int64_t>(), j.at(1).get<int64_t>());
 }
 
-Pair pair_or(const json& p, const char* key, int64_t fallback) { return p.contains(key) ? pair_of(p[key]) : Pair(fallback); }
+Pair pair_or(const json& p, const char* key, int64_t fallback) {
+  return p.contains(key) ? pair_of(p[key]) : Pair(fallback);
+}
 
 std::optional<Pair> optional_pair(const json& p, const char* key) {
   if (!p.contains(key) || p[key].is_null()) return std::nullopt;
@@ -91,8 +93,8 @@ const std::map<std::string, OpFn>& ops() {
        }},
       {"adaptive_avg_pool2d", [](auto& x, auto& p) { return adaptive_avg_pool2d(x[0], pair_of(p["output_size"])); }},
       {"batch_norm", batch_norm_case},
-      {"pad",
-       [](auto& x, auto& p) { return pad(x[0], p["pad"].template get<std::vector<int64_t>>(), p.value("value", 0.0)); }},
+      {"pad", [](auto& x,
+                 auto& p) { return pad(x[0], p["pad"].template get<std::vector<int64_t>>(), p.value("value", 0.0)); }},
   };
   return table;
 }

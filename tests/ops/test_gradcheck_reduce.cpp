@@ -72,17 +72,17 @@ TEST(Gradcheck, SoftmaxAndLogSoftmax) {
 TEST(Gradcheck, Matmul) {
   Generator gen(23);
   const std::pair<Shape, Shape> shapes[] = {
-      {Shape{5}, Shape{5}},                // dot
-      {Shape{4}, Shape{4, 3}},             // vector @ matrix
-      {Shape{3, 4}, Shape{4}},             // matrix @ vector
-      {Shape{3, 4}, Shape{4, 2}},          // matrix @ matrix
-      {Shape{1, 4}, Shape{4, 1}},          // outer dims of 1
-      {Shape{2, 3, 4}, Shape{2, 4, 5}},    // batched
-      {Shape{2, 1, 3, 4}, Shape{3, 4, 2}}, // batch dims broadcast both ways
-      {Shape{2, 3, 4}, Shape{4, 2}},       // batched @ matrix
-      {Shape{3, 4}, Shape{2, 4, 2}},       // matrix @ batched
-      {Shape{4}, Shape{2, 4, 3}},          // vector @ batched
-      {Shape{2, 3, 4}, Shape{4}},          // batched @ vector
+      {Shape{5}, Shape{5}},                 // dot
+      {Shape{4}, Shape{4, 3}},              // vector @ matrix
+      {Shape{3, 4}, Shape{4}},              // matrix @ vector
+      {Shape{3, 4}, Shape{4, 2}},           // matrix @ matrix
+      {Shape{1, 4}, Shape{4, 1}},           // outer dims of 1
+      {Shape{2, 3, 4}, Shape{2, 4, 5}},     // batched
+      {Shape{2, 1, 3, 4}, Shape{3, 4, 2}},  // batch dims broadcast both ways
+      {Shape{2, 3, 4}, Shape{4, 2}},        // batched @ matrix
+      {Shape{3, 4}, Shape{2, 4, 2}},        // matrix @ batched
+      {Shape{4}, Shape{2, 4, 3}},           // vector @ batched
+      {Shape{2, 3, 4}, Shape{4}},           // batched @ vector
   };
   for (const auto& [sa, sb] : shapes) {
     for (Layout la : {Layout::contiguous, Layout::transposed, Layout::strided}) {
@@ -111,8 +111,8 @@ TEST(Gradcheck, Linear) {
     }
     // A non-contiguous input (every other row of a bigger batch).
     const Tensor big = randn(Shape{8, 3}, gen);
-    EXPECT_TRUE(passes_gradcheck(
-        [&](auto& in) { return linear(in[0].slice(0, 0, 8, 2), seen_as(in[1], lw), in[2]); }, {big, w, bias}));
+    EXPECT_TRUE(passes_gradcheck([&](auto& in) { return linear(in[0].slice(0, 0, 8, 2), seen_as(in[1], lw), in[2]); },
+                                 {big, w, bias}));
   }
 }
 

@@ -28,7 +28,12 @@ TEST(Gradcheck, Reshape) {
   check_view("reshape", [](const Tensor& x) { return x.reshape(Shape{4, 6}); });
   check_view("reshape -1", [](const Tensor& x) { return x.reshape(Shape{-1, 2}); });
   check_view("reshape to 1-D", [](const Tensor& x) { return x.reshape(Shape{24}); });
-  check_view("reshape of a scalar", [](const Tensor& x) { return x.reshape(Shape{1, 1}); }, Shape{});
+  check_view(
+      "reshape of a scalar",
+      [](const Tensor& x) {
+        return x.reshape(Shape{1, 1});
+      },
+      Shape{});
 }
 
 TEST(Gradcheck, View) {
@@ -45,8 +50,10 @@ TEST(Gradcheck, Flatten) {
 TEST(Gradcheck, TransposeAndT) {
   check_view("transpose 0 2", [](const Tensor& x) { return x.transpose(0, 2); });
   check_view("transpose -1 -2", [](const Tensor& x) { return x.transpose(-1, -2); });
-  check_view("t", [](const Tensor& x) { return x.t(); }, Shape{3, 5});
-  check_view("t of a vector", [](const Tensor& x) { return x.t(); }, Shape{5});
+  check_view(
+      "t", [](const Tensor& x) { return x.t(); }, Shape{3, 5});
+  check_view(
+      "t of a vector", [](const Tensor& x) { return x.t(); }, Shape{5});
 }
 
 TEST(Gradcheck, Permute) {
@@ -60,18 +67,39 @@ TEST(Gradcheck, UnsqueezeAndSqueeze) {
   check_view("unsqueeze 0", [](const Tensor& x) { return x.unsqueeze(0); });
   check_view("unsqueeze 2", [](const Tensor& x) { return x.unsqueeze(2); });
   check_view("unsqueeze -1", [](const Tensor& x) { return x.unsqueeze(-1); });
-  check_view("squeeze 1", [](const Tensor& x) { return x.squeeze(1); }, Shape{3, 1, 4});
-  check_view("squeeze -1", [](const Tensor& x) { return x.squeeze(-1); }, Shape{3, 4, 1});
+  check_view(
+      "squeeze 1", [](const Tensor& x) { return x.squeeze(1); }, Shape{3, 1, 4});
+  check_view(
+      "squeeze -1", [](const Tensor& x) { return x.squeeze(-1); }, Shape{3, 4, 1});
   check_view("squeeze of a dim > 1 is a no-op", [](const Tensor& x) { return x.squeeze(0); });
 }
 
 TEST(Gradcheck, Expand) {
-  check_view("expand", [](const Tensor& x) { return x.expand(Shape{2, 3, 4}); }, Shape{3, 1});
-  check_view("expand -1", [](const Tensor& x) { return x.expand(Shape{5, -1, 4}); }, Shape{1, 3, 1});
-  check_view("expand a scalar", [](const Tensor& x) { return x.expand(Shape{2, 2}); }, Shape{});
+  check_view(
+      "expand",
+      [](const Tensor& x) {
+        return x.expand(Shape{2, 3, 4});
+      },
+      Shape{3, 1});
+  check_view(
+      "expand -1",
+      [](const Tensor& x) {
+        return x.expand(Shape{5, -1, 4});
+      },
+      Shape{1, 3, 1});
+  check_view(
+      "expand a scalar",
+      [](const Tensor& x) {
+        return x.expand(Shape{2, 2});
+      },
+      Shape{});
   // An expanded tensor used by another op: the gradient sums over the expanded dims.
-  check_view("expand then mul", [](const Tensor& x) { return x.expand(Shape{4, 3}) * x.expand(Shape{4, 3}); },
-             Shape{1, 3});
+  check_view(
+      "expand then mul",
+      [](const Tensor& x) {
+        return x.expand(Shape{4, 3}) * x.expand(Shape{4, 3});
+      },
+      Shape{1, 3});
 }
 
 TEST(Gradcheck, SliceNarrowSelect) {
@@ -106,9 +134,9 @@ TEST(Gradcheck, Concat) {
     const Tensor b = randn(Shape{4, 3}, gen), c = randn(Shape{2, 2}, gen);
     EXPECT_TRUE(passes_gradcheck([&](auto& in) { return concat({seen_as(in[0], layout), in[1]}, 0); }, {a, b}));
     EXPECT_TRUE(passes_gradcheck([&](auto& in) { return concat({in[1], seen_as(in[0], layout)}, -2); }, {a, b}));
-    EXPECT_TRUE(passes_gradcheck(
-        [&](auto& in) { return concat({seen_as(in[0], layout), in[1], seen_as(in[0], layout)}, 1); },
-                                 {a, c}));
+    EXPECT_TRUE(
+        passes_gradcheck([&](auto& in) { return concat({seen_as(in[0], layout), in[1], seen_as(in[0], layout)}, 1); },
+                         {a, c}));
   }
   // Only some inputs require grad.
   const Tensor fixed = randn(Shape{2, 3}, gen);

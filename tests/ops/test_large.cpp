@@ -130,11 +130,14 @@ TEST_P(Large, MatmulAndLinearMatchANaiveLoop) {
   expect_close(linear(a, b.t(), bias).to_vector(), with_bias, "linear");
   // Batched: each batch entry is its own product.
   const Tensor batched = matmul(stack({a, a * 2.0}), b);
-  expect_close(batched.select(0, 1).to_vector(), [&] {
-    std::vector<double> twice = expected;
-    for (double& x : twice) x *= 2;
-    return twice;
-  }(), "batched matmul");
+  expect_close(
+      batched.select(0, 1).to_vector(),
+      [&] {
+        std::vector<double> twice = expected;
+        for (double& x : twice) x *= 2;
+        return twice;
+      }(),
+      "batched matmul");
 }
 
 TEST_P(Large, BackwardThroughABigGraph) {

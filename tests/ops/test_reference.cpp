@@ -7,10 +7,10 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <span>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "descent/descent.hpp"
@@ -83,8 +83,7 @@ const std::map<std::string, OpFn>& ops() {
       {"one_hot",
        [](auto& x, auto& p) { return one_hot(x[0], p["num_classes"].template get<int64_t>(), x[0].dtype()); }},
       {"relu", [](auto& x, auto&) { return relu(x[0]); }},
-      {"leaky_relu",
-       [](auto& x, auto& p) { return leaky_relu(x[0], p["negative_slope"].template get<double>()); }},
+      {"leaky_relu", [](auto& x, auto& p) { return leaky_relu(x[0], p["negative_slope"].template get<double>()); }},
       {"sigmoid", [](auto& x, auto&) { return sigmoid(x[0]); }},
       {"tanh", [](auto& x, auto&) { return tanh(x[0]); }},
       {"gelu", [](auto& x, auto& p) { return gelu(x[0], p["approximate"] == "tanh"); }},

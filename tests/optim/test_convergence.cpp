@@ -76,7 +76,8 @@ DESCENT_CONVERGES(RAdam, Rosenbrock, "rosenbrock", "radam:lr=2e-3", 20000)
 DESCENT_CONVERGES(Rprop, Rosenbrock, "rosenbrock", "rprop:lr=0.01,step_sizes=1e-9/50", 50000)
 DESCENT_CONVERGES(ASGD, Rosenbrock, "rosenbrock", "asgd:lr=1e-3,lambd=0,t0=1e9", 20000)
 DESCENT_CONVERGES(LBFGS, Rosenbrock, "rosenbrock", "lbfgs", 100)
-DESCENT_CONVERGES(LBFGSStrongWolfe, Rosenbrock, "rosenbrock", "lbfgs:line_search_fn=strong_wolfe,tolerance_change=1e-14", 100)
+DESCENT_CONVERGES(LBFGSStrongWolfe, Rosenbrock, "rosenbrock",
+                  "lbfgs:line_search_fn=strong_wolfe,tolerance_change=1e-14", 100)
 DESCENT_CONVERGES(AdaptiveGains, Rosenbrock, "rosenbrock", "adaptive_gains:lr=1e-4,beta=0.01", 20000)
 DESCENT_CONVERGES(SWATS, Rosenbrock, "rosenbrock", "swats:lr=0.02", 5000)
 DESCENT_CONVERGES(AdaBelief, Rosenbrock, "rosenbrock", "adabelief:lr=0.02", 5000)
@@ -90,10 +91,10 @@ DESCENT_CONVERGES(Lookahead, Rosenbrock, "rosenbrock", "lookahead(adam:lr=0.02):
 
 TEST(Convergence, EveryRegisteredOptimizerHasBothTests) {
   // The list above names optimizers by test suite; this keeps it complete as optimizers are added.
-  const std::vector<std::string> covered = {"sgd",     "momentum", "adam",    "adamw",          "adam_efficient",
-                                            "adagrad", "rmsprop",  "adadelta", "adamax",        "nadam",
-                                            "radam",   "rprop",    "asgd",    "lbfgs",          "adaptive_gains",
-                                            "swats",   "adabelief", "lion",   "lamb",           "schedule_free_adamw",
+  const std::vector<std::string> covered = {"sgd",      "momentum",  "adam",     "adamw",  "adam_efficient",
+                                            "adagrad",  "rmsprop",   "adadelta", "adamax", "nadam",
+                                            "radam",    "rprop",     "asgd",     "lbfgs",  "adaptive_gains",
+                                            "swats",    "adabelief", "lion",     "lamb",   "schedule_free_adamw",
                                             "lookahead"};
   for (const OptimizerInfo& info : optimizer_registry())
     EXPECT_NE(std::find(covered.begin(), covered.end(), info.name), covered.end()) << info.name;

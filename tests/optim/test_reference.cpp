@@ -63,7 +63,8 @@ TEST_P(TorchReference, ParametersMatchTorchOptim) {
   std::vector<Tensor> params;
   for (std::size_t i = 0; i < c["initial"].size(); ++i) {
     Shape shape;
-    for (int64_t d : c["shapes"][i].get<std::vector<int64_t>>()) shape = shape.rank() == 0 ? Shape{d} : Shape{shape[0], d};
+    for (int64_t d : c["shapes"][i].get<std::vector<int64_t>>())
+      shape = shape.rank() == 0 ? Shape{d} : Shape{shape[0], d};
     params.push_back(from_json(c["initial"][i], shape, dtype).requires_grad_());
   }
   std::vector<ParamGroup> groups;
@@ -115,8 +116,8 @@ TEST_P(TorchReference, ParametersMatchTorchOptim) {
     ASSERT_EQ(ours.size(), expected.size());
     for (std::size_t i = 0; i < ours.size(); ++i)
       ASSERT_LE(std::abs(ours[i] - expected[i]), tolerance * std::max(std::abs(expected[i]), 1.0))
-          << c["spec"] << " on " << problem << " (" << c["dtype"] << "), step " << t << ", value " << i
-          << ": ours " << ours[i] << ", torch " << expected[i];
+          << c["spec"] << " on " << problem << " (" << c["dtype"] << "), step " << t << ", value " << i << ": ours "
+          << ours[i] << ", torch " << expected[i];
   }
 }
 

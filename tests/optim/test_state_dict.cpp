@@ -71,7 +71,8 @@ TEST(StateDict, RefusedStatesLeaveTheOptimizerUnchanged) {
 
     OptimizerState wrong_shape = before;
     for (auto& [index, param_state] : wrong_shape.state)
-      for (auto& [key, buffer] : param_state.buffers) buffer = Tensor::zeros(Shape{9}, DType::f64);  // no parameter (nor all 7 values) has 9
+      for (auto& [key, buffer] : param_state.buffers)
+        buffer = Tensor::zeros(Shape{9}, DType::f64);  // no parameter (nor all 7 values) has 9
     if (!wrong_shape.state.empty() && !wrong_shape.state.begin()->second.buffers.empty())
       EXPECT_THROW(opt->load_state_dict(wrong_shape), ValueError) << info.name;
 

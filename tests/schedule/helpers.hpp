@@ -10,10 +10,12 @@
 
 namespace descent::testing {
 
-inline std::unique_ptr<optim::Optimizer> two_group_optimizer(const std::string& kind, double lr0 = 0.1, double lr1 = 0.03) {
+inline std::unique_ptr<optim::Optimizer> two_group_optimizer(const std::string& kind, double lr0 = 0.1,
+                                                             double lr1 = 0.03) {
   std::vector<optim::ParamGroup> groups;
   for (double lr : {lr0, lr1})
-    groups.push_back(optim::ParamGroup{.params = {Tensor::zeros(Shape{1}, DType::f64)}, .names = {}, .options = {{"lr", lr}}});
+    groups.push_back(
+        optim::ParamGroup{.params = {Tensor::zeros(Shape{1}, DType::f64)}, .names = {}, .options = {{"lr", lr}}});
   return optim::make_optimizer(kind == "sgd" ? "sgd:lr=0.1,momentum=0.9" : kind, std::move(groups));
 }
 

@@ -17,7 +17,7 @@ namespace {
 constexpr double kRelTol = 1e-14;
 constexpr double lr0 = 0.1;
 
-#define EXPECT_REL(got, want) EXPECT_NEAR(got, want, kRelTol * std::abs(want))
+#define EXPECT_REL(got, want) EXPECT_NEAR(got, want, kRelTol* std::abs(want))
 
 TEST(ExponentialDecay, ContinuousAndStaircase) {
   EXPECT_REL(exponential_decay({.decay_steps = 100, .decay_rate = 0.5})(lr0, 0), lr0);
@@ -62,7 +62,8 @@ TEST(CosineDecay, AlphaFloorAndWarmupTarget) {
   EXPECT_REL(w(lr0, 5), 0.55);  // halfway from 0.1 to 1.0
   EXPECT_REL(w(lr0, 10), 1.0);
   EXPECT_REL(w(lr0, 60), 0.5);
-  EXPECT_THROW(cosine_decay({.decay_steps = 100, .alpha = 0.0, .warmup_steps = 10}), ValueError);  // warmup without a target
+  EXPECT_THROW(cosine_decay({.decay_steps = 100, .alpha = 0.0, .warmup_steps = 10}),
+               ValueError);  // warmup without a target
 }
 
 TEST(CosineDecayRestarts, PeriodsGrowAndPeaksShrink) {

@@ -28,13 +28,16 @@ const nlohmann::json& reference() {
 
 // The C++ callables that the "api:" cases' torch lambdas are.
 std::unique_ptr<LRScheduler> build_api(const std::string& which, Optimizer& o) {
-  if (which == "api:lambda_power") return std::make_unique<LambdaLR>(o, std::vector<LrLambda>{[](int64_t t) {
-                                            return std::pow(0.97, static_cast<double>(t));
-                                          }});
+  if (which == "api:lambda_power")
+    return std::make_unique<LambdaLR>(o, std::vector<LrLambda>{
+                                             [](int64_t t) { return std::pow(0.97, static_cast<double>(t)); }});
   if (which == "api:lambda_per_group")
-    return std::make_unique<LambdaLR>(
-        o, std::vector<LrLambda>{[](int64_t t) { return 1.0 / (1.0 + static_cast<double>(t)); },
-                                 [](int64_t t) { return std::pow(0.5, static_cast<double>(t / 100)); }});
+    return std::make_unique<LambdaLR>(o, std::vector<LrLambda>{[](int64_t t) {
+                                                                 return 1.0 / (1.0 + static_cast<double>(t));
+                                                               },
+                                                               [](int64_t t) {
+                                                                 return std::pow(0.5, static_cast<double>(t / 100));
+                                                               }});
   if (which == "api:multiplicative")
     return std::make_unique<MultiplicativeLR>(o, std::vector<LrLambda>{[](int64_t t) { return t % 2 ? 0.995 : 1.0; }});
   throw std::runtime_error("no C++ counterpart for " + which);
@@ -79,8 +82,8 @@ TEST_P(TorchReference, MatchesTorch) {
         double want_m = c["momentum"][g][t];
         if (!close(group.get(momentum_key), want_m)) {
           ++mismatches;
-          ADD_FAILURE() << "group " << g << " " << momentum_key << " after " << t << " steps: "
-                        << group.get(momentum_key) << " vs torch " << want_m;
+          ADD_FAILURE() << "group " << g << " " << momentum_key << " after " << t
+                        << " steps: " << group.get(momentum_key) << " vs torch " << want_m;
         }
       }
     }

@@ -42,7 +42,9 @@ TEST(ScheduleSpec, NonPositiveTMax) {
 }
 TEST(ScheduleSpec, MaxLrBelowBaseLr) { expect_refused("cyclic:base_lr=0.1,max_lr=0.01", {"max_lr", "base_lr"}); }
 TEST(ScheduleSpec, CyclicMomentumOnAdam) { expect_refused("cyclic:max_lr=1", {"adam", "cycle_momentum=0"}, "adam"); }
-TEST(ScheduleSpec, SequencePartWithoutLength) { expect_refused("step:step_size=10+cosine:T_max=5", {"step:step_size=10", "steps=N"}); }
+TEST(ScheduleSpec, SequencePartWithoutLength) {
+  expect_refused("step:step_size=10+cosine:T_max=5", {"step:step_size=10", "steps=N"});
+}
 TEST(ScheduleSpec, StepsOnTheLastPart) { expect_refused("cosine:T_max=10,steps=5", {"'steps'"}); }
 TEST(ScheduleSpec, PlateauOnlyLast) { expect_refused("plateau:steps=5+cosine:T_max=10", {"plateau", "last"}); }
 TEST(ScheduleSpec, BadMode) { expect_refused("plateau:mode=maximum", {"maximum", "min, max"}); }
@@ -103,7 +105,8 @@ TEST(ScheduleSpec, ExponentSignIsNotASequence) {
 
 TEST(ScheduleSpec, MilestonesAreRunningSumsOfLengths) {
   auto o = two_group_optimizer("sgd");
-  auto s = make_scheduler("warmup:steps=5 + linear:total_iters=20 + cosine:T_max=7,steps=3 + exponential:gamma=0.9", *o);
+  auto s =
+      make_scheduler("warmup:steps=5 + linear:total_iters=20 + cosine:T_max=7,steps=3 + exponential:gamma=0.9", *o);
   auto* seq = dynamic_cast<SequentialLR*>(s.get());
   ASSERT_NE(seq, nullptr);
   EXPECT_EQ(seq->milestones(), (std::vector<int64_t>{5, 25, 28}));

@@ -28,7 +28,9 @@ void advance(LRScheduler& s, int t) {
     s.step();
 }
 
-Row row_of(const Optimizer& o) { return {lrs_of(o), o.param_groups()[0].get(o.name() == "sgd" ? "momentum" : "beta1")}; }
+Row row_of(const Optimizer& o) {
+  return {lrs_of(o), o.param_groups()[0].get(o.name() == "sgd" ? "momentum" : "beta1")};
+}
 
 class Resume : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
 
@@ -64,14 +66,16 @@ TEST_P(Resume, ContinuesOnTheSameCurve) {
 
 INSTANTIATE_TEST_SUITE_P(
     Schedules, Resume,
-    ::testing::Values(std::pair{"cosine:T_max=100,eta_min=1e-4", "sgd"}, std::pair{"cosine_restarts:T_0=20,T_mult=2", "sgd"},
-                      std::pair{"cyclic:base_lr=0.01,max_lr=0.1,step_size_up=50,mode=triangular2", "sgd"},
-                      std::pair{"onecycle:max_lr=0.1,total_steps=600", "adam"},
-                      std::pair{"plateau:patience=3,factor=0.5,cooldown=2", "sgd"},
-                      std::pair{"swa:swa_lr=0.01,anneal_epochs=300", "sgd"},
-                      std::pair{"warmup:steps=100+cosine:T_max=200+exponential:gamma=0.99,steps=50+plateau:patience=2", "sgd"},
-                      std::pair{"constant:factor=0.5,total_iters=300*exponential:gamma=0.999*step:step_size=100", "sgd"},
-                      std::pair{"multistep:milestones=100;200;300", "sgd"}, std::pair{"polynomial_decay:decay_steps=250,cycle=1", "sgd"}));
+    ::testing::Values(
+        std::pair{"cosine:T_max=100,eta_min=1e-4", "sgd"}, std::pair{"cosine_restarts:T_0=20,T_mult=2", "sgd"},
+        std::pair{"cyclic:base_lr=0.01,max_lr=0.1,step_size_up=50,mode=triangular2", "sgd"},
+        std::pair{"onecycle:max_lr=0.1,total_steps=600", "adam"},
+        std::pair{"plateau:patience=3,factor=0.5,cooldown=2", "sgd"},
+        std::pair{"swa:swa_lr=0.01,anneal_epochs=300", "sgd"},
+        std::pair{"warmup:steps=100+cosine:T_max=200+exponential:gamma=0.99,steps=50+plateau:patience=2", "sgd"},
+        std::pair{"constant:factor=0.5,total_iters=300*exponential:gamma=0.999*step:step_size=100", "sgd"},
+        std::pair{"multistep:milestones=100;200;300", "sgd"},
+        std::pair{"polynomial_decay:decay_steps=250,cycle=1", "sgd"}));
 
 TEST(SchedulerState, RefusesAnotherSchedulesState) {
   auto o = two_group_optimizer("sgd");

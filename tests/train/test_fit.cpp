@@ -10,8 +10,8 @@
 #include "descent/descent.hpp"
 #include "descent/io/safetensors.hpp"
 #include "descent/optim/factory.hpp"
-#include "descent/train/fit.hpp"
 #include "descent/schedule/driver.hpp"
+#include "descent/train/fit.hpp"
 #include "descent/train/run.hpp"
 
 using namespace descent;

@@ -23,7 +23,8 @@ inline uint32_t be32(const uint8_t* p) { return (uint32_t{p[0]} << 24) | (p[1] <
 inline Image read(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (file.size() < 8 || file[1] != 'P' || file[2] != 'N' || file[3] != 'G') throw std::runtime_error(path + ": not a PNG");
+  if (file.size() < 8 || file[1] != 'P' || file[2] != 'N' || file[3] != 'G')
+    throw std::runtime_error(path + ": not a PNG");
   Image image;
   int channels = 0;
   std::vector<uint8_t> compressed;

@@ -62,10 +62,14 @@ class PlotCommand : public ::testing::Test {
 };
 
 TEST_F(PlotCommand, WritesAnSvgWithOneLinePerRun) {
-  fs::path a = run_dir("sgd", R"({"epoch": 1, "train_loss": 1.0, "dev_acc": 0.5})" "\n"
-                              R"({"epoch": 2, "train_loss": 0.5, "dev_acc": 0.7})" "\n");
-  fs::path b = run_dir("adam", R"({"epoch": 1, "train_loss": 0.8, "dev_acc": 0.6})" "\n"
-                               R"({"epoch": 2, "train_loss": 0.2, "dev_acc": 0.9})" "\n");
+  fs::path a = run_dir("sgd", R"({"epoch": 1, "train_loss": 1.0, "dev_acc": 0.5})"
+                              "\n"
+                              R"({"epoch": 2, "train_loss": 0.5, "dev_acc": 0.7})"
+                              "\n");
+  fs::path b = run_dir("adam", R"({"epoch": 1, "train_loss": 0.8, "dev_acc": 0.6})"
+                               "\n"
+                               R"({"epoch": 2, "train_loss": 0.2, "dev_acc": 0.9})"
+                               "\n");
   fs::path out = scratch() / "plot.svg";
   fs::remove(out);
   Result r = run(a.string() + " " + b.string() + " --out " + out.string() + " --log-loss");
@@ -77,7 +81,9 @@ TEST_F(PlotCommand, WritesAnSvgWithOneLinePerRun) {
 }
 
 TEST_F(PlotCommand, MalformedLineIsNamedWithExit2) {
-  fs::path bad = run_dir("bad", R"({"epoch": 1, "train_loss": 1.0})" "\n" "{\"epoch\": 2,, }\n");
+  fs::path bad = run_dir("bad", R"({"epoch": 1, "train_loss": 1.0})"
+                                "\n"
+                                "{\"epoch\": 2,, }\n");
   Result r = run(bad.string() + " --out " + (scratch() / "x.svg").string());
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("bad/metrics.jsonl:2: not valid JSON"), std::string::npos) << r.err;
@@ -95,6 +101,7 @@ TEST_F(PlotCommand, EmptyFileAndMissingRunAreErrors) {
 }
 
 TEST_F(PlotCommand, OutIsRequired) {
-  fs::path a = run_dir("sgd", R"({"epoch": 1, "train_loss": 1.0})" "\n");
+  fs::path a = run_dir("sgd", R"({"epoch": 1, "train_loss": 1.0})"
+                              "\n");
   EXPECT_NE(run(a.string()).status, 0);
 }

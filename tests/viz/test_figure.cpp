@@ -128,8 +128,10 @@ TEST(Legend, GoesToTheFreeCornerOfLossAndAccuracyCurves) {
     size_t rect = out.svg.rfind("<rect", legend);
     double lx = attribute(out.svg, rect, "x"), ly = attribute(out.svg, rect, "y");
     EXPECT_GT(lx, 320) << "right half";
-    if (rising) EXPECT_GT(ly, 200) << "rising curve: bottom-right";
-    else EXPECT_LT(ly, 200) << "falling curve: top-right";
+    if (rising)
+      EXPECT_GT(ly, 200) << "rising curve: bottom-right";
+    else
+      EXPECT_LT(ly, 200) << "falling curve: top-right";
   }
 }
 
@@ -170,8 +172,8 @@ TEST(Trajectory, StartOutsideTheDomainThrows) {
 TEST(Trajectory, AnimationHasOneKeyTimePerStep) {
   std::vector<Point> points;
   for (int k = 0; k <= 20; ++k) points.push_back({-1.5 + 0.12 * k, 2.0 - 0.05 * k});
-  Rendered out = plot_trajectories(rosenbrock, {-2, -1, 2, 3}, {{"gd", points}}, {{1, 1}},
-                                   {.animate = true, .seconds = 5});
+  Rendered out =
+      plot_trajectories(rosenbrock, {-2, -1, 2, 3}, {{"gd", points}}, {{1, 1}}, {.animate = true, .seconds = 5});
   EXPECT_EQ(xml::xml_problem(out.svg), "");
   EXPECT_NE(out.svg.find("<animate attributeName=\"stroke-dashoffset\""), std::string::npos);
   EXPECT_NE(out.svg.find("<animateMotion"), std::string::npos);
@@ -196,10 +198,11 @@ TEST(Trajectory, AutoLevelsSpanFourDecadesBelowTheTop) {
 
 TEST(Curve, SeveralPanelsShareX) {
   std::vector<double> steps = {0, 1, 2, 3};
-  Rendered out = plot_curves(steps,
-                             {{.title = "Learning rate", .y_label = "lr", .series = {{.name = "lr", .y = {1, 0.5, 0.25, 0.1}}}},
-                              {.title = "Momentum", .y_label = "m", .series = {{.name = "m", .y = {0.9, 0.85, 0.8, 0.9}}}}},
-                             {.x_label = "step"});
+  Rendered out =
+      plot_curves(steps,
+                  {{.title = "Learning rate", .y_label = "lr", .series = {{.name = "lr", .y = {1, 0.5, 0.25, 0.1}}}},
+                   {.title = "Momentum", .y_label = "m", .series = {{.name = "m", .y = {0.9, 0.85, 0.8, 0.9}}}}},
+                  {.x_label = "step"});
   EXPECT_EQ(xml::xml_problem(out.svg), "");
   EXPECT_EQ(count(out.svg, "<clipPath"), 2u);
   EXPECT_THROW(plot_curve(steps, {{.name = "short", .y = {1, 2}}}), ValueError);
@@ -221,8 +224,8 @@ TEST(Layout, TickLabelsNeverTouchAndStayInsideThePanel) {
       EXPECT_LE(centre + half, box.x1) << axes.x_labels[i];
       if (i > 0) {
         double previous = axes.x.map(axes.x_ticks[i - 1]) + text_width(axes.x_labels[i - 1], 12) / 2;
-        EXPECT_GT(centre - half, previous + 4) << "width " << width << ": " << axes.x_labels[i - 1] << " and "
-                                               << axes.x_labels[i];
+        EXPECT_GT(centre - half, previous + 4)
+            << "width " << width << ": " << axes.x_labels[i - 1] << " and " << axes.x_labels[i];
       }
     }
     for (size_t i = 0; i < axes.y_ticks.size(); ++i)

@@ -41,7 +41,8 @@ TEST(OptimizerPaths, StartOutsideTheDomainIsAnError) {
 }
 
 TEST(SchedulePlot, MomentumGetsItsOwnPanel) {
-  optim::ScheduleSeries series = optim::schedule_series("onecycle:total_steps=100", 0.1, 100, "sgd:lr=0.1,momentum=0.9");
+  optim::ScheduleSeries series =
+      optim::schedule_series("onecycle:total_steps=100", 0.1, 100, "sgd:lr=0.1,momentum=0.9");
   Rendered out = plot_schedule(series, "onecycle");
   EXPECT_EQ(xml::xml_problem(out.svg), "");
   EXPECT_NE(out.svg.find(">Learning rate<"), std::string::npos);

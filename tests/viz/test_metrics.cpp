@@ -60,7 +60,8 @@ TEST(Metrics, ReadsNumericFieldsAndNulls) {
 
 TEST(Metrics, NaNAndInfinityAsStrings) {
   fs::path dir = scratch("nan");
-  write(dir / "metrics.jsonl", R"({"epoch": 1, "train_loss": "NaN", "dev_loss": "-inf"})" "\n");
+  write(dir / "metrics.jsonl", R"({"epoch": 1, "train_loss": "NaN", "dev_loss": "-inf"})"
+                               "\n");
   MetricsLog log = read_metrics(dir / "metrics.jsonl");
   EXPECT_TRUE(std::isnan(log.column("train_loss")[0]));
   EXPECT_EQ(log.column("dev_loss")[0], -INFINITY);
@@ -76,7 +77,8 @@ TEST(Metrics, BadFilesNameFileAndLine) {
   write(dir / "array.jsonl", "[1, 2]\n");
   EXPECT_NE(message_of(dir / "array.jsonl").find("array.jsonl:1: expected a JSON object per line, got array"),
             std::string::npos);
-  write(dir / "noepoch.jsonl", R"({"train_loss": 1})" "\n");
+  write(dir / "noepoch.jsonl", R"({"train_loss": 1})"
+                               "\n");
   EXPECT_NE(message_of(dir / "noepoch.jsonl").find("noepoch.jsonl:1: the record has no numeric \"epoch\""),
             std::string::npos);
   EXPECT_NE(message_of(dir / "absent.jsonl").find("cannot open metrics file"), std::string::npos);
@@ -87,7 +89,8 @@ TEST(Runs, NamedByFolderAndMadeUniqueByParent) {
   write(root / "a" / "adam" / "metrics.jsonl", good);
   write(root / "b" / "adam" / "metrics.jsonl", good);
   write(root / "sgd" / "metrics.jsonl", good);
-  std::vector<viz::RunLog> runs = read_runs({root / "a" / "adam", root / "b" / "adam/", root / "sgd" / "metrics.jsonl"});
+  std::vector<viz::RunLog> runs =
+      read_runs({root / "a" / "adam", root / "b" / "adam/", root / "sgd" / "metrics.jsonl"});
   ASSERT_EQ(runs.size(), 3u);
   EXPECT_EQ(runs[0].name, "a/adam");
   EXPECT_EQ(runs[1].name, "b/adam");
@@ -100,8 +103,10 @@ TEST(Runs, NamedByFolderAndMadeUniqueByParent) {
 TEST(Runs, PlotHasBothPanelsAndOneColourPerRun) {
   fs::path root = scratch("plot");
   write(root / "sgd" / "metrics.jsonl", good);
-  write(root / "adam" / "metrics.jsonl",
-        R"({"epoch": 1, "train_loss": 0.6, "dev_acc": 0.8})" "\n" R"({"epoch": 2, "train_loss": 0.3, "dev_acc": 0.9})" "\n");
+  write(root / "adam" / "metrics.jsonl", R"({"epoch": 1, "train_loss": 0.6, "dev_acc": 0.8})"
+                                         "\n"
+                                         R"({"epoch": 2, "train_loss": 0.3, "dev_acc": 0.9})"
+                                         "\n");
   Rendered out = plot_runs(read_runs({root / "sgd", root / "adam"}), {.loss_scale = Scale::log});
   EXPECT_EQ(xml::xml_problem(out.svg), "");
   EXPECT_NE(out.svg.find(">Training loss<"), std::string::npos);
@@ -114,7 +119,8 @@ TEST(Runs, PlotHasBothPanelsAndOneColourPerRun) {
 
 TEST(Runs, RunWithoutTrainLossIsAnError) {
   fs::path root = scratch("noloss");
-  write(root / "r" / "metrics.jsonl", R"({"epoch": 1, "dev_acc": 0.8})" "\n");
+  write(root / "r" / "metrics.jsonl", R"({"epoch": 1, "dev_acc": 0.8})"
+                                      "\n");
   try {
     plot_runs(read_runs({root / "r"}));
     FAIL() << "expected ValueError";

@@ -48,9 +48,9 @@ void render_and_check(const std::string& name, const Rendered& plot, int width, 
   std::string command = std::string(chromium) +
                         " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
                         " --disable-background-networking --disable-component-update --disable-sync"
-                        " --hide-scrollbars --user-data-dir=" + profile.string() +
-                        " --screenshot=" + png.string() + " --window-size=" + std::to_string(width) + "," +
-                        std::to_string(height) + " file://" + svg.string() + " > " +
+                        " --hide-scrollbars --user-data-dir=" +
+                        profile.string() + " --screenshot=" + png.string() + " --window-size=" + std::to_string(width) +
+                        "," + std::to_string(height) + " file://" + svg.string() + " > " +
                         (out_dir() / (name + ".log")).string() + " 2>&1";
   int status = std::system(command.c_str());
   fs::remove_all(profile);
@@ -72,9 +72,7 @@ void render_and_check(const std::string& name, const Rendered& plot, int width, 
 }
 
 double rosenbrock(double x, double y) { return (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x); }
-Point rosenbrock_grad(Point p) {
-  return {-2 * (1 - p.x) - 400 * p.x * (p.y - p.x * p.x), 200 * (p.y - p.x * p.x)};
-}
+Point rosenbrock_grad(Point p) { return {-2 * (1 - p.x) - 400 * p.x * (p.y - p.x * p.x), 200 * (p.y - p.x * p.x)}; }
 
 // Gradient descent with heavy-ball momentum (Polyak 1964): v = m v + g; x -= lr v.
 std::vector<Point> descend(Point start, double lr, double momentum, int steps) {
@@ -124,14 +122,13 @@ TEST(Render, RosenbrockAnimated) {
 }
 
 TEST(Render, DivergingPathAndLineContours) {
-  auto himmelblau = [](double x, double y) {
-    return std::pow(x * x + y - 11, 2) + std::pow(x + y * y - 7, 2);
-  };
+  auto himmelblau = [](double x, double y) { return std::pow(x * x + y - 11, 2) + std::pow(x + y * y - 7, 2); };
   std::vector<Point> diverging = {{-4, -4}, {-1, -3}, {3, 4}, {40, -60}, {1e12, 1e13}, {INFINITY, NAN}, {0, 0}};
   std::vector<Point> fine = {{0, 0}, {1.5, 1}, {2.6, 1.8}, {3, 2}};
-  Rendered plot = plot_trajectories(himmelblau, {-5, -5, 5, 5}, {{"lr too large", diverging}, {"lr=0.01", fine}},
-                                    {{3, 2}, {-2.805118, 3.131312}, {-3.779310, -3.283186}, {3.584428, -1.848126}},
-                                    {.title = "Himmelblau, line contours", .filled = false, .width = 700, .height = 600});
+  Rendered plot =
+      plot_trajectories(himmelblau, {-5, -5, 5, 5}, {{"lr too large", diverging}, {"lr=0.01", fine}},
+                        {{3, 2}, {-2.805118, 3.131312}, {-3.779310, -3.283186}, {3.584428, -1.848126}},
+                        {.title = "Himmelblau, line contours", .filled = false, .width = 700, .height = 600});
   EXPECT_EQ(plot.warnings.size(), 1u);
   EXPECT_NE(plot.svg.find(">minima (4)<"), std::string::npos);
   render_and_check("himmelblau_lines", plot, 700, 600);
@@ -151,16 +148,20 @@ TEST(Render, LogScaleLossWithNaN) {
     other.push_back(e == 12 ? NAN : 1.5 * std::pow(0.9, e));
   }
   Rendered plot = plot_curve(epochs, {{.name = "adam", .y = loss}, {.name = "sgd", .y = other, .dashed = true}},
-                             {.title = "Training loss", .x_label = "epoch", .y_label = "loss",
-                              .y_scale = Scale::log, .x_integer = true});
+                             {.title = "Training loss",
+                              .x_label = "epoch",
+                              .y_label = "loss",
+                              .y_scale = Scale::log,
+                              .x_integer = true});
   EXPECT_EQ(plot.warnings.size(), 1u);
   render_and_check("log_loss", plot, 720, 440);
 }
 
 TEST(Render, RealOptimizersOnRosenbrock) {
   const descent::optim::TestFunction& rosenbrock = descent::optim::test_function("rosenbrock");
-  Rendered plot = plot_optimizer_paths(
-      rosenbrock, {"sgd:lr=1e-3", "sgd:lr=1e-3,momentum=0.9", "rmsprop:lr=0.01", "adam:lr=0.1"}, {-1.2, 1}, 300);
+  Rendered plot =
+      plot_optimizer_paths(rosenbrock, {"sgd:lr=1e-3", "sgd:lr=1e-3,momentum=0.9", "rmsprop:lr=0.01", "adam:lr=0.1"},
+                           {-1.2, 1}, 300);
   EXPECT_TRUE(plot.warnings.empty());
   render_and_check("optimizers_rosenbrock", plot, 760, 600);
 }
@@ -174,8 +175,10 @@ TEST(Render, OneCycleSchedule) {
 TEST(Render, UndefinedRegionIsGrey) {
   auto f = [](double x, double y) { return std::log(x) + y * y; };
   Rendered plot = plot_trajectories(f, {-1, -1, 2, 1}, {{"gd", {{1.5, 0.5}, {1.2, 0.2}, {1.0, 0.05}}}}, {},
-                                    {.title = "log(x) + y^2, undefined for x < 0", .log_levels = false,
-                                     .width = 700, .height = 460});
+                                    {.title = "log(x) + y^2, undefined for x < 0",
+                                     .log_levels = false,
+                                     .width = 700,
+                                     .height = 460});
   EXPECT_NE(plot.svg.find("#d4d4d4"), std::string::npos);
   render_and_check("undefined_region", plot, 700, 460);
 }

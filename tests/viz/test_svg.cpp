@@ -15,7 +15,9 @@ TEST(Svg, EscapesTheFiveXmlCharacters) {
 }
 
 TEST(Svg, DropsControlCharactersXmlForbids) {
-  EXPECT_EQ(escape_xml(std::string("a\x01" "b\tc\x1f")), "ab\tc");
+  EXPECT_EQ(escape_xml(std::string("a\x01"
+                                   "b\tc\x1f")),
+            "ab\tc");
 }
 
 TEST(Svg, KeepsUtf8) { EXPECT_EQ(escape_xml("lr η=0.1 → β"), "lr η=0.1 → β"); }

@@ -47,7 +47,8 @@ TEST(Ticks, LogTicksSkipDecadesWhenThereAreMany) {
   std::vector<double> ticks = log_ticks(1e-12, 1, 6);
   EXPECT_LE(ticks.size(), 7u);
   EXPECT_DOUBLE_EQ(ticks.front(), 1e-12);
-  for (size_t i = 1; i < ticks.size(); ++i) EXPECT_NEAR(std::log10(ticks[i] / ticks[i - 1]), 3, 1e-9);  // 13 decades, at most 6 ticks
+  for (size_t i = 1; i < ticks.size(); ++i)
+    EXPECT_NEAR(std::log10(ticks[i] / ticks[i - 1]), 3, 1e-9);  // 13 decades, at most 6 ticks
 }
 
 TEST(Ticks, NarrowLogRangesUseOneTwoFive) {

@@ -32,8 +32,10 @@ inline std::string xml_problem(const std::string& doc) {
     for (; close < doc.size(); ++close) {
       char c = doc[close];
       if (quote) {
-        if (c == quote) quote = 0;
-        else if (c == '<') return "'<' inside an attribute" + at(close);
+        if (c == quote)
+          quote = 0;
+        else if (c == '<')
+          return "'<' inside an attribute" + at(close);
       } else if (c == '"' || c == '\'') {
         quote = c;
       } else if (c == '>') {

@@ -71,16 +71,17 @@ int run_landscape(const LandscapeFlags& f) {
                                              make_loss(config.loss, splits.train.num_classes), options, gen);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  const std::string title = !f.title.empty() ? f.title
-                            : std::string(f.one_d ? "Loss along a random filter-normalized direction"
-                                                  : "Loss around the trained weights (filter-normalized directions)");
+  const std::string title =
+      !f.title.empty() ? f.title
+                       : std::string(f.one_d ? "Loss along a random filter-normalized direction"
+                                             : "Loss around the trained weights (filter-normalized directions)");
   const viz::Rendered plot = plot_landscape(landscape, title);
   for (const std::string& warning : plot.warnings) std::cerr << "descent: warning: " << warning << "\n";
   write_file_atomic(f.out, plot.svg);
   const auto [min_it, max_it] = std::minmax_element(landscape.loss.begin(), landscape.loss.end());
   std::printf("%zu points x %lld %s examples in %.2f s (%d threads); loss %.4g to %.4g\nwrote %s\n",
-              landscape.loss.size(), static_cast<long long>(subset.size()), f.split.c_str(), seconds,
-              get_num_threads(), *min_it, *max_it, f.out.c_str());
+              landscape.loss.size(), static_cast<long long>(subset.size()), f.split.c_str(), seconds, get_num_threads(),
+              *min_it, *max_it, f.out.c_str());
   return 0;
 }
 

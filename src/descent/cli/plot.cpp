@@ -23,9 +23,8 @@ struct PlotFlags {
 int run_plot(const PlotFlags& flags) {
   std::vector<std::filesystem::path> dirs(flags.run_dirs.begin(), flags.run_dirs.end());
   std::vector<viz::RunLog> runs = viz::read_runs(dirs);
-  viz::Rendered plot = viz::plot_runs(
-      runs, {flags.title, flags.log_loss ? viz::Scale::log : viz::Scale::linear, flags.width, flags.height,
-             flags.train_acc});
+  viz::Rendered plot = viz::plot_runs(runs, {flags.title, flags.log_loss ? viz::Scale::log : viz::Scale::linear,
+                                             flags.width, flags.height, flags.train_acc});
   for (const std::string& warning : plot.warnings) std::cerr << "descent: warning: " << warning << "\n";
   write_file_atomic(flags.out, plot.svg);
   std::cout << "wrote " << flags.out << " (" << runs.size() << (runs.size() == 1 ? " run" : " runs") << ")\n";
@@ -35,8 +34,7 @@ int run_plot(const PlotFlags& flags) {
 Command plot_command{"plot", "Draw training loss and dev accuracy per epoch from runs' metrics.jsonl as SVG",
                      [](CLI::App& app) {
                        auto flags = std::make_shared<PlotFlags>();
-                       app.add_option("run_dirs", flags->run_dirs, "Run directories holding metrics.jsonl")
-                           ->required();
+                       app.add_option("run_dirs", flags->run_dirs, "Run directories holding metrics.jsonl")->required();
                        app.add_option("--out,-o", flags->out, "Output SVG file")->required();
                        app.add_option("--title", flags->title, "Title over both panels");
                        app.add_flag("--log-loss", flags->log_loss, "Training loss on a log scale");

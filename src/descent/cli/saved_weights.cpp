@@ -11,8 +11,9 @@ namespace descent::cli {
 SavedWeights load_saved_weights(const std::string& path, const std::string& data) {
   SafetensorsFile file = load_safetensors(path);
   if (file.metadata.contains("descent_checkpoint"))
-    throw IOError(path + " is a training checkpoint, not a run's weights; pass --weights RUN_DIR/best.safetensors "
-                         "(or continue the run with descent train --resume RUN_DIR)");
+    throw IOError(path +
+                  " is a training checkpoint, not a run's weights; pass --weights RUN_DIR/best.safetensors "
+                  "(or continue the run with descent train --resume RUN_DIR)");
   const auto it = file.metadata.find("descent_config");
   if (it == file.metadata.end())
     throw IOError(path + ": no descent_config in the safetensors metadata; was it written by descent train?");
@@ -20,8 +21,9 @@ SavedWeights load_saved_weights(const std::string& path, const std::string& data
   try {
     config = nlohmann::json::parse(it->second).get<TrainConfig>();
   } catch (const nlohmann::json::exception&) {
-    throw IOError(path + ": the descent_config in its metadata is not valid JSON with descent train's keys; the "
-                         "file is damaged");
+    throw IOError(path +
+                  ": the descent_config in its metadata is not valid JSON with descent train's keys; the "
+                  "file is damaged");
   }
   if (!file.checksummed)
     std::cerr << "descent: note: " << path << " has no checksums (written before descent added them); its weights "

@@ -21,7 +21,8 @@ Run setup(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--dropout", config->dropout, "dropout probability after each hidden fully connected activation")
       ->capture_default_str();
-  app.add_flag("--batch-norm", config->batch_norm, "BatchNorm1d before each hidden activation (BatchNorm2d after each conv)");
+  app.add_flag("--batch-norm", config->batch_norm,
+               "BatchNorm1d before each hidden activation (BatchNorm2d after each conv)");
   return [config] {
     check_model_spec(config->model);
     const TrainTest data = load_dataset(config->data);
@@ -34,8 +35,7 @@ Run setup(CLI::App& app) {
   };
 }
 
-const Command summary_command{"summary", "Print a model's layers, output shapes, parameters and multiply-adds",
-                              setup};
+const Command summary_command{"summary", "Print a model's layers, output shapes, parameters and multiply-adds", setup};
 
 }  // namespace
 }  // namespace descent::cli

@@ -4,8 +4,8 @@
 #include <csignal>
 #include <ctime>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "descent/cli/command.hpp"
 #include "descent/cli/train_flags.hpp"
@@ -33,7 +33,8 @@ struct SignalScope {
     sigaction(SIGINT, &old_int_, nullptr);
     sigaction(SIGTERM, &old_term_, nullptr);
   }
-  struct sigaction old_int_ {}, old_term_ {};
+  struct sigaction old_int_ {
+  }, old_term_{};
 };
 
 int finish(const FitResult& r, const TrainConfig& c) {
@@ -70,7 +71,8 @@ void extend_epochs(TrainConfig& stored, const TrainingState& state, int epochs, 
 // --resume: the stored configuration wins; a flag given with another value is refused, but for
 // a larger --epochs, which extends the run.
 int resume_run(CLI::App& app, const TrainFlags& given, const std::string& run_dir) {
-  if (given.overwrite) throw ValueError("--resume continues the run in " + run_dir + " and --overwrite deletes it; pass one");
+  if (given.overwrite)
+    throw ValueError("--resume continues the run in " + run_dir + " and --overwrite deletes it; pass one");
   std::vector<std::string> skipped;
   const TrainingState state = load_latest_checkpoint(run_dir, &skipped);
   for (const auto& s : skipped) std::cerr << "descent: " << s << "\n";
@@ -116,12 +118,14 @@ Run setup(CLI::App& app) {
   auto f = std::make_shared<TrainFlags>();
   add_train_flags(app, *f);
   app.add_option("--optimizer", f->config.optimizer, kOptimizerFlagHelp)->capture_default_str();
-  app.add_option("--out", f->config.out, "RUN_DIR for config.json, metrics.jsonl, summary.json, best.safetensors "
-                                         "(default: runs/train-DATE-TIME)");
+  app.add_option("--out", f->config.out,
+                 "RUN_DIR for config.json, metrics.jsonl, summary.json, best.safetensors "
+                 "(default: runs/train-DATE-TIME)");
   app.add_option("--checkpoint-every", f->config.checkpoint_every,
                  "also write a checkpoint every N optimizer steps (one is written at every epoch end)")
       ->capture_default_str();
-  app.add_option("--keep-checkpoints", f->config.keep_checkpoints, "keep the newest K checkpoints")->capture_default_str();
+  app.add_option("--keep-checkpoints", f->config.keep_checkpoints, "keep the newest K checkpoints")
+      ->capture_default_str();
   auto resume = std::make_shared<std::string>();
   app.add_option("--resume", *resume,
                  "continue the run in RUN_DIR from its newest checkpoint, with exactly its stored configuration");
@@ -147,7 +151,8 @@ Run setup(CLI::App& app) {
   };
 }
 
-const Command train_command{"train", "Train a model on a dataset and report per epoch (the main job: descent train)", setup};
+const Command train_command{"train", "Train a model on a dataset and report per epoch (the main job: descent train)",
+                            setup};
 
 }  // namespace
 }  // namespace descent::cli

@@ -7,7 +7,8 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
   TrainConfig& c = f.config;
   app.add_option("--data", c.data, "mnist, fashion-mnist, cifar10, or a PATH: a folder of IDX files or a CSV file")
       ->capture_default_str();
-  app.add_option("--label-column", c.label_column, "CSV: the label column, by header name or 0-based index (default: last)");
+  app.add_option("--label-column", c.label_column,
+                 "CSV: the label column, by header name or 0-based index (default: last)");
   app.add_option("--task", c.task,
                  "what the labels are: classification (class indices 0..K-1) or regression (targets); infer decides "
                  "from the labels and refuses when they could be either")
@@ -21,7 +22,8 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
                  "augment each training example: crop:PADDING (random crop after zero padding) or flip[:p=P] "
                  "(random horizontal flip), applied in order (repeatable; images only)");
   app.add_option("--model", c.model, kModelFlagHelp)->capture_default_str();
-  app.add_option("--activation", c.activation, "hidden activation: relu, leaky_relu, sigmoid, tanh, gelu")->capture_default_str();
+  app.add_option("--activation", c.activation, "hidden activation: relu, leaky_relu, sigmoid, tanh, gelu")
+      ->capture_default_str();
   app.add_option("--dropout", c.dropout, "dropout probability after each hidden activation")->capture_default_str();
   app.add_option("--init", c.init,
                  "weight init: default (torch's), xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal; "
@@ -32,8 +34,11 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
                  "start from these weights (a .safetensors file of the same model: best.safetensors of a run, or "
                  "scripts/from_pytorch.py's output); shapes are checked tensor by tensor");
   app.add_flag("--summary", c.summary, "print the model's layers (output shape, parameters, multiply-adds) first");
-  app.add_option("--loss", c.loss, "cross_entropy, mse, l1 or huber (nll is refused: these models end in logits, not the log-probabilities "
-                 "it takes; cross_entropy is log_softmax + nll)")->capture_default_str();
+  app.add_option("--loss", c.loss,
+                 "cross_entropy, mse, l1 or huber (nll is refused: these models end in logits, not the "
+                 "log-probabilities "
+                 "it takes; cross_entropy is log_softmax + nll)")
+      ->capture_default_str();
   app.add_option("--param-group", f.param_groups,
                  "PATTERN:key=value,... puts parameters whose name matches the glob in their own group, e.g. "
                  "'*.bias:weight_decay=0' (repeatable)");
@@ -48,12 +53,14 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
   app.add_option("--epochs", c.epochs, "number of epochs")->capture_default_str();
   app.add_option("--batch-size", c.batch_size, "minibatch size")->capture_default_str();
   app.add_flag("--drop-last", c.drop_last, "skip each epoch's last incomplete batch");
-  app.add_option("--patience", c.patience, "early stopping: epochs without a better dev score (0: off)")->capture_default_str();
+  app.add_option("--patience", c.patience, "early stopping: epochs without a better dev score (0: off)")
+      ->capture_default_str();
   app.add_option("--random-labels", c.random_labels,
                  "replace this fraction of training labels with random ones (Zhang et al. 2017)")
       ->capture_default_str();
   app.add_option("--seed", c.seed, "seed for initialization, shuffling and dropout")->capture_default_str();
-  app.add_option("--threads", c.threads, "threads for BLAS and parallel loops (0: one per core)")->capture_default_str();
+  app.add_option("--threads", c.threads, "threads for BLAS and parallel loops (0: one per core)")
+      ->capture_default_str();
   app.add_option("--dtype", c.dtype, "float32 or float64: the data, the model and the optimizer state")
       ->capture_default_str();
   app.add_option("--bucket-mb", c.bucket_mb, "under mpirun: gradients travel in buckets of this many MiB")

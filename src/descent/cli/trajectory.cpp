@@ -19,17 +19,15 @@ namespace {
 struct TrajectoryFlags {
   std::string function = "rosenbrock";
   std::vector<std::string> optimizers;  // repeatable; "adam:lr=0.01" when none is given
-  std::string start;  // "X,Y"; the function's customary start when empty
+  std::string start;                    // "X,Y"; the function's customary start when empty
   int64_t steps = 100;
   bool csv = false;
-  std::string svg;     // draw the paths on the function's contour plot
+  std::string svg;  // draw the paths on the function's contour plot
   bool animate = false;
 };
 
 optim::Point parse_start(const std::string& text) {
-  auto fail = [&] {
-    return ValueError("--start '" + text + "' is not two finite numbers X,Y (e.g. --start -1.2,1)");
-  };
+  auto fail = [&] { return ValueError("--start '" + text + "' is not two finite numbers X,Y (e.g. --start -1.2,1)"); };
   std::size_t comma = text.find(',');
   if (comma == std::string::npos) throw fail();
   optim::Point p{};
@@ -50,7 +48,8 @@ int run_trajectory(TrajectoryFlags flags) {
   if (flags.optimizers.empty()) flags.optimizers.push_back("adam:lr=0.01");
   if (!flags.svg.empty()) {
     // Checks the start against the plotted domain before running anything.
-    const viz::Rendered plot = viz::plot_optimizer_paths(fn, flags.optimizers, start, flags.steps, {.animate = flags.animate});
+    const viz::Rendered plot =
+        viz::plot_optimizer_paths(fn, flags.optimizers, start, flags.steps, {.animate = flags.animate});
     for (const auto& w : plot.warnings) std::cerr << "descent: warning: " << w << "\n";
     write_file_atomic(flags.svg, plot.svg);
     if (!flags.csv) {
@@ -86,22 +85,29 @@ int run_trajectory(TrajectoryFlags flags) {
 
 }  // namespace
 
-static Command trajectory_command{
-    "trajectory", "Run an optimizer on a 2-D test function and print its path", [](CLI::App& app) -> Run {
-      auto flags = std::make_shared<TrajectoryFlags>();
-      app.add_option("--function", flags->function,
-                     "sphere, ill_conditioned, rosenbrock, beale, booth, himmelblau, saddle, rastrigin, "
-                     "styblinski_tang")
-          ->capture_default_str();
-      app.add_option("--optimizer", flags->optimizers,
-                     "optimizer spec, e.g. sgd:lr=1e-3,momentum=0.9 (repeatable; default adam:lr=0.01)")
-          ->capture_default_str();
-      app.add_option("--start", flags->start, "start point X,Y (default: the function's customary start)");
-      app.add_option("--steps", flags->steps, "number of steps")->capture_default_str();
-      app.add_flag("--csv", flags->csv, "print step,x,y,f as CSV (with an optimizer column for several)");
-      app.add_option("--svg", flags->svg, "draw every path on the function's contour plot (log-spaced levels)");
-      app.add_flag("--animate", flags->animate, "with --svg: animate the paths (SMIL), as the seeds' animations");
-      return [flags] { return run_trajectory(*flags); };
-    }};
+static Command
+    trajectory_command{"trajectory", "Run an optimizer on a 2-D test function and print its path",
+                       [](CLI::App& app) -> Run {
+                         auto flags = std::make_shared<TrajectoryFlags>();
+                         app.add_option("--function", flags->function,
+                                        "sphere, ill_conditioned, rosenbrock, beale, booth, himmelblau, saddle, "
+                                        "rastrigin, "
+                                        "styblinski_tang")
+                             ->capture_default_str();
+                         app.add_option("--optimizer", flags->optimizers,
+                                        "optimizer spec, e.g. sgd:lr=1e-3,momentum=0.9 (repeatable; default "
+                                        "adam:lr=0.01)")
+                             ->capture_default_str();
+                         app.add_option("--start", flags->start,
+                                        "start point X,Y (default: the function's customary start)");
+                         app.add_option("--steps", flags->steps, "number of steps")->capture_default_str();
+                         app.add_flag("--csv", flags->csv,
+                                      "print step,x,y,f as CSV (with an optimizer column for several)");
+                         app.add_option("--svg", flags->svg,
+                                        "draw every path on the function's contour plot (log-spaced levels)");
+                         app.add_flag("--animate", flags->animate,
+                                      "with --svg: animate the paths (SMIL), as the seeds' animations");
+                         return [flags] { return run_trajectory(*flags); };
+                       }};
 
 }  // namespace descent::cli

@@ -17,14 +17,14 @@ class Generator {
   void manual_seed(uint64_t seed);
   uint64_t next_u64();
 
-  double uniform();                  // [0, 1), 53 random bits
+  double uniform();  // [0, 1), 53 random bits
   // Scaled with an explicit fused multiply-add: a compiler free to contract `a * b + c` or
   // not (it depends on -march) would otherwise round differently from build to build.
   double uniform(double lo, double hi) { return std::fma(hi - lo, uniform(), lo); }
-  double normal();                   // standard normal (Box-Muller; no cached second value)
+  double normal();  // standard normal (Box-Muller; no cached second value)
   double normal(double mean, double std) { return std::fma(std, normal(), mean); }
   bool bernoulli(double p) { return uniform() < p; }
-  uint64_t randint(uint64_t n);      // uniform in [0, n), without modulo bias (Lemire 2019)
+  uint64_t randint(uint64_t n);                 // uniform in [0, n), without modulo bias (Lemire 2019)
   std::vector<int64_t> permutation(int64_t n);  // Fisher-Yates shuffle of 0..n-1
 
   using State = std::array<uint64_t, 4>;

@@ -14,9 +14,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
     const int64_t da = ia >= 0 ? a[ia] : 1;
     const int64_t db = ib >= 0 ? b[ib] : 1;
     if (da != db && da != 1 && db != 1)
-      throw ShapeError(std::string(op) + ": shapes " + a.str() + " and " + b.str() +
-                       " cannot be broadcast (dim " + std::to_string(i - rank) + ": " + std::to_string(da) +
-                       " vs " + std::to_string(db) + ")");
+      throw ShapeError(std::string(op) + ": shapes " + a.str() + " and " + b.str() + " cannot be broadcast (dim " +
+                       std::to_string(i - rank) + ": " + std::to_string(da) + " vs " + std::to_string(db) + ")");
     out.push_back(da == 1 ? db : da);
   }
   return out;

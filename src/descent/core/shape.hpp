@@ -91,8 +91,8 @@ inline int normalize_dim(int dim, int rank, const char* op) {
   int r = rank == 0 ? 1 : rank;
   if (dim < -r || dim >= r)
     throw ShapeError(std::string(op) + ": dim " + std::to_string(dim) + " is out of range for a tensor with " +
-                     std::to_string(rank) + " dims (expected " + std::to_string(-r) + " to " +
-                     std::to_string(r - 1) + ")");
+                     std::to_string(rank) + " dims (expected " + std::to_string(-r) + " to " + std::to_string(r - 1) +
+                     ")");
   return dim < 0 ? dim + r : dim;
 }
 

@@ -10,9 +10,11 @@
 namespace descent {
 namespace {
 
-const spec::Fields<Augmentation> kCropFields{
-    {"padding", &Augmentation::padding, "zeros added on each side before a random crop of the original size",
-     {.low = 0}, spec::kRequired}};
+const spec::Fields<Augmentation> kCropFields{{"padding",
+                                              &Augmentation::padding,
+                                              "zeros added on each side before a random crop of the original size",
+                                              {.low = 0},
+                                              spec::kRequired}};
 const spec::Fields<Augmentation> kFlipFields{
     {"p", &Augmentation::p, "the probability of a horizontal flip", {.low = 0, .high = 1}}};
 
@@ -38,7 +40,8 @@ std::vector<Augmentation> parse_augmentations(const std::vector<std::string>& te
 
 void horizontal_flip(float* example, const ImageShape& shape) {
   const auto [channels, height, width] = shape;
-  for (int64_t row = 0; row < channels * height; ++row) std::reverse(example + row * width, example + (row + 1) * width);
+  for (int64_t row = 0; row < channels * height; ++row)
+    std::reverse(example + row * width, example + (row + 1) * width);
 }
 
 void shifted_crop(float* example, const ImageShape& shape, int64_t padding, int64_t top, int64_t left,

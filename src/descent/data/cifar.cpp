@@ -17,8 +17,8 @@ constexpr std::array<const char*, 6> kCifarFiles = {"data_batch_1.bin", "data_ba
 constexpr const char* kArchiveFolder = "cifar-10-batches-bin";
 
 std::string fetch_hint(const std::filesystem::path& dir) {
-  return std::string("download ") + kCifar10Url + " and unpack it into '" + dir.string() +
-         "' (mkdir -p " + dir.string() + " && tar xzf cifar-10-binary.tar.gz -C " + dir.string() + ")";
+  return std::string("download ") + kCifar10Url + " and unpack it into '" + dir.string() + "' (mkdir -p " +
+         dir.string() + " && tar xzf cifar-10-binary.tar.gz -C " + dir.string() + ")";
 }
 
 std::vector<uint8_t> read_bytes(const std::filesystem::path& path) {

@@ -99,8 +99,8 @@ CsvData read_csv(const std::filesystem::path& path, const CsvOptions& options) {
         const int64_t idx = options.label_index < 0 ? n + options.label_index : options.label_index;
         if (idx < 0 || idx >= n)
           throw ValueError(where + ": label column index " + std::to_string(options.label_index) +
-                           " is out of range for " + std::to_string(n) + " columns (expected " +
-                           std::to_string(-n) + " to " + std::to_string(n - 1) + ")");
+                           " is out of range for " + std::to_string(n) + " columns (expected " + std::to_string(-n) +
+                           " to " + std::to_string(n - 1) + ")");
         label_col = static_cast<std::size_t>(idx);
       }
       out.label_name = names[label_col];

@@ -13,8 +13,8 @@ namespace descent {
 enum class CsvHeader { detect, present, absent };
 
 struct CsvOptions {
-  std::string label_column;   // a header name; when empty, label_index picks the column
-  int64_t label_index = -1;   // 0-based column index; negative counts from the end (-1: the last)
+  std::string label_column;  // a header name; when empty, label_index picks the column
+  int64_t label_index = -1;  // 0-based column index; negative counts from the end (-1: the last)
   CsvHeader header = CsvHeader::detect;
   char delimiter = ',';
 };
@@ -22,9 +22,9 @@ struct CsvOptions {
 struct CsvData {
   std::vector<std::string> feature_names;  // header names, or "column 1", "column 2", ... (1-based)
   std::string label_name;
-  std::vector<float> features;             // (rows, feature_names.size()) row-major
-  std::vector<float> labels;               // (rows)
-  std::vector<int64_t> lines;              // (rows) the 1-based line of the file each row is on
+  std::vector<float> features;  // (rows, feature_names.size()) row-major
+  std::vector<float> labels;    // (rows)
+  std::vector<int64_t> lines;   // (rows) the 1-based line of the file each row is on
 
   int64_t rows() const { return static_cast<int64_t>(labels.size()); }
   int64_t num_features() const { return static_cast<int64_t>(feature_names.size()); }

@@ -189,8 +189,8 @@ void Dataset::validate(std::string_view what) const {
   }
 }
 
-Dataset make_dataset(std::vector<float> features, std::vector<float> labels, int64_t num_features,
-                     int64_t num_classes, Shape item_shape) {
+Dataset make_dataset(std::vector<float> features, std::vector<float> labels, int64_t num_features, int64_t num_classes,
+                     Shape item_shape) {
   const auto n = static_cast<int64_t>(labels.size());
   if (num_features <= 0 || static_cast<int64_t>(features.size()) != n * num_features)
     throw ShapeError("make_dataset: " + std::to_string(features.size()) + " feature values do not fill " +
@@ -224,7 +224,8 @@ Dataset shuffled(const Dataset& data, Generator& gen) {
               .pixels = {}};  // a copy in another order: no bytes
   const std::size_t row = static_cast<std::size_t>(data.num_features()) * dtype_size(data.x.dtype());
   const std::size_t label = dtype_size(data.y.dtype());
-  const auto* xs = static_cast<const char*>(data.x.impl().storage->data()) + data.x.offset() * dtype_size(data.x.dtype());
+  const auto* xs =
+      static_cast<const char*>(data.x.impl().storage->data()) + data.x.offset() * dtype_size(data.x.dtype());
   const auto* ys = static_cast<const char*>(data.y.impl().storage->data()) + data.y.offset() * label;
   auto* xd = static_cast<char*>(out.x.impl().storage->data());
   auto* yd = static_cast<char*>(out.y.impl().storage->data());
@@ -352,8 +353,8 @@ TrainTest load_idx_folder(const std::filesystem::path& dir, std::string_view nam
                   (fetch_hint.empty() ? std::string() : "; fetch it with: " + std::string(fetch_hint)));
   TrainTest out{.train = idx_pair(paths[0], paths[1]), .test = idx_pair(paths[2], paths[3])};
   if (out.train.item_shape != out.test.item_shape)
-    throw IOError(std::string(name) + " in '" + dir.string() + "': training images are " +
-                  out.train.item_shape.str() + " but test images are " + out.test.item_shape.str());
+    throw IOError(std::string(name) + " in '" + dir.string() + "': training images are " + out.train.item_shape.str() +
+                  " but test images are " + out.test.item_shape.str());
   out.train.num_classes = out.test.num_classes = std::max(out.train.num_classes, out.test.num_classes);
   check_idx_classes(out, paths[1], paths[3]);
   return out;
@@ -402,10 +403,14 @@ TrainTest load_synthetic(std::string_view name) {
   constexpr int64_t kSize = 2000;
   Generator gen(kSyntheticSeed);
   Dataset all;
-  if (name == "spirals") all = make_spirals(kSize / 2, gen);
-  else if (name == "xor") all = make_xor(kSize, gen, 0.05);
-  else if (name == "blobs") all = make_blobs(kSize, 4, 2, gen);
-  else if (name == "linear-regression") all = make_linear_regression(kSize, 10, gen).data;
+  if (name == "spirals")
+    all = make_spirals(kSize / 2, gen);
+  else if (name == "xor")
+    all = make_xor(kSize, gen, 0.05);
+  else if (name == "blobs")
+    all = make_blobs(kSize, 4, 2, gen);
+  else if (name == "linear-regression")
+    all = make_linear_regression(kSize, 10, gen).data;
   else
     throw ValueError("unknown synthetic data set '" + std::string(name) +
                      "'; expected one of: spirals, xor, blobs, linear-regression");

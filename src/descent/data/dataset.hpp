@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "descent/tensor/tensor.hpp"
 #include "descent/data/csv.hpp"
+#include "descent/tensor/tensor.hpp"
 
 namespace descent {
 
@@ -21,8 +21,8 @@ namespace descent {
 // They describe one storage, whose row r is, bit for bit, (bytes[first_row + r] / 255 - shift)
 // / scale in float32: the arithmetic of the IDX loader (shift 0, scale 1) and of
 // Scaler::transform; with per-channel scaling, channel c's features through channel_shift[c] and
-// channel_scale[c] instead (the C channels split a row in equal parts). A Dataset whose x is another tensor (a copy, a gather, x replaced) keeps
-// pixels that describe nothing it holds; describes() says so and they go unused. Writing into
+// channel_scale[c] instead (the C channels split a row in equal parts). A Dataset whose x is another tensor (a copy, a
+// gather, x replaced) keeps pixels that describe nothing it holds; describes() says so and they go unused. Writing into
 // x's storage in place would leave them stale: clear them first (`data.pixels = {}`).
 struct BytePixels {
   std::shared_ptr<const std::vector<uint8_t>> bytes;  // row-major, D per row
@@ -56,8 +56,8 @@ struct Dataset {
 
 // Builds a classification or regression dataset from row-major features and labels,
 // checking sizes (and, for classes, that labels are integers in range).
-Dataset make_dataset(std::vector<float> features, std::vector<float> labels, int64_t num_features,
-                     int64_t num_classes, Shape item_shape = {});
+Dataset make_dataset(std::vector<float> features, std::vector<float> labels, int64_t num_features, int64_t num_classes,
+                     Shape item_shape = {});
 
 // Splits off the last k examples: {first N - k, last k}, both views (no copy). The dev set
 // of MNIST is the last 5,000 of its 60,000 training images by default.
@@ -126,8 +126,7 @@ Task parse_task(std::string_view name);  // "infer" | "classification" | "regres
 inline constexpr uint64_t kCsvShuffleSeed = 20190101;
 inline constexpr double kCsvTestFraction = 0.2;
 inline constexpr double kCsvStrayLabelFraction = 0.05;
-TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& options = {},
-                           Task task = Task::infer);
+TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& options = {}, Task task = Task::infer);
 
 // A synthetic set by name (data/synthetic.hpp), for demos and quick runs: `spirals` (2,000
 // points, 2 classes), `xor` (2,000, 2 classes), `blobs` (2,000 in 2-D, 4 classes),

@@ -52,11 +52,12 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::filesyste
   // in a corrupt file, which must not reserve gigabytes.
   constexpr std::size_t kMaxDeflateRatio = 1032;
   if (in.size() >= 18)
-    out.reserve(std::min(in.size() * kMaxDeflateRatio,
-                         in[in.size() - 4] | (in[in.size() - 3] << 8) | (in[in.size() - 2] << 16) |
-                             (std::size_t{in[in.size() - 1]} << 24)));
+    out.reserve(std::min(in.size() * kMaxDeflateRatio, in[in.size() - 4] | (in[in.size() - 3] << 8) |
+                                                           (in[in.size() - 2] << 16) |
+                                                           (std::size_t{in[in.size() - 1]} << 24)));
   z_stream s{};
-  if (inflateInit2(&s, 16 + MAX_WBITS) != Z_OK) throw IOError("zlib: cannot initialize inflate for '" + path.string() + "'");
+  if (inflateInit2(&s, 16 + MAX_WBITS) != Z_OK)
+    throw IOError("zlib: cannot initialize inflate for '" + path.string() + "'");
   s.next_in = const_cast<Bytef*>(in.data());
   s.avail_in = static_cast<uInt>(in.size());
   uint8_t chunk[1 << 16];
@@ -83,7 +84,8 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::filesyste
     throw IOError("'" + path.string() + "' is a truncated gzip file: the compressed stream ends after " +
                   std::to_string(in.size()) + " bytes (" + std::to_string(out.size()) + " bytes inflated)");
   if (rc != Z_STREAM_END)
-    throw IOError("'" + path.string() + "' is a corrupt gzip file: " + (msg.empty() ? "zlib error " + std::to_string(rc) : msg));
+    throw IOError("'" + path.string() +
+                  "' is a corrupt gzip file: " + (msg.empty() ? "zlib error " + std::to_string(rc) : msg));
   return out;
 }
 
@@ -144,10 +146,12 @@ IdxArray read_idx(const std::filesystem::path& path, int expected_rank) {
 
 void write_idx(const std::filesystem::path& path, std::span<const int64_t> dims, std::span<const uint8_t> data,
                bool gzip) {
-  if (dims.empty() || dims.size() > 255) throw ValueError("write_idx: an IDX file has 1 to 255 dims, got " + std::to_string(dims.size()));
+  if (dims.empty() || dims.size() > 255)
+    throw ValueError("write_idx: an IDX file has 1 to 255 dims, got " + std::to_string(dims.size()));
   uint64_t count = 1;
   for (int64_t d : dims) {
-    if (d < 0 || d > UINT32_MAX) throw ValueError("write_idx: dim size " + std::to_string(d) + " does not fit in uint32");
+    if (d < 0 || d > UINT32_MAX)
+      throw ValueError("write_idx: dim size " + std::to_string(d) + " does not fit in uint32");
     count *= static_cast<uint64_t>(d);
   }
   if (count != data.size())

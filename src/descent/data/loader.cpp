@@ -16,11 +16,14 @@ namespace {
 ImageShape augmented_shape(const Dataset& data) {
   const Shape& shape = data.item_shape;
   ImageShape image{};
-  if (shape.rank() == 3) image = {shape[0], shape[1], shape[2]};
-  else if (shape.rank() == 2) image = {1, shape[0], shape[1]};
+  if (shape.rank() == 3)
+    image = {shape[0], shape[1], shape[2]};
+  else if (shape.rank() == 2)
+    image = {1, shape[0], shape[1]};
   else
-    throw ValueError("DataLoader: augmentation needs image examples (C, H, W) or (H, W); this data set's examples are " +
-                     data.item_shape.str());
+    throw ValueError(
+        "DataLoader: augmentation needs image examples (C, H, W) or (H, W); this data set's examples are " +
+        data.item_shape.str());
   if (image[0] * image[1] * image[2] != data.num_features() || data.x.dtype() != DType::f32)
     throw ValueError("DataLoader: augmentation needs float32 examples of " + data.item_shape.str() + ", got " +
                      data.x.shape().str() + " " + std::string(dtype_name(data.x.dtype())));
@@ -62,7 +65,9 @@ std::pair<int64_t, int64_t> shard_range(int64_t rows, int64_t rank, int64_t coun
 }
 
 DataLoader::DataLoader(Dataset data, DataLoaderOptions options)
-    : data_(std::move(data)), options_(std::move(options)), gen_(options_.seed),
+    : data_(std::move(data)),
+      options_(std::move(options)),
+      gen_(options_.seed),
       augment_gen_(options_.seed ^ kAugmentSeedSalt) {
   if (options_.batch_size <= 0)
     throw ValueError("DataLoader: batch_size must be positive, got " + std::to_string(options_.batch_size));
@@ -144,7 +149,8 @@ void DataLoader::gather(int64_t first, int64_t count, int64_t batch_rows, Tensor
   for (int64_t i = 0; i < count; ++i) {
     const std::size_t src = source(position_ + first + i);
     if (pixel_rows_)
-      decode_row(pixel_rows_ + src * static_cast<std::size_t>(d), d, data_.pixels, reinterpret_cast<float*>(xd) + i * d);
+      decode_row(pixel_rows_ + src * static_cast<std::size_t>(d), d, data_.pixels,
+                 reinterpret_cast<float*>(xd) + i * d);
     else
       std::memcpy(xd + static_cast<std::size_t>(i) * row, xs + src * row, row);
     std::memcpy(yd + static_cast<std::size_t>(i) * ysize, ys + src * ysize, ysize);
@@ -188,7 +194,10 @@ void DataLoader::load_state(const State& s) {
 }
 
 void to_json(nlohmann::json& j, const DataLoader::State& s) {
-  j = nlohmann::json{{"generator", s.generator}, {"epoch", s.epoch}, {"position", s.position}, {"in_epoch", s.in_epoch}};
+  j = nlohmann::json{{"generator", s.generator},
+                     {"epoch", s.epoch},
+                     {"position", s.position},
+                     {"in_epoch", s.in_epoch}};
   if (s.augment_generator) j["augment_generator"] = *s.augment_generator;
 }
 

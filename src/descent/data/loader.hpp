@@ -85,9 +85,9 @@ class DataLoader {
   Iterator begin() { return Iterator(this); }
   std::default_sentinel_t end() { return {}; }
 
-  int64_t batches_per_epoch() const;  // len(loader) in PyTorch
-  int64_t epoch() const { return epoch_; }        // epochs begun so far
-  int64_t position() const { return position_; }  // examples of the current epoch already yielded
+  int64_t batches_per_epoch() const;                            // len(loader) in PyTorch
+  int64_t epoch() const { return epoch_; }                      // epochs begun so far
+  int64_t position() const { return position_; }                // examples of the current epoch already yielded
   int64_t last_batch_rows() const { return last_batch_rows_; }  // the last batch's rows over all shards
   const Dataset& dataset() const { return data_; }
   const DataLoaderOptions& options() const { return options_; }
@@ -119,8 +119,8 @@ class DataLoader {
   DataLoaderOptions options_;
   Generator gen_;
   Generator augment_gen_;
-  ImageShape image_shape_{};    // (C, H, W) of an example when augmenting
-  std::vector<float> scratch_;  // one example, for a crop
+  ImageShape image_shape_{};        // (C, H, W) of an example when augmenting
+  std::vector<float> scratch_;      // one example, for a crop
   Generator::State epoch_start_{};  // gen_ before this epoch's permutation
   std::vector<int64_t> order_;      // (N) this epoch's permutation
   int64_t epoch_ = 0;
@@ -128,7 +128,7 @@ class DataLoader {
   int64_t last_batch_rows_ = 0;
   bool in_epoch_ = false;
   Tensor x_full_, y_full_, x_tail_, y_tail_;  // gather buffers: full batches, the last short one
-  const uint8_t* pixel_rows_ = nullptr;        // the bytes of x's row 0 when data_.pixels describes x
+  const uint8_t* pixel_rows_ = nullptr;       // the bytes of x's row 0 when data_.pixels describes x
 };
 
 // JSON form of a loader's state for checkpoints: {"generator": [4 words], "epoch", "position",

@@ -21,8 +21,7 @@ Dataset make_xor(int64_t n, Generator& gen, double noise = 0.0);
 
 // `classes` isotropic Gaussian blobs in `dim` dimensions: centres uniform in [-center_box,
 // center_box]^dim, each point centre + N(0, std^2) per coordinate; examples cycle the classes.
-Dataset make_blobs(int64_t n, int64_t classes, int64_t dim, Generator& gen, double std = 1.0,
-                   double center_box = 10.0);
+Dataset make_blobs(int64_t n, int64_t classes, int64_t dim, Generator& gen, double std = 1.0, double center_box = 10.0);
 
 // y = x . weight + bias + N(0, noise^2), x ~ N(0, 1)^dim, weight ~ N(0, 1)^dim, bias ~ N(0, 1).
 struct LinearRegressionData {

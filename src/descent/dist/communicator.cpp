@@ -64,8 +64,12 @@ void check(int code, const char* what) {
 template <class T>
 void start(std::span<T> values, int tag, MPI_Datatype type, const Communicator& comm) {
   if (values.size() > static_cast<std::size_t>(INT32_MAX)) throw ValueError("all-reduce: a buffer over 2^31 elements");
-  PendingSum sum{.values = values.data(), .count = static_cast<int>(values.size()), .type = type,
-                 .element_size = sizeof(T), .tag = tag, .requests = {}};
+  PendingSum sum{.values = values.data(),
+                 .count = static_cast<int>(values.size()),
+                 .type = type,
+                 .element_size = sizeof(T),
+                 .tag = tag,
+                 .requests = {}};
   if (comm.is_root()) {
     sum.requests.resize(static_cast<std::size_t>(comm.size() - 1));
     for (int r = 1; r < comm.size(); ++r)
@@ -125,8 +129,10 @@ void Communicator::finish_sums() {
     pending().pop_front();
     check(MPI_Waitall(static_cast<int>(sum.requests.size()), sum.requests.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
     if (is_root()) {
-      if (sum.type == MPI_DOUBLE) add_rank_order<double>(sum, size_);
-      else add_rank_order<float>(sum, size_);
+      if (sum.type == MPI_DOUBLE)
+        add_rank_order<double>(sum, size_);
+      else
+        add_rank_order<float>(sum, size_);
     }
     check(MPI_Bcast(sum.values, sum.count, sum.type, 0, MPI_COMM_WORLD), "MPI_Bcast");
   }
@@ -189,7 +195,8 @@ void Communicator::abort(int code) {
 
 Session::Session(int&, char**&) {
   if (launched_by_mpirun())
-    throw Error("this descent was built without MPI; install Open MPI (libopenmpi-dev) and rebuild to run under mpirun");
+    throw Error(
+        "this descent was built without MPI; install Open MPI (libopenmpi-dev) and rebuild to run under mpirun");
 }
 Session::~Session() = default;
 

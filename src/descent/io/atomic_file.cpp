@@ -117,7 +117,8 @@ void AtomicFile::commit() {
   // folder (EINVAL); there the rename is as durable as they allow.
   const std::filesystem::path dir = folder_of(target_);
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) throw IOError("wrote '" + target_.string() + "' but cannot open its folder to fsync it: " + std::strerror(errno));
+  if (dfd < 0)
+    throw IOError("wrote '" + target_.string() + "' but cannot open its folder to fsync it: " + std::strerror(errno));
   const int rc = ::fsync(dfd);
   const int err = errno;
   ::close(dfd);

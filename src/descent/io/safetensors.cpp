@@ -1,6 +1,7 @@
 // safetensors writing and validated reading, with nlohmann::json for the header.
 #include "descent/io/safetensors.hpp"
 
+#include <zlib.h>
 #include <algorithm>
 #include <bit>
 #include <cerrno>
@@ -10,7 +11,6 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <type_traits>
-#include <zlib.h>
 
 #include "descent/io/atomic_file.hpp"
 
@@ -90,20 +90,19 @@ struct FileDType {
   DType as;
   Converter convert;  // null: the bytes are the tensor's
 };
-constexpr FileDType kFileDTypes[] = {
-    {"F32", 4, DType::f32, nullptr},
-    {"F64", 8, DType::f64, nullptr},
-    {"F16", 2, DType::f32, &halves_to_float<false>},
-    {"BF16", 2, DType::f32, &halves_to_float<true>},
-    {"I64", 8, DType::f64, &integers_to_double<int64_t>},
-    {"I32", 4, DType::f64, &integers_to_double<int32_t>},
-    {"I16", 2, DType::f64, &integers_to_double<int16_t>},
-    {"I8", 1, DType::f64, &integers_to_double<int8_t>},
-    {"U64", 8, DType::f64, &integers_to_double<uint64_t>},
-    {"U32", 4, DType::f64, &integers_to_double<uint32_t>},
-    {"U16", 2, DType::f64, &integers_to_double<uint16_t>},
-    {"U8", 1, DType::f64, &integers_to_double<uint8_t>},
-    {"BOOL", 1, DType::f64, &booleans_to_double}};
+constexpr FileDType kFileDTypes[] = {{"F32", 4, DType::f32, nullptr},
+                                     {"F64", 8, DType::f64, nullptr},
+                                     {"F16", 2, DType::f32, &halves_to_float<false>},
+                                     {"BF16", 2, DType::f32, &halves_to_float<true>},
+                                     {"I64", 8, DType::f64, &integers_to_double<int64_t>},
+                                     {"I32", 4, DType::f64, &integers_to_double<int32_t>},
+                                     {"I16", 2, DType::f64, &integers_to_double<int16_t>},
+                                     {"I8", 1, DType::f64, &integers_to_double<int8_t>},
+                                     {"U64", 8, DType::f64, &integers_to_double<uint64_t>},
+                                     {"U32", 4, DType::f64, &integers_to_double<uint32_t>},
+                                     {"U16", 2, DType::f64, &integers_to_double<uint16_t>},
+                                     {"U8", 1, DType::f64, &integers_to_double<uint8_t>},
+                                     {"BOOL", 1, DType::f64, &booleans_to_double}};
 
 const FileDType* find_file_dtype(const std::string& code) {
   for (const FileDType& d : kFileDTypes)
@@ -127,7 +126,8 @@ std::vector<uint8_t> read_all(const std::filesystem::path& path) {
   uint8_t chunk[1 << 16];
   std::size_t n;
   while ((n = std::fread(chunk, 1, sizeof chunk, f.get())) > 0) bytes.insert(bytes.end(), chunk, chunk + n);
-  if (std::ferror(f.get())) throw IOError("cannot read safetensors file '" + path.string() + "': " + std::strerror(errno));
+  if (std::ferror(f.get()))
+    throw IOError("cannot read safetensors file '" + path.string() + "': " + std::strerror(errno));
   return bytes;
 }
 

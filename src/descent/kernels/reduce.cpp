@@ -115,7 +115,7 @@ void sum_lmr(const T* p, int64_t L, int64_t M, int64_t R, T* out) {
     return;
   }
   const int threads = threads_for(L * M * R);
-  if (L == 1) {  // each output sums one contiguous row
+  if (L == 1) {                      // each output sums one contiguous row
     if (M < int64_t{4} * threads) {  // a few long rows: split each row instead
       for (int64_t m = 0; m < M; ++m) out[m] = static_cast<T>(sum(p + m * R, R));
       return;

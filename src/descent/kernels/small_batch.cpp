@@ -150,8 +150,8 @@ void small_batch_times_weight(const T* x, int64_t ldx, const T* w, int64_t ldw, 
       const int64_t q = std::min<int64_t>(4, end - o);
       for (int64_t k = 0, b = 0; k < row_blocks; ++k) {
         const int64_t r = rows / row_blocks + (k < rows % row_blocks);
-        kBlocks[static_cast<std::size_t>((r - 1) * 4 + q - 1)](x + b * ldx, ldx, w + o * ldw, ldw, y + b * out + o,
-                                                                out, in);
+        kBlocks[static_cast<std::size_t>((r - 1) * 4 + q - 1)](x + b * ldx, ldx, w + o * ldw, ldw, y + b * out + o, out,
+                                                               in);
         b += r;
       }
     }

@@ -1,8 +1,8 @@
 // Inverted dropout: mask ~ Bernoulli(1 - p), scaled by 1/(1 - p); backward multiplies by the
 // same mask.
-#include "descent/tensor/node.hpp"
 #include "descent/nn/functional.hpp"
 #include "descent/ops/ops.hpp"
+#include "descent/tensor/node.hpp"
 
 namespace descent {
 

@@ -101,10 +101,7 @@ class Sequential : public Module {
   Sequential() = default;
   explicit Sequential(std::vector<std::shared_ptr<Module>> layers);
   template <ModuleArgument... M>
-    requires(sizeof...(M) > 0)
-  explicit Sequential(M&&... layers) {
-    (push_back(std::forward<M>(layers)), ...);
-  }
+  requires(sizeof...(M) > 0) explicit Sequential(M&&... layers) { (push_back(std::forward<M>(layers)), ...); }
   void push_back(std::shared_ptr<Module> layer);
   template <ModuleArgument M>
   void push_back(M&& layer) {
@@ -124,8 +121,7 @@ class Sequential : public Module {
     Module& layer = checked_layer(index);
     if (auto* typed = dynamic_cast<T*>(&layer)) return *typed;
     throw ValueError("Sequential::at<" + class_name(typeid(T)) + ">(" + std::to_string(index) + "): layer " +
-                     std::to_string(index) + " is a " + class_name(typeid(layer)) + ", not a " +
-                     class_name(typeid(T)));
+                     std::to_string(index) + " is a " + class_name(typeid(layer)) + ", not a " + class_name(typeid(T)));
   }
 
  private:

@@ -4,10 +4,10 @@
 
 #include <cmath>
 
-#include "descent/tensor/node.hpp"
 #include "descent/kernels/reduce.hpp"
 #include "descent/kernels/vmath.hpp"
 #include "descent/ops/ops.hpp"
+#include "descent/tensor/node.hpp"
 
 namespace descent {
 

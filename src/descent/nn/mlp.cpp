@@ -54,10 +54,14 @@ void apply_init(Tensor& weight, Tensor& bias, const InitChoice& init, const std:
   if (init.scheme == "default") return;
   // The gain follows the activation that comes after the layer (torch.nn.init.calculate_gain).
   const std::string nl = activation == "gelu" ? "relu" : activation;
-  if (init.scheme == "xavier_uniform") init::xavier_uniform_(weight, init::calculate_gain(nl), gen);
-  else if (init.scheme == "xavier_normal") init::xavier_normal_(weight, init::calculate_gain(nl), gen);
-  else if (init.scheme == "kaiming_uniform") init::kaiming_uniform_(weight, 0.01, init::FanMode::fan_in, nl, gen);
-  else init::kaiming_normal_(weight, 0.01, init::FanMode::fan_in, nl, gen);
+  if (init.scheme == "xavier_uniform")
+    init::xavier_uniform_(weight, init::calculate_gain(nl), gen);
+  else if (init.scheme == "xavier_normal")
+    init::xavier_normal_(weight, init::calculate_gain(nl), gen);
+  else if (init.scheme == "kaiming_uniform")
+    init::kaiming_uniform_(weight, 0.01, init::FanMode::fan_in, nl, gen);
+  else
+    init::kaiming_normal_(weight, 0.01, init::FanMode::fan_in, nl, gen);
   if (bias.defined()) init::constant_(bias, init.bias);
 }
 

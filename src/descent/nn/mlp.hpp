@@ -17,7 +17,7 @@ struct MlpOptions {
   // "default" (torch.nn.Linear's), xavier_uniform, xavier_normal, kaiming_uniform,
   // kaiming_normal; optionally ":bias=VALUE" for a constant bias (zeros otherwise).
   std::string init = "default";
-  bool batch_norm = false;          // BatchNorm1d before each hidden activation
+  bool batch_norm = false;  // BatchNorm1d before each hidden activation
   DType dtype = DType::f32;
 };
 

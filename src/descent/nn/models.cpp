@@ -32,12 +32,12 @@ constexpr NamedStack kNamedStacks[] = {
 // One token of a cnn spec: c (conv), m (max-pool), a (avg-pool) or f (fully connected).
 struct CnnLayer {
   char kind = 0;
-  int64_t size = 0;     // conv: output channels; pool: kernel; fc: units
-  int64_t kernel = 0;   // conv only
+  int64_t size = 0;    // conv: output channels; pool: kernel; fc: units
+  int64_t kernel = 0;  // conv only
   int64_t padding = 0;
-  int64_t stride = 0;   // 0: 1 for a conv, the kernel for a pool
+  int64_t stride = 0;  // 0: 1 for a conv, the kernel for a pool
   bool same = false;
-  std::string text;     // the token, for messages
+  std::string text;  // the token, for messages
 };
 
 struct ParsedModel {
@@ -63,8 +63,9 @@ int64_t read_number(const spec::Spec& model, const std::string& token, std::size
 CnnLayer parse_layer(const spec::Spec& model, const std::string& token) {
   CnnLayer layer{.text = token};
   if (token.empty() || std::string_view("cmaf").find(token[0]) == std::string_view::npos)
-    spec::fail(model, "layer '" + token + "': expected c (conv), m (max-pool), a (avg-pool) or f (fully connected) "
-                      "and a number, e.g. c32k5p2-m2-f1024");
+    spec::fail(model, "layer '" + token +
+                          "': expected c (conv), m (max-pool), a (avg-pool) or f (fully connected) "
+                          "and a number, e.g. c32k5p2-m2-f1024");
   layer.kind = token[0];
   std::size_t pos = 1;
   layer.size = read_number(model, token, pos);
@@ -77,7 +78,8 @@ CnnLayer parse_layer(const spec::Spec& model, const std::string& token) {
     }
     const char key = token[pos++];
     if (std::string_view("kps").find(key) == std::string_view::npos || seen.find(key) != std::string::npos)
-      spec::fail(model, "layer '" + token + "': unexpected '" + std::string(1, key) + "' (expected k, p, s or same, each once)");
+      spec::fail(model, "layer '" + token + "': unexpected '" + std::string(1, key) +
+                            "' (expected k, p, s or same, each once)");
     seen += key;
     const int64_t value = read_number(model, token, pos, key == 'p' ? 0 : 1);
     (key == 'k' ? layer.kernel : key == 'p' ? layer.padding : layer.stride) = value;
@@ -95,8 +97,8 @@ CnnLayer parse_layer(const spec::Spec& model, const std::string& token) {
 // "resnet20" -> n = 3; a depth not of the form 6n + 2 is refused.
 int64_t resnet_blocks(const spec::Spec& model, const std::string& prefix) {
   const std::string digits = model.name.substr(prefix.size());
-  const bool numeric = !digits.empty() && digits.size() < 6 &&
-                       digits.find_first_not_of("0123456789") == std::string::npos;
+  const bool numeric =
+      !digits.empty() && digits.size() < 6 && digits.find_first_not_of("0123456789") == std::string::npos;
   const int64_t depth = numeric ? std::stoll(digits) : 0;
   if (depth < 8 || (depth - 2) % 6 != 0)
     spec::fail(model, prefix + "N needs a depth N = 6n + 2 with n >= 1 (" + prefix + "20, " + prefix + "32, " + prefix +
@@ -172,9 +174,10 @@ void add_conv(Sequential& model, const spec::Spec& spec, const CnnLayer& layer, 
               const MlpOptions& o, const InitChoice& init, Generator* gen) {
   const int64_t stride = layer.stride > 0 ? layer.stride : 1;
   if (!layer.same) check_window(spec, layer, index, shape, layer.kernel, layer.padding);
-  auto conv = std::make_shared<Conv2d>(
-      shape.channels, layer.size, layer.kernel,
-      Conv2dOptions{.stride = stride, .padding = layer.padding, .padding_same = layer.same}, o.dtype, gen);
+  auto conv =
+      std::make_shared<Conv2d>(shape.channels, layer.size, layer.kernel,
+                               Conv2dOptions{.stride = stride, .padding = layer.padding, .padding_same = layer.same},
+                               o.dtype, gen);
   apply_init(conv->weight, conv->bias, init, o.activation, gen);
   model.push_back(conv);
   if (o.batch_norm) model.push_back(std::make_shared<BatchNorm2d>(layer.size, 1e-5, 0.1, true, true, o.dtype));
@@ -198,9 +201,9 @@ void add_pool(Sequential& model, const spec::Spec& spec, const CnnLayer& layer, 
     };
     const int64_t pad_h = same_padding(shape.height), pad_w = same_padding(shape.width);
     if (pad_h > 0 || pad_w > 0)
-      model.push_back(std::make_shared<ConstantPad2d>(
-          std::vector<int64_t>{pad_w / 2, pad_w - pad_w / 2, pad_h / 2, pad_h - pad_h / 2},
-          -std::numeric_limits<double>::infinity()));
+      model.push_back(std::make_shared<ConstantPad2d>(std::vector<int64_t>{pad_w / 2, pad_w - pad_w / 2, pad_h / 2,
+                                                                           pad_h - pad_h / 2},
+                                                      -std::numeric_limits<double>::infinity()));
     shape.height += pad_h;
     shape.width += pad_w;
   }
@@ -208,8 +211,10 @@ void add_pool(Sequential& model, const spec::Spec& spec, const CnnLayer& layer, 
     spec::fail(spec, "layer " + std::to_string(index + 1) + " '" + layer.text + "': padding " +
                          std::to_string(layer.padding) + " is more than half the kernel " + std::to_string(kernel));
   check_window(spec, layer, index, shape, kernel, layer.padding);
-  if (layer.kind == 'm') model.push_back(std::make_shared<MaxPool2d>(kernel, stride, layer.padding));
-  else model.push_back(std::make_shared<AvgPool2d>(kernel, stride, layer.padding));
+  if (layer.kind == 'm')
+    model.push_back(std::make_shared<MaxPool2d>(kernel, stride, layer.padding));
+  else
+    model.push_back(std::make_shared<AvgPool2d>(kernel, stride, layer.padding));
   shape.height = slide(shape.height, kernel, layer.padding, stride);
   shape.width = slide(shape.width, kernel, layer.padding, stride);
 }
@@ -256,8 +261,9 @@ std::shared_ptr<Sequential> make_cnn(const ParsedModel& parsed, const Shape& ima
 std::shared_ptr<Sequential> make_resnet(const ParsedModel& parsed, const Shape& image, int64_t out_features,
                                         const MlpOptions& o, Generator* gen) {
   if (o.activation != "relu" || o.init != "default" || o.batch_norm)
-    spec::fail(parsed.spec, parsed.spec.name + " has ReLU, batch norm and torch's initialization built in; "
-                                               "--activation, --init and --batch-norm do not apply");
+    spec::fail(parsed.spec, parsed.spec.name +
+                                " has ReLU, batch norm and torch's initialization built in; "
+                                "--activation, --init and --batch-norm do not apply");
   auto model = std::make_shared<Sequential>();
   model->push_back(std::make_shared<Unflatten>(image));
   model->push_back(std::make_shared<Conv2d>(image[0], 16, 3, Conv2dOptions{.padding = 1, .bias = false}, o.dtype, gen));

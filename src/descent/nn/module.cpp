@@ -14,7 +14,7 @@ namespace descent {
 std::string class_name(const std::type_info& type) {
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(type.name(), nullptr, nullptr, &status),
-                                                    std::free);
+                                                   std::free);
   const std::string qualified = status == 0 ? demangled.get() : type.name();
   // Drop the qualifiers before the last "::" outside template arguments and parentheses
   // ("descent::Linear", "(anonymous namespace)::Net", "Test::TestBody()::Net").
@@ -22,9 +22,12 @@ std::string class_name(const std::type_info& type) {
   int depth = 0;
   for (std::size_t i = 0; i + 1 < qualified.size(); ++i) {
     const char c = qualified[i];
-    if (c == '<' || c == '(') ++depth;
-    else if (c == '>' || c == ')') --depth;
-    else if (depth == 0 && c == ':' && qualified[i + 1] == ':') start = i + 2;
+    if (c == '<' || c == '(')
+      ++depth;
+    else if (c == '>' || c == ')')
+      --depth;
+    else if (depth == 0 && c == ':' && qualified[i + 1] == ':')
+      start = i + 2;
   }
   return qualified.substr(start);
 }
@@ -84,7 +87,8 @@ void Module::load_state_dict(const NamedTensors& tensors) {
   // Check everything first, so a mismatch leaves the model unchanged.
   for (const auto& [n, t] : mine) {
     auto it = given.find(n);
-    if (it == given.end()) throw ShapeError("load_state_dict: missing tensor '" + n + "' (shape " + t.shape().str() + ")");
+    if (it == given.end())
+      throw ShapeError("load_state_dict: missing tensor '" + n + "' (shape " + t.shape().str() + ")");
     if (!(it->second->shape() == t.shape()))
       throw ShapeError("load_state_dict: tensor '" + n + "' has shape " + it->second->shape().str() +
                        " but the model expects " + t.shape().str());

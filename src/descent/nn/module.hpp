@@ -108,10 +108,14 @@ using ModuleType = typename detail::held_module<std::remove_cvref_t<M>>::type;
 // `Tensor forward(Tensor x)`, as LibTorch examples write it, takes the tensor by value and
 // so hides Module::forward instead of overriding it.
 template <class M>
-concept ForwardTakesTensorByValue = requires { static_cast<Tensor (M::*)(Tensor)>(&M::forward); };
+concept ForwardTakesTensorByValue = requires {
+  static_cast<Tensor (M::*)(Tensor)>(&M::forward);
+};
 // A module Sequential can call: its forward takes one tensor.
 template <class M>
-concept SingleInputModule = requires { static_cast<Tensor (M::*)(const Tensor&)>(&M::forward); };
+concept SingleInputModule = requires {
+  static_cast<Tensor (M::*)(const Tensor&)>(&M::forward);
+};
 
 // The shared_ptr a module argument lives in: the one given, or a new one the object is moved into.
 template <ModuleArgument M>

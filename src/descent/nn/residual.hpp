@@ -42,9 +42,9 @@ class BasicBlock : public Module {
   std::string name() const override { return "BasicBlock"; }
   std::string extra_repr() const override;
 
-  std::shared_ptr<Conv2d> conv1, conv2;    // 3x3, padding 1, no bias; conv1 has the stride
+  std::shared_ptr<Conv2d> conv1, conv2;  // 3x3, padding 1, no bias; conv1 has the stride
   std::shared_ptr<BatchNorm2d> bn1, bn2;
-  std::shared_ptr<Module> shortcut;        // null for the identity and for no shortcut
+  std::shared_ptr<Module> shortcut;  // null for the identity and for no shortcut
   int64_t in_planes, planes, stride;
   Shortcut shortcut_type;
 };

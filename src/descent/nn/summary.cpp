@@ -30,7 +30,8 @@ int64_t layer_macs(const Module& layer, const Shape& output) {
 // 1234567 -> "1,234,567"
 std::string grouped(int64_t value) {
   std::string digits = std::to_string(value);
-  for (int pos = static_cast<int>(digits.size()) - 3; pos > 0; pos -= 3) digits.insert(static_cast<std::size_t>(pos), ",");
+  for (int pos = static_cast<int>(digits.size()) - 3; pos > 0; pos -= 3)
+    digits.insert(static_cast<std::size_t>(pos), ",");
   return digits;
 }
 
@@ -53,8 +54,11 @@ ModelSummary summarize(Sequential& model, const Shape& item_shape) {
     x = layer->forward(x);
     Shape output;
     for (int d = 1; d < x.dim(); ++d) output.push_back(x.size(d));
-    const LayerSummary row{.name = name, .type = layer->name(), .output = output,
-                           .parameters = layer->num_parameters(), .macs = layer_macs(*layer, output)};
+    const LayerSummary row{.name = name,
+                           .type = layer->name(),
+                           .output = output,
+                           .parameters = layer->num_parameters(),
+                           .macs = layer_macs(*layer, output)};
     summary.parameters += row.parameters;
     summary.macs += row.macs;
     summary.layers.push_back(row);
@@ -70,8 +74,9 @@ std::string summary_line(const std::string& model_name, const ModelSummary& summ
 
 std::string summary_table(const std::string& model_name, const ModelSummary& summary) {
   std::ostringstream out;
-  out << std::left << std::setw(24) << "Layer (type)" << std::setw(20) << "Output shape" << std::right
-      << std::setw(12) << "Param #" << std::setw(16) << "Mult-adds" << "\n"
+  out << std::left << std::setw(24) << "Layer (type)" << std::setw(20) << "Output shape" << std::right << std::setw(12)
+      << "Param #" << std::setw(16) << "Mult-adds"
+      << "\n"
       << std::string(72, '=') << "\n";
   for (const LayerSummary& layer : summary.layers)
     out << std::left << std::setw(24) << (layer.name + " (" + layer.type + ")") << std::setw(20)

@@ -9,11 +9,11 @@
 namespace descent {
 
 struct LayerSummary {
-  std::string name;        // the layer's name in the model ("3")
-  std::string type;        // "Conv2d"
-  Shape output;            // one example's output shape (without the batch dim)
+  std::string name;  // the layer's name in the model ("3")
+  std::string type;  // "Conv2d"
+  Shape output;      // one example's output shape (without the batch dim)
   int64_t parameters = 0;
-  int64_t macs = 0;        // multiply-adds per example: convolutions and fully connected layers
+  int64_t macs = 0;  // multiply-adds per example: convolutions and fully connected layers
 };
 
 struct ModelSummary {

@@ -3,11 +3,11 @@
 #include <cmath>
 #include <numbers>
 
-#include "descent/tensor/node.hpp"
-#include "descent/tensor/elementwise.hpp"
 #include "descent/kernels/vmath.hpp"
 #include "descent/ops/ops.hpp"
 #include "descent/ops/pointwise.hpp"
+#include "descent/tensor/elementwise.hpp"
+#include "descent/tensor/node.hpp"
 
 namespace descent {
 
@@ -25,9 +25,9 @@ Tensor leaky_relu(const Tensor& a, double slope) {
   if (!any_requires_grad({a})) return out;
   return record(out, "leaky_relu", {a}, [a = a.detach(), slope](Node& n, const Tensor& g) {
     n.accumulate(0, times_derivative(g, a, [slope](auto x) {
-      using T = decltype(x);
-      return x > 0 ? T(1) : static_cast<T>(slope);
-    }));
+                   using T = decltype(x);
+                   return x > 0 ? T(1) : static_cast<T>(slope);
+                 }));
   });
 }
 
@@ -69,18 +69,18 @@ Tensor gelu(const Tensor& a, bool tanh_approximation) {
   if (!any_requires_grad({a})) return out;
   return record(out, "gelu", {a}, [a = a.detach(), tanh_approximation](Node& n, const Tensor& g) {
     n.accumulate(0, times_derivative(g, a, [tanh_approximation](auto x) {
-      using T = decltype(x);
-      if (tanh_approximation) {
-        const T k = static_cast<T>(kSqrt2OverPi);
-        const T inner = k * (x + static_cast<T>(0.044715) * x * x * x);
-        const T t = std::tanh(inner);
-        const T dinner = k * (T(1) + T(3) * static_cast<T>(0.044715) * x * x);
-        return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * dinner;
-      }
-      const T cdf = T(0.5) * (T(1) + std::erf(x * static_cast<T>(kInvSqrt2)));
-      const T pdf = static_cast<T>(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x);
-      return cdf + x * pdf;  // Phi(x) + x phi(x)
-    }));
+                   using T = decltype(x);
+                   if (tanh_approximation) {
+                     const T k = static_cast<T>(kSqrt2OverPi);
+                     const T inner = k * (x + static_cast<T>(0.044715) * x * x * x);
+                     const T t = std::tanh(inner);
+                     const T dinner = k * (T(1) + T(3) * static_cast<T>(0.044715) * x * x);
+                     return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * dinner;
+                   }
+                   const T cdf = T(0.5) * (T(1) + std::erf(x * static_cast<T>(kInvSqrt2)));
+                   const T pdf = static_cast<T>(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x);
+                   return cdf + x * pdf;  // Phi(x) + x phi(x)
+                 }));
   });
 }
 
@@ -94,12 +94,12 @@ Tensor softplus(const Tensor& a, double beta, double threshold) {
   if (!any_requires_grad({a})) return out;
   return record(out, "softplus", {a}, [a = a.detach(), beta, threshold](Node& n, const Tensor& g) {
     n.accumulate(0, times_derivative(g, a, [beta, threshold](auto x) {
-      using T = decltype(x);
-      const T bx = static_cast<T>(beta) * x;
-      if (bx > static_cast<T>(threshold)) return T(1);
-      const T z = std::exp(bx);
-      return z / (z + T(1));  // sigmoid(beta x)
-    }));
+                   using T = decltype(x);
+                   const T bx = static_cast<T>(beta) * x;
+                   if (bx > static_cast<T>(threshold)) return T(1);
+                   const T z = std::exp(bx);
+                   return z / (z + T(1));  // sigmoid(beta x)
+                 }));
   });
 }
 

@@ -1,9 +1,9 @@
 // Broadcasting arithmetic, forward beside backward. Each backward sends the gradient to
 // the inputs that need it; Node::accumulate sums broadcast dims back to the input's shape.
-#include "descent/tensor/node.hpp"
-#include "descent/tensor/elementwise.hpp"
 #include "descent/ops/ops.hpp"
 #include "descent/ops/pointwise.hpp"
+#include "descent/tensor/elementwise.hpp"
+#include "descent/tensor/node.hpp"
 
 namespace descent {
 

@@ -3,8 +3,8 @@
 // in double; forward beside backward. Channels are split over threads in fixed ranges, and
 // each channel's sums run in one order, so results do not depend on the thread count.
 #include <cmath>
-#include <span>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -110,8 +110,8 @@ Statistics running_statistics(const Tensor& running_mean, const Tensor& running_
 // dx, dweight, dbias from dy (N, C, L). With batch statistics the mean and variance depend on
 // x: dx = (dy - mean(dy) - xhat mean(dy xhat)) invstd w; with running ones dx = dy invstd w.
 // dweight = sum(dy xhat), dbias = sum(dy).
-void batch_norm_backward(Node& node, const Tensor& grad, const Tensor& x, const Tensor& weight,
-                         const Statistics& s, const ChannelLayout& l, bool training) {
+void batch_norm_backward(Node& node, const Tensor& grad, const Tensor& x, const Tensor& weight, const Statistics& s,
+                         const ChannelLayout& l, bool training) {
   const Tensor dy = grad.contiguous();
   Tensor dx = Tensor::empty(x.shape(), x.dtype());
   Tensor dweight = Tensor::empty(Shape{l.channels}, x.dtype()), dbias = Tensor::empty(Shape{l.channels}, x.dtype());
@@ -173,8 +173,8 @@ Tensor batch_norm(const Tensor& x_in, const Tensor& running_mean, const Tensor& 
   });
   if (!any_requires_grad({x_in, weight, bias})) return y;
   return record(y, "batch_norm", {x_in, weight, bias},
-                [x = x.detach(), w = weight.defined() ? weight.detach() : Tensor(), stats, l, training](
-                    Node& node, const Tensor& dy) { batch_norm_backward(node, dy, x, w, *stats, l, training); });
+                [x = x.detach(), w = weight.defined() ? weight.detach() : Tensor(), stats, l,
+                 training](Node& node, const Tensor& dy) { batch_norm_backward(node, dy, x, w, *stats, l, training); });
 }
 
 }  // namespace descent

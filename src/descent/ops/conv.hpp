@@ -35,8 +35,8 @@ enum class PaddingMode { valid, same };
 // ---- convolution (conv2d.cpp) ----
 // x (N, C_in, H, W), weight (C_out, C_in / groups, kh, kw), bias (C_out) or undefined
 //   -> (N, C_out, (H + 2 p - d (kh - 1) - 1) / s + 1, likewise for W)
-Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(), Pair stride = 1,
-              Pair padding = 0, Pair dilation = 1, int64_t groups = 1);
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(), Pair stride = 1, Pair padding = 0,
+              Pair dilation = 1, int64_t groups = 1);
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Pair stride, PaddingMode padding,
               Pair dilation = 1, int64_t groups = 1);
 

@@ -4,18 +4,17 @@
 #include <cmath>
 #include <sstream>
 
-#include "descent/tensor/grad_mode.hpp"
 #include "descent/ops/ops.hpp"
+#include "descent/tensor/grad_mode.hpp"
 
 namespace descent {
 
-GradcheckResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& inputs,
-                          const GradcheckOptions& options) {
+GradcheckResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& inputs, const GradcheckOptions& options) {
   std::vector<Tensor> x;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].dtype() != DType::f64)
-      throw ValueError("gradcheck: input " + std::to_string(i) + " is " +
-                       std::string(dtype_name(inputs[i].dtype())) + "; finite differences need float64");
+      throw ValueError("gradcheck: input " + std::to_string(i) + " is " + std::string(dtype_name(inputs[i].dtype())) +
+                       "; finite differences need float64");
     Tensor c = inputs[i].detach().clone();
     double* p = c.data<double>();
     for (int64_t k = 0; k < c.numel(); ++k)

@@ -2,8 +2,8 @@
 // index repeats), and one_hot. Index tensors hold integer values in either float dtype.
 #include <cmath>
 
-#include "descent/tensor/node.hpp"
 #include "descent/ops/ops.hpp"
+#include "descent/tensor/node.hpp"
 
 namespace descent {
 namespace {
@@ -24,8 +24,8 @@ std::vector<int64_t> read_indices(const Tensor& index, int64_t size, const char*
 }
 
 std::string dim_range(const Tensor& a, int d) {
-  return "dim " + std::to_string(d) + " of size " + std::to_string(a.shape()[d]) + " (input shape " +
-         a.shape().str() + ")";
+  return "dim " + std::to_string(d) + " of size " + std::to_string(a.shape()[d]) + " (input shape " + a.shape().str() +
+         ")";
 }
 
 // Element offsets (in a contiguous tensor of `shape`) of all positions, row-major.
@@ -105,8 +105,7 @@ Tensor gather(const Tensor& a, int dim, const Tensor& index) {
 Tensor index_select(const Tensor& a, int dim, const Tensor& index) {
   if (a.dim() == 0) throw ShapeError("index_select: input must have at least 1 dim, got shape []");
   const int d = normalize_dim(dim, a.dim(), "index_select");
-  if (index.dim() != 1)
-    throw ShapeError("index_select: index must be 1-D, got shape " + index.shape().str());
+  if (index.dim() != 1) throw ShapeError("index_select: index must be 1-D, got shape " + index.shape().str());
   const std::vector<int64_t> picks = read_indices(index, a.shape()[d], "index_select", dim_range(a, d));
   // As a gather whose index repeats each pick across the other dims.
   Shape out_shape = a.shape();

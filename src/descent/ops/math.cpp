@@ -2,11 +2,11 @@
 // multiplied by the incoming gradient (the chain rule; Goodfellow et al., Deep Learning, §6.5.2).
 #include <cmath>
 
-#include "descent/tensor/node.hpp"
-#include "descent/tensor/elementwise.hpp"
 #include "descent/kernels/vmath.hpp"
 #include "descent/ops/ops.hpp"
 #include "descent/ops/pointwise.hpp"
+#include "descent/tensor/elementwise.hpp"
+#include "descent/tensor/node.hpp"
 
 namespace descent {
 
@@ -16,9 +16,9 @@ Tensor pow(const Tensor& a, double p) {
   return record(out, "pow", {a}, [a = a.detach(), p](Node& n, const Tensor& g) {
     // d(x^p)/dx = p x^(p-1); 0 when p == 0, as torch.
     n.accumulate(0, times_derivative(g, a, [p](auto x) {
-      using T = decltype(x);
-      return p == 0.0 ? T(0) : static_cast<T>(p) * static_cast<T>(std::pow(x, static_cast<T>(p - 1.0)));
-    }));
+                   using T = decltype(x);
+                   return p == 0.0 ? T(0) : static_cast<T>(p) * static_cast<T>(std::pow(x, static_cast<T>(p - 1.0)));
+                 }));
   });
 }
 

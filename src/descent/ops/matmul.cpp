@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <vector>
 
-#include "descent/tensor/node.hpp"
 #include "descent/kernels/gemm.hpp"
 #include "descent/kernels/small_batch.hpp"
 #include "descent/kernels/strided.hpp"
 #include "descent/ops/ops.hpp"
+#include "descent/tensor/node.hpp"
 
 namespace descent {
 
@@ -31,7 +31,6 @@ MatrixView as_matrix(const Tensor& t) {
   Tensor c = t.detach().clone();
   return {c, false, std::max<int64_t>(cols, 1)};
 }
-
 
 std::string shapes_do_not_align(const Tensor& a, const Tensor& b, int64_t ka, int64_t kb) {
   return "matmul: shapes " + a.shape().str() + " and " + b.shape().str() + " do not align (" + std::to_string(ka) +
@@ -81,8 +80,8 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
         continue;
       }
       const MatrixView va = as_matrix(ma), vb = as_matrix(mb);
-      kernels::gemm<T>(va.transposed, vb.transposed, n, m, k, T(1), va.storage.data<T>(), va.ld,
-                       vb.storage.data<T>(), vb.ld, T(0), c, std::max<int64_t>(m, 1));
+      kernels::gemm<T>(va.transposed, vb.transposed, n, m, k, T(1), va.storage.data<T>(), va.ld, vb.storage.data<T>(),
+                       vb.ld, T(0), c, std::max<int64_t>(m, 1));
     }
   });
   return out;
@@ -110,8 +109,8 @@ bool weight_grad_into_leaf(const Tensor& weight, const Tensor& g, const Tensor& 
       return;
     }
     if (batch <= kernels::kSmallBatch && unit_rows(g) && unit_rows(x)) {
-      kernels::combine_rows<T>(g.data<T>(), 1, g.strides()[0], x.data<T>(), x.strides()[0], pd, out_features, batch,
-                               in, !fresh);
+      kernels::combine_rows<T>(g.data<T>(), 1, g.strides()[0], x.data<T>(), x.strides()[0], pd, out_features, batch, in,
+                               !fresh);
       return;
     }
     const MatrixView vg = as_matrix(g.transpose(0, 1)), vx = as_matrix(x);

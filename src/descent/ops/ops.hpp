@@ -20,8 +20,8 @@ Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
 Tensor add(const Tensor& a, double s);
 Tensor mul(const Tensor& a, double s);
-Tensor rsub(const Tensor& a, double s);   // s - a
-Tensor rdiv(const Tensor& a, double s);   // s / a
+Tensor rsub(const Tensor& a, double s);  // s - a
+Tensor rdiv(const Tensor& a, double s);  // s / a
 Tensor neg(const Tensor& a);
 Tensor maximum(const Tensor& a, const Tensor& b);  // gradient to a where a >= b (ties: split evenly, as torch)
 Tensor minimum(const Tensor& a, const Tensor& b);
@@ -38,7 +38,7 @@ Tensor square(const Tensor& a);
 Tensor sqrt(const Tensor& a);
 Tensor exp(const Tensor& a);
 Tensor log(const Tensor& a);
-Tensor abs(const Tensor& a);   // subgradient 0 at 0, as torch
+Tensor abs(const Tensor& a);  // subgradient 0 at 0, as torch
 Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max);
 
 // ---- reductions (reduce.cpp) ----
@@ -46,8 +46,8 @@ Tensor sum(const Tensor& a);
 Tensor sum(const Tensor& a, std::vector<int> dims, bool keepdim = false);
 Tensor mean(const Tensor& a);
 Tensor mean(const Tensor& a, std::vector<int> dims, bool keepdim = false);
-Tensor max(const Tensor& a);                                  // gradient split evenly among ties, as torch
-Tensor max(const Tensor& a, int dim, bool keepdim = false);   // gradient to the first maximum, as torch
+Tensor max(const Tensor& a);                                 // gradient split evenly among ties, as torch
+Tensor max(const Tensor& a, int dim, bool keepdim = false);  // gradient to the first maximum, as torch
 Tensor min(const Tensor& a, int dim, bool keepdim = false);
 Tensor argmax(const Tensor& a, int dim, bool keepdim = false);  // float64 indices, no gradient
 
@@ -67,7 +67,7 @@ Tensor gather(const Tensor& a, int dim, const Tensor& index);        // index: s
 Tensor one_hot(const Tensor& indices, int64_t num_classes, DType dtype = DType::f32);
 
 // ---- activations (activation.cpp) ----
-Tensor relu(const Tensor& a);                                  // subgradient 0 at 0
+Tensor relu(const Tensor& a);  // subgradient 0 at 0
 Tensor leaky_relu(const Tensor& a, double negative_slope = 0.01);
 Tensor sigmoid(const Tensor& a);
 Tensor tanh(const Tensor& a);

@@ -1,8 +1,8 @@
 // The two shapes of most elementwise ops: a fresh tensor of f(a) for the forward, and
 // g * f'(v) for the backward (v the saved input or output), each one pass over the data.
 #pragma once
-#include "descent/tensor/tensor.hpp"
 #include "descent/tensor/elementwise.hpp"
+#include "descent/tensor/tensor.hpp"
 
 namespace descent {
 
@@ -16,9 +16,8 @@ Tensor pointwise(const Tensor& a, F f) {
 template <class F>
 Tensor times_derivative(const Tensor& g, const Tensor& v, F derivative) {
   Tensor out = Tensor::empty(g.shape(), g.dtype());
-  dispatch(g.dtype(), [&]<class T>() {
-    kernels::map_binary<T>(g, v, out, [&](T gv, T x) { return gv * derivative(x); });
-  });
+  dispatch(g.dtype(),
+           [&]<class T>() { kernels::map_binary<T>(g, v, out, [&](T gv, T x) { return gv * derivative(x); }); });
   return out;
 }
 

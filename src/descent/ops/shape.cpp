@@ -2,9 +2,9 @@
 // shares storage; its backward routes the gradient back through the inverse geometry.
 #include <numeric>
 
-#include "descent/tensor/node.hpp"
-#include "descent/tensor/elementwise.hpp"
 #include "descent/ops/ops.hpp"
+#include "descent/tensor/elementwise.hpp"
+#include "descent/tensor/node.hpp"
 
 namespace descent {
 namespace {
@@ -63,8 +63,9 @@ Tensor Tensor::reshape(const Shape& requested) const {
 Tensor Tensor::flatten(int start_dim, int end_dim) const {
   if (dim() == 0) return reshape(Shape{1});
   const int s = normalize_dim(start_dim, dim(), "flatten"), e = normalize_dim(end_dim, dim(), "flatten");
-  if (s > e) throw ShapeError("flatten: start_dim " + std::to_string(start_dim) + " comes after end_dim " +
-                              std::to_string(end_dim));
+  if (s > e)
+    throw ShapeError("flatten: start_dim " + std::to_string(start_dim) + " comes after end_dim " +
+                     std::to_string(end_dim));
   Shape out;
   for (int i = 0; i < s; ++i) out.push_back(shape()[i]);
   int64_t merged = 1;
@@ -96,8 +97,7 @@ Tensor Tensor::permute(std::initializer_list<int> dims) const {
   Shape s, st;
   for (int d : dims) {
     const int nd = normalize_dim(d, dim(), "permute");
-    if (inverse[static_cast<std::size_t>(nd)] >= 0)
-      throw ShapeError("permute: dim " + std::to_string(d) + " repeated");
+    if (inverse[static_cast<std::size_t>(nd)] >= 0) throw ShapeError("permute: dim " + std::to_string(d) + " repeated");
     inverse[static_cast<std::size_t>(nd)] = static_cast<int>(perm.size());
     perm.push_back(nd);
     s.push_back(shape()[nd]);
@@ -266,9 +266,9 @@ Tensor concat(const std::vector<Tensor>& tensors, int dim) {
                   for (const Tensor& t : tensors) s.push_back(t.shape()[d]);
                   return s;
                 }()](Node& n, const Tensor& g) {
-                  for (std::size_t i = 0; i < n.inputs.size(); ++i)
-                    if (n.needs_grad(i)) n.accumulate(i, g.slice(d, starts[i], starts[i] + sizes[i]));
-                });
+    for (std::size_t i = 0; i < n.inputs.size(); ++i)
+      if (n.needs_grad(i)) n.accumulate(i, g.slice(d, starts[i], starts[i] + sizes[i]));
+  });
 }
 
 Tensor stack(const std::vector<Tensor>& tensors, int dim) {

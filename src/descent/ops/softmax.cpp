@@ -2,8 +2,8 @@
 //   log_softmax(x)_i = x_i - m - log(sum_j exp(x_j - m)),  m = max_j x_j.
 #include <cmath>
 
-#include "descent/tensor/node.hpp"
 #include "descent/ops/ops.hpp"
+#include "descent/tensor/node.hpp"
 
 namespace descent {
 namespace {
@@ -71,9 +71,7 @@ Tensor log_softmax(const Tensor& a, int dim) {
 Tensor softmax(const Tensor& a, int dim) {
   if (a.dim() == 0) return softmax(a.reshape(Shape{1}), 0).reshape(Shape{});
   const int d = normalize_dim(dim, a.dim(), "softmax");
-  Tensor out = dispatch(a.dtype(), [&]<class T>() {
-    return along_rows<T>(a, d, softmax_row<T>);
-  });
+  Tensor out = dispatch(a.dtype(), [&]<class T>() { return along_rows<T>(a, d, softmax_row<T>); });
   if (!any_requires_grad({a})) return out;
   return record(out, "softmax", {a}, [out = out.detach(), d](Node& n, const Tensor& g) {
     // d/dx: s * (g - sum(g * s))

@@ -35,7 +35,7 @@ Table<AdamWOptions> table_of<AdamWOptions>() {  // torch.optim.AdamW's arguments
 
 // One Adam update; the weight decay (L2 for Adam, decoupled for AdamW) is applied by the slot.
 template <class T, class O>
-  requires std::same_as<O, AdamOptions> || std::same_as<O, AdamWOptions>
+requires std::same_as<O, AdamOptions> || std::same_as<O, AdamWOptions>
 void update(const O& options, Slot<T>& slot) {
   const auto [beta1, beta2] = options.betas;
   const double t = slot.next_step();
@@ -58,7 +58,8 @@ void update(const O& options, Slot<T>& slot) {
 template <>
 Table<AdamEfficientOptions> table_of<AdamEfficientOptions>() {  // the hyperparameters of Kingma & Ba (2015) §2
   using O = AdamEfficientOptions;
-  return {"adam_efficient", WeightDecay::none,
+  return {"adam_efficient",
+          WeightDecay::none,
           {number("lr", &O::lr, at_least(0), "learning rate α"),
            element("beta1", &O::betas, 0, "betas", in(0, 1), "decay of the first-moment average"),
            element("beta2", &O::betas, 1, "betas", in(0, 1), "decay of the second-moment average"),
@@ -76,8 +77,8 @@ void update(const AdamEfficientOptions& options, Slot<T>& slot) {
   const T b1 = T(beta1), b2 = T(beta2), one_minus_b1 = T(1.0 - beta1), one_minus_b2 = T(1.0 - beta2),
           eps_hat = T(options.eps), a_t = T(alpha_t);
   slot.apply([=](int64_t i, T g, T& theta) {
-    m[i] = m[i] * b1 + one_minus_b1 * g;                        // m ← β₁m + (1−β₁)g
-    v[i] = v[i] * b2 + one_minus_b2 * g * g;                    // v ← β₂v + (1−β₂)g²
+    m[i] = m[i] * b1 + one_minus_b1 * g;                       // m ← β₁m + (1−β₁)g
+    v[i] = v[i] * b2 + one_minus_b2 * g * g;                   // v ← β₂v + (1−β₂)g²
     theta = theta - a_t * m[i] / (std::sqrt(v[i]) + eps_hat);  // θ ← θ − α_t·m/(√v + ε̂)
   });
 }

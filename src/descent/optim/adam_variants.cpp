@@ -37,9 +37,9 @@ void update(const AdamaxOptions& options, Slot<T>& slot) {
   const T b1 = T(beta1), one_minus_b1 = T(1.0 - beta1), b2 = T(options.betas.second), eps = T(options.eps),
           step_size = T(clr);
   slot.apply([=](int64_t i, T g, T& theta) {
-    m[i] = m[i] * b1 + one_minus_b1 * g;                // m ← β₁m + (1−β₁)g
-    u[i] = std::max(u[i] * b2, std::abs(g) + eps);      // u ← max(β₂u, |g| + ε)
-    theta = theta + (-step_size) * (m[i] / u[i]);       // θ ← θ − lr/(1−β₁ᵗ) · m/u
+    m[i] = m[i] * b1 + one_minus_b1 * g;            // m ← β₁m + (1−β₁)g
+    u[i] = std::max(u[i] * b2, std::abs(g) + eps);  // u ← max(β₂u, |g| + ε)
+    theta = theta + (-step_size) * (m[i] / u[i]);   // θ ← θ − lr/(1−β₁ᵗ) · m/u
   });
 }
 
@@ -126,7 +126,7 @@ void update(const AdaBeliefOptions& options, Slot<T>& slot) {
   const T b1 = T(beta1), one_minus_b1 = T(1.0 - beta1), b2 = T(beta2), one_minus_b2 = T(1.0 - beta2),
           eps = T(options.eps), step_size = T(options.lr / bias_correction1), bc2_sqrt = T(std::sqrt(bias_correction2));
   slot.apply([=](int64_t i, T g, T& theta) {  // θ ← θ(1 − lr·λ) already applied (decoupled decay)
-    m[i] = m[i] * b1 + one_minus_b1 * g;                          // m ← β₁m + (1−β₁)g
+    m[i] = m[i] * b1 + one_minus_b1 * g;      // m ← β₁m + (1−β₁)g
     T surprise = g - m[i];
     s[i] = s[i] * b2 + one_minus_b2 * surprise * surprise + eps;  // s ← β₂s + (1−β₂)(g−m)² + ε
     T denom = std::sqrt(s[i]) / bc2_sqrt + eps;                   // √ŝ + ε

@@ -11,7 +11,8 @@ namespace descent::optim {
 template <>
 Table<AdagradOptions> table_of<AdagradOptions>() {  // torch.optim.Adagrad's arguments, in its order
   using O = AdagradOptions;
-  return {"adagrad", WeightDecay::l2,
+  return {"adagrad",
+          WeightDecay::l2,
           {number("lr", &O::lr, at_least(0), "learning rate"),
            number("lr_decay", &O::lr_decay, at_least(0), "lr_t = lr / (1 + (t−1)·lr_decay)"),
            number("weight_decay", &O::weight_decay, at_least(0), "L2 penalty λ added to the gradient"),
@@ -36,7 +37,8 @@ void update(const AdagradOptions& options, Slot<T>& slot) {
 template <>
 Table<RMSpropOptions> table_of<RMSpropOptions>() {  // torch.optim.RMSprop's arguments, in its order
   using O = RMSpropOptions;
-  return {"rmsprop", WeightDecay::l2,
+  return {"rmsprop",
+          WeightDecay::l2,
           {number("lr", &O::lr, at_least(0), "learning rate"),
            number("alpha", &O::alpha, at_least(0), "decay of the average of squared gradients"),
            number("eps", &O::eps, at_least(0), "added to √E[g²] (outside the root, unlike Keras)"),
@@ -74,7 +76,8 @@ void update(const RMSpropOptions& options, Slot<T>& slot) {
 template <>
 Table<AdadeltaOptions> table_of<AdadeltaOptions>() {  // torch.optim.Adadelta's arguments, in its order
   using O = AdadeltaOptions;
-  return {"adadelta", WeightDecay::l2,
+  return {"adadelta",
+          WeightDecay::l2,
           {number("lr", &O::lr, at_least(0), "scale of the update"),
            number("rho", &O::rho, closed(0, 1), "decay of the running averages"),
            number("eps", &O::eps, at_least(0), "added inside both roots"),
@@ -88,7 +91,7 @@ void update(const AdadeltaOptions& options, Slot<T>& slot) {
   T* acc_delta = slot.zeros("acc_delta");
   const T rho = T(options.rho), one_minus_rho = T(1.0 - options.rho), eps = T(options.eps), lr = T(options.lr);
   slot.apply([=](int64_t i, T g, T& theta) {
-    square_avg[i] = square_avg[i] * rho + one_minus_rho * g * g;        // E[g²] ← ρE[g²] + (1−ρ)g²
+    square_avg[i] = square_avg[i] * rho + one_minus_rho * g * g;  // E[g²] ← ρE[g²] + (1−ρ)g²
     T std = std::sqrt(square_avg[i] + eps);
     T delta = std::sqrt(acc_delta[i] + eps) / std * g;                  // Δ = √(E[Δ²]+ε)/√(E[g²]+ε) · g
     acc_delta[i] = acc_delta[i] * rho + one_minus_rho * delta * delta;  // E[Δ²] ← ρE[Δ²] + (1−ρ)Δ²

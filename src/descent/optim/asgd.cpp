@@ -13,9 +13,9 @@ namespace descent::optim {
 template <>
 Table<ASGDOptions> table_of<ASGDOptions>() {  // torch.optim.ASGD's arguments, in its order
   using O = ASGDOptions;
-  return {"asgd", WeightDecay::l2,
-          {number("lr", &O::lr, at_least(0), "learning rate"),
-           number("lambd", &O::lambd, any_finite(), "decay term λ"),
+  return {"asgd",
+          WeightDecay::l2,
+          {number("lr", &O::lr, at_least(0), "learning rate"), number("lambd", &O::lambd, any_finite(), "decay term λ"),
            number("alpha", &O::alpha, any_finite(), "power for the η update"),
            number("t0", &O::t0, any_finite(), "step at which averaging starts"),
            number("weight_decay", &O::weight_decay, at_least(0), "L2 penalty added to the gradient")}};
@@ -30,12 +30,12 @@ void update(const ASGDOptions& options, Slot<T>& slot) {
   const T decay = T(1.0 - lambd * eta), step_size = T(eta), m = T(mu);
   const bool averaging = mu != 1.0;
   slot.apply([=](int64_t i, T g, T& theta) {
-    theta = theta * decay;                                       // θ ← θ(1 − λη)
-    theta = theta + (-step_size) * g;                            // θ ← θ − ηg
-    ax[i] = averaging ? ax[i] + (theta - ax[i]) * m : theta;     // ā ← ā + μ(θ − ā)
+    theta = theta * decay;                                    // θ ← θ(1 − λη)
+    theta = theta + (-step_size) * g;                         // θ ← θ − ηg
+    ax[i] = averaging ? ax[i] + (theta - ax[i]) * m : theta;  // ā ← ā + μ(θ − ā)
   });
   slot.scalar("eta") = lr / std::pow(1.0 + lambd * lr * t, options.alpha);  // η_t = lr/(1+λ·lr·t)^α
-  slot.scalar("mu") = 1.0 / std::max(1.0, t - options.t0);                 // μ_t = 1/max(1, t − t₀)
+  slot.scalar("mu") = 1.0 / std::max(1.0, t - options.t0);                  // μ_t = 1/max(1, t − t₀)
 }
 
 template class Tabled<ASGDOptions>;

@@ -31,8 +31,7 @@ double tensor_norm(const Tensor& g, double p) {
 
 }  // namespace
 
-double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, double norm_type,
-                       bool error_if_nonfinite) {
+double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, double norm_type, bool error_if_nonfinite) {
   if (!(norm_type > 0.0))
     throw ValueError("clip_grad_norm_: norm_type = " + std::to_string(norm_type) + " (expected > 0 or inf)");
   if (!(max_norm >= 0.0))

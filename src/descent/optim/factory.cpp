@@ -94,7 +94,8 @@ Options options_of(const spec::Spec& spec, const std::vector<Hyperparameter>& ro
   for (const spec::Arg& arg : spec.args) {
     if (arg.key.empty()) spec::unknown_key(spec, arg, keys);  // a positional value
     if (std::find(keys.begin(), keys.end(), arg.key) == keys.end())
-      spec::fail(spec, "unknown hyperparameter '" + arg.key + "' for " + spec.name + " (valid: " + spec::joined(keys) + ")");
+      spec::fail(spec,
+                 "unknown hyperparameter '" + arg.key + "' for " + spec.name + " (valid: " + spec::joined(keys) + ")");
   }
   Options options;
   auto set = [&](const spec::Arg& arg, const std::string& key, double value) {

@@ -16,8 +16,8 @@
 namespace descent::optim {
 
 struct OptimizerInfo {
-  std::string name;       // as in specs
-  std::string summary;    // one line: what it is and its paper
+  std::string name;     // as in specs
+  std::string summary;  // one line: what it is and its paper
   std::vector<Hyperparameter> hyperparameters;
   // Builds it over groups with these options (defaults filled in, ranges checked); a
   // wrapper has `wrap` instead, which builds it around an inner optimizer.

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "descent/tensor/tensor.hpp"
 #include "descent/core/threads.hpp"
 #include "descent/optim/optimizer.hpp"
+#include "descent/tensor/tensor.hpp"
 
 namespace descent::optim {
 

@@ -53,7 +53,8 @@ void check_ranges(const std::string& optimizer, const std::vector<Hyperparameter
     if (row.kind == Kind::integer) valid = "an integer, " + valid;
     if (row.kind == Kind::choice) {
       std::ostringstream indices;  // "0 (none) or 1 (strong_wolfe)"
-      for (std::size_t i = 0; i < row.choices.size(); ++i) indices << (i ? " or " : "") << i << " (" << row.choices[i] << ")";
+      for (std::size_t i = 0; i < row.choices.size(); ++i)
+        indices << (i ? " or " : "") << i << " (" << row.choices[i] << ")";
       valid = indices.str();
     }
     throw ValueError(optimizer + ": invalid " + row.name + " = " + number_text(v) + " (valid range: " + valid + ")");

@@ -26,7 +26,7 @@ struct Range {
 inline Range at_least(double lo) { return {.lo = lo}; }
 inline Range above(double lo) { return {.lo = lo, .lo_open = true}; }
 inline Range in(double lo, double hi) { return {.lo = lo, .hi = hi, .hi_open = true}; }  // lo <= x < hi
-inline Range closed(double lo, double hi) { return {.lo = lo, .hi = hi}; }                 // lo <= x <= hi
+inline Range closed(double lo, double hi) { return {.lo = lo, .hi = hi}; }               // lo <= x <= hi
 inline Range any_finite() { return {}; }
 
 enum class Kind { number, integer, flag, choice };
@@ -41,15 +41,15 @@ enum class WeightDecay { none, l2, decoupled };
 // One row of the table, as the group option maps hold it (a double; flags are 0 or 1, a
 // choice is the index of its name).
 struct Hyperparameter {
-  std::string name;   // PyTorch's, as specs and group options spell it
-  double value;       // the default
+  std::string name;  // PyTorch's, as specs and group options spell it
+  double value;      // the default
   std::string help;
   Kind kind = Kind::number;
   Range range = {};
-  std::string tuple = {};                  // "betas" for beta1 and beta2: a spec's betas=a/b
-  std::vector<std::string> choices = {};   // a choice's names, by value
+  std::string tuple = {};                 // "betas" for beta1 and beta2: a spec's betas=a/b
+  std::vector<std::string> choices = {};  // a choice's names, by value
 
-  std::string show(double value) const;    // as `descent optimizers` prints it
+  std::string show(double value) const;  // as `descent optimizers` prints it
 };
 
 // Throws ValueError naming the optimizer, the key, its value and its range unless every
@@ -72,7 +72,8 @@ struct Field {
 template <class O>
 Field<O> number(std::string name, double O::*member, Range range, std::string help) {
   return {{.name = std::move(name), .value = 0.0, .help = std::move(help), .range = range},
-          [member](const O& o) { return o.*member; }, [member](O& o, double v) { o.*member = v; }};
+          [member](const O& o) { return o.*member; },
+          [member](O& o, double v) { o.*member = v; }};
 }
 template <class O>
 Field<O> integer(std::string name, int64_t O::*member, Range range, std::string help) {
@@ -83,7 +84,8 @@ Field<O> integer(std::string name, int64_t O::*member, Range range, std::string 
 template <class O>
 Field<O> flag(std::string name, bool O::*member, std::string help) {
   return {{.name = std::move(name), .value = 0.0, .help = std::move(help), .kind = Kind::flag, .range = closed(0, 1)},
-          [member](const O& o) { return o.*member ? 1.0 : 0.0; }, [member](O& o, double v) { o.*member = v != 0.0; }};
+          [member](const O& o) { return o.*member ? 1.0 : 0.0; },
+          [member](O& o, double v) { o.*member = v != 0.0; }};
 }
 // One half of a PyTorch tuple (betas, etas, step_sizes): `index` 0 or 1 of the pair `tuple`.
 template <class O>
@@ -97,7 +99,11 @@ Field<O> element(std::string name, std::pair<double, double> O::*member, int ind
 template <class O>
 Field<O> choice(std::string name, std::string O::*member, std::vector<std::string> choices, std::string help) {
   const Range range = closed(0, static_cast<double>(choices.size()) - 1);
-  return {{.name = std::move(name), .value = 0.0, .help = std::move(help), .kind = Kind::choice, .range = range,
+  return {{.name = std::move(name),
+           .value = 0.0,
+           .help = std::move(help),
+           .kind = Kind::choice,
+           .range = range,
            .choices = choices},
           [member, choices](const O& o) -> double {
             for (std::size_t i = 0; i < choices.size(); ++i)

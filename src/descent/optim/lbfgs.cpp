@@ -99,8 +99,8 @@ struct LineSearchResult {
 // The first half of _strong_wolfe: grow the step until an interval holding a strong-Wolfe
 // point is bracketed (or such a point is found).
 template <class T>
-Bracket<T> bracket_phase(const DirectionalEvaluate<T>& evaluate, double t, const Vec<T>& d, double f,
-                         const Vec<T>& g, double gtd) {
+Bracket<T> bracket_phase(const DirectionalEvaluate<T>& evaluate, double t, const Vec<T>& d, double f, const Vec<T>& g,
+                         double gtd) {
   Bracket<T> out;
   auto [f_new, g_new] = evaluate(t);
   out.evals = 1;
@@ -137,8 +137,8 @@ Bracket<T> bracket_phase(const DirectionalEvaluate<T>& evaluate, double t, const
 // The second half of _strong_wolfe: shrink the bracket by cubic interpolation until a point
 // satisfies the strong Wolfe conditions, the bracket is too small, or max_ls is reached.
 template <class T>
-LineSearchResult<T> zoom(Bracket<T> b, const DirectionalEvaluate<T>& evaluate, const Vec<T>& d, double f,
-                         double gtd, double tolerance_change) {
+LineSearchResult<T> zoom(Bracket<T> b, const DirectionalEvaluate<T>& evaluate, const Vec<T>& d, double f, double gtd,
+                         double tolerance_change) {
   const double d_norm = abs_max(d);
   bool insuf_progress = false;
   std::size_t low_pos = 0, high_pos = 1;
@@ -358,10 +358,12 @@ void update_direction(History<T>& h, const Vec<T>& flat_grad, std::size_t histor
 template <>
 Table<LBFGSOptions> table_of<LBFGSOptions>() {  // torch.optim.LBFGS's arguments, in its order
   using O = LBFGSOptions;
-  return {"lbfgs", WeightDecay::none,
+  return {"lbfgs",
+          WeightDecay::none,
           {number("lr", &O::lr, at_least(0), "step length (the line search's first trial)"),
            integer("max_iter", &O::max_iter, at_least(1), "iterations per step()"),
-           integer("max_eval", &O::max_eval, at_least(0), "function evaluations per step() (0: max_iter·5/4, PyTorch's None)"),
+           integer("max_eval", &O::max_eval, at_least(0),
+                   "function evaluations per step() (0: max_iter·5/4, PyTorch's None)"),
            number("tolerance_grad", &O::tolerance_grad, at_least(0), "stop when max|g| ≤ this"),
            number("tolerance_change", &O::tolerance_change, at_least(0),
                   "stop when the loss or the step changes less than this"),
@@ -440,7 +442,8 @@ double LBFGS::run(const std::function<double()>& closure) {
   const LBFGSOptions options = settings(groups_[0]);
   const int64_t max_eval = options.max_eval > 0 ? options.max_eval : options.max_iter * 5 / 4;
   const bool use_strong_wolfe = options.line_search_fn == "strong_wolfe";
-  FlatParams<T> flat(groups_[0].params, [this](const Tensor& p) { return gradient(p); }, closure);
+  FlatParams<T> flat(
+      groups_[0].params, [this](const Tensor& p) { return gradient(p); }, closure);
   ParamState& state = this->state(groups_[0].params[0]);
   History<T> h = History<T>::load(state);
 

@@ -8,9 +8,11 @@ namespace descent::optim {
 template <>
 Table<LionOptions> table_of<LionOptions>() {  // the hyperparameters of Chen et al. (2023)
   using O = LionOptions;
-  return {"lion", WeightDecay::decoupled,
+  return {"lion",
+          WeightDecay::decoupled,
           {number("lr", &O::lr, at_least(0), "learning rate (3-10x smaller than AdamW's)"),
-           element("beta1", &O::betas, 0, "betas", in(0, 1), "interpolation between momentum and gradient for the sign"),
+           element("beta1", &O::betas, 0, "betas", in(0, 1),
+                   "interpolation between momentum and gradient for the sign"),
            element("beta2", &O::betas, 1, "betas", in(0, 1), "decay of the momentum"),
            number("weight_decay", &O::weight_decay, at_least(0), "decoupled weight decay λ: θ ← θ(1 − lr·λ)")}};
 }
@@ -22,7 +24,7 @@ void update(const LionOptions& options, Slot<T>& slot) {
   const auto [beta1, beta2] = options.betas;
   const T b1 = T(beta1), one_minus_b1 = T(1.0 - beta1), b2 = T(beta2), one_minus_b2 = T(1.0 - beta2),
           lr = T(options.lr);
-  slot.apply([=](int64_t i, T g, T& theta) {  // θ ← θ(1 − lr·λ) already applied (decoupled decay)
+  slot.apply([=](int64_t i, T g, T& theta) {   // θ ← θ(1 − lr·λ) already applied (decoupled decay)
     T c = b1 * m[i] + one_minus_b1 * g;        // c ← β₁m + (1−β₁)g
     T direction = T((c > T(0)) - (c < T(0)));  // sign(c)
     theta = theta - lr * direction;            // θ ← θ(1 − lr·λ) − lr·sign(c)

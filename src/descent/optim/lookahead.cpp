@@ -29,7 +29,8 @@ Options defaults_over(const std::unique_ptr<Optimizer>& inner, const LookaheadOp
 template <>
 Table<LookaheadOptions> table_of<LookaheadOptions>() {  // the hyperparameters of Zhang et al. (2019)
   using O = LookaheadOptions;
-  return {"lookahead", WeightDecay::none,
+  return {"lookahead",
+          WeightDecay::none,
           {integer("k", &O::k, at_least(1), "inner steps between slow-weight updates"),
            number("alpha", &O::alpha, closed(0, 1), "slow-weight step size: φ ← φ + α(θ − φ)")}};
 }
@@ -87,7 +88,8 @@ void Lookahead::add_param_group(ParamGroup group) {
 }
 
 void Lookahead::sync_inner_options() {
-  for (std::size_t g = 0; g < groups_.size(); ++g) inner_->param_groups()[g].options = without_own_keys(groups_[g].options);
+  for (std::size_t g = 0; g < groups_.size(); ++g)
+    inner_->param_groups()[g].options = without_own_keys(groups_[g].options);
 }
 
 double Lookahead::step(const std::function<double()>& closure) {

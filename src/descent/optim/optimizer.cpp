@@ -119,8 +119,8 @@ OptimizerState Optimizer::state_dict() const {
 void Optimizer::check_buffer(const Tensor& param, const std::string& key, const Tensor& buffer) const {
   if (!(buffer.shape() == param.shape()) || buffer.dtype() != param.dtype())
     throw ValueError(name() + ".load_state_dict: buffer '" + key + "' has shape " + buffer.shape().str() + " (" +
-                     std::string(dtype_name(buffer.dtype())) + ") but its parameter has shape " +
-                     param.shape().str() + " (" + std::string(dtype_name(param.dtype())) + ")");
+                     std::string(dtype_name(buffer.dtype())) + ") but its parameter has shape " + param.shape().str() +
+                     " (" + std::string(dtype_name(param.dtype())) + ")");
 }
 
 void Optimizer::load_state_dict(const OptimizerState& state) {

@@ -39,11 +39,11 @@ struct ParamState {
 
 // Everything an optimizer needs to continue as if never stopped.
 struct OptimizerState {
-  std::string optimizer;                 // name(), checked on load
-  std::vector<Options> groups;           // each group's hyperparameters
+  std::string optimizer;                           // name(), checked on load
+  std::vector<Options> groups;                     // each group's hyperparameters
   std::vector<std::vector<int64_t>> group_params;  // indices of each group's parameters (in order)
-  std::map<int64_t, ParamState> state;   // by parameter index (across groups, in order)
-  std::map<std::string, double> globals; // optimizer-wide scalars (e.g. L-BFGS counters)
+  std::map<int64_t, ParamState> state;             // by parameter index (across groups, in order)
+  std::map<std::string, double> globals;           // optimizer-wide scalars (e.g. L-BFGS counters)
 };
 
 class Optimizer {

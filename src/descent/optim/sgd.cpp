@@ -9,7 +9,8 @@ namespace descent::optim {
 
 template <>
 Table<SGDOptions> table_of<SGDOptions>() {  // torch.optim.SGD's arguments, in its order
-  return {"sgd", WeightDecay::l2,
+  return {"sgd",
+          WeightDecay::l2,
           {number("lr", &SGDOptions::lr, at_least(0), "learning rate (required in PyTorch; Keras' default)"),
            number("momentum", &SGDOptions::momentum, at_least(0), "momentum factor μ"),
            number("dampening", &SGDOptions::dampening, at_least(0), "dampening τ of the momentum"),
@@ -44,7 +45,8 @@ void update(const SGDOptions& options, Slot<T>& slot) {
 
 template <>
 Table<MomentumOptions> table_of<MomentumOptions>() {  // the hyperparameters of Rumelhart et al. (1986)
-  return {"momentum", WeightDecay::l2,
+  return {"momentum",
+          WeightDecay::l2,
           {number("lr", &MomentumOptions::lr, at_least(0), "learning rate α (inside the velocity)"),
            number("momentum", &MomentumOptions::momentum, in(0, 1), "momentum factor β"),
            number("weight_decay", &MomentumOptions::weight_decay, at_least(0), "L2 penalty λ added to the gradient")}};

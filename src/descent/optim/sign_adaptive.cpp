@@ -20,13 +20,15 @@ T sign_of(T x) {
 template <>
 Table<RpropOptions> table_of<RpropOptions>() {  // torch.optim.Rprop's arguments, in its order
   using O = RpropOptions;
-  return {"rprop", WeightDecay::none,
+  return {"rprop",
+          WeightDecay::none,
           {number("lr", &O::lr, at_least(0), "initial step size of every weight"),
            element("etaminus", &O::etas, 0, "etas", {.lo = 0, .hi = 1, .lo_open = true, .hi_open = true},
                    "step size factor after a sign change (etas[0])"),
            element("etaplus", &O::etas, 1, "etas", above(1), "step size factor while the sign holds (etas[1])"),
            element("step_size_min", &O::step_sizes, 0, "step_sizes", at_least(0), "smallest step size (step_sizes[0])"),
-           element("step_size_max", &O::step_sizes, 1, "step_sizes", any_finite(), "largest step size (step_sizes[1])")}};
+           element("step_size_max", &O::step_sizes, 1, "step_sizes", any_finite(),
+                   "largest step size (step_sizes[1])")}};
 }
 
 void check_relations(const RpropOptions& options) {
@@ -56,7 +58,8 @@ void update(const RpropOptions& options, Slot<T>& slot) {
 template <>
 Table<AdaptiveGainsOptions> table_of<AdaptiveGainsOptions>() {  // the hyperparameters of Jacobs (1988)
   using O = AdaptiveGainsOptions;
-  return {"adaptive_gains", WeightDecay::l2,
+  return {"adaptive_gains",
+          WeightDecay::l2,
           {number("lr", &O::lr, at_least(0), "global learning rate η"),
            number("beta", &O::beta, in(0, 1), "gain increment while the sign holds; factor 1−β on a flip"),
            number("gain_min", &O::gain_min, {.lo = 0, .hi = 1, .lo_open = true}, "smallest gain"),
@@ -76,7 +79,7 @@ void update(const AdaptiveGainsOptions& options, Slot<T>& slot) {
     if (agreement > T(0)) gain[i] = gain[i] + beta;    // consistent: g ← g + β
     if (agreement < T(0)) gain[i] = gain[i] * shrink;  // flipped:    g ← g·(1−β)
     gain[i] = std::clamp(gain[i], lo, hi);
-    theta = theta - eta * gain[i] * g;                 // Δθ = −η·gain·∂L/∂θ
+    theta = theta - eta * gain[i] * g;  // Δθ = −η·gain·∂L/∂θ
     prev[i] = g;
   });
 }

@@ -1,8 +1,8 @@
 // Optimizer trajectories on test functions.
 #include "descent/optim/trajectory.hpp"
 
-#include "descent/tensor/tensor.hpp"
 #include "descent/optim/factory.hpp"
+#include "descent/tensor/tensor.hpp"
 
 namespace descent::optim {
 

@@ -67,12 +67,13 @@ SequentialLR::SequentialLR(Optimizer& optimizer, const std::vector<SchedulerBuil
                            std::vector<int64_t> milestones, std::vector<double> base_lrs)
     : CompositeLR(optimizer, schedulers, std::move(base_lrs)), milestones_(std::move(milestones)) {
   if (milestones_.size() != schedulers.size() - 1)
-    throw ValueError("sequential: expects one milestone fewer than schedules, got " + std::to_string(schedulers.size()) +
-                     " schedules and " + std::to_string(milestones_.size()) + " milestones");
+    throw ValueError("sequential: expects one milestone fewer than schedules, got " +
+                     std::to_string(schedulers.size()) + " schedules and " + std::to_string(milestones_.size()) +
+                     " milestones");
   for (std::size_t i = 0; i < milestones_.size(); ++i)
     if (milestones_[i] <= 0 || (i > 0 && milestones_[i] <= milestones_[i - 1]))
-      throw ValueError("sequential: milestones must be positive and increasing, got " +
-                       std::to_string(milestones_[i]) + (i > 0 ? " after " + std::to_string(milestones_[i - 1]) : ""));
+      throw ValueError("sequential: milestones must be positive and increasing, got " + std::to_string(milestones_[i]) +
+                       (i > 0 ? " after " + std::to_string(milestones_[i - 1]) : ""));
   for (std::size_t i = 0; i + 1 < schedulers_.size(); ++i)
     if (schedulers_[i]->needs_metric())
       throw ValueError("sequential: a '" + schedulers_[i]->name() +

@@ -32,8 +32,7 @@ CyclicLR::CyclicLR(Optimizer& optimizer, CyclicLROptions options, std::vector<do
 
   if (o.cycle_momentum) {
     if (!optimizer.defaults().count("momentum"))
-      throw ValueError("cyclic: optimizer '" + optimizer.name() +
-                       "' has no momentum to cycle; set cycle_momentum=0");
+      throw ValueError("cyclic: optimizer '" + optimizer.name() + "' has no momentum to cycle; set cycle_momentum=0");
     std::vector<double> base_momentums = per_group("cyclic", "base_momentum", o.base_momentum, n);
     for (std::size_t i = 0; i < n; ++i) optimizer.param_groups()[i].options["momentum"] = base_momentums[i];
     base_momentums_ = base_momentums;

@@ -11,12 +11,12 @@
 namespace descent::optim {
 
 struct CyclicLROptions {
-  std::vector<double> base_lr;       // one value, or one per group; empty: the groups' lrs
-  std::vector<double> max_lr;        // one value, or one per group; each ≥ its base_lr
+  std::vector<double> base_lr;  // one value, or one per group; empty: the groups' lrs
+  std::vector<double> max_lr;   // one value, or one per group; each ≥ its base_lr
   int64_t step_size_up = 2000;
-  int64_t step_size_down = 0;        // 0: same as step_size_up
-  std::string mode = "triangular";   // "triangular", "triangular2" or "exp_range"
-  double gamma = 1.0;                // exp_range's per-step factor
+  int64_t step_size_down = 0;       // 0: same as step_size_up
+  std::string mode = "triangular";  // "triangular", "triangular2" or "exp_range"
+  double gamma = 1.0;               // exp_range's per-step factor
   // A custom amplitude scale (replaces mode), of the cycle number or of the step count.
   std::function<double(double)> scale_fn;
   std::string scale_mode = "cycle";  // "cycle" or "iterations" (custom scale_fn only)

@@ -88,7 +88,7 @@ LrFunction halving(const HalvingOptions& options);
 // exponential (geometric) base · start_factor^(1 − t / steps).
 struct WarmupOptions {
   int64_t steps = 0;
-  std::string mode = "linear";          // "linear" or "exponential"
+  std::string mode = "linear";         // "linear" or "exponential"
   std::optional<double> start_factor;  // unset: 0 for linear, 0.01 for exponential
 };
 LrFunction warmup(const WarmupOptions& options);

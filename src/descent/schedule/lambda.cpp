@@ -8,15 +8,16 @@ namespace {
 std::vector<LrLambda> one_per_group(const std::string& schedule, std::vector<LrLambda> lambdas, std::size_t groups) {
   if (lambdas.size() == 1) return std::vector<LrLambda>(groups, lambdas[0]);
   if (lambdas.size() != groups)
-    throw ValueError(schedule + ": expected 1 or " + std::to_string(groups) + " lr_lambdas (one per parameter group), got " +
-                     std::to_string(lambdas.size()));
+    throw ValueError(schedule + ": expected 1 or " + std::to_string(groups) +
+                     " lr_lambdas (one per parameter group), got " + std::to_string(lambdas.size()));
   return lambdas;
 }
 
 }  // namespace
 
 LambdaLR::LambdaLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas, std::vector<double> base_lrs)
-    : LRScheduler(optimizer, std::move(base_lrs)), lambdas_(one_per_group("lambda", std::move(lr_lambdas), num_groups())) {
+    : LRScheduler(optimizer, std::move(base_lrs)),
+      lambdas_(one_per_group("lambda", std::move(lr_lambdas), num_groups())) {
   initial_step();
 }
 
@@ -26,9 +27,9 @@ std::vector<double> LambdaLR::get_lr() {
   return lrs;
 }
 
-MultiplicativeLR::MultiplicativeLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas,
-                                   std::vector<double> base_lrs)
-    : LRScheduler(optimizer, std::move(base_lrs)), lambdas_(one_per_group("multiplicative", std::move(lr_lambdas), num_groups())) {
+MultiplicativeLR::MultiplicativeLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas, std::vector<double> base_lrs)
+    : LRScheduler(optimizer, std::move(base_lrs)),
+      lambdas_(one_per_group("multiplicative", std::move(lr_lambdas), num_groups())) {
   initial_step();
 }
 

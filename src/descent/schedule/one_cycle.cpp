@@ -7,7 +7,7 @@
 namespace descent::optim {
 
 namespace {
-constexpr int kInitial = 0, kMax = 1, kMin = 2;      // lr_table_ columns
+constexpr int kInitial = 0, kMax = 1, kMin = 2;     // lr_table_ columns
 constexpr int kMaxMomentum = 0, kBaseMomentum = 1;  // momentum_table_ columns
 }  // namespace
 

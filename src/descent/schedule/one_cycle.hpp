@@ -12,8 +12,8 @@
 namespace descent::optim {
 
 struct OneCycleLROptions {
-  std::vector<double> max_lr;       // one value, or one per group; empty: the groups' lrs
-  int64_t total_steps = 0;          // or 0 and epochs × steps_per_epoch
+  std::vector<double> max_lr;  // one value, or one per group; empty: the groups' lrs
+  int64_t total_steps = 0;     // or 0 and epochs × steps_per_epoch
   int64_t epochs = 0;
   int64_t steps_per_epoch = 0;
   double pct_start = 0.3;
@@ -48,7 +48,7 @@ class OneCycleLR final : public LRScheduler {
   std::vector<Phase> phases_;
   std::vector<std::array<double, 3>> lr_table_;        // per group: initial, max, min
   std::vector<std::array<double, 2>> momentum_table_;  // per group: max, base
-  std::string momentum_key_;                            // "momentum", "beta1" or ""
+  std::string momentum_key_;                           // "momentum", "beta1" or ""
 };
 
 }  // namespace descent::optim

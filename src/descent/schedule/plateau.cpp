@@ -93,7 +93,7 @@ void ReduceLROnPlateau::load_state_dict(const nlohmann::json& state) {
   check_state(state);
   const nlohmann::json& best = state.at("best");
   double best_value = best.is_null() ? (options_.mode == "min" ? std::numeric_limits<double>::infinity()
-                                                              : -std::numeric_limits<double>::infinity())
+                                                               : -std::numeric_limits<double>::infinity())
                                      : best.get<double>();
   int64_t bad = state.at("num_bad_epochs").get<int64_t>();
   int64_t cooldown = state.at("cooldown_counter").get<int64_t>();

@@ -82,9 +82,9 @@ nlohmann::json LRScheduler::state_dict() const {
 
 void LRScheduler::check_state(const nlohmann::json& state) const {
   if (!state.is_object() || !state.contains("name") || state["name"] != name())
-    throw ValueError(name() + ".load_state_dict: the state is not from a '" + name() + "' scheduler" +
-                     (state.is_object() && state.contains("name") ? " (it is from '" + state["name"].dump() + "')"
-                                                                  : ""));
+    throw ValueError(
+        name() + ".load_state_dict: the state is not from a '" + name() + "' scheduler" +
+        (state.is_object() && state.contains("name") ? " (it is from '" + state["name"].dump() + "')" : ""));
   for (const char* key : {"base_lrs", "last_lr"})
     if (state.contains(key) && state[key].size() != num_groups())
       throw ValueError(name() + ".load_state_dict: the state has " + std::to_string(state[key].size()) +

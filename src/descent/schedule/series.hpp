@@ -9,9 +9,9 @@
 namespace descent::optim {
 
 struct ScheduleSeries {
-  std::vector<double> lr;         // lr[t]: the first group's lr after t steps; lr[0] after construction
-  std::string momentum_key;       // "momentum" or "beta1" when the schedule cycles it, else ""
-  std::vector<double> momentum;   // the first group's momentum_key, row for row (empty if not cycled)
+  std::vector<double> lr;        // lr[t]: the first group's lr after t steps; lr[0] after construction
+  std::string momentum_key;      // "momentum" or "beta1" when the schedule cycles it, else ""
+  std::vector<double> momentum;  // the first group's momentum_key, row for row (empty if not cycled)
 };
 
 // Builds `spec` on `optimizer` and steps it `steps` times. A schedule that follows a metric

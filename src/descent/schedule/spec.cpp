@@ -25,103 +25,120 @@ using spec::kRequired;
 
 // ---- the keys of each schedule: key, member, meaning (the defaults are the member initializers) ----
 
-const spec::Fields<StepLROptions> kStep{
-    {"step_size", &StepLROptions::step_size, "decay every step_size steps", {}, kRequired},
-    {"gamma", &StepLROptions::gamma, "factor of each decay"}};
-const spec::Fields<MultiStepLROptions> kMultiStep{
-    {"milestones", &MultiStepLROptions::milestones, "steps at which to decay, sorted (a;b;c)", {}, kRequired},
-    {"gamma", &MultiStepLROptions::gamma, "factor of each decay"}};
+const spec::Fields<StepLROptions>
+    kStep{{"step_size", &StepLROptions::step_size, "decay every step_size steps", {}, kRequired},
+          {"gamma", &StepLROptions::gamma, "factor of each decay"}};
+const spec::Fields<MultiStepLROptions> kMultiStep{{"milestones",
+                                                   &MultiStepLROptions::milestones,
+                                                   "steps at which to decay, sorted (a;b;c)",
+                                                   {},
+                                                   kRequired},
+                                                  {"gamma", &MultiStepLROptions::gamma, "factor of each decay"}};
 const spec::Fields<ExponentialLROptions> kExponential{
     {"gamma", &ExponentialLROptions::gamma, "factor of each step", {}, kRequired}};
-const spec::Fields<ConstantLROptions> kConstant{
-    {"factor", &ConstantLROptions::factor, "factor of the lr until total_iters"},
-    {"total_iters", &ConstantLROptions::total_iters, "steps at the reduced lr"}};
-const spec::Fields<LinearLROptions> kLinear{
-    {"start_factor", &LinearLROptions::start_factor, "factor of the lr at step 0"},
-    {"end_factor", &LinearLROptions::end_factor, "factor of the lr from total_iters on"},
-    {"total_iters", &LinearLROptions::total_iters, "steps from start_factor to end_factor"}};
-const spec::Fields<PolynomialLROptions> kPolynomial{
-    {"total_iters", &PolynomialLROptions::total_iters, "steps until the lr reaches 0"},
-    {"power", &PolynomialLROptions::power, "power of the polynomial"}};
-const spec::Fields<CosineAnnealingLROptions> kCosine{
-    {"T_max", &CosineAnnealingLROptions::T_max, "steps of the half cosine", {}, kRequired},
-    {"eta_min", &CosineAnnealingLROptions::eta_min, "lowest lr"}};
-const spec::Fields<CosineAnnealingWarmRestartsOptions> kCosineRestarts{
-    {"T_0", &CosineAnnealingWarmRestartsOptions::T_0, "steps of the first period", {}, kRequired},
-    {"T_mult", &CosineAnnealingWarmRestartsOptions::T_mult, "factor of the period at each restart"},
-    {"eta_min", &CosineAnnealingWarmRestartsOptions::eta_min, "lowest lr"}};
-const spec::Fields<CyclicLROptions> kCyclic{
-    {"base_lr", &CyclicLROptions::base_lr, "lower lr of the cycle, or one per group (default: the group's lr)"},
-    {"max_lr", &CyclicLROptions::max_lr, "upper lr of the cycle, or one per group", {}, kRequired},
-    {"step_size_up", &CyclicLROptions::step_size_up, "steps from base_lr up to max_lr"},
-    {"step_size_down", &CyclicLROptions::step_size_down, "steps back down (0: step_size_up)"},
-    {"mode", &CyclicLROptions::mode, "triangular, triangular2 (halve each cycle) or exp_range"},
-    {"gamma", &CyclicLROptions::gamma, "exp_range's factor per step"},
-    {"cycle_momentum", &CyclicLROptions::cycle_momentum, "cycle the momentum inversely"},
-    {"base_momentum", &CyclicLROptions::base_momentum, "lower momentum"},
-    {"max_momentum", &CyclicLROptions::max_momentum, "upper momentum"}};
-const spec::Fields<OneCycleLROptions> kOneCycle{
-    {"max_lr", &OneCycleLROptions::max_lr, "peak lr, or one per group (default: the group's lr)"},
-    {"total_steps", &OneCycleLROptions::total_steps, "length of the cycle (or epochs × steps_per_epoch)"},
-    {"epochs", &OneCycleLROptions::epochs, "with steps_per_epoch, the length of the cycle"},
-    {"steps_per_epoch", &OneCycleLROptions::steps_per_epoch, "with epochs, the length of the cycle"},
-    {"pct_start", &OneCycleLROptions::pct_start, "fraction of the cycle spent rising"},
-    {"anneal_strategy", &OneCycleLROptions::anneal_strategy, "cos or linear"},
-    {"cycle_momentum", &OneCycleLROptions::cycle_momentum, "cycle the momentum (or beta1) inversely"},
-    {"base_momentum", &OneCycleLROptions::base_momentum, "lower momentum"},
-    {"max_momentum", &OneCycleLROptions::max_momentum, "upper momentum"},
-    {"div_factor", &OneCycleLROptions::div_factor, "the start lr is max_lr / div_factor"},
-    {"final_div_factor", &OneCycleLROptions::final_div_factor, "the end lr is the start lr / final_div_factor"},
-    {"three_phase", &OneCycleLROptions::three_phase, "rise, fall back to the start, then anneal"}};
-const spec::Fields<ReduceLROnPlateauOptions> kPlateau{
-    {"mode", &ReduceLROnPlateauOptions::mode, "min (feed a loss) or max (feed an accuracy)"},
-    {"factor", &ReduceLROnPlateauOptions::factor, "factor of each reduction"},
-    {"patience", &ReduceLROnPlateauOptions::patience, "steps without improvement tolerated"},
-    {"threshold", &ReduceLROnPlateauOptions::threshold, "what counts as an improvement"},
-    {"threshold_mode", &ReduceLROnPlateauOptions::threshold_mode, "rel or abs"},
-    {"cooldown", &ReduceLROnPlateauOptions::cooldown, "steps of rest after a reduction"},
-    {"min_lr", &ReduceLROnPlateauOptions::min_lr, "lowest lr, or one per group"},
-    {"eps", &ReduceLROnPlateauOptions::eps, "smallest change applied"}};
-const spec::Fields<SWALROptions> kSwa{
-    {"swa_lr", &SWALROptions::swa_lr, "the constant lr to anneal to, or one per group", {}, kRequired},
-    {"anneal_epochs", &SWALROptions::anneal_epochs, "steps of the annealing"},
-    {"anneal_strategy", &SWALROptions::anneal_strategy, "cos or linear"}};
-const spec::Fields<AccuracyPlateauOptions> kAccuracyPlateau{
-    {"epochs", &AccuracyPlateauOptions::epochs, "epochs without a better dev accuracy", {}, kRequired},
-    {"factor", &AccuracyPlateauOptions::factor, "factor of each decay"},
-    {"min_lr", &AccuracyPlateauOptions::min_lr, "lowest lr"}};
-const spec::Fields<RateDecayOptions> kRateDecay{
-    {"decay_steps", &RateDecayOptions::decay_steps, "steps per decay period", {}, kRequired},
-    {"decay_rate", &RateDecayOptions::decay_rate, "rate of the decay", {}, kRequired},
-    {"staircase", &RateDecayOptions::staircase, "decay in whole periods"}};
-const spec::Fields<PiecewiseConstantOptions> kPiecewiseConstant{
-    {"boundaries", &PiecewiseConstantOptions::boundaries, "increasing steps (a;b)", {}, kRequired},
-    {"values", &PiecewiseConstantOptions::values, "the lrs, one more than boundaries (a;b;c)", {}, kRequired}};
-const spec::Fields<PolynomialDecayOptions> kPolynomialDecay{
-    {"decay_steps", &PolynomialDecayOptions::decay_steps, "steps to reach end_lr", {}, kRequired},
-    {"end_lr", &PolynomialDecayOptions::end_lr, "the lr at the end"},
-    {"power", &PolynomialDecayOptions::power, "power of the polynomial"},
-    {"cycle", &PolynomialDecayOptions::cycle, "start over, longer, after decay_steps"}};
-const spec::Fields<CosineDecayOptions> kCosineDecay{
-    {"decay_steps", &CosineDecayOptions::decay_steps, "steps of the decay", {}, kRequired},
-    {"alpha", &CosineDecayOptions::alpha, "the floor, as a fraction of the base lr"},
-    {"warmup_steps", &CosineDecayOptions::warmup_steps, "steps of a linear warmup first"},
-    {"warmup_target", &CosineDecayOptions::warmup_target, "the lr the warmup reaches"}};
-const spec::Fields<CosineDecayRestartsOptions> kCosineDecayRestarts{
-    {"first_decay_steps", &CosineDecayRestartsOptions::first_decay_steps, "steps of the first period", {}, kRequired},
-    {"t_mul", &CosineDecayRestartsOptions::t_mul, "factor of the period at each restart"},
-    {"m_mul", &CosineDecayRestartsOptions::m_mul, "factor of the peak at each restart"},
-    {"alpha", &CosineDecayRestartsOptions::alpha, "the floor, as a fraction of the base lr"}};
-const spec::Fields<InverseSqrtOptions> kInverseSqrt{
-    {"warmup_steps", &InverseSqrtOptions::warmup_steps, "steps of the linear warmup", {}, kRequired},
-    {"start_factor", &InverseSqrtOptions::start_factor, "factor of the lr at step 0"}};
+const spec::Fields<ConstantLROptions> kConstant{{"factor", &ConstantLROptions::factor,
+                                                 "factor of the lr until total_iters"},
+                                                {"total_iters", &ConstantLROptions::total_iters,
+                                                 "steps at the reduced lr"}};
+const spec::Fields<LinearLROptions> kLinear{{"start_factor", &LinearLROptions::start_factor,
+                                             "factor of the lr at step 0"},
+                                            {"end_factor", &LinearLROptions::end_factor,
+                                             "factor of the lr from total_iters on"},
+                                            {"total_iters", &LinearLROptions::total_iters,
+                                             "steps from start_factor to end_factor"}};
+const spec::Fields<PolynomialLROptions> kPolynomial{{"total_iters", &PolynomialLROptions::total_iters,
+                                                     "steps until the lr reaches 0"},
+                                                    {"power", &PolynomialLROptions::power, "power of the polynomial"}};
+const spec::Fields<CosineAnnealingLROptions>
+    kCosine{{"T_max", &CosineAnnealingLROptions::T_max, "steps of the half cosine", {}, kRequired},
+            {"eta_min", &CosineAnnealingLROptions::eta_min, "lowest lr"}};
+const spec::Fields<CosineAnnealingWarmRestartsOptions>
+    kCosineRestarts{{"T_0", &CosineAnnealingWarmRestartsOptions::T_0, "steps of the first period", {}, kRequired},
+                    {"T_mult", &CosineAnnealingWarmRestartsOptions::T_mult, "factor of the period at each restart"},
+                    {"eta_min", &CosineAnnealingWarmRestartsOptions::eta_min, "lowest lr"}};
+const spec::Fields<CyclicLROptions>
+    kCyclic{{"base_lr", &CyclicLROptions::base_lr, "lower lr of the cycle, or one per group (default: the group's lr)"},
+            {"max_lr", &CyclicLROptions::max_lr, "upper lr of the cycle, or one per group", {}, kRequired},
+            {"step_size_up", &CyclicLROptions::step_size_up, "steps from base_lr up to max_lr"},
+            {"step_size_down", &CyclicLROptions::step_size_down, "steps back down (0: step_size_up)"},
+            {"mode", &CyclicLROptions::mode, "triangular, triangular2 (halve each cycle) or exp_range"},
+            {"gamma", &CyclicLROptions::gamma, "exp_range's factor per step"},
+            {"cycle_momentum", &CyclicLROptions::cycle_momentum, "cycle the momentum inversely"},
+            {"base_momentum", &CyclicLROptions::base_momentum, "lower momentum"},
+            {"max_momentum", &CyclicLROptions::max_momentum, "upper momentum"}};
+const spec::Fields<OneCycleLROptions>
+    kOneCycle{{"max_lr", &OneCycleLROptions::max_lr, "peak lr, or one per group (default: the group's lr)"},
+              {"total_steps", &OneCycleLROptions::total_steps, "length of the cycle (or epochs × steps_per_epoch)"},
+              {"epochs", &OneCycleLROptions::epochs, "with steps_per_epoch, the length of the cycle"},
+              {"steps_per_epoch", &OneCycleLROptions::steps_per_epoch, "with epochs, the length of the cycle"},
+              {"pct_start", &OneCycleLROptions::pct_start, "fraction of the cycle spent rising"},
+              {"anneal_strategy", &OneCycleLROptions::anneal_strategy, "cos or linear"},
+              {"cycle_momentum", &OneCycleLROptions::cycle_momentum, "cycle the momentum (or beta1) inversely"},
+              {"base_momentum", &OneCycleLROptions::base_momentum, "lower momentum"},
+              {"max_momentum", &OneCycleLROptions::max_momentum, "upper momentum"},
+              {"div_factor", &OneCycleLROptions::div_factor, "the start lr is max_lr / div_factor"},
+              {"final_div_factor", &OneCycleLROptions::final_div_factor,
+               "the end lr is the start lr / final_div_factor"},
+              {"three_phase", &OneCycleLROptions::three_phase, "rise, fall back to the start, then anneal"}};
+const spec::Fields<ReduceLROnPlateauOptions>
+    kPlateau{{"mode", &ReduceLROnPlateauOptions::mode, "min (feed a loss) or max (feed an accuracy)"},
+             {"factor", &ReduceLROnPlateauOptions::factor, "factor of each reduction"},
+             {"patience", &ReduceLROnPlateauOptions::patience, "steps without improvement tolerated"},
+             {"threshold", &ReduceLROnPlateauOptions::threshold, "what counts as an improvement"},
+             {"threshold_mode", &ReduceLROnPlateauOptions::threshold_mode, "rel or abs"},
+             {"cooldown", &ReduceLROnPlateauOptions::cooldown, "steps of rest after a reduction"},
+             {"min_lr", &ReduceLROnPlateauOptions::min_lr, "lowest lr, or one per group"},
+             {"eps", &ReduceLROnPlateauOptions::eps, "smallest change applied"}};
+const spec::Fields<SWALROptions>
+    kSwa{{"swa_lr", &SWALROptions::swa_lr, "the constant lr to anneal to, or one per group", {}, kRequired},
+         {"anneal_epochs", &SWALROptions::anneal_epochs, "steps of the annealing"},
+         {"anneal_strategy", &SWALROptions::anneal_strategy, "cos or linear"}};
+const spec::Fields<AccuracyPlateauOptions>
+    kAccuracyPlateau{{"epochs", &AccuracyPlateauOptions::epochs, "epochs without a better dev accuracy", {}, kRequired},
+                     {"factor", &AccuracyPlateauOptions::factor, "factor of each decay"},
+                     {"min_lr", &AccuracyPlateauOptions::min_lr, "lowest lr"}};
+const spec::Fields<RateDecayOptions>
+    kRateDecay{{"decay_steps", &RateDecayOptions::decay_steps, "steps per decay period", {}, kRequired},
+               {"decay_rate", &RateDecayOptions::decay_rate, "rate of the decay", {}, kRequired},
+               {"staircase", &RateDecayOptions::staircase, "decay in whole periods"}};
+const spec::Fields<PiecewiseConstantOptions>
+    kPiecewiseConstant{{"boundaries", &PiecewiseConstantOptions::boundaries, "increasing steps (a;b)", {}, kRequired},
+                       {"values",
+                        &PiecewiseConstantOptions::values,
+                        "the lrs, one more than boundaries (a;b;c)",
+                        {},
+                        kRequired}};
+const spec::Fields<PolynomialDecayOptions>
+    kPolynomialDecay{{"decay_steps", &PolynomialDecayOptions::decay_steps, "steps to reach end_lr", {}, kRequired},
+                     {"end_lr", &PolynomialDecayOptions::end_lr, "the lr at the end"},
+                     {"power", &PolynomialDecayOptions::power, "power of the polynomial"},
+                     {"cycle", &PolynomialDecayOptions::cycle, "start over, longer, after decay_steps"}};
+const spec::Fields<CosineDecayOptions>
+    kCosineDecay{{"decay_steps", &CosineDecayOptions::decay_steps, "steps of the decay", {}, kRequired},
+                 {"alpha", &CosineDecayOptions::alpha, "the floor, as a fraction of the base lr"},
+                 {"warmup_steps", &CosineDecayOptions::warmup_steps, "steps of a linear warmup first"},
+                 {"warmup_target", &CosineDecayOptions::warmup_target, "the lr the warmup reaches"}};
+const spec::Fields<CosineDecayRestartsOptions> kCosineDecayRestarts{{"first_decay_steps",
+                                                                     &CosineDecayRestartsOptions::first_decay_steps,
+                                                                     "steps of the first period",
+                                                                     {},
+                                                                     kRequired},
+                                                                    {"t_mul", &CosineDecayRestartsOptions::t_mul,
+                                                                     "factor of the period at each restart"},
+                                                                    {"m_mul", &CosineDecayRestartsOptions::m_mul,
+                                                                     "factor of the peak at each restart"},
+                                                                    {"alpha", &CosineDecayRestartsOptions::alpha,
+                                                                     "the floor, as a fraction of the base lr"}};
+const spec::Fields<InverseSqrtOptions>
+    kInverseSqrt{{"warmup_steps", &InverseSqrtOptions::warmup_steps, "steps of the linear warmup", {}, kRequired},
+                 {"start_factor", &InverseSqrtOptions::start_factor, "factor of the lr at step 0"}};
 const spec::Fields<NaturalExpOptions> kNaturalExp{
     {"k", &NaturalExpOptions::k, "rate: lr = base · e^(−k·t)", {}, kRequired}};
 const spec::Fields<HalvingOptions> kHalving{{"every", &HalvingOptions::every, "steps between halvings", {}, kRequired}};
-const spec::Fields<WarmupOptions> kWarmup{
-    {"steps", &WarmupOptions::steps, "steps of the warmup", {}, kRequired},
-    {"mode", &WarmupOptions::mode, "linear or exponential"},
-    {"start_factor", &WarmupOptions::start_factor, "factor at step 0 (default: 0 linear, 0.01 exponential)"}};
+const spec::Fields<WarmupOptions> kWarmup{{"steps", &WarmupOptions::steps, "steps of the warmup", {}, kRequired},
+                                          {"mode", &WarmupOptions::mode, "linear or exponential"},
+                                          {"start_factor", &WarmupOptions::start_factor,
+                                           "factor at step 0 (default: 0 linear, 0.01 exponential)"}};
 
 // ---- the natural lengths of the schedules that have one (for '+') ----
 
@@ -148,7 +165,8 @@ struct Schedule {
 };
 
 template <class ScheduleOptions>
-using Make = std::type_identity_t<std::function<Built(Optimizer&, ScheduleOptions, const std::vector<double>& base_lrs)>>;
+using Make =
+    std::type_identity_t<std::function<Built(Optimizer&, ScheduleOptions, const std::vector<double>& base_lrs)>>;
 template <class ScheduleOptions>
 using LengthOf = std::type_identity_t<std::function<Length(const ScheduleOptions&)>>;
 
@@ -175,7 +193,7 @@ Schedule scheduler(std::string name, std::string summary, const spec::Fields<Sch
 // A pure function of the step (functions.hpp), driven by FunctionLR.
 template <class ScheduleOptions>
 Schedule pure(std::string name, std::string summary, const spec::Fields<ScheduleOptions>& fields,
-                  LrFunction (*lr_function)(const ScheduleOptions&), LengthOf<ScheduleOptions> length = {}) {
+              LrFunction (*lr_function)(const ScheduleOptions&), LengthOf<ScheduleOptions> length = {}) {
   Make<ScheduleOptions> make = [name, lr_function](Optimizer& optimizer, ScheduleOptions options,
                                                    const std::vector<double>& base_lrs) {
     return std::make_unique<FunctionLR>(optimizer, name, lr_function(options), base_lrs);
@@ -196,7 +214,7 @@ const std::vector<Schedule>& registry() {
                             &ConstantLROptions::total_iters),
       scheduler<CosineAnnealingLR>("cosine", "CosineAnnealingLR", kCosine, &CosineAnnealingLROptions::T_max),
       pure("cosine_decay", "Keras CosineDecay, with an optional warmup", kCosineDecay, cosine_decay,
-               cosine_decay_length),
+           cosine_decay_length),
       pure("cosine_decay_restarts", "Keras CosineDecayRestarts", kCosineDecayRestarts, cosine_decay_restarts),
       scheduler<CosineAnnealingWarmRestarts>("cosine_restarts", "CosineAnnealingWarmRestarts (SGDR)", kCosineRestarts),
       scheduler<CyclicLR>("cyclic", "CyclicLR: triangles between base_lr and max_lr", kCyclic),
@@ -211,10 +229,8 @@ const std::vector<Schedule>& registry() {
       scheduler<OneCycleLR>("onecycle", "OneCycleLR (super-convergence)", kOneCycle, one_cycle_length),
       pure("piecewise_constant", "Keras PiecewiseConstantDecay", kPiecewiseConstant, piecewise_constant_decay),
       scheduler<ReduceLROnPlateau>("plateau", "ReduceLROnPlateau", kPlateau),
-      scheduler<PolynomialLR>("polynomial", "PolynomialLR: decay to 0", kPolynomial,
-                              &PolynomialLROptions::total_iters),
-      pure("polynomial_decay", "Keras PolynomialDecay", kPolynomialDecay, polynomial_decay,
-               polynomial_decay_length),
+      scheduler<PolynomialLR>("polynomial", "PolynomialLR: decay to 0", kPolynomial, &PolynomialLROptions::total_iters),
+      pure("polynomial_decay", "Keras PolynomialDecay", kPolynomialDecay, polynomial_decay, polynomial_decay_length),
       scheduler<StepLR>("step", "StepLR: lr × gamma every step_size steps", kStep),
       scheduler<SWALR>("swa", "SWALR: anneal to a constant lr for weight averaging", kSwa,
                        &SWALROptions::anneal_epochs),
@@ -268,7 +284,8 @@ Term parse_term(const std::string& text, bool before_last, const std::string& sp
   const Schedule& schedule = find_schedule(term);
   if (!term.inner.empty()) spec::fail(term, term.name + " takes no inner schedule in parentheses");
   std::optional<int64_t> steps;
-  auto steps_arg = std::find_if(term.args.begin(), term.args.end(), [](const spec::Arg& arg) { return arg.key == "steps"; });
+  auto steps_arg =
+      std::find_if(term.args.begin(), term.args.end(), [](const spec::Arg& arg) { return arg.key == "steps"; });
   if (before_last && steps_arg != term.args.end() && !has_key(schedule, "steps")) {
     steps = spec::to_integer(term, *steps_arg);
     if (*steps <= 0) spec::fail(term, "steps must be positive, got " + steps_arg->value);

@@ -7,7 +7,7 @@
 namespace descent::optim {
 
 struct SWALROptions {
-  std::vector<double> swa_lr;           // one value, or one per group
+  std::vector<double> swa_lr;  // one value, or one per group
   int64_t anneal_epochs = 10;
   std::string anneal_strategy = "cos";  // "cos" or "linear"
 };

@@ -133,8 +133,7 @@ double number_in(const Spec& spec, const Arg& arg, const std::string& piece, Non
 int64_t integer_in(const Spec& spec, const Arg& arg, double value) {
   constexpr double kLargestExact = 9007199254740992.0;  // 2^53: every integer up to it is a double
   if (value != std::floor(value) || std::abs(value) > kLargestExact)
-    fail(spec, quoted(arg) + " is not an integer" +
-                   (arg.value.find(';') == std::string::npos ? "" : " list (a;b;c)"));
+    fail(spec, quoted(arg) + " is not an integer" + (arg.value.find(';') == std::string::npos ? "" : " list (a;b;c)"));
   return static_cast<int64_t>(value);
 }
 

@@ -27,7 +27,7 @@
 namespace descent::spec {
 
 struct Arg {
-  std::string key;    // empty for a positional value
+  std::string key;  // empty for a positional value
   std::string value;
 };
 
@@ -86,9 +86,8 @@ inline constexpr bool kRequired = true;  // a Field that must be given
 // The value types a Field binds to.
 template <class T>
 concept FieldValue = std::is_same_v<T, double> || std::is_same_v<T, int64_t> || std::is_same_v<T, int> ||
-                     std::is_same_v<T, bool> || std::is_same_v<T, std::string> ||
-                     std::is_same_v<T, std::vector<double>> || std::is_same_v<T, std::vector<int64_t>> ||
-                     std::is_same_v<T, std::pair<double, double>>;
+    std::is_same_v<T, bool> || std::is_same_v<T, std::string> || std::is_same_v<T, std::vector<double>> ||
+    std::is_same_v<T, std::vector<int64_t>> || std::is_same_v<T, std::pair<double, double>>;
 
 namespace detail {
 

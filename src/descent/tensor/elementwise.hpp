@@ -1,8 +1,8 @@
 // Elementwise loops over tensors of any layout, on top of for_each_row. The inner loop is
 // written separately for unit strides so the compiler vectorizes it.
 #pragma once
-#include "descent/tensor/tensor.hpp"
 #include "descent/kernels/strided.hpp"
+#include "descent/tensor/tensor.hpp"
 
 namespace descent::kernels {
 
@@ -31,8 +31,9 @@ void map_binary(const Tensor& a, const Tensor& b, const Tensor& out, F f) {
   const T* pb = b.data<T>();
   T* po = out.data<T>();
   const Shape& s = out.shape();
-  for_each_row<3>(s, {out.strides(), broadcast_strides(a.shape(), a.strides(), s),
-                      broadcast_strides(b.shape(), b.strides(), s)},
+  for_each_row<3>(s,
+                  {out.strides(), broadcast_strides(a.shape(), a.strides(), s),
+                   broadcast_strides(b.shape(), b.strides(), s)},
                   [&](std::array<int64_t, 3> off, int64_t n, std::array<int64_t, 3> st) {
                     T* o = po + off[0];
                     const T* x = pa + off[1];
@@ -62,8 +63,9 @@ void map_ternary(const Tensor& a, const Tensor& b, const Tensor& c, const Tensor
   const T* pc = c.data<T>();
   T* po = out.data<T>();
   const Shape& s = out.shape();
-  for_each_row<4>(s, {out.strides(), broadcast_strides(a.shape(), a.strides(), s),
-                      broadcast_strides(b.shape(), b.strides(), s), broadcast_strides(c.shape(), c.strides(), s)},
+  for_each_row<4>(s,
+                  {out.strides(), broadcast_strides(a.shape(), a.strides(), s),
+                   broadcast_strides(b.shape(), b.strides(), s), broadcast_strides(c.shape(), c.strides(), s)},
                   [&](std::array<int64_t, 4> off, int64_t n, std::array<int64_t, 4> st) {
                     T* o = po + off[0];
                     const T* x = pa + off[1];

@@ -188,7 +188,8 @@ Node::~Node() {
   if (outermost) pending = &local;
   backward = nullptr;
   for (Tensor& t : inputs) {
-    if (t.defined() && t.impl_ptr().use_count() == 1 && t.impl().grad_fn) pending->push_back(std::move(t.impl().grad_fn));
+    if (t.defined() && t.impl_ptr().use_count() == 1 && t.impl().grad_fn)
+      pending->push_back(std::move(t.impl().grad_fn));
   }
   inputs.clear();
   if (outermost) {
@@ -309,8 +310,9 @@ void RemovableHandle::remove() {
 
 RemovableHandle register_post_accumulate_grad_hook(const Tensor& leaf, PostAccumulateGradHook hook) {
   if (!leaf.defined() || !leaf.requires_grad() || !leaf.is_leaf())
-    throw Error("register_post_accumulate_grad_hook: the tensor must be a leaf that requires grad (a parameter); "
-                "call requires_grad_() first, and register on the parameter, not on a result computed from it");
+    throw Error(
+        "register_post_accumulate_grad_hook: the tensor must be a leaf that requires grad (a parameter); "
+        "call requires_grad_() first, and register on the parameter, not on a result computed from it");
   return RemovableHandle(HookRegistry::instance().add(leaf.impl_ptr(), std::move(hook)));
 }
 
@@ -362,8 +364,10 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
   NoGradGuard no_grad;
   if (root.is_leaf()) {
     TensorImpl& leaf = root.impl();
-    if (!leaf.grad) leaf.grad = seed.clone().impl_ptr();
-    else Tensor(leaf.grad).add_(seed);
+    if (!leaf.grad)
+      leaf.grad = seed.clone().impl_ptr();
+    else
+      Tensor(leaf.grad).add_(seed);
     if (!HookRegistry::instance().empty()) run_hooks(root);
     return;
   }
@@ -382,8 +386,7 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
       auto& [node, next] = stack.back();
       if (next < node->inputs.size()) {
         const Tensor& in = node->inputs[next++];
-        if (in.defined() && in.grad_fn() && visited.insert(in.grad_fn().get()))
-          stack.emplace_back(in.grad_fn(), 0);
+        if (in.defined() && in.grad_fn() && visited.insert(in.grad_fn().get())) stack.emplace_back(in.grad_fn(), 0);
       } else {
         order.push_back(std::move(node));
         stack.pop_back();
@@ -402,8 +405,10 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
     node.grad = Tensor();
     if (g.defined()) {  // else no gradient flowed here
       if (auto out = node.output.lock(); out && out->retains_grad) {
-        if (!out->grad) out->grad = g.clone().impl_ptr();
-        else Tensor(out->grad).add_(g);
+        if (!out->grad)
+          out->grad = g.clone().impl_ptr();
+        else
+          Tensor(out->grad).add_(g);
       }
       node.check_saved_versions();
       node.backward(node, g);

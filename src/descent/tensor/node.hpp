@@ -35,9 +35,9 @@ struct Node {
   const char* name = "";
   std::vector<Tensor> inputs;
   BackwardFn backward;
-  Tensor grad;                              // the output's gradient, summed during backward
-  std::weak_ptr<TensorImpl> output;         // for retain_grad() on the output
-  std::vector<SavedVersion> saved;          // the inputs and output the backward captured
+  Tensor grad;                       // the output's gradient, summed during backward
+  std::weak_ptr<TensorImpl> output;  // for retain_grad() on the output
+  std::vector<SavedVersion> saved;   // the inputs and output the backward captured
 
   // Does input i want a gradient? Backward functions skip work for those that don't.
   bool needs_grad(std::size_t i) const { return inputs[i].defined() && inputs[i].requires_grad(); }

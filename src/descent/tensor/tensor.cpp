@@ -10,10 +10,10 @@
 #include <ostream>
 #include <sstream>
 
-#include "descent/tensor/grad_mode.hpp"
-#include "descent/tensor/node.hpp"
 #include "descent/core/allocator.hpp"
 #include "descent/tensor/elementwise.hpp"
+#include "descent/tensor/grad_mode.hpp"
+#include "descent/tensor/node.hpp"
 
 namespace descent {
 
@@ -67,8 +67,8 @@ Tensor Tensor::arange(double start, double end, double step, DType dtype) {
 template <class V>
 static Tensor from_values(std::span<const V> values, const Shape& shape, DType dtype) {
   if (static_cast<int64_t>(values.size()) != shape.numel())
-    throw ShapeError("from_data: " + std::to_string(values.size()) + " values do not fill shape " + shape.str() +
-                     " (" + std::to_string(shape.numel()) + " elements)");
+    throw ShapeError("from_data: " + std::to_string(values.size()) + " values do not fill shape " + shape.str() + " (" +
+                     std::to_string(shape.numel()) + " elements)");
   Tensor t = Tensor::empty(shape, dtype);
   dispatch(dtype, [&]<class T>() { std::copy(values.begin(), values.end(), t.data<T>()); });
   return t;

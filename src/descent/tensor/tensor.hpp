@@ -45,13 +45,13 @@ struct TensorImpl {
   std::shared_ptr<Storage> storage;
   int64_t offset = 0;  // in elements
   Shape shape;
-  Shape strides;       // in elements
+  Shape strides;  // in elements
   DType dtype = DType::f32;
 
   bool requires_grad = false;
-  bool retains_grad = false;          // a non-leaf that keeps its .grad (retain_grad())
-  std::shared_ptr<TensorImpl> grad;   // .grad of a leaf (or retained non-leaf)
-  std::shared_ptr<Node> grad_fn;      // the op that produced this tensor, if recorded
+  bool retains_grad = false;         // a non-leaf that keeps its .grad (retain_grad())
+  std::shared_ptr<TensorImpl> grad;  // .grad of a leaf (or retained non-leaf)
+  std::shared_ptr<Node> grad_fn;     // the op that produced this tensor, if recorded
 };
 
 class Tensor {
@@ -101,15 +101,15 @@ class Tensor {
     check_dtype(dtype_of<T>);
     return static_cast<T*>(impl().storage->data()) + impl().offset;
   }
-  double item() const;                              // the value of a one-element tensor
+  double item() const;  // the value of a one-element tensor
   template <class T>
-  T item() const {                                  // same, as T (torch's item<T>())
+  T item() const {  // same, as T (torch's item<T>())
     return static_cast<T>(item());
   }
   double at(std::initializer_list<int64_t> index) const;
-  std::vector<double> to_vector() const;            // all values in row-major order
+  std::vector<double> to_vector() const;  // all values in row-major order
   template <class T>
-  std::vector<T> values() const {                   // same, as T
+  std::vector<T> values() const {  // same, as T
     std::vector<double> v = to_vector();
     return std::vector<T>(v.begin(), v.end());
   }
@@ -118,32 +118,32 @@ class Tensor {
   bool requires_grad() const { return impl().requires_grad; }
   Tensor& requires_grad_(bool enabled = true);
   bool is_leaf() const { return impl().grad_fn == nullptr; }
-  Tensor grad() const;                              // undefined until a backward reaches it
+  Tensor grad() const;  // undefined until a backward reaches it
   void set_grad(const Tensor& g);
-  void zero_grad();                                 // drops .grad (as set_to_none=True)
+  void zero_grad();  // drops .grad (as set_to_none=True)
   const std::shared_ptr<Node>& grad_fn() const { return impl().grad_fn; }
   void retain_grad();
   // Backpropagates from this tensor. A non-scalar needs an explicit gradient of its shape.
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
-  Tensor detach() const;                            // same data, no history
-  uint64_t version() const;                         // the storage's version counter (torch's _version)
+  Tensor detach() const;     // same data, no history
+  uint64_t version() const;  // the storage's version counter (torch's _version)
 
   // ---- views and copies (differentiable; defined in ops/shape.cpp) ----
-  Tensor reshape(const Shape& shape) const;         // a view when possible, else a copy; one dim may be -1
-  Tensor view(const Shape& shape) const;            // a view, or throws
+  Tensor reshape(const Shape& shape) const;  // a view when possible, else a copy; one dim may be -1
+  Tensor view(const Shape& shape) const;     // a view, or throws
   Tensor flatten(int start_dim = 0, int end_dim = -1) const;
   Tensor transpose(int dim0, int dim1) const;
-  Tensor t() const;                                 // transpose of a 2-D tensor
+  Tensor t() const;  // transpose of a 2-D tensor
   Tensor permute(std::initializer_list<int> dims) const;
   Tensor unsqueeze(int dim) const;
   Tensor squeeze(int dim) const;
-  Tensor expand(const Shape& shape) const;          // broadcast view (-1 keeps a dim)
+  Tensor expand(const Shape& shape) const;                                    // broadcast view (-1 keeps a dim)
   Tensor slice(int dim, int64_t start, int64_t end, int64_t step = 1) const;  // a view
-  Tensor narrow(int dim, int64_t start, int64_t length) const;  // a view of length elements from start
-  Tensor select(int dim, int64_t index) const;      // a view without that dim
-  Tensor contiguous() const;                        // itself if contiguous, else a copy
-  Tensor clone() const;                             // a contiguous copy
-  Tensor to(DType dtype) const;                     // converted copy (itself if same dtype)
+  Tensor narrow(int dim, int64_t start, int64_t length) const;                // a view of length elements from start
+  Tensor select(int dim, int64_t index) const;                                // a view without that dim
+  Tensor contiguous() const;                                                  // itself if contiguous, else a copy
+  Tensor clone() const;                                                       // a contiguous copy
+  Tensor to(DType dtype) const;                                               // converted copy (itself if same dtype)
 
   // ---- reductions and math as methods (defined in ops/) ----
   Tensor sum() const;
@@ -175,7 +175,7 @@ class Tensor {
   // Refused on a leaf that requires grad while grad mode is on, as in PyTorch.
   Tensor& zero_();
   Tensor& fill_(double value);
-  Tensor& copy_(const Tensor& src);                 // src is broadcast to this shape
+  Tensor& copy_(const Tensor& src);  // src is broadcast to this shape
   Tensor& add_(const Tensor& other, double alpha = 1.0);
   Tensor& mul_(double factor);
   Tensor& uniform_(double lo, double hi, Generator* gen = nullptr);

@@ -44,8 +44,8 @@ std::string format_epoch(const EpochMetrics& m, bool classification) {
                   "epoch %3d  train_loss %.4f  train_acc %6.2f%%  dev_loss %.4f  dev_acc %6.2f%%  lr %.3g  %.1fs",
                   m.epoch, m.train_loss, 100 * m.train_acc, m.dev_loss, 100 * m.dev_acc, m.lr, m.seconds);
   else
-    std::snprintf(line, sizeof line, "epoch %3d  train_loss %.6g  dev_loss %.6g  lr %.3g  %.1fs", m.epoch,
-                  m.train_loss, m.dev_loss, m.lr, m.seconds);
+    std::snprintf(line, sizeof line, "epoch %3d  train_loss %.6g  dev_loss %.6g  lr %.3g  %.1fs", m.epoch, m.train_loss,
+                  m.dev_loss, m.lr, m.seconds);
   return line;
 }
 
@@ -139,11 +139,11 @@ void RunSummary::on_train_end(FitContext& context) {
                    with_checksums(weights, {{"format", "pt"},
                                             {"best_epoch", std::to_string(result.best_epoch)},
                                             {"descent_config", config_json_}}));
-  const nlohmann::json summary = {{"best_epoch", result.best_epoch},     {"best_dev_acc", result.best_dev_acc},
+  const nlohmann::json summary = {{"best_epoch", result.best_epoch},       {"best_dev_acc", result.best_dev_acc},
                                   {"best_dev_loss", result.best_dev_loss}, {"test_loss", result.test_loss},
-                                  {"test_acc", result.test_acc},         {"seconds", result.seconds},
-                                  {"epochs_run", result.history.size()}, {"stopped_early", result.stopped_early},
-                                  {"diverged", result.diverged},         {"stop_reason", result.stop_reason}};
+                                  {"test_acc", result.test_acc},           {"seconds", result.seconds},
+                                  {"epochs_run", result.history.size()},   {"stopped_early", result.stopped_early},
+                                  {"diverged", result.diverged},           {"stop_reason", result.stop_reason}};
   write_file_atomic(run_dir_ / "summary.json", summary.dump(2) + "\n");
 }
 

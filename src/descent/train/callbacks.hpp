@@ -21,15 +21,15 @@ struct FitContext {
   optim::Optimizer& optimizer;
   const DataSplits& data;
   const FitOptions& options;
-  ScheduleDriver* schedule;   // null: no schedule
+  ScheduleDriver* schedule;  // null: no schedule
   const DataLoader& loader;
   TrainingProgress progress;  // counters, best so far, the epochs' metrics (progress.history)
   NamedTensors best;          // the parameters with the best dev score so far
 
   // The step under way (from on_step_begin to on_step_end).
   const Batch* batch = nullptr;
-  double loss = 0;          // its training loss, before any L2 penalty (set before after_backward)
-  bool skip_step = false;   // set in after_backward: no optimizer update for this batch (reset each step)
+  double loss = 0;         // its training loss, before any L2 penalty (set before after_backward)
+  bool skip_step = false;  // set in after_backward: no optimizer update for this batch (reset each step)
 
   // Stopping: set `stop` (and a `stop_reason` to print) to end training after the current step
   // (the epoch then ends as usual: dev evaluation, on_epoch_end) or, from on_epoch_end, after
@@ -101,10 +101,10 @@ class EarlyStopping : public Callback {
 };
 
 struct CheckpointOptions {
-  std::filesystem::path run_dir;  // "": write nothing (a signal still stops the run)
-  int64_t every = 0;              // also every N optimizer steps (0: epoch ends only)
-  int keep = 2;                   // the newest K are kept
-  std::string config_json;        // the run's configuration, stored in each checkpoint
+  std::filesystem::path run_dir;                               // "": write nothing (a signal still stops the run)
+  int64_t every = 0;                                           // also every N optimizer steps (0: epoch ends only)
+  int keep = 2;                                                // the newest K are kept
+  std::string config_json;                                     // the run's configuration, stored in each checkpoint
   const volatile std::sig_atomic_t* stop_requested = nullptr;  // set by a signal handler
 };
 

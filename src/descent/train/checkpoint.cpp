@@ -49,7 +49,8 @@ uint32_t checksum(const NamedTensors& tensors, const std::string& json) {
     feed(&d, sizeof d);
     for (int64_t s : t.shape()) feed(&s, sizeof s);
     const Tensor c = t.contiguous();
-    const auto* bytes = static_cast<const char*>(c.impl().storage->data()) + c.offset() * static_cast<int64_t>(dtype_size(d));
+    const auto* bytes =
+        static_cast<const char*>(c.impl().storage->data()) + c.offset() * static_cast<int64_t>(dtype_size(d));
     feed(bytes, static_cast<std::size_t>(c.numel()) * dtype_size(d));
   }
   feed(json.data(), json.size());
@@ -122,7 +123,8 @@ TrainingState load_checkpoint(const std::filesystem::path& path) {
     s.optimizer.optimizer = opt.at("name").get<std::string>();
     for (const auto& g : opt.at("groups")) s.optimizer.groups.push_back(numbers(g));
     s.optimizer.group_params = opt.at("group_params").get<std::vector<std::vector<int64_t>>>();
-    for (const auto& [index, sc] : opt.at("scalars").items()) s.optimizer.state[std::stoll(index)].scalars = numbers(sc);
+    for (const auto& [index, sc] : opt.at("scalars").items())
+      s.optimizer.state[std::stoll(index)].scalars = numbers(sc);
     s.optimizer.globals = numbers(opt.at("globals"));
   } catch (const nlohmann::json::exception& e) {
     throw IOError(path.string() + ": malformed checkpoint metadata: " + e.what());

@@ -21,12 +21,12 @@ inline constexpr int kCheckpointFormatVersion = 1;
 // the scheduler, fit), and this header stays free of the JSON library.
 struct TrainingState {
   int format_version = kCheckpointFormatVersion;
-  std::string config = "null";     // JSON: the run's configuration (TrainConfig and parameter groups)
-  NamedTensors model;              // parameters and buffers now
-  NamedTensors best_model;         // the best-on-dev copy
-  optim::OptimizerState optimizer; // every buffer, step count and group hyperparameter
-  std::string scheduler = "null";  // JSON: LRScheduler::state_dict(), or null
-  std::string progress = "null";   // JSON: TrainingProgress, the data loader's position, the default generator
+  std::string config = "null";      // JSON: the run's configuration (TrainConfig and parameter groups)
+  NamedTensors model;               // parameters and buffers now
+  NamedTensors best_model;          // the best-on-dev copy
+  optim::OptimizerState optimizer;  // every buffer, step count and group hyperparameter
+  std::string scheduler = "null";   // JSON: LRScheduler::state_dict(), or null
+  std::string progress = "null";    // JSON: TrainingProgress, the data loader's position, the default generator
 };
 
 void save_checkpoint(const std::filesystem::path& path, const TrainingState& state);

@@ -99,7 +99,7 @@ std::string comparison_table(const Comparison& c) {
     const FitResult& r = run.result;
     const std::string final_loss = r.history.empty() ? "—" : format("%.4f", r.history.back().train_loss);
     const std::string epoch = " (epoch " + std::to_string(r.best_epoch) + ")";
-    const std::string best = r.history.empty()          ? "—"
+    const std::string best = r.history.empty()  ? "—"
                              : c.classification ? format("%.2f%%", 100 * r.best_dev_acc) + epoch
                                                 : format("%.4g", r.best_dev_loss) + epoch;
     const std::string test = c.classification ? format("%.2f%%", 100 * r.test_acc) : format("%.4g", r.test_loss);

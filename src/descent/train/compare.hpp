@@ -13,8 +13,8 @@
 namespace descent {
 
 struct CompareRun {
-  std::string spec;            // the optimizer spec, as given
-  std::filesystem::path dir;   // its run folder (config.json, metrics.jsonl, summary.json, best.safetensors)
+  std::string spec;           // the optimizer spec, as given
+  std::filesystem::path dir;  // its run folder (config.json, metrics.jsonl, summary.json, best.safetensors)
   FitResult result;
 };
 

@@ -21,7 +21,8 @@ void TrainConfig::validate() const {
     fail("--random-labels must be a fraction in [0, 1], got " + std::to_string(random_labels));
   if (patience < 0) fail("--patience must be >= 0, got " + std::to_string(patience));
   if (threads < 0) fail("--threads must be >= 0 (0: one per core), got " + std::to_string(threads));
-  if (checkpoint_every < 0) fail("--checkpoint-every must be >= 0 (0: epoch ends only), got " + std::to_string(checkpoint_every));
+  if (checkpoint_every < 0)
+    fail("--checkpoint-every must be >= 0 (0: epoch ends only), got " + std::to_string(checkpoint_every));
   if (keep_checkpoints < 1) fail("--keep-checkpoints must be >= 1, got " + std::to_string(keep_checkpoints));
   if (schedule_per != "epoch" && schedule_per != "batch")
     fail("--schedule-per must be 'epoch' or 'batch', got '" + schedule_per + "'");
@@ -34,8 +35,9 @@ void TrainConfig::validate() const {
   // torch.nn.NLLLoss takes log-probabilities, which a model must make with a final LogSoftmax;
   // the CLI's models end in scores (logits), on which NLL would fall to -infinity.
   if (loss == "nll")
-    fail("--loss nll needs a model that ends in log_softmax, and descent train's models end in logits; use "
-         "--loss cross_entropy, which is log_softmax followed by nll (torch.nn.CrossEntropyLoss)");
+    fail(
+        "--loss nll needs a model that ends in log_softmax, and descent train's models end in logits; use "
+        "--loss cross_entropy, which is log_softmax followed by nll (torch.nn.CrossEntropyLoss)");
 }
 
 MlpOptions TrainConfig::mlp_options() const {
@@ -49,9 +51,9 @@ DType TrainConfig::value_dtype() const { return dtype == "float64" ? DType::f64 
 // The macro defines inline converters; these named ones are what config.hpp declares.
 namespace json_form {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, task, dev_size, scaling, random_labels,
-                                                model, activation, dropout, init, batch_norm, init_from, dtype, loss, optimizer,
-                                                schedule, schedule_per, l2, clip_grad_norm, epochs, batch_size,
-                                                drop_last, patience, seed, threads, out, checkpoint_every,
+                                                model, activation, dropout, init, batch_norm, init_from, dtype, loss,
+                                                optimizer, schedule, schedule_per, l2, clip_grad_norm, epochs,
+                                                batch_size, drop_last, patience, seed, threads, out, checkpoint_every,
                                                 keep_checkpoints, quiet, augment)
 }  // namespace json_form
 

@@ -28,9 +28,9 @@ struct TrainConfig : FitOptions {
   double dropout = 0.2;
   std::string init = "default";
   bool batch_norm = false;
-  std::string init_from;  // a weights file to start from (--init-from), "" for a fresh initialization
-  bool summary = false;   // print the model's layer table before training (not saved)
-  std::string dtype = "float32";     // float32 | float64: the data, the model and the optimizer state
+  std::string init_from;          // a weights file to start from (--init-from), "" for a fresh initialization
+  bool summary = false;           // print the model's layer table before training (not saved)
+  std::string dtype = "float32";  // float32 | float64: the data, the model and the optimizer state
   // optimization (FitOptions::seed also seeds the initialization and dropout)
   std::string optimizer = "adam:lr=1e-3";
   // "" or "constant" = constant learning rate; plain "cosine" anneals to 0 over the whole run.

@@ -19,8 +19,10 @@ std::span<std::byte> bytes_of(const Tensor& t) {
 }
 
 void start_sum(dist::Communicator& comm, const Tensor& flat, int tag) {
-  if (flat.dtype() == DType::f64) comm.start_sum(std::span<double>(flat.data<double>(), flat.numel()), tag);
-  else comm.start_sum(std::span<float>(flat.data<float>(), flat.numel()), tag);
+  if (flat.dtype() == DType::f64)
+    comm.start_sum(std::span<double>(flat.data<double>(), flat.numel()), tag);
+  else
+    comm.start_sum(std::span<float>(flat.data<float>(), flat.numel()), tag);
 }
 
 }  // namespace
@@ -184,7 +186,8 @@ void check_data_parallel(int64_t batch_size, int64_t train_size, bool drop_last,
                                 std::to_string(ranks) + " ranks one: use --drop-last or another --batch-size");
 }
 
-void make_data_parallel(FitOptions& options, FitExtras& extras, DistributedCallback& callback, dist::Communicator& comm) {
+void make_data_parallel(FitOptions& options, FitExtras& extras, DistributedCallback& callback,
+                        dist::Communicator& comm) {
   extras.callbacks.push_back(&callback);
   extras.stop_requested = callback.stop_flag();
   extras.shard_rank = comm.rank();

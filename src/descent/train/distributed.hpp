@@ -101,6 +101,7 @@ auto load_on_every_rank(Load load, dist::Communicator& comm) -> decltype(load())
 
 // Points `extras` at the callback (added to its callbacks, with its stop flag), this rank's
 // share of the data and the split evaluation; ranks other than 0 write and print nothing.
-void make_data_parallel(FitOptions& options, FitExtras& extras, DistributedCallback& callback, dist::Communicator& comm);
+void make_data_parallel(FitOptions& options, FitExtras& extras, DistributedCallback& callback,
+                        dist::Communicator& comm);
 
 }  // namespace descent

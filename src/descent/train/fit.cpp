@@ -179,20 +179,27 @@ class TrainingLoop {
  public:
   TrainingLoop(Module& model, optim::Optimizer& optimizer, const DataSplits& data, const FitOptions& options,
                const FitExtras& extras)
-      : loss_fn_(make_loss(options.loss, data.train.num_classes)), weights_(weight_matrices(model)),
-        loader_(data.train,
-                {.batch_size = options.batch_size,
-                 .shuffle = true,
-                 .drop_last = options.drop_last,
-                 .seed = options.seed,
-                 .augment = parse_augmentations(options.augment),
-                 .shard_rank = extras.shard_rank,
-                 .shard_count = extras.shard_count}),
-        evaluate_(extras.evaluate ? extras.evaluate : [](Module& model, const Dataset& data, const LossFunction& loss,
-                                                         int64_t batch_size) { return evaluate(model, data, loss, batch_size); }),
+      : loss_fn_(make_loss(options.loss, data.train.num_classes)),
+        weights_(weight_matrices(model)),
+        loader_(data.train, {.batch_size = options.batch_size,
+                             .shuffle = true,
+                             .drop_last = options.drop_last,
+                             .seed = options.seed,
+                             .augment = parse_augmentations(options.augment),
+                             .shard_rank = extras.shard_rank,
+                             .shard_count = extras.shard_count}),
+        evaluate_(extras.evaluate ? extras.evaluate
+                                  : [](Module& model, const Dataset& data, const LossFunction& loss,
+                                       int64_t batch_size) { return evaluate(model, data, loss, batch_size); }),
         own_callbacks_(own_callbacks(options, extras, callbacks_)),
-        context_{.model = model, .optimizer = optimizer, .data = data, .options = options, .schedule = extras.schedule,
-                 .loader = loader_, .progress = {}, .best = snapshot(model)} {
+        context_{.model = model,
+                 .optimizer = optimizer,
+                 .data = data,
+                 .options = options,
+                 .schedule = extras.schedule,
+                 .loader = loader_,
+                 .progress = {},
+                 .best = snapshot(model)} {
     if (extras.resume) restore_training_state(*extras.resume, context_, loader_);
   }
 
@@ -221,8 +228,8 @@ class TrainingLoop {
       progress.step = progress.seen = progress.correct = 0;
       progress.loss_sum = progress.seconds = 0;
     }
-    const auto epoch_start = Clock::now() - std::chrono::duration_cast<Clock::duration>(
-                                                std::chrono::duration<double>(progress.seconds));
+    const auto epoch_start =
+        Clock::now() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(progress.seconds));
     context_.model.train();
     notify(&Callback::on_epoch_begin);
     Batch batch;
@@ -304,7 +311,8 @@ class TrainingLoop {
   // callbacks' on_epoch_end.
   void end_epoch(Clock::time_point epoch_start) {
     TrainingProgress& progress = context_.progress;
-    if (progress.seen == 0) throw ValueError("fit: an epoch had no batches (batch size larger than the data with drop_last?)");
+    if (progress.seen == 0)
+      throw ValueError("fit: an epoch had no batches (batch size larger than the data with drop_last?)");
     const auto seen = static_cast<double>(progress.seen);
     EpochMetrics metrics{.epoch = progress.epoch,
                          .train_loss = progress.loss_sum / seen,
@@ -330,8 +338,9 @@ class TrainingLoop {
   void keep_if_best(const EpochMetrics& metrics) {
     TrainingProgress& progress = context_.progress;
     const bool by_accuracy = data().train.is_classification() && data().dev.size() > 0;
-    const bool better = !progress.have_best || data().dev.size() == 0 ||
-                        (by_accuracy ? metrics.dev_acc > progress.best_dev_acc : metrics.dev_loss < progress.best_dev_loss);
+    const bool better =
+        !progress.have_best || data().dev.size() == 0 ||
+        (by_accuracy ? metrics.dev_acc > progress.best_dev_acc : metrics.dev_loss < progress.best_dev_loss);
     if (!better) return;
     progress.have_best = true;
     context_.best = snapshot(context_.model);
@@ -368,7 +377,7 @@ class TrainingLoop {
   const std::vector<Tensor> weights_;  // the L2 penalty's
   DataLoader loader_;
   const std::function<EvalResult(Module&, const Dataset&, const LossFunction&, int64_t)> evaluate_;
-  std::vector<Callback*> callbacks_;   // in the order they run
+  std::vector<Callback*> callbacks_;  // in the order they run
   std::vector<std::unique_ptr<Callback>> own_callbacks_;
   FitContext context_;
 };

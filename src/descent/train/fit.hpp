@@ -32,16 +32,17 @@ struct FitOptions {
   int epochs = 15;
   int64_t batch_size = 64;
   bool drop_last = false;
-  uint64_t seed = 0;          // the data loader's shuffling
-  std::vector<std::string> augment;  // per-example augmentation of training batches, e.g. {"crop:4", "flip"} (data/augment.hpp)
-  int patience = 0;           // early stopping: stop after this many epochs without a better dev score (0: off)
-  double l2 = 0.0;            // explicit L2 penalty lambda/2 * sum ||W||^2 over weight matrices, added to the loss
+  uint64_t seed = 0;  // the data loader's shuffling
+  std::vector<std::string>
+      augment;       // per-example augmentation of training batches, e.g. {"crop:4", "flip"} (data/augment.hpp)
+  int patience = 0;  // early stopping: stop after this many epochs without a better dev score (0: off)
+  double l2 = 0.0;   // explicit L2 penalty lambda/2 * sum ||W||^2 over weight matrices, added to the loss
   double clip_grad_norm = 0;  // clip the global gradient norm to this (0: off; not for closure optimizers)
   std::string loss = "cross_entropy";
   int64_t eval_batch_size = 1000;
-  std::string out;            // RUN_DIR for metrics.jsonl, summary.json, best.safetensors ("" for none)
-  bool quiet = false;         // no epoch lines, no progress bar
-  bool progress = true;       // the progress bar (only on a terminal)
+  std::string out;       // RUN_DIR for metrics.jsonl, summary.json, best.safetensors ("" for none)
+  bool quiet = false;    // no epoch lines, no progress bar
+  bool progress = true;  // the progress bar (only on a terminal)
   // Checkpoints (with out): at every epoch end and every `checkpoint_every` optimizer steps
   // (0: epoch ends only), in RUN_DIR/checkpoints/, keeping the newest `keep_checkpoints`.
   bool checkpoints = true;
@@ -53,17 +54,17 @@ struct EpochMetrics {
   int epoch = 0;
   double train_loss = 0, train_acc = 0;  // over the epoch's minibatches (accuracy as a fraction)
   double dev_loss = 0, dev_acc = 0;
-  double lr = 0;                         // the first group's lr during the epoch's last step
-  double seconds = 0;                    // training and dev evaluation
+  double lr = 0;       // the first group's lr during the epoch's last step
+  double seconds = 0;  // training and dev evaluation
   int64_t steps = 0;
 };
 
 // The loop's state between steps: what a checkpoint holds besides the model, the optimizer,
 // the schedule, the data loader's position and the random streams.
 struct TrainingProgress {
-  int epoch = 1;                     // the epoch under way (1-based)
-  bool epoch_started = false;        // a mid-epoch checkpoint: continue this epoch
-  int64_t step = 0;                  // steps done in this epoch
+  int epoch = 1;               // the epoch under way (1-based)
+  bool epoch_started = false;  // a mid-epoch checkpoint: continue this epoch
+  int64_t step = 0;            // steps done in this epoch
   int64_t global_step = 0;
   double loss_sum = 0, seconds = 0;  // running sums of this epoch
   int64_t seen = 0, correct = 0;
@@ -73,7 +74,7 @@ struct TrainingProgress {
   int best_epoch = 0;
   double best_dev_acc = 0, best_dev_loss = 0;
   std::vector<EpochMetrics> history;
-  std::vector<double> step_losses;   // every minibatch's training loss (before any L2 penalty), in order
+  std::vector<double> step_losses;  // every minibatch's training loss (before any L2 penalty), in order
 };
 
 // metrics.jsonl's lines and a checkpoint's "progress", one key per field.
@@ -98,7 +99,7 @@ struct FitResult {
   std::string stop_reason;  // set when training stopped before the last epoch (patience, non-finite loss, a callback)
   bool diverged = false;    // a NaN or infinite loss stopped training
   std::vector<double> step_losses;  // every minibatch's training loss (before any L2 penalty), in order
-  bool interrupted = false;  // stop_requested was seen; a checkpoint was written
+  bool interrupted = false;         // stop_requested was seen; a checkpoint was written
   std::string last_checkpoint;
 };
 

@@ -1,15 +1,15 @@
 // Filter-normalized random directions and the loss evaluated on a grid around the weights.
 #include "descent/train/landscape.hpp"
 
+#include <omp.h>
 #include <algorithm>
 #include <cmath>
 #include <exception>
-#include <omp.h>
 
-#include "descent/tensor/grad_mode.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/threads.hpp"
 #include "descent/ops/ops.hpp"
+#include "descent/tensor/grad_mode.hpp"
 #include "descent/viz/contour.hpp"
 #include "descent/viz/trajectory_plot.hpp"
 
@@ -74,7 +74,8 @@ Dataset evaluation_subset(const Dataset& data, int64_t n, Generator& gen) {
 }
 
 void validate(const LandscapeOptions& o) {
-  if (o.grid < 2) throw ValueError("landscape: --grid must be at least 2 points per axis, got " + std::to_string(o.grid));
+  if (o.grid < 2)
+    throw ValueError("landscape: --grid must be at least 2 points per axis, got " + std::to_string(o.grid));
   if (!std::isfinite(o.lo) || !std::isfinite(o.hi) || !(o.lo < o.hi))
     throw ValueError("landscape: --range LO,HI needs finite LO < HI, got " + std::to_string(o.lo) + "," +
                      std::to_string(o.hi));

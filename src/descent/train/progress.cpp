@@ -8,8 +8,12 @@
 namespace descent {
 
 ProgressBar::ProgressBar(bool enabled, int epoch, int epochs, int64_t steps)
-    : active_(enabled && isatty(STDERR_FILENO)), epoch_(epoch), epochs_(epochs), steps_(steps),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : active_(enabled && isatty(STDERR_FILENO)),
+      epoch_(epoch),
+      epochs_(epochs),
+      steps_(steps),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
 
 void ProgressBar::update(int64_t step, double running_loss) {
   if (!active_ || (step & 15) != 0) return;  // look at the clock every 16 steps only

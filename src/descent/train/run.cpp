@@ -1,14 +1,14 @@
 // From a TrainConfig to a trained model and a run folder.
 #include "descent/train/run.hpp"
 
+#include <fnmatch.h>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fnmatch.h>
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "descent/core/threads.hpp"
 #include "descent/io/atomic_file.hpp"
@@ -27,13 +27,16 @@ DataSplits load_splits(const TrainConfig& config) {
   CsvOptions csv;
   if (!config.label_column.empty()) {
     const bool numeric = config.label_column.find_first_not_of("-0123456789") == std::string::npos;
-    if (numeric) csv.label_index = std::stoll(config.label_column);
-    else csv.label_column = config.label_column;
+    if (numeric)
+      csv.label_index = std::stoll(config.label_column);
+    else
+      csv.label_column = config.label_column;
   }
   const TrainTest data = load_dataset(config.data, csv, parse_task(config.task));
   if (config.dev_size >= data.train.size())
-    throw ValueError("--dev-size " + std::to_string(config.dev_size) + " leaves no training data (the training set has " +
-                     std::to_string(data.train.size()) + " examples)");
+    throw ValueError("--dev-size " + std::to_string(config.dev_size) +
+                     " leaves no training data (the training set has " + std::to_string(data.train.size()) +
+                     " examples)");
   DataSplits splits = make_splits(data, config.dev_size, parse_scaling(config.scaling));
   if (config.random_labels > 0) {
     Generator gen(config.seed ^ 0x9abe15ULL);
@@ -127,7 +130,7 @@ namespace {
 // one run folder per optimizer) writes at the top of its folder.
 bool is_run_file(const std::filesystem::directory_entry& entry) {
   static const std::set<std::string> kRunFiles = {"config.json", "metrics.jsonl", "summary.json", "best.safetensors",
-                                                  "checkpoints", "table.md", "epochs.svg", "steps.svg"};
+                                                  "checkpoints", "table.md",      "epochs.svg",   "steps.svg"};
   if (kRunFiles.contains(entry.path().filename().string())) return true;
   return entry.is_directory() && std::filesystem::exists(entry.path() / "config.json");
 }
@@ -183,15 +186,15 @@ void check_checkpoint_belongs(const std::filesystem::path& run_dir, const RunSet
   std::string differing;
   for (const auto& [key, value] : ours.items())
     if (theirs.value(key, nlohmann::json()) != value) differing += (differing.empty() ? "" : ", ") + key;
-  if (folder.param_groups != setup.param_groups) differing += (differing.empty() ? "" : ", ") + std::string("param_groups");
+  if (folder.param_groups != setup.param_groups)
+    differing += (differing.empty() ? "" : ", ") + std::string("param_groups");
   if (!differing.empty())
     throw IOError("the newest checkpoint in '" + run_dir.string() + "' belongs to another run than its config.json (" +
                   differing + " differ); it cannot continue this run");
 }
 
 TrainingState load_latest_checkpoint(const std::filesystem::path& run_dir, std::vector<std::string>* skipped) {
-  if (!std::filesystem::is_directory(run_dir))
-    throw IOError("run folder '" + run_dir.string() + "' does not exist");
+  if (!std::filesystem::is_directory(run_dir)) throw IOError("run folder '" + run_dir.string() + "' does not exist");
   const auto files = list_checkpoints(run_dir);
   if (files.empty())
     throw IOError("no checkpoint in '" + checkpoint_dir(run_dir).string() + "' (runs write one at every epoch end)");
@@ -207,7 +210,8 @@ TrainingState load_latest_checkpoint(const std::filesystem::path& run_dir, std::
   throw IOError("no loadable checkpoint in '" + checkpoint_dir(run_dir).string() + "':" + reasons);
 }
 
-std::unique_ptr<ScheduleDriver> make_schedule(const TrainConfig& config, optim::Optimizer& optimizer, int64_t batches_per_epoch) {
+std::unique_ptr<ScheduleDriver> make_schedule(const TrainConfig& config, optim::Optimizer& optimizer,
+                                              int64_t batches_per_epoch) {
   if (config.schedule.empty() || config.schedule == "constant") return nullptr;
   const StepEvery every = parse_step_every(config.schedule_per);
   std::string spec = config.schedule;
@@ -267,7 +271,8 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
   auto model = build_model(config, splits.train.item_shape, splits.train.num_classes, &init_gen);
   if (!config.init_from.empty() && !resume) load_initial_weights(*model, config.init_from);
   const ModelSummary summary = summarize(*model, splits.train.item_shape);
-  auto optimizer = optim::make_optimizer(config.optimizer, make_param_groups(model->named_parameters(), param_group_specs));
+  auto optimizer =
+      optim::make_optimizer(config.optimizer, make_param_groups(model->named_parameters(), param_group_specs));
   const int64_t batches_per_epoch =
       (splits.train.size() + (config.drop_last ? 0 : config.batch_size - 1)) / config.batch_size;
   const std::unique_ptr<ScheduleDriver> schedule = make_schedule(config, *optimizer, batches_per_epoch);

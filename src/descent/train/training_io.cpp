@@ -29,8 +29,7 @@ void check_presence(bool saved, bool given, const std::string& what, const std::
     throw ValueError("load_training: " + path.string() + " holds a " + what + " state; pass the " + what +
                      " the loop was saved with");
   if (!saved && given)
-    throw ValueError("load_training: " + path.string() + " holds no " + what + " state; pass nullptr for the " +
-                     what);
+    throw ValueError("load_training: " + path.string() + " holds no " + what + " state; pass nullptr for the " + what);
 }
 
 }  // namespace

@@ -46,8 +46,7 @@ struct Keys {
 
 }  // namespace
 
-std::string reveal_animation(const std::vector<double>& cumulative, const std::vector<double>& times,
-                             double seconds) {
+std::string reveal_animation(const std::vector<double>& cumulative, const std::vector<double>& times, double seconds) {
   Keys keys;
   double total = cumulative.back();
   for (std::size_t i = 0; i < times.size(); ++i) keys.add(times[i], fmt(total - cumulative[i]));

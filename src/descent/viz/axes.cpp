@@ -97,9 +97,12 @@ std::vector<std::string> labels_for(const AxisScale& scale, const std::vector<do
   std::vector<std::string> labels;
   double step = ticks.size() >= 2 ? ticks[1] - ticks[0] : std::max(std::abs(scale.hi - scale.lo), 1e-12);
   for (double v : ticks) {
-    if (percent) labels.push_back(format_tick(v * 100, step * 100) + "%");
-    else if (scale.kind == Scale::log) labels.push_back(short_number(v));
-    else labels.push_back(format_tick(v, step));
+    if (percent)
+      labels.push_back(format_tick(v * 100, step * 100) + "%");
+    else if (scale.kind == Scale::log)
+      labels.push_back(short_number(v));
+    else
+      labels.push_back(format_tick(v, step));
   }
   return labels;
 }
@@ -111,10 +114,14 @@ double text_width(std::string_view text, double font_size) {
   double em = 0;
   for (unsigned char c : text) {
     if ((c & 0xC0) == 0x80) continue;  // UTF-8 continuation byte: counted with its lead byte
-    if (std::string_view("iljtfr.,:;!|' ()[]").find(static_cast<char>(c)) != std::string_view::npos) em += 0.4;
-    else if (c == 'm' || c == 'w' || c == 'M' || c == 'W' || c == '%' || c == '@') em += 0.98;
-    else if (c >= 'A' && c <= 'Z') em += 0.72;
-    else em += 0.64;
+    if (std::string_view("iljtfr.,:;!|' ()[]").find(static_cast<char>(c)) != std::string_view::npos)
+      em += 0.4;
+    else if (c == 'm' || c == 'w' || c == 'M' || c == 'W' || c == '%' || c == '@')
+      em += 0.98;
+    else if (c >= 'A' && c <= 'Z')
+      em += 0.72;
+    else
+      em += 0.64;
   }
   return em * font_size;
 }
@@ -149,8 +156,8 @@ AxesLayout layout_axes(const Panel& panel, const Rect& box, double reserve_right
     axes.x_labels = labels_for(axes.x, axes.x_ticks, false);
     double widest_x = 0;
     for (const auto& label : axes.x_labels) widest_x = std::max(widest_x, text_width(label, tick_font));
-    double gap = axes.x_ticks.size() >= 2 ? std::abs(axes.x.map(axes.x_ticks[1]) - axes.x.map(axes.x_ticks[0]))
-                                          : right - left;
+    double gap =
+        axes.x_ticks.size() >= 2 ? std::abs(axes.x.map(axes.x_ticks[1]) - axes.x.map(axes.x_ticks[0])) : right - left;
     if (gap >= widest_x + 10) break;
     spacing *= 1.6;
   }
@@ -162,8 +169,8 @@ AxesLayout layout_axes(const Panel& panel, const Rect& box, double reserve_right
 std::vector<double> minor_log_lines(const AxisScale& scale, const std::vector<double>& ticks) {
   std::vector<double> minor;
   if (scale.kind != Scale::log || ticks.size() < 2 || std::abs(ticks[1] / ticks[0] - 10) > 1e-6) return minor;
-  for (int k = static_cast<int>(std::floor(std::log10(scale.lo))); k <= static_cast<int>(std::ceil(std::log10(scale.hi)));
-       ++k)
+  for (int k = static_cast<int>(std::floor(std::log10(scale.lo)));
+       k <= static_cast<int>(std::ceil(std::log10(scale.hi))); ++k)
     for (int m = 2; m <= 9; ++m) {
       double v = m * std::pow(10.0, k);
       if (v > scale.lo && v < scale.hi) minor.push_back(v);
@@ -173,7 +180,10 @@ std::vector<double> minor_log_lines(const AxisScale& scale, const std::vector<do
 
 void draw_grid(SvgWriter& svg, const AxesLayout& axes) {
   const Rect& p = axes.plot;
-  svg.element("rect", {{"x", fmt(p.x0)}, {"y", fmt(p.y0)}, {"width", fmt(p.width())}, {"height", fmt(p.height())},
+  svg.element("rect", {{"x", fmt(p.x0)},
+                       {"y", fmt(p.y0)},
+                       {"width", fmt(p.width())},
+                       {"height", fmt(p.height())},
                        {"fill", "#ffffff"}});
   auto vertical = [&](double x) {
     svg.element("line", {{"x1", fmt(x)}, {"y1", fmt(p.y0)}, {"x2", fmt(x)}, {"y2", fmt(p.y1)}});
@@ -198,8 +208,13 @@ void draw_grid(SvgWriter& svg, const AxesLayout& axes) {
 // Drawn after the data, so the frame and labels sit on top of it.
 void draw_frame(SvgWriter& svg, const Panel& panel, const AxesLayout& axes) {
   const Rect& p = axes.plot;
-  svg.element("rect", {{"x", fmt(p.x0)}, {"y", fmt(p.y0)}, {"width", fmt(p.width())}, {"height", fmt(p.height())},
-                       {"fill", "none"}, {"stroke", "#444444"}, {"stroke-width", "1"}});
+  svg.element("rect", {{"x", fmt(p.x0)},
+                       {"y", fmt(p.y0)},
+                       {"width", fmt(p.width())},
+                       {"height", fmt(p.height())},
+                       {"fill", "none"},
+                       {"stroke", "#444444"},
+                       {"stroke-width", "1"}});
   svg.open("g", {{"stroke", "#444444"}, {"stroke-width", "1"}});
   for (double t : axes.x_ticks) {
     double x = axes.x.map(t);
@@ -212,30 +227,48 @@ void draw_frame(SvgWriter& svg, const Panel& panel, const AxesLayout& axes) {
   svg.close();
   svg.open("g", {{"font-size", fmt(tick_font)}, {"fill", "#222222"}});
   for (size_t i = 0; i < axes.x_ticks.size(); ++i)
-    svg.text_element("text", {{"x", fmt(axes.x.map(axes.x_ticks[i]))}, {"y", fmt(p.y1 + tick_length + 3 + tick_font)},
-                              {"text-anchor", "middle"}},
+    svg.text_element("text",
+                     {{"x", fmt(axes.x.map(axes.x_ticks[i]))},
+                      {"y", fmt(p.y1 + tick_length + 3 + tick_font)},
+                      {"text-anchor", "middle"}},
                      axes.x_labels[i]);
   for (size_t i = 0; i < axes.y_ticks.size(); ++i)
-    svg.text_element("text", {{"x", fmt(p.x0 - tick_length - 4)}, {"y", fmt(axes.y.map(axes.y_ticks[i]) + tick_font * 0.35)},
-                              {"text-anchor", "end"}},
+    svg.text_element("text",
+                     {{"x", fmt(p.x0 - tick_length - 4)},
+                      {"y", fmt(axes.y.map(axes.y_ticks[i]) + tick_font * 0.35)},
+                      {"text-anchor", "end"}},
                      axes.y_labels[i]);
   svg.close();
   if (!panel.x_label.empty())
-    svg.text_element("text", {{"x", fmt((p.x0 + p.x1) / 2)}, {"y", fmt(p.y1 + tick_length + 6 + tick_font + 8 + label_font)},
-                              {"text-anchor", "middle"}, {"font-size", fmt(label_font)}, {"fill", "#222222"}},
+    svg.text_element("text",
+                     {{"x", fmt((p.x0 + p.x1) / 2)},
+                      {"y", fmt(p.y1 + tick_length + 6 + tick_font + 8 + label_font)},
+                      {"text-anchor", "middle"},
+                      {"font-size", fmt(label_font)},
+                      {"fill", "#222222"}},
                      panel.x_label);
   if (!panel.y_label.empty()) {
     double widest = 0;
     for (const auto& label : axes.y_labels) widest = std::max(widest, text_width(label, tick_font));
     double x = p.x0 - tick_length - 4 - widest - 10;
     double y = (p.y0 + p.y1) / 2;
-    svg.text_element("text", {{"x", fmt(x)}, {"y", fmt(y)}, {"text-anchor", "middle"}, {"font-size", fmt(label_font)},
-                              {"fill", "#222222"}, {"transform", "rotate(-90 " + fmt(x) + " " + fmt(y) + ")"}},
+    svg.text_element("text",
+                     {{"x", fmt(x)},
+                      {"y", fmt(y)},
+                      {"text-anchor", "middle"},
+                      {"font-size", fmt(label_font)},
+                      {"fill", "#222222"},
+                      {"transform", "rotate(-90 " + fmt(x) + " " + fmt(y) + ")"}},
                      panel.y_label);
   }
   if (!panel.title.empty())
-    svg.text_element("text", {{"x", fmt((p.x0 + p.x1) / 2)}, {"y", fmt(p.y0 - 12)}, {"text-anchor", "middle"},
-                              {"font-size", fmt(title_font)}, {"font-weight", "bold"}, {"fill", "#111111"}},
+    svg.text_element("text",
+                     {{"x", fmt((p.x0 + p.x1) / 2)},
+                      {"y", fmt(p.y0 - 12)},
+                      {"text-anchor", "middle"},
+                      {"font-size", fmt(title_font)},
+                      {"font-weight", "bold"},
+                      {"fill", "#111111"}},
                      panel.title);
 }
 

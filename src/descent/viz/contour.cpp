@@ -30,9 +30,12 @@ struct Lattice {
     int i2 = id % 2 == 0 ? i + 1 : i, j2 = id % 2 == 0 ? j : j + 1;
     double a = grid.at(i, j), b = grid.at(i2, j2);
     double t = 0.5;
-    if (std::isfinite(a) && std::isfinite(b)) t = a == b ? 0.5 : (level - a) / (b - a);
-    else if (std::isfinite(a)) t = 0;
-    else if (std::isfinite(b)) t = 1;
+    if (std::isfinite(a) && std::isfinite(b))
+      t = a == b ? 0.5 : (level - a) / (b - a);
+    else if (std::isfinite(a))
+      t = 0;
+    else if (std::isfinite(b))
+      t = 1;
     return {grid.x(i) + t * (grid.x(i2) - grid.x(i)), grid.y(j) + t * (grid.y(j2) - grid.y(j))};
   }
 };
@@ -122,7 +125,9 @@ std::vector<Polyline> region_below(const Grid& grid, double level) {
   double dx = (grid.domain.x1 - grid.domain.x0) / (grid.nx - 1);
   double dy = (grid.domain.y1 - grid.domain.y0) / (grid.ny - 1);
   Grid padded{{grid.domain.x0 - dx, grid.domain.y0 - dy, grid.domain.x1 + dx, grid.domain.y1 + dy},
-              grid.nx + 2, grid.ny + 2, {}};
+              grid.nx + 2,
+              grid.ny + 2,
+              {}};
   padded.z.assign(static_cast<size_t>(padded.nx) * padded.ny, INFINITY);
   for (int j = 0; j < grid.ny; ++j)
     for (int i = 0; i < grid.nx; ++i) {
@@ -136,11 +141,9 @@ std::vector<Polyline> region_below(const Grid& grid, double level) {
 
 std::vector<double> log_levels(double lo, double hi) {
   if (!(lo > 0) || !(lo <= hi) || !std::isfinite(hi))
-    throw ValueError("log_levels: expected 0 < lo <= hi, got lo = " + short_number(lo) +
-                     ", hi = " + short_number(hi));
+    throw ValueError("log_levels: expected 0 < lo <= hi, got lo = " + short_number(lo) + ", hi = " + short_number(hi));
   std::vector<double> levels;
-  for (int k = static_cast<int>(std::floor(std::log10(lo))); k <= static_cast<int>(std::ceil(std::log10(hi)));
-       ++k)
+  for (int k = static_cast<int>(std::floor(std::log10(lo))); k <= static_cast<int>(std::ceil(std::log10(hi))); ++k)
     for (double m : {1.0, 2.0, 5.0}) {
       double v = m * std::pow(10.0, k);
       if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) levels.push_back(v);

@@ -19,8 +19,8 @@
 namespace descent::viz {
 
 struct Series {
-  std::string name{};       // legend text
-  std::vector<double> y{};  // one value per x; NaN/inf (and <= 0 on a log axis) cut the line
+  std::string name{};            // legend text
+  std::vector<double> y{};       // one value per x; NaN/inf (and <= 0 on a log axis) cut the line
   std::optional<Color> color{};  // default: the next Okabe-Ito colour
   bool dashed = false;
 };
@@ -30,15 +30,15 @@ struct CurvePanel {
   Scale y_scale = Scale::linear;
   bool y_percent = false;  // y tick labels as percentages (accuracies in [0, 1])
   std::vector<Series> series{};
-  bool legend = true;      // off when the title already names the only series
+  bool legend = true;  // off when the title already names the only series
 };
 
 struct CurvePlotOptions {
-  std::string title{};    // over the whole figure (plot_curves) or the panel (plot_curve)
+  std::string title{};               // over the whole figure (plot_curves) or the panel (plot_curve)
   std::string x_label{}, y_label{};  // y_label: plot_curve only (plot_curves takes it per panel)
-  Scale y_scale = Scale::linear;  // plot_curve only
-  bool x_integer = false;         // whole-number x ticks (epochs, steps)
-  double width = 0, height = 0;   // 0: 720 x 440 for one panel, 480 per panel x 420 for several
+  Scale y_scale = Scale::linear;     // plot_curve only
+  bool x_integer = false;            // whole-number x ticks (epochs, steps)
+  double width = 0, height = 0;      // 0: 720 x 440 for one panel, 480 per panel x 420 for several
 };
 
 // One panel with every series against the shared x. Throws ValueError if a series' length

@@ -54,8 +54,8 @@ void check_levels(const std::vector<double>& levels) {
   for (std::size_t k = 0; k < levels.size(); ++k) {
     if (!std::isfinite(levels[k])) throw ValueError("contour: level " + std::to_string(k) + " is not finite");
     if (k > 0 && !(levels[k] > levels[k - 1]))
-      throw ValueError("contour: levels must be strictly ascending, got " + short_number(levels[k - 1]) +
-                       " then " + short_number(levels[k]));
+      throw ValueError("contour: levels must be strictly ascending, got " + short_number(levels[k - 1]) + " then " +
+                       short_number(levels[k]));
   }
 }
 
@@ -74,8 +74,11 @@ void draw_contour(Canvas& canvas, const ContourItem& item) {
   std::size_t m = levels.size();
   SvgWriter& svg = canvas.svg;
   if (item.options.filled) {
-    svg.element("rect", {{"x", fmt(plot.x0)}, {"y", fmt(plot.y0)}, {"width", fmt(plot.width())},
-                         {"height", fmt(plot.height())}, {"fill", band_color(m, m, true).hex()}});
+    svg.element("rect", {{"x", fmt(plot.x0)},
+                         {"y", fmt(plot.y0)},
+                         {"width", fmt(plot.width())},
+                         {"height", fmt(plot.height())},
+                         {"fill", band_color(m, m, true).hex()}});
     for (std::size_t k = m; k-- > 0;) {
       std::string d = path_data(canvas, region_below(item.grid, levels[k]), true);
       if (!d.empty()) svg.element("path", {{"d", d}, {"fill", band_color(k, m, true).hex()}, {"fill-rule", "evenodd"}});
@@ -120,11 +123,18 @@ void draw_colorbar(SvgWriter& svg, const Rect& plot, const ContourItem& item) {
   for (std::size_t c = 0; c < cells; ++c) {
     Color color = filled ? band_color(c, m, true) : band_color(c, m - 1, false);
     double y = plot.y1 - cell * static_cast<double>(c + 1);
-    svg.element("rect", {{"x", fmt(x)}, {"y", fmt(y)}, {"width", fmt(bar_width)}, {"height", fmt(cell + 0.5)},
+    svg.element("rect", {{"x", fmt(x)},
+                         {"y", fmt(y)},
+                         {"width", fmt(bar_width)},
+                         {"height", fmt(cell + 0.5)},
                          {"fill", color.hex()}});
   }
-  svg.element("rect", {{"x", fmt(x)}, {"y", fmt(plot.y0)}, {"width", fmt(bar_width)}, {"height", fmt(plot.height())},
-                       {"fill", "none"}, {"stroke", "#444444"}});
+  svg.element("rect", {{"x", fmt(x)},
+                       {"y", fmt(plot.y0)},
+                       {"width", fmt(bar_width)},
+                       {"height", fmt(plot.height())},
+                       {"fill", "none"},
+                       {"stroke", "#444444"}});
   // Filled: level k sits on the boundary above cell k; lines: at the middle of cell k.
   auto level_y = [&](std::size_t k) {
     return filled ? plot.y1 - cell * static_cast<double>(k + 1) : plot.y1 - cell * (static_cast<double>(k) + 0.5);
@@ -134,7 +144,10 @@ void draw_colorbar(SvgWriter& svg, const Rect& plot, const ContourItem& item) {
   svg.open("g", {{"font-size", fmt(label_font)}, {"fill", "#222222"}});
   for (std::size_t k = 0; k < m; k += std::max<std::size_t>(stride, 1)) {
     double y = level_y(k);
-    svg.element("line", {{"x1", fmt(x + bar_width)}, {"y1", fmt(y)}, {"x2", fmt(x + bar_width + 3)}, {"y2", fmt(y)},
+    svg.element("line", {{"x1", fmt(x + bar_width)},
+                         {"y1", fmt(y)},
+                         {"x2", fmt(x + bar_width + 3)},
+                         {"y2", fmt(y)},
                          {"stroke", "#444444"}});
     svg.text_element("text", {{"x", fmt(x + bar_width + 5)}, {"y", fmt(y + label_font * 0.35)}}, labels[k]);
   }
@@ -142,8 +155,13 @@ void draw_colorbar(SvgWriter& svg, const Rect& plot, const ContourItem& item) {
   double widest = 0;
   for (const auto& label : labels) widest = std::max(widest, text_width(label, label_font));
   double tx = x + bar_width + 5 + widest + 8 + 10, ty = (plot.y0 + plot.y1) / 2;
-  svg.text_element("text", {{"x", fmt(tx)}, {"y", fmt(ty)}, {"text-anchor", "middle"}, {"font-size", "12"},
-                            {"fill", "#222222"}, {"transform", "rotate(-90 " + fmt(tx) + " " + fmt(ty) + ")"}},
+  svg.text_element("text",
+                   {{"x", fmt(tx)},
+                    {"y", fmt(ty)},
+                    {"text-anchor", "middle"},
+                    {"font-size", "12"},
+                    {"fill", "#222222"},
+                    {"transform", "rotate(-90 " + fmt(tx) + " " + fmt(ty) + ")"}},
                    item.options.colorbar_label);
 }
 

@@ -14,7 +14,7 @@
 namespace descent::viz {
 namespace {
 
-constexpr double tolerance = 0.3;  // pixels a simplified line may move
+constexpr double tolerance = 0.3;          // pixels a simplified line may move
 constexpr std::size_t marked_points = 30;  // lines with at most this many points show a dot at each
 
 // A data-space part as simplified pixel pieces, each with its vertices' positions in the part.
@@ -45,8 +45,8 @@ void occupy(Canvas& canvas, const Polyline& pixels) {
     int steps = static_cast<int>(length / 4);
     for (int k = 1; k < steps; ++k) {
       double t = static_cast<double>(k) / steps;
-      canvas.occupied.push_back({pixels[i].x + t * (pixels[i + 1].x - pixels[i].x),
-                                 pixels[i].y + t * (pixels[i + 1].y - pixels[i].y)});
+      canvas.occupied.push_back(
+          {pixels[i].x + t * (pixels[i + 1].x - pixels[i].x), pixels[i].y + t * (pixels[i + 1].y - pixels[i].y)});
     }
   }
 }
@@ -80,8 +80,12 @@ std::string points_attribute(const Polyline& line) {
 void draw_marker_shape(SvgWriter& svg, MarkerShape shape, Point at, double size, const Color& fill) {
   switch (shape) {
     case MarkerShape::circle:
-      svg.element("circle", {{"cx", fmt(at.x)}, {"cy", fmt(at.y)}, {"r", fmt(size * 0.6)}, {"fill", fill.hex()},
-                             {"stroke", "#ffffff"}, {"stroke-width", "1.2"}});
+      svg.element("circle", {{"cx", fmt(at.x)},
+                             {"cy", fmt(at.y)},
+                             {"r", fmt(size * 0.6)},
+                             {"fill", fill.hex()},
+                             {"stroke", "#ffffff"},
+                             {"stroke-width", "1.2"}});
       break;
     case MarkerShape::star: {
       Polyline star;
@@ -90,8 +94,11 @@ void draw_marker_shape(SvgWriter& svg, MarkerShape shape, Point at, double size,
         double angle = -std::numbers::pi / 2 + k * std::numbers::pi / 5;
         star.push_back({at.x + r * std::cos(angle), at.y + r * std::sin(angle)});
       }
-      svg.element("polygon", {{"points", points_attribute(star)}, {"fill", fill.hex()}, {"stroke", "#000000"},
-                              {"stroke-width", "1.2"}, {"stroke-linejoin", "round"}});
+      svg.element("polygon", {{"points", points_attribute(star)},
+                              {"fill", fill.hex()},
+                              {"stroke", "#000000"},
+                              {"stroke-width", "1.2"},
+                              {"stroke-linejoin", "round"}});
       break;
     }
     case MarkerShape::cross: {
@@ -118,8 +125,11 @@ LegendEntry draw_line(Canvas& canvas, const LineItem& item, const Color& color) 
                               " (NaN, infinite, or <= 0 on a log axis); first at index " +
                               std::to_string(segments.first_dropped));
   }
-  Attributes style = {{"fill", "none"}, {"stroke", color.hex()}, {"stroke-width", fmt(item.options.width)},
-                      {"stroke-linejoin", "round"}, {"stroke-linecap", "round"}};
+  Attributes style = {{"fill", "none"},
+                      {"stroke", color.hex()},
+                      {"stroke-width", fmt(item.options.width)},
+                      {"stroke-linejoin", "round"},
+                      {"stroke-linecap", "round"}};
   if (item.options.dashed) style.push_back({"stroke-dasharray", "6 4"});
   canvas.svg.open("g", style);
   for (const Polyline& part : segments.parts)
@@ -173,8 +183,11 @@ void draw_path_halo(Canvas& canvas, const PathItem& item) {
   std::vector<double> x = xs(item.points), y = ys(item.points);
   bool animate = canvas.animation.enabled;
   for (const ClippedPiece& piece : path_pieces(canvas, split_drawable(x, y, canvas.axes.x, canvas.axes.y)))
-    canvas.svg.element("polyline", {{"points", points_attribute(piece.points)}, {"fill", "none"}, {"stroke", "#ffffff"},
-                                    {"stroke-width", "4.5"}, {"stroke-opacity", animate ? "0.4" : "0.85"},
+    canvas.svg.element("polyline", {{"points", points_attribute(piece.points)},
+                                    {"fill", "none"},
+                                    {"stroke", "#ffffff"},
+                                    {"stroke-width", "4.5"},
+                                    {"stroke-opacity", animate ? "0.4" : "0.85"},
                                     {"stroke-linejoin", "round"}});
 }
 
@@ -197,8 +210,12 @@ LegendEntry draw_path(Canvas& canvas, const PathItem& item, const Color& color, 
   bool animate = canvas.animation.enabled && longest > 1;
   for (const ClippedPiece& piece : pieces) {
     std::string points = points_attribute(piece.points);
-    canvas.svg.element("polyline", {{"points", points}, {"fill", "none"}, {"stroke", hex}, {"stroke-width", "2"},
-                                    {"stroke-opacity", animate ? "0.35" : "1"}, {"stroke-linejoin", "round"}});
+    canvas.svg.element("polyline", {{"points", points},
+                                    {"fill", "none"},
+                                    {"stroke", hex},
+                                    {"stroke-width", "2"},
+                                    {"stroke-opacity", animate ? "0.35" : "1"},
+                                    {"stroke-linejoin", "round"}});
     occupy(canvas, piece.points);
   }
   if (animate) {
@@ -213,9 +230,13 @@ LegendEntry draw_path(Canvas& canvas, const PathItem& item, const Color& color, 
                                                               piece.points[i].y - piece.points[i - 1].y));
       }
       std::string length = fmt(std::max(cumulative.back(), 0.01));
-      canvas.svg.open("polyline", {{"points", points_attribute(piece.points)}, {"fill", "none"}, {"stroke", hex},
-                                   {"stroke-width", "2.5"}, {"stroke-linejoin", "round"},
-                                   {"stroke-dasharray", length + " " + length}, {"stroke-dashoffset", length}});
+      canvas.svg.open("polyline", {{"points", points_attribute(piece.points)},
+                                   {"fill", "none"},
+                                   {"stroke", hex},
+                                   {"stroke-width", "2.5"},
+                                   {"stroke-linejoin", "round"},
+                                   {"stroke-dasharray", length + " " + length},
+                                   {"stroke-dashoffset", length}});
       canvas.svg.raw(reveal_animation(cumulative, times, canvas.animation.seconds));
       canvas.svg.close();
       canvas.svg.open("circle", {{"r", "4.5"}, {"fill", hex}, {"stroke", "#ffffff"}, {"stroke-width", "1.5"}});
@@ -226,11 +247,17 @@ LegendEntry draw_path(Canvas& canvas, const PathItem& item, const Color& color, 
   // Start: hollow circle; end: filled circle, or a cross where the path diverged.
   Point start = canvas.pixel(part.front()), end = canvas.pixel(part.back());
   if (canvas.axes.plot.contains(start))
-    canvas.svg.element("circle", {{"cx", fmt(start.x)}, {"cy", fmt(start.y)}, {"r", "5"}, {"fill", "#ffffff"},
-                                  {"stroke", hex}, {"stroke-width", "2.5"}});
+    canvas.svg.element("circle", {{"cx", fmt(start.x)},
+                                  {"cy", fmt(start.y)},
+                                  {"r", "5"},
+                                  {"fill", "#ffffff"},
+                                  {"stroke", hex},
+                                  {"stroke-width", "2.5"}});
   if (canvas.axes.plot.contains(end)) {
-    if (diverged) draw_marker_shape(canvas.svg, MarkerShape::cross, end, 9, color);
-    else if (!animate) draw_marker_shape(canvas.svg, MarkerShape::circle, end, 8, color);
+    if (diverged)
+      draw_marker_shape(canvas.svg, MarkerShape::cross, end, 9, color);
+    else if (!animate)
+      draw_marker_shape(canvas.svg, MarkerShape::circle, end, 8, color);
   }
   return entry;
 }

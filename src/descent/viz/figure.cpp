@@ -75,8 +75,10 @@ std::vector<LegendEntry> merge(const std::vector<LegendEntry>& all) {
   std::vector<LegendEntry> merged;
   for (const LegendEntry& e : all) {
     auto same = std::find_if(merged.begin(), merged.end(), [&](const LegendEntry& m) { return m.label == e.label; });
-    if (same == merged.end()) merged.push_back(e);
-    else if (same->note.empty()) same->note = e.note;
+    if (same == merged.end())
+      merged.push_back(e);
+    else if (same->note.empty())
+      same->note = e.note;
   }
   return merged;
 }
@@ -131,8 +133,13 @@ Rendered Figure::draw(double legend_height, std::vector<LegendEntry>* entries) c
   svg.element("rect", {{"width", "100%"}, {"height", "100%"}, {"fill", "#ffffff"}});
   double top = 0;
   if (!title.empty()) {
-    svg.text_element("text", {{"x", fmt(width_ / 2)}, {"y", "24"}, {"text-anchor", "middle"}, {"font-size", "17"},
-                              {"font-weight", "bold"}, {"fill", "#111111"}},
+    svg.text_element("text",
+                     {{"x", fmt(width_ / 2)},
+                      {"y", "24"},
+                      {"text-anchor", "middle"},
+                      {"font-size", "17"},
+                      {"font-weight", "bold"},
+                      {"fill", "#111111"}},
                      title);
     top = 30;
   }

@@ -32,8 +32,8 @@ struct LineOptions {
 enum class MarkerShape { circle, star, cross };
 
 struct ContourOptions {
-  std::vector<double> levels{};       // ascending; see log_levels / linear_levels in contour.hpp
-  bool filled = true;                 // filled bands (with thin level lines) or coloured lines
+  std::vector<double> levels{};  // ascending; see log_levels / linear_levels in contour.hpp
+  bool filled = true;            // filled bands (with thin level lines) or coloured lines
   std::string colorbar_label = "f(x, y)";
 };
 

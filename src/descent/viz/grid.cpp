@@ -12,8 +12,8 @@ Grid sample_grid(const Function2D& f, const Rect& domain, int nx, int ny) {
   if (nx < 2 || ny < 2)
     throw ValueError("sample_grid: need at least 2 samples per axis, got " + std::to_string(nx) + " x " +
                      std::to_string(ny));
-  bool finite = std::isfinite(domain.x0) && std::isfinite(domain.x1) && std::isfinite(domain.y0) &&
-                std::isfinite(domain.y1);
+  bool finite =
+      std::isfinite(domain.x0) && std::isfinite(domain.x1) && std::isfinite(domain.y0) && std::isfinite(domain.y1);
   if (!finite || domain.x0 >= domain.x1 || domain.y0 >= domain.y1)
     throw ValueError("sample_grid: the domain must be finite with x0 < x1 and y0 < y1, got x in [" +
                      std::to_string(domain.x0) + ", " + std::to_string(domain.x1) + "], y in [" +

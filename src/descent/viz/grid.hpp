@@ -11,8 +11,8 @@ namespace descent::viz {
 using Function2D = std::function<double(double x, double y)>;
 
 struct Grid {
-  Rect domain;          // x in [x0, x1], y in [y0, y1]
-  int nx = 0, ny = 0;   // samples along x and along y (each >= 2)
+  Rect domain;            // x in [x0, x1], y in [y0, y1]
+  int nx = 0, ny = 0;     // samples along x and along y (each >= 2)
   std::vector<double> z;  // (ny, nx), row-major: z[j * nx + i] = f(x(i), y(j))
 
   double x(int i) const { return domain.x0 + (domain.x1 - domain.x0) * i / (nx - 1); }

@@ -38,21 +38,23 @@ void draw_entry(SvgWriter& svg, const LegendEntry& e, double x, double y) {
     case LegendEntry::Swatch::line:
     case LegendEntry::Swatch::dashed_line:
     case LegendEntry::Swatch::path: {
-      Attributes line = {{"x1", fmt(x0)}, {"y1", fmt(y)}, {"x2", fmt(x1)}, {"y2", fmt(y)}, {"stroke", color},
-                         {"stroke-width", "2.5"}};
+      Attributes line = {{"x1", fmt(x0)}, {"y1", fmt(y)},    {"x2", fmt(x1)},
+                         {"y2", fmt(y)},  {"stroke", color}, {"stroke-width", "2.5"}};
       if (e.swatch == LegendEntry::Swatch::dashed_line) line.push_back({"stroke-dasharray", "5 3"});
       svg.element("line", line);
       if (e.swatch == LegendEntry::Swatch::path)
-        svg.element("circle", {{"cx", fmt(x1 - 3)}, {"cy", fmt(y)}, {"r", "3.5"}, {"fill", color},
-                               {"stroke", "#ffffff"}, {"stroke-width", "1"}});
+        svg.element("circle", {{"cx", fmt(x1 - 3)},
+                               {"cy", fmt(y)},
+                               {"r", "3.5"},
+                               {"fill", color},
+                               {"stroke", "#ffffff"},
+                               {"stroke-width", "1"}});
       break;
     }
     case LegendEntry::Swatch::dot:
       svg.element("circle", {{"cx", fmt((x0 + x1) / 2)}, {"cy", fmt(y)}, {"r", "4"}, {"fill", color}});
       break;
-    case LegendEntry::Swatch::marker:
-      draw_marker_shape(svg, e.shape, {(x0 + x1) / 2, y}, 7, e.color);
-      break;
+    case LegendEntry::Swatch::marker: draw_marker_shape(svg, e.shape, {(x0 + x1) / 2, y}, 7, e.color); break;
   }
   svg.text_element("text", {{"x", fmt(x1 + 6)}, {"y", fmt(y + font * 0.35)}, {"fill", "#222222"}}, shown_text(e));
 }
@@ -93,8 +95,14 @@ void draw_legend(SvgWriter& svg, const Rect& plot, const std::vector<LegendEntry
   double height = pad + row * static_cast<double>(entries.size()) + pad - 4;
   Rect box = place_legend(plot, width, height, occupied);
   svg.open("g", {{"font-size", fmt(font)}});
-  svg.element("rect", {{"x", fmt(box.x0)}, {"y", fmt(box.y0)}, {"width", fmt(width)}, {"height", fmt(height)},
-                       {"rx", "3"}, {"fill", "#ffffff"}, {"fill-opacity", "0.88"}, {"stroke", "#bbbbbb"}});
+  svg.element("rect", {{"x", fmt(box.x0)},
+                       {"y", fmt(box.y0)},
+                       {"width", fmt(width)},
+                       {"height", fmt(height)},
+                       {"rx", "3"},
+                       {"fill", "#ffffff"},
+                       {"fill-opacity", "0.88"},
+                       {"stroke", "#bbbbbb"}});
   for (std::size_t i = 0; i < entries.size(); ++i)
     draw_entry(svg, entries[i], box.x0 + pad, box.y0 + pad + row * static_cast<double>(i) + row / 2 - 2);
   svg.close();

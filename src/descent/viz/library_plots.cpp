@@ -38,12 +38,11 @@ Rendered plot_optimizer_paths(const optim::TestFunction& function, const std::ve
 Rendered plot_schedule(const optim::ScheduleSeries& series, const std::string& title, Scale lr_scale) {
   std::vector<double> steps(series.lr.size());
   for (std::size_t t = 0; t < steps.size(); ++t) steps[t] = static_cast<double>(t);
-  std::vector<CurvePanel> panels = {
-      {.title = "Learning rate",
-       .y_label = "lr",
-       .y_scale = lr_scale,
-       .series = {{.name = "lr", .y = series.lr}},
-       .legend = false}};
+  std::vector<CurvePanel> panels = {{.title = "Learning rate",
+                                     .y_label = "lr",
+                                     .y_scale = lr_scale,
+                                     .series = {{.name = "lr", .y = series.lr}},
+                                     .legend = false}};
   if (!series.momentum_key.empty())
     panels.push_back({.title = series.momentum_key == "beta1" ? "Beta1" : "Momentum",
                       .y_label = series.momentum_key,

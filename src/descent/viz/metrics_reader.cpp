@@ -35,10 +35,14 @@ bool read_number(const nlohmann::json& value, double& out) {
   if (value.is_string()) {
     std::string s = value.get<std::string>();
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (s == "nan") out = std::numeric_limits<double>::quiet_NaN();
-    else if (s == "inf" || s == "infinity") out = std::numeric_limits<double>::infinity();
-    else if (s == "-inf" || s == "-infinity") out = -std::numeric_limits<double>::infinity();
-    else return false;
+    if (s == "nan")
+      out = std::numeric_limits<double>::quiet_NaN();
+    else if (s == "inf" || s == "infinity")
+      out = std::numeric_limits<double>::infinity();
+    else if (s == "-inf" || s == "-infinity")
+      out = -std::numeric_limits<double>::infinity();
+    else
+      return false;
     return true;
   }
   return false;

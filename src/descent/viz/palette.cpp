@@ -36,9 +36,9 @@ Color series_color(std::size_t i) {
 
 Color viridis(double t) {
   // matplotlib's viridis at t = 0, 1/8, ..., 1.
-  static const std::array<Color, 9> samples = {
-      rgb(68, 1, 84),    rgb(71, 45, 123),  rgb(59, 82, 139),   rgb(44, 114, 142), rgb(33, 145, 140),
-      rgb(39, 173, 129), rgb(92, 200, 99),  rgb(170, 220, 50),  rgb(253, 231, 37)};
+  static const std::array<Color, 9> samples = {rgb(68, 1, 84),    rgb(71, 45, 123),  rgb(59, 82, 139),
+                                               rgb(44, 114, 142), rgb(33, 145, 140), rgb(39, 173, 129),
+                                               rgb(92, 200, 99),  rgb(170, 220, 50), rgb(253, 231, 37)};
   if (std::isnan(t)) t = 0;
   double x = std::clamp(t, 0.0, 1.0) * (samples.size() - 1);
   size_t i = std::min(static_cast<size_t>(x), samples.size() - 2);

@@ -76,8 +76,7 @@ void draw_colorbar(SvgWriter& svg, const Rect& plot, const ContourItem& item);
 
 // SMIL animations (SVG 1.1, section 19). `times` are key times in [0, 1], ascending.
 // A stroke-dashoffset animation that reveals a polyline whose cumulative lengths are given.
-std::string reveal_animation(const std::vector<double>& cumulative, const std::vector<double>& times,
-                             double seconds);
+std::string reveal_animation(const std::vector<double>& cumulative, const std::vector<double>& times, double seconds);
 // An animateMotion that moves an element through `points` at `times`.
 std::string motion_animation(const Polyline& points, const std::vector<double>& times, double seconds);
 

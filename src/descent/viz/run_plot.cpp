@@ -40,8 +40,7 @@ std::vector<RunLog> read_runs(const std::vector<fs::path>& run_dirs) {
   std::map<std::string, int> count;
   for (const RunLog& run : runs) ++count[run.name];
   for (std::size_t i = 0; i < runs.size(); ++i)
-    if (count[runs[i].name] > 1)
-      runs[i].name = (folders[i].parent_path().filename() / folders[i].filename()).string();
+    if (count[runs[i].name] > 1) runs[i].name = (folders[i].parent_path().filename() / folders[i].filename()).string();
   return runs;
 }
 

@@ -8,7 +8,7 @@ enum class Scale { linear, log };
 
 struct AxisScale {
   Scale kind = Scale::linear;
-  double lo = 0, hi = 1;            // data range shown (lo < hi; both > 0 on a log axis)
+  double lo = 0, hi = 1;              // data range shown (lo < hi; both > 0 on a log axis)
   double pixel_lo = 0, pixel_hi = 1;  // where lo and hi land (pixel_hi < pixel_lo for y axes)
 
   // Whether a value can be placed on this axis: finite, and positive on a log axis.

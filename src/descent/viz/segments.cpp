@@ -10,8 +10,8 @@ namespace descent::viz {
 Segments split_drawable(std::span<const double> x, std::span<const double> y, const AxisScale& x_axis,
                         const AxisScale& y_axis) {
   if (x.size() != y.size())
-    throw ValueError("plot: a series needs as many x as y values, got " + std::to_string(x.size()) +
-                     " x and " + std::to_string(y.size()) + " y");
+    throw ValueError("plot: a series needs as many x as y values, got " + std::to_string(x.size()) + " x and " +
+                     std::to_string(y.size()) + " y");
   Segments out;
   Polyline current;
   for (std::size_t i = 0; i < x.size(); ++i) {

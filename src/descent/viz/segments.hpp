@@ -12,9 +12,9 @@
 namespace descent::viz {
 
 struct Segments {
-  std::vector<Polyline> parts;   // maximal runs of drawable points, in data coordinates
-  std::vector<std::size_t> starts;  // index in the input of each part's first point
-  std::size_t dropped = 0;       // how many points were not drawable
+  std::vector<Polyline> parts;        // maximal runs of drawable points, in data coordinates
+  std::vector<std::size_t> starts;    // index in the input of each part's first point
+  std::size_t dropped = 0;            // how many points were not drawable
   std::ptrdiff_t first_dropped = -1;  // index of the first one, -1 if none
 };
 

@@ -39,8 +39,8 @@ std::string fmt(double value) {
 }
 
 SvgWriter::SvgWriter(double width, double height) {
-  out_ = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fmt(width) + "\" height=\"" +
-         fmt(height) + "\" viewBox=\"0 0 " + fmt(width) + " " + fmt(height) +
+  out_ = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fmt(width) + "\" height=\"" + fmt(height) +
+         "\" viewBox=\"0 0 " + fmt(width) + " " + fmt(height) +
          "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n";
   open_.push_back("svg");
   depth_ = 1;
@@ -79,8 +79,7 @@ void SvgWriter::element(std::string_view tag, const Attributes& attributes) {
   out_ += "/>\n";
 }
 
-void SvgWriter::text_element(std::string_view tag, const Attributes& attributes,
-                             std::string_view text) {
+void SvgWriter::text_element(std::string_view tag, const Attributes& attributes, std::string_view text) {
   write_open(tag, attributes);
   out_ += '>';
   out_ += escape_xml(text);

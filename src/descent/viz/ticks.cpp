@@ -12,8 +12,8 @@ namespace {
 
 void check_range(const char* what, double lo, double hi) {
   if (!std::isfinite(lo) || !std::isfinite(hi) || lo > hi)
-    throw ValueError(std::string(what) + ": expected a finite range lo <= hi, got [" +
-                     std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    throw ValueError(std::string(what) + ": expected a finite range lo <= hi, got [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "]");
 }
 
 // Removes a trailing fractional zero run and rewrites "e-05" as "e-5", "e+06" as "e6".
@@ -29,8 +29,7 @@ std::string tidy(std::string s) {
   if (exponent.empty()) return mantissa;
   bool negative = exponent[0] == '-';
   size_t digits = exponent.find_first_not_of("+-0");
-  return mantissa + "e" + (negative ? "-" : "") +
-         (digits == std::string::npos ? "0" : exponent.substr(digits));
+  return mantissa + "e" + (negative ? "-" : "") + (digits == std::string::npos ? "0" : exponent.substr(digits));
 }
 
 }  // namespace

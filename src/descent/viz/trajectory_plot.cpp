@@ -12,7 +12,7 @@
 namespace descent::viz {
 namespace {
 
-constexpr double decades = 4;          // log levels span this many decades below the top
+constexpr double decades = 4;           // log levels span this many decades below the top
 constexpr std::size_t max_levels = 15;  // beyond this, keep only the powers of ten
 
 std::string point_text(Point p) {
@@ -77,8 +77,8 @@ Rendered plot_trajectories(const Function2D& f, const Rect& domain, const std::v
   for (std::size_t i = 0; i < minima.size(); ++i) {
     std::string label;
     if (i == 0)
-      label = minima.size() == 1 ? "minimum " + point_text(minima[0])
-                                 : "minima (" + std::to_string(minima.size()) + ")";
+      label =
+          minima.size() == 1 ? "minimum " + point_text(minima[0]) : "minima (" + std::to_string(minima.size()) + ")";
     panel.marker(label, minima[i], MarkerShape::star);
   }
   return figure.render();

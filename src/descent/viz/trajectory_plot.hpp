@@ -24,18 +24,18 @@ struct NamedPath {
 struct TrajectoryPlotOptions {
   std::string title{};
   std::string x_label = "x", y_label = "y";
-  bool log_levels = true;   // contour levels 1-2-5 x 10^k (for functions spanning decades)
-  bool filled = true;       // filled bands, or coloured contour lines only
-  bool animate = false;     // SMIL animation: paths draw themselves step by step
-  double seconds = 8.0;     // duration of one animation pass
-  int grid_size = 160;      // samples per axis for the contour
+  bool log_levels = true;  // contour levels 1-2-5 x 10^k (for functions spanning decades)
+  bool filled = true;      // filled bands, or coloured contour lines only
+  bool animate = false;    // SMIL animation: paths draw themselves step by step
+  double seconds = 8.0;    // duration of one animation pass
+  int grid_size = 160;     // samples per axis for the contour
   double width = 760, height = 600;
 };
 
 // Samples f on `domain` (x0, y0, x1, y1), draws its contours and each path in its own colour,
 // and a star at each of `minima` (none for functions unbounded below; the legend says
-// "minimum (1, 1)", or "minima (4)" for several). Throws ValueError if a path is empty or starts outside the domain, or if f is constant or
-// nowhere finite on the domain. Non-finite points end a path; each is reported in warnings.
+// "minimum (1, 1)", or "minima (4)" for several). Throws ValueError if a path is empty or starts outside the domain, or
+// if f is constant or nowhere finite on the domain. Non-finite points end a path; each is reported in warnings.
 Rendered plot_trajectories(const Function2D& f, const Rect& domain, const std::vector<NamedPath>& paths,
                            const std::vector<Point>& minima, const TrajectoryPlotOptions& options = {});
 
