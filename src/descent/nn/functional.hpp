@@ -5,7 +5,7 @@
 
 namespace descent {
 
-// Inverted dropout (seed 002, slide 50; Srivastava et al. 2014): in training, each element
+// Inverted dropout (Srivastava et al. 2014, §2): in training, each element
 // is kept with probability 1-p and scaled by 1/(1-p), so evaluation is the identity.
 Tensor dropout(const Tensor& x, double p, bool training, Generator* gen = nullptr);
 

@@ -1,4 +1,4 @@
-// Weight initialization (seed 002, slide 40), as torch.nn.init: each fills a tensor in place
+// Weight initialization (Glorot & Bengio 2010; He et al. 2015), as torch.nn.init: each fills a tensor in place
 // from a generator (the default one when null).
 //   Xavier/Glorot (Glorot & Bengio 2010): Var = gain^2 * 2 / (fan_in + fan_out)
 //   Kaiming/He (He et al. 2015):         Var = gain^2 / fan_mode

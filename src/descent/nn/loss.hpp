@@ -1,4 +1,4 @@
-// Loss functions, as torch.nn.functional (seed 001, slides 9-12; seed 002, slides 45-47).
+// Loss functions, as torch.nn.functional (Goodfellow, Bengio & Courville 2016, §5.5 and §6.2.2).
 // Class targets are (N) tensors of class indices held in a float dtype.
 #pragma once
 #include <string>
@@ -25,7 +25,7 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reducti
 // max(x, 0) - x t + log(1 + e^-|x|): binary cross-entropy on logits, stable.
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target,
                                         Reduction reduction = Reduction::mean);
-// The explicit L2 penalty lambda/2 * sum ||theta||^2 (seed 002, slides 45-47), added to the
+// The explicit L2 penalty lambda/2 * sum ||theta||^2 (Goodfellow, Bengio & Courville 2016, §7.1.1), added to the
 // loss; unlike an optimizer's decoupled weight decay it goes through the gradient.
 Tensor l2_penalty(const std::vector<Tensor>& params, double lambda);
 

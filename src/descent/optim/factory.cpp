@@ -173,7 +173,7 @@ const std::vector<OptimizerInfo>& optimizer_registry() {
       entry<Rprop>("resilient backpropagation (torch.optim.Rprop; Riedmiller & Braun 1993)"),
       entry<ASGD>("averaged SGD (torch.optim.ASGD; Polyak & Juditsky 1992)"),
       entry<LBFGS>("L-BFGS with optional strong-Wolfe line search (torch.optim.LBFGS; Liu & Nocedal 1989)"),
-      entry<AdaptiveGains>("local adaptive gains / delta-bar-delta (Jacobs 1988; seed 003)"),
+      entry<AdaptiveGains>("local adaptive gains / delta-bar-delta (Jacobs 1988)"),
       entry<SWATS>("Adam switching to SGD (Keskar & Socher 2017)"),
       entry<AdaBelief>("AdaBelief, Adam with the belief (g−m)² (Zhuang et al. 2020)"),
       entry<Lion>("Lion, sign of interpolated momentum (Chen et al. 2023)"),
