@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace descent {
@@ -20,9 +21,9 @@ nlohmann::json number(double v) {
 double number(const nlohmann::json& j) {
   if (j.is_number()) return j.get<double>();
   const std::string s = j.get<std::string>();
-  if (s == "inf") return INFINITY;
-  if (s == "-inf") return -INFINITY;
-  if (s == "nan") return NAN;
+  if (s == "inf") return std::numeric_limits<double>::infinity();
+  if (s == "-inf") return -std::numeric_limits<double>::infinity();
+  if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
   throw IOError("checkpoint: '" + s + "' is not a number");
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <limits>
 
 #include "descent/core/error.hpp"
 #include "descent/core/threads.hpp"
@@ -169,7 +170,7 @@ viz::Rendered plot_landscape(const Landscape& l, const std::string& title) {
                  .nx = static_cast<int>(l.a.size()),
                  .ny = static_cast<int>(l.b.size()),
                  .z = l.loss};
-  double lo = INFINITY, hi = -INFINITY;
+  double lo = std::numeric_limits<double>::infinity(), hi = -std::numeric_limits<double>::infinity();
   for (double v : l.loss)
     if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
   // Around a minimum the loss often grows by orders of magnitude towards the edges: log-spaced

@@ -101,7 +101,7 @@ std::vector<optim::ParamGroup> make_param_groups(const NamedTensors& params, con
 void randomize_labels(Dataset& data, double fraction, Generator& gen) {
   if (!data.is_classification()) throw ValueError("--random-labels needs a classification data set");
   const int64_t n = data.size();
-  const auto count = static_cast<int64_t>(fraction * static_cast<double>(n) + 0.5);
+  const auto count = static_cast<int64_t>(std::llround(fraction * static_cast<double>(n)));
   Tensor y = data.y.clone();
   const std::vector<int64_t> order = gen.permutation(n);
   dispatch(y.dtype(), [&]<class T>() {
