@@ -130,8 +130,7 @@ std::shared_ptr<ModuleType<M>> share_module(M&& module) {
     static_assert(!std::is_lvalue_reference_v<M>,
                   "a module object is moved in, not copied: pass a temporary (Linear(2, 64)), "
                   "std::move(module), or a std::shared_ptr");
-    // M is not an lvalue reference here (the assertion above), so this move is std::forward's.
-    return std::make_shared<Held>(std::move(module));  // NOLINT(bugprone-move-forwarding-reference)
+    return std::make_shared<Held>(std::move(module));  // NOLINT(bugprone-move-forwarding-reference): an rvalue here
   }
 }
 
