@@ -9,6 +9,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,17 @@ using Setup = std::function<Run(CLI::App& subcommand)>;
 struct Command {
   Command(std::string name, std::string description, Setup setup);
 };
+
+// The setup of a subcommand whose flags fill a Flags struct: add_flags(app, flags) declares
+// them, and run(flags) runs the command once they are parsed.
+template <class Flags, class AddFlags, class RunCommand>
+Setup setup_with(AddFlags add_flags, RunCommand run) {
+  return [add_flags, run](CLI::App& app) -> Run {
+    auto flags = std::make_shared<Flags>();
+    add_flags(app, *flags);
+    return [flags, run] { return run(*flags); };
+  };
+}
 
 struct CommandEntry {
   std::string name;

@@ -35,22 +35,20 @@ int run_compare(CompareFlags& f) {
   return 0;
 }
 
-Run setup(CLI::App& app) {
-  auto f = std::make_shared<CompareFlags>();
-  app.add_option("--optimizer", f->optimizers,
+void add_flags(CLI::App& app, CompareFlags& f) {
+  app.add_option("--optimizer", f.optimizers,
                  std::string(kOptimizerFlagHelp) + "; repeat for each optimizer to compare")
       ->required();
-  app.add_option("--out", f->out, "DIR for one run folder per optimizer, table.md, epochs.svg and steps.svg")
+  app.add_option("--out", f.out, "DIR for one run folder per optimizer, table.md, epochs.svg and steps.svg")
       ->required();
-  app.add_option("--smoothing", f->smoothing, "weight of the moving average smoothing the per-step loss curves")
+  app.add_option("--smoothing", f.smoothing, "weight of the moving average smoothing the per-step loss curves")
       ->capture_default_str();
-  add_train_flags(app, f->train);
-  return [f] { return run_compare(*f); };
+  add_train_flags(app, f.train);
 }
 
 const Command compare_command{"compare",
                               "Train the same model with several optimizers from the same start; table and plots",
-                              setup};
+                              setup_with<CompareFlags>(add_flags, run_compare)};
 
 }  // namespace
 }  // namespace descent::cli

@@ -12,31 +12,27 @@ namespace descent::cli {
 namespace {
 
 struct EvalFlags {
-  std::string weights;
-  std::string data;
-  std::string split = "test";
+  SavedWeightsFlags source{.split = "test"};
   int64_t batch_size = 1000;
-  int threads = 0;
 };
 
 Run setup(CLI::App& app) {
   auto f = std::make_shared<EvalFlags>();
-  add_saved_weights_flags(app, f->weights, f->data);
-  app.add_option("--split", f->split, "which part to evaluate: test, dev or train")->capture_default_str();
+  add_saved_weights_flags(app, f->source, "which part to evaluate: test, dev or train");
   app.add_option("--batch-size", f->batch_size, "evaluation batch size")->capture_default_str();
-  app.add_option("--threads", f->threads, "threads (0: one per core)")->capture_default_str();
   return [f] {
-    const SavedWeights saved = load_saved_weights(f->weights, f->data);
+    const SavedWeights saved = load_saved_weights(f->source.weights, f->source.data);
     const TrainConfig& config = saved.config;
     if (f->batch_size <= 0) throw ValueError("--batch-size must be positive, got " + std::to_string(f->batch_size));
-    set_num_threads(f->threads);
+    set_num_threads(f->source.threads);
     const DataSplits splits = load_splits(config);
-    const Dataset& part = split_named(splits, f->split);
+    const Dataset& part = split_named(splits, f->source.split);
     auto model = build_model(config, part.item_shape, splits.train.num_classes);
     model->load_state_dict(saved.file.tensors);
     const EvalResult result = evaluate(*model, part, make_loss(config.loss, splits.train.num_classes), f->batch_size);
-    std::cout << f->split << "_loss " << result.loss;
-    if (splits.train.is_classification()) std::cout << "  " << f->split << "_acc " << 100 * result.accuracy << "%";
+    std::cout << f->source.split << "_loss " << result.loss;
+    if (splits.train.is_classification())
+      std::cout << "  " << f->source.split << "_acc " << 100 * result.accuracy << "%";
     std::cout << "  (" << result.examples << " examples of " << config.data << ")\n";
     return 0;
   };

@@ -17,15 +17,12 @@ namespace descent::cli {
 namespace {
 
 struct LandscapeFlags {
-  std::string weights;
-  std::string data;
-  std::string split = "train";
+  SavedWeightsFlags source{.split = "train"};
   int64_t examples = 2000;
   int grid = 21;
   std::string range = "-1,1";
   bool one_d = false;
   uint64_t seed = 0;
-  int threads = 0;
   std::string out = "landscape.svg";
   std::string title;
 };
@@ -52,11 +49,11 @@ int run_landscape(const LandscapeFlags& f) {
   if (f.examples <= 0) throw ValueError("--examples must be positive, got " + std::to_string(f.examples));
   validate(options);
 
-  const SavedWeights saved = load_saved_weights(f.weights, f.data);
+  const SavedWeights saved = load_saved_weights(f.source.weights, f.source.data);
   const TrainConfig& config = saved.config;
-  set_num_threads(f.threads);
+  set_num_threads(f.source.threads);
   const DataSplits splits = load_splits(config);
-  const Dataset& part = split_named(splits, f.split);
+  const Dataset& part = split_named(splits, f.source.split);
   // One model per thread; its initial values are replaced by the trained ones, so each draws them
   // from its own generator rather than racing on the default one.
   const ModelFactory make_model = [&] {
@@ -80,31 +77,27 @@ int run_landscape(const LandscapeFlags& f) {
   write_file_atomic(f.out, plot.svg);
   const auto [min_it, max_it] = std::minmax_element(landscape.loss.begin(), landscape.loss.end());
   std::printf("%zu points x %lld %s examples in %.2f s (%d threads); loss %.4g to %.4g\nwrote %s\n",
-              landscape.loss.size(), static_cast<long long>(subset.size()), f.split.c_str(), seconds, get_num_threads(),
-              *min_it, *max_it, f.out.c_str());
+              landscape.loss.size(), static_cast<long long>(subset.size()), f.source.split.c_str(), seconds,
+              get_num_threads(), *min_it, *max_it, f.out.c_str());
   return 0;
 }
 
-Run setup(CLI::App& app) {
-  auto f = std::make_shared<LandscapeFlags>();
-  add_saved_weights_flags(app, f->weights, f->data);
-  app.add_option("--split", f->split, "which part to evaluate the loss on: train, dev or test")->capture_default_str();
-  app.add_option("--examples", f->examples, "evaluate on this many examples drawn at random from the split")
+void add_flags(CLI::App& app, LandscapeFlags& f) {
+  add_saved_weights_flags(app, f.source, "which part to evaluate the loss on: train, dev or test");
+  app.add_option("--examples", f.examples, "evaluate on this many examples drawn at random from the split")
       ->capture_default_str();
-  app.add_option("--grid", f->grid, "grid points per axis")->capture_default_str();
-  app.add_option("--range", f->range, "LO,HI: the range of both coordinates, in units of the weights' norms")
+  app.add_option("--grid", f.grid, "grid points per axis")->capture_default_str();
+  app.add_option("--range", f.range, "LO,HI: the range of both coordinates, in units of the weights' norms")
       ->capture_default_str();
-  app.add_flag("--1d", f->one_d, "a 1-D slice along one direction (loss against a) instead of a contour plot");
-  app.add_option("--seed", f->seed, "seed for the directions and the example subset")->capture_default_str();
-  app.add_option("--threads", f->threads, "threads (0: one per core)")->capture_default_str();
-  app.add_option("--out", f->out, "the SVG to write")->capture_default_str();
-  app.add_option("--title", f->title, "the plot's title");
-  return [f] { return run_landscape(*f); };
+  app.add_flag("--1d", f.one_d, "a 1-D slice along one direction (loss against a) instead of a contour plot");
+  app.add_option("--seed", f.seed, "seed for the directions and the example subset")->capture_default_str();
+  app.add_option("--out", f.out, "the SVG to write")->capture_default_str();
+  app.add_option("--title", f.title, "the plot's title");
 }
 
 const Command landscape_command{"landscape",
                                 "Plot the loss around trained weights along random filter-normalized directions",
-                                setup};
+                                setup_with<LandscapeFlags>(add_flags, run_landscape)};
 
 }  // namespace
 }  // namespace descent::cli

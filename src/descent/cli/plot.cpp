@@ -31,23 +31,18 @@ int run_plot(const PlotFlags& flags) {
   return 0;
 }
 
-Command plot_command{"plot", "Draw training loss and dev accuracy per epoch from runs' metrics.jsonl as SVG",
-                     [](CLI::App& app) {
-                       auto flags = std::make_shared<PlotFlags>();
-                       app.add_option("run_dirs", flags->run_dirs, "Run directories holding metrics.jsonl")->required();
-                       app.add_option("--out,-o", flags->out, "Output SVG file")->required();
-                       app.add_option("--title", flags->title, "Title over both panels");
-                       app.add_flag("--log-loss", flags->log_loss, "Training loss on a log scale");
-                       app.add_flag("--train-acc", flags->train_acc,
-                                    "Also draw training accuracy (dashed) beside dev accuracy");
-                       app.add_option("--width", flags->width, "Width in pixels")
-                           ->capture_default_str()
-                           ->check(CLI::Range(400.0, 4000.0));
-                       app.add_option("--height", flags->height, "Height in pixels")
-                           ->capture_default_str()
-                           ->check(CLI::Range(200.0, 3000.0));
-                       return [flags] { return run_plot(*flags); };
-                     }};
+void add_flags(CLI::App& app, PlotFlags& flags) {
+  app.add_option("run_dirs", flags.run_dirs, "Run directories holding metrics.jsonl")->required();
+  app.add_option("--out,-o", flags.out, "Output SVG file")->required();
+  app.add_option("--title", flags.title, "Title over both panels");
+  app.add_flag("--log-loss", flags.log_loss, "Training loss on a log scale");
+  app.add_flag("--train-acc", flags.train_acc, "Also draw training accuracy (dashed) beside dev accuracy");
+  app.add_option("--width", flags.width, "Width in pixels")->capture_default_str()->check(CLI::Range(400.0, 4000.0));
+  app.add_option("--height", flags.height, "Height in pixels")->capture_default_str()->check(CLI::Range(200.0, 3000.0));
+}
+
+const Command plot_command{"plot", "Draw training loss and dev accuracy per epoch from runs' metrics.jsonl as SVG",
+                           setup_with<PlotFlags>(add_flags, run_plot)};
 
 }  // namespace
 }  // namespace descent::cli

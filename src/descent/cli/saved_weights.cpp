@@ -33,10 +33,13 @@ SavedWeights load_saved_weights(const std::string& path, const std::string& data
   return {.file = std::move(file), .config = std::move(config)};
 }
 
-void add_saved_weights_flags(CLI::App& app, std::string& weights, std::string& data) {
-  app.add_option("--weights", weights, "a .safetensors file written by descent train (RUN_DIR/best.safetensors)")
+void add_saved_weights_flags(CLI::App& app, SavedWeightsFlags& flags, const std::string& split_help) {
+  app.add_option("--weights", flags.weights, "a .safetensors file written by descent train (RUN_DIR/best.safetensors)")
       ->required();
-  app.add_option("--data", data, "mnist, fashion-mnist or a PATH (default: the data the weights were trained on)");
+  app.add_option("--data", flags.data,
+                 "mnist, fashion-mnist or a PATH (default: the data the weights were trained on)");
+  app.add_option("--split", flags.split, split_help)->capture_default_str();
+  app.add_option("--threads", flags.threads, "threads (0: one per core)")->capture_default_str();
 }
 
 const Dataset& split_named(const DataSplits& splits, const std::string& name) {

@@ -21,8 +21,17 @@ struct SavedWeights {
 // an evaluation measures the true labels. Throws IOError if the file has no descent_config.
 SavedWeights load_saved_weights(const std::string& path, const std::string& data);
 
-// --weights FILE (required) and --data, the flags that say what load_saved_weights reads.
-void add_saved_weights_flags(CLI::App& app, std::string& weights, std::string& data);
+// The flags that say what load_saved_weights reads (--weights, --data), which part of the data
+// to evaluate on (--split; a command sets its default) and with how many threads.
+struct SavedWeightsFlags {
+  std::string weights = {};
+  std::string data = {};
+  std::string split = {};
+  int threads = 0;
+};
+
+// --weights FILE (required), --data, --split (described by `split_help`) and --threads.
+void add_saved_weights_flags(CLI::App& app, SavedWeightsFlags& flags, const std::string& split_help);
 
 // splits.train, splits.dev or splits.test, named by --split; throws ValueError for other names.
 const Dataset& split_named(const DataSplits& splits, const std::string& name);

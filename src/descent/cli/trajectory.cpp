@@ -83,31 +83,22 @@ int run_trajectory(TrajectoryFlags flags) {
   return 0;
 }
 
+void add_flags(CLI::App& app, TrajectoryFlags& flags) {
+  app.add_option("--function", flags.function,
+                 "sphere, ill_conditioned, rosenbrock, beale, booth, himmelblau, saddle, rastrigin, styblinski_tang")
+      ->capture_default_str();
+  app.add_option("--optimizer", flags.optimizers,
+                 "optimizer spec, e.g. sgd:lr=1e-3,momentum=0.9 (repeatable; default adam:lr=0.01)")
+      ->capture_default_str();
+  app.add_option("--start", flags.start, "start point X,Y (default: the function's customary start)");
+  app.add_option("--steps", flags.steps, "number of steps")->capture_default_str();
+  app.add_flag("--csv", flags.csv, "print step,x,y,f as CSV (with an optimizer column for several)");
+  app.add_option("--svg", flags.svg, "draw every path on the function's contour plot (log-spaced levels)");
+  app.add_flag("--animate", flags.animate, "with --svg: animate the paths (SMIL), as the seeds' animations");
+}
+
+const Command trajectory_command{"trajectory", "Run an optimizer on a 2-D test function and print its path",
+                                 setup_with<TrajectoryFlags>(add_flags, run_trajectory)};
+
 }  // namespace
-
-static Command
-    trajectory_command{"trajectory", "Run an optimizer on a 2-D test function and print its path",
-                       [](CLI::App& app) -> Run {
-                         auto flags = std::make_shared<TrajectoryFlags>();
-                         app.add_option("--function", flags->function,
-                                        "sphere, ill_conditioned, rosenbrock, beale, booth, himmelblau, saddle, "
-                                        "rastrigin, "
-                                        "styblinski_tang")
-                             ->capture_default_str();
-                         app.add_option("--optimizer", flags->optimizers,
-                                        "optimizer spec, e.g. sgd:lr=1e-3,momentum=0.9 (repeatable; default "
-                                        "adam:lr=0.01)")
-                             ->capture_default_str();
-                         app.add_option("--start", flags->start,
-                                        "start point X,Y (default: the function's customary start)");
-                         app.add_option("--steps", flags->steps, "number of steps")->capture_default_str();
-                         app.add_flag("--csv", flags->csv,
-                                      "print step,x,y,f as CSV (with an optimizer column for several)");
-                         app.add_option("--svg", flags->svg,
-                                        "draw every path on the function's contour plot (log-spaced levels)");
-                         app.add_flag("--animate", flags->animate,
-                                      "with --svg: animate the paths (SMIL), as the seeds' animations");
-                         return [flags] { return run_trajectory(*flags); };
-                       }};
-
 }  // namespace descent::cli

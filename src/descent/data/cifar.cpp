@@ -9,6 +9,8 @@
 #include <fstream>
 #include <string>
 
+#include "descent/data/data_folders.hpp"
+
 namespace descent {
 namespace {
 
@@ -95,20 +97,11 @@ TrainTest load_cifar10_folder(const std::filesystem::path& dir) {
 
 TrainTest load_cifar10(const std::filesystem::path& dir) {
   if (!dir.empty()) return load_cifar10_folder(dir);
-  std::vector<std::filesystem::path> candidates;
-  if (const char* env = std::getenv("DESCENT_DATA_DIR"); env && *env)
-    candidates.push_back(std::filesystem::path(env) / "cifar10");
-  std::error_code ec;
-  for (std::filesystem::path p = std::filesystem::current_path(ec); !ec && !p.empty(); p = p.parent_path()) {
-    candidates.push_back(p / "data" / "cifar10");
-    if (p == p.parent_path()) break;
-  }
+  const std::vector<std::filesystem::path> candidates = data_folder_candidates("cifar10");
   for (const auto& c : candidates)
     if (!batches_folder(c).empty()) return load_cifar10_folder(c);
-  std::string searched;
-  for (const auto& c : candidates) searched += (searched.empty() ? "" : ", ") + c.string();
   const std::filesystem::path target = candidates.empty() ? std::filesystem::path("data/cifar10") : candidates.front();
-  throw IOError("CIFAR-10 is not installed (looked in " + searched + "); " + fetch_hint(target) +
+  throw IOError("CIFAR-10 is not installed (looked in " + joined(candidates) + "); " + fetch_hint(target) +
                 ", or set DESCENT_DATA_DIR to a folder holding cifar10/");
 }
 

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "descent/data/cifar.hpp"
+#include "descent/data/data_folders.hpp"
 #include "descent/data/idx.hpp"
 #include "descent/data/synthetic.hpp"
 
@@ -363,19 +364,10 @@ TrainTest load_idx_folder(const std::filesystem::path& dir, std::string_view nam
 TrainTest load_mnist(const std::filesystem::path& dir) {
   static constexpr const char* kFetch = "bash scripts/fetch_mnist.sh (in the descent repository)";
   if (!dir.empty()) return load_idx_folder(dir, "MNIST", kFetch);
-  std::vector<std::filesystem::path> candidates;
-  if (const char* env = std::getenv("DESCENT_DATA_DIR"); env && *env)
-    candidates.push_back(std::filesystem::path(env) / "mnist");
-  std::error_code ec;
-  for (std::filesystem::path p = std::filesystem::current_path(ec); !ec && !p.empty(); p = p.parent_path()) {
-    candidates.push_back(p / "data" / "mnist");
-    if (p == p.parent_path()) break;
-  }
+  const std::vector<std::filesystem::path> candidates = data_folder_candidates("mnist");
   for (const auto& c : candidates)
     if (!find_idx_file(c, "train-images-idx3-ubyte").empty()) return load_idx_folder(c, "MNIST", kFetch);
-  std::string searched;
-  for (const auto& c : candidates) searched += (searched.empty() ? "" : ", ") + c.string();
-  throw IOError("MNIST is not installed (looked in " + searched + "); fetch it with: " + kFetch +
+  throw IOError("MNIST is not installed (looked in " + joined(candidates) + "); fetch it with: " + kFetch +
                 ", or set DESCENT_DATA_DIR to the folder that holds mnist/");
 }
 

@@ -123,19 +123,25 @@ void col2im(const T* columns, const ConvGeometry& g, T* image) {
   }
 }
 
+// image(n, its columns) for every image n of the batch, for the products of one image by the
+// weight (C_out rows cols multiply-adds each): the forward pass and the input gradient.
+template <class T, class Image>
+void for_each_image(const ConvGeometry& g, const Tiling<T>& tiling, Image&& image) {
+  for_each_tile(
+      g.batch, tiling.tile, g.out_channels * tiling.rows * tiling.cols, kParallelMultiplyAdds,
+      [&](int64_t n, int64_t slot) { image(n, tiling.columns(slot)); }, [](int64_t, int64_t) {});
+}
+
 template <class T>
 void conv_forward_im2col(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t buffer_bytes) {
   const Tiling<T> tiling(g, buffer_bytes);
   const int64_t rows = tiling.rows, cols = tiling.cols, group_out = tiling.group_out;
-  auto image = [&](int64_t n, int64_t slot) {
-    T* columns = tiling.columns(slot);
+  for_each_image(g, tiling, [&](int64_t n, T* columns) {
     im2col(input + n * g.in_channels * g.in_plane(), g, columns);
     for (int64_t grp = 0; grp < g.groups; ++grp)  // y_g (C_out/G, L) = w_g (C_out/G, rows) cols_g (rows, L)
       gemm<T>(false, false, group_out, cols, rows, T(1), weight + grp * group_out * rows, rows,
               columns + grp * rows * cols, cols, T(0), output + (n * g.out_channels + grp * group_out) * cols, cols);
-  };
-  for_each_tile(g.batch, tiling.tile, g.out_channels * rows * cols, kParallelMultiplyAdds, image,
-                [](int64_t, int64_t) {});
+  });
 }
 
 template <class T>
@@ -143,8 +149,7 @@ void conv_backward_input_im2col(const T* output_grad, const T* weight, T* input_
                                 int64_t buffer_bytes) {
   const Tiling<T> tiling(g, buffer_bytes);
   const int64_t rows = tiling.rows, cols = tiling.cols, group_out = tiling.group_out;
-  auto image = [&](int64_t n, int64_t slot) {
-    T* columns = tiling.columns(slot);
+  for_each_image(g, tiling, [&](int64_t n, T* columns) {
     for (int64_t grp = 0; grp < g.groups; ++grp)  // cols_g (rows, L) = w_g^T (rows, C_out/G) dy_g (C_out/G, L)
       gemm<T>(true, false, rows, cols, group_out, T(1), weight + grp * group_out * rows, rows,
               output_grad + (n * g.out_channels + grp * group_out) * cols, cols, T(0), columns + grp * rows * cols,
@@ -152,9 +157,7 @@ void conv_backward_input_im2col(const T* output_grad, const T* weight, T* input_
     T* dx = input_grad + n * g.in_channels * g.in_plane();
     std::fill_n(dx, g.in_channels * g.in_plane(), T(0));
     col2im(columns, g, dx);
-  };
-  for_each_tile(g.batch, tiling.tile, g.out_channels * rows * cols, kParallelMultiplyAdds, image,
-                [](int64_t, int64_t) {});
+  });
 }
 
 template <class T>

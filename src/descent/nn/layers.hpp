@@ -56,20 +56,24 @@ class GELU : public Module {
   std::string approximate;
 };
 
-class Softmax : public Module {
+// What Softmax and LogSoftmax share: the dim they normalize over, shown as "dim=1".
+class OverDim : public Module {
  public:
-  explicit Softmax(int dim = -1) : dim(dim) {}
-  Tensor forward(const Tensor& x) override;
+  explicit OverDim(int dim) : dim(dim) {}
   std::string extra_repr() const override { return "dim=" + std::to_string(dim); }
   int dim;
 };
 
-class LogSoftmax : public Module {
+class Softmax : public OverDim {
  public:
-  explicit LogSoftmax(int dim = -1) : dim(dim) {}
+  explicit Softmax(int dim = -1) : OverDim(dim) {}
   Tensor forward(const Tensor& x) override;
-  std::string extra_repr() const override { return "dim=" + std::to_string(dim); }
-  int dim;
+};
+
+class LogSoftmax : public OverDim {
+ public:
+  explicit LogSoftmax(int dim = -1) : OverDim(dim) {}
+  Tensor forward(const Tensor& x) override;
 };
 
 // By name: relu, leaky_relu, sigmoid, tanh, gelu (ValueError listing them otherwise).

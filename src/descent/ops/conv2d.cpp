@@ -134,6 +134,34 @@ void check_ranks(const char* op, const Tensor& x, const Tensor& weight) {
     if (weight.shape()[d] == 0) throw ShapeError(std::string(op) + ": weight " + weight.shape().str() + " is empty");
 }
 
+// Images of `channels` planes of h x w.
+struct Images {
+  int64_t channels, h, w;
+};
+
+// The geometry of a conv2d whose weight (C_out, C_in / groups, kh, kw) slides over `batch`
+// images `in` to give `out`, padded by pad.h rows on top and pad.w columns on the left.
+// conv_transpose2d runs the conv2d that maps its output back to its input.
+ConvGeometry sliding(const Tensor& weight, int64_t groups, int64_t batch, Images in, Images out, Pair stride, Pair pad,
+                     Pair dilation) {
+  return ConvGeometry{.batch = batch,
+                      .groups = groups,
+                      .in_channels = in.channels,
+                      .in_h = in.h,
+                      .in_w = in.w,
+                      .out_channels = out.channels,
+                      .out_h = out.h,
+                      .out_w = out.w,
+                      .kernel_h = weight.shape()[2],
+                      .kernel_w = weight.shape()[3],
+                      .stride_h = stride.h,
+                      .stride_w = stride.w,
+                      .pad_top = pad.h,
+                      .pad_left = pad.w,
+                      .dilation_h = dilation.h,
+                      .dilation_w = dilation.w};
+}
+
 // conv2d's geometry from its arguments, with every check and a one-line error.
 ConvGeometry conv2d_geometry(const Tensor& x, const Tensor& weight, const Tensor& bias, Pair stride, Sides pad,
                              Pair dilation, int64_t groups) {
@@ -154,22 +182,9 @@ ConvGeometry conv2d_geometry(const Tensor& x, const Tensor& weight, const Tensor
     throw ShapeError("conv2d: kernel " + std::to_string(kernel_h) + "x" + std::to_string(kernel_w) + " (weight " +
                      weight.shape().str() + ", dilation " + dilation.str() + ") is larger than the padded input " +
                      std::to_string(padded_h) + "x" + std::to_string(padded_w) + " (input " + x.shape().str() + ")");
-  return ConvGeometry{.batch = x.shape()[0],
-                      .groups = groups,
-                      .in_channels = channels,
-                      .in_h = x.shape()[2],
-                      .in_w = x.shape()[3],
-                      .out_channels = out_channels,
-                      .out_h = (padded_h - kernel_h) / stride.h + 1,
-                      .out_w = (padded_w - kernel_w) / stride.w + 1,
-                      .kernel_h = weight.shape()[2],
-                      .kernel_w = weight.shape()[3],
-                      .stride_h = stride.h,
-                      .stride_w = stride.w,
-                      .pad_top = pad.top,
-                      .pad_left = pad.left,
-                      .dilation_h = dilation.h,
-                      .dilation_w = dilation.w};
+  return sliding(weight, groups, x.shape()[0], {channels, x.shape()[2], x.shape()[3]},
+                 {out_channels, (padded_h - kernel_h) / stride.h + 1, (padded_w - kernel_w) / stride.w + 1}, stride,
+                 {pad.top, pad.left}, dilation);
 }
 
 // conv2d of a batch (N, C_in, H, W); padding may differ on the two sides of a dim.
@@ -242,22 +257,8 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& weight, const Tensor& 
       throw ShapeError("conv_transpose2d: output would be " + std::to_string(out_h) + "x" + std::to_string(out_w) +
                        " for input " + x.shape().str() + ", weight " + weight.shape().str() + ", stride " +
                        stride.str() + ", padding " + padding.str());
-    const ConvGeometry g{.batch = x.shape()[0],
-                         .groups = groups,
-                         .in_channels = out_channels,
-                         .in_h = out_h,
-                         .in_w = out_w,
-                         .out_channels = in_channels,
-                         .out_h = x.shape()[2],
-                         .out_w = x.shape()[3],
-                         .kernel_h = weight.shape()[2],
-                         .kernel_w = weight.shape()[3],
-                         .stride_h = stride.h,
-                         .stride_w = stride.w,
-                         .pad_top = padding.h,
-                         .pad_left = padding.w,
-                         .dilation_h = dilation.h,
-                         .dilation_w = dilation.w};
+    const ConvGeometry g = sliding(weight, groups, x.shape()[0], {out_channels, out_h, out_w},
+                                   {in_channels, x.shape()[2], x.shape()[3]}, stride, padding, dilation);
     Tensor y = convolution_backward_input(x, weight, g);
     if (bias.defined()) add_channel_bias(y, bias);
     if (!any_requires_grad({x, weight, bias})) return y;

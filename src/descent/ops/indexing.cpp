@@ -56,30 +56,33 @@ void for_each_indexed_offset(const Shape& index_shape, const Shape& strides, int
   });
 }
 
+// move(source, target, i, offset) for each position i of the index (of `index_shape`), source
+// being `from`'s elements and target out's: gather reads at the offset, its backward adds there.
+template <class Move>
+Tensor walk_index(const Tensor& from, Tensor out, const Shape& index_shape, const Shape& strides, int d,
+                  const std::vector<int64_t>& idx, Move move) {
+  dispatch(from.dtype(), [&]<class T>() {
+    const T* source = from.data<T>();
+    T* target = out.data<T>();
+    for_each_indexed_offset(index_shape, strides, d, idx,
+                            [&](int64_t i, int64_t offset) { move(source, target, i, offset); });
+  });
+  return out;
+}
+
 // out (shape of index) = a at idx along d, idx being the flattened index tensor.
 Tensor gather_impl(const Tensor& a_in, int d, const std::vector<int64_t>& idx, const Shape& index_shape) {
   const Tensor a = a_in.contiguous();
-  Tensor out = Tensor::empty(index_shape, a.dtype());
-  dispatch(a.dtype(), [&]<class T>() {
-    const T* source = a.data<T>();
-    T* target = out.data<T>();
-    for_each_indexed_offset(index_shape, a.strides(), d, idx,
-                            [&](int64_t i, int64_t offset) { target[i] = source[offset]; });
-  });
-  return out;
+  return walk_index(a, Tensor::empty(index_shape, a.dtype()), index_shape, a.strides(), d, idx,
+                    [](const auto* source, auto* target, int64_t i, int64_t offset) { target[i] = source[offset]; });
 }
 
 // The backward of gather: g (shape of index) added into zeros of `shape` at idx along d.
 Tensor scatter_add_impl(const Tensor& g_in, int d, const std::vector<int64_t>& idx, const Shape& shape) {
   const Tensor g = g_in.contiguous();
   Tensor out = Tensor::zeros(shape, g.dtype());
-  dispatch(g.dtype(), [&]<class T>() {
-    const T* grad = g.data<T>();
-    T* target = out.data<T>();
-    for_each_indexed_offset(g.shape(), out.strides(), d, idx,
-                            [&](int64_t i, int64_t offset) { target[offset] += grad[i]; });
-  });
-  return out;
+  return walk_index(g, out, g.shape(), out.strides(), d, idx,
+                    [](const auto* grad, auto* target, int64_t i, int64_t offset) { target[offset] += grad[i]; });
 }
 
 }  // namespace

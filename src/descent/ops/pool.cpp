@@ -24,7 +24,7 @@ namespace {
 // out_h x out_w.
 struct PoolGeometry {
   int64_t planes = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0;
-  int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1;
+  Pair kernel = 1, stride = 1, pad = 0, dilation = 1;
 };
 
 // fn(first plane, end plane) over all planes, split over threads when the work pays for it.
@@ -64,14 +64,10 @@ PoolGeometry pool_geometry(const char* op, const Tensor& x, Pair kernel, std::op
   PoolGeometry g{.planes = x.numel() == 0 ? 0 : x.numel() / (x.shape()[x.dim() - 2] * x.shape()[x.dim() - 1]),
                  .in_h = x.shape()[x.dim() - 2],
                  .in_w = x.shape()[x.dim() - 1],
-                 .kernel_h = kernel.h,
-                 .kernel_w = kernel.w,
-                 .stride_h = stride.h,
-                 .stride_w = stride.w,
-                 .pad_h = pad.h,
-                 .pad_w = pad.w,
-                 .dilation_h = dilation.h,
-                 .dilation_w = dilation.w};
+                 .kernel = kernel,
+                 .stride = stride,
+                 .pad = pad,
+                 .dilation = dilation};
   g.out_h = pooled_size(g.in_h, kernel.h, stride.h, pad.h, dilation.h, ceil_mode);
   g.out_w = pooled_size(g.in_w, kernel.w, stride.w, pad.w, dilation.w, ceil_mode);
   if (g.out_h <= 0 || g.out_w <= 0)
@@ -100,20 +96,20 @@ Tensor max_pool2d(const Tensor& x_in, Pair kernel_size, std::optional<Pair> stri
   dispatch(x.dtype(), [&]<class T>() {
     const T* px = x.data<T>();
     T* po = out.data<T>();
-    for_planes(g, g.out_h * g.out_w * g.kernel_h * g.kernel_w, [&](int64_t begin, int64_t end) {
+    for_planes(g, g.out_h * g.out_w * g.kernel.h * g.kernel.w, [&](int64_t begin, int64_t end) {
       for (int64_t p = begin; p < end; ++p) {
         const T* plane = px + p * g.in_h * g.in_w;
         for (int64_t oh = 0; oh < g.out_h; ++oh) {
-          const int64_t h0 = first_inside(oh * g.stride_h - g.pad_h, g.dilation_h);
-          const int64_t h1 = std::min(oh * g.stride_h - g.pad_h + (g.kernel_h - 1) * g.dilation_h + 1, g.in_h);
+          const int64_t h0 = first_inside(oh * g.stride.h - g.pad.h, g.dilation.h);
+          const int64_t h1 = std::min(oh * g.stride.h - g.pad.h + (g.kernel.h - 1) * g.dilation.h + 1, g.in_h);
           for (int64_t ow = 0; ow < g.out_w; ++ow) {
-            const int64_t w0 = first_inside(ow * g.stride_w - g.pad_w, g.dilation_w);
-            const int64_t w1 = std::min(ow * g.stride_w - g.pad_w + (g.kernel_w - 1) * g.dilation_w + 1, g.in_w);
+            const int64_t w0 = first_inside(ow * g.stride.w - g.pad.w, g.dilation.w);
+            const int64_t w1 = std::min(ow * g.stride.w - g.pad.w + (g.kernel.w - 1) * g.dilation.w + 1, g.in_w);
             // As ATen: start from -inf at the window's first element; a larger value or a NaN takes over.
             int64_t best_index = h0 * g.in_w + w0;
             T best = -std::numeric_limits<T>::infinity();
-            for (int64_t ih = h0; ih < h1; ih += g.dilation_h)
-              for (int64_t iw = w0; iw < w1; iw += g.dilation_w) {
+            for (int64_t ih = h0; ih < h1; ih += g.dilation.h)
+              for (int64_t iw = w0; iw < w1; iw += g.dilation.w) {
                 const T v = plane[ih * g.in_w + iw];
                 if (v > best || std::isnan(v)) {
                   best = v;
@@ -158,7 +154,7 @@ using WindowFn = std::function<Window(int64_t oh, int64_t ow)>;
 // by plane, the planes split over threads.
 template <class Fn>
 void for_each_window(const PoolGeometry& g, const WindowFn& window, Fn&& fn) {
-  for_planes(g, g.out_h * g.out_w * g.kernel_h * g.kernel_w, [&](int64_t begin, int64_t end) {
+  for_planes(g, g.out_h * g.out_w * g.kernel.h * g.kernel.w, [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; ++p)
       for (int64_t oh = 0; oh < g.out_h; ++oh)
         for (int64_t ow = 0; ow < g.out_w; ++ow) fn(p, (p * g.out_h + oh) * g.out_w + ow, window(oh, ow));
@@ -214,8 +210,8 @@ Tensor avg_pool2d(const Tensor& x, Pair kernel_size, std::optional<Pair> stride,
   const PoolGeometry g = pool_geometry("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode);
   // ATen's window: clipped to the padded input for the divisor with padding, then to the input.
   auto window = [g, count_include_pad](int64_t oh, int64_t ow) {
-    int64_t h0 = oh * g.stride_h - g.pad_h, w0 = ow * g.stride_w - g.pad_w;
-    int64_t h1 = std::min(h0 + g.kernel_h, g.in_h + g.pad_h), w1 = std::min(w0 + g.kernel_w, g.in_w + g.pad_w);
+    int64_t h0 = oh * g.stride.h - g.pad.h, w0 = ow * g.stride.w - g.pad.w;
+    int64_t h1 = std::min(h0 + g.kernel.h, g.in_h + g.pad.h), w1 = std::min(w0 + g.kernel.w, g.in_w + g.pad.w);
     const int64_t padded_size = (h1 - h0) * (w1 - w0);
     h0 = std::max<int64_t>(h0, 0);
     w0 = std::max<int64_t>(w0, 0);
@@ -240,8 +236,7 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Pair output_size) {
                        .in_w = in_w,
                        .out_h = output_size.h,
                        .out_w = output_size.w,
-                       .kernel_h = in_h / output_size.h + 2,
-                       .kernel_w = in_w / output_size.w + 2};
+                       .kernel = {in_h / output_size.h + 2, in_w / output_size.w + 2}};
   auto window = [g](int64_t oh, int64_t ow) {
     const int64_t h0 = oh * g.in_h / g.out_h, h1 = ((oh + 1) * g.in_h + g.out_h - 1) / g.out_h;
     const int64_t w0 = ow * g.in_w / g.out_w, w1 = ((ow + 1) * g.in_w + g.out_w - 1) / g.out_w;

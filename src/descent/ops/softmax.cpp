@@ -54,14 +54,22 @@ void softmax_row(const T* x, T* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] *= inv;
 }
 
+// op (softmax or log_softmax) of a along dim: row(x, y, n) makes each row, and
+// backward(node, out, d, g) sends the gradient back from the detached output.
+template <class Row, class Backward>
+Tensor along_dim(const char* op, const Tensor& a, int dim, Row row, Backward backward) {
+  if (a.dim() == 0) return along_dim(op, a.reshape(Shape{1}), 0, row, backward).reshape(Shape{});
+  const int d = normalize_dim(dim, a.dim(), op);
+  Tensor out = dispatch(a.dtype(), [&]<class T>() { return along_rows<T>(a, d, row); });
+  if (!any_requires_grad({a})) return out;
+  return record(out, op, {a}, [out = out.detach(), d, backward](Node& n, const Tensor& g) { backward(n, out, d, g); });
+}
+
 }  // namespace
 
 Tensor log_softmax(const Tensor& a, int dim) {
-  if (a.dim() == 0) return log_softmax(a.reshape(Shape{1}), 0).reshape(Shape{});
-  const int d = normalize_dim(dim, a.dim(), "log_softmax");
-  Tensor out = dispatch(a.dtype(), [&]<class T>() { return along_rows<T>(a, d, log_softmax_row<T>); });
-  if (!any_requires_grad({a})) return out;
-  return record(out, "log_softmax", {a}, [out = out.detach(), d](Node& n, const Tensor& g) {
+  auto row = [](const auto* x, auto* y, int64_t n) { log_softmax_row(x, y, n); };
+  return along_dim("log_softmax", a, dim, row, [](Node& n, const Tensor& out, int d, const Tensor& g) {
     // d/dx: g - softmax * sum(g)
     NoGradGuard guard;
     n.accumulate(0, sub(g, mul(exp(out), sum(g, {d}, true))));
@@ -69,11 +77,8 @@ Tensor log_softmax(const Tensor& a, int dim) {
 }
 
 Tensor softmax(const Tensor& a, int dim) {
-  if (a.dim() == 0) return softmax(a.reshape(Shape{1}), 0).reshape(Shape{});
-  const int d = normalize_dim(dim, a.dim(), "softmax");
-  Tensor out = dispatch(a.dtype(), [&]<class T>() { return along_rows<T>(a, d, softmax_row<T>); });
-  if (!any_requires_grad({a})) return out;
-  return record(out, "softmax", {a}, [out = out.detach(), d](Node& n, const Tensor& g) {
+  auto row = [](const auto* x, auto* y, int64_t n) { softmax_row(x, y, n); };
+  return along_dim("softmax", a, dim, row, [](Node& n, const Tensor& out, int d, const Tensor& g) {
     // d/dx: s * (g - sum(g * s))
     n.accumulate(0, mul(out, sub(g, sum(mul(g, out), {d}, true))));
   });

@@ -16,7 +16,7 @@ namespace {
 template <class O>
 std::vector<Field<O>> adam_table() {
   std::vector<Field<O>> fields = adam_fields<O>("learning rate α", "added to the denominator √v̂ + ε");
-  fields.push_back(number("weight_decay", &O::weight_decay, at_least(0), "weight decay λ"));
+  fields.push_back(weight_decay_row<O>("weight decay λ"));
   fields.push_back(flag("amsgrad", &O::amsgrad, "AMSGrad: divide by the running maximum of v (Reddi et al. 2018)"));
   return fields;
 }
@@ -60,10 +60,9 @@ Table<AdamEfficientOptions> table_of<AdamEfficientOptions>() {  // the hyperpara
   using O = AdamEfficientOptions;
   return {"adam_efficient",
           WeightDecay::none,
-          {number("lr", &O::lr, at_least(0), "learning rate α"),
-           element("beta1", &O::betas, 0, "betas", in(0, 1), "decay of the first-moment average"),
-           element("beta2", &O::betas, 1, "betas", in(0, 1), "decay of the second-moment average"),
-           number("eps", &O::eps, at_least(0), "ε̂, added to √v (the uncorrected second moment)")}};
+          {lr_row<O>("learning rate α"), beta_row<O>(0, "decay of the first-moment average"),
+           beta_row<O>(1, "decay of the second-moment average"),
+           eps_row<O>("ε̂, added to √v (the uncorrected second moment)")}};
 }
 
 template <class T>

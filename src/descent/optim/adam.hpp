@@ -45,10 +45,8 @@ using AdamEfficient = Elementwise<AdamEfficientOptions>;
 // The rows every Adam relative shares: lr, betas (as beta1, beta2) and eps.
 template <class O>
 std::vector<Field<O>> adam_fields(const char* lr_help, const char* eps_help) {
-  return {number("lr", &O::lr, at_least(0), lr_help),
-          element("beta1", &O::betas, 0, "betas", in(0, 1), "decay of the first-moment average (betas[0])"),
-          element("beta2", &O::betas, 1, "betas", in(0, 1), "decay of the second-moment average (betas[1])"),
-          number("eps", &O::eps, at_least(0), eps_help)};
+  return {lr_row<O>(lr_help), beta_row<O>(0, "decay of the first-moment average (betas[0])"),
+          beta_row<O>(1, "decay of the second-moment average (betas[1])"), eps_row<O>(eps_help)};
 }
 
 }  // namespace descent::optim

@@ -15,7 +15,7 @@ namespace {
 template <class O>
 std::vector<Field<O>> betas_eps(const char* weight_decay_help) {
   std::vector<Field<O>> fields = adam_fields<O>("learning rate", "added to the denominator");
-  fields.push_back(number("weight_decay", &O::weight_decay, at_least(0), weight_decay_help));
+  fields.push_back(weight_decay_row<O>(weight_decay_help));
   return fields;
 }
 

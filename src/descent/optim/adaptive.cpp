@@ -13,12 +13,12 @@ Table<AdagradOptions> table_of<AdagradOptions>() {  // torch.optim.Adagrad's arg
   using O = AdagradOptions;
   return {"adagrad",
           WeightDecay::l2,
-          {number("lr", &O::lr, at_least(0), "learning rate"),
+          {lr_row<O>("learning rate"),
            number("lr_decay", &O::lr_decay, at_least(0), "lr_t = lr / (1 + (t−1)·lr_decay)"),
-           number("weight_decay", &O::weight_decay, at_least(0), "L2 penalty λ added to the gradient"),
+           weight_decay_row<O>("L2 penalty λ added to the gradient"),
            number("initial_accumulator_value", &O::initial_accumulator_value, at_least(0),
                   "starting value of the sum of squared gradients"),
-           number("eps", &O::eps, at_least(0), "added to √sum")}};
+           eps_row<O>("added to √sum")}};
 }
 
 template <class T>
@@ -39,10 +39,10 @@ Table<RMSpropOptions> table_of<RMSpropOptions>() {  // torch.optim.RMSprop's arg
   using O = RMSpropOptions;
   return {"rmsprop",
           WeightDecay::l2,
-          {number("lr", &O::lr, at_least(0), "learning rate"),
+          {lr_row<O>("learning rate"),
            number("alpha", &O::alpha, at_least(0), "decay of the average of squared gradients"),
-           number("eps", &O::eps, at_least(0), "added to √E[g²] (outside the root, unlike Keras)"),
-           number("weight_decay", &O::weight_decay, at_least(0), "L2 penalty λ added to the gradient"),
+           eps_row<O>("added to √E[g²] (outside the root, unlike Keras)"),
+           weight_decay_row<O>("L2 penalty λ added to the gradient"),
            number("momentum", &O::momentum, at_least(0), "momentum on the scaled gradient"),
            flag("centered", &O::centered, "divide by the estimated variance √(E[g²] − E[g]²) (Graves 2013)")}};
 }
@@ -78,10 +78,8 @@ Table<AdadeltaOptions> table_of<AdadeltaOptions>() {  // torch.optim.Adadelta's 
   using O = AdadeltaOptions;
   return {"adadelta",
           WeightDecay::l2,
-          {number("lr", &O::lr, at_least(0), "scale of the update"),
-           number("rho", &O::rho, closed(0, 1), "decay of the running averages"),
-           number("eps", &O::eps, at_least(0), "added inside both roots"),
-           number("weight_decay", &O::weight_decay, at_least(0), "L2 penalty λ added to the gradient")}};
+          {lr_row<O>("scale of the update"), number("rho", &O::rho, closed(0, 1), "decay of the running averages"),
+           eps_row<O>("added inside both roots"), weight_decay_row<O>("L2 penalty λ added to the gradient")}};
 }
 
 template <class T>

@@ -15,10 +15,10 @@ Table<ASGDOptions> table_of<ASGDOptions>() {  // torch.optim.ASGD's arguments, i
   using O = ASGDOptions;
   return {"asgd",
           WeightDecay::l2,
-          {number("lr", &O::lr, at_least(0), "learning rate"), number("lambd", &O::lambd, any_finite(), "decay term λ"),
+          {lr_row<O>("learning rate"), number("lambd", &O::lambd, any_finite(), "decay term λ"),
            number("alpha", &O::alpha, any_finite(), "power for the η update"),
            number("t0", &O::t0, any_finite(), "step at which averaging starts"),
-           number("weight_decay", &O::weight_decay, at_least(0), "L2 penalty added to the gradient")}};
+           weight_decay_row<O>("L2 penalty added to the gradient")}};
 }
 
 template <class T>

@@ -7,9 +7,11 @@
 //
 // Elementwise<O> owns construction, validation of ranges from the table, parameter groups,
 // maximize, the weight-decay modes and the fused pass over (param, grad, state); the rule
-// (`update` in the source file, see rule.hpp) says what happens to one element. Optimizers
-// that are not elementwise (LAMB, SWATS, Schedule-Free, L-BFGS) derive from Tabled<O> for
-// the same options, table and validation, and write their own step.
+// (`update` in the source file, see rule.hpp) says what happens to one element. A rule that
+// needs a whole parameter tensor at once (LAMB's norms, SWATS's projections) is a
+// Tensorwise<O>: `update_tensor` in the source file sees one parameter, its gradient and its
+// state. Optimizers that are neither (Schedule-Free, L-BFGS) derive from Tabled<O> for the
+// same options, table and validation, and write their own step.
 #pragma once
 #include <functional>
 #include <string>
@@ -44,6 +46,15 @@ class Tabled : public Optimizer {
 
 template <class O>
 class Elementwise final : public Tabled<O> {
+ public:
+  using Tabled<O>::Tabled;
+  double step(const std::function<double()>& closure = {}) override;
+};
+
+// An optimizer whose rule sees a whole parameter tensor: update_tensor(options, param, grad,
+// state) for each parameter with a gradient, parameter after parameter.
+template <class O>
+class Tensorwise final : public Tabled<O> {
  public:
   using Tabled<O>::Tabled;
   double step(const std::function<double()>& closure = {}) override;

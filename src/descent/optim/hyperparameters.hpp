@@ -113,6 +113,26 @@ Field<O> choice(std::string name, std::string O::*member, std::vector<std::strin
           [member, choices](O& o, double v) { o.*member = choices.at(static_cast<std::size_t>(v)); }};
 }
 
+// The rows most optimizers share, under PyTorch's names and with its ranges; `help` says what
+// each means in that optimizer.
+template <class O>
+Field<O> lr_row(std::string help) {
+  return number("lr", &O::lr, at_least(0), std::move(help));
+}
+// beta1 (index 0) or beta2 (index 1) of the pair `betas`, each in [0, 1).
+template <class O>
+Field<O> beta_row(int index, std::string help) {
+  return element(index == 0 ? "beta1" : "beta2", &O::betas, index, "betas", in(0, 1), std::move(help));
+}
+template <class O>
+Field<O> eps_row(std::string help) {
+  return number("eps", &O::eps, at_least(0), std::move(help));
+}
+template <class O>
+Field<O> weight_decay_row(std::string help) {
+  return number("weight_decay", &O::weight_decay, at_least(0), std::move(help));
+}
+
 // The optimizer whose options struct is O: its name (as in specs), its weight-decay mode, and
 // its rows in the order `descent optimizers` lists them. An options struct with a `maximize`
 // member gets its row last, written here once for every optimizer.

@@ -17,10 +17,6 @@ struct LAMBOptions {
   bool maximize = false;                           // maximize the objective
 };
 
-class LAMB : public Tabled<LAMBOptions> {
- public:
-  using Tabled::Tabled;
-  double step(const std::function<double()>& closure = {}) override;
-};
+using LAMB = Tensorwise<LAMBOptions>;
 
 }  // namespace descent::optim

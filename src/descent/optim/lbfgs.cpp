@@ -360,7 +360,7 @@ Table<LBFGSOptions> table_of<LBFGSOptions>() {  // torch.optim.LBFGS's arguments
   using O = LBFGSOptions;
   return {"lbfgs",
           WeightDecay::none,
-          {number("lr", &O::lr, at_least(0), "step length (the line search's first trial)"),
+          {lr_row<O>("step length (the line search's first trial)"),
            integer("max_iter", &O::max_iter, at_least(1), "iterations per step()"),
            integer("max_eval", &O::max_eval, at_least(0),
                    "function evaluations per step() (0: max_iter·5/4, PyTorch's None)"),

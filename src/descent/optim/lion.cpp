@@ -10,11 +10,9 @@ Table<LionOptions> table_of<LionOptions>() {  // the hyperparameters of Chen et 
   using O = LionOptions;
   return {"lion",
           WeightDecay::decoupled,
-          {number("lr", &O::lr, at_least(0), "learning rate (3-10x smaller than AdamW's)"),
-           element("beta1", &O::betas, 0, "betas", in(0, 1),
-                   "interpolation between momentum and gradient for the sign"),
-           element("beta2", &O::betas, 1, "betas", in(0, 1), "decay of the momentum"),
-           number("weight_decay", &O::weight_decay, at_least(0), "decoupled weight decay λ: θ ← θ(1 − lr·λ)")}};
+          {lr_row<O>("learning rate (3-10x smaller than AdamW's)"),
+           beta_row<O>(0, "interpolation between momentum and gradient for the sign"),
+           beta_row<O>(1, "decay of the momentum"), weight_decay_row<O>("decoupled weight decay λ: θ ← θ(1 − lr·λ)")}};
 }
 
 template <class T>

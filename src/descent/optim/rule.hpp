@@ -8,6 +8,9 @@
 //   template class Tabled<LionOptions>;
 //   template class Elementwise<LionOptions>;
 //
+// A Tensorwise<O> writes `void update_tensor(const O&, Tensor& param, const Tensor& grad,
+// ParamState& state)` instead of `update`, and instantiates Tensorwise<O>.
+//
 // An optimizer may add `void check_relations(const O&)` for what its table's ranges cannot
 // say (SGD's nesterov needs momentum and no dampening).
 #pragma once
@@ -133,6 +136,15 @@ double Elementwise<O>::step(const std::function<double()>& closure) {
     }
   }
   loops.run();
+  return loss;
+}
+
+template <class O>
+double Tensorwise<O>::step(const std::function<double()>& closure) {
+  const double loss = Optimizer::evaluate(closure);
+  this->for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& state) {
+    update_tensor(this->settings(group), param, grad, state);
+  });
   return loss;
 }
 

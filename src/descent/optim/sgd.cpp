@@ -11,10 +11,10 @@ template <>
 Table<SGDOptions> table_of<SGDOptions>() {  // torch.optim.SGD's arguments, in its order
   return {"sgd",
           WeightDecay::l2,
-          {number("lr", &SGDOptions::lr, at_least(0), "learning rate (required in PyTorch; Keras' default)"),
+          {lr_row<SGDOptions>("learning rate (required in PyTorch; Keras' default)"),
            number("momentum", &SGDOptions::momentum, at_least(0), "momentum factor μ"),
            number("dampening", &SGDOptions::dampening, at_least(0), "dampening τ of the momentum"),
-           number("weight_decay", &SGDOptions::weight_decay, at_least(0), "L2 penalty λ added to the gradient"),
+           weight_decay_row<SGDOptions>("L2 penalty λ added to the gradient"),
            flag("nesterov", &SGDOptions::nesterov, "Nesterov momentum")}};
 }
 
@@ -47,9 +47,9 @@ template <>
 Table<MomentumOptions> table_of<MomentumOptions>() {  // the hyperparameters of Rumelhart et al. (1986)
   return {"momentum",
           WeightDecay::l2,
-          {number("lr", &MomentumOptions::lr, at_least(0), "learning rate α (inside the velocity)"),
+          {lr_row<MomentumOptions>("learning rate α (inside the velocity)"),
            number("momentum", &MomentumOptions::momentum, in(0, 1), "momentum factor β"),
-           number("weight_decay", &MomentumOptions::weight_decay, at_least(0), "L2 penalty λ added to the gradient")}};
+           weight_decay_row<MomentumOptions>("L2 penalty λ added to the gradient")}};
 }
 
 template <class T>

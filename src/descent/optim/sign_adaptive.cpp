@@ -22,7 +22,7 @@ Table<RpropOptions> table_of<RpropOptions>() {  // torch.optim.Rprop's arguments
   using O = RpropOptions;
   return {"rprop",
           WeightDecay::none,
-          {number("lr", &O::lr, at_least(0), "initial step size of every weight"),
+          {lr_row<O>("initial step size of every weight"),
            element("etaminus", &O::etas, 0, "etas", {.lo = 0, .hi = 1, .lo_open = true, .hi_open = true},
                    "step size factor after a sign change (etas[0])"),
            element("etaplus", &O::etas, 1, "etas", above(1), "step size factor while the sign holds (etas[1])"),
@@ -60,11 +60,11 @@ Table<AdaptiveGainsOptions> table_of<AdaptiveGainsOptions>() {  // the hyperpara
   using O = AdaptiveGainsOptions;
   return {"adaptive_gains",
           WeightDecay::l2,
-          {number("lr", &O::lr, at_least(0), "global learning rate η"),
+          {lr_row<O>("global learning rate η"),
            number("beta", &O::beta, in(0, 1), "gain increment while the sign holds; factor 1−β on a flip"),
            number("gain_min", &O::gain_min, {.lo = 0, .hi = 1, .lo_open = true}, "smallest gain"),
            number("gain_max", &O::gain_max, at_least(1), "largest gain"),
-           number("weight_decay", &O::weight_decay, at_least(0), "L2 penalty λ added to the gradient")}};
+           weight_decay_row<O>("L2 penalty λ added to the gradient")}};
 }
 
 template <class T>

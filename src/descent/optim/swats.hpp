@@ -21,10 +21,6 @@ struct SWATSOptions {
 };
 
 // Not elementwise: the switch needs pᵀg and pᵀp over the whole tensor.
-class SWATS : public Tabled<SWATSOptions> {
- public:
-  using Tabled::Tabled;
-  double step(const std::function<double()>& closure = {}) override;
-};
+using SWATS = Tensorwise<SWATSOptions>;
 
 }  // namespace descent::optim

@@ -15,25 +15,22 @@ std::vector<LrLambda> one_per_group(const std::string& schedule, std::vector<LrL
 
 }  // namespace
 
-LambdaLR::LambdaLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas, std::vector<double> base_lrs)
+LambdaScheduler::LambdaScheduler(Optimizer& optimizer, Applied applied, std::vector<LrLambda> lr_lambdas,
+                                 std::vector<double> base_lrs)
     : LRScheduler(optimizer, std::move(base_lrs)),
-      lambdas_(one_per_group("lambda", std::move(lr_lambdas), num_groups())) {
+      applied_(applied),
+      lambdas_(one_per_group(name(), std::move(lr_lambdas), num_groups())) {
   initial_step();
 }
 
-std::vector<double> LambdaLR::get_lr() {
-  std::vector<double> lrs;
-  for (std::size_t i = 0; i < base_lrs_.size(); ++i) lrs.push_back(base_lrs_[i] * lambdas_[i](last_epoch_));
-  return lrs;
-}
+std::string LambdaScheduler::name() const { return applied_ == Applied::to_base_lr ? "lambda" : "multiplicative"; }
 
-MultiplicativeLR::MultiplicativeLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas, std::vector<double> base_lrs)
-    : LRScheduler(optimizer, std::move(base_lrs)),
-      lambdas_(one_per_group("multiplicative", std::move(lr_lambdas), num_groups())) {
-  initial_step();
-}
-
-std::vector<double> MultiplicativeLR::get_lr() {
+std::vector<double> LambdaScheduler::get_lr() {
+  if (applied_ == Applied::to_base_lr) {
+    std::vector<double> lrs;
+    for (std::size_t i = 0; i < base_lrs_.size(); ++i) lrs.push_back(base_lrs_[i] * lambdas_[i](last_epoch_));
+    return lrs;
+  }
   std::vector<double> lrs = group_lrs();
   if (last_epoch_ > 0)
     for (std::size_t i = 0; i < lrs.size(); ++i) lrs[i] = lrs[i] * lambdas_[i](last_epoch_);

@@ -3,6 +3,7 @@
 // pure schedule lr = f(base_lr, t) (optax style; see functions.hpp for the library of them).
 #pragma once
 #include <functional>
+#include <utility>
 
 #include "descent/schedule/scheduler.hpp"
 
@@ -13,25 +14,33 @@ using LrLambda = std::function<double(int64_t step)>;
 // A pure schedule: the lr after `step` scheduler steps, for a group whose base lr is base_lr.
 using LrFunction = std::function<double(double base_lr, int64_t step)>;
 
-class LambdaLR final : public LRScheduler {
+// A λ per group (one λ serves every group), applied to the base lr (LambdaLR) or, at each
+// step after the first, to the current lr (MultiplicativeLR).
+class LambdaScheduler : public LRScheduler {
  public:
-  // One λ for every group, or one per group.
-  LambdaLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas, std::vector<double> base_lrs = {});
-  std::string name() const override { return "lambda"; }
+  enum class Applied { to_base_lr, to_current_lr };
+  LambdaScheduler(Optimizer& optimizer, Applied applied, std::vector<LrLambda> lr_lambdas,
+                  std::vector<double> base_lrs);
+  std::string name() const override;
 
  private:
   std::vector<double> get_lr() override;
+  Applied applied_;
   std::vector<LrLambda> lambdas_;
 };
 
-class MultiplicativeLR final : public LRScheduler {
+// lr_t = base_lr · λ(t).
+class LambdaLR final : public LambdaScheduler {
  public:
-  MultiplicativeLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas, std::vector<double> base_lrs = {});
-  std::string name() const override { return "multiplicative"; }
+  LambdaLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas, std::vector<double> base_lrs = {})
+      : LambdaScheduler(optimizer, Applied::to_base_lr, std::move(lr_lambdas), std::move(base_lrs)) {}
+};
 
- private:
-  std::vector<double> get_lr() override;
-  std::vector<LrLambda> lambdas_;
+// lr_t = lr_{t−1} · λ(t) for t ≥ 1.
+class MultiplicativeLR final : public LambdaScheduler {
+ public:
+  MultiplicativeLR(Optimizer& optimizer, std::vector<LrLambda> lr_lambdas, std::vector<double> base_lrs = {})
+      : LambdaScheduler(optimizer, Applied::to_current_lr, std::move(lr_lambdas), std::move(base_lrs)) {}
 };
 
 // lr_t = f(base_lr, t), the same at every step whether reached by step() or step_to().

@@ -266,30 +266,35 @@ Tensor& Tensor::mul_(double factor) {
   return *this;
 }
 
+namespace {
+
+// Fills t with draw(), element after element in row-major order (a non-contiguous t through
+// a contiguous copy), so a seeded generator gives the same values at any layout.
+template <class Draw>
+Tensor& fill_by(Tensor& t, Draw draw) {
+  Tensor c = t.contiguous();
+  dispatch(t.dtype(), [&]<class T>() {
+    T* p = c.data<T>();
+    for (int64_t i = 0; i < c.numel(); ++i) p[i] = static_cast<T>(draw());
+  });
+  if (!c.is_same(t)) t.copy_(c);
+  return t;
+}
+
+}  // namespace
+
 Tensor& Tensor::uniform_(double lo, double hi, Generator* gen) {
   begin_inplace("uniform_");
   if (!(lo <= hi)) throw ValueError("uniform_: lo " + format_number(lo) + " must be <= hi " + format_number(hi));
   Generator& g = gen ? *gen : default_generator();
-  Tensor c = contiguous();
-  dispatch(dtype(), [&]<class T>() {
-    T* p = c.data<T>();
-    for (int64_t i = 0; i < c.numel(); ++i) p[i] = static_cast<T>(g.uniform(lo, hi));
-  });
-  if (!c.is_same(*this)) copy_(c);
-  return *this;
+  return fill_by(*this, [&] { return g.uniform(lo, hi); });
 }
 
 Tensor& Tensor::normal_(double mean, double std, Generator* gen) {
   begin_inplace("normal_");
   if (!(std >= 0)) throw ValueError("normal_: std must be >= 0, got " + format_number(std));
   Generator& g = gen ? *gen : default_generator();
-  Tensor c = contiguous();
-  dispatch(dtype(), [&]<class T>() {
-    T* p = c.data<T>();
-    for (int64_t i = 0; i < c.numel(); ++i) p[i] = static_cast<T>(g.normal(mean, std));
-  });
-  if (!c.is_same(*this)) copy_(c);
-  return *this;
+  return fill_by(*this, [&] { return g.normal(mean, std); });
 }
 
 // ---------------------------------------------------------------- printing
