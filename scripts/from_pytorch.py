@@ -15,36 +15,19 @@ Needs Debian's python3-torch (run with /usr/bin/python3).
 import argparse
 import json
 import os
-import struct
 import sys
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+SCRIPTS = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, SCRIPTS)
+sys.path.insert(0, os.path.join(os.path.dirname(SCRIPTS), "tests", "io"))
+from safetensors_numpy import write_file  # noqa: E402  (the numpy writer the safetensors tests check against)
 from to_pytorch import build_model  # noqa: E402
 
 # The example shape of each data set descent loads by name.
 IMAGE_SHAPES = {"mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28), "cifar10": (3, 32, 32)}
-
-
-def write_safetensors(path, tensors, metadata):
-    """tensors: (name, float32 array) in order; the header as the reference implementation writes
-    it (keys sorted, padded with spaces to a multiple of 8 bytes)."""
-    header, blobs, offset = {}, [], 0
-    for name, array in tensors:
-        blob = np.ascontiguousarray(array, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    header["__metadata__"] = metadata
-    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
 
 
 def load_state_dict(path):
@@ -94,7 +77,8 @@ def main():
               "batch_norm": args.batch_norm}
     reference = build_model(config, IMAGE_SHAPES[args.data], args.classes)
     tensors = matched(load_state_dict(args.state_dict), reference.state_dict())
-    write_safetensors(args.out, tensors, {"descent_config": json.dumps(config), "converted_from": os.path.basename(args.state_dict)})
+    write_file(args.out, [(name, "F32", np.ascontiguousarray(array, dtype="<f4")) for name, array in tensors],
+               {"descent_config": json.dumps(config), "converted_from": os.path.basename(args.state_dict)})
     print(f"wrote {args.out}: {len(tensors)} tensors of {args.model}")
 
 

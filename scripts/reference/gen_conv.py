@@ -14,63 +14,23 @@ Writes tests/reference/conv.json:
 
 Run from the repository root:  /usr/bin/python3 scripts/reference/gen_conv.py
 """
-import json
-import os
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_cases import randn, record_case, rounded, tensor_json, write_reference
 
 torch.manual_seed(3)
 CASES = []
 BLOCKS = []
 
 
-def rounded(t):
-    """Float32-representable float64 values, so float32 and float64 runs see the same input."""
-    return t.to(torch.float32).to(torch.float64)
-
-
-def randn(*shape, scale=1.0):
-    return rounded(torch.randn(shape, dtype=torch.float64) * scale)
-
-
 def positive(*shape):
     return rounded(torch.rand(shape, dtype=torch.float64) * 1.5 + 0.5)
 
 
-def tensor_json(t):
-    return {"shape": list(t.shape), "data": [float(v) for v in t.detach().reshape(-1).tolist()]}
-
-
 def case(name, op, inputs, params=None, grad=None, transpose=None, mutated=()):
-    """inputs: float64 tensors; grad[i] says whether input i gets a gradient (default all);
-    transpose[i]: the op sees input i with its last two dims swapped (a non-contiguous view);
-    mutated: inputs the op updates in place (batch_norm's running statistics), recorded after."""
-    n = len(inputs)
-    grad = grad if grad is not None else [True] * n
-    transpose = transpose if transpose is not None else [False] * n
-    entry = {
-        "name": name,
-        "op": op,
-        "params": params or {},
-        "inputs": [
-            {**tensor_json(t), "requires_grad": g, "transpose": tr} for t, g, tr in zip(inputs, grad, transpose)
-        ],
-    }
-    grad_output = None
-    for dtype, key in ((torch.float64, "f64"), (torch.float32, "f32")):
-        leaves = [t.clone().to(dtype).requires_grad_(g) for t, g in zip(inputs, grad)]
-        seen = [leaf.transpose(-1, -2) if tr else leaf for leaf, tr in zip(leaves, transpose)]
-        out = OPS[op](seen, params or {})
-        result = {"output": tensor_json(out), "mutated": {str(i): tensor_json(leaves[i]) for i in mutated}}
-        if grad_output is None:
-            grad_output = rounded(torch.rand(out.shape, dtype=torch.float64) + 0.5)
-            entry["grad_output"] = tensor_json(grad_output)
-        out.backward(grad_output.to(dtype))
-        result["grads"] = [tensor_json(leaf.grad) if g else None for leaf, g in zip(leaves, grad)]
-        entry[key] = result
-    CASES.append(entry)
+    CASES.append(record_case(OPS, name, op, inputs, params, grad, transpose, mutated))
 
 
 def conv2d(x, p):
@@ -275,13 +235,7 @@ def build_blocks():
 def main():
     build_cases()
     build_blocks()
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    path = os.path.join(root, "tests", "reference", "conv.json")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump({"generator": "scripts/reference/gen_conv.py", "torch_version": torch.__version__,
-                   "cases": CASES, "blocks": BLOCKS}, f, allow_nan=False)
-        f.write("\n")
+    path = write_reference("conv.json", "scripts/reference/gen_conv.py", {"cases": CASES, "blocks": BLOCKS})
     print(f"wrote {len(CASES)} cases and {len(BLOCKS)} blocks to {path}")
 
 

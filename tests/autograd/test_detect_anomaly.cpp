@@ -5,23 +5,11 @@
 #include <limits>
 #include <string>
 
+#include "common/scratch.hpp"
 #include "descent/descent.hpp"
 
 using namespace descent;
-
-namespace {
-
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-}  // namespace
+using descent::testing::error_of;
 
 TEST(DetectAnomaly, OffByDefaultSoNonFiniteValuesPassThrough) {
   EXPECT_FALSE(anomaly_detection_enabled());
@@ -34,7 +22,7 @@ TEST(DetectAnomaly, NamesTheFirstForwardThatProducesAnInfinity) {
   DetectAnomalyGuard anomaly;
   Tensor x = Tensor::from_data({1.0, 0.0, 2.0}, Shape{3}, DType::f64).requires_grad_();
   Tensor y = x * 2.0;
-  EXPECT_EQ(error_of([&] { log(y); }),
+  EXPECT_EQ(error_of<Error>([&] { log(y); }),
             "anomaly: the forward of log produced an infinity (output shape [3]; input shapes [3])");
   EXPECT_EQ(y.shape(), Shape({3}));
 }
@@ -44,7 +32,7 @@ TEST(DetectAnomaly, NamesTheBackwardThatProducesANaN) {
   // sqrt(0) = 0 is finite; its gradient 0.5 / sqrt(0) * 0 is NaN once multiplied by zero.
   Tensor x = Tensor::zeros(Shape{2, 1}, DType::f64).requires_grad_();
   Tensor loss = (sqrt(x) * 0.0).sum();
-  const std::string message = error_of([&] { loss.backward(); });
+  const std::string message = error_of<Error>([&] { loss.backward(); });
   EXPECT_EQ(message.rfind("anomaly: the backward of sqrt produced ", 0), 0u) << message;
   EXPECT_NE(message.find("in the gradient of its input 0 (shape [2, 1])"), std::string::npos) << message;
 }

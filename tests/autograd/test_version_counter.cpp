@@ -5,24 +5,11 @@
 
 #include <string>
 
+#include "common/scratch.hpp"
 #include "descent/descent.hpp"
 
 using namespace descent;
-
-namespace {
-
-// The message of the Error that `f` throws, or "" if it throws none.
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-}  // namespace
+using descent::testing::error_of;
 
 TEST(VersionCounter, EveryInPlaceOpBumpsTheVersionOfTheStorage) {
   Tensor t = Tensor::zeros(Shape{2, 3});
@@ -50,7 +37,7 @@ TEST(VersionCounter, ModifyingASavedInputFailsBackwardNamingTheOpAndShape) {
   Tensor y = Tensor::full(Shape{2, 3}, 2.0, DType::f64);
   Tensor loss = (x * y).sum();
   y.add_(Tensor::ones(Shape{2, 3}, DType::f64));
-  EXPECT_EQ(error_of([&] { loss.backward(); }),
+  EXPECT_EQ(error_of<Error>([&] { loss.backward(); }),
             "one of the tensors needed for the gradient of mul was modified in place after it was saved "
             "(shape [2, 3]): version 1, expected 0");
 }
@@ -63,7 +50,7 @@ TEST(VersionCounter, ALeafUpdatedBeforeBackwardFails) {
     NoGradGuard no_grad;
     x.mul_(0.5);
   }
-  EXPECT_NE(error_of([&] { loss.backward(); }).find("gradient of mul was modified in place"), std::string::npos);
+  EXPECT_NE(error_of<Error>([&] { loss.backward(); }).find("gradient of mul was modified in place"), std::string::npos);
 }
 
 TEST(VersionCounter, ModifyingASavedOutputFails) {
@@ -74,7 +61,7 @@ TEST(VersionCounter, ModifyingASavedOutputFails) {
     NoGradGuard no_grad;
     y.mul_(2.0);
   }
-  EXPECT_EQ(error_of([&] { loss.backward(); }),
+  EXPECT_EQ(error_of<Error>([&] { loss.backward(); }),
             "one of the tensors needed for the gradient of exp was modified in place after it was saved "
             "(shape [2]): version 1, expected 0");
 }

@@ -4,21 +4,18 @@
 // from scripts/reference/gen_conv.py): forward, backward and running statistics.
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <fstream>
-#include <map>
-#include <nlohmann/json.hpp>
 #include <set>
-#include <span>
+#include <string>
+#include <vector>
 
-#include "descent/descent.hpp"
+#include "common/reference.hpp"
 #include "descent/nn/batch_norm2d.hpp"
 #include "descent/nn/conv.hpp"
 #include "descent/nn/pooling.hpp"
 #include "descent/nn/residual.hpp"
 
 using namespace descent;
-using json = nlohmann::json;
+using namespace descent::testing;
 
 namespace {
 
@@ -33,31 +30,8 @@ std::vector<std::string> names(const NamedTensors& tensors) {
   return out;
 }
 
-Shape shape_of(const json& j) { return Shape(std::span<const int64_t>(j.get<std::vector<int64_t>>())); }
-
-Tensor tensor_from(const json& j, DType dtype) {
-  const std::vector<double> data = j["data"].get<std::vector<double>>();
-  return Tensor::from_data(std::span<const double>(data), shape_of(j["shape"]), dtype);
-}
-
-::testing::AssertionResult close(const Tensor& actual, const json& expected, double rtol, double atol,
-                                 const std::string& what) {
-  if (!(actual.shape() == shape_of(expected["shape"])))
-    return ::testing::AssertionFailure() << what << ": shape " << actual.shape().str() << ", torch "
-                                         << shape_of(expected["shape"]).str();
-  const std::vector<double> a = actual.to_vector(), e = expected["data"].get<std::vector<double>>();
-  for (std::size_t i = 0; i < e.size(); ++i)
-    if (!(std::abs(a[i] - e[i]) <= atol + rtol * std::abs(e[i])))
-      return ::testing::AssertionFailure() << what << ": element " << i << " is " << a[i] << ", torch " << e[i];
-  return ::testing::AssertionSuccess();
-}
-
 const json& blocks() {
-  static const json j = [] {
-    std::ifstream in(std::string(DESCENT_REFERENCE_DIR) + "/conv.json");
-    if (!in) throw IOError("cannot open " + std::string(DESCENT_REFERENCE_DIR) + "/conv.json");
-    return json::parse(in)["blocks"];
-  }();
+  static const json j = read_reference("conv.json")["blocks"];
   return j;
 }
 

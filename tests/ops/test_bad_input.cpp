@@ -3,25 +3,13 @@
 // are checked word for word, so a change to one is a deliberate change here too.
 #include <gtest/gtest.h>
 
+#include "common/throws.hpp"
 #include "descent/descent.hpp"
 
 using namespace descent;
+using descent::testing::throws;
 
 namespace {
-
-// Runs f, expecting exception type E with exactly `message`.
-template <class E, class F>
-::testing::AssertionResult throws(F&& f, const std::string& message) {
-  try {
-    f();
-  } catch (const E& e) {
-    if (e.what() == message) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "message was\n  " << e.what() << "\nexpected\n  " << message;
-  } catch (const std::exception& e) {
-    return ::testing::AssertionFailure() << "threw a different type: " << e.what();
-  }
-  return ::testing::AssertionFailure() << "did not throw; expected: " << message;
-}
 
 Tensor f32(const Shape& s) { return Tensor::zeros(s, DType::f32); }
 Tensor f64(const Shape& s) { return Tensor::zeros(s, DType::f64); }

@@ -3,27 +3,12 @@
 // word, so a change to a message is a deliberate change here too.
 #include <gtest/gtest.h>
 
+#include "common/throws.hpp"
 #include "descent/descent.hpp"
 #include "descent/ops/conv.hpp"
 
 using namespace descent;
-
-namespace {
-
-template <class E, class F>
-::testing::AssertionResult throws(F&& f, const std::string& message) {
-  try {
-    f();
-  } catch (const E& e) {
-    if (e.what() == message) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "message was\n  " << e.what() << "\nexpected\n  " << message;
-  } catch (const std::exception& e) {
-    return ::testing::AssertionFailure() << "threw a different type: " << e.what();
-  }
-  return ::testing::AssertionFailure() << "did not throw; expected: " << message;
-}
-
-}  // namespace
+using descent::testing::throws;
 
 TEST(ConvErrors, Conv2dChannelsAndShapes) {
   EXPECT_TRUE(throws<ShapeError>([] { conv2d(zeros({2, 3, 32, 32}), zeros({6, 1, 5, 5})); },

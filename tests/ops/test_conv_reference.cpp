@@ -4,20 +4,15 @@
 // float64 and float32. Each case is replayed here in both dtypes.
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <fstream>
-#include <functional>
-#include <map>
-#include <nlohmann/json.hpp>
-#include <set>
-#include <span>
+#include <optional>
 #include <string>
+#include <vector>
 
-#include "descent/descent.hpp"
+#include "common/reference.hpp"
 #include "descent/ops/conv.hpp"
 
 using namespace descent;
-using json = nlohmann::json;
+using namespace descent::testing;
 
 namespace {
 
@@ -26,8 +21,6 @@ namespace {
 // runs float32 convolutions on oneDNN, in another order).
 constexpr double kRtol64 = 1e-12, kAtol64 = 1e-12;
 constexpr double kRtol32 = 1e-5, kAtol32 = 1e-5;
-
-using OpFn = std::function<Tensor(const std::vector<Tensor>&, const json&)>;
 
 Pair pair_of(const json& j) {
   if (j.is_number()) return Pair(j.get<int64_t>());
@@ -72,8 +65,8 @@ Tensor batch_norm_case(const std::vector<Tensor>& x, const json& p) {
 }
 
 // The calls, named as in gen_conv.py's OPS table.
-const std::map<std::string, OpFn>& ops() {
-  static const std::map<std::string, OpFn> table = {
+const OpTable& ops() {
+  static const OpTable table = {
       {"conv2d", conv2d_case},
       {"conv_transpose2d",
        [](auto& x, auto& p) {
@@ -100,77 +93,18 @@ const std::map<std::string, OpFn>& ops() {
 }
 
 const json& reference() {
-  static const json j = [] {
-    std::ifstream in(std::string(DESCENT_REFERENCE_DIR) + "/conv.json");
-    if (!in) throw IOError("cannot open " + std::string(DESCENT_REFERENCE_DIR) + "/conv.json");
-    return json::parse(in);
-  }();
+  static const json j = read_reference("conv.json");
   return j;
-}
-
-Shape shape_of(const json& j) { return Shape(std::span<const int64_t>(j.get<std::vector<int64_t>>())); }
-
-Tensor tensor_from(const json& j, DType dtype) {
-  const std::vector<double> data = j["data"].get<std::vector<double>>();
-  return Tensor::from_data(std::span<const double>(data), shape_of(j["shape"]), dtype);
-}
-
-::testing::AssertionResult close(const Tensor& actual, const json& expected, double rtol, double atol,
-                                 const std::string& what) {
-  const Shape shape = shape_of(expected["shape"]);
-  if (!(actual.shape() == shape))
-    return ::testing::AssertionFailure() << what << ": shape " << actual.shape().str() << ", torch " << shape.str();
-  const std::vector<double> a = actual.to_vector();
-  const std::vector<double> e = expected["data"].get<std::vector<double>>();
-  for (std::size_t i = 0; i < e.size(); ++i) {
-    if (!(std::abs(a[i] - e[i]) <= atol + rtol * std::abs(e[i])))
-      return ::testing::AssertionFailure() << what << ": element " << i << " is " << a[i] << ", torch " << e[i]
-                                           << " (difference " << a[i] - e[i] << ")";
-  }
-  return ::testing::AssertionSuccess();
-}
-
-void replay(const json& c, DType dtype, const char* key, double rtol, double atol) {
-  const std::string name = c["name"].get<std::string>() + " (" + key + ")";
-  std::vector<Tensor> leaves, seen;
-  for (const json& in : c["inputs"]) {
-    Tensor leaf = tensor_from(in, dtype);
-    if (in["requires_grad"].get<bool>()) leaf.requires_grad_();
-    leaves.push_back(leaf);
-    seen.push_back(in["transpose"].get<bool>() ? leaf.transpose(-1, -2) : leaf);
-  }
-  const auto op = ops().find(c["op"].get<std::string>());
-  ASSERT_NE(op, ops().end()) << name << ": no op named " << c["op"];
-  const Tensor out = op->second(seen, c["params"]);
-  const json& expected = c[key];
-  EXPECT_TRUE(close(out, expected["output"], rtol, atol, name + " output"));
-  for (const auto& [index, after] : expected["mutated"].items())
-    EXPECT_TRUE(close(leaves[std::stoul(index)], after, rtol, atol, name + " input " + index + " after the call"));
-  ASSERT_TRUE(out.requires_grad()) << name;
-  out.backward(tensor_from(c["grad_output"], dtype));
-  for (std::size_t i = 0; i < leaves.size(); ++i) {
-    const json& g = expected["grads"][i];
-    if (g.is_null()) {
-      EXPECT_FALSE(leaves[i].grad().defined()) << name << " input " << i;
-      continue;
-    }
-    ASSERT_TRUE(leaves[i].grad().defined()) << name << ": no gradient reached input " << i;
-    EXPECT_TRUE(close(leaves[i].grad(), g, rtol, atol, name + " grad of input " + std::to_string(i)));
-  }
 }
 
 }  // namespace
 
-TEST(ConvReference, CoversEveryOpInTheTable) {
-  std::set<std::string> used;
-  for (const json& c : reference()["cases"]) used.insert(c["op"].get<std::string>());
-  for (const auto& [name, fn] : ops()) EXPECT_TRUE(used.count(name)) << "no reference case for " << name;
-}
+TEST(ConvReference, CoversEveryOpInTheTable) { expect_every_op_covered(reference()["cases"], ops()); }
 
 TEST(ConvReference, Float64MatchesTorch) {
-  for (const json& c : reference()["cases"]) replay(c, DType::f64, "f64", kRtol64, kAtol64);
+  for (const json& c : reference()["cases"]) replay(c, ops(), DType::f64, "f64", kRtol64, kAtol64);
 }
 
 TEST(ConvReference, Float32MatchesTorch) {
-  for (const json& c : reference()["cases"]) replay(c, DType::f32, "f32", kRtol32, kAtol32);
+  for (const json& c : reference()["cases"]) replay(c, ops(), DType::f32, "f32", kRtol32, kAtol32);
 }

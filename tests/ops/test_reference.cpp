@@ -3,20 +3,14 @@
 // and float32. Each case is replayed here in both dtypes.
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <fstream>
-#include <functional>
-#include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
-#include <span>
 #include <string>
+#include <vector>
 
-#include "descent/descent.hpp"
+#include "common/reference.hpp"
 
 using namespace descent;
-using json = nlohmann::json;
+using namespace descent::testing;
 
 namespace {
 
@@ -25,11 +19,7 @@ namespace {
 constexpr double kRtol64 = 1e-12, kAtol64 = 1e-13;
 constexpr double kRtol32 = 1e-5, kAtol32 = 1e-6;
 
-using OpFn = std::function<Tensor(const std::vector<Tensor>&, const json&)>;
-
 std::vector<int> int_list(const json& j) { return j.get<std::vector<int>>(); }
-
-Shape shape_of(const json& j) { return Shape(std::span<const int64_t>(j.get<std::vector<int64_t>>())); }
 
 std::optional<double> optional_number(const json& p, const char* key) {
   if (!p.contains(key) || p[key].is_null()) return std::nullopt;
@@ -37,8 +27,8 @@ std::optional<double> optional_number(const json& p, const char* key) {
 }
 
 // The calls, named as in gen_ops.py's OPS table.
-const std::map<std::string, OpFn>& ops() {
-  static const std::map<std::string, OpFn> table = {
+const OpTable& ops() {
+  static const OpTable table = {
       {"add", [](auto& x, auto&) { return x[0] + x[1]; }},
       {"sub", [](auto& x, auto&) { return x[0] - x[1]; }},
       {"mul", [](auto& x, auto&) { return x[0] * x[1]; }},
@@ -120,79 +110,21 @@ const std::map<std::string, OpFn>& ops() {
 }
 
 const json& reference() {
-  static const json j = [] {
-    std::ifstream in(std::string(DESCENT_REFERENCE_DIR) + "/ops.json");
-    if (!in) throw IOError("cannot open " + std::string(DESCENT_REFERENCE_DIR) + "/ops.json");
-    return json::parse(in);
-  }();
+  static const json j = read_reference("ops.json");
   return j;
-}
-
-Tensor tensor_from(const json& j, DType dtype) {
-  const std::vector<double> data = j["data"].get<std::vector<double>>();
-  return Tensor::from_data(std::span<const double>(data), shape_of(j["shape"]), dtype);
-}
-
-// Compares values elementwise, reporting the first mismatch.
-::testing::AssertionResult close(const Tensor& actual, const json& expected, double rtol, double atol,
-                                 const std::string& what) {
-  const Shape shape = shape_of(expected["shape"]);
-  if (!(actual.shape() == shape))
-    return ::testing::AssertionFailure() << what << ": shape " << actual.shape().str() << ", torch " << shape.str();
-  const std::vector<double> a = actual.to_vector();
-  const std::vector<double> e = expected["data"].get<std::vector<double>>();
-  for (std::size_t i = 0; i < e.size(); ++i) {
-    if (!(std::abs(a[i] - e[i]) <= atol + rtol * std::abs(e[i])))
-      return ::testing::AssertionFailure() << what << ": element " << i << " is " << a[i] << ", torch " << e[i]
-                                           << " (difference " << a[i] - e[i] << ")";
-  }
-  return ::testing::AssertionSuccess();
-}
-
-void replay(const json& c, DType dtype, const char* key, double rtol, double atol) {
-  const std::string name = c["name"].get<std::string>() + " (" + key + ")";
-  std::vector<Tensor> leaves, seen;
-  for (const json& in : c["inputs"]) {
-    Tensor leaf = tensor_from(in, dtype);
-    if (in["requires_grad"].get<bool>()) leaf.requires_grad_();
-    leaves.push_back(leaf);
-    seen.push_back(in["transpose"].get<bool>() ? leaf.transpose(-1, -2) : leaf);
-  }
-  const auto op = ops().find(c["op"].get<std::string>());
-  ASSERT_NE(op, ops().end()) << name << ": no op named " << c["op"];
-  const Tensor out = op->second(seen, c["params"]);
-  const json& expected = c[key];
-  EXPECT_TRUE(close(out, expected["output"], rtol, atol, name + " output"));
-  if (!expected.contains("grads")) {
-    EXPECT_FALSE(out.requires_grad()) << name;
-    return;
-  }
-  ASSERT_TRUE(out.requires_grad()) << name;
-  out.backward(tensor_from(c["grad_output"], dtype));
-  for (std::size_t i = 0; i < leaves.size(); ++i) {
-    const json& g = expected["grads"][i];
-    if (g.is_null()) {
-      EXPECT_FALSE(leaves[i].grad().defined()) << name << " input " << i;
-      continue;
-    }
-    ASSERT_TRUE(leaves[i].grad().defined()) << name << ": no gradient reached input " << i;
-    EXPECT_TRUE(close(leaves[i].grad(), g, rtol, atol, name + " grad of input " + std::to_string(i)));
-  }
 }
 
 }  // namespace
 
 TEST(Reference, CoversEveryOpInTheTable) {
-  std::set<std::string> used;
-  for (const json& c : reference()["cases"]) used.insert(c["op"].get<std::string>());
-  for (const auto& [name, fn] : ops()) EXPECT_TRUE(used.count(name)) << "no reference case for " << name;
+  expect_every_op_covered(reference()["cases"], ops());
   EXPECT_GE(reference()["cases"].size(), 100u);
 }
 
 TEST(Reference, Float64MatchesTorch) {
-  for (const json& c : reference()["cases"]) replay(c, DType::f64, "f64", kRtol64, kAtol64);
+  for (const json& c : reference()["cases"]) replay(c, ops(), DType::f64, "f64", kRtol64, kAtol64);
 }
 
 TEST(Reference, Float32MatchesTorch) {
-  for (const json& c : reference()["cases"]) replay(c, DType::f32, "f32", kRtol32, kAtol32);
+  for (const json& c : reference()["cases"]) replay(c, ops(), DType::f32, "f32", kRtol32, kAtol32);
 }
