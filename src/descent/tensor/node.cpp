@@ -29,19 +29,32 @@ thread_local std::vector<std::weak_ptr<Storage>> t_saved_candidates;
 
 std::atomic<bool> g_detect_anomaly = false;
 
+// Does the candidate refer to t's storage? Compared by owner, not lock()ed: no atomic
+// increment per candidate, and an expired candidate's control block lives as long as the
+// candidate, so it can be no live tensor's.
+bool is_storage_of(const std::weak_ptr<Storage>& candidate, const Tensor& t) {
+  if (!t.defined()) return false;
+  const std::shared_ptr<Storage>& storage = t.impl().storage;
+  return !candidate.owner_before(storage) && !storage.owner_before(candidate);
+}
+
 // Of the candidates, those that are an input's or the output's storage, at their versions now.
+// The vector is allocated at the first match only: most ops save nothing or one or two tensors.
 std::vector<SavedVersion> take_saved(const std::vector<Tensor>& inputs, const Tensor& out) {
   std::vector<SavedVersion> saved;
   for (const std::weak_ptr<Storage>& candidate : t_saved_candidates) {
-    const std::shared_ptr<Storage> storage = candidate.lock();
-    const auto same = [&](const Tensor& t) { return t.defined() && t.impl().storage == storage; };
-    const auto already = [&](const SavedVersion& s) { return s.storage == storage; };
-    if (!storage || std::any_of(saved.begin(), saved.end(), already)) continue;
-    if (same(out)) {
-      saved.push_back({storage, storage->version(), out.shape()});
-    } else if (const auto in = std::find_if(inputs.begin(), inputs.end(), same); in != inputs.end()) {
-      saved.push_back({storage, storage->version(), in->shape()});
+    const auto same = [&](const Tensor& t) { return is_storage_of(candidate, t); };
+    const Tensor* match = &out;
+    if (!same(out)) {
+      const auto in = std::find_if(inputs.begin(), inputs.end(), same);
+      if (in == inputs.end()) continue;
+      match = &*in;
     }
+    const std::shared_ptr<Storage>& storage = match->impl().storage;
+    const auto already = [&](const SavedVersion& s) { return s.storage == storage; };
+    if (std::any_of(saved.begin(), saved.end(), already)) continue;
+    if (saved.empty()) saved.reserve(t_saved_candidates.size());
+    saved.push_back({storage, storage->version(), match->shape()});
   }
   t_saved_candidates.clear();
   return saved;
@@ -92,9 +105,8 @@ bool any_requires_grad(std::initializer_list<Tensor> inputs) {
 }
 
 Tensor record(Tensor out, const char* name, std::vector<Tensor> inputs, Node::BackwardFn backward) {
-  const bool any =
-      std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.defined() && t.requires_grad(); });
-  if (!grad_enabled() || !any) {
+  const auto wants_grad = [](const Tensor& t) { return t.defined() && t.requires_grad(); };
+  if (!grad_enabled() || !std::any_of(inputs.begin(), inputs.end(), wants_grad)) {
     t_saved_candidates.clear();
     return out;
   }
