@@ -26,6 +26,19 @@ struct ScheduleFlags {
   std::string svg;  // draw the lr (and momentum) curve to this file
 };
 
+void add_flags(CLI::App& app, ScheduleFlags& f) {
+  app.add_option("--schedule,-s", f.spec, "Schedule spec, e.g. cosine:T_max=50,eta_min=1e-5");
+  app.add_option("--lr", f.lr, "Initial (base) learning rate")->capture_default_str();
+  app.add_option("--steps,-n", f.steps, "Number of scheduler steps")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--optimizer", f.optimizer, "Optimizer spec the schedule drives (its momentum or beta1 is cycled)")
+      ->capture_default_str();
+  app.add_flag("--csv", f.csv, "Print step,lr[,momentum] as CSV, one row per step (row 0: the initial lr)");
+  app.add_option("--svg", f.svg, "Draw the lr (and momentum) curve as SVG to this file");
+  app.add_flag("--list", f.list, "List every schedule name with its keys and defaults");
+}
+
 // The shortest text that reads back as the same double (Python's repr).
 std::string repr(double v) {
   char buf[32];
@@ -83,19 +96,6 @@ int run_schedule(const ScheduleFlags& f) {
     std::cout << "\n";
   }
   return 0;
-}
-
-void add_flags(CLI::App& app, ScheduleFlags& f) {
-  app.add_option("--schedule,-s", f.spec, "Schedule spec, e.g. cosine:T_max=50,eta_min=1e-5");
-  app.add_option("--lr", f.lr, "Initial (base) learning rate")->capture_default_str();
-  app.add_option("--steps,-n", f.steps, "Number of scheduler steps")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--optimizer", f.optimizer, "Optimizer spec the schedule drives (its momentum or beta1 is cycled)")
-      ->capture_default_str();
-  app.add_flag("--csv", f.csv, "Print step,lr[,momentum] as CSV, one row per step (row 0: the initial lr)");
-  app.add_option("--svg", f.svg, "Draw the lr (and momentum) curve as SVG to this file");
-  app.add_flag("--list", f.list, "List every schedule name with its keys and defaults");
 }
 
 const Command schedule_command{"schedule", "Print a learning-rate schedule's lr (and momentum) step by step",

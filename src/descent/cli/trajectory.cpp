@@ -26,6 +26,20 @@ struct TrajectoryFlags {
   bool animate = false;
 };
 
+void add_flags(CLI::App& app, TrajectoryFlags& flags) {
+  app.add_option("--function", flags.function,
+                 "sphere, ill_conditioned, rosenbrock, beale, booth, himmelblau, saddle, rastrigin, styblinski_tang")
+      ->capture_default_str();
+  app.add_option("--optimizer", flags.optimizers,
+                 "optimizer spec, e.g. sgd:lr=1e-3,momentum=0.9 (repeatable; default adam:lr=0.01)")
+      ->capture_default_str();
+  app.add_option("--start", flags.start, "start point X,Y (default: the function's customary start)");
+  app.add_option("--steps", flags.steps, "number of steps")->capture_default_str();
+  app.add_flag("--csv", flags.csv, "print step,x,y,f as CSV (with an optimizer column for several)");
+  app.add_option("--svg", flags.svg, "draw every path on the function's contour plot (log-spaced levels)");
+  app.add_flag("--animate", flags.animate, "with --svg: animate the paths (SMIL), as the seeds' animations");
+}
+
 optim::Point parse_start(const std::string& text) {
   auto fail = [&] { return ValueError("--start '" + text + "' is not two finite numbers X,Y (e.g. --start -1.2,1)"); };
   std::size_t comma = text.find(',');
@@ -81,20 +95,6 @@ int run_trajectory(TrajectoryFlags flags) {
     std::printf("\n");
   }
   return 0;
-}
-
-void add_flags(CLI::App& app, TrajectoryFlags& flags) {
-  app.add_option("--function", flags.function,
-                 "sphere, ill_conditioned, rosenbrock, beale, booth, himmelblau, saddle, rastrigin, styblinski_tang")
-      ->capture_default_str();
-  app.add_option("--optimizer", flags.optimizers,
-                 "optimizer spec, e.g. sgd:lr=1e-3,momentum=0.9 (repeatable; default adam:lr=0.01)")
-      ->capture_default_str();
-  app.add_option("--start", flags.start, "start point X,Y (default: the function's customary start)");
-  app.add_option("--steps", flags.steps, "number of steps")->capture_default_str();
-  app.add_flag("--csv", flags.csv, "print step,x,y,f as CSV (with an optimizer column for several)");
-  app.add_option("--svg", flags.svg, "draw every path on the function's contour plot (log-spaced levels)");
-  app.add_flag("--animate", flags.animate, "with --svg: animate the paths (SMIL), as the seeds' animations");
 }
 
 const Command trajectory_command{"trajectory", "Run an optimizer on a 2-D test function and print its path",
