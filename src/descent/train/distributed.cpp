@@ -18,6 +18,16 @@ std::span<std::byte> bytes_of(const Tensor& t) {
           static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype())};
 }
 
+// SyncBatchNorm covers BatchNorm2d, whose op takes the ranks' sums; BatchNorm1d is built from
+// primitive ops and would silently keep per-rank statistics.
+void check_sync_batch_norm(const Module& module) {
+  if (module.name() == "BatchNorm1d")
+    throw dist::CollectiveError(
+        "--sync-batch-norm synchronizes BatchNorm2d only, and this model has BatchNorm1d (the batch norm of "
+        "fully connected layers): drop --sync-batch-norm or --batch-norm");
+  for (const auto& [name, child] : module.children()) check_sync_batch_norm(*child);
+}
+
 void start_sum(dist::Communicator& comm, const Tensor& flat, int tag) {
   if (flat.dtype() == DType::f64)
     comm.start_sum(std::span<double>(flat.data<double>(), flat.numel()), tag);
@@ -29,6 +39,7 @@ void start_sum(dist::Communicator& comm, const Tensor& flat, int tag) {
 
 DistributedCallback::DistributedCallback(Module& model, dist::Communicator& comm, DistributedOptions options)
     : comm_(comm), options_(options) {
+  if (options_.sync_batch_norm) check_sync_batch_norm(model);
   const std::vector<Tensor> params = model.parameters();
   if (params.empty()) return;
   const DType dtype = params.front().dtype();
@@ -68,7 +79,14 @@ void DistributedCallback::on_train_begin(FitContext& context) {
 
 void DistributedCallback::on_step_begin(FitContext& context) {
   global_rows_ = context.loader.last_batch_rows();
-  weight_ = static_cast<double>(context.batch->x.shape()[0]) / static_cast<double>(global_rows_);
+  const int64_t rows = context.batch->x.shape()[0];
+  weight_ = static_cast<double>(rows) / static_cast<double>(global_rows_);
+  GlobalBatch global{.rows_before = shard_range(global_rows_, comm_.rank(), comm_.size()).first,
+                     .rows = rows,
+                     .global_rows = global_rows_,
+                     .sum_over_ranks = {}};
+  if (options_.sync_batch_norm) global.sum_over_ranks = [this](std::span<double> sums) { comm_.all_reduce_sum(sums); };
+  global_batch_.emplace(std::move(global));
   loss_sum_before_ = context.progress.loss_sum;
   seen_before_ = context.progress.seen;
   correct_before_ = context.progress.correct;
@@ -124,6 +142,7 @@ void DistributedCallback::copy_back(Bucket& bucket) {
 
 void DistributedCallback::after_backward(FitContext&) {
   armed_ = false;
+  global_batch_.reset();
   for (Bucket& bucket : buckets_)
     if (!bucket.started) start(bucket);
   comm_.finish_sums();
@@ -146,6 +165,7 @@ void DistributedCallback::on_step_end(FitContext& context) {
 
 EvalResult evaluate_distributed(Module& model, const Dataset& data, const LossFunction& loss, int64_t batch_size,
                                 dist::Communicator& comm) {
+  if (!comm.distributed()) return evaluate(model, data, loss, batch_size);
   const auto [first, last] = shard_range(data.size(), comm.rank(), comm.size());
   const EvalResult part = evaluate(model, data.rows(first, last), loss, batch_size);
   const auto examples = static_cast<double>(part.examples);
