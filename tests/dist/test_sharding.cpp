@@ -1,12 +1,15 @@
 // The pieces of data parallelism that need no mpirun: a batch's shares tile it, as evenly as
-// possible; the shards of a loader, put together, are the one-process batches in order; and
-// a world of one process leaves every collective's values as they are.
+// possible; the shards of a loader, put together, are the one-process batches in order; a
+// rank's dropout masks are one process's for its rows; and a world of one process leaves
+// every collective's values as they are.
 #include <gtest/gtest.h>
 
 #include <vector>
 
 #include "descent/data/loader.hpp"
 #include "descent/dist/communicator.hpp"
+#include "descent/nn/functional.hpp"
+#include "descent/nn/global_batch.hpp"
 
 namespace descent {
 namespace {
@@ -24,6 +27,31 @@ TEST(ShardRange, SharesTileTheBatchAsEvenlyAsPossible) {
       }
       EXPECT_EQ(next, rows);
     }
+}
+
+// Each rank's share of a global batch of 7 rows gets the masks one process draws for those
+// rows, and its generator ends each call in one process's state.
+TEST(GlobalBatch, DropoutDrawsTheOneProcessMasksOfTheRanksRows) {
+  constexpr int64_t kRows = 7, kFeatures = 5;
+  Generator one(11);
+  const Tensor whole = dropout(Tensor::ones(Shape{kRows, kFeatures}, DType::f64), 0.4, true, &one);
+  for (const int64_t ranks : {2, 3})
+    for (int64_t rank = 0; rank < ranks; ++rank) {
+      const auto [first, last] = shard_range(kRows, rank, ranks);
+      Generator gen(11);
+      const GlobalBatchScope scope(
+          GlobalBatch{.rows_before = first, .rows = last - first, .global_rows = kRows, .sum_over_ranks = {}});
+      const Tensor part = dropout(Tensor::ones(Shape{last - first, kFeatures}, DType::f64), 0.4, true, &gen);
+      EXPECT_EQ(gen.state(), one.state());
+      for (int64_t i = 0; i < (last - first) * kFeatures; ++i)
+        EXPECT_EQ(part.data<double>()[i], whole.data<double>()[first * kFeatures + i]) << "rank " << rank;
+    }
+  EXPECT_EQ(current_global_batch(), nullptr);
+}
+
+TEST(GlobalBatch, AnInputThatIsNotTheRanksShareIsRefused) {
+  const GlobalBatchScope scope(GlobalBatch{.rows_before = 0, .rows = 3, .global_rows = 6, .sum_over_ranks = {}});
+  EXPECT_THROW(dropout(Tensor::ones(Shape{4, 2}), 0.5, true), ShapeError);
 }
 
 Dataset counting_rows(int64_t n) {

@@ -2,8 +2,11 @@
 // the step's metrics over all ranks; evaluation split over the ranks.
 #include "descent/train/distributed.hpp"
 
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <type_traits>
 
 #include "descent/data/loader.hpp"
@@ -33,6 +36,10 @@ void start_sum(dist::Communicator& comm, const Tensor& flat, int tag) {
     comm.start_sum(std::span<double>(flat.data<double>(), flat.numel()), tag);
   else
     comm.start_sum(std::span<float>(flat.data<float>(), flat.numel()), tag);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
@@ -143,9 +150,11 @@ void DistributedCallback::copy_back(Bucket& bucket) {
 void DistributedCallback::after_backward(FitContext&) {
   armed_ = false;
   global_batch_.reset();
+  const auto started = std::chrono::steady_clock::now();
   for (Bucket& bucket : buckets_)
     if (!bucket.started) start(bucket);
   comm_.finish_sums();
+  communication_seconds_ += seconds_since(started);
   for (Bucket& bucket : buckets_) copy_back(bucket);
 }
 
@@ -154,13 +163,25 @@ void DistributedCallback::on_step_end(FitContext& context) {
   const bool asked_to_stop = options_.stop_requested != nullptr && *options_.stop_requested != 0;
   std::vector<double> sums = {context.loss * weight_, static_cast<double>(progress.correct - correct_before_),
                               asked_to_stop ? 1.0 : 0.0};
+  const auto started = std::chrono::steady_clock::now();
   comm_.all_reduce_sum(sums);
+  communication_seconds_ += seconds_since(started);
   context.loss = sums[0];
   progress.loss_sum = loss_sum_before_ + sums[0] * static_cast<double>(global_rows_);
   progress.seen = seen_before_ + global_rows_;
   progress.correct = correct_before_ + static_cast<int64_t>(std::llround(sums[1]));
   if (!progress.step_losses.empty()) progress.step_losses.back() = sums[0];
   if (sums[2] > 0 && stop_ == 0) stop_ = asked_to_stop ? *options_.stop_requested : SIGTERM;
+}
+
+void DistributedCallback::on_train_end(FitContext& context) {
+  if (!comm_.is_root() || context.options.quiet || context.result.interrupted) return;
+  char line[160];
+  std::snprintf(line, sizeof line, "%d ranks, %zu gradient bucket%s: %.1fs waiting for the sums (%.0f%% of %.1fs)",
+                comm_.size(), buckets_.size(), buckets_.size() == 1 ? "" : "s", communication_seconds_,
+                context.result.seconds > 0 ? 100 * communication_seconds_ / context.result.seconds : 0.0,
+                context.result.seconds);
+  std::cout << line << std::endl;
 }
 
 EvalResult evaluate_distributed(Module& model, const Dataset& data, const LossFunction& loss, int64_t batch_size,

@@ -44,10 +44,15 @@ class DistributedCallback : public Callback {
   void on_step_begin(FitContext& context) override;   // sets the step's global batch
   void after_backward(FitContext& context) override;  // the remaining buckets, then the averages
   void on_step_end(FitContext& context) override;     // the step's loss and accuracy over all ranks
+  // Rank 0, unless quiet: the time the steps waited for the sums, as one line on stdout.
+  void on_train_end(FitContext& context) override;
 
   // For FitExtras::stop_requested: a stop any rank was asked for, seen by all at the same step.
   const volatile std::sig_atomic_t* stop_flag() const { return &stop_; }
   std::size_t bucket_count() const { return buckets_.size(); }
+  // Seconds spent in the sums after backward (the part of the gradient sums that backward did
+  // not hide) and in the step's metrics, over the steps so far.
+  double communication_seconds() const { return communication_seconds_; }
 
  private:
   struct Bucket {
@@ -70,6 +75,7 @@ class DistributedCallback : public Callback {
   int64_t global_rows_ = 0;
   double loss_sum_before_ = 0;
   int64_t seen_before_ = 0, correct_before_ = 0;
+  double communication_seconds_ = 0;
   volatile std::sig_atomic_t stop_ = 0;
 };
 
