@@ -119,6 +119,12 @@ fs::path make_images(const fs::path& dir, int train) {
   return folder;
 }
 
+int count_of(const std::string& text, const std::string& part) {
+  int count = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  return count;
+}
+
 descent::NamedTensors weights(const fs::path& run_dir) {
   return descent::load_safetensors(run_dir / "best.safetensors").tensors;
 }
@@ -205,6 +211,12 @@ TEST_F(DataParallel, SyncBatchNormEqualsOneProcessInFloat64) {
   ASSERT_EQ(per_rank.code, 0) << per_rank.out;
   EXPECT_LE(relative_difference(weights(dir_ / "synced"), weights(dir_ / "one")), kOneProcessTolerance);
   EXPECT_GT(relative_difference(weights(dir_ / "per_rank"), weights(dir_ / "one")), kOneProcessTolerance);
+
+  // BatchNorm1d (an MLP's --batch-norm) is not synchronized: refused rather than left per rank.
+  const CliOutput mlp =
+      shell(mpirun_command(2, train_args(csv_, dir_ / "mlp", "float64") + " --batch-norm --sync-batch-norm"));
+  EXPECT_NE(mlp.code, 0);
+  EXPECT_EQ(count_of(mlp.out, "--sync-batch-norm synchronizes BatchNorm2d only"), 1) << mlp.out;
 }
 
 TEST_F(DataParallel, RepeatsBitForBitAndTinyBucketsChangeNothing) {
@@ -287,12 +299,6 @@ TEST_F(DataParallel, KilledRankEndsTheJobAndResumeContinuesIt) {
   const CliOutput one = descent::testing::run_descent("train --resume " + (dir_ / "other_n").string() + " --quiet");
   ASSERT_EQ(one.code, 0) << one.out;
   EXPECT_LE(relative_difference(weights(dir_ / "other_n"), weights(dir_ / "whole")), kOneProcessTolerance);
-}
-
-int count_of(const std::string& text, const std::string& part) {
-  int count = 0;
-  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
-  return count;
 }
 
 TEST_F(DataParallel, BadInputGivesOneLine) {
