@@ -1,8 +1,9 @@
 // `mpirun -np 2 descent train` as a user runs it: the result equals one process's (float64,
-// to 1e-9 per tensor), repeats bit for bit, does not depend on the bucket size, survives a
-// rank killed with SIGKILL (the job ends, non-zero, and --resume continues it bit for bit, or
-// with another number of ranks), and refuses bad input with one line. Skipped where mpirun is
-// not installed.
+// to 1e-9 per tensor; with dropout, and a conv net with --sync-batch-norm), repeats bit for
+// bit, does not depend on the bucket size, survives a rank killed with SIGKILL (the job ends,
+// non-zero, and --resume continues it bit for bit, or with another number of ranks), and
+// refuses bad input with one line; `descent eval` and `descent compare` under mpirun print and
+// write once. Skipped where mpirun is not installed.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -91,6 +92,39 @@ std::string train_args(const fs::path& csv, const fs::path& out, const std::stri
          std::to_string(seed) + " --dtype " + dtype + " --out " + out.string();
 }
 
+// An IDX folder (as MNIST's) of `train` and 50 test 8x8 images of 3 classes.
+fs::path make_images(const fs::path& dir, int train) {
+  const fs::path folder = dir / "images";
+  fs::create_directories(folder);
+  auto write = [&](const std::string& name, int count, bool labels) {
+    std::ofstream f(folder / name, std::ios::binary);
+    const unsigned char magic[4] = {0, 0, 0x08, static_cast<unsigned char>(labels ? 1 : 3)};
+    f.write(reinterpret_cast<const char*>(magic), 4);
+    for (const int dim : labels ? std::vector<int>{count} : std::vector<int>{count, 8, 8}) {
+      const unsigned char big_endian[4] = {0, 0, static_cast<unsigned char>(dim >> 8),
+                                           static_cast<unsigned char>(dim & 0xff)};
+      f.write(reinterpret_cast<const char*>(big_endian), 4);
+    }
+    for (int i = 0; i < count; ++i) {
+      const int label = (i * 7) % 3;
+      if (labels) f.put(static_cast<char>(label));
+      for (int p = 0; !labels && p < 64; ++p)
+        f.put(static_cast<char>(static_cast<int>(127.5 + 120 * std::sin(0.3 * i + (label + 1) * 0.11 * p))));
+    }
+  };
+  write("train-images-idx3-ubyte", train, false);
+  write("train-labels-idx1-ubyte", train, true);
+  write("t10k-images-idx3-ubyte", 50, false);
+  write("t10k-labels-idx1-ubyte", 50, true);
+  return folder;
+}
+
+int count_of(const std::string& text, const std::string& part) {
+  int count = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  return count;
+}
+
 descent::NamedTensors weights(const fs::path& run_dir) {
   return descent::load_safetensors(run_dir / "best.safetensors").tensors;
 }
@@ -145,6 +179,46 @@ TEST_F(DataParallel, TwoRanksEqualOneProcessInFloat64) {
   EXPECT_LE(relative_difference(weights(dir_ / "two"), weights(dir_ / "one")), kOneProcessTolerance);
 }
 
+// Dropout masks are drawn per example of the global batch: the ranks' masks are one process's.
+TEST_F(DataParallel, TwoRanksWithDropoutEqualOneProcessInFloat64) {
+  auto args = [&](const fs::path& out) {
+    std::string text = train_args(csv_, out, "float64");
+    return text.replace(text.find("--dropout 0 "), 12, "--dropout 0.2 ");
+  };
+  const CliOutput one = descent::testing::run_descent(args(dir_ / "one"));
+  ASSERT_EQ(one.code, 0) << one.out;
+  const CliOutput two = shell(mpirun_command(2, args(dir_ / "two")));
+  ASSERT_EQ(two.code, 0) << two.out;
+  EXPECT_LE(relative_difference(weights(dir_ / "two"), weights(dir_ / "one")), kOneProcessTolerance);
+}
+
+// A conv net with BatchNorm2d: --sync-batch-norm gives one process's result (batch statistics,
+// running statistics and their gradients over the global batch); without it each rank
+// normalizes its share alone, as DDP does by default, and the result differs.
+TEST_F(DataParallel, SyncBatchNormEqualsOneProcessInFloat64) {
+  const fs::path images = make_images(dir_, 621);  // 521 training rows: the last batch of 9 splits 5 and 4
+  auto args = [&](const fs::path& out) {
+    return "train --data " + images.string() +
+           " --dev-size 100 --model cnn:c4k3p1-m2 --batch-norm --dropout 0 --batch-size 32 --epochs 2 "
+           "--optimizer sgd:lr=0.05,momentum=0.9 --threads 1 --quiet --seed 3 --dtype float64 --out " +
+           out.string();
+  };
+  const CliOutput one = descent::testing::run_descent(args(dir_ / "one") + " --sync-batch-norm");
+  ASSERT_EQ(one.code, 0) << one.out;
+  const CliOutput synced = shell(mpirun_command(2, args(dir_ / "synced") + " --sync-batch-norm"));
+  ASSERT_EQ(synced.code, 0) << synced.out;
+  const CliOutput per_rank = shell(mpirun_command(2, args(dir_ / "per_rank")));
+  ASSERT_EQ(per_rank.code, 0) << per_rank.out;
+  EXPECT_LE(relative_difference(weights(dir_ / "synced"), weights(dir_ / "one")), kOneProcessTolerance);
+  EXPECT_GT(relative_difference(weights(dir_ / "per_rank"), weights(dir_ / "one")), kOneProcessTolerance);
+
+  // BatchNorm1d (an MLP's --batch-norm) is not synchronized: refused rather than left per rank.
+  const CliOutput mlp =
+      shell(mpirun_command(2, train_args(csv_, dir_ / "mlp", "float64") + " --batch-norm --sync-batch-norm"));
+  EXPECT_NE(mlp.code, 0);
+  EXPECT_EQ(count_of(mlp.out, "--sync-batch-norm synchronizes BatchNorm2d only"), 1) << mlp.out;
+}
+
 TEST_F(DataParallel, RepeatsBitForBitAndTinyBucketsChangeNothing) {
   const std::string args = train_args(csv_, dir_ / "a", "float32");
   ASSERT_EQ(shell(mpirun_command(2, args)).code, 0);
@@ -183,11 +257,13 @@ int wait_for(pid_t child, double seconds) {
   return -1;
 }
 
+// With dropout: every rank's generator ends each step where one process's would, so the
+// checkpoint's generator state continues the run bit for bit, with any number of ranks.
 TEST_F(DataParallel, KilledRankEndsTheJobAndResumeContinuesIt) {
   const fs::path csv = make_csv(dir_, 4000);
   auto args = [&](const fs::path& out) {
     return "train --data " + csv.string() +
-           " --dev-size 200 --model mlp:32-16 --dropout 0 --batch-size 16 "
+           " --dev-size 200 --model mlp:32-16 --dropout 0.2 --batch-size 16 "
            "--epochs 6 --checkpoint-every 40 --optimizer adam:lr=1e-3 --threads 1 --quiet --seed 2 --dtype float64 "
            "--out " +
            out.string();
@@ -225,12 +301,6 @@ TEST_F(DataParallel, KilledRankEndsTheJobAndResumeContinuesIt) {
   EXPECT_LE(relative_difference(weights(dir_ / "other_n"), weights(dir_ / "whole")), kOneProcessTolerance);
 }
 
-int count_of(const std::string& text, const std::string& part) {
-  int count = 0;
-  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
-  return count;
-}
-
 TEST_F(DataParallel, BadInputGivesOneLine) {
   const fs::path out = dir_ / "bad";
   const CliOutput odd = shell(mpirun_command(2, train_args(csv_, out, "float32", 33)));
@@ -247,6 +317,37 @@ TEST_F(DataParallel, BadInputGivesOneLine) {
   const CliOutput unreadable = shell("mpirun --oversubscribe --bind-to none -np 1 " + rank0 + " : -np 1 " + missing);
   EXPECT_NE(unreadable.code, 0);
   EXPECT_EQ(count_of(unreadable.out, "descent: error: rank 1: "), 1) << unreadable.out;
+}
+
+// eval and compare under mpirun: each prints once, as one process does.
+TEST_F(DataParallel, EvalAndComparePrintOnce) {
+  const std::string args = train_args(csv_, dir_ / "run", "float64");
+  ASSERT_EQ(descent::testing::run_descent(args).code, 0);
+  const std::string eval = "eval --weights " + (dir_ / "run" / "best.safetensors").string() + " --threads 1";
+  const CliOutput one = descent::testing::run_descent(eval);
+  ASSERT_EQ(one.code, 0) << one.out;
+  const CliOutput two = shell(mpirun_command(2, eval));
+  ASSERT_EQ(two.code, 0) << two.out;
+  EXPECT_EQ(count_of(two.out, one.out), 1) << two.out;  // the same line, once
+
+  const std::string compare = "compare --optimizer sgd:lr=0.1 --optimizer adam:lr=1e-3 --data " + csv_.string() +
+                              " --dev-size 103 --model mlp:8 --dropout 0.2 --epochs 1 --threads 1 --out " +
+                              (dir_ / "compare").string();
+  const CliOutput compared = shell(mpirun_command(2, compare));
+  ASSERT_EQ(compared.code, 0) << compared.out;
+  EXPECT_EQ(count_of(compared.out, "wrote "), 1) << compared.out;
+  EXPECT_TRUE(fs::exists(dir_ / "compare" / "table.md"));
+  EXPECT_TRUE(fs::exists(dir_ / "compare" / "sgd_lr=0.1" / "best.safetensors"));
+}
+
+// --bucket-mb is part of the run's configuration: --resume keeps it and refuses another.
+TEST_F(DataParallel, ResumeKeepsTheBucketSize) {
+  const fs::path out = dir_ / "run";
+  ASSERT_EQ(descent::testing::run_descent(train_args(csv_, out, "float32") + " --bucket-mb 0.5").code, 0);
+  EXPECT_NE(descent::testing::read_file(out / "config.json").find("\"bucket_mb\": 0.5"), std::string::npos);
+  const CliOutput other = descent::testing::run_descent("train --resume " + out.string() + " --bucket-mb 1");
+  EXPECT_NE(other.code, 0);
+  EXPECT_NE(other.out.find("--bucket-mb 1.0 conflicts with the stored configuration"), std::string::npos) << other.out;
 }
 
 }  // namespace

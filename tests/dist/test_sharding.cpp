@@ -1,12 +1,23 @@
 // The pieces of data parallelism that need no mpirun: a batch's shares tile it, as evenly as
-// possible; the shards of a loader, put together, are the one-process batches in order; and
-// a world of one process leaves every collective's values as they are.
+// possible; the shards of a loader, put together, are the one-process batches in order; a
+// rank's dropout masks are one process's for its rows; batch_norm over replicas (two threads
+// standing in for two ranks) is the whole batch's; and a world of one process leaves every
+// collective's values as they are.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <barrier>
+#include <cmath>
+#include <span>
+#include <thread>
 #include <vector>
 
 #include "descent/data/loader.hpp"
 #include "descent/dist/communicator.hpp"
+#include "descent/nn/functional.hpp"
+#include "descent/nn/global_batch.hpp"
+#include "descent/ops/conv.hpp"
+#include "descent/ops/ops.hpp"
 
 namespace descent {
 namespace {
@@ -24,6 +35,110 @@ TEST(ShardRange, SharesTileTheBatchAsEvenlyAsPossible) {
       }
       EXPECT_EQ(next, rows);
     }
+}
+
+// Each rank's share of a global batch of 7 rows gets the masks one process draws for those
+// rows, and its generator ends each call in one process's state.
+TEST(GlobalBatch, DropoutDrawsTheOneProcessMasksOfTheRanksRows) {
+  constexpr int64_t kRows = 7, kFeatures = 5;
+  Generator one(11);
+  const Tensor whole = dropout(Tensor::ones(Shape{kRows, kFeatures}, DType::f64), 0.4, true, &one);
+  for (const int64_t ranks : {2, 3})
+    for (int64_t rank = 0; rank < ranks; ++rank) {
+      const auto [first, last] = shard_range(kRows, rank, ranks);
+      Generator gen(11);
+      const GlobalBatchScope scope(
+          GlobalBatch{.rows_before = first, .rows = last - first, .global_rows = kRows, .sum_over_ranks = {}});
+      const Tensor part = dropout(Tensor::ones(Shape{last - first, kFeatures}, DType::f64), 0.4, true, &gen);
+      EXPECT_EQ(gen.state(), one.state());
+      for (int64_t i = 0; i < (last - first) * kFeatures; ++i)
+        EXPECT_EQ(part.data<double>()[i], whole.data<double>()[first * kFeatures + i]) << "rank " << rank;
+    }
+  EXPECT_EQ(current_global_batch(), nullptr);
+}
+
+TEST(GlobalBatch, AnInputThatIsNotTheRanksShareIsRefused) {
+  const GlobalBatchScope scope(GlobalBatch{.rows_before = 0, .rows = 3, .global_rows = 6, .sum_over_ranks = {}});
+  EXPECT_THROW(dropout(Tensor::ones(Shape{4, 2}), 0.5, true), ShapeError);
+}
+
+// Two replicas adding their sums through memory, in rank order as dist::Communicator does.
+class TwoReplicas {
+ public:
+  void sum(int rank, std::span<double> values) {
+    parts_[static_cast<std::size_t>(rank)].assign(values.begin(), values.end());
+    meet_.arrive_and_wait();
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = parts_[0][i] + parts_[1][i];
+    meet_.arrive_and_wait();  // both have read the parts before either writes new ones
+  }
+
+ private:
+  std::barrier<> meet_{2};
+  std::array<std::vector<double>, 2> parts_;
+};
+
+// One replica's (or the whole batch's) batch_norm step on rows [first, last) of x (N, 3, 2, 2):
+// the loss is the mean over its rows of sum(y * probe), as a rank's training loss is.
+struct NormStep {
+  Tensor x, weight, y, running_mean, running_var;
+};
+NormStep norm_step(const std::vector<double>& x, int64_t first, int64_t last, const ReplicaSum* replicas) {
+  constexpr int64_t kPerRow = 12;
+  const std::span<const double> rows(x.data() + first * kPerRow, static_cast<std::size_t>((last - first) * kPerRow));
+  NormStep step{.x = Tensor::from_data(rows, Shape{last - first, 3, 2, 2}, DType::f64),
+                .weight = Tensor::from_data({0.5, 1.5, -1.0}, Shape{3}, DType::f64),
+                .y = {},
+                .running_mean = Tensor::zeros(Shape{3}, DType::f64),
+                .running_var = Tensor::ones(Shape{3}, DType::f64)};
+  step.x.requires_grad_();
+  step.weight.requires_grad_();
+  const Tensor bias = Tensor::from_data({0.1, 0.0, -0.2}, Shape{3}, DType::f64);
+  step.y = batch_norm(step.x, step.running_mean, step.running_var, step.weight, bias, true, 0.1, 1e-5, replicas);
+  std::vector<double> probe(rows.size());
+  for (std::size_t i = 0; i < probe.size(); ++i) probe[i] = std::cos(0.7 * static_cast<double>(first * kPerRow + i));
+  const Tensor weights = Tensor::from_data(std::span<const double>(probe), step.x.shape(), DType::f64);
+  mul(sum(mul(step.y, weights)), 1.0 / static_cast<double>(last - first)).backward();
+  return step;
+}
+
+void expect_near(const Tensor& part, const Tensor& whole, int64_t offset, double scale) {
+  const std::vector<double> a = part.to_vector(), b = whole.to_vector();
+  for (std::size_t i = 0; i < a.size(); ++i)
+    EXPECT_NEAR(a[i] * scale, b[static_cast<std::size_t>(offset) + i], 1e-12) << "element " << i;
+}
+
+// Rows [0, 4) and [4, 6) of a batch of 6: each replica's output, running statistics and
+// gradients (scaled by its share) are the whole batch's (torch.nn.SyncBatchNorm).
+TEST(ReplicaSum, BatchNormOverReplicasIsTheWholeBatchs) {
+  std::vector<double> x(6 * 12);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37 * static_cast<double>(i)) * (1.0 + 0.1 * (i % 5));
+  const NormStep whole = norm_step(x, 0, 6, nullptr);
+  TwoReplicas replicas;
+  std::array<NormStep, 2> parts;
+  const std::array<int64_t, 3> bounds = {0, 4, 6};
+  auto replica = [&](int rank) {
+    const int64_t first = bounds[static_cast<std::size_t>(rank)], last = bounds[static_cast<std::size_t>(rank) + 1];
+    const ReplicaSum sum{.sum = [&replicas, rank](std::span<double> values) { replicas.sum(rank, values); },
+                         .share = static_cast<double>(last - first) / 6.0};
+    parts[static_cast<std::size_t>(rank)] = norm_step(x, first, last, &sum);
+  };
+  std::thread other(replica, 1);
+  replica(0);
+  other.join();
+  std::vector<double> weight_grad(3, 0.0);
+  for (int rank = 0; rank < 2; ++rank) {
+    const NormStep& part = parts[static_cast<std::size_t>(rank)];
+    const int64_t first = bounds[static_cast<std::size_t>(rank)];
+    const double share = static_cast<double>(bounds[static_cast<std::size_t>(rank) + 1] - first) / 6.0;
+    expect_near(part.y, whole.y, first * 12, 1.0);
+    expect_near(part.x.grad(), whole.x.grad(), first * 12, share);
+    expect_near(part.running_mean, whole.running_mean, 0, 1.0);
+    expect_near(part.running_var, whole.running_var, 0, 1.0);
+    const std::vector<double> g = part.weight.grad().to_vector();
+    for (std::size_t c = 0; c < 3; ++c) weight_grad[c] += share * g[c];
+  }
+  expect_near(Tensor::from_data(std::span<const double>(weight_grad), Shape{3}, DType::f64), whole.weight.grad(), 0,
+              1.0);
 }
 
 Dataset counting_rows(int64_t n) {

@@ -7,6 +7,7 @@
 #include "descent/cli/command.hpp"
 #include "descent/cli/train_flags.hpp"
 #include "descent/train/compare.hpp"
+#include "descent/train/distributed.hpp"
 #include "descent/train/run.hpp"
 
 namespace descent::cli {
@@ -25,8 +26,16 @@ int run_compare(CompareFlags& f) {
   TrainConfig& base = f.train.config;
   base.out = f.out;
   base.validate();  // before --overwrite deletes anything
-  prepare_run_folder(f.out, f.train.overwrite);
+  // Under mpirun the runs are data-parallel (run_training) and only rank 0 writes files.
+  dist::Communicator& world = dist::Communicator::world();
+  load_on_every_rank(
+      [&] {
+        if (world.is_root()) prepare_run_folder(f.out, f.train.overwrite);
+        return true;
+      },
+      world);
   const Comparison comparison = compare_optimizers(base, f.optimizers, f.train.param_groups);
+  if (!world.is_root()) return 0;
   for (const std::string& warning : write_comparison(comparison, f.out, f.smoothing))
     std::cerr << "descent: warning: " << warning << "\n";
   std::cout << "\n" << comparison_table(comparison);

@@ -6,6 +6,7 @@
 #include "descent/cli/command.hpp"
 #include "descent/cli/saved_weights.hpp"
 #include "descent/core/threads.hpp"
+#include "descent/train/distributed.hpp"
 #include "descent/train/run.hpp"
 
 namespace descent::cli {
@@ -29,7 +30,9 @@ Run setup(CLI::App& app) {
     const Dataset& part = split_named(splits, f->source.split);
     auto model = build_model(config, part.item_shape, splits.train.num_classes);
     model->load_state_dict(saved.file.tensors);
-    const EvalResult result = evaluate(*model, part, make_loss(config.loss, splits.train.num_classes), f->batch_size);
+    // Under mpirun each rank evaluates its share and the sums are added (only rank 0 prints).
+    const EvalResult result = evaluate_distributed(*model, part, make_loss(config.loss, splits.train.num_classes),
+                                                   f->batch_size, dist::Communicator::world());
     std::cout << f->source.split << "_loss " << result.loss;
     if (splits.train.is_classification())
       std::cout << "  " << f->source.split << "_acc " << 100 * result.accuracy << "%";

@@ -65,6 +65,9 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
       ->capture_default_str();
   app.add_option("--bucket-mb", c.bucket_mb, "under mpirun: gradients travel in buckets of this many MiB")
       ->capture_default_str();
+  app.add_flag("--sync-batch-norm", c.sync_batch_norm,
+               "under mpirun: BatchNorm2d statistics over the whole batch, every rank's rows (torch.nn.SyncBatchNorm); "
+               "default: each rank's own, as DDP; one process: no effect");
   app.add_flag("--quiet", c.quiet, "print only errors");
 }
 

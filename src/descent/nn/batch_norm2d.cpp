@@ -1,6 +1,9 @@
 // BatchNorm2d: the bookkeeping of torch.nn.modules.batchnorm._BatchNorm.forward around the
-// batch_norm op.
+// batch_norm op, and torch.nn.SyncBatchNorm's statistics over the ranks when a data-parallel
+// step asks for them (nn/global_batch.hpp).
 #include "descent/nn/batch_norm2d.hpp"
+
+#include "descent/nn/global_batch.hpp"
 
 #include "descent/ops/conv.hpp"
 #include "descent/tensor/grad_mode.hpp"
@@ -21,7 +24,13 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
     num_batches_tracked.add_(Tensor::ones(Shape{}, num_batches_tracked.dtype()));
     if (!momentum) factor = 1.0 / num_batches_tracked.item();  // cumulative moving average
   }
-  return batch_norm(x, running_mean, running_var, weight, bias, is_training() || !running_mean.defined(), factor, eps);
+  const bool batch_statistics = is_training() || !running_mean.defined();
+  const GlobalBatch* global = current_global_batch();
+  if (batch_statistics && global != nullptr && global->sum_over_ranks) {
+    const ReplicaSum ranks{.sum = global->sum_over_ranks, .share = global->share()};
+    return batch_norm(x, running_mean, running_var, weight, bias, true, factor, eps, &ranks);
+  }
+  return batch_norm(x, running_mean, running_var, weight, bias, batch_statistics, factor, eps);
 }
 
 std::string BatchNorm2d::extra_repr() const {

@@ -1,5 +1,6 @@
 // BatchNorm2d, as torch.nn.BatchNorm2d (Ioffe & Szegedy 2015): per-channel statistics over
-// (N, H, W) of an (N, C, H, W) input, through the batch_norm op of ops/conv.hpp.
+// (N, H, W) of an (N, C, H, W) input, through the batch_norm op of ops/conv.hpp; over the
+// global batch of a data-parallel step with --sync-batch-norm (torch.nn.SyncBatchNorm).
 #pragma once
 #include <optional>
 

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "descent/nn/global_batch.hpp"
 #include "descent/nn/init.hpp"
 #include "descent/ops/ops.hpp"
 
@@ -105,14 +106,18 @@ Tensor dropout2d(const Tensor& x, double p, bool training, Generator* gen) {
   if (!(p >= 0.0 && p <= 1.0)) throw ValueError("dropout2d: p must be in [0, 1], got " + format_number(p));
   if (x.dim() != 4) throw ShapeError("dropout2d: expected input (N, C, H, W), got shape " + x.shape().str());
   if (!training || p == 0.0) return x;
-  // One Bernoulli(1 - p) draw per (image, channel), broadcast over the feature map.
+  // One Bernoulli(1 - p) draw per (image, channel), broadcast over the feature map; under data
+  // parallelism those of this rank's images of the global batch (nn/global_batch.hpp).
   Generator& g = gen ? *gen : default_generator();
   Tensor mask = Tensor::empty(Shape{x.shape()[0], x.shape()[1], 1, 1}, x.dtype());
+  const RowsAround around = rows_around(x.shape()[0], "dropout2d");
+  skip_draws(g, around.before * x.shape()[1]);
   dispatch(x.dtype(), [&]<class T>() {
     T* m = mask.data<T>();
     const T scale = p == 1.0 ? T(0) : static_cast<T>(1.0 / (1.0 - p));
     for (int64_t i = 0; i < mask.numel(); ++i) m[i] = g.uniform() >= p ? scale : T(0);
   });
+  skip_draws(g, around.after * x.shape()[1]);
   return mul(x, mask);
 }
 

@@ -24,9 +24,12 @@ struct ChannelLayout {
   int64_t per_channel() const { return batch * inner; }  // M, the values behind each statistic
 };
 
-// What the backward needs: per channel the mean used and 1 / sqrt(var + eps).
+// What the backward needs: per channel the mean used and 1 / sqrt(var + eps); in training, the
+// values behind each statistic (over every replica) and the replicas, if any.
 struct Statistics {
   std::vector<double> mean, invstd;
+  double count = 0;
+  ReplicaSum replicas;  // no `sum`: this process's batch alone
 };
 
 // fn(c) for every channel, channels split over threads.
@@ -62,31 +65,46 @@ ChannelLayout checked_layout(const Tensor& x, const Tensor& running_mean, const 
   return l;
 }
 
-// Batch mean and biased variance (two passes, in double) of x (N, C, L); when running
-// statistics are given, updates them with momentum and the unbiased variance.
+void sum_over_replicas(const ReplicaSum& replicas, std::vector<double>& values) {
+  if (replicas.sum) replicas.sum(values);
+}
+
+// Batch mean and biased variance (two passes, in double) of x (N, C, L), over every replica's
+// rows when there are replicas; when running statistics are given, updates them with momentum
+// and the unbiased variance.
 template <class T>
 Statistics batch_statistics(const T* x, const ChannelLayout& l, const Tensor& running_mean, const Tensor& running_var,
-                            double momentum, double eps) {
-  Statistics s{std::vector<double>(static_cast<std::size_t>(l.channels)),
-               std::vector<double>(static_cast<std::size_t>(l.channels))};
-  std::vector<double> variance(static_cast<std::size_t>(l.channels));
-  const double m = static_cast<double>(l.per_channel());
+                            double momentum, double eps, const ReplicaSum& replicas) {
+  const auto channels = static_cast<std::size_t>(l.channels);
+  Statistics s{std::vector<double>(channels), std::vector<double>(channels), 0.0, replicas};
+  std::vector<double> totals(channels + 1);  // per channel the sum of x, then the count behind each
+  totals[channels] = static_cast<double>(l.per_channel());
   for_channels(l, [&](int64_t c) {
     double total = 0.0;
     for (int64_t n = 0; n < l.batch; ++n)
       for (int64_t i = 0; i < l.inner; ++i) total += static_cast<double>(x[(n * l.channels + c) * l.inner + i]);
-    const double mean = total / m;
+    totals[static_cast<std::size_t>(c)] = total;
+  });
+  sum_over_replicas(replicas, totals);
+  const double m = s.count = totals[channels];
+  std::vector<double> variance(channels);
+  for_channels(l, [&](int64_t c) {
+    const auto k = static_cast<std::size_t>(c);
+    const double mean = totals[k] / m;
     double squares = 0.0;
     for (int64_t n = 0; n < l.batch; ++n)
       for (int64_t i = 0; i < l.inner; ++i) {
         const double d = static_cast<double>(x[(n * l.channels + c) * l.inner + i]) - mean;
         squares += d * d;
       }
-    const auto k = static_cast<std::size_t>(c);
     s.mean[k] = mean;
-    variance[k] = squares / m;
-    s.invstd[k] = 1.0 / std::sqrt(variance[k] + eps);
+    variance[k] = squares;
   });
+  sum_over_replicas(replicas, variance);
+  for (std::size_t k = 0; k < channels; ++k) {
+    variance[k] /= m;
+    s.invstd[k] = 1.0 / std::sqrt(variance[k] + eps);
+  }
   if (running_mean.defined()) {
     const Tensor batch_mean =
         Tensor::from_data(std::span<const double>(s.mean), Shape{l.channels}, running_mean.dtype());
@@ -102,24 +120,38 @@ Statistics batch_statistics(const T* x, const ChannelLayout& l, const Tensor& ru
 }
 
 Statistics running_statistics(const Tensor& running_mean, const Tensor& running_var, double eps) {
-  Statistics s{running_mean.to_vector(), running_var.to_vector()};
+  Statistics s{running_mean.to_vector(), running_var.to_vector(), 0.0, {}};
   for (double& v : s.invstd) v = 1.0 / std::sqrt(v + eps);
   return s;
 }
 
+// The means of dy and of dy xhat over the batch that the statistics came from, per channel,
+// from this replica's sums [sum(dy)..., sum(dy xhat)...]; on the scale of this replica's dy.
+std::vector<double> gradient_means(std::vector<double> sums, const Statistics& s) {
+  const ReplicaSum& replicas = s.replicas;
+  if (replicas.sum) {
+    for (double& v : sums) v *= replicas.share;  // on the whole batch's scale
+    replicas.sum(sums);
+    for (double& v : sums) v /= replicas.share;
+  }
+  for (double& v : sums) v /= s.count;
+  return sums;
+}
+
 // dx, dweight, dbias from dy (N, C, L). With batch statistics the mean and variance depend on
 // x: dx = (dy - mean(dy) - xhat mean(dy xhat)) invstd w; with running ones dx = dy invstd w.
-// dweight = sum(dy xhat), dbias = sum(dy).
+// dweight = sum(dy xhat), dbias = sum(dy) (this replica's: the gradient average adds them).
 void batch_norm_backward(Node& node, const Tensor& grad, const Tensor& x, const Tensor& weight, const Statistics& s,
                          const ChannelLayout& l, bool training) {
   const Tensor dy = grad.contiguous();
   Tensor dx = Tensor::empty(x.shape(), x.dtype());
   Tensor dweight = Tensor::empty(Shape{l.channels}, x.dtype()), dbias = Tensor::empty(Shape{l.channels}, x.dtype());
   const std::vector<double> w = weight.defined() ? weight.to_vector() : std::vector<double>(s.mean.size(), 1.0);
+  const auto channels = static_cast<std::size_t>(l.channels);
   dispatch(x.dtype(), [&]<class T>() {
     const T *px = x.data<T>(), *pg = dy.data<T>();
     T *pdx = dx.data<T>(), *pdw = dweight.data<T>(), *pdb = dbias.data<T>();
-    const double m = static_cast<double>(l.per_channel());
+    std::vector<double> sums(2 * channels);  // per channel sum(dy), then per channel sum(dy xhat)
     for_channels(l, [&](int64_t c) {
       const auto k = static_cast<std::size_t>(c);
       const double mean = s.mean[k], invstd = s.invstd[k];
@@ -132,7 +164,13 @@ void batch_norm_backward(Node& node, const Tensor& grad, const Tensor& x, const 
         }
       pdw[c] = static_cast<T>(sum_dy_xhat);
       pdb[c] = static_cast<T>(sum_dy);
-      const double mean_dy = training ? sum_dy / m : 0.0, mean_dy_xhat = training ? sum_dy_xhat / m : 0.0;
+      sums[k] = sum_dy;
+      sums[channels + k] = sum_dy_xhat;
+    });
+    const std::vector<double> means = training ? gradient_means(sums, s) : std::vector<double>(2 * channels, 0.0);
+    for_channels(l, [&](int64_t c) {
+      const auto k = static_cast<std::size_t>(c);
+      const double mean = s.mean[k], invstd = s.invstd[k], mean_dy = means[k], mean_dy_xhat = means[channels + k];
       for (int64_t n = 0; n < l.batch; ++n)
         for (int64_t i = 0; i < l.inner; ++i) {
           const int64_t at = (n * l.channels + c) * l.inner + i;
@@ -149,14 +187,15 @@ void batch_norm_backward(Node& node, const Tensor& grad, const Tensor& x, const 
 }  // namespace
 
 Tensor batch_norm(const Tensor& x_in, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
-                  const Tensor& bias, bool training, double momentum, double eps) {
+                  const Tensor& bias, bool training, double momentum, double eps, const ReplicaSum* replicas) {
   const ChannelLayout l = checked_layout(x_in, running_mean, running_var, weight, bias, training);
   const Tensor x = x_in.contiguous();
   Tensor y = Tensor::empty(x.shape(), x.dtype());
   auto stats = std::make_shared<Statistics>();
   dispatch(x.dtype(), [&]<class T>() {
     const T* px = x.data<T>();
-    *stats = training ? batch_statistics(px, l, running_mean, running_var, momentum, eps)
+    *stats = training ? batch_statistics(px, l, running_mean, running_var, momentum, eps,
+                                         replicas != nullptr ? *replicas : ReplicaSum{})
                       : running_statistics(running_mean, running_var, eps);
     const std::vector<double> w = weight.defined() ? weight.to_vector() : std::vector<double>(stats->mean.size(), 1.0);
     const std::vector<double> b = bias.defined() ? bias.to_vector() : std::vector<double>(stats->mean.size(), 0.0);

@@ -5,7 +5,9 @@
 // are in docs/convolution.md.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -63,9 +65,19 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Pair output_size);
 // mean and biased variance, and when running_mean / running_var are given update them in
 // place: running = (1 - momentum) running + momentum batch, with the unbiased variance.
 // Evaluation: normalize with the running statistics. weight and bias (C) are optional.
+// `replicas`, in training: x is one replica's share of a batch split over data-parallel
+// replicas, and the statistics are the whole batch's (torch.nn.SyncBatchNorm): the per-channel
+// sums of the forward (of x, then of the squared deviations from the mean) and of the backward
+// (of dy and of dy xhat) are added over the replicas with `sum`. `share` is this replica's rows
+// over the whole batch's: its loss is the mean over its own rows, so its dy is the whole
+// batch's divided by `share`.
+struct ReplicaSum {
+  std::function<void(std::span<double>)> sum;  // element-wise, every replica getting the same bits
+  double share = 1;
+};
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
                   const Tensor& weight = Tensor(), const Tensor& bias = Tensor(), bool training = false,
-                  double momentum = 0.1, double eps = 1e-5);
+                  double momentum = 0.1, double eps = 1e-5, const ReplicaSum* replicas = nullptr);
 
 // ---- padding (pad.cpp) ----
 // torch.nn.functional.pad, mode 'constant': pads = {left, right} pads the last dim, {left,

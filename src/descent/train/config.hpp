@@ -37,7 +37,8 @@ struct TrainConfig : FitOptions {
   std::string schedule = "cosine";
   std::string schedule_per = "epoch";  // epoch | batch
   int threads = 0;                     // 0 = one per core
-  double bucket_mb = 25;               // under mpirun: gradient bucket size in MiB (not saved: it changes no result)
+  double bucket_mb = 25;               // under mpirun: gradient bucket size in MiB
+  bool sync_batch_norm = false;        // under mpirun: BatchNorm2d statistics over the global batch
 
   // Throws ValueError naming the field and the valid range.
   void validate() const;

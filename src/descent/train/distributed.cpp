@@ -2,8 +2,11 @@
 // the step's metrics over all ranks; evaluation split over the ranks.
 #include "descent/train/distributed.hpp"
 
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <type_traits>
 
 #include "descent/data/loader.hpp"
@@ -18,6 +21,16 @@ std::span<std::byte> bytes_of(const Tensor& t) {
           static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype())};
 }
 
+// SyncBatchNorm covers BatchNorm2d, whose op takes the ranks' sums; BatchNorm1d is built from
+// primitive ops and would silently keep per-rank statistics.
+void check_sync_batch_norm(const Module& module) {
+  if (module.name() == "BatchNorm1d")
+    throw dist::CollectiveError(
+        "--sync-batch-norm synchronizes BatchNorm2d only, and this model has BatchNorm1d (the batch norm of "
+        "fully connected layers): drop --sync-batch-norm or --batch-norm");
+  for (const auto& [name, child] : module.children()) check_sync_batch_norm(*child);
+}
+
 void start_sum(dist::Communicator& comm, const Tensor& flat, int tag) {
   if (flat.dtype() == DType::f64)
     comm.start_sum(std::span<double>(flat.data<double>(), flat.numel()), tag);
@@ -25,10 +38,15 @@ void start_sum(dist::Communicator& comm, const Tensor& flat, int tag) {
     comm.start_sum(std::span<float>(flat.data<float>(), flat.numel()), tag);
 }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
 
 DistributedCallback::DistributedCallback(Module& model, dist::Communicator& comm, DistributedOptions options)
     : comm_(comm), options_(options) {
+  if (options_.sync_batch_norm) check_sync_batch_norm(model);
   const std::vector<Tensor> params = model.parameters();
   if (params.empty()) return;
   const DType dtype = params.front().dtype();
@@ -68,7 +86,14 @@ void DistributedCallback::on_train_begin(FitContext& context) {
 
 void DistributedCallback::on_step_begin(FitContext& context) {
   global_rows_ = context.loader.last_batch_rows();
-  weight_ = static_cast<double>(context.batch->x.shape()[0]) / static_cast<double>(global_rows_);
+  const int64_t rows = context.batch->x.shape()[0];
+  weight_ = static_cast<double>(rows) / static_cast<double>(global_rows_);
+  GlobalBatch global{.rows_before = shard_range(global_rows_, comm_.rank(), comm_.size()).first,
+                     .rows = rows,
+                     .global_rows = global_rows_,
+                     .sum_over_ranks = {}};
+  if (options_.sync_batch_norm) global.sum_over_ranks = [this](std::span<double> sums) { comm_.all_reduce_sum(sums); };
+  global_batch_.emplace(std::move(global));
   loss_sum_before_ = context.progress.loss_sum;
   seen_before_ = context.progress.seen;
   correct_before_ = context.progress.correct;
@@ -124,9 +149,12 @@ void DistributedCallback::copy_back(Bucket& bucket) {
 
 void DistributedCallback::after_backward(FitContext&) {
   armed_ = false;
+  global_batch_.reset();
+  const auto started = std::chrono::steady_clock::now();
   for (Bucket& bucket : buckets_)
     if (!bucket.started) start(bucket);
   comm_.finish_sums();
+  communication_seconds_ += seconds_since(started);
   for (Bucket& bucket : buckets_) copy_back(bucket);
 }
 
@@ -135,7 +163,9 @@ void DistributedCallback::on_step_end(FitContext& context) {
   const bool asked_to_stop = options_.stop_requested != nullptr && *options_.stop_requested != 0;
   std::vector<double> sums = {context.loss * weight_, static_cast<double>(progress.correct - correct_before_),
                               asked_to_stop ? 1.0 : 0.0};
+  const auto started = std::chrono::steady_clock::now();
   comm_.all_reduce_sum(sums);
+  communication_seconds_ += seconds_since(started);
   context.loss = sums[0];
   progress.loss_sum = loss_sum_before_ + sums[0] * static_cast<double>(global_rows_);
   progress.seen = seen_before_ + global_rows_;
@@ -144,8 +174,19 @@ void DistributedCallback::on_step_end(FitContext& context) {
   if (sums[2] > 0 && stop_ == 0) stop_ = asked_to_stop ? *options_.stop_requested : SIGTERM;
 }
 
+void DistributedCallback::on_train_end(FitContext& context) {
+  if (!comm_.is_root() || context.options.quiet || context.result.interrupted) return;
+  char line[160];
+  std::snprintf(line, sizeof line, "%d ranks, %zu gradient bucket%s: %.1fs waiting for the sums (%.0f%% of %.1fs)",
+                comm_.size(), buckets_.size(), buckets_.size() == 1 ? "" : "s", communication_seconds_,
+                context.result.seconds > 0 ? 100 * communication_seconds_ / context.result.seconds : 0.0,
+                context.result.seconds);
+  std::cout << line << std::endl;
+}
+
 EvalResult evaluate_distributed(Module& model, const Dataset& data, const LossFunction& loss, int64_t batch_size,
                                 dist::Communicator& comm) {
+  if (!comm.distributed()) return evaluate(model, data, loss, batch_size);
   const auto [first, last] = shard_range(data.size(), comm.rank(), comm.size());
   const EvalResult part = evaluate(model, data.rows(first, last), loss, batch_size);
   const auto examples = static_cast<double>(part.examples);

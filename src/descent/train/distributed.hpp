@@ -7,7 +7,9 @@
 // of about `bucket_mb` megabytes (DDP's bucket_cap_mb, Horovod's tensor fusion): a bucket's
 // sum starts from the post-accumulate-grad hook of its last parameter, while backward goes on
 // through the earlier layers. Sums are in rank order (dist::Communicator), so a run is
-// bit-reproducible for a given number of ranks.
+// bit-reproducible for a given number of ranks. From forward to the end of backward the step's
+// global batch is set (nn/global_batch.hpp): dropout draws the masks of this rank's rows of it,
+// and with sync_batch_norm BatchNorm2d takes its statistics over every rank's rows.
 #pragma once
 #include <csignal>
 #include <cstdint>
@@ -18,13 +20,15 @@
 #include <vector>
 
 #include "descent/dist/communicator.hpp"
+#include "descent/nn/global_batch.hpp"
 #include "descent/tensor/node.hpp"
 #include "descent/train/callbacks.hpp"
 
 namespace descent {
 
 struct DistributedOptions {
-  double bucket_mb = 25;  // gradient bucket size in MiB (DDP's bucket_cap_mb)
+  double bucket_mb = 25;         // gradient bucket size in MiB (DDP's bucket_cap_mb)
+  bool sync_batch_norm = false;  // BatchNorm2d statistics over the global batch (torch.nn.SyncBatchNorm)
   // Set by this rank's signal handler; stop_flag() becomes set on every rank at the same step.
   const volatile std::sig_atomic_t* stop_requested = nullptr;
 };
@@ -37,13 +41,18 @@ class DistributedCallback : public Callback {
   DistributedCallback& operator=(const DistributedCallback&) = delete;
 
   void on_train_begin(FitContext& context) override;  // rank 0's parameters to every rank
-  void on_step_begin(FitContext& context) override;
+  void on_step_begin(FitContext& context) override;   // sets the step's global batch
   void after_backward(FitContext& context) override;  // the remaining buckets, then the averages
   void on_step_end(FitContext& context) override;     // the step's loss and accuracy over all ranks
+  // Rank 0, unless quiet: the time the steps waited for the sums, as one line on stdout.
+  void on_train_end(FitContext& context) override;
 
   // For FitExtras::stop_requested: a stop any rank was asked for, seen by all at the same step.
   const volatile std::sig_atomic_t* stop_flag() const { return &stop_; }
   std::size_t bucket_count() const { return buckets_.size(); }
+  // Seconds spent in the sums after backward (the part of the gradient sums that backward did
+  // not hide) and in the step's metrics, over the steps so far.
+  double communication_seconds() const { return communication_seconds_; }
 
  private:
   struct Bucket {
@@ -60,16 +69,19 @@ class DistributedCallback : public Callback {
   DistributedOptions options_;
   std::vector<Bucket> buckets_;
   std::vector<RemovableHandle> hooks_;
-  bool armed_ = false;  // between on_step_begin and after_backward
-  double weight_ = 1;   // this rank's examples / the global batch's
+  std::optional<GlobalBatchScope> global_batch_;  // from on_step_begin to after_backward
+  bool armed_ = false;                            // between on_step_begin and after_backward
+  double weight_ = 1;                             // this rank's examples / the global batch's
   int64_t global_rows_ = 0;
   double loss_sum_before_ = 0;
   int64_t seen_before_ = 0, correct_before_ = 0;
+  double communication_seconds_ = 0;
   volatile std::sig_atomic_t stop_ = 0;
 };
 
 // evaluate() split over the ranks: each takes its contiguous share of `data`; the sums of the
 // loss and of the correct answers are added over the ranks (every rank gets the same result).
+// One process: evaluate() itself.
 EvalResult evaluate_distributed(Module& model, const Dataset& data, const LossFunction& loss, int64_t batch_size,
                                 dist::Communicator& comm);
 

@@ -296,7 +296,10 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
                    .checkpoint_config_json = run_config.dump()};
   std::unique_ptr<DistributedCallback> data_parallel;
   if (world.distributed()) {
-    data_parallel = std::make_unique<DistributedCallback>(*model, world, DistributedOptions{config.bucket_mb, stop});
+    data_parallel = std::make_unique<DistributedCallback>(*model, world,
+                                                          DistributedOptions{.bucket_mb = config.bucket_mb,
+                                                                             .sync_batch_norm = config.sync_batch_norm,
+                                                                             .stop_requested = stop});
     make_data_parallel(options, extras, *data_parallel, world);
   }
   const FitResult result = fit(*model, *optimizer, splits, options, extras);
