@@ -5,14 +5,17 @@
 #include <algorithm>
 #include <sstream>
 
+#include "descent/optim/adafactor.hpp"
 #include "descent/optim/adam.hpp"
 #include "descent/optim/adam_variants.hpp"
 #include "descent/optim/adaptive.hpp"
+#include "descent/optim/adopt.hpp"
 #include "descent/optim/asgd.hpp"
 #include "descent/optim/lamb.hpp"
 #include "descent/optim/lbfgs.hpp"
 #include "descent/optim/lion.hpp"
 #include "descent/optim/lookahead.hpp"
+#include "descent/optim/prodigy.hpp"
 #include "descent/optim/schedule_free.hpp"
 #include "descent/optim/sgd.hpp"
 #include "descent/optim/sign_adaptive.hpp"
@@ -179,6 +182,9 @@ const std::vector<OptimizerInfo>& optimizer_registry() {
       entry<Lion>("Lion, sign of interpolated momentum (Chen et al. 2023)"),
       entry<LAMB>("LAMB, Adam with a per-tensor trust ratio (You et al. 2020)"),
       entry<ScheduleFreeAdamW>("Schedule-Free AdamW (Defazio et al. 2024)"),
+      entry<Adopt>("ADOPT, Adam normalizing by the previous second moment, clipped (optax's adopt; Taniguchi et al. 2024)"),
+      entry<Adafactor>("Adafactor, factored second moment, relative step (torch.optim.Adafactor; Shazeer & Stern 2018)"),
+      entry<Prodigy>("Prodigy, Adam estimating its own step size (prodigyopt; Mishchenko & Defazio 2023)"),
       lookahead_entry("Lookahead wrapping any optimizer: lookahead(INNER_SPEC):k=5,alpha=0.5 (Zhang et al. 2019)"),
   };
   return registry;
