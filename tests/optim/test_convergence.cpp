@@ -57,6 +57,9 @@ DESCENT_CONVERGES(AdaBelief, Sphere, "sphere", "adabelief:lr=0.1", 500)
 DESCENT_CONVERGES(Lion, Sphere, "sphere", "lion:lr=0.01", 500)
 DESCENT_CONVERGES(LAMB, Sphere, "sphere", "lamb:lr=0.1", 500)
 DESCENT_CONVERGES(ScheduleFreeAdamW, Sphere, "sphere", "schedule_free_adamw:lr=0.1", 500)
+DESCENT_CONVERGES(Adopt, Sphere, "sphere", "adopt:lr=0.1", 500)
+DESCENT_CONVERGES(Adafactor, Sphere, "sphere", "adafactor:lr=1", 500)
+DESCENT_CONVERGES(Prodigy, Sphere, "sphere", "prodigy", 500)
 DESCENT_CONVERGES(Lookahead, Sphere, "sphere", "lookahead(adam:lr=0.1):k=5,alpha=0.5", 500)
 
 // ---- Rosenbrock (1 − x)² + 100(y − x²)² from (−1.2, 1) ----
@@ -87,6 +90,10 @@ DESCENT_CONVERGES(Lion, Rosenbrock, "rosenbrock", "lion:lr=1e-3", 5000)
 // So it starts on the other side of the minimum, with a small lr.
 TEST(LAMB, Rosenbrock) { expect_reaches_minimum("rosenbrock", "lamb:lr=3e-4,eps=1e-3", 50000, Point{2.0, 3.0}); }
 DESCENT_CONVERGES(ScheduleFreeAdamW, Rosenbrock, "rosenbrock", "schedule_free_adamw:lr=0.01", 20000)
+DESCENT_CONVERGES(Adopt, Rosenbrock, "rosenbrock", "adopt:lr=0.03,betas=0.9/0.999", 50000)
+// Adafactor's step is ρ_t·RMS(θ) with ρ_t = min(lr, 1/√t): lr = 1 lets it shrink from the start.
+DESCENT_CONVERGES(Adafactor, Rosenbrock, "rosenbrock", "adafactor:lr=1,beta2_decay=-1", 50000)
+DESCENT_CONVERGES(Prodigy, Rosenbrock, "rosenbrock", "prodigy", 5000)
 DESCENT_CONVERGES(Lookahead, Rosenbrock, "rosenbrock", "lookahead(adam:lr=0.02):k=5,alpha=0.5", 5000)
 
 TEST(Convergence, EveryRegisteredOptimizerHasBothTests) {
@@ -95,7 +102,7 @@ TEST(Convergence, EveryRegisteredOptimizerHasBothTests) {
                                             "adagrad",  "rmsprop",   "adadelta", "adamax", "nadam",
                                             "radam",    "rprop",     "asgd",     "lbfgs",  "adaptive_gains",
                                             "swats",    "adabelief", "lion",     "lamb",   "schedule_free_adamw",
-                                            "lookahead"};
+                                            "lookahead", "adopt",     "adafactor", "prodigy"};
   for (const OptimizerInfo& info : optimizer_registry())
     EXPECT_NE(std::find(covered.begin(), covered.end(), info.name), covered.end()) << info.name;
 }
