@@ -3,6 +3,7 @@
 // wrappers nest to any depth.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -63,4 +64,19 @@ TEST(OptimizerSpecs, NestedLookaheadTrains) {
   const CliOutput o = run_descent(flags + " --epochs 2 --optimizer 'lookahead(lookahead(sgd:lr=1e-1):k=5):k=3'");
   ASSERT_EQ(o.code, 0) << o.out;
   EXPECT_NE(o.out.find("epoch   2"), std::string::npos) << o.out;
+}
+
+TEST(OptimizerSpecs, AdoptAdafactorProdigyTrainAndRefuseOutOfRangeValues) {
+  const std::string flags = train_flags(descent::testing::fresh_dir("cli", "adopt_adafactor_prodigy"));
+  for (const char* spec : {"adopt:lr=0.01", "adafactor", "prodigy"}) {
+    const CliOutput o = run_descent(flags + " --epochs 1 --overwrite --optimizer " + spec);
+    EXPECT_EQ(o.code, 0) << spec << ": " << o.out;
+  }
+  for (const auto& [spec, needle] : {std::pair{"adopt:betas=0.9/1", "0 <= beta2 < 1"}, {"adafactor:d=0.5", "1 <= d"},
+                                     {"prodigy:d0=0", "0 < d0"}}) {
+    const CliOutput o = run_descent(flags + " --epochs 1 --overwrite --optimizer " + spec);
+    expect_refused(o, needle);
+    EXPECT_EQ(o.code, 2) << o.out;
+    EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1) << o.out;
+  }
 }
