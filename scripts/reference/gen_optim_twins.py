@@ -9,7 +9,9 @@ Each twin is written from the paper and the implementation its optimizer follows
   - adafactor: Shazeer & Stern (2018); torch.optim._adafactor._single_tensor_adafactor
                (PyTorch 2.5), factored over the last two dims;
   - prodigy:   Mishchenko & Defazio (2023); prodigyopt.Prodigy.step
-               (github.com/konstmish/prodigy), growth_rate = inf, slice_p = 1.
+               (github.com/konstmish/prodigy), growth_rate = inf, slice_p = 1;
+  - sam:       Foret et al. (2021) Algorithm 1 with p = 2 (ε = ρ·g/‖g‖ over all parameters),
+               around torch.optim's SGD and Adam (PyTorch 1.13, _single_tensor_sgd/_adam).
 Problems: rosenbrock from (-1.2, 1); mlp, a 3-5-1 tanh MLP on fixed data (mean squared
 error, gradients by hand); conv, a quadratic in a 4-D (2, 3, 2, 4) weight, as a
 convolution filter bank (Adafactor factors it over its last two dims).
@@ -21,6 +23,7 @@ Run with Debian's Python:  /usr/bin/python3 scripts/reference/gen_optim_twins.py
 """
 import json
 import math
+import re
 import os
 
 import numpy as np
@@ -173,9 +176,57 @@ def prodigy(params, grad_fn, steps, lr=1.0, betas=(0.9, 0.999), beta3=None, eps=
         yield
 
 
+def torch_sgd(lr, momentum=0.0):
+    """torch.optim.SGD's _single_tensor_sgd (no dampening, weight decay or nesterov)."""
+    buffers = {}
+
+    def step(params, grads):
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if momentum != 0:
+                buffers[i] = g.copy() if i not in buffers else buffers[i] * momentum + g
+                g = buffers[i]
+            p += -lr * g
+    return step
+
+
+def torch_adam(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    """torch.optim.Adam's _single_tensor_adam (L2 weight decay, no amsgrad)."""
+    beta1, beta2 = betas
+    state = {"t": 0, "m": {}, "v": {}}
+
+    def step(params, grads):
+        state["t"] += 1
+        t = state["t"]
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if weight_decay != 0:
+                g = g + weight_decay * p
+            m = state["m"].get(i, np.zeros_like(p)) * beta1 + (1 - beta1) * g
+            v = state["v"].get(i, np.zeros_like(p)) * beta2 + (1 - beta2) * g * g
+            state["m"][i], state["v"][i] = m, v
+            denom = np.sqrt(v) / math.sqrt(1 - beta2 ** t) + eps
+            p += -(lr / (1 - beta1 ** t)) * (m / denom)
+    return step
+
+
+def sam(params, grad_fn, steps, inner, rho=0.05):
+    """Foret et al. (2021) Algorithm 1: the inner step from θ with the gradient at θ + ρ·g/‖g‖."""
+    for _ in range(steps):
+        grads = grad_fn(params)
+        norm = math.sqrt(sum(float((g * g).sum()) for g in grads))
+        saved = [p.copy() for p in params]
+        if norm != 0:
+            for p, g in zip(params, grads):
+                p += (rho / norm) * g
+        perturbed = grad_fn(params)
+        for p, old in zip(params, saved):
+            p[...] = old
+        inner(params, perturbed)
+        yield
+
+
 # ---------------------------------------------------------------- cases
 
-TWINS = {"adopt": adopt, "adafactor": adafactor, "prodigy": prodigy}
+TWINS = {"adopt": adopt, "adafactor": adafactor, "prodigy": prodigy, "sam": sam}
 
 # (our spec, twin keyword arguments, problems)
 CONFIGS = [
@@ -192,6 +243,12 @@ CONFIGS = [
     ("prodigy:weight_decay=0.01,safeguard_warmup=true", dict(weight_decay=0.01, safeguard_warmup=True), ["mlp"]),
     ("prodigy:weight_decay=0.01,decouple=false,d0=1e-4", dict(weight_decay=0.01, decouple=False, d0=1e-4),
      ["mlp"]),
+    # SAM's inner optimizer is built per run (it keeps state).
+    ("sam(sgd:lr=0.001,momentum=0.9)", dict(inner=lambda: torch_sgd(1e-3, 0.9)), ["rosenbrock"]),
+    ("sam(sgd:lr=0.05,momentum=0.9):rho=0.1", dict(inner=lambda: torch_sgd(0.05, 0.9), rho=0.1), ["mlp", "conv"]),
+    ("sam(adam:lr=0.01)", dict(inner=lambda: torch_adam(0.01)), ["rosenbrock", "mlp"]),
+    ("sam(adam:lr=0.01,weight_decay=0.01):rho=0.2", dict(inner=lambda: torch_adam(0.01, weight_decay=0.01), rho=0.2),
+     ["mlp"]),
 ]
 
 SKIPPED = []
@@ -199,6 +256,8 @@ SKIPPED = []
 
 def trajectory_of(name, kwargs, problem, data, perturbation):
     kwargs = dict(kwargs)
+    if "inner" in kwargs:
+        kwargs["inner"] = kwargs["inner"]()
     sign = -1.0 if kwargs.pop("maximize_objective", False) else 1.0  # maximize −loss: the gradient negated
     if problem == "rosenbrock":
         params = [np.array([-1.2 * (1 + perturbation), 1.0])]
@@ -220,7 +279,7 @@ def trajectory_of(name, kwargs, problem, data, perturbation):
 
 def run(spec, kwargs, problem, data):
     maximize_objective = kwargs.get("maximize_objective", False)
-    name = spec.split(":")[0]
+    name = re.match(r"[a-z_]+", spec).group()
     initial, reference = trajectory_of(name, kwargs, problem, data, 0.0)
     _, perturbed = trajectory_of(name, kwargs, problem, data, PERTURBATION)
     kept = {}

@@ -41,6 +41,7 @@
 #include "descent/optim/lion.hpp"
 #include "descent/optim/lookahead.hpp"
 #include "descent/optim/prodigy.hpp"
+#include "descent/optim/sam.hpp"
 #include "descent/optim/schedule_free.hpp"
 #include "descent/optim/sgd.hpp"
 #include "descent/optim/sign_adaptive.hpp"

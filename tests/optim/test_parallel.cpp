@@ -1,6 +1,6 @@
 // The threaded path of the fused updates (tensors above kParallelThreshold) gives the same
 // result as one thread: every update is elementwise, so only the reductions of LAMB, SWATS,
-// L-BFGS, Adafactor and Prodigy may differ, in the last bits, by summation order.
+// L-BFGS, Adafactor, Prodigy and SAM may differ, in the last bits, by summation order.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -42,9 +42,10 @@ std::vector<double> run(const std::string& spec, int threads, DType dtype) {
 
 TEST(Parallel, TwoThreadsGiveTheResultOfOne) {
   for (const OptimizerInfo& info : optimizer_registry()) {
-    const std::string spec = info.name == "lookahead" ? "lookahead(adam):k=2" : info.name;
+    const std::string spec =
+        info.name == "lookahead" ? "lookahead(adam):k=2" : (info.wrap ? info.name + "(adam)" : info.name);
     const bool reduces = info.name == "lamb" || info.name == "swats" || info.name == "lbfgs" ||
-                         info.name == "adafactor" || info.name == "prodigy";
+                         info.name == "adafactor" || info.name == "prodigy" || info.name == "sam";
     for (DType dtype : {DType::f32, DType::f64}) {
       std::vector<double> one = run(spec, 1, dtype), two = run(spec, 2, dtype);
       ASSERT_EQ(one.size(), two.size());

@@ -1,0 +1,142 @@
+// SAM, following Foret et al. (2021) Algorithm 1 with p = 2: ε̂ = ρ·g/‖g‖₂ over all
+// parameters, the gradient at θ + ε̂, then the base optimizer's step from θ.
+#include "descent/optim/sam.hpp"
+
+#include <cmath>
+
+#include "descent/optim/fused.hpp"
+
+namespace descent::optim {
+
+namespace {
+
+std::string rho_key_for(const Optimizer& inner) { return inner.defaults().count("rho") ? "sam.rho" : "rho"; }
+
+Options defaults_over(const std::unique_ptr<Optimizer>& inner, const SamOptions& options) {
+  if (!inner) throw ValueError("sam: no inner optimizer; write sam(INNER):rho=0.05, e.g. sam(sgd:lr=0.1)");
+  if (inner->needs_closure())
+    throw ValueError("sam: the inner optimizer " + inner->name() +
+                     " evaluates its own closure; SAM needs one that takes a plain step (sgd, adam, ...)");
+  Options defaults = inner->defaults();
+  defaults[rho_key_for(*inner)] = options.rho;
+  return defaults;
+}
+
+}  // namespace
+
+template <>
+Table<SamOptions> table_of<SamOptions>() {  // the hyperparameter of Foret et al. (2021)
+  using O = SamOptions;
+  return {"sam", WeightDecay::none, {number("rho", &O::rho, at_least(0), "radius of the neighbourhood: ε = ρ·g/‖g‖")}};
+}
+
+const Table<SamOptions>& Sam::table() {
+  static const Table<SamOptions> rows = table_of<SamOptions>();
+  return rows;
+}
+
+const std::vector<Hyperparameter>& Sam::hyperparameters() {
+  static const std::vector<Hyperparameter> rows = table().rows();
+  return rows;
+}
+
+Sam::Sam(std::unique_ptr<Optimizer> inner, const SamOptions& options)
+    : Optimizer(defaults_over(inner, options)), inner_(std::move(inner)), rho_key_(rho_key_for(*inner_)) {
+  validate(defaults_);
+  for (ParamGroup group : inner_->param_groups()) {
+    group.options[rho_key_] = defaults_.at(rho_key_);
+    Optimizer::add_param_group(std::move(group));
+  }
+}
+
+Options Sam::inner_options(const Options& options) const {
+  Options out = options;
+  out.erase(rho_key_);
+  return out;
+}
+
+void Sam::validate(const Options& options) const {
+  auto rho = options.find(rho_key_);
+  check_ranges(name(), hyperparameters(), {{"rho", rho == options.end() ? -1.0 : rho->second}});
+  if (inner_) inner_->check_options(inner_options(options));
+}
+
+void Sam::add_param_group(ParamGroup group) {
+  ParamGroup inner_group = group;
+  inner_group.options = inner_options(group.options);
+  for (const auto& [key, value] : inner_->defaults()) inner_group.options.try_emplace(key, value);
+  Optimizer::add_param_group(std::move(group));  // checks everything first
+  try {
+    inner_->add_param_group(std::move(inner_group));
+  } catch (...) {
+    groups_.pop_back();
+    throw;
+  }
+}
+
+std::vector<Tensor> Sam::ascend() {
+  double norm_sq = 0.0;
+  for_each_param_with_grad([&](ParamGroup&, Tensor& param, const Tensor& grad, ParamState&) {
+    dispatch(param.dtype(), [&]<class T>() {
+      const T* g = grad.data<T>();
+      norm_sq += sum_over_elements(param.numel(), [=](int64_t i) { return double(g[i]) * double(g[i]); });
+    });
+  });
+  std::vector<Tensor> saved;
+  const double norm = std::sqrt(norm_sq);
+  for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState&) {
+    saved.push_back(param.detach().clone());
+    if (norm == 0.0) return;  // a stationary point: ε = 0
+    const double scale = group.get(rho_key_) / norm;
+    dispatch(param.dtype(), [&]<class T>() {
+      T* theta = param.data<T>();
+      const T* g = grad.data<T>();
+      const T s = T(scale);
+      for_each_element(param.numel(), [=](int64_t i) { theta[i] = theta[i] + s * g[i]; });  // θ + ρ·g/‖g‖
+    });
+  });
+  return saved;
+}
+
+double Sam::step(const std::function<double()>& closure) {
+  if (!closure) throw ValueError("sam: step needs the closure that recomputes the loss and gradients");
+  for (std::size_t g = 0; g < groups_.size(); ++g) inner_->param_groups()[g].options = inner_options(groups_[g].options);
+  const double loss = closure();  // g at θ
+  std::vector<Tensor> saved = ascend();
+  closure();  // g at θ + ε
+  std::size_t next = 0;
+  for_each_param_with_grad([&](ParamGroup&, Tensor& param, const Tensor&, ParamState&) {
+    param.detach().copy_(saved[next++]);  // back to θ, exactly
+  });
+  inner_->step();
+  return loss;
+}
+
+OptimizerState Sam::state_dict() const {
+  OptimizerState out = inner_->state_dict();
+  out.optimizer = "sam(" + out.optimizer + ")";
+  for (std::size_t g = 0; g < groups_.size(); ++g) out.groups[g] = groups_[g].options;
+  return out;
+}
+
+void Sam::load_state_dict(const OptimizerState& state) {
+  const std::string& saved = state.optimizer;
+  if (saved.rfind("sam(", 0) != 0 || saved.back() != ')')
+    throw ValueError("sam.load_state_dict: the state is from optimizer '" + saved + "', not a sam");
+  if (state.groups.size() != groups_.size())
+    throw ValueError("sam.load_state_dict: the state has " + std::to_string(state.groups.size()) +
+                     " parameter groups, this optimizer " + std::to_string(groups_.size()));
+  OptimizerState inner_state = state;
+  inner_state.optimizer = saved.substr(4, saved.size() - 5);  // checked by the inner optimizer
+  for (Options& g : inner_state.groups) g = inner_options(g);
+  for (const Options& g : state.groups) {
+    Options merged = g;
+    for (const auto& [key, value] : defaults_) merged.try_emplace(key, value);
+    validate(merged);
+  }
+  inner_->load_state_dict(inner_state);  // checks the rest; throws before changing anything
+  for (std::size_t g = 0; g < groups_.size(); ++g)
+    for (const auto& [key, value] : state.groups[g]) groups_[g].options[key] = value;
+}
+
+}  // namespace descent::optim
