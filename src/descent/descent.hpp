@@ -40,6 +40,7 @@
 #include "descent/optim/lbfgs.hpp"
 #include "descent/optim/lion.hpp"
 #include "descent/optim/lookahead.hpp"
+#include "descent/optim/muon.hpp"
 #include "descent/optim/prodigy.hpp"
 #include "descent/optim/sam.hpp"
 #include "descent/optim/schedule_free.hpp"

@@ -80,7 +80,10 @@ TEST(Factory, EveryRegisteredOptimizerIsBuiltWithDefaultsAndListed) {
   std::string listing = describe_optimizers();
   for (const OptimizerInfo& info : optimizer_registry()) {
     if (info.wrap) continue;  // lookahead and sam need an inner optimizer
-    auto opt = make_optimizer(info.name, one_param());
+    // Muon needs a matrix among the parameters.
+    std::vector<Tensor> params = one_param();
+    if (info.name == "muon") params.push_back(Tensor::zeros(Shape{2, 3}, DType::f64).requires_grad_());
+    auto opt = make_optimizer(info.name, params);
     EXPECT_EQ(opt->name(), info.name);
     EXPECT_NE(listing.find(info.name + "  "), std::string::npos) << info.name;
     for (const Hyperparameter& h : info.hyperparameters)

@@ -15,6 +15,7 @@
 #include "descent/optim/lbfgs.hpp"
 #include "descent/optim/lion.hpp"
 #include "descent/optim/lookahead.hpp"
+#include "descent/optim/muon.hpp"
 #include "descent/optim/prodigy.hpp"
 #include "descent/optim/sam.hpp"
 #include "descent/optim/schedule_free.hpp"
@@ -189,6 +190,8 @@ const std::vector<OptimizerInfo>& optimizer_registry() {
       entry<Adopt>("ADOPT, Adam normalizing by the previous second moment, clipped (optax's adopt; Taniguchi et al. 2024)"),
       entry<Adafactor>("Adafactor, factored second moment, relative step (torch.optim.Adafactor; Shazeer & Stern 2018)"),
       entry<Prodigy>("Prodigy, Adam estimating its own step size (prodigyopt; Mishchenko & Defazio 2023)"),
+      entry<Muon>("Muon, momentum orthogonalized by Newton–Schulz; AdamW for non-matrices (torch.optim.Muon; Jordan et al. "
+                  "2024)"),
       wrapper_entry<Lookahead>("Lookahead wrapping any optimizer: lookahead(INNER_SPEC):k=5,alpha=0.5 (Zhang et al. 2019)"),
       wrapper_entry<Sam>("SAM, the inner step with the gradient at the worst point of a ρ-ball: sam(INNER_SPEC):rho=0.05 "
                          "(Foret et al. 2021)"),
