@@ -10,6 +10,10 @@ Each twin is written from the paper and the implementation its optimizer follows
                (PyTorch 2.5), factored over the last two dims;
   - prodigy:   Mishchenko & Defazio (2023); prodigyopt.Prodigy.step
                (github.com/konstmish/prodigy), growth_rate = inf, slice_p = 1;
+  - muon:      Jordan et al. (2024); torch.optim._muon (PyTorch 2.9: _single_tensor_muon,
+               _zeropower_via_newtonschulz in float64 rather than bfloat16, _adjust_lr), a
+               convolution weight flattened to out × in·kH·kW as github.com/KellerJordan/Muon
+               does, and torch.optim.AdamW (_single_tensor_adamw) for the other parameters;
   - sam:       Foret et al. (2021) Algorithm 1 with p = 2 (ε = ρ·g/‖g‖ over all parameters),
                around torch.optim's SGD and Adam (PyTorch 1.13, _single_tensor_sgd/_adam).
 Problems: rosenbrock from (-1.2, 1); mlp, a 3-5-1 tanh MLP on fixed data (mean squared
@@ -67,8 +71,8 @@ def conv_grads(params, data):  # f = Σ a·θ²/2 + b·θ
 
 
 def rosenbrock_grads(params, _):  # as src/descent/optim/test_functions.cpp
-    x, y = params[0]
-    return [np.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])]
+    x, y = params[0].reshape(-1)
+    return [np.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)]).reshape(params[0].shape)]
 
 
 # ---------------------------------------------------------------- optimizers
@@ -176,6 +180,50 @@ def prodigy(params, grad_fn, steps, lr=1.0, betas=(0.9, 0.999), beta3=None, eps=
         yield
 
 
+def newton_schulz(update, coefficients, ns_steps, eps):
+    """torch.optim._muon._zeropower_via_newtonschulz, in float64."""
+    a, b, c = coefficients
+    tall = update.shape[0] > update.shape[1]
+    x = update.T if tall else update
+    x = x / max(np.linalg.norm(x), eps)
+    for _ in range(ns_steps):
+        gram = x @ x.T
+        gram_update = b * gram + c * gram @ gram
+        x = a * x + gram_update @ x
+    return x.T if tall else x
+
+
+def muon(params, grad_fn, steps, lr=1e-3, weight_decay=0.1, momentum=0.95, nesterov=True,
+         ns_coefficients=(3.4445, -4.7750, 2.0315), eps=1e-7, ns_steps=5, adjust_lr_fn=None,
+         adam_betas=(0.9, 0.999), adam_eps=1e-8, adam_weight_decay=0.0):
+    """torch.optim.Muon for matrices (flattened from the second dim on), AdamW for the rest."""
+    beta1, beta2 = adam_betas
+    state = [{} for _ in params]
+    for _ in range(steps):
+        grads = grad_fn(params)
+        for p, g, st in zip(params, grads, state):
+            if p.ndim >= 2:
+                buf = lerp(st.get("buf", np.zeros_like(p)), g, 1 - momentum)
+                st["buf"] = buf
+                update = lerp(g, buf, momentum) if nesterov else buf
+                rows, cols = p.shape[0], p.size // p.shape[0]
+                ortho = newton_schulz(update.reshape(rows, cols), ns_coefficients, ns_steps, eps)
+                if adjust_lr_fn == "match_rms_adamw":
+                    adjusted_lr = lr * (0.2 * math.sqrt(max(rows, cols)))
+                else:
+                    adjusted_lr = lr * math.sqrt(max(1, rows / cols))
+                p *= 1 - lr * weight_decay
+                p += -adjusted_lr * ortho.reshape(p.shape)
+            else:
+                st["t"] = st.get("t", 0) + 1
+                p *= 1 - lr * adam_weight_decay
+                st["m"] = st.get("m", np.zeros_like(p)) * beta1 + (1 - beta1) * g
+                st["v"] = st.get("v", np.zeros_like(p)) * beta2 + (1 - beta2) * g * g
+                denom = np.sqrt(st["v"]) / math.sqrt(1 - beta2 ** st["t"]) + adam_eps
+                p += -(lr / (1 - beta1 ** st["t"])) * (st["m"] / denom)
+        yield
+
+
 def torch_sgd(lr, momentum=0.0):
     """torch.optim.SGD's _single_tensor_sgd (no dampening, weight decay or nesterov)."""
     buffers = {}
@@ -226,7 +274,7 @@ def sam(params, grad_fn, steps, inner, rho=0.05):
 
 # ---------------------------------------------------------------- cases
 
-TWINS = {"adopt": adopt, "adafactor": adafactor, "prodigy": prodigy, "sam": sam}
+TWINS = {"adopt": adopt, "adafactor": adafactor, "prodigy": prodigy, "sam": sam, "muon": muon}
 
 # (our spec, twin keyword arguments, problems)
 CONFIGS = [
@@ -243,6 +291,14 @@ CONFIGS = [
     ("prodigy:weight_decay=0.01,safeguard_warmup=true", dict(weight_decay=0.01, safeguard_warmup=True), ["mlp"]),
     ("prodigy:weight_decay=0.01,decouple=false,d0=1e-4", dict(weight_decay=0.01, decouple=False, d0=1e-4),
      ["mlp"]),
+    # Muon on Rosenbrock sees the point as a 1 × 2 matrix (as `descent trajectory` gives it).
+    ("muon:lr=0.001,weight_decay=0", dict(lr=1e-3, weight_decay=0.0), ["rosenbrock"]),
+    ("muon:lr=0.02", dict(lr=0.02), ["mlp", "conv"]),
+    ("muon:lr=0.02,momentum=0.9,nesterov=false,weight_decay=0.01,adjust_lr_fn=match_rms_adamw",
+     dict(lr=0.02, momentum=0.9, nesterov=False, weight_decay=0.01, adjust_lr_fn="match_rms_adamw"), ["mlp", "conv"]),
+    ("muon:lr=0.01,ns_steps=3,ns_a=2,ns_b=-1.5,ns_c=0.5,eps=1e-5,adam_betas=0.8/0.99,adam_eps=1e-6,adam_weight_decay=0.1",
+     dict(lr=0.01, ns_steps=3, ns_coefficients=(2.0, -1.5, 0.5), eps=1e-5, adam_betas=(0.8, 0.99), adam_eps=1e-6,
+          adam_weight_decay=0.1), ["mlp"]),
     # SAM's inner optimizer is built per run (it keeps state).
     ("sam(sgd:lr=0.001,momentum=0.9)", dict(inner=lambda: torch_sgd(1e-3, 0.9)), ["rosenbrock"]),
     ("sam(sgd:lr=0.05,momentum=0.9):rho=0.1", dict(inner=lambda: torch_sgd(0.05, 0.9), rho=0.1), ["mlp", "conv"]),
@@ -261,6 +317,8 @@ def trajectory_of(name, kwargs, problem, data, perturbation):
     sign = -1.0 if kwargs.pop("maximize_objective", False) else 1.0  # maximize −loss: the gradient negated
     if problem == "rosenbrock":
         params = [np.array([-1.2 * (1 + perturbation), 1.0])]
+        if name == "muon":
+            params[0] = params[0].reshape(1, 2)
         grad_fn = lambda ps: [sign * g for g in rosenbrock_grads(ps, None)]
     else:
         params = [p.copy() for p in data[problem]["params"]]

@@ -122,7 +122,7 @@ TEST_P(TorchReference, ParametersMatchTorchOptim) {
     closure = [&] {
       const double* p = params[0].data<double>();
       Point g = fn.gradient(p[0], p[1]);
-      params[0].set_grad(Tensor::from_data({g[0], g[1]}, Shape{2}, DType::f64));
+      params[0].set_grad(Tensor::from_data({g[0], g[1]}, params[0].shape(), DType::f64));
       return fn.value(p[0], p[1]);
     };
   }
