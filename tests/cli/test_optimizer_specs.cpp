@@ -72,8 +72,8 @@ TEST(OptimizerSpecs, AdoptAdafactorProdigyTrainAndRefuseOutOfRangeValues) {
     const CliOutput o = run_descent(flags + " --epochs 1 --overwrite --optimizer " + spec);
     EXPECT_EQ(o.code, 0) << spec << ": " << o.out;
   }
-  for (const auto& [spec, needle] : {std::pair{"adopt:betas=0.9/1", "0 <= beta2 < 1"}, {"adafactor:d=0.5", "1 <= d"},
-                                     {"prodigy:d0=0", "0 < d0"}}) {
+  for (const auto& [spec, needle] :
+       {std::pair{"adopt:betas=0.9/1", "0 <= beta2 < 1"}, {"adafactor:d=0.5", "1 <= d"}, {"prodigy:d0=0", "0 < d0"}}) {
     const CliOutput o = run_descent(flags + " --epochs 1 --overwrite --optimizer " + spec);
     expect_refused(o, needle);
     EXPECT_EQ(o.code, 2) << o.out;
@@ -93,7 +93,8 @@ TEST(OptimizerSpecs, SamWithoutInnerIsRefusedOnOneLine) {
 
 TEST(OptimizerSpecs, SamAndMuonTrainAndMuonNamesItsAdamWGroup) {
   const std::string flags = train_flags(descent::testing::fresh_dir("cli", "sam_muon"));
-  const CliOutput sam = run_descent(flags + " --epochs 2 --overwrite --optimizer 'sam(sgd:lr=0.1,momentum=0.9):rho=0.05'");
+  const CliOutput sam =
+      run_descent(flags + " --epochs 2 --overwrite --optimizer 'sam(sgd:lr=0.1,momentum=0.9):rho=0.05'");
   ASSERT_EQ(sam.code, 0) << sam.out;
   EXPECT_NE(sam.out.find("epoch   2"), std::string::npos) << sam.out;
   const CliOutput muon = run_descent(flags + " --epochs 1 --overwrite --optimizer muon:lr=0.02");

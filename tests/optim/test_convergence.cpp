@@ -104,10 +104,10 @@ DESCENT_CONVERGES(Lookahead, Rosenbrock, "rosenbrock", "lookahead(adam:lr=0.02):
 
 TEST(Convergence, EveryRegisteredOptimizerHasBothTests) {
   // The list above names optimizers by test suite; this keeps it complete as optimizers are added.
-  const std::vector<std::string> covered = {"sgd",      "momentum",  "adam",     "adamw",  "adam_efficient",
-                                            "adagrad",  "rmsprop",   "adadelta", "adamax", "nadam",
-                                            "radam",    "rprop",     "asgd",     "lbfgs",  "adaptive_gains",
-                                            "swats",    "adabelief", "lion",     "lamb",   "schedule_free_adamw",
+  const std::vector<std::string> covered = {"sgd",       "momentum",  "adam",      "adamw",   "adam_efficient",
+                                            "adagrad",   "rmsprop",   "adadelta",  "adamax",  "nadam",
+                                            "radam",     "rprop",     "asgd",      "lbfgs",   "adaptive_gains",
+                                            "swats",     "adabelief", "lion",      "lamb",    "schedule_free_adamw",
                                             "lookahead", "adopt",     "adafactor", "prodigy", "sam",
                                             "muon"};
   for (const OptimizerInfo& info : optimizer_registry())

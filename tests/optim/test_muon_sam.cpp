@@ -87,18 +87,21 @@ TEST(Muon, ModelWithoutMatricesIsRefusedOnOneLine) {
   const std::string message = error_of([] { make_optimizer("muon", std::vector<Tensor>{filled(Shape{5}, 1.0)}); });
   EXPECT_NE(message.find("muon: the model has no matrix"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-  EXPECT_NE(error_of([] { make_optimizer("muon:ns_steps=100", std::vector<Tensor>{filled(Shape{2, 2}, 1.0)}); })
-                .find("ns_steps"),
+  EXPECT_NE(error_of([] {
+              make_optimizer("muon:ns_steps=100", std::vector<Tensor>{filled(Shape{2, 2}, 1.0)});
+            }).find("ns_steps"),
             std::string::npos);
-  EXPECT_NE(error_of([] { make_optimizer("muon:adjust_lr_fn=none", std::vector<Tensor>{filled(Shape{2, 2}, 1.0)}); })
-                .find("adjust_lr_fn"),
+  EXPECT_NE(error_of([] {
+              make_optimizer("muon:adjust_lr_fn=none", std::vector<Tensor>{filled(Shape{2, 2}, 1.0)});
+            }).find("adjust_lr_fn"),
             std::string::npos);
 }
 
 TEST(Muon, NoteNamesTheSplitThroughWrappers) {
   std::vector<Tensor> params = {filled(Shape{3, 4}, 0.5), filled(Shape{4}, 0.2), filled(Shape{2, 3, 3, 3}, 0.1)};
   auto sam = make_optimizer("sam(muon)", params);
-  EXPECT_EQ(muon_note(*sam), "; muon for 2 matrices (66 values), adamw for 1 other parameters (biases, norms; 4 values)");
+  EXPECT_EQ(muon_note(*sam),
+            "; muon for 2 matrices (66 values), adamw for 1 other parameters (biases, norms; 4 values)");
   auto adam = make_optimizer("adam", params);
   EXPECT_EQ(muon_note(*adam), "");
 }

@@ -46,7 +46,8 @@ TEST(Parallel, TwoThreadsGiveTheResultOfOne) {
     const std::string spec =
         info.name == "lookahead" ? "lookahead(adam):k=2" : (info.wrap ? info.name + "(adam)" : info.name);
     const bool reduces = info.name == "lamb" || info.name == "swats" || info.name == "lbfgs" ||
-                         info.name == "adafactor" || info.name == "prodigy" || info.name == "sam" || info.name == "muon";
+                         info.name == "adafactor" || info.name == "prodigy" || info.name == "sam" ||
+                         info.name == "muon";
     // Muon orthogonalizes matrices: a 17 × 5783 one, as many elements less a ragged end.
     const Shape shape = info.name == "muon" ? Shape{17, kElems / 17} : Shape{kElems};
     for (DType dtype : {DType::f32, DType::f64}) {

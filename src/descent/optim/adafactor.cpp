@@ -61,7 +61,8 @@ std::vector<T> update_factors(const Factored& view, const T* g, T* row_var, T* c
   for_each_element(batches * cols, [=](int64_t j) {
     const int64_t b = j / cols, c = j % cols;
     double sum_sq = 0.0;
-    for (int64_t r = 0; r < rows; ++r) sum_sq += double(g[(b * rows + r) * cols + c]) * double(g[(b * rows + r) * cols + c]);
+    for (int64_t r = 0; r < rows; ++r)
+      sum_sq += double(g[(b * rows + r) * cols + c]) * double(g[(b * rows + r) * cols + c]);
     const T norm = T(std::sqrt(sum_sq));
     col_var[j] = lerp(col_var[j], norm * norm / T(rows), weight);  // ‖g_col‖² / rows
   });

@@ -36,9 +36,9 @@ void update(const AdoptOptions& options, Slot<T>& slot) {
           eps = T(options.eps), clip = T(std::pow(count, 0.25)), lr = T(options.lr);
   const bool nesterov = options.nesterov;
   slot.apply([=](int64_t i, T g, T& theta) {
-    T u = g / std::max(std::sqrt(v[i]), eps);  // u ← g / max(√v_{t−1}, ε)
-    u = std::min(std::max(u, -clip), clip);    // clipped to ±(t − 1)^0.25
-    m[i] = one_minus_b1 * u + b1 * m[i];       // m ← (1−β₁)u + β₁m
+    T u = g / std::max(std::sqrt(v[i]), eps);   // u ← g / max(√v_{t−1}, ε)
+    u = std::min(std::max(u, -clip), clip);     // clipped to ±(t − 1)^0.25
+    m[i] = one_minus_b1 * u + b1 * m[i];        // m ← (1−β₁)u + β₁m
     v[i] = one_minus_b2 * (g * g) + b2 * v[i];  // v ← (1−β₂)g² + β₂v
     const T direction = nesterov ? one_minus_b1 * u + b1 * m[i] : m[i];
     theta = theta - lr * direction;  // θ ← θ − lr·m

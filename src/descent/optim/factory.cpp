@@ -187,14 +187,19 @@ const std::vector<OptimizerInfo>& optimizer_registry() {
       entry<Lion>("Lion, sign of interpolated momentum (Chen et al. 2023)"),
       entry<LAMB>("LAMB, Adam with a per-tensor trust ratio (You et al. 2020)"),
       entry<ScheduleFreeAdamW>("Schedule-Free AdamW (Defazio et al. 2024)"),
-      entry<Adopt>("ADOPT, Adam normalizing by the previous second moment, clipped (optax's adopt; Taniguchi et al. 2024)"),
-      entry<Adafactor>("Adafactor, factored second moment, relative step (torch.optim.Adafactor; Shazeer & Stern 2018)"),
+      entry<Adopt>(
+          "ADOPT, Adam normalizing by the previous second moment, clipped (optax's adopt; Taniguchi et al. 2024)"),
+      entry<Adafactor>(
+          "Adafactor, factored second moment, relative step (torch.optim.Adafactor; Shazeer & Stern 2018)"),
       entry<Prodigy>("Prodigy, Adam estimating its own step size (prodigyopt; Mishchenko & Defazio 2023)"),
-      entry<Muon>("Muon, momentum orthogonalized by Newton–Schulz; AdamW for non-matrices (torch.optim.Muon; Jordan et al. "
-                  "2024)"),
-      wrapper_entry<Lookahead>("Lookahead wrapping any optimizer: lookahead(INNER_SPEC):k=5,alpha=0.5 (Zhang et al. 2019)"),
-      wrapper_entry<Sam>("SAM, the inner step with the gradient at the worst point of a ρ-ball: sam(INNER_SPEC):rho=0.05 "
-                         "(Foret et al. 2021)"),
+      entry<Muon>(
+          "Muon, momentum orthogonalized by Newton–Schulz; AdamW for non-matrices (torch.optim.Muon; Jordan et al. "
+          "2024)"),
+      wrapper_entry<Lookahead>(
+          "Lookahead wrapping any optimizer: lookahead(INNER_SPEC):k=5,alpha=0.5 (Zhang et al. 2019)"),
+      wrapper_entry<Sam>(
+          "SAM, the inner step with the gradient at the worst point of a ρ-ball: sam(INNER_SPEC):rho=0.05 "
+          "(Foret et al. 2021)"),
   };
   return registry;
 }

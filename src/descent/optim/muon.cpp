@@ -33,7 +33,8 @@ Table<MuonOptions> table_of<MuonOptions>() {  // torch.optim.Muon's arguments (P
            element("adam_beta1", &O::adam_betas, 0, "adam_betas", in(0, 1), "beta1 of the AdamW group (not matrices)"),
            element("adam_beta2", &O::adam_betas, 1, "adam_betas", in(0, 1), "beta2 of the AdamW group"),
            number("adam_eps", &O::adam_eps, at_least(0), "eps of the AdamW group"),
-           number("adam_weight_decay", &O::adam_weight_decay, at_least(0), "decoupled weight decay of the AdamW group")}};
+           number("adam_weight_decay", &O::adam_weight_decay, at_least(0),
+                  "decoupled weight decay of the AdamW group")}};
 }
 
 namespace {
@@ -52,9 +53,11 @@ void orthogonalize(const MuonOptions& options, const T* g, int64_t rows, int64_t
   const int64_t r = tall ? cols : rows, k = tall ? rows : cols;  // X is r × k, r ≤ k
   const double norm = std::sqrt(sum_over_elements(rows * cols, [=](int64_t i) { return double(g[i]) * double(g[i]); }));
   const T denom = std::max(T(norm), T(options.eps));
-  std::vector<T> x(static_cast<std::size_t>(r * k)), next(x.size()), gram(static_cast<std::size_t>(r * r)), poly(gram.size());
+  std::vector<T> x(static_cast<std::size_t>(r * k)), next(x.size()), gram(static_cast<std::size_t>(r * r)),
+      poly(gram.size());
   for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j) x[static_cast<std::size_t>(tall ? j * k + i : i * k + j)] = g[i * cols + j] / denom;
+    for (int64_t j = 0; j < cols; ++j)
+      x[static_cast<std::size_t>(tall ? j * k + i : i * k + j)] = g[i * cols + j] / denom;
   const T a = T(options.ns_a), b = T(options.ns_b), c = T(options.ns_c);
   for (int64_t step = 0; step < options.ns_steps; ++step) {
     kernels::gemm<T>(false, true, r, r, k, T(1), x.data(), k, x.data(), k, T(0), gram.data(), r);  // A = X·Xᵀ
@@ -86,14 +89,14 @@ void muon_update(const MuonOptions& options, Tensor& param, const Tensor& grad, 
   const T weight = T(1.0 - options.momentum), momentum = T(options.momentum);
   const bool nesterov = options.nesterov;
   for_each_element(n, [=](int64_t i) {
-    buffer[i] = lerp(buffer[i], g[i], weight);            // B ← lerp(B, g, 1 − μ)
+    buffer[i] = lerp(buffer[i], g[i], weight);                      // B ← lerp(B, g, 1 − μ)
     u[i] = nesterov ? lerp(g[i], buffer[i], momentum) : buffer[i];  // nesterov: lerp(g, B, μ)
   });
   orthogonalize(options, u, rows, cols, ortho.data());
   const T* o = ortho.data();
   const T shrink = T(1.0 - options.lr * options.weight_decay), step = T(-adjusted_lr(options, rows, cols));
   for_each_element(n, [=](int64_t i) {
-    theta[i] = theta[i] * shrink;     // θ ← θ(1 − lr·λ)
+    theta[i] = theta[i] * shrink;       // θ ← θ(1 − lr·λ)
     theta[i] = theta[i] + step * o[i];  // θ ← θ − lr′·O
   });
 }

@@ -18,15 +18,15 @@
 namespace descent::optim {
 
 struct MuonOptions {
-  double lr = 1e-3;             // learning rate, adjusted per matrix shape by adjust_lr_fn
-  double weight_decay = 0.1;    // decoupled: θ ← θ(1 − lr·λ)
-  double momentum = 0.95;       // μ: B ← lerp(B, g, 1 − μ)
-  bool nesterov = true;         // orthogonalize lerp(g, B, μ) instead of B
-  double ns_a = 3.4445;         // Newton–Schulz coefficients (PyTorch's ns_coefficients)
-  double ns_b = -4.7750;        //
-  double ns_c = 2.0315;         //
-  double eps = 1e-7;            // floor of ‖X‖_F in the normalization before the iterations
-  int64_t ns_steps = 5;         // Newton–Schulz iterations
+  double lr = 1e-3;                       // learning rate, adjusted per matrix shape by adjust_lr_fn
+  double weight_decay = 0.1;              // decoupled: θ ← θ(1 − lr·λ)
+  double momentum = 0.95;                 // μ: B ← lerp(B, g, 1 − μ)
+  bool nesterov = true;                   // orthogonalize lerp(g, B, μ) instead of B
+  double ns_a = 3.4445;                   // Newton–Schulz coefficients (PyTorch's ns_coefficients)
+  double ns_b = -4.7750;                  //
+  double ns_c = 2.0315;                   //
+  double eps = 1e-7;                      // floor of ‖X‖_F in the normalization before the iterations
+  int64_t ns_steps = 5;                   // Newton–Schulz iterations
   std::string adjust_lr_fn = "original";  // original: lr·√max(1, rows/cols); match_rms_adamw: 0.2·lr·√max(rows, cols)
   std::pair<double, double> adam_betas = {0.9, 0.999};  // the AdamW group's betas; adam_betas=a/b in specs
   double adam_eps = 1e-8;                               // the AdamW group's eps

@@ -37,8 +37,8 @@ struct Estimate {
 // One parameter's first pass: its term of the numerator, (d/d₀)·dlr·⟨g, θ₀ − θ⟩, after
 // which m, v and s take g, and Σ|s|.
 template <class T>
-std::pair<double, double> accumulate_one(const ProdigyOptions& options, const Estimate& e, bool decouple,
-                                         Tensor& param, const Tensor& grad, ParamState& state) {
+std::pair<double, double> accumulate_one(const ProdigyOptions& options, const Estimate& e, bool decouple, Tensor& param,
+                                         const Tensor& grad, ParamState& state) {
   const int64_t n = param.numel();
   const T* theta = param.data<T>();
   const T* grad_ = grad.data<T>();
@@ -69,8 +69,7 @@ void update_one(const ProdigyOptions& options, double d, double dlr, bool decoup
   T* theta = param.data<T>();
   const T* m = state.buffers.at("exp_avg").data<T>();
   const T* v = state.buffers.at("exp_avg_sq").data<T>();
-  const T d_eps = T(d * options.eps), step_size = T(-dlr),
-          decay = T(decouple ? -options.weight_decay * dlr : 0.0);
+  const T d_eps = T(d * options.eps), step_size = T(-dlr), decay = T(decouple ? -options.weight_decay * dlr : 0.0);
   for_each_element(param.numel(), [=](int64_t i) {
     theta[i] = theta[i] + decay * theta[i];
     theta[i] = theta[i] + step_size * (m[i] / (std::sqrt(v[i]) + d_eps));

@@ -100,7 +100,8 @@ std::vector<Tensor> Sam::ascend() {
 
 double Sam::step(const std::function<double()>& closure) {
   if (!closure) throw ValueError("sam: step needs the closure that recomputes the loss and gradients");
-  for (std::size_t g = 0; g < groups_.size(); ++g) inner_->param_groups()[g].options = inner_options(groups_[g].options);
+  for (std::size_t g = 0; g < groups_.size(); ++g)
+    inner_->param_groups()[g].options = inner_options(groups_[g].options);
   const double loss = closure();  // g at θ
   std::vector<Tensor> saved = ascend();
   closure();  // g at θ + ε

@@ -286,8 +286,9 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
   if (!config.quiet)
     std::cout << "data " << config.data << ": " << splits.train.size() << " train, " << splits.dev.size() << " dev, "
               << splits.test.size() << " test; " << task_text(splits.train) << "; model " << config.model << " ("
-              << model->num_parameters() << " parameters); optimizer " << config.optimizer << optim::muon_note(*optimizer)
-              << (config.schedule.empty() ? "" : "; schedule " + config.schedule) << std::endl;
+              << model->num_parameters() << " parameters); optimizer " << config.optimizer
+              << optim::muon_note(*optimizer) << (config.schedule.empty() ? "" : "; schedule " + config.schedule)
+              << std::endl;
   FitOptions options = config;
   FitExtras extras{.callbacks = {},
                    .schedule = schedule.get(),
