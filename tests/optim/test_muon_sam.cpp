@@ -28,13 +28,15 @@ void quadratic_gradients(std::vector<Tensor>& params) {
   }
 }
 
-std::string error_of(const std::function<void()>& f) {
+// make_optimizer's refusal of this spec over these parameters ("" when it is accepted).
+std::string refusal(const std::string& spec, const std::vector<Tensor>& params) {
+  std::string message;
   try {
-    f();
+    make_optimizer(spec, params);
   } catch (const ValueError& e) {
-    return e.what();
+    message = e.what();
   }
-  return "";
+  return message;
 }
 
 }  // namespace
@@ -84,17 +86,11 @@ TEST(Muon, UpdateIsOrthogonalizedByNewtonSchulz) {
 }
 
 TEST(Muon, ModelWithoutMatricesIsRefusedOnOneLine) {
-  const std::string message = error_of([] { make_optimizer("muon", std::vector<Tensor>{filled(Shape{5}, 1.0)}); });
+  const std::string message = refusal("muon", {filled(Shape{5}, 1.0)});
   EXPECT_NE(message.find("muon: the model has no matrix"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-  EXPECT_NE(error_of([] {
-              make_optimizer("muon:ns_steps=100", std::vector<Tensor>{filled(Shape{2, 2}, 1.0)});
-            }).find("ns_steps"),
-            std::string::npos);
-  EXPECT_NE(error_of([] {
-              make_optimizer("muon:adjust_lr_fn=none", std::vector<Tensor>{filled(Shape{2, 2}, 1.0)});
-            }).find("adjust_lr_fn"),
-            std::string::npos);
+  EXPECT_NE(refusal("muon:ns_steps=100", {filled(Shape{2, 2}, 1.0)}).find("ns_steps"), std::string::npos);
+  EXPECT_NE(refusal("muon:adjust_lr_fn=none", {filled(Shape{2, 2}, 1.0)}).find("adjust_lr_fn"), std::string::npos);
 }
 
 TEST(Muon, NoteNamesTheSplitThroughWrappers) {
@@ -123,14 +119,14 @@ TEST(Sam, StepsFromThetaWithTheGradientAtTheAscendedPoint) {
   EXPECT_DOUBLE_EQ(p.at({0}), 3.0 - 0.1 * (2 * (3.0 + 0.5 * 0.6)));
   EXPECT_DOUBLE_EQ(p.at({1}), 4.0 - 0.1 * (2 * (4.0 + 0.5 * 0.8)));
   EXPECT_TRUE(sam->needs_closure());
-  EXPECT_NE(error_of([&] { sam->step(); }).find("closure"), std::string::npos);
+  EXPECT_THROW(sam->step(), ValueError);  // no closure
 }
 
 TEST(Sam, InnerOptimizersAndKeys) {
   std::vector<Tensor> params = {filled(Shape{3}, 1.0)};
-  EXPECT_NE(error_of([&] { make_optimizer("sam", params); }).find("sam wraps one optimizer"), std::string::npos);
-  EXPECT_NE(error_of([&] { make_optimizer("sam(lbfgs)", params); }).find("lbfgs"), std::string::npos);
-  EXPECT_NE(error_of([&] { make_optimizer("sam(sgd):rho=-1", params); }).find("rho"), std::string::npos);
+  EXPECT_NE(refusal("sam", params).find("sam wraps one optimizer"), std::string::npos);
+  EXPECT_NE(refusal("sam(lbfgs)", params).find("lbfgs"), std::string::npos);
+  EXPECT_NE(refusal("sam(sgd):rho=-1", params).find("rho"), std::string::npos);
   // Adadelta has its own rho: SAM's is kept as sam.rho in the groups.
   auto sam = make_optimizer("sam(adadelta:rho=0.8):rho=0.1", params);
   EXPECT_DOUBLE_EQ(sam->param_groups()[0].get("rho"), 0.8);

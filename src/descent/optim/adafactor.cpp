@@ -51,7 +51,7 @@ Shape with_dim_one(Shape shape, int dim) {
 // factor's mean over rows per matrix, floored at ε₁ (the divisor of the estimate R·C).
 template <class T>
 std::vector<T> update_factors(const Factored& view, const T* g, T* row_var, T* col_var, T weight, T eps1) {
-  const auto [batches, rows, cols] = view;
+  const int64_t batches = view.batches, rows = view.rows, cols = view.cols;
   for_each_element(batches * rows, [=](int64_t r) {
     double sum_sq = 0.0;
     for (int64_t c = 0; c < cols; ++c) sum_sq += double(g[r * cols + c]) * double(g[r * cols + c]);

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "descent/optim/fused.hpp"
+#include "descent/optim/rule.hpp"
 
 namespace descent::optim {
 
@@ -12,7 +12,8 @@ namespace {
 
 std::string rho_key_for(const Optimizer& inner) { return inner.defaults().count("rho") ? "sam.rho" : "rho"; }
 
-Options defaults_over(const std::unique_ptr<Optimizer>& inner, const SamOptions& options) {
+// The defaults: the inner optimizer's, and rho, once the inner one is known to take a plain step.
+Options around(const std::unique_ptr<Optimizer>& inner, const SamOptions& options) {
   if (!inner) throw ValueError("sam: no inner optimizer; write sam(INNER):rho=0.05, e.g. sam(sgd:lr=0.1)");
   if (inner->needs_closure())
     throw ValueError("sam: the inner optimizer " + inner->name() +
@@ -30,21 +31,15 @@ Table<SamOptions> table_of<SamOptions>() {  // the hyperparameter of Foret et al
   return {"sam", WeightDecay::none, {number("rho", &O::rho, at_least(0), "radius of the neighbourhood: ε = ρ·g/‖g‖")}};
 }
 
-const Table<SamOptions>& Sam::table() {
-  static const Table<SamOptions> rows = table_of<SamOptions>();
-  return rows;
-}
+const Table<SamOptions>& Sam::table() { return Tabled<SamOptions>::table(); }
 
-const std::vector<Hyperparameter>& Sam::hyperparameters() {
-  static const std::vector<Hyperparameter> rows = table().rows();
-  return rows;
-}
+const std::vector<Hyperparameter>& Sam::hyperparameters() { return Tabled<SamOptions>::hyperparameters(); }
 
 Sam::Sam(std::unique_ptr<Optimizer> inner, const SamOptions& options)
-    : Optimizer(defaults_over(inner, options)), inner_(std::move(inner)), rho_key_(rho_key_for(*inner_)) {
+    : Optimizer(around(inner, options)), inner_(std::move(inner)), rho_key_(rho_key_for(*inner_)) {
   validate(defaults_);
   for (ParamGroup group : inner_->param_groups()) {
-    group.options[rho_key_] = defaults_.at(rho_key_);
+    group.options[rho_key_] = options.rho;
     Optimizer::add_param_group(std::move(group));
   }
 }
@@ -62,16 +57,11 @@ void Sam::validate(const Options& options) const {
 }
 
 void Sam::add_param_group(ParamGroup group) {
-  ParamGroup inner_group = group;
-  inner_group.options = inner_options(group.options);
-  for (const auto& [key, value] : inner_->defaults()) inner_group.options.try_emplace(key, value);
-  Optimizer::add_param_group(std::move(group));  // checks everything first
-  try {
-    inner_->add_param_group(std::move(inner_group));
-  } catch (...) {
-    groups_.pop_back();
-    throw;
-  }
+  Options complete = group.options;
+  for (const auto& [key, value] : defaults_) complete.try_emplace(key, value);
+  validate(complete);  // rho and the inner optimizer's options, before either holds the group
+  inner_->add_param_group({.params = group.params, .names = group.names, .options = inner_options(complete)});
+  Optimizer::add_param_group(std::move(group));
 }
 
 std::vector<Tensor> Sam::ascend() {
@@ -122,22 +112,21 @@ OptimizerState Sam::state_dict() const {
 
 void Sam::load_state_dict(const OptimizerState& state) {
   const std::string& saved = state.optimizer;
-  if (saved.rfind("sam(", 0) != 0 || saved.back() != ')')
-    throw ValueError("sam.load_state_dict: the state is from optimizer '" + saved + "', not a sam");
-  if (state.groups.size() != groups_.size())
-    throw ValueError("sam.load_state_dict: the state has " + std::to_string(state.groups.size()) +
-                     " parameter groups, this optimizer " + std::to_string(groups_.size()));
+  const bool wraps = saved.size() > 5 && saved.compare(0, 4, "sam(") == 0 && saved.back() == ')';
+  if (!wraps) throw ValueError("sam.load_state_dict: the state is from optimizer '" + saved + "', not a sam");
   OptimizerState inner_state = state;
   inner_state.optimizer = saved.substr(4, saved.size() - 5);  // checked by the inner optimizer
-  for (Options& g : inner_state.groups) g = inner_options(g);
+  inner_state.groups.clear();
   for (const Options& g : state.groups) {
-    Options merged = g;
-    for (const auto& [key, value] : defaults_) merged.try_emplace(key, value);
-    validate(merged);
+    auto rho = g.find(rho_key_);
+    if (rho != g.end()) check_ranges(name(), hyperparameters(), {{"rho", rho->second}});
+    inner_state.groups.push_back(inner_options(g));
   }
-  inner_->load_state_dict(inner_state);  // checks the rest; throws before changing anything
+  inner_->load_state_dict(inner_state);  // checks the rest (group count, shapes, ranges) first
   for (std::size_t g = 0; g < groups_.size(); ++g)
     for (const auto& [key, value] : state.groups[g]) groups_[g].options[key] = value;
 }
+
+template class Tabled<SamOptions>;
 
 }  // namespace descent::optim

@@ -19,24 +19,24 @@ struct SamOptions {
   double rho = 0.05;  // radius of the neighbourhood: ε = ρ·g/‖g‖
 };
 
+// The groups, the defaults and the state are the inner optimizer's with rho added.
 class Sam : public Optimizer {
  public:
   Sam(std::unique_ptr<Optimizer> inner, const SamOptions& options = {});
-  static const Table<SamOptions>& table();
-  static const std::vector<Hyperparameter>& hyperparameters();  // rho (the inner's come from it)
+  static const Table<SamOptions>& table();                      // rho's row
+  static const std::vector<Hyperparameter>& hyperparameters();  // as the factory lists them
   std::string name() const override { return "sam"; }
+  Optimizer& inner() { return *inner_; }
+  bool needs_closure() const override { return true; }
   // Refused without a closure: SAM evaluates the gradient twice.
   double step(const std::function<double()>& closure = {}) override;
-  bool needs_closure() const override { return true; }
-  void add_param_group(ParamGroup group) override;
-  void train() override { inner_->train(); }
-  void eval() override { inner_->eval(); }
-  Optimizer& inner() { return *inner_; }
-
   // The inner optimizer's state with these groups' options, saved as "sam(<inner's name>)";
   // SAM keeps no state of its own between steps.
   OptimizerState state_dict() const override;
   void load_state_dict(const OptimizerState& state) override;
+  void add_param_group(ParamGroup group) override;
+  void train() override { inner_->train(); }
+  void eval() override { inner_->eval(); }
 
  protected:
   void validate(const Options& options) const override;
