@@ -28,6 +28,17 @@ void quadratic_gradients(std::vector<Tensor>& params) {
   }
 }
 
+// `steps` steps of two optimizers, each on its parameters with the same quadratic.
+void step_side_by_side(Optimizer& first, std::vector<Tensor>& first_params, Optimizer& second,
+                       std::vector<Tensor>& second_params, int steps) {
+  for (int t = 0; t < steps; ++t) {
+    quadratic_gradients(first_params);
+    quadratic_gradients(second_params);
+    first.step();
+    second.step();
+  }
+}
+
 // make_optimizer's refusal of this spec over these parameters ("" when it is accepted).
 std::string refusal(const std::string& spec, const std::vector<Tensor>& params) {
   std::string message;
@@ -46,12 +57,7 @@ TEST(Muon, VectorsTakeAdamWSteps) {
   std::vector<Tensor> with_adamw = {filled(Shape{4}, 0.2)};
   auto muon = make_optimizer("muon:lr=0.01,adam_betas=0.8/0.99,adam_eps=1e-6,adam_weight_decay=0.1", with_muon);
   auto adamw = make_optimizer("adamw:lr=0.01,betas=0.8/0.99,eps=1e-6,weight_decay=0.1", with_adamw);
-  for (int t = 0; t < 5; ++t) {
-    quadratic_gradients(with_muon);
-    quadratic_gradients(with_adamw);
-    muon->step();
-    adamw->step();
-  }
+  step_side_by_side(*muon, with_muon, *adamw, with_adamw, 5);
   EXPECT_EQ(with_muon[1].to_vector(), with_adamw[0].to_vector());
 }
 
@@ -60,12 +66,7 @@ TEST(Muon, VectorsTakeAdamWSteps) {
 TEST(Muon, ConvolutionFiltersAreFlattenedToMatrices) {
   std::vector<Tensor> conv = {filled(Shape{4, 2, 3, 3}, 0.3)}, matrix = {filled(Shape{4, 18}, 0.3)};
   auto on_conv = make_optimizer("muon:lr=0.02", conv), on_matrix = make_optimizer("muon:lr=0.02", matrix);
-  for (int t = 0; t < 3; ++t) {
-    quadratic_gradients(conv);
-    quadratic_gradients(matrix);
-    on_conv->step();
-    on_matrix->step();
-  }
+  step_side_by_side(*on_conv, conv, *on_matrix, matrix, 3);
   EXPECT_EQ(conv[0].to_vector(), matrix[0].to_vector());
 }
 

@@ -5,21 +5,18 @@
 #include <algorithm>
 #include <cmath>
 
+#include "descent/optim/adam.hpp"
 #include "descent/optim/rule.hpp"
 
 namespace descent::optim {
 
 template <>
-Table<AdoptOptions> table_of<AdoptOptions>() {  // the hyperparameters of Taniguchi et al. (2024)
+Table<AdoptOptions> table_of<AdoptOptions>() {  // optax's adopt arguments (Taniguchi et al. 2024)
   using O = AdoptOptions;
-  return {"adopt",
-          WeightDecay::decoupled,
-          {number("lr", &O::lr, at_least(0), "learning rate"),
-           element("beta1", &O::betas, 0, "betas", in(0, 1), "decay of the momentum of normalized gradients"),
-           element("beta2", &O::betas, 1, "betas", in(0, 1), "decay of the second-moment average"),
-           number("eps", &O::eps, at_least(0), "floor of √v in the normalization g / max(√v, ε)"),
-           number("weight_decay", &O::weight_decay, at_least(0), "decoupled weight decay λ: θ ← θ(1 − lr·λ)"),
-           flag("nesterov", &O::nesterov, "step along β₁m + (1−β₁)u instead of m (optax's nesterov)")}};
+  std::vector<Field<O>> fields = adam_fields<O>("learning rate", "floor of √v in the normalization g / max(√v, ε)");
+  fields.push_back(number("weight_decay", &O::weight_decay, at_least(0), "decoupled weight decay λ: θ ← θ(1 − lr·λ)"));
+  fields.push_back(flag("nesterov", &O::nesterov, "step along β₁m + (1−β₁)u instead of m (optax's nesterov)"));
+  return {"adopt", WeightDecay::decoupled, std::move(fields)};
 }
 
 template <class T>

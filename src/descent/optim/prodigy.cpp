@@ -5,26 +5,27 @@
 #include <algorithm>
 #include <cmath>
 
+#include "descent/optim/adam.hpp"
 #include "descent/optim/rule.hpp"
 
 namespace descent::optim {
 
 template <>
-Table<ProdigyOptions> table_of<ProdigyOptions>() {  // the reference implementation's hyperparameters
+Table<ProdigyOptions> table_of<ProdigyOptions>() {  // the reference implementation's arguments
   using O = ProdigyOptions;
-  return {"prodigy",
-          WeightDecay::none,
-          {number("lr", &O::lr, at_least(0), "multiplies the estimated step size d"),
-           element("beta1", &O::betas, 0, "betas", in(0, 1), "decay of the first-moment average"),
-           element("beta2", &O::betas, 1, "betas", in(0, 1), "decay of the second-moment average"),
-           number("beta3", &O::beta3, {.hi = 1, .hi_open = true}, "decay of the d estimate's sums (negative: √beta2)"),
-           number("eps", &O::eps, above(0), "added to √v, scaled by d: √v + d·ε"),
-           number("weight_decay", &O::weight_decay, at_least(0), "weight decay λ, decoupled or L2 as decouple says"),
-           flag("decouple", &O::decouple, "AdamW-style weight decay θ ← θ − d·lr·λθ, else λθ added to the gradient"),
-           flag("use_bias_correction", &O::use_bias_correction, "Adam's bias correction in the step size"),
-           flag("safeguard_warmup", &O::safeguard_warmup, "s accumulates d·g instead of d·lr·g"),
-           number("d0", &O::d0, above(0), "initial estimate of d"),
-           number("d_coef", &O::d_coef, above(0), "multiplies the estimate d̂")}};
+  std::vector<Field<O>> fields =
+      adam_fields<O>("multiplies the estimated step size d", "added to √v, scaled by d: √v + d·ε");
+  fields.back().row.range = above(0);  // eps > 0, as the reference requires
+  for (Field<O> field :
+       {number("beta3", &O::beta3, {.hi = 1, .hi_open = true}, "decay of the d estimate's sums (negative: √beta2)"),
+        number("weight_decay", &O::weight_decay, at_least(0), "weight decay λ, decoupled or L2 as decouple says"),
+        flag("decouple", &O::decouple, "AdamW-style weight decay θ ← θ − d·lr·λθ, else λθ added to the gradient"),
+        flag("use_bias_correction", &O::use_bias_correction, "Adam's bias correction in the step size"),
+        flag("safeguard_warmup", &O::safeguard_warmup, "s accumulates d·g instead of d·lr·g"),
+        number("d0", &O::d0, above(0), "initial estimate of d"),
+        number("d_coef", &O::d_coef, above(0), "multiplies the estimate d̂")})
+    fields.push_back(std::move(field));
+  return {"prodigy", WeightDecay::none, std::move(fields)};
 }
 
 namespace {
