@@ -64,7 +64,7 @@ void Sam::add_param_group(ParamGroup group) {
   Optimizer::add_param_group(std::move(group));
 }
 
-std::vector<Tensor> Sam::ascend() {
+std::vector<std::pair<Tensor, Tensor>> Sam::ascend() {
   double norm_sq = 0.0;
   for_each_param_with_grad([&](ParamGroup&, Tensor& param, const Tensor& grad, ParamState&) {
     dispatch(param.dtype(), [&]<class T>() {
@@ -72,10 +72,10 @@ std::vector<Tensor> Sam::ascend() {
       norm_sq += sum_over_elements(param.numel(), [=](int64_t i) { return double(g[i]) * double(g[i]); });
     });
   });
-  std::vector<Tensor> saved;
+  std::vector<std::pair<Tensor, Tensor>> saved;
   const double norm = std::sqrt(norm_sq);
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState&) {
-    saved.push_back(param.detach().clone());
+    saved.emplace_back(param, param.detach().clone());
     if (norm == 0.0) return;  // a stationary point: ε = 0
     const double scale = group.get(rho_key_) / norm;
     dispatch(param.dtype(), [&]<class T>() {
@@ -93,12 +93,9 @@ double Sam::step(const std::function<double()>& closure) {
   for (std::size_t g = 0; g < groups_.size(); ++g)
     inner_->param_groups()[g].options = inner_options(groups_[g].options);
   const double loss = closure();  // g at θ
-  std::vector<Tensor> saved = ascend();
-  closure();  // g at θ + ε
-  std::size_t next = 0;
-  for_each_param_with_grad([&](ParamGroup&, Tensor& param, const Tensor&, ParamState&) {
-    param.detach().copy_(saved[next++]);  // back to θ, exactly
-  });
+  const std::vector<std::pair<Tensor, Tensor>> saved = ascend();
+  closure();                                                             // g at θ + ε
+  for (const auto& [param, theta] : saved) param.detach().copy_(theta);  // back to θ, exactly
   inner_->step();
   return loss;
 }

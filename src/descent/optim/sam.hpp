@@ -10,6 +10,7 @@
 // already has a "rho" (Adadelta), SAM's is kept as "sam.rho" in the groups.
 #pragma once
 #include <memory>
+#include <utility>
 
 #include "descent/optim/elementwise.hpp"
 
@@ -43,8 +44,8 @@ class Sam : public Optimizer {
 
  private:
   Options inner_options(const Options& options) const;  // without rho
-  // Moves every parameter with a gradient to θ + ρ·g/‖g‖; returns the θ to restore.
-  std::vector<Tensor> ascend();
+  // Moves every parameter with a gradient to θ + ρ·g/‖g‖; returns each with the θ to restore.
+  std::vector<std::pair<Tensor, Tensor>> ascend();
 
   std::unique_ptr<Optimizer> inner_;
   std::string rho_key_;  // "rho", or "sam.rho" when the inner optimizer has its own rho
