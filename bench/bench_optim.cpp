@@ -1,18 +1,28 @@
 // Optimizer step benchmarks (issue 4, "Speed"): Adam and SGD with momentum over 10M float32
 // parameters in 10 tensors of 1M, beside a STREAM triad over arrays of the same size
-// measured in the same run (the memory-bandwidth ceiling; McCalpin 1995). Each benchmark
+// measured in the same run (the memory-bandwidth ceiling; McCalpin 1995). Issue 18's
+// optimizers take the same step (ADOPT and SAM within 1.5× of Adam, Prodigy within 2×;
+// Adafactor and Muon on 1000 × 1000 matrices, which they factor or orthogonalize), and
+// Muon's step on one 1024 × 1024 matrix is measured in GFLOP/s beside sgemm's. Each benchmark
 // runs at 1 and 2 threads (the `threads` argument, applied with descent::set_num_threads);
 // bench/run.sh optim runs this beside bench/optim_torch.py and prints the ratios.
 //
 // Bytes are counted as STREAM counts them, each array element read or written once per
 // step: Adam reads param, grad, exp_avg, exp_avg_sq and writes three of them (28 bytes per
 // parameter); SGD with momentum reads param, grad, momentum_buffer and writes two (20 bytes).
+// ADOPT counts as Adam (28); Prodigy reads param, grad, θ₀, m, v, s and writes four (40);
+// Adafactor reads param and grad and writes param (12; its factors are a vector per matrix);
+// SAM around Adam adds the gradient norm, the ascent, the saved copy and the restore (+32);
+// Muon reads param, grad, momentum_buffer and writes two, plus its matrix products.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include "descent/descent.hpp"
+#include "descent/kernels/gemm.hpp"
 #include "descent/optim/factory.hpp"
 
 namespace {
@@ -29,12 +39,12 @@ void gb_per_s(benchmark::State& state, double bytes_per_iteration) {
   state.counters["GB/s"] = benchmark::Counter(bytes_per_iteration / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// The 10 parameters, each with a gradient, made once.
-std::vector<Tensor> make_params() {
+// `count` parameters of this shape, each with a gradient, made once.
+std::vector<Tensor> make_params(const Shape& shape = Shape{kPerTensor}, int64_t count = kTensors) {
   std::vector<Tensor> params;
-  for (int64_t i = 0; i < kTensors; ++i) {
-    Tensor p = Tensor::normal(Shape{kPerTensor}).requires_grad_();
-    p.set_grad(Tensor::normal(Shape{kPerTensor}, 0.0, 1e-3));
+  for (int64_t i = 0; i < count; ++i) {
+    Tensor p = Tensor::normal(shape).requires_grad_();
+    p.set_grad(Tensor::normal(shape, 0.0, 1e-3));
     params.push_back(p);
   }
   return params;
@@ -60,21 +70,59 @@ void stream_triad(benchmark::State& state) {
 }
 
 // One optimizer step over all 10 tensors per iteration; state is created by a first step.
-void optimizer_step(benchmark::State& state, const std::string& spec, double bytes_per_param) {
+// An optimizer that evaluates a closure (SAM) gets one that leaves the gradients as they are.
+void optimizer_step(benchmark::State& state, const std::string& spec, double bytes_per_param,
+                    const Shape& shape = Shape{kPerTensor}) {
   set_threads(state);
-  std::vector<Tensor> params = make_params();
+  std::vector<Tensor> params = make_params(shape);
   auto optimizer = descent::optim::make_optimizer(spec, params);
-  optimizer->step();
+  const std::function<double()> closure = [] { return 0.0; };
+  auto step = [&] { optimizer->needs_closure() ? optimizer->step(closure) : optimizer->step(); };
+  step();
   for (auto _ : state) {
-    optimizer->step();
+    step();
     benchmark::ClobberMemory();
   }
   gb_per_s(state, bytes_per_param * kElems);
 }
 
+// Newton–Schulz on an r × k matrix (r ≤ k): per iteration X·Xᵀ (2r²k), A·A (2r³), B·X (2r²k).
+double newton_schulz_flops(double r, double k, double steps) { return steps * (4.0 * r * r * k + 2.0 * r * r * r); }
+
+// Muon's step on one 1024 × 1024 float32 matrix, in GFLOP/s of its five Newton–Schulz iterations.
+void muon_1024(benchmark::State& state) {
+  set_threads(state);
+  std::vector<Tensor> params = make_params(Shape{1024, 1024}, 1);
+  auto optimizer = descent::optim::make_optimizer("muon", params);
+  optimizer->step();
+  for (auto _ : state) {
+    optimizer->step();
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(newton_schulz_flops(1024, 1024, 5) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// The sgemm rate Muon's Newton–Schulz is measured against: C = A·B, 1024 × 1024 float32.
+void sgemm_1024(benchmark::State& state) {
+  set_threads(state);
+  constexpr int64_t n = 1024;
+  std::vector<float> a(n * n, 0.5f), b(n * n, 0.25f), c(n * n);
+  for (auto _ : state) {
+    descent::kernels::gemm<float>(false, false, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n);
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * n * n * n / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void adam(benchmark::State& s) { optimizer_step(s, "adam:lr=1e-3", 28.0); }
 void adamw(benchmark::State& s) { optimizer_step(s, "adamw:lr=1e-3", 28.0); }
 void sgd_momentum(benchmark::State& s) { optimizer_step(s, "sgd:lr=1e-3,momentum=0.9", 20.0); }
+void adopt(benchmark::State& s) { optimizer_step(s, "adopt:lr=1e-3", 28.0); }
+void adafactor(benchmark::State& s) { optimizer_step(s, "adafactor", 12.0, Shape{1000, 1000}); }
+void prodigy(benchmark::State& s) { optimizer_step(s, "prodigy", 40.0); }
+void sam_adam(benchmark::State& s) { optimizer_step(s, "sam(adam:lr=1e-3)", 28.0 + 32.0); }
+void muon(benchmark::State& s) { optimizer_step(s, "muon", 20.0, Shape{1000, 1000}); }
 
 void register_all() {
   const std::pair<const char*, void (*)(benchmark::State&)> benches[] = {
@@ -82,6 +130,13 @@ void register_all() {
       {"optim/adam", adam},
       {"optim/adamw", adamw},
       {"optim/sgd_momentum", sgd_momentum},
+      {"optim/adopt", adopt},
+      {"optim/adafactor", adafactor},
+      {"optim/prodigy", prodigy},
+      {"optim/sam_adam", sam_adam},
+      {"optim/muon", muon},
+      {"optim/muon_1024", muon_1024},
+      {"optim/sgemm_1024", sgemm_1024},
   };
   for (const auto& [name, fn] : benches)
     benchmark::RegisterBenchmark(name, fn)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(

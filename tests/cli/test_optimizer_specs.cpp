@@ -3,6 +3,7 @@
 // wrappers nest to any depth.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -63,4 +64,50 @@ TEST(OptimizerSpecs, NestedLookaheadTrains) {
   const CliOutput o = run_descent(flags + " --epochs 2 --optimizer 'lookahead(lookahead(sgd:lr=1e-1):k=5):k=3'");
   ASSERT_EQ(o.code, 0) << o.out;
   EXPECT_NE(o.out.find("epoch   2"), std::string::npos) << o.out;
+}
+
+TEST(OptimizerSpecs, AdoptAdafactorProdigyTrainAndRefuseOutOfRangeValues) {
+  const std::string flags = train_flags(descent::testing::fresh_dir("cli", "adopt_adafactor_prodigy"));
+  for (const char* spec : {"adopt:lr=0.01", "adafactor", "prodigy"}) {
+    const CliOutput o = run_descent(flags + " --epochs 1 --overwrite --optimizer " + spec);
+    EXPECT_EQ(o.code, 0) << spec << ": " << o.out;
+  }
+  for (const auto& [spec, needle] :
+       {std::pair{"adopt:betas=0.9/1", "0 <= beta2 < 1"}, {"adafactor:d=0.5", "1 <= d"}, {"prodigy:d0=0", "0 < d0"}}) {
+    const CliOutput o = run_descent(flags + " --epochs 1 --overwrite --optimizer " + spec);
+    expect_refused(o, needle);
+    EXPECT_EQ(o.code, 2) << o.out;
+    EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1) << o.out;
+  }
+}
+
+TEST(OptimizerSpecs, SamWithoutInnerIsRefusedOnOneLine) {
+  const std::string flags = train_flags(descent::testing::fresh_dir("cli", "sam_alone"));
+  for (const char* spec : {"sam", "sam:rho=0.05"}) {
+    const CliOutput o = run_descent(flags + " --epochs 1 --optimizer " + spec);
+    expect_refused(o, "sam wraps one optimizer: write sam(INNER_SPEC)");
+    EXPECT_EQ(o.code, 2) << o.out;
+    EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1) << o.out;
+  }
+}
+
+TEST(OptimizerSpecs, SamAndMuonTrainAndMuonNamesItsAdamWGroup) {
+  const std::string flags = train_flags(descent::testing::fresh_dir("cli", "sam_muon"));
+  const CliOutput sam =
+      run_descent(flags + " --epochs 2 --overwrite --optimizer 'sam(sgd:lr=0.1,momentum=0.9):rho=0.05'");
+  ASSERT_EQ(sam.code, 0) << sam.out;
+  EXPECT_NE(sam.out.find("epoch   2"), std::string::npos) << sam.out;
+  const CliOutput muon = run_descent(flags + " --epochs 1 --overwrite --optimizer muon:lr=0.02");
+  ASSERT_EQ(muon.code, 0) << muon.out;
+  EXPECT_NE(muon.out.find("optimizer muon:lr=0.02; muon for 2 matrices (16 values), adamw for 2 other parameters"),
+            std::string::npos)
+      << muon.out;
+}
+
+TEST(OptimizerSpecs, TrajectoryRunsEveryNewOptimizer) {
+  for (const char* spec : {"adopt:lr=0.01", "adafactor", "prodigy", "'sam(adam:lr=0.01)'", "muon:lr=0.001"}) {
+    const CliOutput o = run_descent(std::string("trajectory --function rosenbrock --steps 5 --optimizer ") + spec);
+    EXPECT_EQ(o.code, 0) << spec << ": " << o.out;
+    EXPECT_NE(o.out.find("known minimum"), std::string::npos) << spec << ": " << o.out;
+  }
 }

@@ -57,6 +57,13 @@ DESCENT_CONVERGES(AdaBelief, Sphere, "sphere", "adabelief:lr=0.1", 500)
 DESCENT_CONVERGES(Lion, Sphere, "sphere", "lion:lr=0.01", 500)
 DESCENT_CONVERGES(LAMB, Sphere, "sphere", "lamb:lr=0.1", 500)
 DESCENT_CONVERGES(ScheduleFreeAdamW, Sphere, "sphere", "schedule_free_adamw:lr=0.1", 500)
+DESCENT_CONVERGES(Adopt, Sphere, "sphere", "adopt:lr=0.1", 500)
+DESCENT_CONVERGES(Adafactor, Sphere, "sphere", "adafactor:lr=1", 500)
+DESCENT_CONVERGES(Prodigy, Sphere, "sphere", "prodigy", 500)
+// Muon sees the point as a 1 × 2 matrix: normalized momentum steps of length ≈ lr.
+DESCENT_CONVERGES(Muon, Sphere, "sphere", "muon:lr=0.003", 2000)
+// SAM minimizes the worst loss within ρ, so it settles O(ρ) from the minimum: a small ρ.
+DESCENT_CONVERGES(Sam, Sphere, "sphere", "sam(sgd:lr=0.1):rho=0.005", 500)
 DESCENT_CONVERGES(Lookahead, Sphere, "sphere", "lookahead(adam:lr=0.1):k=5,alpha=0.5", 500)
 
 // ---- Rosenbrock (1 − x)² + 100(y − x²)² from (−1.2, 1) ----
@@ -87,15 +94,22 @@ DESCENT_CONVERGES(Lion, Rosenbrock, "rosenbrock", "lion:lr=1e-3", 5000)
 // So it starts on the other side of the minimum, with a small lr.
 TEST(LAMB, Rosenbrock) { expect_reaches_minimum("rosenbrock", "lamb:lr=3e-4,eps=1e-3", 50000, Point{2.0, 3.0}); }
 DESCENT_CONVERGES(ScheduleFreeAdamW, Rosenbrock, "rosenbrock", "schedule_free_adamw:lr=0.01", 20000)
+DESCENT_CONVERGES(Adopt, Rosenbrock, "rosenbrock", "adopt:lr=0.03,betas=0.9/0.999", 50000)
+// Adafactor's step is ρ_t·RMS(θ) with ρ_t = min(lr, 1/√t): lr = 1 lets it shrink from the start.
+DESCENT_CONVERGES(Adafactor, Rosenbrock, "rosenbrock", "adafactor:lr=1,beta2_decay=-1", 50000)
+DESCENT_CONVERGES(Prodigy, Rosenbrock, "rosenbrock", "prodigy", 5000)
+DESCENT_CONVERGES(Muon, Rosenbrock, "rosenbrock", "muon:lr=3e-4,weight_decay=0", 20000)
+DESCENT_CONVERGES(Sam, Rosenbrock, "rosenbrock", "sam(sgd:lr=1e-3,momentum=0.9):rho=1e-4", 20000)
 DESCENT_CONVERGES(Lookahead, Rosenbrock, "rosenbrock", "lookahead(adam:lr=0.02):k=5,alpha=0.5", 5000)
 
 TEST(Convergence, EveryRegisteredOptimizerHasBothTests) {
   // The list above names optimizers by test suite; this keeps it complete as optimizers are added.
-  const std::vector<std::string> covered = {"sgd",      "momentum",  "adam",     "adamw",  "adam_efficient",
-                                            "adagrad",  "rmsprop",   "adadelta", "adamax", "nadam",
-                                            "radam",    "rprop",     "asgd",     "lbfgs",  "adaptive_gains",
-                                            "swats",    "adabelief", "lion",     "lamb",   "schedule_free_adamw",
-                                            "lookahead"};
+  const std::vector<std::string> covered = {"sgd",       "momentum",  "adam",      "adamw",   "adam_efficient",
+                                            "adagrad",   "rmsprop",   "adadelta",  "adamax",  "nadam",
+                                            "radam",     "rprop",     "asgd",      "lbfgs",   "adaptive_gains",
+                                            "swats",     "adabelief", "lion",      "lamb",    "schedule_free_adamw",
+                                            "lookahead", "adopt",     "adafactor", "prodigy", "sam",
+                                            "muon"};
   for (const OptimizerInfo& info : optimizer_registry())
     EXPECT_NE(std::find(covered.begin(), covered.end(), info.name), covered.end()) << info.name;
 }

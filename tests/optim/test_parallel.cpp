@@ -1,6 +1,6 @@
 // The threaded path of the fused updates (tensors above kParallelThreshold) gives the same
-// result as one thread: every update is elementwise, so only the reductions of LAMB, SWATS
-// and L-BFGS may differ, in the last bits, by summation order.
+// result as one thread: every update is elementwise, so only the reductions of LAMB, SWATS,
+// L-BFGS, Adafactor, Prodigy, SAM and Muon's matrix products may differ, in the last bits, by summation order.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,22 +15,23 @@ namespace {
 
 constexpr int64_t kElems = 3 * kParallelThreshold + 17;  // several slices and a ragged end
 
-std::vector<double> run(const std::string& spec, int threads, DType dtype) {
+std::vector<double> run(const std::string& spec, int threads, DType dtype, const Shape& shape) {
   set_num_threads(threads);
-  std::vector<double> start(kElems);
-  for (int64_t i = 0; i < kElems; ++i) start[i] = std::sin(0.001 * static_cast<double>(i)) + 0.1;
-  Tensor p = Tensor::from_data(std::span<const double>(start), Shape{kElems}, dtype).requires_grad_();
+  const int64_t elems = shape.numel();
+  std::vector<double> start(elems);
+  for (int64_t i = 0; i < elems; ++i) start[i] = std::sin(0.001 * static_cast<double>(i)) + 0.1;
+  Tensor p = Tensor::from_data(std::span<const double>(start), shape, dtype).requires_grad_();
   auto opt = make_optimizer(spec, std::vector<Tensor>{p});
   auto closure = [&] {
     // f = Σ (i mod 7 + 1)·θᵢ²/2: a gradient that differs from element to element.
-    std::vector<double> x = p.to_vector(), g(kElems);
+    std::vector<double> x = p.to_vector(), g(elems);
     double f = 0.0;
-    for (int64_t i = 0; i < kElems; ++i) {
+    for (int64_t i = 0; i < elems; ++i) {
       const double c = static_cast<double>(i % 7 + 1);
       g[i] = c * x[i];
       f += 0.5 * c * x[i] * x[i];
     }
-    p.set_grad(Tensor::from_data(std::span<const double>(g), Shape{kElems}, dtype));
+    p.set_grad(Tensor::from_data(std::span<const double>(g), shape, dtype));
     return f;
   };
   for (int t = 0; t < 4; ++t) opt->step(closure);
@@ -42,10 +43,15 @@ std::vector<double> run(const std::string& spec, int threads, DType dtype) {
 
 TEST(Parallel, TwoThreadsGiveTheResultOfOne) {
   for (const OptimizerInfo& info : optimizer_registry()) {
-    const std::string spec = info.name == "lookahead" ? "lookahead(adam):k=2" : info.name;
-    const bool reduces = info.name == "lamb" || info.name == "swats" || info.name == "lbfgs";
+    const std::string spec =
+        info.name == "lookahead" ? "lookahead(adam):k=2" : (info.wrap ? info.name + "(adam)" : info.name);
+    const bool reduces = info.name == "lamb" || info.name == "swats" || info.name == "lbfgs" ||
+                         info.name == "adafactor" || info.name == "prodigy" || info.name == "sam" ||
+                         info.name == "muon";
+    // Muon orthogonalizes matrices: a 17 × 5783 one, as many elements less a ragged end.
+    const Shape shape = info.name == "muon" ? Shape{17, kElems / 17} : Shape{kElems};
     for (DType dtype : {DType::f32, DType::f64}) {
-      std::vector<double> one = run(spec, 1, dtype), two = run(spec, 2, dtype);
+      std::vector<double> one = run(spec, 1, dtype, shape), two = run(spec, 2, dtype, shape);
       ASSERT_EQ(one.size(), two.size());
       const double tolerance = reduces ? (dtype == DType::f64 ? 1e-12 : 1e-5) : 0.0;
       double worst = 0.0;

@@ -10,7 +10,10 @@ using namespace descent::optim;
 
 namespace {
 
-std::string spec_of(const OptimizerInfo& info) { return info.name == "lookahead" ? "lookahead(adam):k=2" : info.name; }
+std::string spec_of(const OptimizerInfo& info) {
+  if (info.name == "lookahead") return "lookahead(adam):k=2";
+  return info.wrap ? info.name + "(adam)" : info.name;
+}
 
 struct Problem {
   std::vector<Tensor> params = {Tensor::from_data({1.0, -2.0, 0.5}, Shape{3}, DType::f64).requires_grad_(),

@@ -5,14 +5,19 @@
 #include <algorithm>
 #include <sstream>
 
+#include "descent/optim/adafactor.hpp"
 #include "descent/optim/adam.hpp"
 #include "descent/optim/adam_variants.hpp"
 #include "descent/optim/adaptive.hpp"
+#include "descent/optim/adopt.hpp"
 #include "descent/optim/asgd.hpp"
 #include "descent/optim/lamb.hpp"
 #include "descent/optim/lbfgs.hpp"
 #include "descent/optim/lion.hpp"
 #include "descent/optim/lookahead.hpp"
+#include "descent/optim/muon.hpp"
+#include "descent/optim/prodigy.hpp"
+#include "descent/optim/sam.hpp"
 #include "descent/optim/schedule_free.hpp"
 #include "descent/optim/sgd.hpp"
 #include "descent/optim/sign_adaptive.hpp"
@@ -42,11 +47,13 @@ OptimizerInfo entry(std::string summary) {
           nullptr};
 }
 
-OptimizerInfo lookahead_entry(std::string summary) {
-  return {"lookahead", std::move(summary), Lookahead::hyperparameters(), nullptr,
-          [](std::unique_ptr<Optimizer> inner, const Options& options) -> std::unique_ptr<Optimizer> {
-            const auto settings = typed("lookahead", Lookahead::table(), Lookahead::hyperparameters(), options);
-            return std::make_unique<Lookahead>(std::move(inner), settings);
+// A wrapper W (Lookahead, SAM): built around the inner optimizer of its spec.
+template <class W>
+OptimizerInfo wrapper_entry(std::string summary) {
+  const std::string name = W::table().name();
+  return {name, std::move(summary), W::hyperparameters(), nullptr,
+          [name](std::unique_ptr<Optimizer> inner, const Options& options) -> std::unique_ptr<Optimizer> {
+            return std::make_unique<W>(std::move(inner), typed(name, W::table(), W::hyperparameters(), options));
           }};
 }
 
@@ -124,7 +131,8 @@ std::unique_ptr<Optimizer> build(const spec::Spec& spec, std::vector<ParamGroup>
     return info.make(std::move(groups), options_of(spec, info.hyperparameters));
   }
   if (spec.inner.size() != 1)
-    spec::fail(spec, info.name + " wraps one optimizer, e.g. lookahead(adam:lr=1e-3):k=5,alpha=0.5");
+    spec::fail(spec, info.name + " wraps one optimizer: write " + info.name + "(INNER_SPEC), e.g. " + info.name +
+                         "(adam:lr=1e-3)");
   const Options options = options_of(spec, info.hyperparameters);  // its own keys first
   return info.wrap(build(spec.inner[0], std::move(groups)), options);
 }
@@ -179,7 +187,19 @@ const std::vector<OptimizerInfo>& optimizer_registry() {
       entry<Lion>("Lion, sign of interpolated momentum (Chen et al. 2023)"),
       entry<LAMB>("LAMB, Adam with a per-tensor trust ratio (You et al. 2020)"),
       entry<ScheduleFreeAdamW>("Schedule-Free AdamW (Defazio et al. 2024)"),
-      lookahead_entry("Lookahead wrapping any optimizer: lookahead(INNER_SPEC):k=5,alpha=0.5 (Zhang et al. 2019)"),
+      entry<Adopt>(
+          "ADOPT, Adam normalizing by the previous second moment, clipped (optax's adopt; Taniguchi et al. 2024)"),
+      entry<Adafactor>(
+          "Adafactor, factored second moment, relative step (torch.optim.Adafactor; Shazeer & Stern 2018)"),
+      entry<Prodigy>("Prodigy, Adam estimating its own step size (prodigyopt; Mishchenko & Defazio 2023)"),
+      entry<Muon>(
+          "Muon, momentum orthogonalized by Newton–Schulz; AdamW for non-matrices (torch.optim.Muon; Jordan et al. "
+          "2024)"),
+      wrapper_entry<Lookahead>(
+          "Lookahead wrapping any optimizer: lookahead(INNER_SPEC):k=5,alpha=0.5 (Zhang et al. 2019)"),
+      wrapper_entry<Sam>(
+          "SAM, the inner step with the gradient at the worst point of a ρ-ball: sam(INNER_SPEC):rho=0.05 "
+          "(Foret et al. 2021)"),
   };
   return registry;
 }

@@ -16,6 +16,7 @@
 #include "descent/nn/models.hpp"
 #include "descent/nn/summary.hpp"
 #include "descent/optim/factory.hpp"
+#include "descent/optim/muon.hpp"
 #include "descent/schedule/driver.hpp"
 #include "descent/schedule/spec.hpp"
 #include "descent/train/checkpoint.hpp"
@@ -286,7 +287,8 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
     std::cout << "data " << config.data << ": " << splits.train.size() << " train, " << splits.dev.size() << " dev, "
               << splits.test.size() << " test; " << task_text(splits.train) << "; model " << config.model << " ("
               << model->num_parameters() << " parameters); optimizer " << config.optimizer
-              << (config.schedule.empty() ? "" : "; schedule " + config.schedule) << std::endl;
+              << optim::muon_note(*optimizer) << (config.schedule.empty() ? "" : "; schedule " + config.schedule)
+              << std::endl;
   FitOptions options = config;
   FitExtras extras{.callbacks = {},
                    .schedule = schedule.get(),

@@ -1,0 +1,137 @@
+// Prodigy, following prodigyopt.Prodigy.step (github.com/konstmish/prodigy) line by line,
+// without its FSDP and slice_p options (every element counts, as slice_p = 1).
+#include "descent/optim/prodigy.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "descent/optim/adam.hpp"
+#include "descent/optim/rule.hpp"
+
+namespace descent::optim {
+
+template <>
+Table<ProdigyOptions> table_of<ProdigyOptions>() {  // the reference implementation's arguments
+  using O = ProdigyOptions;
+  std::vector<Field<O>> fields =
+      adam_fields<O>("multiplies the estimated step size d", "added to √v, scaled by d: √v + d·ε");
+  fields.back().row.range = above(0);  // eps > 0, as the reference requires
+  for (Field<O> field :
+       {number("beta3", &O::beta3, {.hi = 1, .hi_open = true}, "decay of the d estimate's sums (negative: √beta2)"),
+        number("weight_decay", &O::weight_decay, at_least(0), "weight decay λ, decoupled or L2 as decouple says"),
+        flag("decouple", &O::decouple, "AdamW-style weight decay θ ← θ − d·lr·λθ, else λθ added to the gradient"),
+        flag("use_bias_correction", &O::use_bias_correction, "Adam's bias correction in the step size"),
+        flag("safeguard_warmup", &O::safeguard_warmup, "s accumulates d·g instead of d·lr·g"),
+        number("d0", &O::d0, above(0), "initial estimate of d"),
+        number("d_coef", &O::d_coef, above(0), "multiplies the estimate d̂")})
+    fields.push_back(std::move(field));
+  return {"prodigy", WeightDecay::none, std::move(fields)};
+}
+
+namespace {
+
+// The scalars one step's first pass needs.
+struct Estimate {
+  double d, dlr, beta1, beta2, beta3;
+};
+
+// One parameter's first pass: its term of the numerator, (d/d₀)·dlr·⟨g, θ₀ − θ⟩, after
+// which m, v and s take g, and Σ|s|.
+template <class T>
+std::pair<double, double> accumulate_one(const ProdigyOptions& options, const Estimate& e, bool decouple, Tensor& param,
+                                         const Tensor& grad, ParamState& state) {
+  const int64_t n = param.numel();
+  const T* theta = param.data<T>();
+  const T* grad_ = grad.data<T>();
+  if (!state.buffers.count("p0")) state.buffers["p0"] = param.detach().clone();  // θ₀
+  const T* p0 = state.buffers.at("p0").data<T>();
+  T* m = zeros_buffer(state, "exp_avg", param).template data<T>();
+  T* v = zeros_buffer(state, "exp_avg_sq", param).template data<T>();
+  T* s = zeros_buffer(state, "s", param).template data<T>();
+  const T lambda = decouple ? T(0) : T(options.weight_decay);  // the L2 penalty, when coupled
+  auto g = [=](int64_t i) { return grad_[i] + lambda * theta[i]; };
+  const double dot = sum_over_elements(n, [=](int64_t i) { return double(g(i)) * double(p0[i] - theta[i]); });
+  const T b1 = T(e.beta1), b2 = T(e.beta2), b3 = T(e.beta3), m_weight = T(e.d * (1.0 - e.beta1)),
+          v_weight = T(e.d * e.d * (1.0 - e.beta2)),
+          s_weight = T((e.d / options.d0) * (options.safeguard_warmup ? e.d : e.dlr));
+  const double s_abs = sum_over_elements(n, [=](int64_t i) {
+    const T gi = g(i);
+    m[i] = m[i] * b1 + m_weight * gi;       // m ← β₁m + d(1−β₁)g
+    v[i] = v[i] * b2 + v_weight * gi * gi;  // v ← β₂v + d²(1−β₂)g²
+    s[i] = s[i] * b3 + s_weight * gi;       // s ← β₃s + (d/d₀)·d·lr·g
+    return double(std::abs(s[i]));
+  });
+  return {(e.d / options.d0) * e.dlr * dot, s_abs};
+}
+
+// One parameter's update with the new d: θ ← θ − dlr·λθ (decoupled), θ ← θ − dlr·m/(√v + d·ε).
+template <class T>
+void update_one(const ProdigyOptions& options, double d, double dlr, bool decouple, Tensor& param, ParamState& state) {
+  T* theta = param.data<T>();
+  const T* m = state.buffers.at("exp_avg").data<T>();
+  const T* v = state.buffers.at("exp_avg_sq").data<T>();
+  const T d_eps = T(d * options.eps), step_size = T(-dlr), decay = T(decouple ? -options.weight_decay * dlr : 0.0);
+  for_each_element(param.numel(), [=](int64_t i) {
+    theta[i] = theta[i] + decay * theta[i];
+    theta[i] = theta[i] + step_size * (m[i] / (std::sqrt(v[i]) + d_eps));
+  });
+}
+
+}  // namespace
+
+std::pair<double, double> Prodigy::accumulate(const ProdigyOptions& first, double d, double dlr) {
+  const auto [beta1, beta2] = first.betas;
+  const Estimate estimate{d, dlr, beta1, beta2, first.beta3 < 0 ? std::sqrt(beta2) : first.beta3};
+  double numerator = 0.0, denominator = 0.0;
+  for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& state) {
+    const ProdigyOptions options = settings(group);
+    if (options.lr <= 0.0) {  // a frozen group: its state exists, its moments stay
+      zeros_buffer(state, "exp_avg", param);
+      zeros_buffer(state, "exp_avg_sq", param);
+      return;
+    }
+    dispatch(param.dtype(), [&]<class T>() {
+      const auto [term, s_abs] = accumulate_one<T>(options, estimate, first.decouple, param, grad, state);
+      numerator += term;
+      denominator += s_abs;
+    });
+  });
+  return {numerator, denominator};
+}
+
+double Prodigy::step(const std::function<double()>& closure) {
+  const double loss = evaluate(closure);
+  if (groups_.empty()) return loss;
+  const ProdigyOptions first = settings(groups_.front());
+  double lr = 0.0;
+  for (const ParamGroup& group : groups_) lr = std::max(lr, group.lr());
+  for (const ParamGroup& group : groups_)
+    if (group.lr() != lr && group.lr() != 0.0)
+      throw ValueError("prodigy: a group's lr must be 0 or the largest lr of all groups (" + std::to_string(lr) +
+                       "): one step size d is estimated for all");
+  const auto [beta1, beta2] = first.betas;
+  const double k = globals_["k"], d = globals_.try_emplace("d", first.d0).first->second;
+  const double bias_correction =
+      first.use_bias_correction ? std::sqrt(1.0 - std::pow(beta2, k + 1.0)) / (1.0 - std::pow(beta1, k + 1.0)) : 1.0;
+  const double dlr = d * lr * bias_correction;
+  const auto [numerator_term, denominator] = accumulate(first, d, dlr);
+  if (denominator == 0.0) return loss;  // no gradient yet: nothing to estimate or step
+  const double beta3 = first.beta3 < 0 ? std::sqrt(beta2) : first.beta3;
+  const double numerator = globals_["d_numerator"] * beta3 + numerator_term;
+  const double d_hat = first.d_coef * numerator / denominator;
+  const double d_max = std::max(globals_.try_emplace("d_max", first.d0).first->second, d_hat);
+  globals_["d_numerator"] = numerator;
+  globals_["d_max"] = d_max;
+  globals_["d"] = d_max;  // d ← min(d_max, d·growth_rate) with growth_rate = ∞
+  for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor&, ParamState& state) {
+    state.scalars["step"] += 1.0;
+    const ProdigyOptions options = settings(group);
+    dispatch(param.dtype(), [&]<class T>() { update_one<T>(options, d_max, dlr, first.decouple, param, state); });
+  });
+  globals_["k"] = k + 1.0;
+  return loss;
+}
+
+template class Tabled<ProdigyOptions>;
+
+}  // namespace descent::optim
