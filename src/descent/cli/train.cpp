@@ -1,16 +1,19 @@
 // `descent train`: train a model on a dataset and report once per epoch.
 // With no flags it is the main job: an MLP on MNIST with Adam.
 #include <algorithm>
+#include <array>
 #include <csignal>
 #include <ctime>
 #include <iostream>
 #include <memory>
+#include <span>
 #include <nlohmann/json.hpp>
 
 #include "descent/cli/command.hpp"
 #include "descent/cli/train_flags.hpp"
 #include "descent/tensor/node.hpp"
 #include "descent/train/checkpoint.hpp"
+#include "descent/train/distributed.hpp"
 #include "descent/train/run.hpp"
 
 namespace descent::cli {
@@ -20,6 +23,15 @@ namespace {
 volatile std::sig_atomic_t g_stop = 0;
 
 void on_signal(int signum) { g_stop = signum; }
+
+// The default run folder's DATE-TIME, rank 0's under mpirun (ranks may start a second apart).
+std::string start_stamp(dist::Communicator& world) {
+  std::array<char, 32> stamp{};
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp.data(), stamp.size(), "%Y%m%d-%H%M%S", std::localtime(&now));
+  world.broadcast(std::as_writable_bytes(std::span(stamp)));
+  return stamp.data();
+}
 
 struct SignalScope {
   SignalScope() {
@@ -137,15 +149,17 @@ Run setup(CLI::App& app) {
     set_detect_anomaly(*detect_anomaly);
     if (!resume->empty()) return resume_run(app, *f, *resume);
     TrainConfig& c = f->config;
-    if (c.out.empty()) {
-      char stamp[32];
-      const std::time_t now = std::time(nullptr);
-      std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-      c.out = std::string("runs/train-") + stamp;
-    }
+    dist::Communicator& world = dist::Communicator::world();
+    if (c.out.empty()) c.out = std::string("runs/train-") + start_stamp(world);
     c.validate();  // before --overwrite deletes anything
     check_schedule(c);
-    prepare_run_folder(c.out, f->overwrite);
+    // Under mpirun only rank 0 writes files; an error there stops every rank.
+    load_on_every_rank(
+        [&] {
+          if (world.is_root()) prepare_run_folder(c.out, f->overwrite);
+          return true;
+        },
+        world);
     SignalScope signals;
     return finish(run_training(c, f->param_groups, nullptr, &g_stop), c);
   };
