@@ -32,7 +32,7 @@ TEST(Csv, DetectsHeaderAndPicksLabelByName) {
   const fs::path p = write_csv("named.csv", "a,label,b\n1,0,2\n3.5,1,-4e-1\n");
   const CsvData d = read_csv(p, {.label_column = "label"});
   EXPECT_EQ(d.feature_names, (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(d.label_name, "label");
+  EXPECT_EQ(d.label_names, std::vector<std::string>{"label"});
   EXPECT_EQ(d.features, (std::vector<float>{1, 2, 3.5f, -0.4f}));
   EXPECT_EQ(d.labels, (std::vector<float>{0, 1}));
 }
@@ -48,7 +48,7 @@ TEST(Csv, NoHeaderDetectedAndLastColumnIsTheDefaultLabel) {
 TEST(Csv, LabelByIndexAndDeclaredHeader) {
   const fs::path p = write_csv("index.csv", "10,20,30\n1,2,3\n4,5,6\n");
   const CsvData first = read_csv(p, {.label_index = 0, .header = CsvHeader::present});
-  EXPECT_EQ(first.label_name, "10");
+  EXPECT_EQ(first.label_names, std::vector<std::string>{"10"});
   EXPECT_EQ(first.labels, (std::vector<float>{1, 4}));
   EXPECT_EQ(first.features, (std::vector<float>{2, 3, 5, 6}));
   const CsvData absent = read_csv(p, {.label_index = -2, .header = CsvHeader::absent, .delimiter = ','});

@@ -32,11 +32,15 @@ Run setup(CLI::App& app) {
     set_num_threads(f->threads);
     const DataSplits splits = load_splits(config);
     const Dataset& part = split_named(splits, f->split);
-    auto model = build_model(config, part.item_shape, splits.train.num_classes);
+    auto model = build_model(config, part.item_shape, splits.train.num_outputs());
     model->load_state_dict(saved.file.tensors);
-    const EvalResult result = evaluate(*model, part, make_loss(config.loss, splits.train.num_classes), f->batch_size);
+    const EvalResult result =
+        evaluate(*model, part, make_loss(config.loss, splits.train, config.label_smoothing), f->batch_size);
     std::cout << f->split << "_loss " << result.loss;
     if (splits.train.is_classification()) std::cout << "  " << f->split << "_acc " << 100 * result.accuracy << "%";
+    if (splits.train.is_multilabel())
+      std::cout << "  " << f->split << "_exact " << 100 * result.accuracy << "%  " << f->split << "_label_acc "
+                << 100 * result.label_accuracy << "%";
     std::cout << "  (" << result.examples << " examples of " << config.data << ")\n";
     return 0;
   };

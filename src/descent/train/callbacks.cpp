@@ -39,7 +39,13 @@ namespace {
 
 std::string format_epoch(const EpochMetrics& m, bool classification) {
   char line[256];
-  if (classification)
+  if (m.train_label_acc && m.dev_label_acc)  // multi-label: exact match and per-label accuracy
+    std::snprintf(line, sizeof line,
+                  "epoch %3d  train_loss %.4f  train_exact %6.2f%%  train_label_acc %6.2f%%  dev_loss %.4f  "
+                  "dev_exact %6.2f%%  dev_label_acc %6.2f%%  lr %.3g  %.1fs",
+                  m.epoch, m.train_loss, 100 * m.train_acc, 100 * *m.train_label_acc, m.dev_loss, 100 * m.dev_acc,
+                  100 * *m.dev_label_acc, m.lr, m.seconds);
+  else if (classification)
     std::snprintf(line, sizeof line,
                   "epoch %3d  train_loss %.4f  train_acc %6.2f%%  dev_loss %.4f  dev_acc %6.2f%%  lr %.3g  %.1fs",
                   m.epoch, m.train_loss, 100 * m.train_acc, m.dev_loss, 100 * m.dev_acc, m.lr, m.seconds);
@@ -59,8 +65,15 @@ void EpochReport::on_train_end(FitContext& context) {
   const FitResult& result = context.result;
   if (result.interrupted) return;
   if (!result.stop_reason.empty()) std::cout << result.stop_reason << std::endl;
+  char line[200];
+  if (context.data.train.is_multilabel()) {
+    std::snprintf(line, sizeof line,
+                  "best dev_loss %.4f at epoch %d; test_loss %.4f  test_exact %.2f%%  test_label_acc %.2f%%  (%.1fs)",
+                  result.best_dev_loss, result.best_epoch, result.test_loss, 100 * result.test_acc,
+                  100 * result.test_label_acc, result.seconds);
+    std::cout << line << std::endl;
+  }
   if (!context.data.train.is_classification()) return;
-  char line[160];
   std::snprintf(line, sizeof line, "best dev_acc %.2f%% at epoch %d; test_loss %.4f  test_acc %.2f%%  (%.1fs)",
                 100 * result.best_dev_acc, result.best_epoch, result.test_loss, 100 * result.test_acc, result.seconds);
   std::cout << line << std::endl;
@@ -144,7 +157,9 @@ void RunSummary::on_train_end(FitContext& context) {
                                   {"test_acc", result.test_acc},           {"seconds", result.seconds},
                                   {"epochs_run", result.history.size()},   {"stopped_early", result.stopped_early},
                                   {"diverged", result.diverged},           {"stop_reason", result.stop_reason}};
-  write_file_atomic(run_dir_ / "summary.json", summary.dump(2) + "\n");
+  nlohmann::json written = summary;
+  if (context.data.train.is_multilabel()) written["test_label_acc"] = result.test_label_acc;
+  write_file_atomic(run_dir_ / "summary.json", written.dump(2) + "\n");
 }
 
 }  // namespace descent

@@ -19,6 +19,10 @@ void TrainConfig::validate() const {
   if (!(clip_grad_norm >= 0.0)) fail("--clip-grad-norm must be >= 0, got " + std::to_string(clip_grad_norm));
   if (!(random_labels >= 0.0 && random_labels <= 1.0))
     fail("--random-labels must be a fraction in [0, 1], got " + std::to_string(random_labels));
+  if (!(label_smoothing >= 0.0 && label_smoothing < 1.0))
+    fail("--label-smoothing must be in [0, 1), got " + std::to_string(label_smoothing));
+  if (label_smoothing > 0.0 && loss != "cross_entropy")
+    fail("--label-smoothing applies to --loss cross_entropy, not " + loss);
   if (patience < 0) fail("--patience must be >= 0, got " + std::to_string(patience));
   if (threads < 0) fail("--threads must be >= 0 (0: one per core), got " + std::to_string(threads));
   if (checkpoint_every < 0)
@@ -50,11 +54,11 @@ DType TrainConfig::value_dtype() const { return dtype == "float64" ? DType::f64 
 // they change no result); a key missing from an older file keeps its default.
 // The macro defines inline converters; these named ones are what config.hpp declares.
 namespace json_form {
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, task, dev_size, scaling, random_labels,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, label_columns, task, dev_size, scaling, random_labels,
                                                 model, activation, dropout, init, batch_norm, init_from, dtype, loss,
                                                 optimizer, schedule, schedule_per, l2, clip_grad_norm, epochs,
                                                 batch_size, drop_last, patience, seed, threads, out, checkpoint_every,
-                                                keep_checkpoints, quiet, augment)
+                                                keep_checkpoints, quiet, augment, label_smoothing)
 }  // namespace json_form
 
 void to_json(nlohmann::json& j, const TrainConfig& config) { json_form::to_json(j, config); }

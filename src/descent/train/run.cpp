@@ -24,7 +24,9 @@
 namespace descent {
 
 DataSplits load_splits(const TrainConfig& config) {
-  CsvOptions csv;
+  CsvOptions csv{.label_columns = config.label_columns};
+  if (!config.label_column.empty() && !config.label_columns.empty())
+    throw ValueError("--label-column names one label column and --label-columns several; pass one of them");
   if (!config.label_column.empty()) {
     const bool numeric = config.label_column.find_first_not_of("-0123456789") == std::string::npos;
     if (numeric)
@@ -51,9 +53,9 @@ DataSplits load_splits(const TrainConfig& config) {
   return splits;
 }
 
-std::shared_ptr<Sequential> build_model(const TrainConfig& config, const Shape& item_shape, int64_t num_classes,
+std::shared_ptr<Sequential> build_model(const TrainConfig& config, const Shape& item_shape, int64_t num_outputs,
                                         Generator* gen) {
-  return make_model(config.model, item_shape, num_classes > 0 ? num_classes : 1, config.mlp_options(), gen);
+  return make_model(config.model, item_shape, num_outputs > 0 ? num_outputs : 1, config.mlp_options(), gen);
 }
 
 void load_initial_weights(Module& model, const std::string& path) {
@@ -233,6 +235,7 @@ void check_schedule(const TrainConfig& config) {
 namespace {
 
 std::string task_text(const Dataset& train) {
+  if (train.is_multilabel()) return "task multilabel (" + std::to_string(train.num_labels) + " labels)";
   return train.is_classification() ? "task classification (" + std::to_string(train.num_classes) + " classes)"
                                    : std::string("task regression");
 }
@@ -268,7 +271,7 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
   dist::Communicator& world = dist::Communicator::world();
   const DataSplits splits = load_on_every_rank([&] { return load_splits(config); }, world);
   Generator init_gen(config.seed);
-  auto model = build_model(config, splits.train.item_shape, splits.train.num_classes, &init_gen);
+  auto model = build_model(config, splits.train.item_shape, splits.train.num_outputs(), &init_gen);
   if (!config.init_from.empty() && !resume) load_initial_weights(*model, config.init_from);
   const ModelSummary summary = summarize(*model, splits.train.item_shape);
   auto optimizer =
@@ -300,7 +303,7 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
     make_data_parallel(options, extras, *data_parallel, world);
   }
   const FitResult result = fit(*model, *optimizer, splits, options, extras);
-  if (!config.quiet && !splits.train.is_classification() && !result.interrupted)
+  if (!config.quiet && !splits.train.is_classification() && !splits.train.is_multilabel() && !result.interrupted)
     report_regression(*model, splits.test, result, config.eval_batch_size);
   return result;
 }

@@ -21,9 +21,10 @@ struct TrainingState;
 // The data a config names, split into train/dev/test and scaled; random labels applied.
 DataSplits load_splits(const TrainConfig& config);
 
-// The model a config describes for examples of `item_shape` (Dataset::item_shape) and
-// num_classes classes (0: one regression output); see nn/models.hpp.
-std::shared_ptr<Sequential> build_model(const TrainConfig& config, const Shape& item_shape, int64_t num_classes,
+// The model a config describes for examples of `item_shape` (Dataset::item_shape) with
+// num_outputs output units (Dataset::num_outputs: one per class or label, one for a regression
+// target; 0 is read as 1); see nn/models.hpp.
+std::shared_ptr<Sequential> build_model(const TrainConfig& config, const Shape& item_shape, int64_t num_outputs,
                                         Generator* gen = nullptr);
 
 // Copies the tensors of a weights file (config.init_from) into `model`: every parameter and
