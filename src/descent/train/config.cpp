@@ -20,7 +20,7 @@ void TrainConfig::validate() const {
   if (!(random_labels >= 0.0 && random_labels <= 1.0))
     fail("--random-labels must be a fraction in [0, 1], got " + std::to_string(random_labels));
   if (!(label_smoothing >= 0.0 && label_smoothing < 1.0))
-    fail("--label-smoothing must be in [0, 1), got " + std::to_string(label_smoothing));
+    fail("--label-smoothing must be in [0, 1), got " + format_number(label_smoothing));
   if (label_smoothing > 0.0 && loss != "cross_entropy")
     fail("--label-smoothing applies to --loss cross_entropy, not " + loss);
   if (patience < 0) fail("--patience must be >= 0, got " + std::to_string(patience));

@@ -24,7 +24,8 @@
 namespace descent {
 
 DataSplits load_splits(const TrainConfig& config) {
-  CsvOptions csv{.label_columns = config.label_columns};
+  CsvOptions csv;
+  csv.label_columns = config.label_columns;
   if (!config.label_column.empty() && !config.label_columns.empty())
     throw ValueError("--label-column names one label column and --label-columns several; pass one of them");
   if (!config.label_column.empty()) {
@@ -270,6 +271,7 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
   manual_seed(config.seed);  // dropout draws from the default generator
   dist::Communicator& world = dist::Communicator::world();
   const DataSplits splits = load_on_every_rank([&] { return load_splits(config); }, world);
+  make_loss(config.loss, splits.train, config.label_smoothing);  // refuses a loss that does not fit the task
   Generator init_gen(config.seed);
   auto model = build_model(config, splits.train.item_shape, splits.train.num_outputs(), &init_gen);
   if (!config.init_from.empty() && !resume) load_initial_weights(*model, config.init_from);

@@ -1,0 +1,101 @@
+// The task a run states through the `descent` command: multi-label CSV data (--task multilabel,
+// --label-columns, binary cross-entropy, exact-match and per-label accuracy), and the losses
+// that go with the tasks (--loss bce on one-hot classes, --label-smoothing).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli/cli_files.hpp"
+#include "common/scratch.hpp"
+
+namespace fs = std::filesystem;
+using namespace descent::testing;
+
+namespace {
+
+// 400 rows of three features in [0, 1) and three labels, each a simple function of them.
+std::string multilabel_csv() {
+  std::string text = "x1,x2,x3,first_high,sum_high,first_above_third\n";
+  for (int row = 0; row < 400; ++row) {
+    const double a = (row * 37 % 101) / 101.0, b = (row * 61 % 103) / 103.0, c = (row * 17 % 107) / 107.0;
+    text += std::to_string(a) + "," + std::to_string(b) + "," + std::to_string(c) + "," + (a > 0.5 ? "1" : "0") +
+            "," + (b + c > 1 ? "1" : "0") + "," + (a > c ? "1" : "0") + "\n";
+  }
+  return text;
+}
+
+// The number after `key` in `text` (a percentage's digits without the %).
+double number_after(const std::string& text, const std::string& key) {
+  const std::size_t at = text.find(key);
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + key.size()));
+}
+
+}  // namespace
+
+TEST(TasksCli, MultilabelTrainsReportsAndEvalReproduces) {
+  const fs::path dir = fresh_dir("tasks_cli", "tasks_multilabel");
+  write_bytes(dir / "labels.csv", multilabel_csv());
+  const fs::path run_dir = dir / "run";
+  const CliRun train = run_cli("train --data " + (dir / "labels.csv").string() +
+                               " --label-columns 3-5 --task multilabel --dev-size 60 --model mlp:32 --dropout 0 "
+                               "--optimizer adam:lr=0.01 --schedule constant --epochs 40 --batch-size 16 --threads 1 "
+                               "--out " +
+                               run_dir.string());
+  ASSERT_EQ(train.code, 0) << train.out << train.err;
+  EXPECT_NE(train.out.find("task multilabel (3 labels)"), std::string::npos) << train.out;
+  EXPECT_NE(train.out.find("dev_exact"), std::string::npos) << train.out;
+  EXPECT_NE(train.out.find("dev_label_acc"), std::string::npos) << train.out;
+  // Selected by dev loss, tested once: the last line names both accuracies.
+  EXPECT_NE(train.out.find("best dev_loss"), std::string::npos) << train.out;
+  const double exact = number_after(train.out, "test_exact "), per_label = number_after(train.out, "test_label_acc ");
+  EXPECT_GT(per_label, 90.0) << train.out;
+  EXPECT_GT(exact, 75.0) << train.out;
+
+  std::ifstream config_file(run_dir / "config.json");
+  const nlohmann::json config = nlohmann::json::parse(config_file);
+  EXPECT_EQ(config.at("task"), "multilabel");
+  EXPECT_EQ(config.at("label_columns"), "3-5");
+  EXPECT_EQ(config.at("loss"), "bce");  // multi-label data's default
+  std::ifstream metrics_file(run_dir / "metrics.jsonl");
+  std::string first_epoch;
+  std::getline(metrics_file, first_epoch);
+  const nlohmann::json metrics = nlohmann::json::parse(first_epoch);
+  for (const char* key : {"train_loss", "train_acc", "train_label_acc", "dev_loss", "dev_acc", "dev_label_acc"})
+    EXPECT_TRUE(metrics.contains(key)) << key;
+  std::ifstream summary_file(run_dir / "summary.json");
+  const nlohmann::json summary = nlohmann::json::parse(summary_file);
+  EXPECT_NEAR(100 * summary.at("test_label_acc").get<double>(), per_label, 0.01);
+
+  const CliRun eval = run_cli("eval --weights " + (run_dir / "best.safetensors").string() + " --threads 1");
+  ASSERT_EQ(eval.code, 0) << eval.out << eval.err;
+  EXPECT_NEAR(number_after(eval.out, "test_exact "), exact, 0.01) << eval.out;
+  EXPECT_NEAR(number_after(eval.out, "test_label_acc "), per_label, 0.01) << eval.out;
+  EXPECT_NEAR(number_after(eval.out, "test_loss "), summary.at("test_loss").get<double>(), 1e-5) << eval.out;
+}
+
+TEST(TasksCli, SeveralLabelColumnsWithoutTheTaskAskForIt) {
+  const fs::path dir = fresh_dir("tasks_cli", "tasks_infer");
+  write_bytes(dir / "labels.csv", multilabel_csv());
+  const CliRun run = run_cli("train --data " + (dir / "labels.csv").string() +
+                             " --label-columns 3-5 --dev-size 60 --epochs 1 --threads 1 --quiet --out " +
+                             (dir / "run").string());
+  EXPECT_EQ(run.code, 2);
+  EXPECT_NE(run.err.find("pass --task multilabel"), std::string::npos) << run.err;
+}
+
+TEST(TasksCli, BceOnOneHotClassesAndLabelSmoothingTrain) {
+  const fs::path dir = fresh_dir("tasks_cli", "tasks_losses");
+  write_bytes(dir / "small.csv", csv_text());
+  for (const std::string loss : {"--loss bce", "--label-smoothing 0.1"}) {
+    const CliRun run = run_cli("train --data " + (dir / "small.csv").string() + " " + loss +
+                               " --dev-size 20 --model mlp:8 --epochs 2 --threads 1 --overwrite --out " +
+                               (dir / "run").string());
+    ASSERT_EQ(run.code, 0) << loss << run.out << run.err;
+    EXPECT_NE(run.out.find("task classification (2 classes)"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("test_acc"), std::string::npos) << run.out;
+  }
+}
