@@ -99,3 +99,24 @@ TEST(TasksCli, BceOnOneHotClassesAndLabelSmoothingTrain) {
     EXPECT_NE(run.out.find("test_acc"), std::string::npos) << run.out;
   }
 }
+
+TEST(TasksCli, SkipNonFiniteCountsSkipsInTheMetrics) {
+  const fs::path dir = fresh_dir("tasks_cli", "skip_nonfinite");
+  write_bytes(dir / "small.csv", csv_text());
+  const CliRun run = run_cli("train --data " + (dir / "small.csv").string() +
+                             " --skip-nonfinite 3 --dev-size 20 --model mlp:8 --epochs 2 --threads 1 --quiet --out " +
+                             (dir / "run").string());
+  ASSERT_EQ(run.code, 0) << run.out << run.err;
+  std::ifstream metrics_file(dir / "run" / "metrics.jsonl");
+  std::string line;
+  int epochs = 0;
+  for (; std::getline(metrics_file, line); ++epochs) EXPECT_EQ(nlohmann::json::parse(line).at("skipped_steps"), 0);
+  EXPECT_EQ(epochs, 2);
+  // A closure optimizer evaluates its gradients inside its step, where no step can be skipped.
+  const CliRun lbfgs = run_cli("train --data " + (dir / "small.csv").string() +
+                               " --skip-nonfinite 3 --optimizer lbfgs --dev-size 20 --model mlp:8 --epochs 1 "
+                               "--threads 1 --quiet --out " +
+                               (dir / "lbfgs").string());
+  EXPECT_EQ(lbfgs.code, 2);
+  EXPECT_NE(lbfgs.err.find("closure optimizer"), std::string::npos) << lbfgs.err;
+}

@@ -2,6 +2,7 @@
 // checkpoints and the run folder's summary.
 #include "descent/train/callbacks.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -112,6 +113,55 @@ void EarlyStopping::on_epoch_end(FitContext& context) {
     context.stop = true;
     context.stop_reason = "early stopping: no better dev score for " + std::to_string(patience_) + " epochs";
   }
+}
+
+// ---------------------------------------------------------------- non-finite gradients
+
+namespace {
+
+bool all_finite(const Tensor& t) {
+  const Tensor values = t.contiguous();
+  bool finite = true;
+  dispatch(values.dtype(), [&]<class T>() {
+    const T* p = values.data<T>();
+    for (int64_t i = 0; i < values.numel() && finite; ++i) finite = std::isfinite(static_cast<double>(p[i]));
+  });
+  return finite;
+}
+
+}  // namespace
+
+SkipNonFinite::SkipNonFinite(int64_t max_in_a_row) : max_in_a_row_(max_in_a_row) {
+  if (max_in_a_row < 1)
+    throw ValueError("--skip-nonfinite must be >= 1 step (0: off), got " + std::to_string(max_in_a_row));
+}
+
+void SkipNonFinite::on_train_begin(FitContext& context) {
+  if (context.optimizer.needs_closure())
+    throw ValueError("--skip-nonfinite cannot skip the steps of a closure optimizer (L-BFGS), which evaluates the "
+                     "gradient inside its step");
+}
+
+void SkipNonFinite::after_backward(FitContext& context) {
+  TrainingProgress& progress = context.progress;
+  bool finite = true;
+  for (const Tensor& p : context.model.parameters())
+    if (p.grad().defined() && !all_finite(p.grad())) {
+      finite = false;
+      break;
+    }
+  if (finite) {
+    progress.nonfinite_in_a_row = 0;
+    return;
+  }
+  context.skip_step = true;
+  ++progress.skipped_steps;
+  if (++progress.nonfinite_in_a_row < max_in_a_row_) return;
+  context.stop = true;
+  context.result.diverged = true;
+  context.stop_reason = "the gradient held a NaN or an infinity in " + std::to_string(max_in_a_row_) +
+                        " steps in a row (all skipped), up to epoch " + std::to_string(progress.epoch) + ", step " +
+                        std::to_string(progress.step) + "; kept the best parameters so far (lower the learning rate?)";
 }
 
 // ---------------------------------------------------------------- checkpoints

@@ -100,6 +100,21 @@ class EarlyStopping : public Callback {
   int patience_;
 };
 
+// Skips the optimizer step of a batch whose gradient holds a NaN or an infinity (optax's
+// apply_if_finite): the parameters and the optimizer's state, its step count included, stay as
+// they were. After `max_in_a_row` such batches in a row training stops as diverged. The counts
+// live in the progress, so they survive a resume; each epoch's skips are EpochMetrics::skipped_steps.
+// A non-finite loss still stops training at once (there is no gradient to look at).
+class SkipNonFinite : public Callback {
+ public:
+  explicit SkipNonFinite(int64_t max_in_a_row);
+  void on_train_begin(FitContext& context) override;
+  void after_backward(FitContext& context) override;
+
+ private:
+  int64_t max_in_a_row_;
+};
+
 struct CheckpointOptions {
   std::filesystem::path run_dir;                               // "": write nothing (a signal still stops the run)
   int64_t every = 0;                                           // also every N optimizer steps (0: epoch ends only)

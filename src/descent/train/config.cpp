@@ -23,6 +23,7 @@ void TrainConfig::validate() const {
     fail("--label-smoothing must be in [0, 1), got " + format_number(label_smoothing));
   if (label_smoothing > 0.0 && loss != "cross_entropy")
     fail("--label-smoothing applies to --loss cross_entropy, not " + loss);
+  if (skip_nonfinite < 0) fail("--skip-nonfinite must be >= 0 (0: off), got " + std::to_string(skip_nonfinite));
   if (patience < 0) fail("--patience must be >= 0, got " + std::to_string(patience));
   if (threads < 0) fail("--threads must be >= 0 (0: one per core), got " + std::to_string(threads));
   if (checkpoint_every < 0)
@@ -58,7 +59,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column,
                                                 model, activation, dropout, init, batch_norm, init_from, dtype, loss,
                                                 optimizer, schedule, schedule_per, l2, clip_grad_norm, epochs,
                                                 batch_size, drop_last, patience, seed, threads, out, checkpoint_every,
-                                                keep_checkpoints, quiet, augment, label_smoothing)
+                                                keep_checkpoints, quiet, augment, label_smoothing, skip_nonfinite)
 }  // namespace json_form
 
 void to_json(nlohmann::json& j, const TrainConfig& config) { json_form::to_json(j, config); }

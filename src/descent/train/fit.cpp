@@ -163,20 +163,27 @@ void to_json(nlohmann::json& j, const EpochMetrics& metrics) {
   json_form::to_json(j, metrics);
   if (metrics.train_label_acc) j["train_label_acc"] = *metrics.train_label_acc;
   if (metrics.dev_label_acc) j["dev_label_acc"] = *metrics.dev_label_acc;
+  if (metrics.skipped_steps) j["skipped_steps"] = *metrics.skipped_steps;
 }
 void from_json(const nlohmann::json& j, EpochMetrics& metrics) {
   json_form::from_json(j, metrics);
   metrics.train_label_acc = metrics.dev_label_acc = std::nullopt;
   if (j.contains("train_label_acc")) metrics.train_label_acc = j.at("train_label_acc").get<double>();
   if (j.contains("dev_label_acc")) metrics.dev_label_acc = j.at("dev_label_acc").get<double>();
+  metrics.skipped_steps = std::nullopt;
+  if (j.contains("skipped_steps")) metrics.skipped_steps = j.at("skipped_steps").get<int64_t>();
 }
 void to_json(nlohmann::json& j, const TrainingProgress& progress) {
   json_form::to_json(j, progress);
   j["labels_correct"] = progress.labels_correct;
+  j["skipped_steps"] = progress.skipped_steps;
+  j["nonfinite_in_a_row"] = progress.nonfinite_in_a_row;
 }
 void from_json(const nlohmann::json& j, TrainingProgress& progress) {
   json_form::from_json(j, progress);
   progress.labels_correct = j.value("labels_correct", int64_t{0});
+  progress.skipped_steps = j.value("skipped_steps", int64_t{0});
+  progress.nonfinite_in_a_row = j.value("nonfinite_in_a_row", int64_t{0});
 }
 
 TrainingState capture_training_state(const FitContext& context, const std::string& config_json, int resume_epoch) {
@@ -235,6 +242,8 @@ std::vector<std::unique_ptr<Callback>> own_callbacks(const FitOptions& options, 
   if (!options.out.empty()) add(std::make_unique<MetricsFile>(options.out));
   if (options.patience > 0) add(std::make_unique<EarlyStopping>(options.patience));
   order.insert(order.end(), extras.callbacks.begin(), extras.callbacks.end());
+  // After the user's callbacks (and the data-parallel gradient sum): it judges the final gradient.
+  if (options.skip_nonfinite > 0) add(std::make_unique<SkipNonFinite>(options.skip_nonfinite));
   const bool write_checkpoints = !options.out.empty() && options.checkpoints;
   if (write_checkpoints || extras.stop_requested)
     add(std::make_unique<ModelCheckpoint>(CheckpointOptions{.run_dir = write_checkpoints ? options.out : "",
@@ -296,7 +305,7 @@ class TrainingLoop {
     TrainingProgress& progress = context_.progress;
     if (!progress.epoch_started) {
       progress.epoch_started = true;
-      progress.step = progress.seen = progress.correct = progress.labels_correct = 0;
+      progress.step = progress.seen = progress.correct = progress.labels_correct = progress.skipped_steps = 0;
       progress.loss_sum = progress.seconds = 0;
     }
     const auto epoch_start =
@@ -400,6 +409,7 @@ class TrainingLoop {
     const EvalResult dev = evaluate_(context_.model, data().dev, loss_fn_, context_.options.eval_batch_size);
     metrics.dev_loss = dev.loss;
     metrics.dev_acc = dev.accuracy;
+    if (context_.options.skip_nonfinite > 0) metrics.skipped_steps = progress.skipped_steps;
     if (data().train.is_multilabel()) {
       metrics.train_label_acc =
           static_cast<double>(progress.labels_correct) / (seen * static_cast<double>(data().train.num_labels));

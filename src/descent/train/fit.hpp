@@ -42,6 +42,9 @@ struct FitOptions {
   std::vector<std::string>
       augment;       // per-example augmentation of training batches, e.g. {"crop:4", "flip"} (data/augment.hpp)
   int patience = 0;  // early stopping: stop after this many epochs without a better dev score (0: off)
+  // Skip steps whose gradient is not finite, stopping after this many in a row (0: off;
+  // SkipNonFinite in train/callbacks.hpp).
+  int64_t skip_nonfinite = 0;
   double l2 = 0.0;   // explicit L2 penalty lambda/2 * sum ||W||^2 over weight matrices, added to the loss
   double clip_grad_norm = 0;  // clip the global gradient norm to this (0: off; not for closure optimizers)
   std::string loss = "cross_entropy";
@@ -65,6 +68,7 @@ struct EpochMetrics {
   double dev_loss = 0, dev_acc = 0;
   // Multi-label data only: the fraction of single labels that are right, averaged over labels.
   std::optional<double> train_label_acc, dev_label_acc;
+  std::optional<int64_t> skipped_steps;  // with FitOptions::skip_nonfinite: the steps skipped this epoch
   double lr = 0;       // the first group's lr during the epoch's last step
   double seconds = 0;  // training and dev evaluation
   int64_t steps = 0;
@@ -80,6 +84,8 @@ struct TrainingProgress {
   double loss_sum = 0, seconds = 0;  // running sums of this epoch
   int64_t seen = 0, correct = 0;
   int64_t labels_correct = 0;  // multi-label data: single labels right this epoch
+  int64_t skipped_steps = 0;       // steps skipped for a non-finite gradient this epoch (SkipNonFinite)
+  int64_t nonfinite_in_a_row = 0;  // the latest steps' non-finite gradients in a row
   double lr = 0;
   bool have_best = false;
   int epochs_without_improvement = 0;
