@@ -21,8 +21,8 @@ std::string multilabel_csv() {
   std::string text = "x1,x2,x3,first_high,sum_high,first_above_third\n";
   for (int row = 0; row < 400; ++row) {
     const double a = (row * 37 % 101) / 101.0, b = (row * 61 % 103) / 103.0, c = (row * 17 % 107) / 107.0;
-    text += std::to_string(a) + "," + std::to_string(b) + "," + std::to_string(c) + "," + (a > 0.5 ? "1" : "0") +
-            "," + (b + c > 1 ? "1" : "0") + "," + (a > c ? "1" : "0") + "\n";
+    text += std::to_string(a) + "," + std::to_string(b) + "," + std::to_string(c) + "," + (a > 0.5 ? "1" : "0") + "," +
+            (b + c > 1 ? "1" : "0") + "," + (a > c ? "1" : "0") + "\n";
   }
   return text;
 }
@@ -80,9 +80,9 @@ TEST(TasksCli, MultilabelTrainsReportsAndEvalReproduces) {
 TEST(TasksCli, SeveralLabelColumnsWithoutTheTaskAskForIt) {
   const fs::path dir = fresh_dir("tasks_cli", "tasks_infer");
   write_bytes(dir / "labels.csv", multilabel_csv());
-  const CliRun run = run_cli("train --data " + (dir / "labels.csv").string() +
-                             " --label-columns 3-5 --dev-size 60 --epochs 1 --threads 1 --quiet --out " +
-                             (dir / "run").string());
+  const CliRun run =
+      run_cli("train --data " + (dir / "labels.csv").string() +
+              " --label-columns 3-5 --dev-size 60 --epochs 1 --threads 1 --quiet --out " + (dir / "run").string());
   EXPECT_EQ(run.code, 2);
   EXPECT_NE(run.err.find("pass --task multilabel"), std::string::npos) << run.err;
 }
@@ -91,9 +91,9 @@ TEST(TasksCli, BceOnOneHotClassesAndLabelSmoothingTrain) {
   const fs::path dir = fresh_dir("tasks_cli", "tasks_losses");
   write_bytes(dir / "small.csv", csv_text());
   for (const std::string loss : {"--loss bce", "--label-smoothing 0.1"}) {
-    const CliRun run = run_cli("train --data " + (dir / "small.csv").string() + " " + loss +
-                               " --dev-size 20 --model mlp:8 --epochs 2 --threads 1 --overwrite --out " +
-                               (dir / "run").string());
+    const CliRun run =
+        run_cli("train --data " + (dir / "small.csv").string() + " " + loss +
+                " --dev-size 20 --model mlp:8 --epochs 2 --threads 1 --overwrite --out " + (dir / "run").string());
     ASSERT_EQ(run.code, 0) << loss << run.out << run.err;
     EXPECT_NE(run.out.find("task classification (2 classes)"), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("test_acc"), std::string::npos) << run.out;

@@ -145,7 +145,8 @@ TEST(Csv, SeveralLabelColumnsByIndexRangeAndName) {
 TEST(CsvDataset, MultilabelKeepsEachRowsLabelsAndRefusesAnythingButZeroAndOne) {
   std::string text = "f1,f2,small,even\n";
   for (int i = 0; i < 50; ++i)
-    text += std::to_string(i) + "," + std::to_string(-i) + "," + (i < 20 ? "1" : "0") + "," + (i % 2 ? "0" : "1") + "\n";
+    text +=
+        std::to_string(i) + "," + std::to_string(-i) + "," + (i < 20 ? "1" : "0") + "," + (i % 2 ? "0" : "1") + "\n";
   const fs::path p = write_csv("multilabel.csv", text);
   const TrainTest data = load_csv_dataset(p, {.label_columns = "2-3"}, Task::multilabel);
   EXPECT_TRUE(data.train.is_multilabel());

@@ -233,17 +233,24 @@ class PoisonGradient : public Callback {
   std::vector<int64_t> steps_;
 };
 
-}  // namespace
-
-TEST(Callbacks, SkipNonFiniteLeavesParametersAndOptimizerStateAsTheyWere) {
+// Adam on spirals (600 examples) with the poisoned steps' gradients, skipping up to 2 in a row.
+FitResult fit_poisoned(int epochs, int64_t batch_size, PoisonGradient& poison) {
   const DataSplits data = spirals(1);
   Generator gen(2);
   auto model = make_mlp("mlp:8", 2, 2, {}, &gen);
   auto opt = optim::make_optimizer("adam:lr=0.01", model->parameters());
-  FitOptions options = quiet_options(2, 100);  // 600 examples: 6 steps an epoch
+  FitOptions options = quiet_options(epochs, batch_size);
   options.skip_nonfinite = 2;
-  PoisonGradient poison({3});
   const FitResult result = fit(*model, *opt, data, options, {.callbacks = {&poison}});
+  for (double v : flat_parameters(*model)) EXPECT_TRUE(std::isfinite(v));
+  return result;
+}
+
+}  // namespace
+
+TEST(Callbacks, SkipNonFiniteLeavesParametersAndOptimizerStateAsTheyWere) {
+  PoisonGradient poison({3});
+  const FitResult result = fit_poisoned(2, 100, poison);  // 6 steps an epoch
   EXPECT_FALSE(result.diverged);
   EXPECT_EQ(poison.params_before, poison.params_after);  // not a bit moved
   EXPECT_EQ(poison.adam_steps_before, 2.0);
@@ -251,18 +258,11 @@ TEST(Callbacks, SkipNonFiniteLeavesParametersAndOptimizerStateAsTheyWere) {
   ASSERT_EQ(result.history.size(), 2u);
   EXPECT_EQ(result.history[0].skipped_steps, 1);
   EXPECT_EQ(result.history[1].skipped_steps, 0);
-  for (double v : flat_parameters(*model)) EXPECT_TRUE(std::isfinite(v));
 }
 
 TEST(Callbacks, SkipNonFiniteStopsAsDivergedAfterNInARow) {
-  const DataSplits data = spirals(1);
-  Generator gen(2);
-  auto model = make_mlp("mlp:8", 2, 2, {}, &gen);
-  auto opt = optim::make_optimizer("adam:lr=0.01", model->parameters());
-  FitOptions options = quiet_options(3, 200);  // 3 steps an epoch
-  options.skip_nonfinite = 2;
   PoisonGradient poison({2, 4, 5, 6});  // 2 alone, then 4 and 5 in a row: stops at step 5, the second epoch's second
-  const FitResult result = fit(*model, *opt, data, options, {.callbacks = {&poison}});
+  const FitResult result = fit_poisoned(3, 200, poison);  // 3 steps an epoch
   EXPECT_TRUE(result.diverged);
   EXPECT_NE(result.stop_reason.find("2 steps in a row"), std::string::npos) << result.stop_reason;
   ASSERT_EQ(result.history.size(), 2u);  // the second epoch ends as usual (dev, best, test)

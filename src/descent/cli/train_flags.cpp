@@ -10,12 +10,14 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
   app.add_option("--label-column", c.label_column,
                  "CSV: the label column, by header name or 0-based index (default: last)");
   app.add_option("--label-columns", c.label_columns,
-                 "CSV: several 0/1 label columns for --task multilabel, a comma-separated list of header names, 0-based "
+                 "CSV: several 0/1 label columns for --task multilabel, a comma-separated list of header names, "
+                 "0-based "
                  "indices and index ranges, e.g. 0-4 or cat,dog");
   const CLI::Option* loss_flag = nullptr;
   app.add_option("--task", c.task,
                  "what the labels are: classification (class indices 0..K-1), regression (targets) or multilabel "
-                 "(several 0/1 labels, --label-columns; never inferred); infer decides from the labels and refuses when "
+                 "(several 0/1 labels, --label-columns; never inferred); infer decides from the labels and refuses "
+                 "when "
                  "they could be either")
       ->capture_default_str();
   app.add_flag("--overwrite", f.overwrite, "start clean in an --out folder that holds an earlier run (deletes it)");
@@ -39,12 +41,13 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
                  "start from these weights (a .safetensors file of the same model: best.safetensors of a run, or "
                  "scripts/from_pytorch.py's output); shapes are checked tensor by tensor");
   app.add_flag("--summary", c.summary, "print the model's layers (output shape, parameters, multiply-adds) first");
-  loss_flag = app.add_option("--loss", c.loss,
-                             "cross_entropy, bce (binary cross-entropy on logits: the default for --task multilabel; "
-                             "for classification, one sigmoid unit per class against one-hot targets), mse, l1 or huber "
-                             "(nll is refused: these models end in logits, not the log-probabilities it takes; "
-                             "cross_entropy is log_softmax + nll)")
-                  ->capture_default_str();
+  loss_flag =
+      app.add_option("--loss", c.loss,
+                     "cross_entropy, bce (binary cross-entropy on logits: the default for --task multilabel; "
+                     "for classification, one sigmoid unit per class against one-hot targets), mse, l1 or huber "
+                     "(nll is refused: these models end in logits, not the log-probabilities it takes; "
+                     "cross_entropy is log_softmax + nll)")
+          ->capture_default_str();
   app.add_option("--label-smoothing", c.label_smoothing,
                  "cross_entropy against (1 - F) one-hot + F / classes, F in [0, 1) (torch.nn.CrossEntropyLoss)")
       ->capture_default_str();

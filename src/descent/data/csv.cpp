@@ -79,8 +79,8 @@ std::optional<int64_t> parse_index(std::string_view text) {
 
 // The label columns CsvOptions names: one (label_column or label_index), or the list of
 // label_columns, whose items are names, indices, or inclusive index ranges "A-B".
-std::vector<std::size_t> label_columns_of(const std::vector<std::string>& names, const CsvOptions& options,
-                                          bool header, const std::string& where) {
+std::vector<std::size_t> label_columns_of(const std::vector<std::string>& names, const CsvOptions& options, bool header,
+                                          const std::string& where) {
   if (options.label_columns.empty())
     return {column_named(names, options.label_column, options.label_index, header, where)};
   std::vector<std::size_t> columns;

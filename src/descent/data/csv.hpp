@@ -1,6 +1,6 @@
 // CSV files of numbers: one example per line, numeric feature columns and one label column
-// chosen by header name or by index, or several (multi-label data) chosen by a list. A header line is detected (any non-numeric cell in the
-// first line) or declared. Cells are separated by a delimiter, without quoting. A file may be
+// chosen by header name or by index, or several (multi-label data) chosen by a list. A header line is detected (any
+// non-numeric cell in the first line) or declared. Cells are separated by a delimiter, without quoting. A file may be
 // gzip-compressed (detected by its magic bytes).
 #pragma once
 #include <cstdint>
@@ -25,11 +25,11 @@ struct CsvOptions {
 
 struct CsvData {
   std::vector<std::string> feature_names;  // header names, or "column 1", "column 2", ... (1-based)
-  std::vector<std::string> label_names;  // one per label column, as feature_names
-  std::vector<int64_t> label_numbers;    // each label column's 1-based number in the file
-  std::vector<float> features;           // (rows, feature_names.size()) row-major
-  std::vector<float> labels;             // (rows, label_names.size()) row-major
-  std::vector<int64_t> lines;            // (rows) the 1-based line of the file each row is on
+  std::vector<std::string> label_names;    // one per label column, as feature_names
+  std::vector<int64_t> label_numbers;      // each label column's 1-based number in the file
+  std::vector<float> features;             // (rows, feature_names.size()) row-major
+  std::vector<float> labels;               // (rows, label_names.size()) row-major
+  std::vector<int64_t> lines;              // (rows) the 1-based line of the file each row is on
 
   int64_t rows() const { return static_cast<int64_t>(lines.size()); }
   int64_t num_labels() const { return static_cast<int64_t>(label_names.size()); }

@@ -162,21 +162,21 @@ void check_idx_classes(const TrainTest& data, const std::filesystem::path& train
 
 }  // namespace
 
+constexpr std::array<std::pair<Task, std::string_view>, 4> kTaskNames = {{{Task::infer, "infer"},
+                                                                          {Task::classification, "classification"},
+                                                                          {Task::regression, "regression"},
+                                                                          {Task::multilabel, "multilabel"}}};
+
 Task parse_task(std::string_view name) {
-  if (name == "infer" || name.empty()) return Task::infer;
-  if (name == "classification") return Task::classification;
-  if (name == "regression") return Task::regression;
-  if (name == "multilabel") return Task::multilabel;
+  if (name.empty()) return Task::infer;
+  for (const auto& [task, text] : kTaskNames)
+    if (name == text) return task;
   throw ValueError("--task must be classification, regression, multilabel or infer, got '" + std::string(name) + "'");
 }
 
 std::string_view task_name(Task task) {
-  switch (task) {
-    case Task::infer: return "infer";
-    case Task::classification: return "classification";
-    case Task::regression: return "regression";
-    case Task::multilabel: return "multilabel";
-  }
+  for (const auto& [known, text] : kTaskNames)
+    if (task == known) return text;
   return "infer";
 }
 
@@ -459,11 +459,10 @@ TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& 
                   std::to_string(static_cast<int64_t>(std::ceil(1.0 / kCsvTestFraction))) +
                   " are needed to split off a test set");
   check_csv_labels(csv, path, task);
-  Dataset all = task == Task::multilabel
-                    ? make_multilabel_dataset(std::move(csv.features), std::move(csv.labels), csv.num_features(),
-                                              csv.num_labels())
-                    : make_dataset(std::move(csv.features), std::move(csv.labels), csv.num_features(),
-                                   csv_class_count(csv, path, task));
+  Dataset all = task == Task::multilabel ? make_multilabel_dataset(std::move(csv.features), std::move(csv.labels),
+                                                                   csv.num_features(), csv.num_labels())
+                                         : make_dataset(std::move(csv.features), std::move(csv.labels),
+                                                        csv.num_features(), csv_class_count(csv, path, task));
   Generator gen(kCsvShuffleSeed);
   all = shuffled(all, gen);
   auto [train, test] = split_last(all, test_rows);

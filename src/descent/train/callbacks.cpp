@@ -138,8 +138,9 @@ SkipNonFinite::SkipNonFinite(int64_t max_in_a_row) : max_in_a_row_(max_in_a_row)
 
 void SkipNonFinite::on_train_begin(FitContext& context) {
   if (context.optimizer.needs_closure())
-    throw ValueError("--skip-nonfinite cannot skip the steps of a closure optimizer (L-BFGS), which evaluates the "
-                     "gradient inside its step");
+    throw ValueError(
+        "--skip-nonfinite cannot skip the steps of a closure optimizer (L-BFGS), which evaluates the "
+        "gradient inside its step");
 }
 
 void SkipNonFinite::after_backward(FitContext& context) {

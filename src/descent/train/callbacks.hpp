@@ -108,7 +108,8 @@ class EarlyStopping : public Callback {
 class SkipNonFinite : public Callback {
  public:
   explicit SkipNonFinite(int64_t max_in_a_row);
-  void on_train_begin(FitContext& context) override;
+  int64_t max_in_a_row() const { return max_in_a_row_; }
+  void on_train_begin(FitContext& context) override;  // refuses a closure optimizer
   void after_backward(FitContext& context) override;
 
  private:

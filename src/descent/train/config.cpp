@@ -55,11 +55,12 @@ DType TrainConfig::value_dtype() const { return dtype == "float64" ? DType::f64 
 // they change no result); a key missing from an older file keeps its default.
 // The macro defines inline converters; these named ones are what config.hpp declares.
 namespace json_form {
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, label_columns, task, dev_size, scaling, random_labels,
-                                                model, activation, dropout, init, batch_norm, init_from, dtype, loss,
-                                                optimizer, schedule, schedule_per, l2, clip_grad_norm, epochs,
-                                                batch_size, drop_last, patience, seed, threads, out, checkpoint_every,
-                                                keep_checkpoints, quiet, augment, label_smoothing, skip_nonfinite)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, label_columns, task, dev_size, scaling,
+                                                random_labels, model, activation, dropout, init, batch_norm, init_from,
+                                                dtype, loss, optimizer, schedule, schedule_per, l2, clip_grad_norm,
+                                                epochs, batch_size, drop_last, patience, seed, threads, out,
+                                                checkpoint_every, keep_checkpoints, quiet, augment, label_smoothing,
+                                                skip_nonfinite)
 }  // namespace json_form
 
 void to_json(nlohmann::json& j, const TrainConfig& config) { json_form::to_json(j, config); }

@@ -37,7 +37,8 @@ LossFunction make_loss(const std::string& name, int64_t num_classes, double labe
     return num_classes > 0 ? one_hot(y, num_classes, out.dtype()) : y.reshape(out.shape());
   };
   if (name == "bce")
-    return [=](const Tensor& out, const Tensor& y) { return binary_cross_entropy_with_logits(out, target_for(out, y)); };
+    return
+        [=](const Tensor& out, const Tensor& y) { return binary_cross_entropy_with_logits(out, target_for(out, y)); };
   if (name == "mse") return [=](const Tensor& out, const Tensor& y) { return mse_loss(out, target_for(out, y)); };
   if (name == "l1") return [=](const Tensor& out, const Tensor& y) { return l1_loss(out, target_for(out, y)); };
   if (name == "huber") return [=](const Tensor& out, const Tensor& y) { return huber_loss(out, target_for(out, y)); };

@@ -1,14 +1,14 @@
 // The training loop (Goodfellow et al., "Deep Learning", §8.1.3, minibatch SGD; Keras's
 // Model.fit): each epoch shuffle and go through the minibatches with train_step (forward, loss,
 // backward, clip, step), evaluate on dev, keep a copy of the parameters with the best dev
-// accuracy (the best dev loss for regression and multi-label data); at the end restore the best and evaluate on test. Everything else (the epoch
-// lines, metrics.jsonl, checkpoints, early stopping, the progress bar) is a Callback
+// accuracy (the best dev loss for regression and multi-label data); at the end restore the best and evaluate on test.
+// Everything else (the epoch lines, metrics.jsonl, checkpoints, early stopping, the progress bar) is a Callback
 // (train/callbacks.hpp), and so is what a user adds.
 #pragma once
 #include <csignal>
 #include <functional>
-#include <optional>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,7 +45,7 @@ struct FitOptions {
   // Skip steps whose gradient is not finite, stopping after this many in a row (0: off;
   // SkipNonFinite in train/callbacks.hpp).
   int64_t skip_nonfinite = 0;
-  double l2 = 0.0;   // explicit L2 penalty lambda/2 * sum ||W||^2 over weight matrices, added to the loss
+  double l2 = 0.0;            // explicit L2 penalty lambda/2 * sum ||W||^2 over weight matrices, added to the loss
   double clip_grad_norm = 0;  // clip the global gradient norm to this (0: off; not for closure optimizers)
   std::string loss = "cross_entropy";
   double label_smoothing = 0.0;  // cross_entropy's label smoothing in [0, 1) (torch.nn.CrossEntropyLoss)
@@ -67,10 +67,10 @@ struct EpochMetrics {
   double train_loss = 0, train_acc = 0;  // over the epoch's minibatches
   double dev_loss = 0, dev_acc = 0;
   // Multi-label data only: the fraction of single labels that are right, averaged over labels.
-  std::optional<double> train_label_acc, dev_label_acc;
-  std::optional<int64_t> skipped_steps;  // with FitOptions::skip_nonfinite: the steps skipped this epoch
-  double lr = 0;       // the first group's lr during the epoch's last step
-  double seconds = 0;  // training and dev evaluation
+  std::optional<double> train_label_acc{}, dev_label_acc{};
+  std::optional<int64_t> skipped_steps{};  // with FitOptions::skip_nonfinite: the steps skipped this epoch
+  double lr = 0;                         // the first group's lr during the epoch's last step
+  double seconds = 0;                    // training and dev evaluation
   int64_t steps = 0;
 };
 
@@ -83,7 +83,7 @@ struct TrainingProgress {
   int64_t global_step = 0;
   double loss_sum = 0, seconds = 0;  // running sums of this epoch
   int64_t seen = 0, correct = 0;
-  int64_t labels_correct = 0;  // multi-label data: single labels right this epoch
+  int64_t labels_correct = 0;      // multi-label data: single labels right this epoch
   int64_t skipped_steps = 0;       // steps skipped for a non-finite gradient this epoch (SkipNonFinite)
   int64_t nonfinite_in_a_row = 0;  // the latest steps' non-finite gradients in a row
   double lr = 0;
