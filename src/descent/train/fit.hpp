@@ -69,8 +69,8 @@ struct EpochMetrics {
   // Multi-label data only: the fraction of single labels that are right, averaged over labels.
   std::optional<double> train_label_acc{}, dev_label_acc{};
   std::optional<int64_t> skipped_steps{};  // with FitOptions::skip_nonfinite: the steps skipped this epoch
-  double lr = 0;                         // the first group's lr during the epoch's last step
-  double seconds = 0;                    // training and dev evaluation
+  double lr = 0;                           // the first group's lr during the epoch's last step
+  double seconds = 0;                      // training and dev evaluation
   int64_t steps = 0;
 };
 
