@@ -158,8 +158,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainingProgress, epoch, epoch_started, step,
                                    best_dev_loss, history, step_losses)
 }  // namespace json_form
 
-// The multi-label fields are written only for multi-label runs, and read when present (files
-// written before they existed lack them).
+// The multi-label and skip counts are written only for runs that have them, and read when
+// present (files written before they existed lack them).
 void to_json(nlohmann::json& j, const EpochMetrics& metrics) {
   json_form::to_json(j, metrics);
   if (metrics.train_label_acc) j["train_label_acc"] = *metrics.train_label_acc;
@@ -176,9 +176,10 @@ void from_json(const nlohmann::json& j, EpochMetrics& metrics) {
 }
 void to_json(nlohmann::json& j, const TrainingProgress& progress) {
   json_form::to_json(j, progress);
-  j["labels_correct"] = progress.labels_correct;
-  j["skipped_steps"] = progress.skipped_steps;
-  j["nonfinite_in_a_row"] = progress.nonfinite_in_a_row;
+  // Written only when not 0, so that a checkpoint of a run without them keeps the keys it always had.
+  if (progress.labels_correct != 0) j["labels_correct"] = progress.labels_correct;
+  if (progress.skipped_steps != 0) j["skipped_steps"] = progress.skipped_steps;
+  if (progress.nonfinite_in_a_row != 0) j["nonfinite_in_a_row"] = progress.nonfinite_in_a_row;
 }
 void from_json(const nlohmann::json& j, TrainingProgress& progress) {
   json_form::from_json(j, progress);
