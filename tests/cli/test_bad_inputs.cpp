@@ -150,6 +150,7 @@ const std::vector<BadInput>& cases() {
       {"label smoothing negative", kNew + "--label-smoothing -0.1", "--label-smoothing", {}},
       {"label smoothing with mse", kNew + "--loss mse --label-smoothing 0.1", "cross_entropy", {}},
       {"skip-nonfinite negative", kNew + "--skip-nonfinite -1", "--skip-nonfinite", {}},
+      {"accumulate-steps 0", kNew + "--accumulate-steps 0", "--accumulate-steps", {}},
       {"label 1.5", "train --data {dir}/bad.csv --quiet --out {dir}/new", "line 13: label 1.5",
        file("bad.csv", csv_with_label(11, "1.5"))},
       {"label 1,000,000", "train --data {dir}/bad.csv --quiet --out {dir}/new", "label 1000000 implies 1000001 classes",

@@ -3,10 +3,12 @@
 // that go with the tasks (--loss bce on one-hot classes, --label-smoothing).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "cli/cli_files.hpp"
 #include "common/scratch.hpp"
@@ -119,4 +121,29 @@ TEST(TasksCli, SkipNonFiniteCountsSkipsInTheMetrics) {
                                (dir / "lbfgs").string());
   EXPECT_EQ(lbfgs.code, 2);
   EXPECT_NE(lbfgs.err.find("closure optimizer"), std::string::npos) << lbfgs.err;
+}
+
+// Checkpoints of an accumulating run fall between optimizer steps only, so resuming from one
+// ends with the bytes of the uninterrupted run.
+TEST(TasksCli, AccumulatedRunsCheckpointAtStepsAndResumeExactly) {
+  const fs::path dir = fresh_dir("tasks_cli", "accumulate");
+  write_bytes(dir / "small.csv", csv_text());
+  const fs::path run_dir = dir / "run";
+  // 60 training examples in batches of 10: steps after batches 4 and 6 of each epoch (the second
+  // with the epoch's last 2 batches); every 3 batches a checkpoint is due, written at the next step.
+  const CliRun run = run_cli("train --data " + (dir / "small.csv").string() +
+                             " --accumulate-steps 4 --checkpoint-every 3 --keep-checkpoints 100 --batch-size 10 "
+                             "--dev-size 20 --model mlp:8 --schedule-per batch --epochs 2 --threads 1 --quiet --out " +
+                             run_dir.string());
+  ASSERT_EQ(run.code, 0) << run.out << run.err;
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(run_dir / "checkpoints")) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"step-0000000004.safetensors", "step-0000000006.safetensors",
+                                             "step-0000000010.safetensors", "step-0000000012.safetensors"}));
+  const std::string uninterrupted = read_file(run_dir / "best.safetensors");
+  fs::remove(run_dir / "checkpoints" / "step-0000000012.safetensors");  // resume mid-epoch, after batch 10
+  const CliRun resumed = run_cli("train --resume " + run_dir.string() + " --quiet");
+  ASSERT_EQ(resumed.code, 0) << resumed.out << resumed.err;
+  EXPECT_TRUE(read_file(run_dir / "best.safetensors") == uninterrupted);
 }

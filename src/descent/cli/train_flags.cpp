@@ -70,6 +70,10 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
   app.add_option("--l2", c.l2, "explicit L2 penalty lambda/2 * sum ||W||^2 on weight matrices, added to the loss")
       ->capture_default_str();
   app.add_option("--clip-grad-norm", c.clip_grad_norm, "clip the global gradient norm (0: off)")->capture_default_str();
+  app.add_option("--accumulate-steps", c.accumulate_steps,
+                 "step the optimizer every K minibatches with their mean gradient: batch size B with K steps trains "
+                 "as batch size K*B (schedules count optimizer steps; checkpoints fall between steps)")
+      ->capture_default_str();
   app.add_option("--skip-nonfinite", c.skip_nonfinite,
                  "skip the update of a batch whose gradient holds a NaN or an infinity (optax's apply_if_finite; the "
                  "skips are counted in metrics.jsonl), and stop as diverged after N in a row (0: off)")

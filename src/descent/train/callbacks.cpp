@@ -172,7 +172,11 @@ ModelCheckpoint::ModelCheckpoint(CheckpointOptions options) : options_(std::move
 void ModelCheckpoint::on_step_end(FitContext& context) {
   const bool signalled = options_.stop_requested && *options_.stop_requested;
   const int64_t step = context.progress.global_step;
-  if (signalled || (options_.every > 0 && step % options_.every == 0)) save(context, context.progress.epoch);
+  due_ = due_ || (options_.every > 0 && step % options_.every == 0);
+  // The gradients summed so far in an accumulation are in no checkpoint: wait for the step.
+  if (context.accumulating) return;
+  if (signalled || due_) save(context, context.progress.epoch);
+  due_ = false;
   if (signalled) context.stop = context.interrupted = true;
 }
 

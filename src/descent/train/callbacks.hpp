@@ -30,6 +30,9 @@ struct FitContext {
   const Batch* batch = nullptr;
   double loss = 0;         // its training loss, before any L2 penalty (set before after_backward)
   bool skip_step = false;  // set in after_backward: no optimizer update for this batch (reset each step)
+  // Accumulating gradients (FitOptions::accumulate_steps) with no step yet: after_backward waits
+  // for the cycle's last batch, and checkpoints for its step.
+  bool accumulating = false;
 
   // Stopping: set `stop` (and a `stop_reason` to print) to end training after the current step
   // (the epoch then ends as usual: dev evaluation, on_epoch_end) or, from on_epoch_end, after
@@ -136,6 +139,7 @@ class ModelCheckpoint : public Callback {
  private:
   void save(FitContext& context, int resume_epoch);
   CheckpointOptions options_;
+  bool due_ = false;  // a checkpoint of every N steps waits for the end of a gradient accumulation
 };
 
 // RUN_DIR/best.safetensors (the restored best parameters) and summary.json at the end.

@@ -23,6 +23,8 @@ void TrainConfig::validate() const {
     fail("--label-smoothing must be in [0, 1), got " + format_number(label_smoothing));
   if (label_smoothing > 0.0 && loss != "cross_entropy")
     fail("--label-smoothing applies to --loss cross_entropy, not " + loss);
+  if (accumulate_steps < 1)
+    fail("--accumulate-steps must be >= 1 (1: a step every batch), got " + std::to_string(accumulate_steps));
   if (skip_nonfinite < 0) fail("--skip-nonfinite must be >= 0 (0: off), got " + std::to_string(skip_nonfinite));
   if (patience < 0) fail("--patience must be >= 0, got " + std::to_string(patience));
   if (threads < 0) fail("--threads must be >= 0 (0: one per core), got " + std::to_string(threads));
@@ -60,7 +62,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column,
                                                 dtype, loss, optimizer, schedule, schedule_per, l2, clip_grad_norm,
                                                 epochs, batch_size, drop_last, patience, seed, threads, out,
                                                 checkpoint_every, keep_checkpoints, quiet, augment, label_smoothing,
-                                                skip_nonfinite)
+                                                skip_nonfinite, accumulate_steps)
 }  // namespace json_form
 
 void to_json(nlohmann::json& j, const TrainConfig& config) { json_form::to_json(j, config); }

@@ -337,8 +337,13 @@ class TrainingLoop {
   // False, with the parameters untouched, when the loss is not finite.
   bool train_step(const Batch& batch) {
     Tensor output;  // of the first evaluation, for the accuracy
+    const int64_t rows = batch.x.shape()[0];
+    const bool accumulate = context_.options.accumulate_steps > 1;
+    const bool cycle_start = !accumulate || accumulated_ == 0;
+    if (accumulate && cycle_start) cycle_rows_ = rows_in_cycle(rows);
+    const bool apply = !accumulate || ++accumulated_ == context_.options.accumulate_steps || last_batch_of_epoch();
     auto forward_backward = [&] {
-      context_.optimizer.zero_grad();
+      if (cycle_start) context_.optimizer.zero_grad();
       const Tensor out = context_.model(batch.x);
       Tensor loss = loss_fn_(out, batch.y);
       const double value = loss.item();
@@ -349,8 +354,12 @@ class TrainingLoop {
       if (!std::isfinite(value)) return value;
       const double l2 = context_.options.l2;
       if (l2 > 0) loss = add(loss, l2_penalty(weights_, l2));
+      // Accumulating, each minibatch's mean counts by its share of the cycle's examples, so that
+      // the summed gradient is the mean over the cycle, as one batch of all of them.
+      if (accumulate) loss = mul(loss, static_cast<double>(rows) / static_cast<double>(cycle_rows_));
       loss.backward();
-      notify(&Callback::after_backward);
+      context_.accumulating = !apply;
+      if (apply) notify(&Callback::after_backward);
       return l2 > 0 ? loss.item() : value;
     };
     TrainingProgress& progress = context_.progress;
@@ -361,15 +370,15 @@ class TrainingLoop {
     } else {
       forward_backward();
       if (!std::isfinite(context_.loss)) return false;
-      if (!context_.skip_step) {
+      if (apply && !context_.skip_step) {
         if (context_.options.clip_grad_norm > 0)
           optim::clip_grad_norm_(context_.model.parameters(), context_.options.clip_grad_norm);
         context_.optimizer.step();
       }
     }
-    if (context_.schedule) context_.schedule->after_batch();
+    if (apply) accumulated_ = 0;
+    if (apply && context_.schedule) context_.schedule->after_batch();  // schedules count optimizer steps
     ++progress.global_step;
-    const int64_t rows = batch.x.shape()[0];
     progress.loss_sum += context_.loss * static_cast<double>(rows);
     progress.step_losses.push_back(context_.loss);
     progress.seen += rows;
@@ -380,6 +389,20 @@ class TrainingLoop {
       progress.labels_correct += right.labels;
     }
     return true;
+  }
+
+  // The examples of an accumulation cycle that begins with this batch of `rows`: accumulate_steps
+  // batches, or fewer at the epoch's end (without the short last batch under drop_last).
+  int64_t rows_in_cycle(int64_t rows) const {
+    const int64_t batch_size = context_.options.batch_size;
+    const int64_t left = data().train.size() - (loader_.position() - rows);
+    const int64_t usable = context_.options.drop_last ? left / batch_size * batch_size : left;
+    return std::min(context_.options.accumulate_steps * batch_size, usable);
+  }
+
+  bool last_batch_of_epoch() const {
+    const int64_t left = data().train.size() - loader_.position();
+    return left == 0 || (context_.options.drop_last && left < context_.options.batch_size);
   }
 
   bool diverged() {
@@ -475,6 +498,8 @@ class TrainingLoop {
   std::vector<Callback*> callbacks_;  // in the order they run
   std::vector<std::unique_ptr<Callback>> own_callbacks_;
   FitContext context_;
+  int64_t accumulated_ = 0;  // minibatches of the accumulation cycle under way (0 at a step boundary)
+  int64_t cycle_rows_ = 0;   // the examples of that cycle
 };
 
 }  // namespace
@@ -485,6 +510,11 @@ FitResult fit(Module& model, optim::Optimizer& optimizer, const DataSplits& data
   if (options.batch_size <= 0)
     throw ValueError("fit: batch size must be positive, got " + std::to_string(options.batch_size));
   if (data.train.size() == 0) throw ValueError("fit: the training set is empty");
+  if (options.accumulate_steps < 1)
+    throw ValueError("--accumulate-steps must be >= 1 (1: a step every batch), got " +
+                     std::to_string(options.accumulate_steps));
+  if (options.accumulate_steps > 1 && (optimizer.needs_closure() || extras.shard_count > 1))
+    throw ValueError("--accumulate-steps cannot be used with a closure optimizer (L-BFGS) or under mpirun");
   return TrainingLoop(model, optimizer, data, options, extras).run();
 }
 

@@ -45,6 +45,10 @@ struct FitOptions {
   // Skip steps whose gradient is not finite, stopping after this many in a row (0: off;
   // SkipNonFinite in train/callbacks.hpp).
   int64_t skip_nonfinite = 0;
+  // Gradient accumulation: an optimizer step every this many minibatches, with the mean gradient
+  // over their examples, so batch_size B with K steps trains as batch size K·B (1: off).
+  // Checkpoints fall only between steps; schedules count optimizer steps.
+  int64_t accumulate_steps = 1;
   double l2 = 0.0;            // explicit L2 penalty lambda/2 * sum ||W||^2 over weight matrices, added to the loss
   double clip_grad_norm = 0;  // clip the global gradient norm to this (0: off; not for closure optimizers)
   std::string loss = "cross_entropy";

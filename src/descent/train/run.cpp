@@ -214,13 +214,13 @@ TrainingState load_latest_checkpoint(const std::filesystem::path& run_dir, std::
 }
 
 std::unique_ptr<ScheduleDriver> make_schedule(const TrainConfig& config, optim::Optimizer& optimizer,
-                                              int64_t batches_per_epoch) {
+                                              int64_t steps_per_epoch) {
   if (config.schedule.empty() || config.schedule == "constant") return nullptr;
   const StepEvery every = parse_step_every(config.schedule_per);
   std::string spec = config.schedule;
   if (spec == "cosine") {
     // Plain "cosine" anneals over the whole run: T_max is the number of scheduler steps.
-    const int64_t steps = every == StepEvery::batch ? batches_per_epoch * config.epochs : config.epochs;
+    const int64_t steps = every == StepEvery::batch ? steps_per_epoch * config.epochs : config.epochs;
     spec += ":T_max=" + std::to_string(std::max<int64_t>(1, steps));
   }
   return std::make_unique<ScheduleDriver>(spec, optimizer, every);
@@ -280,7 +280,8 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
       optim::make_optimizer(config.optimizer, make_param_groups(model->named_parameters(), param_group_specs));
   const int64_t batches_per_epoch =
       (splits.train.size() + (config.drop_last ? 0 : config.batch_size - 1)) / config.batch_size;
-  const std::unique_ptr<ScheduleDriver> schedule = make_schedule(config, *optimizer, batches_per_epoch);
+  const int64_t steps_per_epoch = (batches_per_epoch + config.accumulate_steps - 1) / config.accumulate_steps;
+  const std::unique_ptr<ScheduleDriver> schedule = make_schedule(config, *optimizer, steps_per_epoch);
   const nlohmann::json run_config = {{"train", config}, {"param_groups", param_group_specs}};
   if (world.distributed())
     check_data_parallel(config.batch_size, splits.train.size(), config.drop_last, run_config.dump(), world);
