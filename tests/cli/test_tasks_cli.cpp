@@ -36,18 +36,28 @@ double number_after(const std::string& text, const std::string& key) {
   return std::stod(text.substr(at + key.size()));
 }
 
+// A fresh folder of this test program holding FILE with `text`.
+fs::path folder_with(const std::string& name, const std::string& file, const std::string& text) {
+  const fs::path dir = fresh_dir("tasks_cli", name);
+  write_bytes(dir / file, text);
+  return dir;
+}
+
+// `descent train --data DIR/FILE FLAGS --threads 1 --out DIR/RUN`.
+CliRun train_on(const fs::path& dir, const std::string& file, const std::string& flags,
+                const std::string& run = "run") {
+  return run_cli("train --data " + (dir / file).string() + " " + flags + " --threads 1 --out " + (dir / run).string());
+}
+
 }  // namespace
 
 TEST(TasksCli, MultilabelTrainsReportsAndEvalReproduces) {
-  const fs::path dir = fresh_dir("tasks_cli", "tasks_multilabel");
-  write_bytes(dir / "labels.csv", multilabel_csv());
-  const fs::path run_dir = dir / "run";
-  const CliRun train = run_cli("train --data " + (dir / "labels.csv").string() +
-                               " --label-columns 3-5 --task multilabel --dev-size 60 --model mlp:32 --dropout 0 "
-                               "--optimizer adam:lr=0.01 --schedule constant --epochs 40 --batch-size 16 --threads 1 "
-                               "--out " +
-                               run_dir.string());
+  const fs::path dir = folder_with("tasks_multilabel", "labels.csv", multilabel_csv());
+  const CliRun train = train_on(dir, "labels.csv",
+                                "--label-columns 3-5 --task multilabel --dev-size 60 --model mlp:32 --dropout 0 "
+                                "--optimizer adam:lr=0.01 --schedule constant --epochs 40 --batch-size 16");
   ASSERT_EQ(train.code, 0) << train.out << train.err;
+  const fs::path run_dir = dir / "run";
   EXPECT_NE(train.out.find("task multilabel (3 labels)"), std::string::npos) << train.out;
   EXPECT_NE(train.out.find("dev_exact"), std::string::npos) << train.out;
   EXPECT_NE(train.out.find("dev_label_acc"), std::string::npos) << train.out;
@@ -80,22 +90,16 @@ TEST(TasksCli, MultilabelTrainsReportsAndEvalReproduces) {
 }
 
 TEST(TasksCli, SeveralLabelColumnsWithoutTheTaskAskForIt) {
-  const fs::path dir = fresh_dir("tasks_cli", "tasks_infer");
-  write_bytes(dir / "labels.csv", multilabel_csv());
-  const CliRun run =
-      run_cli("train --data " + (dir / "labels.csv").string() +
-              " --label-columns 3-5 --dev-size 60 --epochs 1 --threads 1 --quiet --out " + (dir / "run").string());
+  const fs::path dir = folder_with("tasks_infer", "labels.csv", multilabel_csv());
+  const CliRun run = train_on(dir, "labels.csv", "--label-columns 3-5 --dev-size 60 --epochs 1 --quiet");
   EXPECT_EQ(run.code, 2);
   EXPECT_NE(run.err.find("pass --task multilabel"), std::string::npos) << run.err;
 }
 
 TEST(TasksCli, BceOnOneHotClassesAndLabelSmoothingTrain) {
-  const fs::path dir = fresh_dir("tasks_cli", "tasks_losses");
-  write_bytes(dir / "small.csv", csv_text());
+  const fs::path dir = folder_with("tasks_losses", "small.csv", csv_text());
   for (const std::string loss : {"--loss bce", "--label-smoothing 0.1"}) {
-    const CliRun run =
-        run_cli("train --data " + (dir / "small.csv").string() + " " + loss +
-                " --dev-size 20 --model mlp:8 --epochs 2 --threads 1 --overwrite --out " + (dir / "run").string());
+    const CliRun run = train_on(dir, "small.csv", loss + " --dev-size 20 --model mlp:8 --epochs 2 --overwrite");
     ASSERT_EQ(run.code, 0) << loss << run.out << run.err;
     EXPECT_NE(run.out.find("task classification (2 classes)"), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("test_acc"), std::string::npos) << run.out;
@@ -103,11 +107,8 @@ TEST(TasksCli, BceOnOneHotClassesAndLabelSmoothingTrain) {
 }
 
 TEST(TasksCli, SkipNonFiniteCountsSkipsInTheMetrics) {
-  const fs::path dir = fresh_dir("tasks_cli", "skip_nonfinite");
-  write_bytes(dir / "small.csv", csv_text());
-  const CliRun run = run_cli("train --data " + (dir / "small.csv").string() +
-                             " --skip-nonfinite 3 --dev-size 20 --model mlp:8 --epochs 2 --threads 1 --quiet --out " +
-                             (dir / "run").string());
+  const fs::path dir = folder_with("skip_nonfinite", "small.csv", csv_text());
+  const CliRun run = train_on(dir, "small.csv", "--skip-nonfinite 3 --dev-size 20 --model mlp:8 --epochs 2 --quiet");
   ASSERT_EQ(run.code, 0) << run.out << run.err;
   std::ifstream metrics_file(dir / "run" / "metrics.jsonl");
   std::string line;
@@ -115,10 +116,9 @@ TEST(TasksCli, SkipNonFiniteCountsSkipsInTheMetrics) {
   for (; std::getline(metrics_file, line); ++epochs) EXPECT_EQ(nlohmann::json::parse(line).at("skipped_steps"), 0);
   EXPECT_EQ(epochs, 2);
   // A closure optimizer evaluates its gradients inside its step, where no step can be skipped.
-  const CliRun lbfgs = run_cli("train --data " + (dir / "small.csv").string() +
-                               " --skip-nonfinite 3 --optimizer lbfgs --dev-size 20 --model mlp:8 --epochs 1 "
-                               "--threads 1 --quiet --out " +
-                               (dir / "lbfgs").string());
+  const CliRun lbfgs =
+      train_on(dir, "small.csv", "--skip-nonfinite 3 --optimizer lbfgs --dev-size 20 --model mlp:8 --epochs 1 --quiet",
+               "lbfgs");
   EXPECT_EQ(lbfgs.code, 2);
   EXPECT_NE(lbfgs.err.find("closure optimizer"), std::string::npos) << lbfgs.err;
 }
@@ -126,15 +126,13 @@ TEST(TasksCli, SkipNonFiniteCountsSkipsInTheMetrics) {
 // Checkpoints of an accumulating run fall between optimizer steps only, so resuming from one
 // ends with the bytes of the uninterrupted run.
 TEST(TasksCli, AccumulatedRunsCheckpointAtStepsAndResumeExactly) {
-  const fs::path dir = fresh_dir("tasks_cli", "accumulate");
-  write_bytes(dir / "small.csv", csv_text());
+  const fs::path dir = folder_with("accumulate", "small.csv", csv_text());
   const fs::path run_dir = dir / "run";
   // 60 training examples in batches of 10: steps after batches 4 and 6 of each epoch (the second
   // with the epoch's last 2 batches); every 3 batches a checkpoint is due, written at the next step.
-  const CliRun run = run_cli("train --data " + (dir / "small.csv").string() +
-                             " --accumulate-steps 4 --checkpoint-every 3 --keep-checkpoints 100 --batch-size 10 "
-                             "--dev-size 20 --model mlp:8 --schedule-per batch --epochs 2 --threads 1 --quiet --out " +
-                             run_dir.string());
+  const CliRun run = train_on(dir, "small.csv",
+                              "--accumulate-steps 4 --checkpoint-every 3 --keep-checkpoints 100 --batch-size 10 "
+                              "--dev-size 20 --model mlp:8 --schedule-per batch --epochs 2 --quiet");
   ASSERT_EQ(run.code, 0) << run.out << run.err;
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(run_dir / "checkpoints")) names.push_back(entry.path().filename());
