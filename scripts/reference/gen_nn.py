@@ -1,7 +1,7 @@
 """Reference values for descent's nn layer, from PyTorch 1.13 (Debian's python3-torch).
 
 Run: /usr/bin/python3 scripts/reference/gen_nn.py > tests/reference/nn.json
-Writes losses (every reduction), Linear, BatchNorm1d, LayerNorm forward values and
+Writes losses (every reduction; cross-entropy also with label smoothing), Linear, BatchNorm1d, LayerNorm forward values and
 gradients in float64, and torch.nn.init gains and sample statistics.
 """
 import json
@@ -83,6 +83,21 @@ for name, fn in [("xavier_uniform", lambda: torch.nn.init.xavier_uniform_(w)),
                  ("linear_default", lambda: torch.nn.init.kaiming_uniform_(w, a=math.sqrt(5)))]:
     fn()
     stds[name] = {"sample_std": w.std().item(), "max_abs": w.abs().max().item()}
+
+# Drawn last, so that the values above stay as they were: cross-entropy with label smoothing
+# (torch.nn.CrossEntropyLoss(label_smoothing=0.15)), and binary cross-entropy on logits with
+# exact zeros among the logits (where the gradient is sigmoid(0) - t = 0.5 - t).
+ls_logits = torch.randn(6, 5) * 3
+ls_labels = torch.tensor([1, 0, 4, 3, 3, 2])
+bce_logits = torch.randn(4, 3) * 2
+bce_logits[0, 0] = bce_logits[2, 1] = 0.0
+bce_targets = (torch.rand(4, 3) > 0.5).double()
+for red in ["none", "mean", "sum"]:
+    cases.append(case(f"cross_entropy_label_smoothing/{red}", {"input": ls_logits, "target": ls_labels.double()},
+                      lambda input, target: F.cross_entropy(input, target.long(), reduction=red,
+                                                            label_smoothing=0.15)))
+    cases.append(case(f"binary_cross_entropy_with_logits_zeros/{red}", {"input": bce_logits, "target": bce_targets},
+                      lambda input, target: F.binary_cross_entropy_with_logits(input, target, reduction=red)))
 
 print(json.dumps({"torch_version": torch.__version__, "cases": cases, "batch_norm_running": running,
                   "gains": gains, "init_300x200": stds}, indent=1))

@@ -12,6 +12,7 @@
 #include "descent/core/error.hpp"
 #include "descent/data/csv.hpp"
 #include "descent/data/dataset.hpp"
+#include "descent/data/loader.hpp"
 
 using namespace descent;
 using descent::testing::error_of;
@@ -32,7 +33,7 @@ TEST(Csv, DetectsHeaderAndPicksLabelByName) {
   const fs::path p = write_csv("named.csv", "a,label,b\n1,0,2\n3.5,1,-4e-1\n");
   const CsvData d = read_csv(p, {.label_column = "label"});
   EXPECT_EQ(d.feature_names, (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(d.label_name, "label");
+  EXPECT_EQ(d.label_names, std::vector<std::string>{"label"});
   EXPECT_EQ(d.features, (std::vector<float>{1, 2, 3.5f, -0.4f}));
   EXPECT_EQ(d.labels, (std::vector<float>{0, 1}));
 }
@@ -48,7 +49,7 @@ TEST(Csv, NoHeaderDetectedAndLastColumnIsTheDefaultLabel) {
 TEST(Csv, LabelByIndexAndDeclaredHeader) {
   const fs::path p = write_csv("index.csv", "10,20,30\n1,2,3\n4,5,6\n");
   const CsvData first = read_csv(p, {.label_index = 0, .header = CsvHeader::present});
-  EXPECT_EQ(first.label_name, "10");
+  EXPECT_EQ(first.label_names, std::vector<std::string>{"10"});
   EXPECT_EQ(first.labels, (std::vector<float>{1, 4}));
   EXPECT_EQ(first.features, (std::vector<float>{2, 3, 5, 6}));
   const CsvData absent = read_csv(p, {.label_index = -2, .header = CsvHeader::absent, .delimiter = ','});
@@ -123,4 +124,62 @@ TEST(CsvDataset, ClassesOrTargetsAndADeterministicTestSplit) {
   const TrainTest reg = load_dataset(r.string());
   EXPECT_EQ(reg.train.num_classes, 0);
   EXPECT_FALSE(reg.train.is_classification());
+}
+
+TEST(Csv, SeveralLabelColumnsByIndexRangeAndName) {
+  const fs::path p = write_csv("multi.csv", "a,b,c,d,e\n1,2,0,1,1\n3,4,1,0,1\n");
+  const CsvData range = read_csv(p, {.label_columns = "2-3,e"});
+  EXPECT_EQ(range.feature_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(range.label_names, (std::vector<std::string>{"c", "d", "e"}));
+  EXPECT_EQ(range.label_numbers, (std::vector<int64_t>{3, 4, 5}));
+  EXPECT_EQ(range.labels, (std::vector<float>{0, 1, 1, 1, 0, 1}));  // (rows, labels) row-major
+  EXPECT_EQ(range.features, (std::vector<float>{1, 2, 3, 4}));
+  const CsvData named = read_csv(p, {.label_columns = "e,a"});  // in the order given
+  EXPECT_EQ(named.labels, (std::vector<float>{1, 1, 1, 3}));
+  EXPECT_NE(error_of<ValueError>([&] { read_csv(p, {.label_columns = "c,2"}); }).find("twice"), std::string::npos);
+  EXPECT_NE(error_of<ValueError>([&] { read_csv(p, {.label_columns = "0-4"}); }).find("feature column"),
+            std::string::npos);
+  EXPECT_NE(error_of<ValueError>([&] { read_csv(p, {.label_columns = "c,zz"}); }).find("'zz'"), std::string::npos);
+}
+
+TEST(CsvDataset, MultilabelKeepsEachRowsLabelsAndRefusesAnythingButZeroAndOne) {
+  std::string text = "f1,f2,small,even\n";
+  for (int i = 0; i < 50; ++i)
+    text +=
+        std::to_string(i) + "," + std::to_string(-i) + "," + (i < 20 ? "1" : "0") + "," + (i % 2 ? "0" : "1") + "\n";
+  const fs::path p = write_csv("multilabel.csv", text);
+  const TrainTest data = load_csv_dataset(p, {.label_columns = "2-3"}, Task::multilabel);
+  EXPECT_TRUE(data.train.is_multilabel());
+  EXPECT_FALSE(data.train.is_classification());
+  EXPECT_EQ(data.train.num_labels, 2);
+  EXPECT_EQ(data.train.num_outputs(), 2);
+  EXPECT_EQ(data.train.y.shape(), (Shape{40, 2}));
+  // Shuffled and batched as whole rows: both labels still follow f1.
+  DataLoader loader(data.train, {.batch_size = 7, .shuffle = true, .seed = 3});
+  int64_t rows = 0;
+  for (const Batch& batch : loader) {
+    ASSERT_EQ(batch.y.dim(), 2);
+    for (int64_t i = 0; i < batch.x.size(0); ++i, ++rows) {
+      const auto f1 = static_cast<int>(batch.x.at({i, 0}));
+      EXPECT_EQ(batch.y.at({i, 0}), f1 < 20 ? 1.0 : 0.0);
+      EXPECT_EQ(batch.y.at({i, 1}), f1 % 2 ? 0.0 : 1.0);
+    }
+  }
+  EXPECT_EQ(rows, 40);
+
+  // Several label columns are never taken for anything else silently.
+  EXPECT_NE(error_of<ValueError>([&] { load_csv_dataset(p, {.label_columns = "2-3"}); }).find("--task multilabel"),
+            std::string::npos);
+  EXPECT_NE(error_of<ValueError>([&] {
+              load_csv_dataset(p, {.label_columns = "2-3"}, Task::regression);
+            }).find("instead of --task regression"),
+            std::string::npos);
+  const fs::path half = write_csv("half.csv", text + "50,-50,0.5,1\n");
+  EXPECT_NE(error_of<ValueError>([&] {
+              load_csv_dataset(half, {.label_columns = "2-3"}, Task::multilabel);
+            }).find("line 52, column 3 ('small'): label 0.5 is not 0 or 1"),
+            std::string::npos);
+  // One label column is multi-label data of one label; a set without label columns is refused.
+  EXPECT_EQ(load_csv_dataset(p, {.label_column = "even"}, Task::multilabel).train.y.shape(), (Shape{40, 1}));
+  EXPECT_THROW(load_dataset("xor", {}, Task::multilabel), ValueError);
 }

@@ -160,6 +160,10 @@ TEST(LossGradcheck, EveryLossEveryReduction) {
     expect_gradcheck([&](auto& in) { return cross_entropy(in[0], labels, r); }, {randn({4, 3}, 5)});
     expect_gradcheck([&](auto& in) { return nll_loss(log_softmax(in[0], 1), labels, r); }, {randn({4, 3}, 6)});
     expect_gradcheck([&](auto& in) { return binary_cross_entropy_with_logits(in[0], probs, r); }, {randn({4, 3}, 7)});
+    expect_gradcheck([&](auto& in) { return cross_entropy(in[0], labels, r, 0.2); }, {randn({4, 3}, 15)});
+    // The targets' gradient too (-x per element), as F.binary_cross_entropy_with_logits.
+    expect_gradcheck([&](auto& in) { return binary_cross_entropy_with_logits(in[0], in[1], r); },
+                     {randn({4, 3}, 16), Tensor::uniform(Shape{4, 3}, 0, 1, DType::f64, &g)});
   }
   expect_gradcheck([&](auto& in) { return l2_penalty({in[0], in[1]}, 0.3); }, {randn({2, 3}, 8), randn({3}, 9)});
 }
@@ -183,4 +187,8 @@ TEST(LossBadInput, ShapesAndTargetsAreNamed) {
   }
   EXPECT_THROW(cross_entropy(logits, Tensor::zeros(Shape{5})), ShapeError);
   EXPECT_THROW(mse_loss(logits, Tensor::zeros(Shape{3, 4})), ShapeError);
+  // torch.nn.CrossEntropyLoss takes label_smoothing in [0, 1]; 1 leaves no trace of the target, so it is refused.
+  for (double smoothing : {-0.1, 1.0, 1.5})
+    EXPECT_THROW(cross_entropy(logits, Tensor::zeros(Shape{4}), Reduction::mean, smoothing), ValueError) << smoothing;
+  EXPECT_THROW(binary_cross_entropy_with_logits(logits, Tensor::zeros(Shape{4})), ShapeError);
 }

@@ -54,7 +54,9 @@ Fn function_for(const std::string& name) {
   if (op == "huber_loss") return [red](auto& in) { return huber_loss(in["input"], in["target"], 0.7, red); };
   if (op == "cross_entropy") return [red](auto& in) { return cross_entropy(in["input"], in["target"], red); };
   if (op == "nll_loss") return [red](auto& in) { return nll_loss(in["input"], in["target"], red); };
-  if (op == "binary_cross_entropy_with_logits")
+  if (op == "cross_entropy_label_smoothing")
+    return [red](auto& in) { return cross_entropy(in["input"], in["target"], red, 0.15); };
+  if (op == "binary_cross_entropy_with_logits" || op == "binary_cross_entropy_with_logits_zeros")
     return [red](auto& in) { return binary_cross_entropy_with_logits(in["input"], in["target"], red); };
   if (op == "linear") return [](auto& in) { return linear(in["input"], in["weight"], in["bias"]); };
   // The layers' own parameter handles are pointed at the reference's leaves, so gradients

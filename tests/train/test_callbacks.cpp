@@ -2,6 +2,7 @@
 // gradients and may change them or skip the step, and a callback can stop training.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -194,4 +195,78 @@ TEST(Callbacks, TheScheduleDriverStepsPerBatchOrPerEpoch) {
     fit(*model, *opt, data, quiet_options(2, 200), {.callbacks = {}, .schedule = &schedule});
     EXPECT_EQ(schedule.scheduler().last_epoch(), every == StepEvery::batch ? 6 : 2);
   }
+}
+
+namespace {
+
+// Makes the first parameter's gradient NaN at the given global steps (1-based), before SkipNonFinite judges it;
+// snapshots the parameters and Adam's state when the poisoned step begins and after it ends.
+class PoisonGradient : public Callback {
+ public:
+  explicit PoisonGradient(std::vector<int64_t> steps) : steps_(std::move(steps)) {}
+  void on_step_begin(FitContext& context) override {
+    if (!poisoned(context)) return;
+    params_before = flat_parameters(context.model);
+    adam_steps_before = adam_steps(context);
+  }
+  void after_backward(FitContext& context) override {
+    if (!poisoned(context)) return;
+    Tensor grad = context.model.parameters().front().grad();
+    grad.data<float>()[0] = std::nanf("");
+  }
+  void on_step_end(FitContext& context) override {
+    if (!poisoned(context)) return;
+    params_after = flat_parameters(context.model);
+    adam_steps_after = adam_steps(context);
+  }
+  std::vector<double> params_before, params_after;
+  double adam_steps_before = -1, adam_steps_after = -1;
+
+ private:
+  bool poisoned(const FitContext& context) const {
+    return std::find(steps_.begin(), steps_.end(), context.progress.global_step + 1) != steps_.end();
+  }
+  static double adam_steps(const FitContext& context) {
+    const optim::OptimizerState state = context.optimizer.state_dict();
+    return state.state.empty() ? 0.0 : state.state.at(0).scalars.at("step");
+  }
+  std::vector<int64_t> steps_;
+};
+
+// Adam on spirals (600 examples) with the poisoned steps' gradients, skipping up to 2 in a row.
+FitResult fit_poisoned(int epochs, int64_t batch_size, PoisonGradient& poison) {
+  const DataSplits data = spirals(1);
+  Generator gen(2);
+  auto model = make_mlp("mlp:8", 2, 2, {}, &gen);
+  auto opt = optim::make_optimizer("adam:lr=0.01", model->parameters());
+  FitOptions options = quiet_options(epochs, batch_size);
+  options.skip_nonfinite = 2;
+  const FitResult result = fit(*model, *opt, data, options, {.callbacks = {&poison}});
+  for (double v : flat_parameters(*model)) EXPECT_TRUE(std::isfinite(v));
+  return result;
+}
+
+}  // namespace
+
+TEST(Callbacks, SkipNonFiniteLeavesParametersAndOptimizerStateAsTheyWere) {
+  PoisonGradient poison({3});
+  const FitResult result = fit_poisoned(2, 100, poison);  // 6 steps an epoch
+  EXPECT_FALSE(result.diverged);
+  EXPECT_EQ(poison.params_before, poison.params_after);  // not a bit moved
+  EXPECT_EQ(poison.adam_steps_before, 2.0);
+  EXPECT_EQ(poison.adam_steps_after, 2.0);  // Adam's step count untouched too
+  ASSERT_EQ(result.history.size(), 2u);
+  EXPECT_EQ(result.history[0].skipped_steps, 1);
+  EXPECT_EQ(result.history[1].skipped_steps, 0);
+}
+
+TEST(Callbacks, SkipNonFiniteStopsAsDivergedAfterNInARow) {
+  PoisonGradient poison({2, 4, 5, 6});  // 2 alone, then 4 and 5 in a row: stops at step 5, the second epoch's second
+  const FitResult result = fit_poisoned(3, 200, poison);  // 3 steps an epoch
+  EXPECT_TRUE(result.diverged);
+  EXPECT_NE(result.stop_reason.find("2 steps in a row"), std::string::npos) << result.stop_reason;
+  ASSERT_EQ(result.history.size(), 2u);  // the second epoch ends as usual (dev, best, test)
+  EXPECT_EQ(result.history[0].skipped_steps, 1);
+  EXPECT_EQ(result.history[1].skipped_steps, 2);
+  EXPECT_EQ(result.history[1].steps, 2);
 }

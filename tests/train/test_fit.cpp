@@ -184,3 +184,50 @@ TEST(Fit, WithoutADevSetTheLatestParametersAreKept) {
   const FitResult r = fit(*model, *opt, data, o);
   EXPECT_EQ(r.best_epoch, 5);
 }
+
+namespace {
+
+// One epoch of Adam on spirals in float64 with a per-batch cosine schedule; the parameters after it.
+NamedTensors one_epoch(int64_t batch_size, int64_t accumulate_steps) {
+  DataSplits data = spirals(1);
+  for (Dataset* part : {&data.train, &data.dev, &data.test}) {
+    part->x = part->x.to(DType::f64);
+    part->y = part->y.to(DType::f64);
+  }
+  Generator gen(4);
+  auto model = make_mlp("mlp:16-8", 2, 2, {.dtype = DType::f64}, &gen);
+  auto opt = optim::make_optimizer("adam:lr=0.01", model->parameters());
+  const int64_t cycle = batch_size * std::max<int64_t>(1, accumulate_steps);
+  const int64_t steps = (600 + cycle - 1) / cycle;
+  ScheduleDriver schedule("cosine:T_max=" + std::to_string(steps), *opt, StepEvery::batch);
+  FitOptions options;
+  options.epochs = 1;
+  options.batch_size = batch_size;
+  options.accumulate_steps = accumulate_steps;
+  options.quiet = true;
+  fit(*model, *opt, data, options, {.schedule = &schedule});
+  EXPECT_NEAR(opt->param_groups().front().lr(), 0.0, 1e-15);  // the schedule counted optimizer steps to its end
+  return model->state_dict();
+}
+
+}  // namespace
+
+// Batch size B with K accumulation steps trains as batch size K·B: the same mean gradient per
+// step, to rounding (600 examples: 70 = 7 × 10 leaves a last cycle of 40, as the large batch).
+TEST(Fit, AccumulatingKBatchesOfBIsOneBatchOfKB) {
+  constexpr double kTolerance = 1e-9;  // max|a - b| / max|b| per tensor, float64
+  for (const auto [batch, steps] : {std::pair<int64_t, int64_t>{10, 4}, {10, 7}}) {
+    const NamedTensors accumulated = one_epoch(batch, steps), large = one_epoch(batch * steps, 1);
+    ASSERT_EQ(accumulated.size(), large.size());
+    for (std::size_t i = 0; i < large.size(); ++i) {
+      const std::vector<double> a = accumulated[i].second.to_vector(), b = large[i].second.to_vector();
+      double diff = 0, scale = 0;
+      for (std::size_t j = 0; j < b.size(); ++j) {
+        diff = std::max(diff, std::abs(a[j] - b[j]));
+        scale = std::max(scale, std::abs(b[j]));
+      }
+      EXPECT_LE(diff / scale, kTolerance) << large[i].first << " with " << steps << " x " << batch;
+    }
+  }
+  EXPECT_THROW(one_epoch(10, 0), ValueError);
+}

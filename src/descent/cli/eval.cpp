@@ -28,14 +28,18 @@ Run setup(CLI::App& app) {
     set_num_threads(f->source.threads);
     const DataSplits splits = load_splits(config);
     const Dataset& part = split_named(splits, f->source.split);
-    auto model = build_model(config, part.item_shape, splits.train.num_classes);
+    auto model = build_model(config, part.item_shape, splits.train.num_outputs());
     model->load_state_dict(saved.file.tensors);
     // Under mpirun each rank evaluates its share and the sums are added (only rank 0 prints).
-    const EvalResult result = evaluate_distributed(*model, part, make_loss(config.loss, splits.train.num_classes),
-                                                   f->batch_size, dist::Communicator::world());
-    std::cout << f->source.split << "_loss " << result.loss;
-    if (splits.train.is_classification())
-      std::cout << "  " << f->source.split << "_acc " << 100 * result.accuracy << "%";
+    const EvalResult result =
+        evaluate_distributed(*model, part, make_loss(config.loss, splits.train, config.label_smoothing),
+                             f->batch_size, dist::Communicator::world());
+    const std::string& split = f->source.split;
+    std::cout << split << "_loss " << result.loss;
+    if (splits.train.is_classification()) std::cout << "  " << split << "_acc " << 100 * result.accuracy << "%";
+    if (splits.train.is_multilabel())
+      std::cout << "  " << split << "_exact " << 100 * result.accuracy << "%  " << split << "_label_acc "
+                << 100 * result.label_accuracy << "%";
     std::cout << "  (" << result.examples << " examples of " << config.data << ")\n";
     return 0;
   };

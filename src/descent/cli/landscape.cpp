@@ -58,7 +58,7 @@ int run_landscape(const LandscapeFlags& f) {
   // from its own generator rather than racing on the default one.
   const ModelFactory make_model = [&] {
     Generator unused(0);
-    return std::shared_ptr<Module>(build_model(config, part.item_shape, splits.train.num_classes, &unused));
+    return std::shared_ptr<Module>(build_model(config, part.item_shape, splits.train.num_outputs(), &unused));
   };
 
   Generator gen(f.seed);

@@ -2,6 +2,26 @@
 #include "descent/cli/train_flags.hpp"
 
 namespace descent::cli {
+namespace {
+
+// The loss and its settings; multi-label data takes binary cross-entropy unless --loss says otherwise.
+void add_loss_flags(CLI::App& app, TrainConfig& c) {
+  const CLI::Option* loss_flag =
+      app.add_option("--loss", c.loss,
+                     "cross_entropy, bce (binary cross-entropy on logits: the default for --task multilabel; "
+                     "for classification, one sigmoid unit per class against one-hot targets), mse, l1 or huber "
+                     "(nll is refused: these models end in logits, not the log-probabilities it takes; "
+                     "cross_entropy is log_softmax + nll)")
+          ->capture_default_str();
+  app.add_option("--label-smoothing", c.label_smoothing,
+                 "cross_entropy against (1 - F) one-hot + F / classes, F in [0, 1) (torch.nn.CrossEntropyLoss)")
+      ->capture_default_str();
+  app.parse_complete_callback([&c, loss_flag] {
+    if (c.task == "multilabel" && loss_flag->count() == 0) c.loss = "bce";
+  });
+}
+
+}  // namespace
 
 void add_train_flags(CLI::App& app, TrainFlags& f) {
   TrainConfig& c = f.config;
@@ -9,9 +29,13 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
       ->capture_default_str();
   app.add_option("--label-column", c.label_column,
                  "CSV: the label column, by header name or 0-based index (default: last)");
+  app.add_option("--label-columns", c.label_columns,
+                 "CSV: several 0/1 label columns for --task multilabel, a comma-separated list of header names, "
+                 "0-based indices and index ranges, e.g. 0-4 or cat,dog");
   app.add_option("--task", c.task,
-                 "what the labels are: classification (class indices 0..K-1) or regression (targets); infer decides "
-                 "from the labels and refuses when they could be either")
+                 "what the labels are: classification (class indices 0..K-1), regression (targets) or multilabel "
+                 "(several 0/1 labels, --label-columns; never inferred); infer decides from the labels and refuses "
+                 "when they could be either")
       ->capture_default_str();
   app.add_flag("--overwrite", f.overwrite, "start clean in an --out folder that holds an earlier run (deletes it)");
   app.add_option("--dev-size", c.dev_size, "the last N training examples form the dev set")->capture_default_str();
@@ -34,11 +58,7 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
                  "start from these weights (a .safetensors file of the same model: best.safetensors of a run, or "
                  "scripts/from_pytorch.py's output); shapes are checked tensor by tensor");
   app.add_flag("--summary", c.summary, "print the model's layers (output shape, parameters, multiply-adds) first");
-  app.add_option("--loss", c.loss,
-                 "cross_entropy, mse, l1 or huber (nll is refused: these models end in logits, not the "
-                 "log-probabilities "
-                 "it takes; cross_entropy is log_softmax + nll)")
-      ->capture_default_str();
+  add_loss_flags(app, c);
   app.add_option("--param-group", f.param_groups,
                  "PATTERN:key=value,... puts parameters whose name matches the glob in their own group, e.g. "
                  "'*.bias:weight_decay=0' (repeatable)");
@@ -50,6 +70,14 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
   app.add_option("--l2", c.l2, "explicit L2 penalty lambda/2 * sum ||W||^2 on weight matrices, added to the loss")
       ->capture_default_str();
   app.add_option("--clip-grad-norm", c.clip_grad_norm, "clip the global gradient norm (0: off)")->capture_default_str();
+  app.add_option("--accumulate-steps", c.accumulate_steps,
+                 "step the optimizer every K minibatches with their mean gradient: batch size B with K steps trains "
+                 "as batch size K*B (schedules count optimizer steps; checkpoints fall between steps)")
+      ->capture_default_str();
+  app.add_option("--skip-nonfinite", c.skip_nonfinite,
+                 "skip the update of a batch whose gradient holds a NaN or an infinity (optax's apply_if_finite; the "
+                 "skips are counted in metrics.jsonl), and stop as diverged after N in a row (0: off)")
+      ->capture_default_str();
   app.add_option("--epochs", c.epochs, "number of epochs")->capture_default_str();
   app.add_option("--batch-size", c.batch_size, "minibatch size")->capture_default_str();
   app.add_flag("--drop-last", c.drop_last, "skip each epoch's last incomplete batch");

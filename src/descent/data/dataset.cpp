@@ -124,6 +124,27 @@ int64_t csv_class_count(const CsvData& csv, const std::filesystem::path& path, T
   return static_cast<int64_t>(*std::max_element(labels.begin(), labels.end())) + 1;
 }
 
+// Refuses several label columns unless the task is multilabel, and then any label but 0 and 1.
+void check_csv_labels(const CsvData& csv, const std::filesystem::path& path, Task task) {
+  const int64_t count = csv.num_labels();
+  if (count > 1 && task != Task::multilabel) {
+    std::string names;
+    for (const std::string& name : csv.label_names) names += (names.empty() ? "'" : ", '") + name + "'";
+    throw ValueError("'" + path.string() + "': " + std::to_string(count) + " label columns (" + names +
+                     ") are multi-label data; pass --task multilabel" +
+                     (task == Task::infer ? "" : " instead of --task " + std::string(task_name(task))));
+  }
+  if (task != Task::multilabel) return;
+  for (std::size_t i = 0; i < csv.labels.size(); ++i) {
+    const float v = csv.labels[i];
+    if (v == 0 || v == 1) continue;
+    const std::size_t row = i / static_cast<std::size_t>(count), label = i % static_cast<std::size_t>(count);
+    throw ValueError("'" + path.string() + "' line " + std::to_string(csv.lines[row]) + ", column " +
+                     std::to_string(csv.label_numbers[label]) + " ('" + csv.label_names[label] + "'): label " +
+                     number_text(v) + " is not 0 or 1 (--task multilabel)");
+  }
+}
+
 // Refuses an IDX label that implies far more classes than the files hold.
 void check_idx_classes(const TrainTest& data, const std::filesystem::path& train_labels,
                        const std::filesystem::path& test_labels) {
@@ -142,11 +163,22 @@ void check_idx_classes(const TrainTest& data, const std::filesystem::path& train
 
 }  // namespace
 
+constexpr std::array<std::pair<Task, std::string_view>, 4> kTaskNames = {{{Task::infer, "infer"},
+                                                                          {Task::classification, "classification"},
+                                                                          {Task::regression, "regression"},
+                                                                          {Task::multilabel, "multilabel"}}};
+
 Task parse_task(std::string_view name) {
-  if (name == "infer" || name.empty()) return Task::infer;
-  if (name == "classification") return Task::classification;
-  if (name == "regression") return Task::regression;
-  throw ValueError("--task must be classification, regression or infer, got '" + std::string(name) + "'");
+  if (name.empty()) return Task::infer;
+  for (const auto& [task, text] : kTaskNames)
+    if (name == text) return task;
+  throw ValueError("--task must be classification, regression, multilabel or infer, got '" + std::string(name) + "'");
+}
+
+std::string_view task_name(Task task) {
+  for (const auto& [known, text] : kTaskNames)
+    if (task == known) return text;
+  return "infer";
 }
 
 // ---------------------------------------------------------------- Dataset
@@ -168,17 +200,31 @@ Dataset Dataset::rows(int64_t begin, int64_t end) const {
                  .y = y.narrow(0, begin, end - begin),
                  .num_classes = num_classes,
                  .item_shape = item_shape,
-                 .pixels = pixels};  // views of the same storage
+                 .pixels = pixels,  // views of the same storage
+                 .num_labels = num_labels};
 }
 
 void Dataset::validate(std::string_view what) const {
   const std::string name(what);
-  if (!x.defined() || !y.defined() || x.dim() != 2 || y.dim() != 1 || x.size(0) != y.size(0))
-    throw ShapeError(name + ": a data set needs features (N, D) and labels (N), got " + shape_text(x) + " and " +
-                     shape_text(y));
+  const int64_t label_dims = is_multilabel() ? 2 : 1;
+  if (!x.defined() || !y.defined() || x.dim() != 2 || y.dim() != label_dims || x.size(0) != y.size(0) ||
+      (is_multilabel() && y.size(1) != num_labels))
+    throw ShapeError(name + ": a data set needs features (N, D) and labels " +
+                     (is_multilabel() ? "(N, " + std::to_string(num_labels) + ")" : std::string("(N)")) + ", got " +
+                     shape_text(x) + " and " + shape_text(y));
   if (!x.is_contiguous() || !y.is_contiguous() || x.dtype() != y.dtype())
     throw ShapeError(name + ": features and labels must be contiguous and of one dtype");
   if (num_classes < 0) throw ValueError(name + ": num_classes is " + std::to_string(num_classes) + ", expected >= 0");
+  if (num_labels < 0 || (num_labels > 0 && num_classes > 0))
+    throw ValueError(name + ": num_labels is " + std::to_string(num_labels) + " with " + std::to_string(num_classes) +
+                     " classes; a data set has classes or several labels, not both");
+  if (is_multilabel()) {
+    const std::vector<double> labels = y.to_vector();
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] != 0 && labels[i] != 1)
+        throw ValueError(name + ": label " + number_text(labels[i]) + " of example " +
+                         std::to_string(i / static_cast<std::size_t>(num_labels)) + " is not 0 or 1");
+  }
   if (num_classes > 0) {
     const std::vector<double> labels = y.to_vector();
     for (std::size_t i = 0; i < labels.size(); ++i) {
@@ -208,6 +254,25 @@ Dataset make_dataset(std::vector<float> features, std::vector<float> labels, int
   return out;
 }
 
+Dataset make_multilabel_dataset(std::vector<float> features, std::vector<float> labels, int64_t num_features,
+                                int64_t num_labels) {
+  if (num_features <= 0 || num_labels <= 0 || features.size() % static_cast<std::size_t>(num_features) != 0)
+    throw ShapeError("make_multilabel_dataset: " + std::to_string(features.size()) + " feature values do not fill " +
+                     "examples of " + std::to_string(num_features) + " features");
+  const auto n = static_cast<int64_t>(features.size()) / num_features;
+  if (static_cast<int64_t>(labels.size()) != n * num_labels)
+    throw ShapeError("make_multilabel_dataset: " + std::to_string(labels.size()) + " label values do not fill " +
+                     std::to_string(n) + " examples of " + std::to_string(num_labels) + " labels");
+  Dataset out{.x = Tensor::from_data(std::span<const float>(features), Shape{n, num_features}),
+              .y = Tensor::from_data(std::span<const float>(labels), Shape{n, num_labels}),
+              .num_classes = 0,
+              .item_shape = Shape{num_features},
+              .pixels = {},
+              .num_labels = num_labels};
+  out.validate("make_multilabel_dataset");
+  return out;
+}
+
 std::pair<Dataset, Dataset> split_last(const Dataset& data, int64_t k) {
   if (k < 0 || k >= data.size())
     throw ValueError("split_last: cannot split off the last " + std::to_string(k) + " of " +
@@ -222,9 +287,11 @@ Dataset shuffled(const Dataset& data, Generator& gen) {
               .y = Tensor::empty(data.y.shape(), data.y.dtype()),
               .num_classes = data.num_classes,
               .item_shape = data.item_shape,
-              .pixels = {}};  // a copy in another order: no bytes
+              .pixels = {},  // a copy in another order: no bytes
+              .num_labels = data.num_labels};
   const std::size_t row = static_cast<std::size_t>(data.num_features()) * dtype_size(data.x.dtype());
-  const std::size_t label = dtype_size(data.y.dtype());
+  const std::size_t label = static_cast<std::size_t>(data.y.numel() / std::max<int64_t>(1, data.size())) *
+                            dtype_size(data.y.dtype());  // one example's labels
   const auto* xs =
       static_cast<const char*>(data.x.impl().storage->data()) + data.x.offset() * dtype_size(data.x.dtype());
   const auto* ys = static_cast<const char*>(data.y.impl().storage->data()) + data.y.offset() * label;
@@ -383,8 +450,11 @@ TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& 
     throw IOError("CSV file '" + path.string() + "' has " + std::to_string(rows) + " data rows; at least " +
                   std::to_string(static_cast<int64_t>(std::ceil(1.0 / kCsvTestFraction))) +
                   " are needed to split off a test set");
-  const int64_t num_classes = csv_class_count(csv, path, task);
-  Dataset all = make_dataset(std::move(csv.features), std::move(csv.labels), csv.num_features(), num_classes);
+  check_csv_labels(csv, path, task);
+  Dataset all = task == Task::multilabel ? make_multilabel_dataset(std::move(csv.features), std::move(csv.labels),
+                                                                   csv.num_features(), csv.num_labels())
+                                         : make_dataset(std::move(csv.features), std::move(csv.labels),
+                                                        csv.num_features(), csv_class_count(csv, path, task));
   Generator gen(kCsvShuffleSeed);
   all = shuffled(all, gen);
   auto [train, test] = split_last(all, test_rows);
@@ -436,6 +506,9 @@ TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv, T
   if (task == Task::regression) data.train.num_classes = data.test.num_classes = 0;
   if (task == Task::classification && !data.train.is_classification())
     throw ValueError("--task classification: the labels of '" + name_or_path + "' are regression targets");
+  if (task == Task::multilabel && !data.train.is_multilabel())
+    throw ValueError("--task multilabel needs a CSV file whose label columns (--label-columns) hold 0 and 1; '" +
+                     name_or_path + "' is not one");
   return data;
 }
 

@@ -1,4 +1,4 @@
-// Dataset: a whole data set in memory, features (N, D) and labels (N), plus the train/dev
+// Dataset: a whole data set in memory, features (N, D) and labels (N) or (N, L), plus the train/dev
 // split, input scaling fitted on the training part only, and the loaders by name
 // (`mnist`, `fashion-mnist`, a folder of IDX files, a CSV file).
 #pragma once
@@ -37,20 +37,26 @@ struct BytePixels {
 
 struct Dataset {
   Tensor x;                 // (N, D) features, contiguous (float32 from every loader)
-  Tensor y;                 // (N) class indices 0..num_classes-1 as float values, or regression targets
-  int64_t num_classes = 0;  // 0 for regression
+  Tensor y;                 // (N) class indices 0..num_classes-1 as float values, or regression targets;
+                            // (N, num_labels) of 0 and 1 for multi-label data
+  int64_t num_classes = 0;  // 0 for regression and multi-label data
   Shape item_shape;         // one example's shape before flattening: [28, 28] for MNIST, [D] for tables
   BytePixels pixels;        // set by the IDX loader (8-bit images); empty otherwise
+  int64_t num_labels = 0;   // multi-label data: each example has this many independent 0/1 labels
 
   int64_t size() const { return x.size(0); }
   int64_t num_features() const { return x.size(1); }
   bool is_classification() const { return num_classes > 0; }
+  bool is_multilabel() const { return num_labels > 0; }
+  // The model's output units: one score per class or label, one for a regression target.
+  int64_t num_outputs() const { return is_classification() ? num_classes : is_multilabel() ? num_labels : 1; }
   bool is_image() const { return item_shape.rank() > 1; }
 
   // Rows [begin, end) as views sharing this dataset's storage.
   Dataset rows(int64_t begin, int64_t end) const;
-  // Throws ShapeError unless x is (N, D) contiguous, y is (N) contiguous of the same dtype,
-  // and (for classification) every label is an integer in [0, num_classes).
+  // Throws ShapeError unless x is (N, D) contiguous, y is (N) (or (N, num_labels) for multi-label
+  // data) contiguous of the same dtype, and every label is an integer in [0, num_classes) for
+  // classification, 0 or 1 for multi-label data.
   void validate(std::string_view what) const;
 };
 
@@ -58,6 +64,10 @@ struct Dataset {
 // checking sizes (and, for classes, that labels are integers in range).
 Dataset make_dataset(std::vector<float> features, std::vector<float> labels, int64_t num_features, int64_t num_classes,
                      Shape item_shape = {});
+
+// Builds a multi-label dataset: labels (N, num_labels) row-major, each 0 or 1 (checked).
+Dataset make_multilabel_dataset(std::vector<float> features, std::vector<float> labels, int64_t num_features,
+                                int64_t num_labels);
 
 // Splits off the last k examples: {first N - k, last k}, both views (no copy). The dev set
 // of MNIST is the last 5,000 of its 60,000 training images by default.
@@ -112,10 +122,13 @@ inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mni
 // Fashion-MNIST (Debian's dataset-fashion-mnist). Missing: the error names the apt-get command.
 TrainTest load_fashion_mnist(const std::filesystem::path& dir = kFashionMnistDir);
 
-// What the labels are (`--task`): class indices 0..K-1, or regression targets. `infer` decides
-// from the labels and refuses when they could be either (see load_csv_dataset).
-enum class Task { infer, classification, regression };
-Task parse_task(std::string_view name);  // "infer" | "classification" | "regression"
+// What the labels are (`--task`): class indices 0..K-1, regression targets, or several
+// independent 0/1 labels per example (multilabel, a CSV file's --label-columns). `infer` decides
+// from the labels and refuses when they could be either (see load_csv_dataset); it never picks
+// multilabel.
+enum class Task { infer, classification, regression, multilabel };
+Task parse_task(std::string_view name);  // "infer" | "classification" | "regression" | "multilabel"
+std::string_view task_name(Task task);
 
 // A CSV file as a data set: its rows are shuffled with a fixed seed (files are often sorted by
 // class) and the last kCsvTestFraction of them become the test set. With Task::infer the labels
@@ -123,6 +136,8 @@ Task parse_task(std::string_view name);  // "infer" | "classification" | "regres
 // kCsvStrayLabelFraction of them are not; a few stray labels among class indices (a -1, a 1.5)
 // are refused, naming the line and the value. Classes must fill most of 0..K-1: a label that
 // implies more classes than half of which have no example (1,000,000 among 0..9) is refused too.
+// Several label columns need Task::multilabel, and then every label must be 0 or 1 (a 0.5 is
+// refused naming the file, line, column and value).
 inline constexpr uint64_t kCsvShuffleSeed = 20190101;
 inline constexpr double kCsvTestFraction = 0.2;
 inline constexpr double kCsvStrayLabelFraction = 0.05;

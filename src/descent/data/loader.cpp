@@ -74,11 +74,14 @@ DataLoader::DataLoader(Dataset data, DataLoaderOptions options)
   if (options_.shard_count < 1 || options_.shard_rank < 0 || options_.shard_rank >= options_.shard_count)
     throw ValueError("DataLoader: shard " + std::to_string(options_.shard_rank) + " of " +
                      std::to_string(options_.shard_count) + " does not exist");
-  if (!data_.x.defined() || !data_.y.defined() || data_.x.dim() != 2 || data_.y.dim() != 1 ||
-      data_.x.size(0) != data_.y.size(0) || !data_.x.is_contiguous() || !data_.y.is_contiguous())
-    throw ShapeError("DataLoader: the data set needs contiguous features (N, D) and labels (N), got " +
-                     (data_.x.defined() ? data_.x.shape().str() : std::string("undefined")) + " and " +
-                     (data_.y.defined() ? data_.y.shape().str() : std::string("undefined")));
+  if (!data_.x.defined() || !data_.y.defined() || data_.x.dim() != 2 ||
+      data_.y.dim() != (data_.is_multilabel() ? 2 : 1) || data_.x.size(0) != data_.y.size(0) ||
+      !data_.x.is_contiguous() || !data_.y.is_contiguous())
+    throw ShapeError(
+        "DataLoader: the data set needs contiguous features (N, D) and labels (N) (or (N, L) with several "
+        "labels), got " +
+        (data_.x.defined() ? data_.x.shape().str() : std::string("undefined")) + " and " +
+        (data_.y.defined() ? data_.y.shape().str() : std::string("undefined")));
   if (!options_.augment.empty()) image_shape_ = augmented_shape(data_);
   epoch_start_ = gen_.state();
   if (data_.pixels.describes(data_.x))
@@ -125,7 +128,8 @@ bool DataLoader::next(Batch& batch) {
   } else {
     const bool full = b == options_.batch_size;
     Tensor& x = buffer(full ? x_full_ : x_tail_, Shape{rows, data_.num_features()}, data_.x.dtype());
-    Tensor& y = buffer(full ? y_full_ : y_tail_, Shape{rows}, data_.y.dtype());
+    const Shape label_shape = data_.is_multilabel() ? Shape{rows, data_.num_labels} : Shape{rows};
+    Tensor& y = buffer(full ? y_full_ : y_tail_, label_shape, data_.y.dtype());
     gather(lo, rows, b, x, y);
     batch.x = x;
     batch.y = y;
@@ -137,10 +141,13 @@ bool DataLoader::next(Batch& batch) {
 
 void DataLoader::gather(int64_t first, int64_t count, int64_t batch_rows, Tensor& x, Tensor& y) {
   const int64_t n = data_.size(), d = data_.num_features();
-  const std::size_t xsize = dtype_size(data_.x.dtype()), ysize = dtype_size(data_.y.dtype());
+  const std::size_t xsize = dtype_size(data_.x.dtype());
+  const std::size_t ysize =
+      dtype_size(data_.y.dtype()) * static_cast<std::size_t>(std::max<int64_t>(1, data_.num_labels));
   const std::size_t row = static_cast<std::size_t>(d) * xsize;
   const char* xs = static_cast<const char*>(data_.x.impl().storage->data()) + data_.x.offset() * xsize;
-  const char* ys = static_cast<const char*>(data_.y.impl().storage->data()) + data_.y.offset() * ysize;
+  const char* ys =
+      static_cast<const char*>(data_.y.impl().storage->data()) + data_.y.offset() * dtype_size(data_.y.dtype());
   char* xd = static_cast<char*>(x.impl().storage->data());
   char* yd = static_cast<char*>(y.impl().storage->data());
   const auto source = [&](int64_t i) {  // the data set's row of the epoch's i-th example

@@ -48,7 +48,7 @@ std::pair<int64_t, int64_t> shard_range(int64_t rows, int64_t rank, int64_t coun
 struct Batch {
   Tensor x;  // (B, D) features: a view of the dataset without shuffling or augmentation, else a gathered
              // copy (of 8-bit images, converted from their bytes: the same values, a quarter of the reading)
-  Tensor y;  // (B) labels
+  Tensor y;  // (B) labels, or (B, L) with several labels per example
 };
 
 class DataLoader {

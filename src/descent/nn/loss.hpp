@@ -18,11 +18,16 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = 
 // 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)
 Tensor huber_loss(const Tensor& input, const Tensor& target, double delta = 1.0, Reduction reduction = Reduction::mean);
 // Cross-entropy from logits (N, C): -log softmax(x)_y, fused with a stable log-softmax;
-// its gradient is (softmax(x) - onehot(y)) per example.
-Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction = Reduction::mean);
+// its gradient is (softmax(x) - onehot(y)) per example. With label_smoothing e in [0, 1) the
+// target is (1 - e) onehot(y) + e / C, as torch.nn.CrossEntropyLoss(label_smoothing=e)
+// (Szegedy et al. 2016, "Rethinking the Inception Architecture", §7): the loss is
+// (1 - e) (-log p_y) + e mean_k(-log p_k).
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction = Reduction::mean,
+                     double label_smoothing = 0.0);
 // Negative log-likelihood from log-probabilities (N, C): -logp_y.
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction = Reduction::mean);
-// max(x, 0) - x t + log(1 + e^-|x|): binary cross-entropy on logits, stable.
+// max(x, 0) - x t + log(1 + e^-|x|): binary cross-entropy on logits, stable; logits and
+// targets of one shape (targets in [0, 1]), the mean over all elements by default.
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target,
                                         Reduction reduction = Reduction::mean);
 // The explicit L2 penalty lambda/2 * sum ||theta||^2 (Goodfellow, Bengio & Courville 2016, §7.1.1), added to the

@@ -2,6 +2,7 @@
 // checkpoints and the run folder's summary.
 #include "descent/train/callbacks.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -39,7 +40,13 @@ namespace {
 
 std::string format_epoch(const EpochMetrics& m, bool classification) {
   char line[256];
-  if (classification)
+  if (m.train_label_acc && m.dev_label_acc)  // multi-label: exact match and per-label accuracy
+    std::snprintf(line, sizeof line,
+                  "epoch %3d  train_loss %.4f  train_exact %6.2f%%  train_label_acc %6.2f%%  dev_loss %.4f  "
+                  "dev_exact %6.2f%%  dev_label_acc %6.2f%%  lr %.3g  %.1fs",
+                  m.epoch, m.train_loss, 100 * m.train_acc, 100 * *m.train_label_acc, m.dev_loss, 100 * m.dev_acc,
+                  100 * *m.dev_label_acc, m.lr, m.seconds);
+  else if (classification)
     std::snprintf(line, sizeof line,
                   "epoch %3d  train_loss %.4f  train_acc %6.2f%%  dev_loss %.4f  dev_acc %6.2f%%  lr %.3g  %.1fs",
                   m.epoch, m.train_loss, 100 * m.train_acc, m.dev_loss, 100 * m.dev_acc, m.lr, m.seconds);
@@ -59,8 +66,15 @@ void EpochReport::on_train_end(FitContext& context) {
   const FitResult& result = context.result;
   if (result.interrupted) return;
   if (!result.stop_reason.empty()) std::cout << result.stop_reason << std::endl;
+  char line[200];
+  if (context.data.train.is_multilabel()) {
+    std::snprintf(line, sizeof line,
+                  "best dev_loss %.4f at epoch %d; test_loss %.4f  test_exact %.2f%%  test_label_acc %.2f%%  (%.1fs)",
+                  result.best_dev_loss, result.best_epoch, result.test_loss, 100 * result.test_acc,
+                  100 * result.test_label_acc, result.seconds);
+    std::cout << line << std::endl;
+  }
   if (!context.data.train.is_classification()) return;
-  char line[160];
   std::snprintf(line, sizeof line, "best dev_acc %.2f%% at epoch %d; test_loss %.4f  test_acc %.2f%%  (%.1fs)",
                 100 * result.best_dev_acc, result.best_epoch, result.test_loss, 100 * result.test_acc, result.seconds);
   std::cout << line << std::endl;
@@ -101,6 +115,56 @@ void EarlyStopping::on_epoch_end(FitContext& context) {
   }
 }
 
+// ---------------------------------------------------------------- non-finite gradients
+
+namespace {
+
+bool all_finite(const Tensor& t) {
+  const Tensor values = t.contiguous();
+  bool finite = true;
+  dispatch(values.dtype(), [&]<class T>() {
+    const T* p = values.data<T>();
+    for (int64_t i = 0; i < values.numel() && finite; ++i) finite = std::isfinite(static_cast<double>(p[i]));
+  });
+  return finite;
+}
+
+}  // namespace
+
+SkipNonFinite::SkipNonFinite(int64_t max_in_a_row) : max_in_a_row_(max_in_a_row) {
+  if (max_in_a_row < 1)
+    throw ValueError("--skip-nonfinite must be >= 1 step (0: off), got " + std::to_string(max_in_a_row));
+}
+
+void SkipNonFinite::on_train_begin(FitContext& context) {
+  if (context.optimizer.needs_closure())
+    throw ValueError(
+        "--skip-nonfinite cannot skip the steps of a closure optimizer (L-BFGS), which evaluates the "
+        "gradient inside its step");
+}
+
+void SkipNonFinite::after_backward(FitContext& context) {
+  TrainingProgress& progress = context.progress;
+  bool finite = true;
+  for (const Tensor& p : context.model.parameters())
+    if (p.grad().defined() && !all_finite(p.grad())) {
+      finite = false;
+      break;
+    }
+  if (finite) {
+    progress.nonfinite_in_a_row = 0;
+    return;
+  }
+  context.skip_step = true;
+  ++progress.skipped_steps;
+  if (++progress.nonfinite_in_a_row < max_in_a_row_) return;
+  context.stop = true;
+  context.result.diverged = true;
+  context.stop_reason = "the gradient held a NaN or an infinity in " + std::to_string(max_in_a_row_) +
+                        " steps in a row (all skipped), up to epoch " + std::to_string(progress.epoch) + ", step " +
+                        std::to_string(progress.step) + "; kept the best parameters so far (lower the learning rate?)";
+}
+
 // ---------------------------------------------------------------- checkpoints
 
 ModelCheckpoint::ModelCheckpoint(CheckpointOptions options) : options_(std::move(options)) {}
@@ -108,7 +172,11 @@ ModelCheckpoint::ModelCheckpoint(CheckpointOptions options) : options_(std::move
 void ModelCheckpoint::on_step_end(FitContext& context) {
   const bool signalled = options_.stop_requested && *options_.stop_requested;
   const int64_t step = context.progress.global_step;
-  if (signalled || (options_.every > 0 && step % options_.every == 0)) save(context, context.progress.epoch);
+  due_ = due_ || (options_.every > 0 && step % options_.every == 0);
+  // The gradients summed so far in an accumulation are in no checkpoint: wait for the step.
+  if (context.accumulating) return;
+  if (signalled || due_) save(context, context.progress.epoch);
+  due_ = false;
   if (signalled) context.stop = context.interrupted = true;
 }
 
@@ -144,7 +212,9 @@ void RunSummary::on_train_end(FitContext& context) {
                                   {"test_acc", result.test_acc},           {"seconds", result.seconds},
                                   {"epochs_run", result.history.size()},   {"stopped_early", result.stopped_early},
                                   {"diverged", result.diverged},           {"stop_reason", result.stop_reason}};
-  write_file_atomic(run_dir_ / "summary.json", summary.dump(2) + "\n");
+  nlohmann::json written = summary;
+  if (context.data.train.is_multilabel()) written["test_label_acc"] = result.test_label_acc;
+  write_file_atomic(run_dir_ / "summary.json", written.dump(2) + "\n");
 }
 
 }  // namespace descent

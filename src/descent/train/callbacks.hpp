@@ -30,6 +30,9 @@ struct FitContext {
   const Batch* batch = nullptr;
   double loss = 0;         // its training loss, before any L2 penalty (set before after_backward)
   bool skip_step = false;  // set in after_backward: no optimizer update for this batch (reset each step)
+  // Accumulating gradients (FitOptions::accumulate_steps) with no step yet: after_backward waits
+  // for the cycle's last batch, and checkpoints for its step.
+  bool accumulating = false;
 
   // Stopping: set `stop` (and a `stop_reason` to print) to end training after the current step
   // (the epoch then ends as usual: dev evaluation, on_epoch_end) or, from on_epoch_end, after
@@ -100,6 +103,22 @@ class EarlyStopping : public Callback {
   int patience_;
 };
 
+// Skips the optimizer step of a batch whose gradient holds a NaN or an infinity (optax's
+// apply_if_finite): the parameters and the optimizer's state, its step count included, stay as
+// they were. After `max_in_a_row` such batches in a row training stops as diverged. The counts
+// live in the progress, so they survive a resume; each epoch's skips are EpochMetrics::skipped_steps.
+// A non-finite loss still stops training at once (there is no gradient to look at).
+class SkipNonFinite : public Callback {
+ public:
+  explicit SkipNonFinite(int64_t max_in_a_row);
+  int64_t max_in_a_row() const { return max_in_a_row_; }
+  void on_train_begin(FitContext& context) override;  // refuses a closure optimizer
+  void after_backward(FitContext& context) override;
+
+ private:
+  int64_t max_in_a_row_;
+};
+
 struct CheckpointOptions {
   std::filesystem::path run_dir;                               // "": write nothing (a signal still stops the run)
   int64_t every = 0;                                           // also every N optimizer steps (0: epoch ends only)
@@ -120,6 +139,7 @@ class ModelCheckpoint : public Callback {
  private:
   void save(FitContext& context, int resume_epoch);
   CheckpointOptions options_;
+  bool due_ = false;  // a checkpoint of every N steps waits for the end of a gradient accumulation
 };
 
 // RUN_DIR/best.safetensors (the restored best parameters) and summary.json at the end.

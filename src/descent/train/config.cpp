@@ -19,6 +19,13 @@ void TrainConfig::validate() const {
   if (!(clip_grad_norm >= 0.0)) fail("--clip-grad-norm must be >= 0, got " + std::to_string(clip_grad_norm));
   if (!(random_labels >= 0.0 && random_labels <= 1.0))
     fail("--random-labels must be a fraction in [0, 1], got " + std::to_string(random_labels));
+  if (!(label_smoothing >= 0.0 && label_smoothing < 1.0))
+    fail("--label-smoothing must be in [0, 1), got " + format_number(label_smoothing));
+  if (label_smoothing > 0.0 && loss != "cross_entropy")
+    fail("--label-smoothing applies to --loss cross_entropy, not " + loss);
+  if (accumulate_steps < 1)
+    fail("--accumulate-steps must be >= 1 (1: a step every batch), got " + std::to_string(accumulate_steps));
+  if (skip_nonfinite < 0) fail("--skip-nonfinite must be >= 0 (0: off), got " + std::to_string(skip_nonfinite));
   if (patience < 0) fail("--patience must be >= 0, got " + std::to_string(patience));
   if (threads < 0) fail("--threads must be >= 0 (0: one per core), got " + std::to_string(threads));
   if (checkpoint_every < 0)
@@ -51,11 +58,12 @@ DType TrainConfig::value_dtype() const { return dtype == "float64" ? DType::f64 
 // from an older file keeps its default.
 // The macro defines inline converters; these named ones are what config.hpp declares.
 namespace json_form {
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, task, dev_size, scaling, random_labels,
-                                                model, activation, dropout, init, batch_norm, init_from, dtype, loss,
-                                                optimizer, schedule, schedule_per, l2, clip_grad_norm, epochs,
-                                                batch_size, drop_last, patience, seed, threads, out, checkpoint_every,
-                                                keep_checkpoints, quiet, augment, bucket_mb, sync_batch_norm)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column, label_columns, task, dev_size, scaling,
+                                                random_labels, model, activation, dropout, init, batch_norm, init_from,
+                                                dtype, loss, optimizer, schedule, schedule_per, l2, clip_grad_norm,
+                                                epochs, batch_size, drop_last, patience, seed, threads, out,
+                                                checkpoint_every, keep_checkpoints, quiet, augment, bucket_mb,
+                                                sync_batch_norm, label_smoothing, skip_nonfinite, accumulate_steps)
 }  // namespace json_form
 
 void to_json(nlohmann::json& j, const TrainConfig& config) { json_form::to_json(j, config); }

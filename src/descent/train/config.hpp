@@ -18,7 +18,8 @@ struct TrainConfig : FitOptions {
   // data
   std::string data = "mnist";        // mnist | fashion-mnist | cifar10 | PATH (IDX folder or CSV file)
   std::string label_column;          // CSV: label column by name or index ("" = the last column)
-  std::string task = "infer";        // infer | classification | regression (data/dataset.hpp, Task)
+  std::string label_columns;         // CSV: several label columns, e.g. "0-4" or "a,b" (CsvOptions::label_columns)
+  std::string task = "infer";        // infer | classification | regression | multilabel (data/dataset.hpp, Task)
   int64_t dev_size = kMnistDevSize;  // the last dev_size training examples are the dev set
   std::string scaling = "none";      // none | unit | standard (IDX images are already in [0, 1])
   double random_labels = 0.0;        // fraction of training labels replaced by random ones (Zhang et al. 2017)

@@ -97,6 +97,7 @@ void DistributedCallback::on_step_begin(FitContext& context) {
   loss_sum_before_ = context.progress.loss_sum;
   seen_before_ = context.progress.seen;
   correct_before_ = context.progress.correct;
+  labels_correct_before_ = context.progress.labels_correct;
   for (Bucket& bucket : buckets_) {
     bucket.ready = 0;
     bucket.started = false;
@@ -162,7 +163,8 @@ void DistributedCallback::on_step_end(FitContext& context) {
   TrainingProgress& progress = context.progress;
   const bool asked_to_stop = options_.stop_requested != nullptr && *options_.stop_requested != 0;
   std::vector<double> sums = {context.loss * weight_, static_cast<double>(progress.correct - correct_before_),
-                              asked_to_stop ? 1.0 : 0.0};
+                              asked_to_stop ? 1.0 : 0.0,
+                              static_cast<double>(progress.labels_correct - labels_correct_before_)};
   const auto started = std::chrono::steady_clock::now();
   comm_.all_reduce_sum(sums);
   communication_seconds_ += seconds_since(started);
@@ -170,6 +172,7 @@ void DistributedCallback::on_step_end(FitContext& context) {
   progress.loss_sum = loss_sum_before_ + sums[0] * static_cast<double>(global_rows_);
   progress.seen = seen_before_ + global_rows_;
   progress.correct = correct_before_ + static_cast<int64_t>(std::llround(sums[1]));
+  progress.labels_correct = labels_correct_before_ + static_cast<int64_t>(std::llround(sums[3]));
   if (!progress.step_losses.empty()) progress.step_losses.back() = sums[0];
   if (sums[2] > 0 && stop_ == 0) stop_ = asked_to_stop ? *options_.stop_requested : SIGTERM;
 }
@@ -190,13 +193,15 @@ EvalResult evaluate_distributed(Module& model, const Dataset& data, const LossFu
   const auto [first, last] = shard_range(data.size(), comm.rank(), comm.size());
   const EvalResult part = evaluate(model, data.rows(first, last), loss, batch_size);
   const auto examples = static_cast<double>(part.examples);
-  std::vector<double> sums = {part.loss * examples, std::round(part.accuracy * examples), examples};
+  std::vector<double> sums = {part.loss * examples, std::round(part.accuracy * examples), examples,
+                              part.label_accuracy * examples};
   comm.all_reduce_sum(sums);
   EvalResult total;
   total.examples = static_cast<int64_t>(sums[2]);
   if (total.examples == 0) return total;
   total.loss = sums[0] / sums[2];
   total.accuracy = sums[1] / sums[2];
+  total.label_accuracy = sums[3] / sums[2];
   return total;
 }
 

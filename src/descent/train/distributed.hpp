@@ -74,7 +74,7 @@ class DistributedCallback : public Callback {
   double weight_ = 1;                             // this rank's examples / the global batch's
   int64_t global_rows_ = 0;
   double loss_sum_before_ = 0;
-  int64_t seen_before_ = 0, correct_before_ = 0;
+  int64_t seen_before_ = 0, correct_before_ = 0, labels_correct_before_ = 0;
   double communication_seconds_ = 0;
   volatile std::sig_atomic_t stop_ = 0;
 };

@@ -2,6 +2,7 @@
 // checkpoint holds.
 #include "descent/train/fit.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -17,17 +18,41 @@
 
 namespace descent {
 
-LossFunction make_loss(const std::string& name, int64_t num_classes) {
-  if (name == "cross_entropy") return [](const Tensor& out, const Tensor& y) { return cross_entropy(out, y); };
+LossFunction make_loss(const std::string& name, int64_t num_classes, double label_smoothing) {
+  if (label_smoothing != 0.0 && name != "cross_entropy")
+    throw ValueError("--label-smoothing applies to --loss cross_entropy, not " + name);
+  if (name == "cross_entropy") {
+    if (label_smoothing == 0.0) return [](const Tensor& out, const Tensor& y) { return cross_entropy(out, y); };
+    if (!(label_smoothing > 0.0 && label_smoothing < 1.0))
+      throw ValueError("--label-smoothing must be in [0, 1), got " + std::to_string(label_smoothing));
+    return [label_smoothing](const Tensor& out, const Tensor& y) {
+      return cross_entropy(out, y, Reduction::mean, label_smoothing);
+    };
+  }
   if (name == "nll") return [](const Tensor& out, const Tensor& y) { return nll_loss(out, y); };
-  // Regression losses compare outputs with targets; for classification, with one-hot targets.
+  // The others compare outputs with targets; for classification, with one-hot targets (bce
+  // then makes the outputs independent sigmoid units, as in Nielsen's "Neural Networks and
+  // Deep Learning", ch. 3).
   auto target_for = [num_classes](const Tensor& out, const Tensor& y) {
     return num_classes > 0 ? one_hot(y, num_classes, out.dtype()) : y.reshape(out.shape());
   };
+  if (name == "bce")
+    return
+        [=](const Tensor& out, const Tensor& y) { return binary_cross_entropy_with_logits(out, target_for(out, y)); };
   if (name == "mse") return [=](const Tensor& out, const Tensor& y) { return mse_loss(out, target_for(out, y)); };
   if (name == "l1") return [=](const Tensor& out, const Tensor& y) { return l1_loss(out, target_for(out, y)); };
   if (name == "huber") return [=](const Tensor& out, const Tensor& y) { return huber_loss(out, target_for(out, y)); };
-  throw ValueError("unknown loss '" + name + "' (expected cross_entropy, nll, mse, l1 or huber)");
+  throw ValueError("unknown loss '" + name + "' (expected cross_entropy, nll, bce, mse, l1 or huber)");
+}
+
+LossFunction make_loss(const std::string& name, const Dataset& train, double label_smoothing) {
+  if (name == "bce" && !train.is_classification() && !train.is_multilabel())
+    throw ValueError(
+        "--loss bce is binary cross-entropy for 0/1 labels (--task multilabel, or classification with one-hot "
+        "targets), and these labels are regression targets; use --loss mse, l1 or huber");
+  if ((name == "cross_entropy" || name == "nll") && train.is_multilabel())
+    throw ValueError("--loss " + name + " takes one class per example; multi-label data needs --loss bce");
+  return make_loss(name, train.num_classes, label_smoothing);
 }
 
 namespace {
@@ -55,6 +80,29 @@ int64_t count_correct(const Tensor& output, const Tensor& target) {
   return correct;
 }
 
+// Multi-label (B, L) logits against (B, L) 0/1 labels, a logit > 0 read as 1: the rows whose
+// every label is right, and the single labels right.
+struct LabelsRight {
+  int64_t rows = 0, labels = 0;
+};
+LabelsRight count_labels_right(const Tensor& output, const Tensor& target) {
+  const Tensor out = output.detach().contiguous();
+  const Tensor y = target.contiguous();
+  const int64_t n = out.shape()[0], l = out.numel() / std::max<int64_t>(1, n);
+  LabelsRight right;
+  dispatch(out.dtype(), [&]<class T>() {
+    const T* scores = out.data<T>();
+    const T* labels = y.data<T>();
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t row_right = 0;
+      for (int64_t k = 0; k < l; ++k) row_right += (scores[i * l + k] > 0) == (labels[i * l + k] > 0.5);
+      right.labels += row_right;
+      right.rows += row_right == l;
+    }
+  });
+  return right;
+}
+
 std::vector<Tensor> weight_matrices(const Module& model) {
   std::vector<Tensor> weights;
   for (auto& [name, t] : model.named_parameters())
@@ -78,18 +126,25 @@ EvalResult evaluate(Module& model, const Dataset& data, const LossFunction& loss
   model.eval();
   NoGradGuard guard;
   double total = 0;
-  int64_t correct = 0;
+  int64_t correct = 0, labels_correct = 0;
   for (int64_t begin = 0; begin < data.size(); begin += batch_size) {
     const int64_t end = std::min(data.size(), begin + batch_size);
     const Dataset part = data.rows(begin, end);
     const Tensor out = model(part.x);
     total += loss(out, part.y).item() * static_cast<double>(end - begin);
     if (data.is_classification()) correct += count_correct(out, part.y);
+    if (data.is_multilabel()) {
+      const LabelsRight right = count_labels_right(out, part.y);
+      correct += right.rows;
+      labels_correct += right.labels;
+    }
   }
   model.train(was_training);
   r.examples = data.size();
   r.loss = total / static_cast<double>(data.size());
   r.accuracy = static_cast<double>(correct) / static_cast<double>(data.size());
+  if (data.is_multilabel())
+    r.label_accuracy = static_cast<double>(labels_correct) / static_cast<double>(data.size() * data.num_labels);
   return r;
 }
 
@@ -103,10 +158,35 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainingProgress, epoch, epoch_started, step,
                                    best_dev_loss, history, step_losses)
 }  // namespace json_form
 
-void to_json(nlohmann::json& j, const EpochMetrics& metrics) { json_form::to_json(j, metrics); }
-void from_json(const nlohmann::json& j, EpochMetrics& metrics) { json_form::from_json(j, metrics); }
-void to_json(nlohmann::json& j, const TrainingProgress& progress) { json_form::to_json(j, progress); }
-void from_json(const nlohmann::json& j, TrainingProgress& progress) { json_form::from_json(j, progress); }
+// The multi-label and skip counts are written only for runs that have them, and read when
+// present (files written before they existed lack them).
+void to_json(nlohmann::json& j, const EpochMetrics& metrics) {
+  json_form::to_json(j, metrics);
+  if (metrics.train_label_acc) j["train_label_acc"] = *metrics.train_label_acc;
+  if (metrics.dev_label_acc) j["dev_label_acc"] = *metrics.dev_label_acc;
+  if (metrics.skipped_steps) j["skipped_steps"] = *metrics.skipped_steps;
+}
+void from_json(const nlohmann::json& j, EpochMetrics& metrics) {
+  json_form::from_json(j, metrics);
+  metrics.train_label_acc = metrics.dev_label_acc = std::nullopt;
+  if (j.contains("train_label_acc")) metrics.train_label_acc = j.at("train_label_acc").get<double>();
+  if (j.contains("dev_label_acc")) metrics.dev_label_acc = j.at("dev_label_acc").get<double>();
+  metrics.skipped_steps = std::nullopt;
+  if (j.contains("skipped_steps")) metrics.skipped_steps = j.at("skipped_steps").get<int64_t>();
+}
+void to_json(nlohmann::json& j, const TrainingProgress& progress) {
+  json_form::to_json(j, progress);
+  // Written only when not 0, so that a checkpoint of a run without them keeps the keys it always had.
+  if (progress.labels_correct != 0) j["labels_correct"] = progress.labels_correct;
+  if (progress.skipped_steps != 0) j["skipped_steps"] = progress.skipped_steps;
+  if (progress.nonfinite_in_a_row != 0) j["nonfinite_in_a_row"] = progress.nonfinite_in_a_row;
+}
+void from_json(const nlohmann::json& j, TrainingProgress& progress) {
+  json_form::from_json(j, progress);
+  progress.labels_correct = j.value("labels_correct", int64_t{0});
+  progress.skipped_steps = j.value("skipped_steps", int64_t{0});
+  progress.nonfinite_in_a_row = j.value("nonfinite_in_a_row", int64_t{0});
+}
 
 TrainingState capture_training_state(const FitContext& context, const std::string& config_json, int resume_epoch) {
   TrainingState state;
@@ -164,6 +244,8 @@ std::vector<std::unique_ptr<Callback>> own_callbacks(const FitOptions& options, 
   if (!options.out.empty()) add(std::make_unique<MetricsFile>(options.out));
   if (options.patience > 0) add(std::make_unique<EarlyStopping>(options.patience));
   order.insert(order.end(), extras.callbacks.begin(), extras.callbacks.end());
+  // After the user's callbacks (and the data-parallel gradient sum): it judges the final gradient.
+  if (options.skip_nonfinite > 0) add(std::make_unique<SkipNonFinite>(options.skip_nonfinite));
   const bool write_checkpoints = !options.out.empty() && options.checkpoints;
   if (write_checkpoints || extras.stop_requested)
     add(std::make_unique<ModelCheckpoint>(CheckpointOptions{.run_dir = write_checkpoints ? options.out : "",
@@ -179,7 +261,7 @@ class TrainingLoop {
  public:
   TrainingLoop(Module& model, optim::Optimizer& optimizer, const DataSplits& data, const FitOptions& options,
                const FitExtras& extras)
-      : loss_fn_(make_loss(options.loss, data.train.num_classes)),
+      : loss_fn_(make_loss(options.loss, data.train, options.label_smoothing)),
         weights_(weight_matrices(model)),
         loader_(data.train, {.batch_size = options.batch_size,
                              .shuffle = true,
@@ -225,7 +307,7 @@ class TrainingLoop {
     TrainingProgress& progress = context_.progress;
     if (!progress.epoch_started) {
       progress.epoch_started = true;
-      progress.step = progress.seen = progress.correct = 0;
+      progress.step = progress.seen = progress.correct = progress.labels_correct = progress.skipped_steps = 0;
       progress.loss_sum = progress.seconds = 0;
     }
     const auto epoch_start =
@@ -255,8 +337,13 @@ class TrainingLoop {
   // False, with the parameters untouched, when the loss is not finite.
   bool train_step(const Batch& batch) {
     Tensor output;  // of the first evaluation, for the accuracy
+    const int64_t rows = batch.x.shape()[0];
+    const bool accumulate = context_.options.accumulate_steps > 1;
+    const bool cycle_start = !accumulate || accumulated_ == 0;
+    if (accumulate && cycle_start) cycle_rows_ = rows_in_cycle(rows);
+    const bool apply = !accumulate || ++accumulated_ == context_.options.accumulate_steps || last_batch_of_epoch();
     auto forward_backward = [&] {
-      context_.optimizer.zero_grad();
+      if (cycle_start) context_.optimizer.zero_grad();
       const Tensor out = context_.model(batch.x);
       Tensor loss = loss_fn_(out, batch.y);
       const double value = loss.item();
@@ -267,8 +354,12 @@ class TrainingLoop {
       if (!std::isfinite(value)) return value;
       const double l2 = context_.options.l2;
       if (l2 > 0) loss = add(loss, l2_penalty(weights_, l2));
+      // Accumulating, each minibatch's mean counts by its share of the cycle's examples, so that
+      // the summed gradient is the mean over the cycle, as one batch of all of them.
+      if (accumulate) loss = mul(loss, static_cast<double>(rows) / static_cast<double>(cycle_rows_));
       loss.backward();
-      notify(&Callback::after_backward);
+      context_.accumulating = !apply;
+      if (apply) notify(&Callback::after_backward);
       return l2 > 0 ? loss.item() : value;
     };
     TrainingProgress& progress = context_.progress;
@@ -279,20 +370,39 @@ class TrainingLoop {
     } else {
       forward_backward();
       if (!std::isfinite(context_.loss)) return false;
-      if (!context_.skip_step) {
+      if (apply && !context_.skip_step) {
         if (context_.options.clip_grad_norm > 0)
           optim::clip_grad_norm_(context_.model.parameters(), context_.options.clip_grad_norm);
         context_.optimizer.step();
       }
     }
-    if (context_.schedule) context_.schedule->after_batch();
+    if (apply) accumulated_ = 0;
+    if (apply && context_.schedule) context_.schedule->after_batch();  // schedules count optimizer steps
     ++progress.global_step;
-    const int64_t rows = batch.x.shape()[0];
     progress.loss_sum += context_.loss * static_cast<double>(rows);
     progress.step_losses.push_back(context_.loss);
     progress.seen += rows;
     if (data().train.is_classification()) progress.correct += count_correct(output, batch.y);
+    if (data().train.is_multilabel()) {
+      const LabelsRight right = count_labels_right(output, batch.y);
+      progress.correct += right.rows;
+      progress.labels_correct += right.labels;
+    }
     return true;
+  }
+
+  // The examples of an accumulation cycle that begins with this batch of `rows`: accumulate_steps
+  // batches, or fewer at the epoch's end (without the short last batch under drop_last).
+  int64_t rows_in_cycle(int64_t rows) const {
+    const int64_t batch_size = context_.options.batch_size;
+    const int64_t left = data().train.size() - (loader_.position() - rows);
+    const int64_t usable = context_.options.drop_last ? left / batch_size * batch_size : left;
+    return std::min(context_.options.accumulate_steps * batch_size, usable);
+  }
+
+  bool last_batch_of_epoch() const {
+    const int64_t left = data().train.size() - loader_.position();
+    return left == 0 || (context_.options.drop_last && left < context_.options.batch_size);
   }
 
   bool diverged() {
@@ -324,6 +434,12 @@ class TrainingLoop {
     const EvalResult dev = evaluate_(context_.model, data().dev, loss_fn_, context_.options.eval_batch_size);
     metrics.dev_loss = dev.loss;
     metrics.dev_acc = dev.accuracy;
+    if (context_.options.skip_nonfinite > 0) metrics.skipped_steps = progress.skipped_steps;
+    if (data().train.is_multilabel()) {
+      metrics.train_label_acc =
+          static_cast<double>(progress.labels_correct) / (seen * static_cast<double>(data().train.num_labels));
+      metrics.dev_label_acc = dev.label_accuracy;
+    }
     metrics.seconds = seconds_since(epoch_start);
     progress.history.push_back(metrics);
     keep_if_best(metrics);
@@ -333,7 +449,8 @@ class TrainingLoop {
     notify(&Callback::on_epoch_end);
   }
 
-  // Keeps the parameters with the best dev score (accuracy; loss for regression). Without a
+  // Keeps the parameters with the best dev score (accuracy; loss for regression and multi-label
+  // data, where exact match is too coarse to select on). Without a
   // dev set there is nothing to select on: the latest parameters are kept.
   void keep_if_best(const EpochMetrics& metrics) {
     TrainingProgress& progress = context_.progress;
@@ -359,6 +476,7 @@ class TrainingLoop {
       const EvalResult test = evaluate_(context_.model, data().test, loss_fn_, context_.options.eval_batch_size);
       result.test_loss = test.loss;
       result.test_acc = test.accuracy;
+      result.test_label_acc = test.label_accuracy;
     }
     result.history = progress.history;
     result.best_epoch = progress.best_epoch;
@@ -380,6 +498,8 @@ class TrainingLoop {
   std::vector<Callback*> callbacks_;  // in the order they run
   std::vector<std::unique_ptr<Callback>> own_callbacks_;
   FitContext context_;
+  int64_t accumulated_ = 0;  // minibatches of the accumulation cycle under way (0 at a step boundary)
+  int64_t cycle_rows_ = 0;   // the examples of that cycle
 };
 
 }  // namespace
@@ -390,6 +510,11 @@ FitResult fit(Module& model, optim::Optimizer& optimizer, const DataSplits& data
   if (options.batch_size <= 0)
     throw ValueError("fit: batch size must be positive, got " + std::to_string(options.batch_size));
   if (data.train.size() == 0) throw ValueError("fit: the training set is empty");
+  if (options.accumulate_steps < 1)
+    throw ValueError("--accumulate-steps must be >= 1 (1: a step every batch), got " +
+                     std::to_string(options.accumulate_steps));
+  if (options.accumulate_steps > 1 && (optimizer.needs_closure() || extras.shard_count > 1))
+    throw ValueError("--accumulate-steps cannot be used with a closure optimizer (L-BFGS) or under mpirun");
   return TrainingLoop(model, optimizer, data, options, extras).run();
 }
 

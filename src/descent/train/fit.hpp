@@ -1,13 +1,14 @@
 // The training loop (Goodfellow et al., "Deep Learning", §8.1.3, minibatch SGD; Keras's
 // Model.fit): each epoch shuffle and go through the minibatches with train_step (forward, loss,
 // backward, clip, step), evaluate on dev, keep a copy of the parameters with the best dev
-// accuracy; at the end restore the best and evaluate on test. Everything else (the epoch
-// lines, metrics.jsonl, checkpoints, early stopping, the progress bar) is a Callback
+// accuracy (the best dev loss for regression and multi-label data); at the end restore the best and evaluate on test.
+// Everything else (the epoch lines, metrics.jsonl, checkpoints, early stopping, the progress bar) is a Callback
 // (train/callbacks.hpp), and so is what a user adds.
 #pragma once
 #include <csignal>
 #include <functional>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,9 +24,14 @@ struct TrainingState;
 
 // A loss of the model's output and the batch's targets.
 using LossFunction = std::function<Tensor(const Tensor& output, const Tensor& target)>;
-// cross_entropy (from logits; the default), nll (the model ends in log-probabilities), mse
-// (against one-hot targets for classification), l1, huber.
-LossFunction make_loss(const std::string& name, int64_t num_classes);
+// cross_entropy (from logits; the default, with label_smoothing in [0, 1)), nll (the model ends
+// in log-probabilities), bce (binary cross-entropy on logits), mse, l1, huber. bce, mse, l1 and
+// huber compare outputs with one-hot targets for classification (num_classes > 0), else with
+// the targets as they are (regression (N), multi-label (N, L)).
+LossFunction make_loss(const std::string& name, int64_t num_classes, double label_smoothing = 0.0);
+// The same for a data set's task, refusing a loss that does not fit it: bce for regression
+// targets, cross_entropy and nll for multi-label data, label smoothing but with cross_entropy.
+LossFunction make_loss(const std::string& name, const Dataset& train, double label_smoothing = 0.0);
 
 // The training part of a run's configuration (TrainConfig is made of it and the rest).
 struct FitOptions {
@@ -36,9 +42,17 @@ struct FitOptions {
   std::vector<std::string>
       augment;       // per-example augmentation of training batches, e.g. {"crop:4", "flip"} (data/augment.hpp)
   int patience = 0;  // early stopping: stop after this many epochs without a better dev score (0: off)
-  double l2 = 0.0;   // explicit L2 penalty lambda/2 * sum ||W||^2 over weight matrices, added to the loss
+  // Skip steps whose gradient is not finite, stopping after this many in a row (0: off;
+  // SkipNonFinite in train/callbacks.hpp).
+  int64_t skip_nonfinite = 0;
+  // Gradient accumulation: an optimizer step every this many minibatches, with the mean gradient
+  // over their examples, so batch_size B with K steps trains as batch size K·B (1: off).
+  // Checkpoints fall only between steps; schedules count optimizer steps.
+  int64_t accumulate_steps = 1;
+  double l2 = 0.0;            // explicit L2 penalty lambda/2 * sum ||W||^2 over weight matrices, added to the loss
   double clip_grad_norm = 0;  // clip the global gradient norm to this (0: off; not for closure optimizers)
   std::string loss = "cross_entropy";
+  double label_smoothing = 0.0;  // cross_entropy's label smoothing in [0, 1) (torch.nn.CrossEntropyLoss)
   int64_t eval_batch_size = 1000;
   std::string out;       // RUN_DIR for metrics.jsonl, summary.json, best.safetensors ("" for none)
   bool quiet = false;    // no epoch lines, no progress bar
@@ -50,12 +64,17 @@ struct FitOptions {
   int keep_checkpoints = 2;
 };
 
+// Accuracy is a fraction: of examples whose class is the largest output (classification), or
+// whose every label is right, a logit > 0 read as 1 (exact match, multi-label data).
 struct EpochMetrics {
   int epoch = 0;
-  double train_loss = 0, train_acc = 0;  // over the epoch's minibatches (accuracy as a fraction)
+  double train_loss = 0, train_acc = 0;  // over the epoch's minibatches
   double dev_loss = 0, dev_acc = 0;
-  double lr = 0;       // the first group's lr during the epoch's last step
-  double seconds = 0;  // training and dev evaluation
+  // Multi-label data only: the fraction of single labels that are right, averaged over labels.
+  std::optional<double> train_label_acc{}, dev_label_acc{};
+  std::optional<int64_t> skipped_steps{};  // with FitOptions::skip_nonfinite: the steps skipped this epoch
+  double lr = 0;                           // the first group's lr during the epoch's last step
+  double seconds = 0;                      // training and dev evaluation
   int64_t steps = 0;
 };
 
@@ -68,6 +87,9 @@ struct TrainingProgress {
   int64_t global_step = 0;
   double loss_sum = 0, seconds = 0;  // running sums of this epoch
   int64_t seen = 0, correct = 0;
+  int64_t labels_correct = 0;      // multi-label data: single labels right this epoch
+  int64_t skipped_steps = 0;       // steps skipped for a non-finite gradient this epoch (SkipNonFinite)
+  int64_t nonfinite_in_a_row = 0;  // the latest steps' non-finite gradients in a row
   double lr = 0;
   bool have_best = false;
   int epochs_without_improvement = 0;
@@ -84,8 +106,9 @@ void to_json(nlohmann::json& j, const TrainingProgress& progress);
 void from_json(const nlohmann::json& j, TrainingProgress& progress);
 
 struct EvalResult {
-  double loss = 0;      // mean over examples
-  double accuracy = 0;  // fraction correct (classification), else 0
+  double loss = 0;            // mean over examples
+  double accuracy = 0;        // fraction correct (classification) or exactly right (multi-label), else 0
+  double label_accuracy = 0;  // multi-label: the fraction of single labels right, else 0
   int64_t examples = 0;
 };
 
@@ -94,6 +117,7 @@ struct FitResult {
   int best_epoch = 0;
   double best_dev_acc = 0, best_dev_loss = 0;
   double test_loss = 0, test_acc = 0;
+  double test_label_acc = 0;  // multi-label data
   double seconds = 0;
   bool stopped_early = false;  // a callback stopped training (early stopping, a user's callback)
   std::string stop_reason;  // set when training stopped before the last epoch (patience, non-finite loss, a callback)

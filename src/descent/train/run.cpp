@@ -26,6 +26,9 @@ namespace descent {
 
 DataSplits load_splits(const TrainConfig& config) {
   CsvOptions csv;
+  csv.label_columns = config.label_columns;
+  if (!config.label_column.empty() && !config.label_columns.empty())
+    throw ValueError("--label-column names one label column and --label-columns several; pass one of them");
   if (!config.label_column.empty()) {
     const bool numeric = config.label_column.find_first_not_of("-0123456789") == std::string::npos;
     if (numeric)
@@ -52,9 +55,9 @@ DataSplits load_splits(const TrainConfig& config) {
   return splits;
 }
 
-std::shared_ptr<Sequential> build_model(const TrainConfig& config, const Shape& item_shape, int64_t num_classes,
+std::shared_ptr<Sequential> build_model(const TrainConfig& config, const Shape& item_shape, int64_t num_outputs,
                                         Generator* gen) {
-  return make_model(config.model, item_shape, num_classes > 0 ? num_classes : 1, config.mlp_options(), gen);
+  return make_model(config.model, item_shape, num_outputs > 0 ? num_outputs : 1, config.mlp_options(), gen);
 }
 
 void load_initial_weights(Module& model, const std::string& path) {
@@ -212,13 +215,13 @@ TrainingState load_latest_checkpoint(const std::filesystem::path& run_dir, std::
 }
 
 std::unique_ptr<ScheduleDriver> make_schedule(const TrainConfig& config, optim::Optimizer& optimizer,
-                                              int64_t batches_per_epoch) {
+                                              int64_t steps_per_epoch) {
   if (config.schedule.empty() || config.schedule == "constant") return nullptr;
   const StepEvery every = parse_step_every(config.schedule_per);
   std::string spec = config.schedule;
   if (spec == "cosine") {
     // Plain "cosine" anneals over the whole run: T_max is the number of scheduler steps.
-    const int64_t steps = every == StepEvery::batch ? batches_per_epoch * config.epochs : config.epochs;
+    const int64_t steps = every == StepEvery::batch ? steps_per_epoch * config.epochs : config.epochs;
     spec += ":T_max=" + std::to_string(std::max<int64_t>(1, steps));
   }
   return std::make_unique<ScheduleDriver>(spec, optimizer, every);
@@ -234,6 +237,7 @@ void check_schedule(const TrainConfig& config) {
 namespace {
 
 std::string task_text(const Dataset& train) {
+  if (train.is_multilabel()) return "task multilabel (" + std::to_string(train.num_labels) + " labels)";
   return train.is_classification() ? "task classification (" + std::to_string(train.num_classes) + " classes)"
                                    : std::string("task regression");
 }
@@ -268,15 +272,17 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
   manual_seed(config.seed);  // dropout draws from the default generator
   dist::Communicator& world = dist::Communicator::world();
   const DataSplits splits = load_on_every_rank([&] { return load_splits(config); }, world);
+  make_loss(config.loss, splits.train, config.label_smoothing);  // refuses a loss that does not fit the task
   Generator init_gen(config.seed);
-  auto model = build_model(config, splits.train.item_shape, splits.train.num_classes, &init_gen);
+  auto model = build_model(config, splits.train.item_shape, splits.train.num_outputs(), &init_gen);
   if (!config.init_from.empty() && !resume) load_initial_weights(*model, config.init_from);
   const ModelSummary summary = summarize(*model, splits.train.item_shape);
   auto optimizer =
       optim::make_optimizer(config.optimizer, make_param_groups(model->named_parameters(), param_group_specs));
   const int64_t batches_per_epoch =
       (splits.train.size() + (config.drop_last ? 0 : config.batch_size - 1)) / config.batch_size;
-  const std::unique_ptr<ScheduleDriver> schedule = make_schedule(config, *optimizer, batches_per_epoch);
+  const int64_t steps_per_epoch = (batches_per_epoch + config.accumulate_steps - 1) / config.accumulate_steps;
+  const std::unique_ptr<ScheduleDriver> schedule = make_schedule(config, *optimizer, steps_per_epoch);
   const nlohmann::json run_config = {{"train", config}, {"param_groups", param_group_specs}};
   if (world.distributed())
     check_data_parallel(config.batch_size, splits.train.size(), config.drop_last, run_config.dump(), world);
@@ -305,7 +311,7 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
     make_data_parallel(options, extras, *data_parallel, world);
   }
   const FitResult result = fit(*model, *optimizer, splits, options, extras);
-  if (!config.quiet && !splits.train.is_classification() && !result.interrupted)
+  if (!config.quiet && !splits.train.is_classification() && !splits.train.is_multilabel() && !result.interrupted)
     report_regression(*model, splits.test, result, config.eval_batch_size);
   return result;
 }

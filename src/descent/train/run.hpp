@@ -21,9 +21,10 @@ struct TrainingState;
 // The data a config names, split into train/dev/test and scaled; random labels applied.
 DataSplits load_splits(const TrainConfig& config);
 
-// The model a config describes for examples of `item_shape` (Dataset::item_shape) and
-// num_classes classes (0: one regression output); see nn/models.hpp.
-std::shared_ptr<Sequential> build_model(const TrainConfig& config, const Shape& item_shape, int64_t num_classes,
+// The model a config describes for examples of `item_shape` (Dataset::item_shape) with
+// num_outputs output units (Dataset::num_outputs: one per class or label, one for a regression
+// target; 0 is read as 1); see nn/models.hpp.
+std::shared_ptr<Sequential> build_model(const TrainConfig& config, const Shape& item_shape, int64_t num_outputs,
                                         Generator* gen = nullptr);
 
 // Copies the tensors of a weights file (config.init_from) into `model`: every parameter and
@@ -36,10 +37,11 @@ std::vector<optim::ParamGroup> make_param_groups(const NamedTensors& params,
                                                  const std::vector<std::string>& group_specs);
 
 // The schedule a config names on `optimizer`, stepped per epoch or per batch as it says (null
-// for a constant learning rate). Plain "cosine" anneals over the whole run of `batches_per_epoch`
-// batches an epoch. Throws ValueError for what the driver cannot do (a plateau schedule per batch).
+// for a constant learning rate). Plain "cosine" anneals over the whole run of `steps_per_epoch`
+// optimizer steps an epoch (batches, or fewer with --accumulate-steps). Throws ValueError for what the driver cannot do
+// (a plateau schedule per batch).
 std::unique_ptr<ScheduleDriver> make_schedule(const TrainConfig& config, optim::Optimizer& optimizer,
-                                              int64_t batches_per_epoch);
+                                              int64_t steps_per_epoch);
 // Refuses what make_schedule would (a bad spec, plateau per batch) before any data is loaded,
 // by building the schedule on a stand-in optimizer.
 void check_schedule(const TrainConfig& config);
