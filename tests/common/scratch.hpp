@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <string>
 #include <system_error>
 
@@ -17,8 +18,28 @@ inline std::filesystem::path scratch_root(const std::string& suite) {
   return std::filesystem::temp_directory_path() / ("descent_test_" + suite + "_" + std::to_string(::getpid()));
 }
 
-// An empty folder `name` under scratch_root(suite).
+// The scratch roots this process made, removed with everything in them when it exits (a child
+// that execs another program, as the command-line tests do, runs no exit handlers of ours).
+class ScratchRoots {
+ public:
+  void add(const std::filesystem::path& root) { roots_.insert(root); }
+  ~ScratchRoots() {
+    std::error_code ignored;
+    for (const std::filesystem::path& root : roots_) std::filesystem::remove_all(root, ignored);
+  }
+
+ private:
+  std::set<std::filesystem::path> roots_;
+};
+
+inline ScratchRoots& scratch_roots() {
+  static ScratchRoots roots;
+  return roots;
+}
+
+// An empty folder `name` under scratch_root(suite), removed at the latest when the process exits.
 inline std::filesystem::path fresh_dir(const std::string& suite, const std::string& name) {
+  scratch_roots().add(scratch_root(suite));
   const std::filesystem::path dir = scratch_root(suite) / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);

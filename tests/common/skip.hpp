@@ -22,7 +22,7 @@ inline ::testing::TestPartResult::Type skip_result() {
 }
 
 inline const char* skip_heading() {
-  return skips_are_failures() ? "Skipped, and a skip fails under CI=true: install what the test needs" : "Skipped";
+  return skips_are_failures() ? "Skipped, which fails under CI=true (CI must provide what the test needs)" : "Skipped";
 }
 
 }  // namespace descent::testing
