@@ -111,7 +111,7 @@ Graph random_graph(Generator& gen) {
   Graph graph;
   const auto count = kMinNodes + static_cast<int>(gen.randint(kMaxNodes - kMinNodes + 1));
   for (int k = 0; k < count; ++k) {
-    const auto available = static_cast<uint64_t>(k + 2);
+    const uint64_t available = static_cast<uint64_t>(k) + 2;
     graph.nodes.push_back({gen.randint(kOpCount), gen.randint(available), gen.randint(available)});
   }
   graph.extra_output = gen.randint(graph.nodes.size() + 1);
