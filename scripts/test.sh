@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 preset=release
 [ "${1:-}" = "--sanitize" ] && preset=debug
 source scripts/deps.sh
-descent_install_deps chromium   # chromium renders the plots in the viz tests
+# chromium renders the plots in the viz tests; python3-torch runs the PyTorch round trips of
+# scripts/to_pytorch.py and from_pytorch.py (about 70 MB to download)
+descent_install_deps chromium python3-torch
 bash scripts/fetch_mnist.sh
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"

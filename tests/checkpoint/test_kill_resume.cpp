@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <thread>
 
 #include "descent/core/rng.hpp"
@@ -23,30 +25,64 @@ namespace {
 
 const std::string kBinary = std::string(DESCENT_BINARY_DIR) + "/descent";
 
-// Starts `descent args...`; if kill_after_ms >= 0, sends `signal` (SIGKILL) then. Returns the
-// exit code, or -1 if a signal ended it.
-int run(const std::vector<std::string>& args, int kill_after_ms, int signal = SIGKILL) {
+// Starts `descent args...` with its stdout on `stdout_fd` (-1: /dev/null).
+pid_t spawn(const std::vector<std::string>& args, int stdout_fd) {
   const pid_t pid = fork();
   if (pid == 0) {
     std::vector<char*> argv{const_cast<char*>(kBinary.c_str())};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    if (!freopen("/dev/null", "w", stdout)) _exit(126);
+    if (stdout_fd < 0 && !freopen("/dev/null", "w", stdout)) _exit(126);
+    if (stdout_fd >= 0 && dup2(stdout_fd, STDOUT_FILENO) < 0) _exit(126);
     execv(kBinary.c_str(), argv.data());
     _exit(127);
   }
+  return pid;
+}
+
+// The exit code of `pid` once it ends, or -1 if a signal ended it.
+int exit_code(pid_t pid) {
   int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFSIGNALED(status)) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+}
+
+// Starts `descent args...`; if kill_after_ms >= 0, sends `signal` (SIGKILL) then. Returns the
+// exit code, or -1 if a signal ended it.
+int run(const std::vector<std::string>& args, int kill_after_ms, int signal = SIGKILL) {
+  const pid_t pid = spawn(args, -1);
   if (kill_after_ms >= 0) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kill_after_ms);
+    int status = 0;
     while (std::chrono::steady_clock::now() < deadline) {
       if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     kill(pid, signal);
   }
-  waitpid(pid, &status, 0);
-  if (WIFSIGNALED(status)) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+  return exit_code(pid);
+}
+
+// Starts `descent train args...` (without --quiet), sends `signal` once the run says it is ready
+// — its "data ..." line, printed after its signal handlers are installed and before its first
+// step — and returns the exit code as run() does. The rest of its output is read and dropped.
+int run_signalled_when_ready(const std::vector<std::string>& args, int signal) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return -3;
+  const pid_t pid = spawn(args, pipe_fds[1]);
+  close(pipe_fds[1]);
+  FILE* output = fdopen(pipe_fds[0], "r");
+  bool signalled = false;
+  char line[4096];
+  while (std::fgets(line, sizeof line, output))
+    if (!signalled && std::string_view(line).starts_with("data ")) {
+      kill(pid, signal);
+      signalled = true;
+    }
+  std::fclose(output);
+  const int code = exit_code(pid);
+  return signalled ? code : -4;
 }
 
 std::vector<std::string> train_args(const fs::path& csv, const fs::path& out) {
@@ -200,11 +236,10 @@ TEST(KillAndResume, SigtermWritesACheckpointAndExitsCleanly) {
                                          "8",
                                          "--threads",
                                          "1",
-                                         "--quiet",
                                          "--out",
                                          (dir / "run").string()};
   // The signal is seen after the step under way: the newest checkpoint is from within an epoch.
-  const int code = run(args, 300, SIGTERM);
+  const int code = run_signalled_when_ready(args, SIGTERM);
   ASSERT_EQ(code, 128 + SIGTERM);
   const auto checkpoints = list_checkpoints(dir / "run");
   ASSERT_FALSE(checkpoints.empty());
@@ -212,7 +247,7 @@ TEST(KillAndResume, SigtermWritesACheckpointAndExitsCleanly) {
   EXPECT_TRUE(progress["epoch_started"].get<bool>());
   EXPECT_GT(progress["step"].get<int64_t>(), 0);
   // The resumed run picks up there (and is itself interrupted, cleanly, the same way).
-  EXPECT_EQ(run({"train", "--resume", (dir / "run").string(), "--quiet"}, 300, SIGINT), 128 + SIGINT);
+  EXPECT_EQ(run_signalled_when_ready({"train", "--resume", (dir / "run").string()}, SIGINT), 128 + SIGINT);
   const auto later = list_checkpoints(dir / "run");
   ASSERT_FALSE(later.empty());
   EXPECT_GT(nlohmann::json::parse(load_checkpoint(later[0]).progress)["global_step"].get<int64_t>(),

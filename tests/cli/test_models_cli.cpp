@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/run_descent.hpp"
+#include "common/skip.hpp"
 
 namespace fs = std::filesystem;
 
@@ -44,7 +45,7 @@ double accuracy(const std::string& out) { return std::stod(out.substr(out.find("
 }  // namespace
 
 TEST(SummaryCli, LeNetOnMnist) {
-  if (!fs::exists(kMnist / "t10k-images-idx3-ubyte")) GTEST_SKIP() << "MNIST not fetched";
+  if (!fs::exists(kMnist / "t10k-images-idx3-ubyte")) DESCENT_SKIP() << "MNIST not fetched";
   const Output o = run("summary --model lenet5 --data " + kMnist.string());
   ASSERT_EQ(o.code, 0) << o.out;
   EXPECT_NE(o.out.find("1 (Conv2d)"), std::string::npos) << o.out;
@@ -59,9 +60,9 @@ TEST(SummaryCli, LeNetOnMnist) {
 // accuracy, the state_dict PyTorch saves converts back to the same accuracy, and
 // --init-from takes it for the same model and refuses it for another.
 TEST(ModelsCli, LeNetWeightsRoundTripThroughPyTorch) {
-  if (!fs::exists(kMnist / "t10k-images-idx3-ubyte")) GTEST_SKIP() << "MNIST not fetched";
+  if (!fs::exists(kMnist / "t10k-images-idx3-ubyte")) DESCENT_SKIP() << "MNIST not fetched";
   if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0)
-    GTEST_SKIP() << "python3-torch not installed";
+    DESCENT_SKIP() << "python3-torch not installed";
   const fs::path dir = temp_dir();
   const std::string data = " --data " + kMnist.string();
   const Output trained = run("train --model lenet5" + data + " --dev-size 55000 --epochs 1 --threads 1 --quiet --out " +

@@ -4,6 +4,7 @@
 
 #include <sys/wait.h>
 #include "common/run_descent.hpp"
+#include "common/skip.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -150,7 +151,7 @@ TEST(TrainCli, DivergingRunStopsWithEpochAndStepAndKeepsBestWeights) {
 
 TEST(TrainCli, OneMnistEpoch) {
   if (!fs::exists(fs::path(DESCENT_SOURCE_DIR) / "data/mnist/train-images-idx3-ubyte"))
-    GTEST_SKIP() << "MNIST not fetched (bash scripts/fetch_mnist.sh)";
+    DESCENT_SKIP() << "MNIST not fetched (bash scripts/fetch_mnist.sh)";
   const fs::path dir = temp_dir();
   const Output o = run("train --data " + (fs::path(DESCENT_SOURCE_DIR) / "data/mnist").string() +
                        " --epochs 1 --threads 1 --quiet --out " + (dir / "r").string());
@@ -177,9 +178,9 @@ TEST(ScheduleCli, SvgIsWritten) {
 
 TEST(ToPytorch, SameTestAccuracyInPyTorch) {
   const fs::path mnist = fs::path(DESCENT_SOURCE_DIR) / "data/mnist";
-  if (!fs::exists(mnist / "t10k-images-idx3-ubyte")) GTEST_SKIP() << "MNIST not fetched";
+  if (!fs::exists(mnist / "t10k-images-idx3-ubyte")) DESCENT_SKIP() << "MNIST not fetched";
   if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0)
-    GTEST_SKIP() << "python3-torch not installed";
+    DESCENT_SKIP() << "python3-torch not installed";
   const fs::path dir = temp_dir();
   ASSERT_EQ(run("train --data " + mnist.string() +
                 " --model mlp:32 --batch-norm --epochs 1 --threads 1 --quiet --out " + (dir / "r").string())

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <vector>
 
+#include "common/environment.hpp"
 #include "common/scratch.hpp"
 #include "descent/core/error.hpp"
 #include "descent/data/cifar.hpp"
@@ -62,9 +63,8 @@ TEST(Cifar10, ReadsRecordsAsChannelMajorPixelsAndLabels) {
 
 TEST(Cifar10, FindsTheArchiveFolderAndLoadsByNameFromTheEnvironment) {
   const fs::path root = fresh_dir("cifar", "search");
-  const fs::path cwd = fs::current_path();
-  fs::current_path(root);  // no data/cifar10 in this folder or its parents
-  ::setenv("DESCENT_DATA_DIR", (root / "elsewhere").c_str(), 1);
+  const descent::testing::ScopedCurrentPath in_root(root);  // no data/cifar10 in this folder or its parents
+  const descent::testing::ScopedEnv data_dir("DESCENT_DATA_DIR", (root / "elsewhere").string());
   const std::string msg = error_of<IOError>([] { load_dataset("cifar10"); });
   EXPECT_NE(msg.find("CIFAR-10 is not installed (looked in " + (root / "elsewhere" / "cifar10").string() + ", " +
                      (root / "data" / "cifar10").string()),
@@ -75,8 +75,6 @@ TEST(Cifar10, FindsTheArchiveFolderAndLoadsByNameFromTheEnvironment) {
   EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
   write_set(root / "elsewhere" / "cifar10" / "cifar-10-batches-bin");
   EXPECT_EQ(load_dataset("cifar10").train.size(), 15);
-  ::unsetenv("DESCENT_DATA_DIR");
-  fs::current_path(cwd);
 }
 
 TEST(Cifar10, MissingFilesAreNamed) {

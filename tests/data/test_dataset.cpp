@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "common/environment.hpp"
 #include "common/scratch.hpp"
+#include "common/skip.hpp"
 #include "descent/core/error.hpp"
 #include "descent/data/dataset.hpp"
 #include "descent/data/idx.hpp"
@@ -137,9 +139,8 @@ TEST(IdxFolder, MissingFilesNameTheFetchCommand) {
 
 TEST(IdxFolder, DefaultMnistSearchUsesTheEnvironmentThenNamesTheFetchCommand) {
   const fs::path root = fresh_dir("dataset", "search");
-  const fs::path cwd = fs::current_path();
-  fs::current_path(root);  // no data/mnist in this folder or its parents
-  ::setenv("DESCENT_DATA_DIR", (root / "elsewhere").c_str(), 1);
+  const descent::testing::ScopedCurrentPath in_root(root);  // no data/mnist in this folder or its parents
+  const descent::testing::ScopedEnv data_dir("DESCENT_DATA_DIR", (root / "elsewhere").string());
   const std::string msg = error_of<IOError>([] { load_mnist(); });
   EXPECT_NE(msg.find("MNIST is not installed (looked in " + (root / "elsewhere" / "mnist").string() + ", " +
                      (root / "data" / "mnist").string()),
@@ -149,8 +150,6 @@ TEST(IdxFolder, DefaultMnistSearchUsesTheEnvironmentThenNamesTheFetchCommand) {
   fs::create_directories(root / "elsewhere" / "mnist");
   write_idx_set(root / "elsewhere" / "mnist", 4, 2, true);
   EXPECT_EQ(load_dataset("mnist").train.size(), 4);
-  ::unsetenv("DESCENT_DATA_DIR");
-  fs::current_path(cwd);
 }
 
 TEST(Synthetic, ByNameSplitIntoTrainAndTest) {
@@ -167,7 +166,7 @@ TEST(Synthetic, ByNameSplitIntoTrainAndTest) {
 
 TEST(Mnist, LoadsWhenFetched) {
   const fs::path dir = fs::path(DESCENT_SOURCE_DIR) / "data" / "mnist";
-  if (!fs::exists(dir / "train-images-idx3-ubyte")) GTEST_SKIP() << "MNIST not fetched (bash scripts/fetch_mnist.sh)";
+  if (!fs::exists(dir / "train-images-idx3-ubyte")) DESCENT_SKIP() << "MNIST not fetched (bash scripts/fetch_mnist.sh)";
   const TrainTest m = load_mnist(dir);
   EXPECT_EQ(m.train.x.shape(), Shape({60000, 784}));
   EXPECT_EQ(m.test.x.shape(), Shape({10000, 784}));
@@ -186,7 +185,7 @@ TEST(Mnist, LoadsWhenFetched) {
 
 TEST(FashionMnist, LoadsFromDebianPackage) {
   if (!fs::exists(fs::path(kFashionMnistDir) / "train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    DESCENT_SKIP() << "dataset-fashion-mnist is not installed";
   const TrainTest f = load_dataset("fashion-mnist");
   EXPECT_EQ(f.train.x.shape(), Shape({60000, 784}));
   EXPECT_EQ(f.test.x.shape(), Shape({10000, 784}));

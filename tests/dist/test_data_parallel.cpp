@@ -21,6 +21,7 @@
 
 #include "common/run_descent.hpp"
 #include "common/scratch.hpp"
+#include "common/skip.hpp"
 #include "descent/io/safetensors.hpp"
 
 namespace fs = std::filesystem;
@@ -163,7 +164,7 @@ bool same_bits(const descent::NamedTensors& a, const descent::NamedTensors& b) {
 class DataParallel : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!have_mpirun()) GTEST_SKIP() << "mpirun is not installed (apt-get install openmpi-bin libopenmpi-dev)";
+    if (!have_mpirun()) DESCENT_SKIP() << "mpirun is not installed (apt-get install openmpi-bin libopenmpi-dev)";
     prepare_environment();
     dir_ = descent::testing::fresh_dir("dist", ::testing::UnitTest::GetInstance()->current_test_info()->name());
     csv_ = make_csv(dir_, 1000);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/scratch.hpp"
+#include "common/skip.hpp"
 #include "descent/core/error.hpp"
 #include "descent/io/atomic_file.hpp"
 #include "descent/io/safetensors.hpp"
@@ -86,7 +87,7 @@ TEST(Safetensors, HeaderIsPaddedWithSpacesToEightBytes) {
 }
 
 TEST(Safetensors, ReadByJsonAndNumpyOnly) {
-  if (!numpy_available()) GTEST_SKIP() << "/usr/bin/python3 lacks numpy";
+  if (!numpy_available()) DESCENT_SKIP() << "/usr/bin/python3 lacks numpy";
   const fs::path dir = fresh_dir("safetensors", "numpy_reads");
   const fs::path p = dir / "w.safetensors", dump = dir / "dump.json";
   save_safetensors(p, sample(), {{"source", "descent"}});
@@ -104,7 +105,7 @@ TEST(Safetensors, ReadByJsonAndNumpyOnly) {
 }
 
 TEST(Safetensors, ReadsAFileWrittenByNumpy) {
-  if (!numpy_available()) GTEST_SKIP() << "/usr/bin/python3 lacks numpy";
+  if (!numpy_available()) DESCENT_SKIP() << "/usr/bin/python3 lacks numpy";
   const fs::path p = fresh_dir("safetensors", "numpy_writes") / "np.safetensors";
   const std::string cmd = "/usr/bin/python3 " + kScript + " write " + p.string();
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
@@ -123,7 +124,7 @@ TEST(Safetensors, ReadsAFileWrittenByNumpy) {
 }
 
 TEST(Safetensors, ReadsHalfFloatsAndIntegersWrittenByNumpy) {
-  if (!numpy_available()) GTEST_SKIP() << "/usr/bin/python3 lacks numpy";
+  if (!numpy_available()) DESCENT_SKIP() << "/usr/bin/python3 lacks numpy";
   const fs::path p = fresh_dir("safetensors", "numpy_dtypes") / "dtypes.safetensors";
   const std::string cmd = "/usr/bin/python3 " + kScript + " write-dtypes " + p.string();
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/skip.hpp"
 #include "descent/core/allocator.hpp"
 #include "descent/descent.hpp"
 
@@ -44,7 +45,7 @@ TEST(Allocator, RecycledBlockStillGivesZeros) {
 }
 
 TEST(Threads, DefaultIsOnePerCore) {
-  if (std::getenv("OMP_NUM_THREADS")) GTEST_SKIP() << "OMP_NUM_THREADS is set";
+  if (std::getenv("OMP_NUM_THREADS")) DESCENT_SKIP() << "OMP_NUM_THREADS is set";
   EXPECT_EQ(descent::get_num_threads(), omp_get_num_procs());
   descent::set_num_threads(1);
   EXPECT_EQ(descent::get_num_threads(), 1);

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/skip.hpp"
 #include "viz/png.hpp"
 #include "viz/xml_check.hpp"
 
@@ -24,7 +25,7 @@ inline void expect_renders(const std::filesystem::path& svg, int width, int heig
   std::stringstream text;
   text << in.rdbuf();
   ASSERT_EQ(viz::xml::xml_problem(text.str()), "") << svg;
-  if (!std::filesystem::exists(kChromium)) GTEST_SKIP() << "no " << kChromium << " to render " << svg;
+  if (!std::filesystem::exists(kChromium)) DESCENT_SKIP() << "no " << kChromium << " to render " << svg;
   std::filesystem::path png = svg;
   png.replace_extension(".png");
   std::filesystem::remove(png);

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "common/skip.hpp"
+
 namespace {
 
 struct Compilation {
@@ -45,23 +47,23 @@ void expect_one_error(const std::string& file, const std::string& fix) {
 }  // namespace
 
 TEST(ModuleCompileErrors, ControlCompiles) {
-  if (compiler_missing()) GTEST_SKIP() << "no c++ on PATH";
+  if (compiler_missing()) DESCENT_SKIP() << "no c++ on PATH";
   const Compilation result = compile("accepted.cpp");
   EXPECT_EQ(result.status, 0) << result.output;
 }
 
 TEST(ModuleCompileErrors, ByValueForwardNamesTheSignature) {
-  if (compiler_missing()) GTEST_SKIP() << "no c++ on PATH";
+  if (compiler_missing()) DESCENT_SKIP() << "no c++ on PATH";
   expect_one_error("forward_by_value.cpp", "declare it as `Tensor forward(const Tensor& x) override`");
 }
 
 TEST(ModuleCompileErrors, SequentialRefusesAForwardOfSeveralTensors) {
-  if (compiler_missing()) GTEST_SKIP() << "no c++ on PATH";
+  if (compiler_missing()) DESCENT_SKIP() << "no c++ on PATH";
   expect_one_error("forward_of_two_tensors.cpp",
                    "a module whose forward takes several tensors cannot be one of its layers");
 }
 
 TEST(ModuleCompileErrors, NamedModuleIsMovedNotCopied) {
-  if (compiler_missing()) GTEST_SKIP() << "no c++ on PATH";
+  if (compiler_missing()) DESCENT_SKIP() << "no c++ on PATH";
   expect_one_error("module_copied.cpp", "pass a temporary (Linear(2, 64)), std::move(module), or a std::shared_ptr");
 }

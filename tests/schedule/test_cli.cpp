@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "common/skip.hpp"
 #include "helpers.hpp"
 
 namespace {
@@ -27,7 +28,7 @@ Result run(const std::string& args) {
 }
 
 #define REQUIRE_CLI(r) \
-  if ((r).exit_code == -1) GTEST_SKIP() << "build the descent_cli target first"
+  if ((r).exit_code == -1) DESCENT_SKIP() << "build the descent_cli target first"
 
 TEST(ScheduleCli, CsvRowsAreTheSeriesAfterEachStep) {
   Result r = run("--schedule 'warmup:steps=2+cosine:T_max=4' --lr 0.2 --steps 6 --csv");

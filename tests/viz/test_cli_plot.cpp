@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/skip.hpp"
 #include "viz/xml_check.hpp"
 
 namespace fs = std::filesystem;
@@ -57,7 +58,7 @@ fs::path run_dir(const std::string& name, const std::string& metrics) {
 class PlotCommand : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(descent_program())) GTEST_SKIP() << "build the descent program first";
+    if (!fs::exists(descent_program())) DESCENT_SKIP() << "build the descent program first";
   }
 };
 

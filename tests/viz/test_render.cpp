@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 
+#include "common/skip.hpp"
 #include "descent/viz/curve_plot.hpp"
 #include "descent/viz/library_plots.hpp"
 #include "descent/viz/run_plot.hpp"
@@ -41,7 +42,7 @@ void render_and_check(const std::string& name, const Rendered& plot, int width, 
   fs::path svg = out_dir() / (name + ".svg");
   save(svg, plot.svg);
   if (const char* docs = std::getenv("DESCENT_DOCS_IMG")) save(fs::path(docs) / (name + ".svg"), plot.svg);
-  if (!fs::exists(chromium)) GTEST_SKIP() << "no " << chromium << " to render " << svg;
+  if (!fs::exists(chromium)) DESCENT_SKIP() << "no " << chromium << " to render " << svg;
   fs::path png = out_dir() / (name + ".png");
   fs::remove(png);
   fs::path profile = out_dir() / ("profile-" + name);
