@@ -186,7 +186,7 @@ TEST_P(ResumeMatrix, StoppedAndResumedRunEndsBitIdentical) {
 std::vector<ResumeCase> resume_cases() {
   std::vector<ResumeCase> cases;
   for (const optim::OptimizerInfo& info : optim::optimizer_registry())
-    cases.push_back({.optimizer = info.wrap              ? info.name + "(adam):k=4"
+    cases.push_back({.optimizer = info.wrap              ? info.name + "(adam)"
                                   : info.name == "lbfgs" ? "lbfgs:lr=0.5"
                                                          : info.name});
   for (const char* variant :
