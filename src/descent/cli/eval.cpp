@@ -32,8 +32,8 @@ Run setup(CLI::App& app) {
     model->load_state_dict(saved.file.tensors);
     // Under mpirun each rank evaluates its share and the sums are added (only rank 0 prints).
     const EvalResult result =
-        evaluate_distributed(*model, part, make_loss(config.loss, splits.train, config.label_smoothing),
-                             f->batch_size, dist::Communicator::world());
+        evaluate_distributed(*model, part, make_loss(config.loss, splits.train, config.label_smoothing), f->batch_size,
+                             dist::Communicator::world());
     const std::string& split = f->source.split;
     std::cout << split << "_loss " << result.loss;
     if (splits.train.is_classification()) std::cout << "  " << split << "_acc " << 100 * result.accuracy << "%";

@@ -6,8 +6,8 @@
 #include <ctime>
 #include <iostream>
 #include <memory>
-#include <span>
 #include <nlohmann/json.hpp>
+#include <span>
 
 #include "descent/cli/command.hpp"
 #include "descent/cli/train_flags.hpp"
