@@ -180,17 +180,21 @@ TEST_F(DataParallel, TwoRanksEqualOneProcessInFloat64) {
   EXPECT_LE(relative_difference(weights(dir_ / "two"), weights(dir_ / "one")), kOneProcessTolerance);
 }
 
-// Dropout masks are drawn per example of the global batch: the ranks' masks are one process's.
-TEST_F(DataParallel, TwoRanksWithDropoutEqualOneProcessInFloat64) {
+// Dropout masks are drawn per example of the global batch: the ranks' masks are one process's,
+// with 2 ranks and with 4 (oversubscribed; the epoch's last batch of 25 splits 7, 6, 6, 6).
+TEST_F(DataParallel, TwoAndFourRanksWithDropoutEqualOneProcessInFloat64) {
   auto args = [&](const fs::path& out) {
     std::string text = train_args(csv_, out, "float64");
     return text.replace(text.find("--dropout 0 "), 12, "--dropout 0.2 ");
   };
   const CliOutput one = descent::testing::run_descent(args(dir_ / "one"));
   ASSERT_EQ(one.code, 0) << one.out;
-  const CliOutput two = shell(mpirun_command(2, args(dir_ / "two")));
-  ASSERT_EQ(two.code, 0) << two.out;
-  EXPECT_LE(relative_difference(weights(dir_ / "two"), weights(dir_ / "one")), kOneProcessTolerance);
+  for (const int ranks : {2, 4}) {
+    const fs::path out = dir_ / ("ranks" + std::to_string(ranks));
+    const CliOutput run = shell(mpirun_command(ranks, args(out)));
+    ASSERT_EQ(run.code, 0) << run.out;
+    EXPECT_LE(relative_difference(weights(out), weights(dir_ / "one")), kOneProcessTolerance) << ranks << " ranks";
+  }
 }
 
 // A conv net with BatchNorm2d: --sync-batch-norm gives one process's result (batch statistics,
