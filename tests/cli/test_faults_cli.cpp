@@ -45,6 +45,20 @@ std::vector<nlohmann::json> metrics_of(const fs::path& run_dir) {
 
 }  // namespace
 
+// A run killed mid-write leaves an atomic write's temporary (".metrics.jsonl.tmp-PID-N"):
+// --overwrite removes it with the run's files; a file no run writes is still refused.
+TEST(Faults, OverwriteRemovesAKilledRunsTemporaries) {
+  const fs::path dir = fresh_dir("faults", "temporaries");
+  const fs::path csv = small_csv(dir), run_dir = dir / "r";
+  ASSERT_EQ(run_cli(train_args(csv, run_dir, 1)).code, 0);
+  std::ofstream(run_dir / ".metrics.jsonl.tmp-4242-1") << "{\"epoch\": 1";
+  ASSERT_EQ(run_cli(train_args(csv, run_dir, 1) + " --overwrite").code, 0);
+  EXPECT_FALSE(fs::exists(run_dir / ".metrics.jsonl.tmp-4242-1"));
+  std::ofstream(run_dir / "notes.txt") << "mine";
+  expect_one_line(run_cli(train_args(csv, run_dir, 1) + " --overwrite"), "notes.txt");
+  EXPECT_TRUE(fs::exists(run_dir / "notes.txt"));
+}
+
 // 1. A second run into a run folder is refused; --overwrite starts clean, and pruning then keeps
 // the new run's checkpoints; a checkpoint of another run is not resumed.
 TEST(Faults, ReusedRunFolder) {

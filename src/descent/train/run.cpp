@@ -131,11 +131,16 @@ RunSetup run_setup_of(const TrainingState& state) {
 namespace {
 
 // The files and folders a run (config.json ... checkpoints/) or a comparison (table.md, plots,
-// one run folder per optimizer) writes at the top of its folder.
+// one run folder per optimizer) writes at the top of its folder, and the temporary that an
+// atomic write of one of them leaves when the run is killed mid-write (".NAME.tmp-PID-N",
+// io/atomic_file.cpp).
 bool is_run_file(const std::filesystem::directory_entry& entry) {
   static const std::set<std::string> kRunFiles = {"config.json", "metrics.jsonl", "summary.json", "best.safetensors",
                                                   "checkpoints", "table.md",      "epochs.svg",   "steps.svg"};
-  if (kRunFiles.contains(entry.path().filename().string())) return true;
+  const std::string name = entry.path().filename().string();
+  if (kRunFiles.contains(name)) return true;
+  const std::size_t temp = name.find(".tmp-");
+  if (name.starts_with('.') && temp != std::string::npos && kRunFiles.contains(name.substr(1, temp - 1))) return true;
   return entry.is_directory() && std::filesystem::exists(entry.path() / "config.json");
 }
 
