@@ -104,7 +104,7 @@ TEST(Int64, ComparisonsGiveZeroOrOneInTheOperandsDtype) {
   EXPECT_EQ(le(labels, ints({0}, {})).values<int64_t>(), (std::vector<int64_t>{0, 1, 1}));
   // Accuracy as a LibTorch user writes it: the hits summed stay int64, then a float mean.
   EXPECT_EQ(hits.sum().item<int64_t>(), 2);
-  EXPECT_DOUBLE_EQ(hits.to(DType::f32).mean().item(), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(hits.to(DType::f64).mean().item(), 2.0 / 3.0);
   // Float labels against int64 predictions: the dtypes must agree, as before.
   EXPECT_TRUE(throws<ShapeError>([&] { eq(predicted, labels.to(DType::f32)); },
                                  "eq: dtypes differ (int64 and float32); convert one with .to()"));
@@ -117,9 +117,10 @@ TEST(Int64, SumStaysInt64AndMeanIsRefused) {
   EXPECT_EQ(t.sum(1).values<int64_t>(), (std::vector<int64_t>{3, 12}));
   EXPECT_EQ(t.sum(0, true).values<int64_t>(), (std::vector<int64_t>{3, 5, 7}));
   EXPECT_EQ(t.t().sum(1).values<int64_t>(), (std::vector<int64_t>{3, 5, 7}));  // strided
-  EXPECT_TRUE(throws<ShapeError>(
-      [&] { t.mean(); },
-      "mean: an int64 tensor has no mean (torch refuses it too); convert with .to(DType::f32) first"));
+  EXPECT_TRUE(
+      throws<
+          ShapeError>([&] { t.mean(); },
+                      "mean: an int64 tensor has no mean (torch refuses it too); convert with .to(DType::f32) first"));
 }
 
 TEST(Int64, IndexOpsTakeInt64Indices) {
@@ -130,10 +131,12 @@ TEST(Int64, IndexOpsTakeInt64Indices) {
   EXPECT_EQ(one_hot(ints({2}, {1}), 3, DType::i64).values<int64_t>(), (std::vector<int64_t>{0, 0, 1}));
   // An int64 tensor can be indexed too (labels picked by a row index).
   EXPECT_EQ(index_select(ints({7, 8, 9}, {3}), 0, ints({2, 0}, {2})).values<int64_t>(), (std::vector<int64_t>{9, 7}));
-  EXPECT_TRUE(throws<ShapeError>([&] { gather(x, 1, Tensor::from_data({2.0, 0.0}, Shape{2, 1})); },
-                                 "gather: index must be an int64 tensor, got float32; convert it with .to(DType::i64)"));
-  EXPECT_TRUE(throws<ShapeError>([&] { one_hot(Tensor::from_data({1.0}, Shape{1}, DType::f64), 3); },
-                                 "one_hot: index must be an int64 tensor, got float64; convert it with .to(DType::i64)"));
+  EXPECT_TRUE(
+      throws<ShapeError>([&] { gather(x, 1, Tensor::from_data({2.0, 0.0}, Shape{2, 1})); },
+                         "gather: index must be an int64 tensor, got float32; convert it with .to(DType::i64)"));
+  EXPECT_TRUE(
+      throws<ShapeError>([&] { one_hot(Tensor::from_data({1.0}, Shape{1}, DType::f64), 3); },
+                         "one_hot: index must be an int64 tensor, got float64; convert it with .to(DType::i64)"));
 }
 
 TEST(Int64, ViewsShareStorage) {
