@@ -38,18 +38,17 @@ void check_same_shape(const Tensor& input, const Tensor& target, const char* op)
 }
 
 // Class indices of an int64 (N) target for (N, C) scores, checked. A float target of class
-// indices is refused, as torch refuses it ("expected scalar type Long").
-std::vector<int64_t> class_targets(const Tensor& scores, const Tensor& target, const char* op) {
+// indices is refused, as torch refuses it ("expected scalar type Long"); `hint` ends that line.
+std::vector<int64_t> class_targets(const Tensor& scores, const Tensor& target, const char* op,
+                                   const std::string& hint = "") {
   if (scores.dim() != 2)
     throw ShapeError(std::string(op) + ": expected (N, C) scores, got shape " + scores.shape().str());
   if (target.dim() != 1 || target.shape()[0] != scores.shape()[0])
     throw ShapeError(std::string(op) + ": target of shape " + target.shape().str() + " does not match scores " +
                      scores.shape().str() + " (expected [" + std::to_string(scores.shape()[0]) + "])");
   if (target.dtype() != DType::i64)
-    throw ShapeError(
-        std::string(op) + ": class targets must be int64, got " + std::string(dtype_name(target.dtype())) +
-        "; convert them with .to(DType::i64)" +
-        (std::string(op) == "cross_entropy" ? " (a float target of the scores' shape is class probabilities)" : ""));
+    throw ShapeError(std::string(op) + ": class targets must be int64, got " + std::string(dtype_name(target.dtype())) +
+                     "; convert them with .to(DType::i64)" + hint);
   const int64_t c = scores.shape()[1];
   std::vector<int64_t> y = target.int64_values();
   for (std::size_t i = 0; i < y.size(); ++i)
@@ -104,10 +103,6 @@ T reduced_gradient(const T* g, int64_t i, Reduction r, int64_t n) {
   return r == Reduction::none ? g[i] : r == Reduction::sum ? g[0] : g[0] / static_cast<T>(n);
 }
 
-}  // namespace
-
-namespace {
-
 // torch's cross_entropy with class probabilities t (N, C) (torch >= 1.10): per row
 // -sum_k t'_k log softmax(x)_k with t' = (1 - e) t + e / C, the mean over rows by default.
 // Composed of differentiable ops, so the gradient reaches the logits and the probabilities.
@@ -127,7 +122,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction r, do
     throw ValueError("cross_entropy: label_smoothing must be in [0, 1), got " + std::to_string(label_smoothing));
   if (logits.dim() == 2 && is_floating(target.dtype()) && target.shape() == logits.shape())
     return cross_entropy_with_probabilities(logits, target, r, label_smoothing);
-  const std::vector<int64_t> y = class_targets(logits, target, "cross_entropy");
+  const std::vector<int64_t> y =
+      class_targets(logits, target, "cross_entropy", " (a float target of the scores' shape is class probabilities)");
   const int64_t n = logits.shape()[0], c = logits.shape()[1];
   const Tensor x = logits.contiguous();
   Tensor log_probs = Tensor::empty(Shape{n, c}, x.dtype());  // kept for backward
