@@ -68,7 +68,7 @@ void integers_to_int64(const uint8_t* src, uint64_t n, Tensor& out, const std::s
       if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         throw IOError(what + ": element " + std::to_string(i) + " of " + code + " (" + std::to_string(v) +
                       ") is beyond 2^63 - 1, which int64 cannot hold");
-    o[i] = static_cast<int64_t>(v);
+    o[i] = static_cast<int64_t>(v);  // NOLINT(bugprone-signed-char-misuse): I8 is signed, -1 stays -1
   }
 }
 
