@@ -26,6 +26,7 @@ descent_label_tests(viz external 300 Render.RosenbrockTrajectories Render.Rosenb
                     Render.RealOptimizersOnRosenbrock Render.OneCycleSchedule Render.UndefinedRegionIsGrey)
 descent_label_tests(compare external 300 CompareCli.RunsAndPrintsTheTable)
 descent_label_tests(landscape external 300 LandscapeCli.TrainedRunAndBadInput)
+descent_label_tests(mpi "slow;external" 900 DataParallel.TwoAndFourRanksEqualOneProcessAfterAnMnistEpoch)
 descent_label_tests(mpi "" 300 DataParallel.TwoRanksEqualOneProcessInFloat64
                     DataParallel.RepeatsBitForBitAndTinyBucketsChangeNothing
                     DataParallel.KilledRankEndsTheJobAndResumeContinuesIt)

@@ -197,6 +197,26 @@ TEST_F(DataParallel, TwoAndFourRanksWithDropoutEqualOneProcessInFloat64) {
   }
 }
 
+// The issue's own check: one MNIST epoch of an MLP without dropout, in float64, with 2 and 4
+// ranks (4 oversubscribed on 2 cores) equals one process's run. 55,000 examples in batches of
+// 64 leave a last batch of 23 (12 + 11 over 2 ranks, 6 + 6 + 6 + 5 over 4).
+TEST_F(DataParallel, TwoAndFourRanksEqualOneProcessAfterAnMnistEpoch) {
+  const fs::path mnist = fs::path(DESCENT_SOURCE_DIR) / "data/mnist";
+  if (!fs::exists(mnist / "train-images-idx3-ubyte")) DESCENT_SKIP() << "MNIST not fetched (bash scripts/fetch_mnist.sh)";
+  auto args = [&](const fs::path& out) {
+    return "train --data " + mnist.string() + " --model mlp:128-64 --dropout 0 --epochs 1 --batch-size 64" +
+           " --optimizer sgd:lr=0.05,momentum=0.9 --threads 1 --quiet --seed 3 --dtype float64 --out " + out.string();
+  };
+  const CliOutput one = descent::testing::run_descent(args(dir_ / "one"));
+  ASSERT_EQ(one.code, 0) << one.out;
+  for (const int ranks : {2, 4}) {
+    const fs::path out = dir_ / ("ranks" + std::to_string(ranks));
+    const CliOutput run = shell(mpirun_command(ranks, args(out)));
+    ASSERT_EQ(run.code, 0) << run.out;
+    EXPECT_LE(relative_difference(weights(out), weights(dir_ / "one")), kOneProcessTolerance) << ranks << " ranks";
+  }
+}
+
 // A conv net with BatchNorm2d: --sync-batch-norm gives one process's result (batch statistics,
 // running statistics and their gradients over the global batch); without it each rank
 // normalizes its share alone, as DDP does by default, and the result differs.
