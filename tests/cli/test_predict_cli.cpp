@@ -46,7 +46,7 @@ class PredictCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new fs::path(fresh_dir("predict_cli", "blobs"));
-    const CliRun train = run_cli("train --data blobs --model mlp:16 --epochs 2 --threads 1 --quiet --out " +
+    const CliRun train = run_cli("train --data blobs --dev-size 200 --model mlp:16 --epochs 2 --threads 1 --quiet --out " +
                                  (*dir_ / "run").string());
     ASSERT_EQ(train.code, 0) << train.out << train.err;
   }
@@ -122,7 +122,7 @@ TEST_F(PredictCli, EvalPrintsRoundedMetricsTablesAndAHeatMap) {
   EXPECT_TRUE(std::regex_search(eval.out, std::regex(R"(^dev_loss \d+\.\d{4}  dev_acc \d+\.\d{2}%  \(\d+ examples of blobs\)\n)")))
       << eval.out;
   EXPECT_EQ(eval.out.find("top"), std::string::npos) << "4 classes: no top-k unless asked";
-  EXPECT_NE(eval.out.find("class       acc   support"), std::string::npos) << eval.out;
+  EXPECT_NE(eval.out.find("class      acc   support"), std::string::npos) << eval.out;
   EXPECT_NE(eval.out.find("confusion matrix (rows: true class, columns: predicted class)"), std::string::npos);
   EXPECT_NE(eval.out.find("wrote " + svg.string()), std::string::npos);
   const std::string drawn = read_file(svg);
@@ -154,7 +154,7 @@ TEST_F(PredictCli, RefusesWhatItCannotDoAndKeepsFiles) {
 
 TEST(PredictTasksCli, RegressionAndMultilabelColumns) {
   const ScratchDir dir("predict_cli", "tasks");
-  const CliRun regression = run_cli("train --data linear-regression --model mlp:8 --epochs 1 --threads 1 --quiet --out " +
+  const CliRun regression = run_cli("train --data linear-regression --dev-size 200 --loss mse --model mlp:8 --epochs 1 --threads 1 --quiet --out " +
                                     (dir / "reg").string());
   ASSERT_EQ(regression.code, 0) << regression.err;
   const std::string reg_weights = " --weights " + (dir / "reg" / "best.safetensors").string();

@@ -24,7 +24,7 @@ struct Layout {
   double grid_size(std::size_t classes) const { return cell * static_cast<double>(classes); }
 };
 
-Layout layout_for(const std::vector<std::string>& names, bool titled) {
+Layout layout_for(const std::vector<std::string>& names, const std::string& title) {
   Layout l;
   const auto classes = static_cast<double>(names.size());
   l.cell = std::clamp(440.0 / classes, 22.0, 56.0);
@@ -33,8 +33,9 @@ Layout layout_for(const std::vector<std::string>& names, bool titled) {
   l.rotate_names = widest > l.cell - 4;
   l.name_height = l.rotate_names ? widest * 0.71 + kFont : kFont + 4;
   l.left = 12 + kLabelFont + 10 + widest + 8;
-  l.top = titled ? 16 + kTitleFont + 14 : 16;
-  l.width = l.left + l.grid_size(names.size()) + kBarGap + kBarWidth + kBarLabels;
+  l.top = title.empty() ? 16 : 16 + kTitleFont + 14;
+  l.width = std::max(l.left + l.grid_size(names.size()) + kBarGap + kBarWidth + kBarLabels,
+                     text_width(title, kTitleFont) + 32);
   l.height = l.top + l.grid_size(names.size()) + 6 + l.name_height + 10 + kLabelFont + 12;
   return l;
 }
@@ -135,7 +136,7 @@ Rendered plot_confusion_matrix(const std::vector<int64_t>& counts, const std::ve
   if (counts.size() != k * k)
     throw ValueError("a confusion matrix of " + std::to_string(k) + " classes has " + std::to_string(k * k) +
                      " counts, got " + std::to_string(counts.size()));
-  const Layout l = layout_for(class_names, !title.empty());
+  const Layout l = layout_for(class_names, title);
   SvgWriter svg(l.width, l.height);
   svg.element("rect", {{"width", fmt(l.width)}, {"height", fmt(l.height)}, {"fill", "#ffffff"}});
   if (!title.empty())
