@@ -46,8 +46,9 @@ class PredictCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new fs::path(fresh_dir("predict_cli", "blobs"));
-    const CliRun train = run_cli("train --data blobs --dev-size 200 --model mlp:16 --epochs 2 --threads 1 --quiet --out " +
-                                 (*dir_ / "run").string());
+    const CliRun train =
+        run_cli("train --data blobs --dev-size 200 --model mlp:16 --epochs 2 --threads 1 --quiet --out " +
+                (*dir_ / "run").string());
     ASSERT_EQ(train.code, 0) << train.out << train.err;
   }
   static void TearDownTestSuite() {
@@ -119,7 +120,9 @@ TEST_F(PredictCli, EvalPrintsRoundedMetricsTablesAndAHeatMap) {
   const fs::path svg = path("confusion.svg");
   const CliRun eval = run_cli("eval" + weights() + " --threads 1 --split dev --svg " + svg.string());
   ASSERT_EQ(eval.code, 0) << eval.out << eval.err;
-  EXPECT_TRUE(std::regex_search(eval.out, std::regex(R"(^dev_loss \d+\.\d{4}  dev_acc \d+\.\d{2}%  \(\d+ examples of blobs\)\n)")))
+  EXPECT_TRUE(
+      std::regex_search(eval.out,
+                        std::regex(R"(^dev_loss \d+\.\d{4}  dev_acc \d+\.\d{2}%  \(\d+ examples of blobs\)\n)")))
       << eval.out;
   EXPECT_EQ(eval.out.find("top"), std::string::npos) << "4 classes: no top-k unless asked";
   EXPECT_NE(eval.out.find("class      acc   support"), std::string::npos) << eval.out;
@@ -154,8 +157,9 @@ TEST_F(PredictCli, RefusesWhatItCannotDoAndKeepsFiles) {
 
 TEST(PredictTasksCli, RegressionAndMultilabelColumns) {
   const ScratchDir dir("predict_cli", "tasks");
-  const CliRun regression = run_cli("train --data linear-regression --dev-size 200 --loss mse --model mlp:8 --epochs 1 --threads 1 --quiet --out " +
-                                    (dir / "reg").string());
+  const CliRun regression = run_cli(
+      "train --data linear-regression --dev-size 200 --loss mse --model mlp:8 --epochs 1 --threads 1 --quiet --out " +
+      (dir / "reg").string());
   ASSERT_EQ(regression.code, 0) << regression.err;
   const std::string reg_weights = " --weights " + (dir / "reg" / "best.safetensors").string();
   const CliRun predicted = run_cli("predict" + reg_weights + " --threads 1 --out -");
@@ -177,7 +181,8 @@ TEST(PredictTasksCli, RegressionAndMultilabelColumns) {
   write_bytes(dir / "labels.csv", labels_csv);
   const CliRun multilabel = run_cli("train --data " + (dir / "labels.csv").string() +
                                     " --label-columns 2-3 --task multilabel --dev-size 10 --model mlp:8 --epochs 1 "
-                                    "--threads 1 --quiet --out " + (dir / "ml").string());
+                                    "--threads 1 --quiet --out " +
+                                    (dir / "ml").string());
   ASSERT_EQ(multilabel.code, 0) << multilabel.err;
   const CliRun ml = run_cli("predict --weights " + (dir / "ml" / "best.safetensors").string() + " --out -");
   ASSERT_EQ(ml.code, 0) << ml.err;
@@ -197,7 +202,8 @@ TEST(PredictTasksCli, Float64ConvNetOnMnist) {
   const ScratchDir dir("predict_cli", "conv");
   const CliRun train = run_cli("train --data " + mnist.string() +
                                " --model cnn:c4k5-m4-f16 --dtype float64 --dev-size 59000 --epochs 1 --threads 1 "
-                               "--quiet --out " + (dir / "run").string());
+                               "--quiet --out " +
+                               (dir / "run").string());
   ASSERT_EQ(train.code, 0) << train.err;
   const std::string weights = " --weights " + (dir / "run" / "best.safetensors").string();
   const CliRun predicted = run_cli("predict" + weights + " --threads 1 --out " + (dir / "p.csv").string());

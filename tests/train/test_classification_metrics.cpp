@@ -118,8 +118,7 @@ TEST(ClassificationMetrics, OverAModelInBatches) {
   data.item_shape = Shape({7});
   Identity model;
   model.train();
-  const ClassificationMetrics metrics =
-      classification_metrics(model, data, 3, 23, dist::Communicator::world());
+  const ClassificationMetrics metrics = classification_metrics(model, data, 3, 23, dist::Communicator::world());
   EXPECT_TRUE(model.is_training());
   EXPECT_EQ(metrics.top_k_correct, ref["top_k_correct"]["3"].get<int64_t>());
   EXPECT_EQ(metrics.confusion, count_reference(ref, 3, DType::f64, 200).confusion);

@@ -19,9 +19,9 @@ std::size_t occurrences(const std::string& text, const std::string& part) {
 }  // namespace
 
 TEST(ConfusionPlot, DrawsEveryCellWithItsCount) {
-  const std::vector<int64_t> counts = {50, 3, 0,  //
-                                       7, 40, 1,  //
-                                       0, 0, 0};  // a class without examples
+  const std::vector<int64_t> counts = {50, 3,  0,   //
+                                       7,  40, 1,   //
+                                       0,  0,  0};  // a class without examples
   const viz::Rendered out = viz::plot_confusion_matrix(counts, {"T-shirt/top", "Trouser", "Ankle boot"}, "test");
   EXPECT_EQ(viz::xml::xml_problem(out.svg), "") << out.svg;
   EXPECT_TRUE(out.warnings.empty());

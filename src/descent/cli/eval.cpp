@@ -91,10 +91,11 @@ std::string class_tables(const ClassificationMetrics& metrics, const std::vector
     names.push_back(class_names[c] == number ? number : number + " " + class_names[c]);
     name_width = std::max(name_width, names.back().size());
   }
-  std::string text = "\n" + align_left("class", name_width) + "  " + align_right("acc", 7) + "  " +
-                     align_right("support", 8) + "\n";
+  std::string text =
+      "\n" + align_left("class", name_width) + "  " + align_right("acc", 7) + "  " + align_right("support", 8) + "\n";
   for (int64_t c = 0; c < metrics.num_classes; ++c)
-    text += align_left(names[c], name_width) + "  " + align_right(std::isnan(metrics.recall(c)) ? "-" : percent(metrics.recall(c)), 7) + "  " +
+    text += align_left(names[c], name_width) + "  " +
+            align_right(std::isnan(metrics.recall(c)) ? "-" : percent(metrics.recall(c)), 7) + "  " +
             align_right(std::to_string(metrics.support(c)), 8) + "\n";
   if (metrics.num_classes > kWidestPrintedMatrix)
     return text + "\n(" + std::to_string(metrics.num_classes) +
@@ -128,7 +129,9 @@ nlohmann::json report_json(const std::string& split, const std::string& data, co
   }
   nlohmann::json classes = nlohmann::json::array(), matrix = nlohmann::json::array();
   for (int64_t c = 0; c < metrics->num_classes; ++c) {
-    classes.push_back({{"class", c}, {"name", names[c]}, {"accuracy", metrics->recall(c)},  // NaN: null
+    classes.push_back({{"class", c},
+                       {"name", names[c]},
+                       {"accuracy", metrics->recall(c)},  // NaN: null
                        {"support", metrics->support(c)}});
     matrix.push_back(std::vector<int64_t>(metrics->confusion.begin() + c * metrics->num_classes,
                                           metrics->confusion.begin() + (c + 1) * metrics->num_classes));
@@ -147,8 +150,9 @@ int run_eval(const EvalFlags& f) {
     throw ValueError("--svg draws a confusion matrix of classes, and this data set's labels are not classes");
   dist::Communicator& world = dist::Communicator::world();
   // Under mpirun each rank evaluates its share and the sums are added (only rank 0 prints).
-  const EvalResult result = evaluate_distributed(
-      *saved.model, saved.part(), make_loss(saved.config.loss, train, saved.config.label_smoothing), f.batch_size, world);
+  const EvalResult result =
+      evaluate_distributed(*saved.model, saved.part(),
+                           make_loss(saved.config.loss, train, saved.config.label_smoothing), f.batch_size, world);
   std::optional<ClassificationMetrics> metrics;
   if (train.is_classification())
     metrics = classification_metrics(*saved.model, saved.part(), top_k, f.batch_size, world);

@@ -8,8 +8,9 @@
 namespace descent {
 namespace {
 
-constexpr std::array<std::string_view, 10> kFashionMnistClasses = {
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+constexpr std::array<std::string_view, 10> kFashionMnistClasses = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                                                   "Coat",        "Sandal",    "Shirt",    "Sneaker",
+                                                                   "Bag",         "Ankle boot"};
 constexpr std::array<std::string_view, 10> kCifar10Classes = {"airplane", "automobile", "bird",  "cat",  "deer",
                                                               "dog",      "frog",       "horse", "ship", "truck"};
 

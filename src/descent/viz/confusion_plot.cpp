@@ -3,6 +3,7 @@
 #include "descent/viz/confusion_plot.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "descent/core/error.hpp"
@@ -34,9 +35,9 @@ Layout layout_for(const std::vector<std::string>& names, const std::string& titl
   l.name_height = l.rotate_names ? widest * 0.71 + kFont : kFont + 4;
   l.left = 12 + kLabelFont + 10 + widest + 8;
   l.top = title.empty() ? 16 : 16 + kTitleFont + 14;
-  l.width = std::max(l.left + l.grid_size(names.size()) + kBarGap + kBarWidth + kBarLabels,
-                     text_width(title, kTitleFont) + 32);
-  l.height = l.top + l.grid_size(names.size()) + 6 + l.name_height + 10 + kLabelFont + 12;
+  l.width = std::ceil(std::max(l.left + l.grid_size(names.size()) + kBarGap + kBarWidth + kBarLabels,
+                               text_width(title, kTitleFont) + 32));
+  l.height = std::ceil(l.top + l.grid_size(names.size()) + 6 + l.name_height + 10 + kLabelFont + 12);
   return l;
 }
 
@@ -96,9 +97,11 @@ void draw_names(SvgWriter& svg, const Layout& l, const std::vector<std::string>&
   svg.close();
   const Attributes label = {{"font-size", fmt(kLabelFont)}, {"fill", "#222222"}, {"text-anchor", "middle"}};
   Attributes x_label = label, y_label = label;
-  x_label.insert(x_label.end(), {{"x", fmt(l.left + grid / 2)}, {"y", fmt(l.top + grid + 6 + l.name_height + 10 + kLabelFont)}});
+  x_label.insert(x_label.end(),
+                 {{"x", fmt(l.left + grid / 2)}, {"y", fmt(l.top + grid + 6 + l.name_height + 10 + kLabelFont)}});
   const double y_x = 12 + kLabelFont, y_y = l.top + grid / 2;
-  y_label.insert(y_label.end(), {{"x", fmt(y_x)}, {"y", fmt(y_y)}, {"transform", "rotate(-90 " + fmt(y_x) + " " + fmt(y_y) + ")"}});
+  y_label.insert(y_label.end(),
+                 {{"x", fmt(y_x)}, {"y", fmt(y_y)}, {"transform", "rotate(-90 " + fmt(y_x) + " " + fmt(y_y) + ")"}});
   svg.text_element("text", x_label, "predicted class");
   svg.text_element("text", y_label, "true class");
 }
