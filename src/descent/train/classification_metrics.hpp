@@ -13,7 +13,7 @@
 namespace descent {
 
 // Class indices as integers, from any tensor that holds them (labels, argmax results), whatever
-// its element type: the one place that reads them.
+// its element type: the metrics and the predictions read labels through it alone.
 std::vector<int64_t> class_indices(const Tensor& indices);
 
 // Each row's predicted class: the index of its largest output, the first of equal ones and a

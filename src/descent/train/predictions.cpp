@@ -38,6 +38,17 @@ void append_columns(std::string& header, const std::string& prefix, int64_t coun
   }
 }
 
+// Which outputs are above 0: a multi-label logit read as label 1 (sigmoid above 0.5), as the
+// multi-label accuracy counts it.
+std::vector<bool> positive(const Tensor& logits) {
+  const Tensor values = logits.detach().contiguous();
+  std::vector<bool> above(static_cast<std::size_t>(values.numel()));
+  dispatch(values.dtype(), [&]<class T>() {
+    for (std::size_t i = 0; i < above.size(); ++i) above[i] = values.data<T>()[i] > 0;
+  });
+  return above;
+}
+
 // One batch's lines for each task.
 std::string classification_lines(const Dataset& batch, int64_t first_row, const Tensor& output) {
   const std::vector<int64_t> labels = class_indices(batch.y), predicted = predicted_classes(output);
@@ -67,10 +78,7 @@ std::string regression_lines(const Dataset& batch, int64_t first_row, const Tens
 std::string multilabel_lines(const Dataset& batch, int64_t first_row, const Tensor& output) {
   const std::vector<int64_t> labels = class_indices(batch.y);
   const Tensor probabilities = sigmoid(output.detach()).contiguous();
-  const std::vector<double> logits = [&] {
-    const Tensor as_double = output.detach().to(DType::f64).contiguous();
-    return std::vector<double>(as_double.data<double>(), as_double.data<double>() + as_double.numel());
-  }();
+  const std::vector<bool> decisions = positive(output);
   const auto num_labels = static_cast<std::size_t>(batch.num_labels);
   std::string lines;
   for (int64_t i = 0; i < batch.size(); ++i) {
@@ -81,7 +89,7 @@ std::string multilabel_lines(const Dataset& batch, int64_t first_row, const Tens
       lines += std::to_string(labels[row + l]);
     }
     append_row(lines, probabilities, i);
-    for (std::size_t l = 0; l < num_labels; ++l) lines += logits[row + l] > 0 ? ",1" : ",0";
+    for (std::size_t l = 0; l < num_labels; ++l) lines += decisions[row + l] ? ",1" : ",0";
     lines += '\n';
   }
   return lines;
