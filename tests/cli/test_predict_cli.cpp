@@ -151,7 +151,7 @@ TEST_F(PredictCli, RefusesWhatItCannotDoAndKeepsFiles) {
   expect_refused(run_cli("eval" + weights() + " --data linear-regression"), "does not fit");
   EXPECT_FALSE(fs::exists(path("x.csv")));
   expect_refused(run_cli("eval" + weights() + " --top-k 5"), "--top-k");
-  expect_refused(run_cli("eval" + weights() + " --top-k 0"), "--top-k");
+  expect_refused(run_cli("eval" + weights() + " --top-k -2"), "--top-k");
   expect_refused(run_cli("predict" + weights() + " --split validation --out " + path("x.csv").string()), "--split");
 }
 

@@ -33,14 +33,11 @@ struct EvalFlags {
   bool json = false;
 };
 
-// The k of top-k accuracy that --top-k asks for on data of `num_classes` classes (0: none).
+// The k of top-k accuracy that --top-k asks for (0: none); ClassificationMetrics checks its range.
 int64_t top_k_for(const EvalFlags& f, const Dataset& train) {
   if (f.top_k == -1) return train.num_classes > 5 ? 5 : 0;
   if (!train.is_classification())
     throw ValueError("--top-k counts classes, and this data set's labels are not classes (regression or multi-label)");
-  if (f.top_k < 1 || f.top_k > train.num_classes)
-    throw ValueError("--top-k must be between 1 and the number of classes (" + std::to_string(train.num_classes) +
-                     "), got " + std::to_string(f.top_k));
   return f.top_k;
 }
 
@@ -177,7 +174,7 @@ void add_flags(CLI::App& app, EvalFlags& f) {
   add_saved_weights_flags(app, f.source, "which part to evaluate: test, dev or train");
   app.add_option("--batch-size", f.batch_size, "evaluation batch size")->capture_default_str();
   app.add_option("--top-k", f.top_k,
-                 "also the accuracy of the K largest outputs (default: 5 when there are more than 5 classes)");
+                 "also the accuracy of the K largest outputs (default: 5 when there are more than 5 classes; 0: off)");
   app.add_option("--svg", f.svg, "draw the confusion matrix as a heat map into this SVG file");
   app.add_flag("--json", f.json, "print the metrics as one JSON object");
 }

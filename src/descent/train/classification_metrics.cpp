@@ -45,8 +45,8 @@ std::vector<int64_t> predicted_classes(const Tensor& output) { return class_indi
 ClassificationMetrics::ClassificationMetrics(int64_t num_classes, int64_t top_k)
     : num_classes(num_classes), top_k(top_k), confusion(static_cast<std::size_t>(num_classes * num_classes), 0) {
   if (top_k < 0 || top_k > num_classes)
-    throw ValueError("--top-k must be between 1 and the number of classes (" + std::to_string(num_classes) + "), got " +
-                     std::to_string(top_k));
+    throw ValueError("--top-k must be between 1 and the number of classes, " + std::to_string(num_classes) +
+                     " (0: off), got " + std::to_string(top_k));
 }
 
 void ClassificationMetrics::add(const Tensor& output, const Tensor& labels) {
