@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
@@ -363,6 +364,30 @@ TEST_F(DataParallel, EvalAndComparePrintOnce) {
   EXPECT_EQ(count_of(compared.out, "wrote "), 1) << compared.out;
   EXPECT_TRUE(fs::exists(dir_ / "compare" / "table.md"));
   EXPECT_TRUE(fs::exists(dir_ / "compare" / "sgd_lr=0.1" / "best.safetensors"));
+}
+
+// eval's per-class counts are added over the ranks: the confusion matrix and top-k accuracy of
+// two ranks are one process's, and the heat map is written once. predict runs on rank 0 alone:
+// the same rows as one process.
+TEST_F(DataParallel, EvalMetricsAndPredictEqualOneProcess) {
+  ASSERT_EQ(descent::testing::run_descent(train_args(csv_, dir_ / "run", "float64")).code, 0);
+  const std::string weights = " --weights " + (dir_ / "run" / "best.safetensors").string() + " --threads 1";
+  const CliOutput one = descent::testing::run_descent("eval" + weights + " --json --top-k 1");
+  ASSERT_EQ(one.code, 0) << one.out;
+  const CliOutput two =
+      shell(mpirun_command(2, "eval" + weights + " --json --top-k 1 --svg " + (dir_ / "confusion.svg").string()));
+  ASSERT_EQ(two.code, 0) << two.out;
+  const auto one_report = nlohmann::json::parse(one.out), two_report = nlohmann::json::parse(two.out);
+  EXPECT_EQ(two_report.at("confusion_matrix"), one_report.at("confusion_matrix"));
+  EXPECT_EQ(two_report.at("classes"), one_report.at("classes"));
+  EXPECT_EQ(two_report.at("top_k_accuracy"), one_report.at("accuracy"));
+  EXPECT_TRUE(fs::exists(dir_ / "confusion.svg"));
+
+  const CliOutput predicted = shell(mpirun_command(2, "predict" + weights + " --out " + (dir_ / "two.csv").string()));
+  ASSERT_EQ(predicted.code, 0) << predicted.out;
+  EXPECT_EQ(count_of(predicted.out, "wrote "), 1) << predicted.out;
+  ASSERT_EQ(descent::testing::run_descent("predict" + weights + " --out " + (dir_ / "one.csv").string()).code, 0);
+  EXPECT_EQ(descent::testing::read_file(dir_ / "two.csv"), descent::testing::read_file(dir_ / "one.csv"));
 }
 
 // --bucket-mb is part of the run's configuration: --resume keeps it and refuses another.
