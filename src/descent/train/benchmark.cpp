@@ -156,8 +156,8 @@ void validate(const BenchmarkConfig& config) {
   }
   parse_lr_grid(config.lr_grid);
   if (config.seeds < 1) throw ValueError("--seeds must be >= 1, got " + std::to_string(config.seeds));
-  if (config.epochs < 0) throw ValueError("--epochs must be >= 0 (0: each problem's own), got " +
-                                          std::to_string(config.epochs));
+  if (config.epochs < 0)
+    throw ValueError("--epochs must be >= 0 (0: each problem's own), got " + std::to_string(config.epochs));
   if (config.subset < 0) throw ValueError("--subset must be >= 0 (0: all), got " + std::to_string(config.subset));
   if (config.threads < 1) throw ValueError("--threads must be >= 1, got " + std::to_string(config.threads));
   if (!config.target.empty()) parse_target(config.target, problems);
@@ -202,16 +202,18 @@ std::vector<RunSpec> seed_runs(const BenchmarkConfig& config, const std::vector<
       if (swept < grid_size) continue;
       const double lr = *best_lr(benchmark_problem(problem), optimizer, results);
       for (int seed = 1; seed < config.seeds; ++seed)
-        runs.push_back(
-            {.problem = problem, .optimizer = optimizer, .lr = lr, .seed = static_cast<uint64_t>(seed)});
+        runs.push_back({.problem = problem, .optimizer = optimizer, .lr = lr, .seed = static_cast<uint64_t>(seed)});
     }
   return runs;
 }
 
 std::string config_id(const BenchmarkConfig& config) {
-  const nlohmann::json settings = {{"lr_grid", parse_lr_grid(config.lr_grid)}, {"seeds", config.seeds},
-                                   {"epochs", config.epochs},                  {"subset", config.subset},
-                                   {"target", config.target},                  {"threads", config.threads}};
+  const nlohmann::json settings = {{"lr_grid", parse_lr_grid(config.lr_grid)},
+                                   {"seeds", config.seeds},
+                                   {"epochs", config.epochs},
+                                   {"subset", config.subset},
+                                   {"target", config.target},
+                                   {"threads", config.threads}};
   uint64_t hash = 1469598103934665603ULL;  // FNV-1a, 64 bits: stable across builds, unlike std::hash
   for (unsigned char c : settings.dump()) hash = (hash ^ c) * 1099511628211ULL;
   char text[24];
@@ -265,8 +267,10 @@ nlohmann::json run_one(const BenchmarkConfig& config, const RunSpec& run) {
   extras.loss = instance.loss;
   const FitResult fitted = fit(*instance.model, *optimizer, instance.data, options, extras);
 
-  nlohmann::json curves = {{"epoch", nlohmann::json::array()},    {"train_loss", nlohmann::json::array()},
-                           {"dev_loss", nlohmann::json::array()}, {"steps", nlohmann::json::array()},
+  nlohmann::json curves = {{"epoch", nlohmann::json::array()},
+                           {"train_loss", nlohmann::json::array()},
+                           {"dev_loss", nlohmann::json::array()},
+                           {"steps", nlohmann::json::array()},
                            {"seconds", nlohmann::json::array()}};
   if (problem.classification) curves["train_acc"] = curves["dev_acc"] = nlohmann::json::array();
   int64_t steps = 0;
@@ -277,8 +281,10 @@ nlohmann::json run_one(const BenchmarkConfig& config, const RunSpec& run) {
   for (const EpochMetrics& m : fitted.history) {
     steps += m.steps;
     seconds += m.seconds;
-    const std::map<std::string, double> values = {
-        {"train_loss", m.train_loss}, {"train_acc", m.train_acc}, {"dev_loss", m.dev_loss}, {"dev_acc", m.dev_acc}};
+    const std::map<std::string, double> values = {{"train_loss", m.train_loss},
+                                                  {"train_acc", m.train_acc},
+                                                  {"dev_loss", m.dev_loss},
+                                                  {"dev_acc", m.dev_acc}};
     for (const auto& [name, value] : values)
       if (curves.contains(name)) curves[name].push_back(value);
     curves["epoch"].push_back(m.epoch);
@@ -294,10 +300,17 @@ nlohmann::json run_one(const BenchmarkConfig& config, const RunSpec& run) {
   if (problem.classification) finals["test_acc"] = fitted.test_acc;
   for (const char* name : {"train_loss", "train_acc", "dev_loss", "dev_acc"})
     if (curves.contains(name)) finals[name] = curves[name].empty() ? nlohmann::json(nullptr) : curves[name].back();
-  nlohmann::json result = {{"config", config_id(config)}, {"key", run.key()},           {"problem", run.problem},
-                           {"optimizer", run.optimizer},  {"lr", run.lr},               {"seed", run.seed},
-                           {"final", finals},              {"curves", curves},           {"diverged", fitted.diverged},
-                           {"seconds", fitted.seconds},   {"epochs", options.epochs}};
+  nlohmann::json result = {{"config", config_id(config)},
+                           {"key", run.key()},
+                           {"problem", run.problem},
+                           {"optimizer", run.optimizer},
+                           {"lr", run.lr},
+                           {"seed", run.seed},
+                           {"final", finals},
+                           {"curves", curves},
+                           {"diverged", fitted.diverged},
+                           {"seconds", fitted.seconds},
+                           {"epochs", options.epochs}};
   if (target) result["target"] = {{"metric", target->metric}, {"value", target->value}, {"reached", reached}};
   return result;
 }

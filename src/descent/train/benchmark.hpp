@@ -51,8 +51,8 @@ struct RunSpec {
   std::string problem, optimizer;  // the optimizer spec as given (without lr)
   double lr = 0;
   uint64_t seed = 0;
-  std::string key() const;        // "problem|optimizer|lr|seed": a run's identity in results.jsonl
-  std::string with_lr() const;    // the optimizer spec with this lr
+  std::string key() const;      // "problem|optimizer|lr|seed": a run's identity in results.jsonl
+  std::string with_lr() const;  // the optimizer spec with this lr
 };
 
 // Checks everything a benchmark is told before any run: problems, optimizer specs (no lr in

@@ -30,7 +30,8 @@ constexpr uint64_t kTrainSeed = 42, kTestSeed = 43, kDevSeed = 44;
 // NOLINTNEXTLINE(readability-function-size): a declarative table
 const std::vector<Problem>& benchmark_problems() {
   static const std::vector<Problem> problems = {
-      {"quadratic_deep", "100-dim noisy quadratic 0.5 (θ − x)ᵀQ(θ − x), x ~ N(0, 0.6²), Q's spectrum 90 × U(0,1), 10 × U(30,60)",
+      {"quadratic_deep",
+       "100-dim noisy quadratic 0.5 (θ − x)ᵀQ(θ − x), x ~ N(0, 0.6²), Q's spectrum 90 × U(0,1), 10 × U(30,60)",
        "synthetic", "", 100, 128, 0.0, false},
       {"mnist_logreg", "MNIST, softmax regression (784 → 10), cross-entropy", "mnist", "linear", 50, 128, 0.0, true},
       {"mnist_mlp", "MNIST, MLP 784-1000-500-100-10 with ReLU, cross-entropy", "mnist", "mlp:1000-500-100", 100, 128,
@@ -140,7 +141,7 @@ NoisyQuadratic::NoisyQuadratic(const std::vector<double>& q, int64_t dim) {
 }
 
 Tensor NoisyQuadratic::forward(const Tensor& x) {
-  const Tensor d = sub(theta, x);                             // (N, D)
+  const Tensor d = sub(theta, x);                         // (N, D)
   return mul(sum(mul(matmul(d, hessian), d), {1}), 0.5);  // 0.5 dᵀQd per row
 }
 
@@ -232,8 +233,7 @@ ProblemInstance make_problem(const Problem& problem, uint64_t seed, int64_t subs
     config.seed = seed;
     instance.data = load_splits(config);
     Generator init_gen(seed);
-    instance.model =
-        build_model(config, instance.data.train.item_shape, instance.data.train.num_outputs(), &init_gen);
+    instance.model = build_model(config, instance.data.train.item_shape, instance.data.train.num_outputs(), &init_gen);
     instance.loss_name = "cross_entropy";
   }
   if (subset > 0 && subset < instance.data.train.size()) instance.data.train = instance.data.train.rows(0, subset);

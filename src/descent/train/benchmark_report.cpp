@@ -57,7 +57,8 @@ MeanSd over_runs(const std::vector<nlohmann::json>& runs, const std::string& met
 std::string target_cell(const std::vector<nlohmann::json>& runs, const std::string& unit) {
   std::vector<double> values;
   for (const nlohmann::json& r : runs)
-    if (r.contains("target") && r["target"]["reached"].is_object()) values.push_back(number(r["target"]["reached"], unit));
+    if (r.contains("target") && r["target"]["reached"].is_object())
+      values.push_back(number(r["target"]["reached"], unit));
   if (values.empty()) return "not reached";
   const MeanSd m = mean_sd(values);
   return format(unit == "steps" ? "%.0f" : "%.2f s", m.mean) + " (" + std::to_string(values.size()) + "/" +
@@ -119,7 +120,7 @@ std::string benchmark_tables(const BenchmarkConfig& config, const std::vector<nl
   for (const std::string& name : config.problems) {
     const Problem& problem = benchmark_problem(name);
     const int epochs = config.epochs > 0 ? config.epochs : problem.epochs;
-    text += "### " + name + " (" + std::to_string(epochs) + " epochs" +
+    text += "### " + name + " (" + std::to_string(epochs) + (epochs == 1 ? " epoch" : " epochs") +
             (config.subset > 0 ? ", first " + std::to_string(config.subset) + " training examples" : "") + ")\n\n";
     text += "| optimizer | best lr | seeds | final train loss | final dev " +
             std::string(problem.classification ? "accuracy" : "loss") + " | test loss |" +
@@ -280,7 +281,8 @@ viz::Rendered plot_profiles(const BenchmarkConfig& config, const std::vector<nlo
 
 }  // namespace
 
-std::vector<std::string> write_benchmark_report(const BenchmarkConfig& config, const std::vector<nlohmann::json>& results,
+std::vector<std::string> write_benchmark_report(const BenchmarkConfig& config,
+                                                const std::vector<nlohmann::json>& results,
                                                 const std::filesystem::path& run_dir) {
   std::string report = "# Benchmark\n\nProtocol: a sweep of `--lr-grid " + config.lr_grid + "` with seed 0 for " +
                        "each problem and optimizer; the learning rate with the best final dev " +
@@ -306,12 +308,14 @@ std::vector<std::string> write_benchmark_report(const BenchmarkConfig& config, c
   };
   for (const std::string& name : config.problems) {
     const Problem& problem = benchmark_problem(name);
-    add_figure("curves_" + name + ".svg", [&] { return plot_curves(problem, config, results); },
-               name + " learning curves");
-    add_figure("lr_" + name + ".svg", [&] { return plot_sensitivity(problem, config, results); },
-               name + " learning-rate sensitivity");
+    add_figure(
+        "curves_" + name + ".svg", [&] { return plot_curves(problem, config, results); }, name + " learning curves");
+    add_figure(
+        "lr_" + name + ".svg", [&] { return plot_sensitivity(problem, config, results); },
+        name + " learning-rate sensitivity");
   }
-  add_figure("profile.svg", [&] { return plot_profiles(config, results); }, "performance profiles");
+  add_figure(
+      "profile.svg", [&] { return plot_profiles(config, results); }, "performance profiles");
   write_file_atomic(run_dir / "report.md", report);
   return warnings;
 }

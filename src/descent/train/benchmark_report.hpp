@@ -34,7 +34,8 @@ std::string benchmark_tables(const BenchmarkConfig& config, const std::vector<nl
 
 // Writes RUN_DIR/report.md and its figures (curves_PROBLEM.svg, lr_PROBLEM.svg, profile.svg);
 // returns the figures' warnings (points cut from lines).
-std::vector<std::string> write_benchmark_report(const BenchmarkConfig& config, const std::vector<nlohmann::json>& results,
+std::vector<std::string> write_benchmark_report(const BenchmarkConfig& config,
+                                                const std::vector<nlohmann::json>& results,
                                                 const std::filesystem::path& run_dir);
 
 }  // namespace descent

@@ -9,9 +9,9 @@
 namespace descent {
 
 struct DeepObsBaseline {
-  std::string problem;    // fmnist_2c2d, ...
-  std::string optimizer;  // as DeepOBS names it (MomentumOptimizer: momentum 0.99, no Nesterov)
-  double lr = 0;          // its best learning rate of the 36-point grid
+  std::string problem;      // fmnist_2c2d, ...
+  std::string optimizer;    // as DeepOBS names it (MomentumOptimizer: momentum 0.99, no Nesterov)
+  double lr = 0;            // its best learning rate of the 36-point grid
   std::vector<int> epochs;  // the epochs kept (0: before training)
   std::vector<double> test_loss, test_acc;
 };
