@@ -60,7 +60,8 @@ void add_flags(CLI::App& app, LrFindFlags& f) {
       ->capture_default_str();
 }
 
-const Command lr_find_command{"lr-find", "Learning-rate range test (Smith 2017): loss against an exponentially rising lr",
+const Command lr_find_command{"lr-find",
+                              "Learning-rate range test (Smith 2017): loss against an exponentially rising lr",
                               setup_with<LrFindFlags>(add_flags, run)};
 
 }  // namespace

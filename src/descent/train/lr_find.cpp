@@ -63,8 +63,8 @@ class LrRangeCallback : public Callback {
 // differences); the diverged tail is left out.
 void suggest(LrFindResult& r) {
   const std::size_t n = r.smoothed.size() - (r.diverged && r.smoothed.size() > 1 ? 1 : 0);
-  const auto lowest = static_cast<std::size_t>(std::min_element(r.smoothed.begin(), r.smoothed.begin() + n) -
-                                               r.smoothed.begin());
+  const auto lowest =
+      static_cast<std::size_t>(std::min_element(r.smoothed.begin(), r.smoothed.begin() + n) - r.smoothed.begin());
   r.minimum_lr = r.lrs[lowest];
   r.steepest_lr = r.lrs[0];
   double steepest = INFINITY;
@@ -115,8 +115,7 @@ LrFindResult lr_find(const TrainConfig& config, const std::vector<std::string>& 
   Generator init_gen(config.seed);
   auto model = build_model(config, splits.train.item_shape, splits.train.num_outputs(), &init_gen);
   if (!config.init_from.empty()) load_initial_weights(*model, config.init_from);
-  auto optimizer =
-      optim::make_optimizer(config.optimizer, make_param_groups(model->named_parameters(), param_groups));
+  auto optimizer = optim::make_optimizer(config.optimizer, make_param_groups(model->named_parameters(), param_groups));
   return lr_range_test(*model, *optimizer, splits, config, range);
 }
 

@@ -24,10 +24,10 @@ struct LrFindOptions {
 };
 
 struct LrFindResult {
-  std::vector<double> lrs, losses, smoothed;  // one per step taken
-  bool diverged = false;                      // stopped by the divergence rule
-  double steepest_lr = 0;                     // the smoothed loss falls fastest against log lr here
-  double minimum_lr = 0;                      // the smoothed loss is lowest here
+  std::vector<double> lrs, losses, smoothed;               // one per step taken
+  bool diverged = false;                                   // stopped by the divergence rule
+  double steepest_lr = 0;                                  // the smoothed loss falls fastest against log lr here
+  double minimum_lr = 0;                                   // the smoothed loss is lowest here
   double suggested_lr() const { return minimum_lr / 10; }  // before divergence (fastai's lr_min)
 };
 
