@@ -48,8 +48,8 @@ TEST(BenchmarkCli, WritesResultsReportAndFigures) {
   EXPECT_NE(run.out.find("| `adam` |"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("steps to dev_loss=200"), std::string::npos) << run.out;
   EXPECT_EQ(lines_of(dir / "results.jsonl").size(), 8u);  // 2 × 3 sweep runs + 2 × 1 seed reruns
-  for (const char* file : {"benchmark.json", "report.md", "curves_quadratic_deep.svg", "lr_quadratic_deep.svg",
-                           "profile.svg"})
+  for (const char* file :
+       {"benchmark.json", "report.md", "curves_quadratic_deep.svg", "lr_quadratic_deep.svg", "profile.svg"})
     EXPECT_TRUE(std::filesystem::exists(dir / file)) << file;
   EXPECT_FALSE(std::filesystem::exists(dir / ".workers"));
   const nlohmann::json first = nlohmann::json::parse(lines_of(dir / "results.jsonl")[0]);
@@ -109,9 +109,10 @@ TEST(BenchmarkCli, RefusesAFolderInUseAndResultsOfAnotherConfiguration) {
 TEST(LrFindCli, DrawsTheCurveAndSuggestsARate) {
   const auto dir = fresh_dir("benchmark_cli", "lr_find");
   write_bytes(dir / "data.csv", csv_text());
-  const CliRun run = run_cli("lr-find --data " + (dir / "data.csv").string() +
-                             " --dev-size 20 --model mlp:8 --optimizer sgd --steps 40 --start-lr 1e-4 --end-lr 100 --out " +
-                             (dir / "out").string());
+  const CliRun run =
+      run_cli("lr-find --data " + (dir / "data.csv").string() +
+              " --dev-size 20 --model mlp:8 --optimizer sgd --steps 40 --start-lr 1e-4 --end-lr 100 --out " +
+              (dir / "out").string());
   ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_NE(run.out.find("suggest lr"), std::string::npos) << run.out;
   const nlohmann::json j = nlohmann::json::parse(read_file(dir / "out" / "lr_find.json"));

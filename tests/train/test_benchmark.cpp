@@ -21,7 +21,7 @@ TEST(BenchmarkGrid, DeepObsGridIsNumpyLogspace) {
   EXPECT_DOUBLE_EQ(lrs.front(), 1e-5);
   EXPECT_NEAR(lrs.back(), 1e2, 1e-12);
   EXPECT_NEAR(lrs[21], 1.5848931925e-01, 1e-10);  // DeepOBS's SGD baseline on fmnist_2c2d
-  EXPECT_NEAR(lrs[7], 2.5118864315e-04, 1e-13);  // and its Adam baseline
+  EXPECT_NEAR(lrs[7], 2.5118864315e-04, 1e-13);   // and its Adam baseline
   EXPECT_EQ(parse_lr_grid("0.1,0.01"), (std::vector<double>{0.1, 0.01}));
   EXPECT_EQ(parse_lr_grid("1e-3:1:1"), (std::vector<double>{1e-3}));
 }
@@ -43,10 +43,10 @@ TEST(BenchmarkTarget, MetricMustBeReportedByEveryProblem) {
 }
 
 TEST(BenchmarkProblems, UnknownNameListsTheProblems) {
-  EXPECT_TRUE(descent::testing::throws<ValueError>(
-      [] { benchmark_problem("mnist_vae"); },
-      "unknown problem 'mnist_vae' (expected quadratic_deep, mnist_logreg, mnist_mlp, fmnist_mlp, fmnist_2c2d, "
-      "cifar10_3c3d, two_d_rosenbrock, two_d_beale, two_d_branin)"));
+  EXPECT_TRUE(descent::testing::throws<ValueError>([] { benchmark_problem("mnist_vae"); },
+                                                   "unknown problem 'mnist_vae' (expected quadratic_deep, "
+                                                   "mnist_logreg, mnist_mlp, fmnist_mlp, fmnist_2c2d, "
+                                                   "cifar10_3c3d, two_d_rosenbrock, two_d_beale, two_d_branin)"));
 }
 
 // Q = Rᵀ diag(λ) R with R orthogonal: symmetric, trace Σλ and trace(Q²) = Σλ²; λ as DeepOBS draws it.
@@ -87,8 +87,8 @@ TEST(BenchmarkProblems, Noisy2dGradientsPassGradcheck) {
   const Tensor noise = Tensor::from_data({0.3, -1.2, 0.7, 0.4, -0.5, 2.0}, {3, 2}, DType::f64);
   for (const std::string function : {"rosenbrock", "beale", "branin"}) {
     const auto f = [&](const std::vector<Tensor>& in) { return noisy_2d_loss(function, in[0], in[1], noise); };
-    const GradcheckResult r = gradcheck(f, {Tensor::from_data({-0.5}, {1}, DType::f64),
-                                            Tensor::from_data({1.5}, {1}, DType::f64)});
+    const GradcheckResult r =
+        gradcheck(f, {Tensor::from_data({-0.5}, {1}, DType::f64), Tensor::from_data({1.5}, {1}, DType::f64)});
     EXPECT_TRUE(r.ok) << function << ": " << r.message;
   }
 }
@@ -103,7 +103,7 @@ TEST(BenchmarkProblems, Noisy2dStartsAtDeepObsPoints) {
 }
 
 nlohmann::json sweep_result(double lr, double dev_loss, bool diverged = false) {
-  return {{"problem", "quadratic_deep"}, {"optimizer", "sgd"}, {"lr", lr},           {"seed", 0},
+  return {{"problem", "quadratic_deep"},       {"optimizer", "sgd"},   {"lr", lr}, {"seed", 0},
           {"final", {{"dev_loss", dev_loss}}}, {"diverged", diverged}, {"key", ""}};
 }
 
