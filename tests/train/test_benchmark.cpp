@@ -43,10 +43,11 @@ TEST(BenchmarkTarget, MetricMustBeReportedByEveryProblem) {
 }
 
 TEST(BenchmarkProblems, UnknownNameListsTheProblems) {
-  EXPECT_TRUE(descent::testing::throws<ValueError>([] { benchmark_problem("mnist_vae"); },
-                                                   "unknown problem 'mnist_vae' (expected quadratic_deep, "
-                                                   "mnist_logreg, mnist_mlp, fmnist_mlp, fmnist_2c2d, "
-                                                   "cifar10_3c3d, two_d_rosenbrock, two_d_beale, two_d_branin)"));
+  EXPECT_TRUE(descent::testing::throws<
+              ValueError>([] { benchmark_problem("mnist_vae"); },
+                          "unknown problem 'mnist_vae' (expected quadratic_deep, "
+                          "mnist_logreg, mnist_mlp, fmnist_mlp, fmnist_2c2d, "
+                          "cifar10_3c3d, fmnist_resnet20, two_d_rosenbrock, two_d_beale, two_d_branin)"));
 }
 
 // Q = Rᵀ diag(λ) R with R orthogonal: symmetric, trace Σλ and trace(Q²) = Σλ²; λ as DeepOBS draws it.

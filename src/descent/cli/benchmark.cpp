@@ -80,7 +80,8 @@ void add_flags(CLI::App& app, BenchmarkFlags& f) {
   BenchmarkConfig& c = f.config;
   app.add_option("--problem", c.problems,
                  "a DeepOBS problem: quadratic_deep, mnist_logreg, mnist_mlp, fmnist_mlp, fmnist_2c2d, cifar10_3c3d, "
-                 "two_d_rosenbrock, two_d_beale, two_d_branin (repeatable; see docs/benchmark.md)");
+                 "fmnist_resnet20 (not DeepOBS's), two_d_rosenbrock, two_d_beale, two_d_branin (repeatable; see "
+                 "docs/benchmark.md)");
   app.add_option("--optimizer", c.optimizers,
                  "an optimizer spec without lr, e.g. adam or sgd:momentum=0.9 (repeatable; see `descent optimizers`)");
   app.add_option("--lr-grid", c.lr_grid,

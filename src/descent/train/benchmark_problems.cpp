@@ -42,6 +42,9 @@ const std::vector<Problem>& benchmark_problems() {
        "fashion-mnist", "2c2d", 100, 128, 0.0, true},
       {"cifar10_3c3d", "CIFAR-10, 3c3d: three conv + max-pool, fc 512, fc 256, fc 10; L2 0.002", "cifar10", "3c3d", 100,
        128, 0.002, true},
+      // Not DeepOBS's: the lecture decks' Adam-against-SGD study (Wilson et al. 2017) on a ResNet.
+      {"fmnist_resnet20", "Fashion-MNIST, ResNet-20 (He et al. 2016) with batch norm; not a DeepOBS problem",
+       "fashion-mnist", "resnet20", 20, 128, 0.0, true},
       {"two_d_rosenbrock", "(1 − u)² + 100(v − u²)² + u·x + v·y, (x, y) ~ N(0, 1), start (−0.5, 1.5)", "synthetic", "",
        20, 128, 0.0, false},
       {"two_d_beale", "(1.5 − u + uv)² + (2.25 − u + uv²)² + (2.625 − u + uv³)² + u·x + v·y, start (−4.5, 4.5)",
