@@ -63,8 +63,8 @@ class LrRangeCallback : public Callback {
 // differences); the diverged tail is left out.
 void suggest(LrFindResult& r) {
   const std::size_t n = r.smoothed.size() - (r.diverged && r.smoothed.size() > 1 ? 1 : 0);
-  const auto lowest =
-      static_cast<std::size_t>(std::min_element(r.smoothed.begin(), r.smoothed.begin() + n) - r.smoothed.begin());
+  const auto lowest = static_cast<std::size_t>(
+      std::min_element(r.smoothed.begin(), r.smoothed.begin() + static_cast<std::ptrdiff_t>(n)) - r.smoothed.begin());
   r.minimum_lr = r.lrs[lowest];
   r.steepest_lr = r.lrs[0];
   double steepest = INFINITY;
