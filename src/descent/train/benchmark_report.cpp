@@ -70,8 +70,9 @@ std::string baseline_rows(const Problem& problem, int epochs, bool with_target) 
   for (const DeepObsBaseline& b : deepobs_baselines()) {
     if (b.problem != problem.name) continue;
     const std::size_t at = baseline_index(b, epochs);
-    rows += "| DeepOBS " + b.optimizer + " (seed 42, epoch " + std::to_string(b.epochs[at]) + ") | " +
-            format("%.4g", b.lr) + " | 1 | — | — | " + format("%.4g", b.test_loss[at]) + " |";
+    rows += "| DeepOBS " + b.optimizer + " (seed " + std::to_string(b.seed) + ", epoch " +
+            std::to_string(b.epochs[at]) + ") | " + format("%.4g", b.lr) + " | 1 | — | — | " +
+            format("%.4g", b.test_loss[at]) + " |";
     if (problem.classification) rows += " " + format("%.2f%%", 100 * b.test_acc[at]) + " |";
     if (with_target) rows += " — | — |";
     rows += "\n";
