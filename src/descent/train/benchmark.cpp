@@ -375,8 +375,6 @@ std::vector<nlohmann::json> run_benchmark(const BenchmarkConfig& config, const s
                                           const std::function<void(const std::string&)>& progress) {
   validate(config);
   std::filesystem::create_directories(run_dir);
-  if (!std::filesystem::exists(run_dir / "benchmark.json"))
-    write_file_atomic(run_dir / "benchmark.json", nlohmann::json(config).dump(2) + "\n");
   std::vector<nlohmann::json> results = read_results(run_dir, config);
   const auto pending = [&results](const std::vector<RunSpec>& runs) {
     std::set<std::string> done;
@@ -386,7 +384,11 @@ std::vector<nlohmann::json> run_benchmark(const BenchmarkConfig& config, const s
       if (!done.contains(run.key())) todo.push_back(run);
     return todo;
   };
+  // benchmark.json is written with the first result, so a benchmark whose first runs fail (its
+  // data missing) leaves an empty folder to start again in.
   const auto record = [&](const nlohmann::json& result) {
+    if (!std::filesystem::exists(run_dir / "benchmark.json"))
+      write_file_atomic(run_dir / "benchmark.json", nlohmann::json(config).dump(2) + "\n");
     std::ofstream out(run_dir / "results.jsonl", std::ios::app | std::ios::binary);
     out << result.dump() << "\n";
     out.flush();

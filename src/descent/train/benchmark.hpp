@@ -87,7 +87,7 @@ std::vector<nlohmann::json> read_results(const std::filesystem::path& run_dir, c
 void run_in_workers(const BenchmarkConfig& config, const std::vector<RunSpec>& runs, int jobs,
                     const std::filesystem::path& scratch, const std::function<void(const nlohmann::json&)>& on_result);
 
-// The whole protocol into RUN_DIR: writes benchmark.json (the configuration) on a fresh start,
+// The whole protocol into RUN_DIR: writes benchmark.json (the configuration) with the first result,
 // skips runs already in results.jsonl, appends each new one. `progress` gets one line per run.
 std::vector<nlohmann::json> run_benchmark(const BenchmarkConfig& config, const std::filesystem::path& run_dir, int jobs,
                                           const std::function<void(const std::string&)>& progress = {});

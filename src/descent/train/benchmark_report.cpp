@@ -53,6 +53,13 @@ MeanSd over_runs(const std::vector<nlohmann::json>& runs, const std::string& met
   return mean_sd(values);
 }
 
+// The final training accuracy (over the last epoch's minibatches) less the test accuracy, per run.
+MeanSd generalization_gap(const std::vector<nlohmann::json>& runs) {
+  std::vector<double> gaps;
+  for (const nlohmann::json& r : runs) gaps.push_back(number(r["final"], "train_acc") - number(r["final"], "test_acc"));
+  return mean_sd(gaps);
+}
+
 // Steps (or seconds) to the target: the mean over the seeds that reached it; "k/n seeds".
 std::string target_cell(const std::vector<nlohmann::json>& runs, const std::string& unit) {
   std::vector<double> values;
@@ -73,7 +80,7 @@ std::string baseline_rows(const Problem& problem, int epochs, bool with_target) 
     rows += "| DeepOBS " + b.optimizer + " (seed " + std::to_string(b.seed) + ", epoch " +
             std::to_string(b.epochs[at]) + ") | " + format("%.4g", b.lr) + " | 1 | — | — | " +
             format("%.4g", b.test_loss[at]) + " |";
-    if (problem.classification) rows += " " + format("%.2f%%", 100 * b.test_acc[at]) + " |";
+    if (problem.classification) rows += " " + format("%.2f%%", 100 * b.test_acc[at]) + " | — |";
     if (with_target) rows += " — | — |";
     rows += "\n";
   }
@@ -125,9 +132,9 @@ std::string benchmark_tables(const BenchmarkConfig& config, const std::vector<nl
             (config.subset > 0 ? ", first " + std::to_string(config.subset) + " training examples" : "") + ")\n\n";
     text += "| optimizer | best lr | seeds | final train loss | final dev " +
             std::string(problem.classification ? "accuracy" : "loss") + " | test loss |" +
-            (problem.classification ? " test accuracy |" : "") +
+            (problem.classification ? " test accuracy | gap (train − test accuracy) |" : "") +
             (with_target ? " steps to " + config.target + " | seconds to " + config.target + " |" : "") + "\n";
-    text += "| --- | ---: | ---: | ---: | ---: | ---: |" + std::string(problem.classification ? " ---: |" : "") +
+    text += "| --- | ---: | ---: | ---: | ---: | ---: |" + std::string(problem.classification ? " ---: | ---: |" : "") +
             (with_target ? " ---: | ---: |" : "") + "\n";
     for (const std::string& optimizer : config.optimizers) {
       const std::vector<nlohmann::json> runs = best_runs(problem, optimizer, results);
@@ -139,7 +146,8 @@ std::string benchmark_tables(const BenchmarkConfig& config, const std::vector<nl
               std::to_string(runs.size()) + " | " + cell(over_runs(runs, "train_loss"), false) + " | " +
               cell(over_runs(runs, problem.classification ? "dev_acc" : "dev_loss"), problem.classification) + " | " +
               cell(over_runs(runs, "test_loss"), false) + " |";
-      if (problem.classification) text += " " + cell(over_runs(runs, "test_acc"), true) + " |";
+      if (problem.classification)
+        text += " " + cell(over_runs(runs, "test_acc"), true) + " | " + cell(generalization_gap(runs), true) + " |";
       if (with_target) text += " " + target_cell(runs, "steps") + " | " + target_cell(runs, "seconds") + " |";
       text += "\n";
     }
