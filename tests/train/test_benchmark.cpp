@@ -7,10 +7,13 @@
 #include <numeric>
 
 #include "common/throws.hpp"
+#include "descent/nn/mlp.hpp"
 #include "descent/ops/gradcheck.hpp"
 #include "descent/ops/ops.hpp"
+#include "descent/optim/factory.hpp"
 #include "descent/train/benchmark.hpp"
 #include "descent/train/benchmark_report.hpp"
+#include "descent/train/lr_find.hpp"
 
 namespace descent {
 namespace {
@@ -145,6 +148,36 @@ TEST(BenchmarkReport, PerformanceProfileCountsProblemsWithinTau) {
   const auto profile = performance_profile(cost, {1.0, 1.9, 2.0, 100.0});
   EXPECT_EQ(profile[0], (std::vector<double>{0.5, 0.5, 0.5, 0.5}));
   EXPECT_EQ(profile[1], (std::vector<double>{0.5, 0.5, 1.0, 1.0}));
+}
+
+// Smith's range test: the lr grows by the same factor each step from start to end, the weights
+// are as before afterwards, and the suggestions lie on the curve.
+TEST(LrFind, ExponentialRatesAndWeightsRestored) {
+  std::vector<float> features, labels;
+  for (int i = 0; i < 200; ++i) {
+    const float a = static_cast<float>(i % 17) / 17.0f, b = static_cast<float>(i % 11) / 11.0f;
+    features.insert(features.end(), {a, b});
+    labels.push_back(a + b > 1.0f ? 1.0f : 0.0f);
+  }
+  const Dataset all = make_dataset(features, labels, 2, 2);
+  const DataSplits data{.train = all.rows(0, 160), .dev = all.rows(160, 200), .test = all.rows(160, 200), .scaler = {}};
+  Generator gen(3);
+  auto model = make_mlp("mlp:8", 2, 2, {}, &gen);
+  const std::vector<double> before = model->named_parameters()[0].second.to_vector();
+  auto optimizer = optim::make_optimizer("sgd:lr=0.1", model->parameters());
+  FitOptions options;
+  options.batch_size = 16;
+  const LrFindResult r =
+      lr_range_test(*model, *optimizer, data, options, {.start_lr = 1e-4, .end_lr = 1e2, .steps = 30});
+  ASSERT_GE(r.lrs.size(), 2u);
+  EXPECT_DOUBLE_EQ(r.lrs[0], 1e-4);
+  for (std::size_t i = 1; i < r.lrs.size(); ++i) EXPECT_NEAR(r.lrs[i] / r.lrs[i - 1], std::pow(1e6, 1.0 / 29), 1e-9);
+  EXPECT_EQ(r.losses.size(), r.lrs.size());
+  EXPECT_EQ(model->named_parameters()[0].second.to_vector(), before);
+  EXPECT_GE(r.minimum_lr, r.lrs.front());
+  EXPECT_LE(r.steepest_lr, r.minimum_lr);
+  EXPECT_DOUBLE_EQ(r.suggested_lr(), r.minimum_lr / 10);
+  EXPECT_THROW(lr_range_test(*model, *optimizer, data, options, {.start_lr = 1, .end_lr = 0.1}), ValueError);
 }
 
 }  // namespace
