@@ -17,7 +17,7 @@ namespace descent {
 
 struct LrFindOptions {
   double start_lr = 1e-7, end_lr = 10;
-  int64_t steps = 100;
+  int64_t steps = 200;      // "a few hundred steps"
   double smoothing = 0.98;  // the loss's exponential moving average weight, bias-corrected
   double diverge = 4;       // stop when the smoothed loss exceeds this many times its minimum
   void validate() const;    // ValueError naming the flag
