@@ -220,12 +220,19 @@ viz::Rendered plot_sensitivity(const Problem& problem, const BenchmarkConfig& co
   viz::Figure figure(720, 440);
   viz::Panel& panel = figure.add_panel();
   const std::string metric = problem.classification ? "dev_acc" : "dev_loss";
-  panel.title = problem.name + ": final " + metric + " against the learning rate (seed 0)";
+  panel.title = problem.name + ": final " + metric + " against lr, seed 0";
   panel.x_label = "learning rate";
   panel.y_label = metric;
   panel.x_scale = viz::Scale::log;
   panel.y_percent = problem.classification;
   panel.y_scale = problem.name == "quadratic_deep" ? viz::Scale::log : viz::Scale::linear;
+  // A loss more than kLossRange times the best one's is a diverged run: a gap, not a point that
+  // would squash every other into the bottom of the axis.
+  constexpr double kLossRange = 100;
+  double best_loss = INFINITY;
+  for (const nlohmann::json& r : results)
+    if (r["problem"] == problem.name && r["seed"] == 0 && number(r["final"], metric) > 0)
+      best_loss = std::min(best_loss, number(r["final"], metric));
   for (std::size_t i = 0; i < config.optimizers.size(); ++i) {
     std::map<double, double> by_lr;
     for (const nlohmann::json& r : results)
@@ -234,7 +241,7 @@ viz::Rendered plot_sensitivity(const Problem& problem, const BenchmarkConfig& co
     std::vector<double> lrs, values;
     for (const auto& [lr, value] : by_lr) {
       lrs.push_back(lr);
-      values.push_back(value);
+      values.push_back(!problem.classification && value > kLossRange * best_loss ? std::nan("") : value);
     }
     if (!lrs.empty()) panel.line(config.optimizers[i], lrs, values, {.color = viz::series_color(i)});
   }

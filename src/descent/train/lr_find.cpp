@@ -127,11 +127,17 @@ viz::Rendered plot_lr_find(const LrFindResult& r, const std::string& title) {
   panel.x_label = "learning rate";
   panel.y_label = "training loss";
   panel.x_scale = viz::Scale::log;
-  const auto [low, high] = std::minmax_element(r.smoothed.begin(), r.smoothed.end());
-  // The raw loss can spike far above the smoothed curve; the view follows the smoothed one.
-  if (std::isfinite(*low) && std::isfinite(*high) && *high > *low) {
-    panel.y_min = *low - 0.1 * (*high - *low);
-    panel.y_max = *high + 0.1 * (*high - *low);
+  // The raw loss spikes far above the smoothed curve once it diverges: the view's top follows
+  // the smoothed curve, its bottom the lowest loss of either.
+  double low = INFINITY, high = -INFINITY;
+  for (const std::vector<double>* curve : {&r.smoothed, &r.losses})
+    for (double loss : *curve)
+      if (std::isfinite(loss)) low = std::min(low, loss);
+  for (double loss : r.smoothed)
+    if (std::isfinite(loss)) high = std::max(high, loss);
+  if (std::isfinite(low) && std::isfinite(high) && high > low) {
+    panel.y_min = low - 0.05 * (high - low);
+    panel.y_max = high + 0.05 * (high - low);
   }
   std::vector<double> clipped = r.losses;
   if (panel.y_max)
