@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "descent/core/error.hpp"
 #include "descent/core/rng.hpp"
@@ -129,7 +130,7 @@ viz::Rendered plot_lr_find(const LrFindResult& r, const std::string& title) {
   panel.x_scale = viz::Scale::log;
   // The raw loss spikes far above the smoothed curve once it diverges: the view's top follows
   // the smoothed curve, its bottom the lowest loss of either.
-  double low = INFINITY, high = -INFINITY;
+  double low = std::numeric_limits<double>::infinity(), high = -low;
   for (const std::vector<double>* curve : {&r.smoothed, &r.losses})
     for (double loss : *curve)
       if (std::isfinite(loss)) low = std::min(low, loss);
