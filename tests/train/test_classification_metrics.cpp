@@ -113,7 +113,7 @@ TEST(ClassificationMetrics, OverAModelInBatches) {
   const json ref = read_reference("metrics.json")["classification"];
   Dataset data;
   data.x = tensor_from(ref["logits"], DType::f64);
-  data.y = labels_tensor(ref["labels"].get<std::vector<int64_t>>(), DType::f64);
+  data.y = labels_tensor(ref["labels"].get<std::vector<int64_t>>(), DType::i64);  // int64, as every loader gives
   data.num_classes = 7;
   data.item_shape = Shape({7});
   Identity model;

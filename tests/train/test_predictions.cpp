@@ -48,7 +48,7 @@ Dataset logits_as_data(const json& ref) {
   Dataset data;
   data.x = tensor_from(ref["logits"], DType::f64);
   const std::vector<double> labels = ref["labels"].get<std::vector<double>>();
-  data.y = Tensor::from_data(std::span<const double>(labels), Shape({data.x.size(0)}), DType::f64);
+  data.y = Tensor::from_data(std::span<const double>(labels), Shape({data.x.size(0)}), DType::i64);  // as loaders
   data.num_classes = data.x.size(1);
   return data;
 }

@@ -34,11 +34,7 @@ int64_t rank_of_class(const T* row, int64_t num_classes, int64_t truth) {
 
 }  // namespace
 
-std::vector<int64_t> class_indices(const Tensor& indices) {
-  const Tensor values = indices.detach().to(DType::f64).contiguous();
-  const double* data = values.data<double>();
-  return std::vector<int64_t>(data, data + values.numel());
-}
+std::vector<int64_t> class_indices(const Tensor& indices) { return indices.detach().values<int64_t>(); }
 
 std::vector<int64_t> predicted_classes(const Tensor& output) { return class_indices(argmax(output.detach(), 1)); }
 
