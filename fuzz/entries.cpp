@@ -169,9 +169,17 @@ void cifar(Bytes bytes) {
 
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> all = {
-      {"idx", idx},         {"csv", csv},   {"safetensors", safetensors}, {"checkpoint", checkpoint},
-      {"metrics", metrics}, {"spec", spec}, {"optimizer", optimizer},     {"schedule", schedule},
-      {"model", model},     {"conv_model", conv_model},     {"cifar", cifar},
+      {"idx", idx},
+      {"csv", csv},
+      {"safetensors", safetensors},
+      {"checkpoint", checkpoint},
+      {"metrics", metrics},
+      {"spec", spec},
+      {"optimizer", optimizer},
+      {"schedule", schedule},
+      {"model", model},
+      {"conv_model", conv_model},
+      {"cifar", cifar},
   };
   return all;
 }
