@@ -225,7 +225,7 @@ std::vector<ResumeCase> resume_cases() {
   // Weight averaging: the average and its count (and, with batch norm, the statistics update_bn
   // recomputes for it) carry over.
   cases.push_back({.optimizer = "sgd:lr=0.05,momentum=0.9", .batch_norm = true, .ema = 0.9});
-  cases.push_back({.optimizer = "adam:lr=1e-2", .ema = 0.5, .threads = 2});
+  cases.push_back({.optimizer = "adam:lr=1e-2", .threads = 2, .ema = 0.5});
   cases.push_back({.optimizer = "sgd:lr=0.05,momentum=0.9",
                    .schedule = "swa:swa_lr=0.02,anneal_epochs=1",
                    .schedule_per = "epoch",

@@ -118,9 +118,9 @@ TEST(AveragedModel, RefusesBadDecayAndMismatchedModels) {
   EXPECT_TRUE(testing::throws<ValueError>([&] { AveragedModel::ema(a, 1.5); },
                                           "exponential_average: decay must be in [0, 1), got 1.5"));
   AveragedModel avg(a);
-  EXPECT_TRUE(testing::throws<ValueError>(
-      [&] { avg.update_parameters(b); },
-      "AveragedModel::update_parameters: the model has 4 parameters and buffers, the average 2"));
+  EXPECT_TRUE(testing::throws<
+              ValueError>([&] { avg.update_parameters(b); },
+                          "AveragedModel::update_parameters: the model has 4 parameters and buffers, the average 2"));
   EXPECT_TRUE(testing::throws<ValueError>([&] { avg.load_state_dict(b.state_dict(), 1); },
                                           "AveragedModel::load_state_dict: expected 2 tensors, got 4"));
 }

@@ -67,13 +67,14 @@ TEST(Hyperparameters, ReadAndSetByNameWithRangeChecks) {
   EXPECT_EQ(opt->hyperparameter(0, "beta1"), 0.8);
   opt->set_hyperparameter(0, "lr", 0.5);
   EXPECT_EQ(opt->param_groups()[0].lr(), 0.5);
-  EXPECT_TRUE(testing::throws<ValueError>([&] { opt->set_hyperparameter(0, "beta2", 1.5); },
-                                          "adam: invalid beta2 = 1.5 (valid range: 0 <= beta2 < 1)"));
+  EXPECT_TRUE(descent::testing::throws<ValueError>([&] { opt->set_hyperparameter(0, "beta2", 1.5); },
+                                                   "adam: invalid beta2 = 1.5 (valid range: 0 <= beta2 < 1)"));
   EXPECT_EQ(opt->hyperparameter(0, "beta2"), 0.99);  // unchanged
-  EXPECT_TRUE(testing::throws<ValueError>(
-      [&] { opt->set_hyperparameter(1, "lr", 0.1); }, "parameter group 1 does not exist (the optimizer has 1)"));
-  EXPECT_NE(testing::error_of<ValueError>([&] { opt->set_hyperparameter(0, "momentum", 0.9); })
-                .find("no hyperparameter 'momentum'"),
+  EXPECT_TRUE(descent::testing::throws<ValueError>([&] { opt->set_hyperparameter(1, "lr", 0.1); },
+                                                   "parameter group 1 does not exist (the optimizer has 1)"));
+  EXPECT_NE(descent::testing::error_of<ValueError>([&] {
+              opt->set_hyperparameter(0, "momentum", 0.9);
+            }).find("no hyperparameter 'momentum'"),
             std::string::npos);
 }
 
@@ -81,7 +82,7 @@ TEST(Hyperparameters, ReadAndSetByNameWithRangeChecks) {
 // metrics.jsonl shows every group's lr, momentum and weight decay as they were.
 TEST(Hyperparameters, ACallbackChangingLrChangesTheStepsAndMetricsShowIt) {
   const DataSplits data = spirals(1);
-  const testing::ScratchDir dir("hyperparameters", "freeze");
+  const descent::testing::ScratchDir dir("hyperparameters", "freeze");
   auto run = [&](Callback* callback, const std::string& out) {
     Generator gen(2);
     auto model = make_mlp("mlp:8", 2, 2, {}, &gen);
@@ -134,8 +135,8 @@ TEST(Averaging, EmaLeavesTrainingAsItIsAndCountsSteps) {
   EXPECT_EQ(plain.step_losses, ema.step_losses);
   EXPECT_EQ(plain_weights, ema_weights);
   ASSERT_EQ(ema.history.size(), 2u);
-  EXPECT_EQ(ema.history[0].n_averaged, 4);  // 200 examples in batches of 50
-  EXPECT_EQ(ema.history[1].n_averaged, 8);
+  EXPECT_EQ(ema.history[0].n_averaged, ema.history[0].steps);  // one update per optimizer step
+  EXPECT_EQ(ema.history[1].n_averaged, ema.history[0].steps + ema.history[1].steps);
   EXPECT_FALSE(plain.history[0].n_averaged.has_value());
   EXPECT_NE(plain.history[1].dev_loss, ema.history[1].dev_loss);
 }
@@ -164,14 +165,14 @@ TEST(Averaging, SwaKeepsTheEqualAverageOfEpochEnds) {
 TEST(Averaging, RefusesBadSettings) {
   FitOptions options = quiet_options(3);
   options.ema = 1.5;
-  EXPECT_TRUE(testing::throws<ValueError>([&] { check_averaging(options); },
-                                          "--ema must be a decay in [0, 1) (0: off), got 1.5"));
+  EXPECT_TRUE(descent::testing::throws<ValueError>([&] { check_averaging(options); },
+                                                   "--ema must be a decay in [0, 1) (0: off), got 1.5"));
   options.ema = 0;
   options.swa_start = 4;
-  EXPECT_TRUE(testing::throws<ValueError>([&] { check_averaging(options); },
-                                          "--swa-start must be an epoch from 1 to --epochs (3), got 4"));
+  EXPECT_TRUE(descent::testing::throws<ValueError>([&] { check_averaging(options); },
+                                                   "--swa-start must be an epoch from 1 to --epochs (3), got 4"));
   options.swa_start = 2;
   options.ema = 0.9;
-  EXPECT_TRUE(testing::throws<ValueError>([&] { check_averaging(options); },
-                                          "--ema and --swa-start are two kinds of weight averaging; use one"));
+  EXPECT_TRUE(descent::testing::throws<ValueError>([&] { check_averaging(options); },
+                                                   "--ema and --swa-start are two kinds of weight averaging; use one"));
 }

@@ -56,8 +56,8 @@ void AveragedModel::update_parameters(const Module& model) {
 
 void AveragedModel::load_state_dict(const NamedTensors& tensors, int64_t n_averaged) {
   if (tensors.size() != average_.size())
-    throw ValueError("AveragedModel::load_state_dict: expected " + std::to_string(average_.size()) +
-                     " tensors, got " + std::to_string(tensors.size()));
+    throw ValueError("AveragedModel::load_state_dict: expected " + std::to_string(average_.size()) + " tensors, got " +
+                     std::to_string(tensors.size()));
   if (n_averaged < 0) throw ValueError("AveragedModel::load_state_dict: n_averaged must be >= 0");
   std::map<std::string, Tensor> by_name(tensors.begin(), tensors.end());
   for (const auto& [name, t] : average_) {
