@@ -226,7 +226,7 @@ TEST(TrajectoryCli, SvgWithSeveralOptimizersAndBadInput) {
 // Weight averaging through the command: the header says what dev and test use, metrics.jsonl
 // counts the averaged updates and shows the hyperparameters, and best.safetensors holds the
 // averaged weights with their recomputed batch-norm statistics: `descent eval` on it gives the
-// run's own test accuracy.
+// run's own test loss.
 TEST(TrainCli, SwaAndEmaRunsEvaluateTheAverage) {
   const fs::path dir = temp_dir() / "averaging";
   fs::create_directories(dir);
@@ -250,9 +250,9 @@ TEST(TrainCli, SwaAndEmaRunsEvaluateTheAverage) {
     const nlohmann::json summary = nlohmann::json::parse(summary_file);
     const Output e = run("eval --weights " + (run_dir / "best.safetensors").string());
     ASSERT_EQ(e.code, 0) << e.out;
-    char expected[64];
-    std::snprintf(expected, sizeof expected, "%.2f%%", 100 * summary["test_acc"].get<double>());
-    EXPECT_NE(e.out.find(expected), std::string::npos) << e.out << " vs " << expected;
+    const std::size_t at = e.out.find("test_loss ");
+    ASSERT_NE(at, std::string::npos) << e.out;
+    EXPECT_NEAR(std::stod(e.out.substr(at + 10)), summary["test_loss"].get<double>(), 1e-5) << e.out;
   }
   fs::remove_all(dir);
 }
