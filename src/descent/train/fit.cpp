@@ -297,7 +297,7 @@ class TrainingLoop {
  public:
   TrainingLoop(Module& model, optim::Optimizer& optimizer, const DataSplits& data, const FitOptions& options,
                const FitExtras& extras)
-      : loss_fn_(make_loss(options.loss, data.train, options.label_smoothing)),
+      : loss_fn_(extras.loss ? extras.loss : make_loss(options.loss, data.train, options.label_smoothing)),
         weights_(weight_matrices(model)),
         loader_(data.train, {.batch_size = options.batch_size,
                              .shuffle = true,
