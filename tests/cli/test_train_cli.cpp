@@ -248,11 +248,10 @@ TEST(TrainCli, SwaAndEmaRunsEvaluateTheAverage) {
     EXPECT_EQ(lines[2]["groups"][0]["momentum"], 0.9);
     std::ifstream summary_file(run_dir / "summary.json");
     const nlohmann::json summary = nlohmann::json::parse(summary_file);
-    const Output e = run("eval --weights " + (run_dir / "best.safetensors").string());
+    const Output e = run("eval --json --weights " + (run_dir / "best.safetensors").string());
     ASSERT_EQ(e.code, 0) << e.out;
-    const std::size_t at = e.out.find("test_loss ");
-    ASSERT_NE(at, std::string::npos) << e.out;
-    EXPECT_NEAR(std::stod(e.out.substr(at + 10)), summary["test_loss"].get<double>(), 1e-5) << e.out;
+    const nlohmann::json evaluated = nlohmann::json::parse(e.out.substr(e.out.find('{')));
+    EXPECT_NEAR(evaluated["loss"].get<double>(), summary["test_loss"].get<double>(), 1e-6) << e.out;
   }
   fs::remove_all(dir);
 }

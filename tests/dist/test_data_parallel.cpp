@@ -203,7 +203,8 @@ TEST_F(DataParallel, TwoAndFourRanksWithDropoutEqualOneProcessInFloat64) {
 // 64 leave a last batch of 23 (12 + 11 over 2 ranks, 6 + 6 + 6 + 5 over 4).
 TEST_F(DataParallel, TwoAndFourRanksEqualOneProcessAfterAnMnistEpoch) {
   const fs::path mnist = fs::path(DESCENT_SOURCE_DIR) / "data/mnist";
-  if (!fs::exists(mnist / "train-images-idx3-ubyte")) DESCENT_SKIP() << "MNIST not fetched (bash scripts/fetch_mnist.sh)";
+  if (!fs::exists(mnist / "train-images-idx3-ubyte"))
+    DESCENT_SKIP() << "MNIST not fetched (bash scripts/fetch_mnist.sh)";
   auto args = [&](const fs::path& out) {
     return "train --data " + mnist.string() + " --model mlp:128-64 --dropout 0 --epochs 1 --batch-size 64" +
            " --optimizer sgd:lr=0.05,momentum=0.9 --threads 1 --quiet --seed 3 --dtype float64 --out " + out.string();
