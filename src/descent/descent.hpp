@@ -51,6 +51,7 @@
 #include "descent/tensor/grad_mode.hpp"
 #include "descent/tensor/node.hpp"
 #include "descent/tensor/tensor.hpp"
+#include "descent/train/averaged_model.hpp"
 #include "descent/train/callbacks.hpp"
 #include "descent/train/checkpoint.hpp"
 #include "descent/train/fit.hpp"

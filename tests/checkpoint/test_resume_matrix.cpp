@@ -38,11 +38,15 @@ struct ResumeCase {
   std::string schedule_per = "batch";
   bool batch_norm = false;
   int threads = 1;
+  double ema = 0;     // weight averaging: an exponential moving average after every step
+  int swa_start = 0;  // or the equal average of the epoch ends from this epoch on
 };
 
 void PrintTo(const ResumeCase& row, std::ostream* out) {
   *out << row.optimizer << ", schedule " << row.schedule << " per " << row.schedule_per
-       << (row.batch_norm ? ", batch norm" : "") << ", " << row.threads << " thread(s)";
+       << (row.batch_norm ? ", batch norm" : "") << ", " << row.threads << " thread(s)"
+       << (row.ema > 0 ? ", ema " + std::to_string(row.ema) : "")
+       << (row.swa_start > 0 ? ", swa from epoch " + std::to_string(row.swa_start) : "");
 }
 
 // Four features, three classes by a fixed rule; the same bytes for every case.
@@ -67,6 +71,8 @@ TrainConfig config_of(const ResumeCase& row, const fs::path& csv, const fs::path
   config.schedule = row.schedule;
   config.schedule_per = row.schedule_per;
   config.threads = row.threads;
+  config.ema = row.ema;
+  config.swa_start = row.swa_start;
   config.epochs = kEpochs;
   config.batch_size = kBatchSize;
   config.seed = 13;
@@ -148,6 +154,9 @@ void expect_same_end(const fs::path& reference_run, const fs::path& resumed_run)
   const TrainingState reference = load_checkpoint(reference_files[0]), resumed = load_checkpoint(resumed_files[0]);
   expect_same(reference.model, resumed.model, "weights and buffers");
   expect_same(reference.best_model, resumed.best_model, "best-on-dev weights");
+  expect_same(reference.average, resumed.average, "averaged weights");
+  EXPECT_EQ(nlohmann::json::parse(reference.progress).value("n_averaged", -1),
+            nlohmann::json::parse(resumed.progress).value("n_averaged", -1));
   expect_same(reference.optimizer, resumed.optimizer);
   EXPECT_EQ(reference.scheduler, resumed.scheduler);
 }
@@ -213,6 +222,16 @@ std::vector<ResumeCase> resume_cases() {
                    .schedule_per = "epoch",
                    .batch_norm = true,
                    .threads = 2});
+  // Weight averaging: the average and its count (and, with batch norm, the statistics update_bn
+  // recomputes for it) carry over.
+  cases.push_back({.optimizer = "sgd:lr=0.05,momentum=0.9", .batch_norm = true, .ema = 0.9});
+  cases.push_back({.optimizer = "adam:lr=1e-2", .threads = 2, .ema = 0.5});
+  cases.push_back({.optimizer = "sgd:lr=0.05,momentum=0.9",
+                   .schedule = "swa:swa_lr=0.02,anneal_epochs=1",
+                   .schedule_per = "epoch",
+                   .batch_norm = true,
+                   .swa_start = 1});
+  cases.push_back({.optimizer = "adam:lr=1e-2", .schedule = "constant", .schedule_per = "epoch", .swa_start = 2});
   return cases;
 }
 
@@ -220,7 +239,8 @@ std::vector<ResumeCase> resume_cases() {
 std::string case_name(const ::testing::TestParamInfo<ResumeCase>& info) {
   const ResumeCase& row = info.param;
   std::string name = std::to_string(info.index) + "_" + row.optimizer + "_" + row.schedule + "_" + row.schedule_per +
-                     (row.batch_norm ? "_bn" : "") + "_t" + std::to_string(row.threads);
+                     (row.batch_norm ? "_bn" : "") + "_t" + std::to_string(row.threads) + (row.ema > 0 ? "_ema" : "") +
+                     (row.swa_start > 0 ? "_swa" + std::to_string(row.swa_start) : "");
   for (char& c : name)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   return name;

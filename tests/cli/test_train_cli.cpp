@@ -222,3 +222,36 @@ TEST(TrajectoryCli, SvgWithSeveralOptimizersAndBadInput) {
   EXPECT_NE(csv.out.find("optimizer,step,x,y,f"), std::string::npos) << csv.out;
   fs::remove_all(dir);
 }
+
+// Weight averaging through the command: the header says what dev and test use, metrics.jsonl
+// counts the averaged updates and shows the hyperparameters, and best.safetensors holds the
+// averaged weights with their recomputed batch-norm statistics: `descent eval` on it gives the
+// run's own test loss.
+TEST(TrainCli, SwaAndEmaRunsEvaluateTheAverage) {
+  const fs::path dir = temp_dir() / "averaging";
+  fs::create_directories(dir);
+  const fs::path csv = small_csv(dir);
+  for (const std::string averaging : {"--swa-start 2 --schedule swa:swa_lr=0.05,anneal_epochs=1", "--ema 0.9"}) {
+    SCOPED_TRACE(averaging);
+    const fs::path run_dir = dir / "run";
+    const Output o = run("train --data " + csv.string() +
+                         " --dev-size 40 --model mlp:8 --batch-norm --optimizer sgd:lr=0.1,momentum=0.9 --epochs 3 "
+                         "--batch-size 16 --threads 1 --overwrite --out " +
+                         run_dir.string() + " " + averaging);
+    ASSERT_EQ(o.code, 0) << o.out;
+    EXPECT_NE(o.out.find("; dev and test use "), std::string::npos) << o.out;
+    std::ifstream metrics(run_dir / "metrics.jsonl");
+    std::vector<nlohmann::json> lines;
+    for (std::string line; std::getline(metrics, line);) lines.push_back(nlohmann::json::parse(line));
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_GT(lines[2]["n_averaged"].get<int>(), 0);
+    EXPECT_EQ(lines[2]["groups"][0]["momentum"], 0.9);
+    std::ifstream summary_file(run_dir / "summary.json");
+    const nlohmann::json summary = nlohmann::json::parse(summary_file);
+    const Output e = run("eval --json --weights " + (run_dir / "best.safetensors").string());
+    ASSERT_EQ(e.code, 0) << e.out;
+    const nlohmann::json evaluated = nlohmann::json::parse(e.out.substr(e.out.find('{')));
+    EXPECT_NEAR(evaluated["loss"].get<double>(), summary["test_loss"].get<double>(), 1e-6) << e.out;
+  }
+  fs::remove_all(dir);
+}

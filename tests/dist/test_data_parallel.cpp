@@ -246,6 +246,33 @@ TEST_F(DataParallel, SyncBatchNormEqualsOneProcessInFloat64) {
   EXPECT_EQ(count_of(mlp.out, "--sync-batch-norm synchronizes BatchNorm2d only"), 1) << mlp.out;
 }
 
+// Weight averaging under mpirun: every rank holds the same average (the parameters are the
+// same on every rank, and update_bn runs over the whole training set on each), and the result
+// is one process's: an EMA of an MLP, and SWA of a conv net with synchronized batch norm.
+TEST_F(DataParallel, WeightAveragingEqualsOneProcessInFloat64) {
+  const fs::path images = make_images(dir_, 621);
+  const std::string ema = train_args(csv_, dir_ / "X", "float64") + " --ema 0.9";
+  const std::string swa = "train --data " + images.string() +
+                          " --dev-size 100 --model cnn:c4k3p1-m2 --batch-norm --sync-batch-norm --dropout 0 "
+                          "--batch-size 32 --epochs 2 --swa-start 1 --optimizer sgd:lr=0.05,momentum=0.9 --threads 1 "
+                          "--quiet --seed 3 --dtype float64 --out " +
+                          (dir_ / "X").string();
+  for (const auto& [name, args] : {std::pair{"ema", ema}, std::pair{"swa", swa}}) {
+    auto at = [&](const std::string& out) {
+      std::string text = args;
+      return text.replace(text.find((dir_ / "X").string()), (dir_ / "X").string().size(), (dir_ / out).string());
+    };
+    const CliOutput one = descent::testing::run_descent(at(std::string(name) + "_one"));
+    ASSERT_EQ(one.code, 0) << one.out;
+    const CliOutput two = shell(mpirun_command(2, at(std::string(name) + "_two")));
+    ASSERT_EQ(two.code, 0) << two.out;
+    EXPECT_LE(relative_difference(weights(dir_ / (std::string(name) + "_two")),
+                                  weights(dir_ / (std::string(name) + "_one"))),
+              kOneProcessTolerance)
+        << name;
+  }
+}
+
 TEST_F(DataParallel, RepeatsBitForBitAndTinyBucketsChangeNothing) {
   const std::string args = train_args(csv_, dir_ / "a", "float32");
   ASSERT_EQ(shell(mpirun_command(2, args)).code, 0);

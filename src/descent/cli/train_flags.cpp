@@ -21,6 +21,25 @@ void add_loss_flags(CLI::App& app, TrainConfig& c) {
   });
 }
 
+// Weight averaging: --ema DECAY or --swa-start EPOCH (an epoch from 1 on; TrainConfig::validate
+// checks it against --epochs).
+void add_averaging_flags(CLI::App& app, TrainConfig& c) {
+  app.add_option("--ema", c.ema,
+                 "evaluate, select and save an exponential moving average of the weights with this decay in [0, 1), "
+                 "updated after every optimizer step (Keras's use_ema; 0: off)")
+      ->capture_default_str();
+  app.add_option("--swa-start", c.swa_start,
+                 "stochastic weight averaging: evaluate, select and save the equal average of the weights at the end "
+                 "of every epoch from EPOCH on (torch.optim.swa_utils; with --schedule swa:... for SWALR)")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            const bool digits = !value.empty() && value.find_first_not_of("0123456789") == std::string::npos;
+            const bool positive = digits && value.find_first_not_of('0') != std::string::npos;
+            return positive ? "" : "must be an epoch >= 1 (the first epoch whose end is averaged), got " + value;
+          },
+          "EPOCH"));
+}
+
 }  // namespace
 
 void add_train_flags(CLI::App& app, TrainFlags& f) {
@@ -79,6 +98,7 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
                  "skip the update of a batch whose gradient holds a NaN or an infinity (optax's apply_if_finite; the "
                  "skips are counted in metrics.jsonl), and stop as diverged after N in a row (0: off)")
       ->capture_default_str();
+  add_averaging_flags(app, c);
   app.add_option("--epochs", c.epochs, "number of epochs")->capture_default_str();
   app.add_option("--batch-size", c.batch_size, "minibatch size")->capture_default_str();
   app.add_flag("--drop-last", c.drop_last, "skip each epoch's last incomplete batch");

@@ -22,7 +22,7 @@ NormBase::NormBase(const char* layer, int64_t c, double e, bool affine, bool tra
   }
 }
 
-BatchNorm1d::BatchNorm1d(int64_t c, double e, double m, bool affine, DType dtype)
+BatchNorm1d::BatchNorm1d(int64_t c, double e, std::optional<double> m, bool affine, DType dtype)
     : NormBase("BatchNorm1d", c, e, affine, /*track_running_stats=*/true, dtype), momentum(m) {}
 
 Tensor BatchNorm1d::forward(const Tensor& x) {
@@ -37,10 +37,11 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
     mean_ = mean(x, {0});
     var_ = mean(square(sub(x, mean_)), {0});  // biased, for normalizing
     NoGradGuard guard;
-    const double unbias = static_cast<double>(n) / static_cast<double>(n - 1);
-    running_mean.mul_(1.0 - momentum).add_(mean_.detach(), momentum);
-    running_var.mul_(1.0 - momentum).add_(var_.detach(), momentum * unbias);
     num_batches_tracked.add_(Tensor::ones(Shape{}, num_batches_tracked.dtype()));
+    const double factor = momentum ? *momentum : 1.0 / num_batches_tracked.item();  // None: cumulative average
+    const double unbias = static_cast<double>(n) / static_cast<double>(n - 1);
+    running_mean.mul_(1.0 - factor).add_(mean_.detach(), factor);
+    running_var.mul_(1.0 - factor).add_(var_.detach(), factor * unbias);
   } else {
     mean_ = running_mean;
     var_ = running_var;
@@ -52,8 +53,12 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
 
 std::string BatchNorm1d::extra_repr() const {
   std::ostringstream e;
-  e << num_features << ", eps=" << eps << ", momentum=" << momentum
-    << ", affine=" << (weight.defined() ? "true" : "false");
+  e << num_features << ", eps=" << eps << ", momentum=";
+  if (momentum)
+    e << *momentum;
+  else
+    e << "none";
+  e << ", affine=" << (weight.defined() ? "true" : "false");
   return e.str();
 }
 

@@ -1,6 +1,8 @@
 // Normalization layers, as torch.nn.BatchNorm1d (Ioffe & Szegedy 2015) and torch.nn.LayerNorm
 // (Ba et al. 2016). Both are composed of differentiable ops, so autograd gives their backward.
 #pragma once
+#include <optional>
+
 #include "descent/nn/module.hpp"
 
 namespace descent {
@@ -22,14 +24,15 @@ class NormBase : public Module {
 
 // Input (N, C). Training: normalize with the batch mean and biased variance, and update the
 // running estimates with momentum (running = (1 - m) running + m batch; the running variance
-// uses the unbiased batch variance). Evaluation: normalize with the running estimates.
+// uses the unbiased batch variance), or with the cumulative average (m = 1 / num_batches_tracked)
+// when momentum is nullopt (torch's None). Evaluation: normalize with the running estimates.
 class BatchNorm1d : public NormBase {
  public:
-  explicit BatchNorm1d(int64_t num_features, double eps = 1e-5, double momentum = 0.1, bool affine = true,
-                       DType dtype = DType::f32);
+  explicit BatchNorm1d(int64_t num_features, double eps = 1e-5, std::optional<double> momentum = 0.1,
+                       bool affine = true, DType dtype = DType::f32);
   Tensor forward(const Tensor& x) override;
   std::string extra_repr() const override;
-  double momentum;
+  std::optional<double> momentum;
 };
 
 // Normalizes over the last dim (size normalized_shape) with the biased variance, then

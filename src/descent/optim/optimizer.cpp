@@ -23,6 +23,30 @@ double ParamGroup::get(const std::string& key) const {
   return it->second;
 }
 
+namespace {
+
+void check_group_index(std::size_t group, std::size_t count) {
+  if (group >= count)
+    throw ValueError("parameter group " + std::to_string(group) + " does not exist (the optimizer has " +
+                     std::to_string(count) + ")");
+}
+
+}  // namespace
+
+double Optimizer::hyperparameter(std::size_t group, const std::string& key) const {
+  check_group_index(group, groups_.size());
+  return groups_[group].get(key);
+}
+
+void Optimizer::set_hyperparameter(std::size_t group, const std::string& key, double value) {
+  check_group_index(group, groups_.size());
+  groups_[group].get(key);  // refuses a key the group lacks
+  Options changed = groups_[group].options;
+  changed[key] = value;
+  validate(changed);
+  groups_[group].options = std::move(changed);
+}
+
 std::vector<ParamGroup> Optimizer::one_group(std::vector<Tensor> params) {
   std::vector<ParamGroup> groups(1);
   groups[0].params = std::move(params);

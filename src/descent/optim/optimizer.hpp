@@ -79,6 +79,14 @@ class Optimizer {
   // Throws ValueError unless `options` (complete) are valid hyperparameters for this optimizer.
   void check_options(const Options& options) const { validate(options); }
   const Options& defaults() const { return defaults_; }
+  // A group's hyperparameter by PyTorch's name, to read or change between steps (what optax's
+  // inject_hyperparams exposes; a callback's way to drive lr, momentum or weight_decay):
+  //   double lr = optimizer.hyperparameter(0, "lr");
+  //   optimizer.set_hyperparameter(0, "lr", lr / 2);
+  // set_hyperparameter refuses (changing nothing) a group index out of range, a key the group
+  // lacks and a value outside the optimizer's range for it, naming each.
+  double hyperparameter(std::size_t group, const std::string& key) const;
+  void set_hyperparameter(std::size_t group, const std::string& key, double value);
 
   // Saving and restoring. load_state_dict refuses (and changes nothing) when the state is
   // from another optimizer or its shapes or group sizes do not match.

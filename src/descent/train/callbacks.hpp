@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "descent/data/loader.hpp"
+#include "descent/train/averaged_model.hpp"
 #include "descent/train/fit.hpp"
 #include "descent/train/progress.hpp"
 
@@ -25,6 +26,9 @@ struct FitContext {
   const DataLoader& loader;
   TrainingProgress progress;  // counters, best so far, the epochs' metrics (progress.history)
   NamedTensors best;          // the parameters with the best dev score so far
+  // With FitOptions::ema or swa_start: the averaged weights (null without averaging). Dev and
+  // test are evaluated with them once n_averaged() > 0.
+  AveragedModel* average = nullptr;
 
   // The step under way (from on_step_begin to on_step_end).
   const Batch* batch = nullptr;

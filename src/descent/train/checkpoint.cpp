@@ -71,6 +71,7 @@ void save_checkpoint(const std::filesystem::path& path, const TrainingState& s) 
   NamedTensors tensors;
   for (const auto& [n, t] : s.model) tensors.emplace_back("model/" + n, t);
   for (const auto& [n, t] : s.best_model) tensors.emplace_back("best/" + n, t);
+  for (const auto& [n, t] : s.average) tensors.emplace_back("average/" + n, t);
   nlohmann::json scalars = nlohmann::json::object();
   for (const auto& [index, ps] : s.optimizer.state) {
     for (const auto& [k, t] : ps.buffers) tensors.emplace_back("optimizer/" + std::to_string(index) + "/" + k, t);
@@ -135,6 +136,8 @@ TrainingState load_checkpoint(const std::filesystem::path& path) {
       s.model.emplace_back(name.substr(6), t);
     } else if (name.rfind("best/", 0) == 0) {
       s.best_model.emplace_back(name.substr(5), t);
+    } else if (name.rfind("average/", 0) == 0) {
+      s.average.emplace_back(name.substr(8), t);
     } else if (name.rfind("optimizer/", 0) == 0) {
       const std::string rest = name.substr(10);
       const auto slash = rest.find('/');

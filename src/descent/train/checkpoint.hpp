@@ -1,6 +1,7 @@
 // Training checkpoints: everything needed to continue a run as if it had never stopped, in
 // one file. The file is safetensors (so any safetensors reader can look inside): tensors
-// named "model/<name>", "best/<name>" and "optimizer/<param index>/<buffer>", and in the
+// named "model/<name>", "best/<name>", "average/<name>" (with weight averaging) and
+// "optimizer/<param index>/<buffer>", and in the
 // metadata "descent_checkpoint" (JSON: format version, config, optimizer options and scalars,
 // scheduler state, training progress) and "checksum" (CRC-32 over every tensor's name, dtype,
 // shape and bytes and over the JSON). Written atomically.
@@ -24,6 +25,7 @@ struct TrainingState {
   std::string config = "null";      // JSON: the run's configuration (TrainConfig and parameter groups)
   NamedTensors model;               // parameters and buffers now
   NamedTensors best_model;          // the best-on-dev copy
+  NamedTensors average;             // with weight averaging: AveragedModel::state_dict() (else empty)
   optim::OptimizerState optimizer;  // every buffer, step count and group hyperparameter
   std::string scheduler = "null";   // JSON: LRScheduler::state_dict(), or null
   std::string progress = "null";    // JSON: TrainingProgress, the data loader's position, the default generator

@@ -26,6 +26,7 @@ void TrainConfig::validate() const {
   if (accumulate_steps < 1)
     fail("--accumulate-steps must be >= 1 (1: a step every batch), got " + std::to_string(accumulate_steps));
   if (skip_nonfinite < 0) fail("--skip-nonfinite must be >= 0 (0: off), got " + std::to_string(skip_nonfinite));
+  check_averaging(*this);
   if (patience < 0) fail("--patience must be >= 0, got " + std::to_string(patience));
   if (threads < 0) fail("--threads must be >= 0 (0: one per core), got " + std::to_string(threads));
   if (checkpoint_every < 0)
@@ -63,7 +64,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, label_column,
                                                 dtype, loss, optimizer, schedule, schedule_per, l2, clip_grad_norm,
                                                 epochs, batch_size, drop_last, patience, seed, threads, out,
                                                 checkpoint_every, keep_checkpoints, quiet, augment, bucket_mb,
-                                                sync_batch_norm, label_smoothing, skip_nonfinite, accumulate_steps)
+                                                sync_batch_norm, label_smoothing, skip_nonfinite, accumulate_steps, ema,
+                                                swa_start)
 }  // namespace json_form
 
 void to_json(nlohmann::json& j, const TrainConfig& config) { json_form::to_json(j, config); }

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "descent/data/loader.hpp"
 #include "descent/nn/loss.hpp"
@@ -145,6 +147,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainingProgress, epoch, epoch_started, step,
 // present (files written before they existed lack them).
 void to_json(nlohmann::json& j, const EpochMetrics& metrics) {
   json_form::to_json(j, metrics);
+  if (!metrics.hyperparameters.empty()) j["groups"] = metrics.hyperparameters;
+  if (metrics.n_averaged) j["n_averaged"] = *metrics.n_averaged;
   if (metrics.train_label_acc) j["train_label_acc"] = *metrics.train_label_acc;
   if (metrics.dev_label_acc) j["dev_label_acc"] = *metrics.dev_label_acc;
   if (metrics.skipped_steps) j["skipped_steps"] = *metrics.skipped_steps;
@@ -156,6 +160,9 @@ void from_json(const nlohmann::json& j, EpochMetrics& metrics) {
   if (j.contains("dev_label_acc")) metrics.dev_label_acc = j.at("dev_label_acc").get<double>();
   metrics.skipped_steps = std::nullopt;
   if (j.contains("skipped_steps")) metrics.skipped_steps = j.at("skipped_steps").get<int64_t>();
+  metrics.hyperparameters = j.value("groups", std::vector<std::map<std::string, double>>{});
+  metrics.n_averaged = std::nullopt;
+  if (j.contains("n_averaged")) metrics.n_averaged = j.at("n_averaged").get<int64_t>();
 }
 void to_json(nlohmann::json& j, const TrainingProgress& progress) {
   json_form::to_json(j, progress);
@@ -163,12 +170,14 @@ void to_json(nlohmann::json& j, const TrainingProgress& progress) {
   if (progress.labels_correct != 0) j["labels_correct"] = progress.labels_correct;
   if (progress.skipped_steps != 0) j["skipped_steps"] = progress.skipped_steps;
   if (progress.nonfinite_in_a_row != 0) j["nonfinite_in_a_row"] = progress.nonfinite_in_a_row;
+  if (!progress.hyperparameters.empty()) j["hyperparameters"] = progress.hyperparameters;
 }
 void from_json(const nlohmann::json& j, TrainingProgress& progress) {
   json_form::from_json(j, progress);
   progress.labels_correct = j.value("labels_correct", int64_t{0});
   progress.skipped_steps = j.value("skipped_steps", int64_t{0});
   progress.nonfinite_in_a_row = j.value("nonfinite_in_a_row", int64_t{0});
+  progress.hyperparameters = j.value("hyperparameters", std::vector<std::map<std::string, double>>{});
 }
 
 TrainingState capture_training_state(const FitContext& context, const std::string& config_json, int resume_epoch) {
@@ -180,6 +189,10 @@ TrainingState capture_training_state(const FitContext& context, const std::strin
   if (context.schedule) state.scheduler = context.schedule->scheduler().state_dict().dump();
   nlohmann::json progress = context.progress;
   progress["epoch"] = resume_epoch;
+  if (context.average) {
+    for (const auto& [name, t] : context.average->state_dict()) state.average.emplace_back(name, t.clone());
+    progress["n_averaged"] = context.average->n_averaged();
+  }
   progress["loader"] = context.loader.state();
   const Generator::State words = default_generator().state();
   progress["default_generator"] = std::vector<uint64_t>(words.begin(), words.end());
@@ -200,6 +213,10 @@ void restore_training_state(const TrainingState& state, FitContext& context, Dat
     if (words.size() != 4) throw IOError("checkpoint: a generator state must have 4 words");
     default_generator().set_state({words[0], words[1], words[2], words[3]});
     context.progress = progress.get<TrainingProgress>();
+    const auto n_averaged = progress.value("n_averaged", int64_t{0});
+    if (context.average && !state.average.empty()) context.average->load_state_dict(state.average, n_averaged);
+    if (context.average && state.average.empty() && n_averaged != 0)
+      throw IOError("checkpoint: n_averaged is " + std::to_string(n_averaged) + " but the average is missing");
   } catch (const nlohmann::json::exception& e) {
     throw IOError(std::string("checkpoint: malformed training progress: ") + e.what());
   }
@@ -210,6 +227,25 @@ void restore_training_state(const TrainingState& state, FitContext& context, Dat
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+std::optional<AveragedModel> make_average(const Module& model, const FitOptions& options) {
+  if (options.ema > 0) return AveragedModel::ema(model, options.ema);
+  if (options.swa_start > 0) return AveragedModel(model);
+  return std::nullopt;
+}
+
+// What metrics.jsonl shows of each parameter group: the learning rate, momentum or betas (which
+// a cyclic schedule may cycle) and weight decay, those of them the optimizer has.
+std::vector<std::map<std::string, double>> logged_hyperparameters(const optim::Optimizer& optimizer) {
+  static const char* const keys[] = {"lr", "momentum", "beta1", "beta2", "weight_decay"};
+  std::vector<std::map<std::string, double>> groups;
+  for (const optim::ParamGroup& group : optimizer.param_groups()) {
+    std::map<std::string, double>& logged = groups.emplace_back();
+    for (const char* key : keys)
+      if (const auto it = group.options.find(key); it != group.options.end()) logged[key] = it->second;
+  }
+  return groups;
+}
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
@@ -257,6 +293,8 @@ class TrainingLoop {
                                   : [](Module& model, const Dataset& data, const LossFunction& loss,
                                        int64_t batch_size) { return evaluate(model, data, loss, batch_size); }),
         own_callbacks_(own_callbacks(options, extras, callbacks_)),
+        average_(make_average(model, options)),
+        batch_norm_(has_batch_norm(model)),
         context_{.model = model,
                  .optimizer = optimizer,
                  .data = data,
@@ -264,7 +302,8 @@ class TrainingLoop {
                  .schedule = extras.schedule,
                  .loader = loader_,
                  .progress = {},
-                 .best = snapshot(model)} {
+                 .best = snapshot(model),
+                 .average = average_ ? &*average_ : nullptr} {
     if (extras.resume) restore_training_state(*extras.resume, context_, loader_);
   }
 
@@ -347,6 +386,7 @@ class TrainingLoop {
     };
     TrainingProgress& progress = context_.progress;
     progress.lr = context_.optimizer.param_groups().front().lr();
+    progress.hyperparameters = logged_hyperparameters(context_.optimizer);
     if (context_.optimizer.needs_closure()) {
       context_.optimizer.step(forward_backward);
       if (!std::isfinite(context_.loss)) return false;
@@ -359,6 +399,8 @@ class TrainingLoop {
         context_.optimizer.step();
       }
     }
+    const bool stepped = context_.optimizer.needs_closure() || (apply && !context_.skip_step);
+    if (stepped && context_.options.ema > 0) average_->update_parameters(context_.model);
     if (apply) accumulated_ = 0;
     if (apply && context_.schedule) context_.schedule->after_batch();  // schedules count optimizer steps
     ++progress.global_step;
@@ -411,25 +453,49 @@ class TrainingLoop {
                          .train_loss = progress.loss_sum / seen,
                          .train_acc = static_cast<double>(progress.correct) / seen,
                          .lr = progress.lr,
+                         .hyperparameters = progress.hyperparameters,
                          .steps = progress.step};
-    // Schedule-Free AdamW evaluates at a point other than the one it trains (a no-op for the others).
-    context_.optimizer.eval();
-    const EvalResult dev = evaluate_(context_.model, data().dev, loss_fn_, context_.options.eval_batch_size);
-    metrics.dev_loss = dev.loss;
-    metrics.dev_acc = dev.accuracy;
     if (context_.options.skip_nonfinite > 0) metrics.skipped_steps = progress.skipped_steps;
-    if (data().train.is_multilabel()) {
+    if (data().train.is_multilabel())
       metrics.train_label_acc =
           static_cast<double>(progress.labels_correct) / (seen * static_cast<double>(data().train.num_labels));
-      metrics.dev_label_acc = dev.label_accuracy;
-    }
+    if (average_ && context_.options.swa_start > 0 && progress.epoch >= context_.options.swa_start)
+      average_->update_parameters(context_.model);
+    if (average_) metrics.n_averaged = average_->n_averaged();
+    // Schedule-Free AdamW evaluates at a point other than the one it trains (a no-op for the others).
+    context_.optimizer.eval();
+    on_evaluated_weights([&] {
+      const EvalResult dev = evaluate_(context_.model, data().dev, loss_fn_, context_.options.eval_batch_size);
+      metrics.dev_loss = dev.loss;
+      metrics.dev_acc = dev.accuracy;
+      if (data().train.is_multilabel()) metrics.dev_label_acc = dev.label_accuracy;
+      keep_if_best(metrics);
+    });
     metrics.seconds = seconds_since(epoch_start);
     progress.history.push_back(metrics);
-    keep_if_best(metrics);
     context_.optimizer.train();
     if (context_.schedule) context_.schedule->after_epoch(metrics.dev_loss, metrics.dev_acc);
     progress.epoch_started = false;
     notify(&Callback::on_epoch_end);
+  }
+
+  // Runs `evaluate` with the averaged weights in the model (their batch-norm statistics
+  // recomputed by update_bn over the training set), then puts the trained ones back; with
+  // nothing averaged yet, with the trained weights.
+  void on_evaluated_weights(const std::function<void()>& evaluate) {
+    if (!average_ || average_->n_averaged() == 0) return evaluate();
+    const NamedTensors trained = snapshot(context_.model);
+    average_->copy_to(context_.model);
+    if (batch_norm_) {
+      // In order, without augmentation; dropout's draws are given back, so that averaging leaves
+      // the training itself as it would be without.
+      const Generator::State generator = default_generator().state();
+      DataLoader loader(data().train, {.batch_size = context_.options.batch_size, .shuffle = false});
+      update_bn(loader, context_.model);
+      default_generator().set_state(generator);
+    }
+    evaluate();
+    context_.model.load_state_dict(trained);
   }
 
   // Keeps the parameters with the best dev score (accuracy; loss for regression and multi-label
@@ -480,12 +546,24 @@ class TrainingLoop {
   const std::function<EvalResult(Module&, const Dataset&, const LossFunction&, int64_t)> evaluate_;
   std::vector<Callback*> callbacks_;  // in the order they run
   std::vector<std::unique_ptr<Callback>> own_callbacks_;
+  std::optional<AveragedModel> average_;  // with FitOptions::ema or swa_start
+  const bool batch_norm_;                 // the model has batch norm: update_bn before evaluating an average
   FitContext context_;
   int64_t accumulated_ = 0;  // minibatches of the accumulation cycle under way (0 at a step boundary)
   int64_t cycle_rows_ = 0;   // the examples of that cycle
 };
 
 }  // namespace
+
+void check_averaging(const FitOptions& options) {
+  if (!(options.ema >= 0.0 && options.ema < 1.0))
+    throw ValueError("--ema must be a decay in [0, 1) (0: off), got " + format_number(options.ema));
+  if (options.swa_start < 0 || options.swa_start > options.epochs)
+    throw ValueError("--swa-start must be an epoch from 1 to --epochs (" + std::to_string(options.epochs) + "), got " +
+                     std::to_string(options.swa_start));
+  if (options.ema > 0 && options.swa_start > 0)
+    throw ValueError("--ema and --swa-start are two kinds of weight averaging; use one");
+}
 
 FitResult fit(Module& model, optim::Optimizer& optimizer, const DataSplits& data, const FitOptions& options,
               const FitExtras& extras) {
@@ -496,6 +574,7 @@ FitResult fit(Module& model, optim::Optimizer& optimizer, const DataSplits& data
   if (options.accumulate_steps < 1)
     throw ValueError("--accumulate-steps must be >= 1 (1: a step every batch), got " +
                      std::to_string(options.accumulate_steps));
+  check_averaging(options);
   if (options.accumulate_steps > 1 && (optimizer.needs_closure() || extras.shard_count > 1))
     throw ValueError("--accumulate-steps cannot be used with a closure optimizer (L-BFGS) or under mpirun");
   return TrainingLoop(model, optimizer, data, options, extras).run();

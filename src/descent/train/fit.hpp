@@ -7,6 +7,7 @@
 #pragma once
 #include <csignal>
 #include <functional>
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -49,6 +50,13 @@ struct FitOptions {
   // over their examples, so batch_size B with K steps trains as batch size K·B (1: off).
   // Checkpoints fall only between steps; schedules count optimizer steps.
   int64_t accumulate_steps = 1;
+  // Weight averaging (train/averaged_model.hpp): an exponential moving average of the parameters
+  // with this decay, updated after every optimizer step (0: off), or the equal average of the
+  // parameters at the end of every epoch from `swa_start` on (1-based; 0: off). Either way dev
+  // and test are evaluated with the averaged weights (batch-norm statistics recomputed for them
+  // over the training set), which model selection and best.safetensors then use.
+  double ema = 0.0;
+  int swa_start = 0;
   double l2 = 0.0;            // explicit L2 penalty lambda/2 * sum ||W||^2 over weight matrices, added to the loss
   double clip_grad_norm = 0;  // clip the global gradient norm to this (0: off; not for closure optimizers)
   std::string loss = "cross_entropy";
@@ -74,7 +82,12 @@ struct EpochMetrics {
   std::optional<double> train_label_acc{}, dev_label_acc{};
   std::optional<int64_t> skipped_steps{};  // with FitOptions::skip_nonfinite: the steps skipped this epoch
   double lr = 0;                           // the first group's lr during the epoch's last step
-  double seconds = 0;                      // training and dev evaluation
+  // Every parameter group's lr, momentum or beta1/beta2 and weight_decay (those it has) during
+  // the epoch's last step: metrics.jsonl's "groups".
+  std::vector<std::map<std::string, double>> hyperparameters{};
+  // With weight averaging: the updates averaged so far (dev used the average when > 0).
+  std::optional<int64_t> n_averaged{};
+  double seconds = 0;  // training and dev evaluation
   int64_t steps = 0;
 };
 
@@ -91,6 +104,7 @@ struct TrainingProgress {
   int64_t skipped_steps = 0;       // steps skipped for a non-finite gradient this epoch (SkipNonFinite)
   int64_t nonfinite_in_a_row = 0;  // the latest steps' non-finite gradients in a row
   double lr = 0;
+  std::vector<std::map<std::string, double>> hyperparameters;  // every group's, during the latest step
   bool have_best = false;
   int epochs_without_improvement = 0;
   int best_epoch = 0;
@@ -98,6 +112,9 @@ struct TrainingProgress {
   std::vector<EpochMetrics> history;
   std::vector<double> step_losses;  // every minibatch's training loss (before any L2 penalty), in order
 };
+
+// Refuses --ema outside [0, 1), --swa-start outside [0, epochs] and both at once (0: off).
+void check_averaging(const FitOptions& options);
 
 // metrics.jsonl's lines and a checkpoint's "progress", one key per field.
 void to_json(nlohmann::json& j, const EpochMetrics& metrics);

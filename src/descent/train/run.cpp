@@ -265,6 +265,16 @@ void report_regression(Module& model, const Dataset& test, const FitResult& resu
   std::cout << line << std::endl;
 }
 
+// The header line's word on weight averaging: what dev and test are evaluated with.
+std::string averaging_note(const TrainConfig& config) {
+  if (config.ema > 0)
+    return "; dev and test use an exponential moving average of the weights (decay " + format_number(config.ema) + ")";
+  if (config.swa_start > 0)
+    return "; dev and test use the equal average of the weights of every epoch from epoch " +
+           std::to_string(config.swa_start) + " on (SWA)";
+  return "";
+}
+
 }  // namespace
 
 FitResult run_training(const TrainConfig& config, const std::vector<std::string>& param_group_specs,
@@ -297,7 +307,7 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
               << splits.test.size() << " test; " << task_text(splits.train) << "; model " << config.model << " ("
               << model->num_parameters() << " parameters); optimizer " << config.optimizer
               << optim::muon_note(*optimizer) << (config.schedule.empty() ? "" : "; schedule " + config.schedule)
-              << std::endl;
+              << averaging_note(config) << std::endl;
   FitOptions options = config;
   FitExtras extras{.callbacks = {},
                    .schedule = schedule.get(),
