@@ -1,6 +1,7 @@
 // Checkpoint files: round trip, and every kind of damage gives a clear message while the
 // previous good checkpoint stays loadable.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include "descent/descent.hpp"
 #include "descent/io/atomic_file.hpp"
+#include "descent/io/safetensors.hpp"
 #include "descent/optim/factory.hpp"
 #include "descent/train/checkpoint.hpp"
 #include "descent/train/run.hpp"
@@ -60,6 +62,31 @@ void expect_io_error(const fs::path& p, const std::string& needle) {
   }
 }
 
+// Writes a checkpoint file holding `tensors` and the metadata JSON `meta`, with the checksum that
+// save_checkpoint computes (CRC-32 over each tensor's name, dtype, shape and bytes, then the JSON),
+// so that load_checkpoint gets past the checksum to the metadata.
+void write_checkpoint(const fs::path& p, const NamedTensors& tensors, const std::string& meta) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  auto feed = [&](const void* data, std::size_t n) { crc = crc32(crc, static_cast<const Bytef*>(data), uInt(n)); };
+  for (const auto& [name, t] : tensors) {
+    feed(name.c_str(), name.size() + 1);
+    const DType d = t.dtype();
+    feed(&d, sizeof d);
+    for (int64_t size : t.shape()) feed(&size, sizeof size);
+    feed(t.data<float>(), static_cast<std::size_t>(t.numel()) * sizeof(float));  // float32 only
+  }
+  feed(meta.data(), meta.size());
+  char sum[16];
+  std::snprintf(sum, sizeof sum, "%08lx", static_cast<unsigned long>(crc));
+  save_safetensors(p, tensors, {{"descent_checkpoint", meta}, {"checksum", sum}});
+}
+
+// The metadata JSON of sample_state()'s checkpoint.
+nlohmann::json sample_metadata(const fs::path& dir) {
+  save_checkpoint(dir / "sample.safetensors", sample_state());
+  return nlohmann::json::parse(load_safetensors(dir / "sample.safetensors").metadata.at("descent_checkpoint"));
+}
+
 }  // namespace
 
 TEST(Checkpoint, RoundTripIsExact) {
@@ -109,6 +136,30 @@ TEST(Checkpoint, NewerFormatVersionIsRefused) {
   s.format_version = kCheckpointFormatVersion + 1;
   save_checkpoint(dir / "a.safetensors", s);
   expect_io_error(dir / "a.safetensors", "newer than this descent reads");
+  fs::remove_all(dir);
+}
+
+TEST(Checkpoint, DamagedMetadataIsRefusedNamingTheFile) {
+  const fs::path dir = temp_dir("metadata");
+  const fs::path p = dir / "a.safetensors";
+  save_safetensors(p, {{"model/w", Tensor::zeros(Shape{1})}});
+  expect_io_error(p, p.string() + ": not a descent checkpoint (no descent_checkpoint/checksum metadata)");
+  write_checkpoint(p, {}, "{\"format_version\": ");
+  expect_io_error(p, p.string() + ": malformed checkpoint metadata: [json.exception.parse_error");
+  nlohmann::json meta = sample_metadata(dir);
+  meta.erase("optimizer");
+  write_checkpoint(p, {}, meta.dump());
+  expect_io_error(p, p.string() + ": malformed checkpoint metadata: [json.exception.out_of_range.403] key 'optimizer'");
+  meta = sample_metadata(dir);
+  meta["optimizer"]["globals"] = {{"step", "lots"}};
+  write_checkpoint(p, {}, meta.dump());
+  expect_io_error(p, p.string() +
+                         ": malformed checkpoint metadata: 'lots' is not a number (expected a number, \"inf\", "
+                         "\"-inf\" or \"nan\")");
+  write_checkpoint(p, {{"extra/w", Tensor::zeros(Shape{2})}}, sample_metadata(dir).dump());
+  expect_io_error(p, p.string() + ": unexpected tensor 'extra/w' in a checkpoint");
+  write_checkpoint(p, {{"model/w", Tensor::zeros(Shape{2})}}, sample_metadata(dir).dump());
+  EXPECT_EQ(load_checkpoint(p).model.size(), 1u);  // the same file with a tensor a checkpoint has loads
   fs::remove_all(dir);
 }
 

@@ -112,6 +112,29 @@ TEST(TrainingIO, RefusesACheckpointThatDoesNotFitTheLoop) {
   fs::remove(path);
 }
 
+TEST(TrainingIO, RefusesACheckpointOfAnotherKind) {
+  Loop loop;
+  const fs::path path = temp_file("kind.safetensors");
+  TrainingState state;
+  state.config = "{}";
+  state.progress = R"({"epoch": 1})";  // as `descent train` writes: no "kind"
+  save_checkpoint(path, state);
+  expect_value_error([&] { load_training(path, loop.model, loop.optimizer, nullptr, nullptr); },
+                     "load_training: " + path.string() +
+                         " is a checkpoint of `descent train`; resume it with `descent train --resume`");
+  state.progress = R"({"kind": "custom_loop"})";  // without the default generator's state
+  save_checkpoint(path, state);
+  try {
+    load_training(path, loop.model, loop.optimizer, nullptr, nullptr);
+    FAIL() << "expected an IOError";
+  } catch (const IOError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("load_training: malformed progress in " + path.string() + ": ", 0), 0u)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("default_generator"), std::string::npos) << e.what();
+  }
+  fs::remove(path);
+}
+
 TEST(TrainingIO, ADamagedFileIsAnIOError) {
   Loop loop;
   loop.step();

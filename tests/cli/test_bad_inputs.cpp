@@ -31,6 +31,7 @@ const std::string kNew = kTrain + "--out {dir}/new ";
 const std::string kModelFree =
     "train --data {dir}/small.csv --dev-size 20 --epochs 1 --threads 1 --quiet --out {dir}/new ";
 const std::string kEval = "eval --weights {dir}/run/best.safetensors ";
+const std::string kLandscape = "landscape --weights {dir}/run/best.safetensors --out {dir}/l.svg ";
 
 std::string idx_header(uint32_t magic, std::vector<uint32_t> dims) {
   std::string bytes;
@@ -120,6 +121,22 @@ const std::vector<BadInput>& cases() {
       {"schedule command, bad spec", "schedule --schedule nope --svg {dir}/s.svg", "nope", {}},
       {"trajectory of an unknown function", "trajectory --function nope --svg {dir}/t.svg", "valid:", {}},
       {"optimizers with a bad flag", "optimizers --bogus", "--bogus", {}},
+      {"trajectory start without a comma", "trajectory --function rosenbrock --start 1", "--start '1' is not two", {}},
+      {"trajectory start not a number", "trajectory --function rosenbrock --start 1,x", "X,Y", {}},
+      {"schedule plot into a folder path", "schedule --schedule cosine:T_max=5 --svg {dir}/", "names a folder", {}},
+      {"landscape range without a comma", kLandscape + "--range 1", "--range expects LO,HI", {}},
+      {"landscape range with trailing text", kLandscape + "--range -1,1x", "got '-1,1x'", {}},
+      {"landscape range not numbers", kLandscape + "--range a,b", "--range expects LO,HI", {}},
+      {"landscape of no examples", kLandscape + "--examples 0", "--examples must be positive", {}},
+      {"conv net on a table", kModelFree + "--model lenet5", "needs images (C, H, W)", {}},
+      {"augmenting float64 images",
+       "train --data {dir}/idx --dev-size 5 --dtype float64 --augment flip --quiet --out {dir}/new",
+       "float32",
+       {}},
+      {"regression set as classes",
+       "train --data linear-regression --task classification --quiet --out {dir}/new",
+       "are regression targets; use --task regression",
+       {}},
       // data files
       {"missing data", "train --data {dir}/none.csv --quiet --out {dir}/new", "none.csv", {}},
       {"non-numeric cell", "train --data {dir}/bad.csv --quiet --out {dir}/new", "oops",
@@ -172,6 +189,9 @@ const std::vector<BadInput>& cases() {
        file("idx/t10k-labels-idx1-ubyte", idx_header(0x801, {4}) + std::string(4, '\1'))},
       {"IDX label 200", "train --data {dir}/idx --dev-size 5 --quiet --out {dir}/new", "label 200",
        file("idx/t10k-labels-idx1-ubyte", idx_header(0x801, {10}) + std::string(9, '\1') + "\xc8")},
+      {"IDX image sizes differ", "train --data {dir}/idx --dev-size 5 --quiet --out {dir}/new",
+       "training images are [2, 2] but test images are [3, 3]",
+       file("idx/t10k-images-idx3-ubyte", idx_header(0x803, {10, 3, 3}) + std::string(90, '\1'))},
       {"IDX corrupt gzip", "train --data {dir}/idx --dev-size 5 --quiet --out {dir}/new", "gzip",
        [](const fs::path& dir) {
          fs::remove(dir / "idx" / "t10k-labels-idx1-ubyte");
@@ -208,6 +228,7 @@ const std::vector<BadInput>& cases() {
            safetensors_bytes(
                R"({"__metadata__":{"descent_config":"{\"data\":"},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
                "1234"))},
+      {"weights that are a folder", "eval --weights {dir}/idx", "Is a directory", {}},
       {"a checkpoint as weights",
        "eval --weights {dir}/run/checkpoints/step-0000000004.safetensors",
        "is a training checkpoint",
@@ -224,6 +245,10 @@ const std::vector<BadInput>& cases() {
       {"resume without checkpoints", "train --resume {dir}/idx", "no checkpoint", {}},
       {"resume and overwrite", "train --resume {dir}/run --overwrite", "--overwrite", {}},
       {"resume with another batch size", "train --resume {dir}/run --batch-size 7", "conflicts", {}},
+      {"resume with another param group",
+       "train --resume {dir}/run --param-group '*.bias:weight_decay=0'",
+       "--param-group conflicts with the stored configuration",
+       {}},
       {"resume with fewer epochs", "train --resume {dir}/run --epochs 0", "conflicts", {}},
       {"extend a cosine run", "train --resume {dir}/run --epochs 3", "cosine", {}},
       {"resume a flipped checkpoint", "train --resume {dir}/run", "no loadable checkpoint",

@@ -74,6 +74,46 @@ TEST(TrainCli, SmallCsvRunThenEval) {
   fs::remove_all(dir);
 }
 
+// A first command on a built-in set needs no --dev-size or --loss: a set smaller than MNIST gives
+// a tenth of its training examples to dev (the header says so), and the loss follows the task.
+// config.json records both as resolved, so eval and --resume use the same.
+TEST(TrainCli, DefaultsFitEveryBuiltInSet) {
+  const fs::path dir = temp_dir() / "defaults";
+  for (const std::string set : {"spirals", "xor", "blobs", "linear-regression"}) {
+    SCOPED_TRACE(set);
+    const fs::path run_dir = dir / set;
+    const Output o = run("train --data " + set + " --model mlp:8 --epochs 1 --schedule constant --threads 1 --out " +
+                         run_dir.string());
+    ASSERT_EQ(o.code, 0) << o.out;
+    EXPECT_NE(o.out.find("1440 train, 160 dev (a tenth of the training set; --dev-size N to choose), 400 test"),
+              std::string::npos)
+        << o.out;
+    const std::string loss = set == "linear-regression" ? "mse" : "cross_entropy";
+    EXPECT_NE(o.out.find("; loss " + loss + ";"), std::string::npos) << o.out;
+    std::ifstream in(run_dir / "config.json");
+    const nlohmann::json config = nlohmann::json::parse(in);
+    EXPECT_EQ(config.at("dev_size"), 160);
+    EXPECT_EQ(config.at("loss"), loss);
+  }
+  const std::string regression = (dir / "linear-regression").string();
+  const Output eval = run("eval --weights " + regression + "/best.safetensors");
+  EXPECT_EQ(eval.code, 0) << eval.out;
+  EXPECT_NE(eval.out.find("test_loss"), std::string::npos) << eval.out;
+  const Output resumed = run("train --resume " + regression + " --epochs 2");
+  EXPECT_EQ(resumed.code, 0) << resumed.out;
+  EXPECT_NE(resumed.out.find("epoch   2"), std::string::npos) << resumed.out;
+  // Given explicitly, the loss and the dev size are the user's: refused where they do not fit.
+  const std::string out = " --quiet --out " + (dir / "refused").string();
+  expect_one_line_error(run("train --data linear-regression --loss cross_entropy" + out),
+                        "--loss cross_entropy needs class indices as labels, and these are regression targets; use "
+                        "--loss mse");
+  expect_one_line_error(run("train --data blobs --dev-size 5000" + out),
+                        "--dev-size 5000 leaves no training data (the training set has 1600 examples)");
+  expect_one_line_error(run("train --data blobs --dev-size -1" + out), "--dev-size: must be >= 0, got -1");
+  EXPECT_FALSE(fs::exists(dir / "refused"));
+  fs::remove_all(dir);
+}
+
 TEST(TrainCli, BadFlagsAndSpecs) {
   const fs::path dir = temp_dir();
   const std::string data =

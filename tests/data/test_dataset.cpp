@@ -10,6 +10,7 @@
 #include "common/environment.hpp"
 #include "common/scratch.hpp"
 #include "common/skip.hpp"
+#include "common/throws.hpp"
 #include "descent/core/error.hpp"
 #include "descent/data/dataset.hpp"
 #include "descent/data/idx.hpp"
@@ -17,6 +18,7 @@
 using namespace descent;
 using descent::testing::error_of;
 using descent::testing::fresh_dir;
+using descent::testing::throws;
 namespace fs = std::filesystem;
 
 namespace {
@@ -66,6 +68,48 @@ TEST(Dataset, ValidateRefusesLabelsOutOfRange) {
             }).find("label 3 of example 1 is not a class index in [0, 3)"),
             std::string::npos);
   EXPECT_THROW(make_dataset({1, 2, 3}, {0, 1}, 2, 2), ShapeError);
+}
+
+TEST(Dataset, RowsOutsideTheSetAreRefused) {
+  const Dataset d = table({0, 1, 2, 3, 4, 5}, 2);
+  EXPECT_TRUE(throws<ValueError>([&] { d.rows(2, 4); }, "Dataset::rows: range [2, 4) is out of range for 3 examples"));
+  EXPECT_TRUE(throws<ValueError>([&] { d.rows(2, 1); }, "Dataset::rows: range [2, 1) is out of range for 3 examples"));
+  EXPECT_EQ(d.rows(1, 3).size(), 2);
+}
+
+TEST(Dataset, ValidateNamesTheShapesDTypesAndLabelsItExpects) {
+  const Dataset short_labels{.x = Tensor::zeros(Shape{3, 2}), .y = Tensor::zeros(Shape{2})};
+  EXPECT_TRUE(throws<ShapeError>([&] { short_labels.validate("mine"); },
+                                 "mine: a data set needs features (N, D) and labels (N), got [3, 2] and [2]"));
+  const Dataset transposed{.x = Tensor::zeros(Shape{2, 3}).t(), .y = Tensor::zeros(Shape{3})};
+  EXPECT_TRUE(throws<ShapeError>([&] { transposed.validate("mine"); },
+                                 "mine: features and labels must be contiguous and of one dtype"));
+  const Dataset mixed{.x = Tensor::zeros(Shape{3, 2}), .y = Tensor::zeros(Shape{3}, DType::f64)};
+  EXPECT_THROW(mixed.validate("mine"), ShapeError);
+  const Dataset both{.x = Tensor::zeros(Shape{2, 1}),
+                     .y = Tensor::zeros(Shape{2, 2}),
+                     .num_classes = 3,
+                     .num_labels = 2};
+  EXPECT_TRUE(
+      throws<ValueError>([&] { both.validate("mine"); },
+                         "mine: num_labels is 2 with 3 classes; a data set has classes or several labels, not both"));
+}
+
+TEST(Dataset, MultilabelSizesAndLabelsAreChecked) {
+  EXPECT_TRUE(throws<ShapeError>([] { make_multilabel_dataset({1, 2, 3}, {0, 1}, 2, 1); },
+                                 "make_multilabel_dataset: 3 feature values do not fill examples of 2 features"));
+  EXPECT_TRUE(throws<ShapeError>([] { make_multilabel_dataset({1, 2}, {0, 1, 1}, 1, 2); },
+                                 "make_multilabel_dataset: 3 label values do not fill 2 examples of 2 labels"));
+  EXPECT_TRUE(throws<ValueError>([] { make_multilabel_dataset({1, 2}, {0, 1, 2, 1}, 1, 2); },
+                                 "make_multilabel_dataset: label 2 of example 1 is not 0 or 1"));
+  EXPECT_EQ(make_multilabel_dataset({1, 2}, {0, 1, 1, 1}, 1, 2).num_labels, 2);
+}
+
+TEST(Scaling, TransformRefusesDataOfOtherWidth) {
+  const Scaler scaler = Scaler::fit(table({0, 1, 2, 3}, 2), Scaling::standard);
+  EXPECT_TRUE(throws<ShapeError>([&] { scaler.transform(table({0, 1, 2, 3, 4, 5}, 3)); },
+                                 "Scaler::transform: the scaler was fitted on 2 features or channels, the data has 3 "
+                                 "features in 3 groups"));
 }
 
 TEST(Scaling, StandardUsesTrainingStatisticsOnly) {
@@ -150,6 +194,16 @@ TEST(IdxFolder, DifferingImageAndLabelCounts) {
   const std::string msg = error_of<IOError>([&] { load_idx_folder(dir); });
   EXPECT_NE(msg.find("holds 3 images but"), std::string::npos) << msg;
   EXPECT_NE(msg.find("holds 2 labels; expected one label per image"), std::string::npos) << msg;
+}
+
+TEST(IdxFolder, TrainingAndTestImagesOfDifferentSizesAreRefused) {
+  const fs::path dir = fresh_dir("idx_folder", "sizes");
+  write_idx_set(dir, 4, 2, false);
+  write_idx(dir / "t10k-images-idx3-ubyte", std::vector<int64_t>{2, 3, 2}, std::vector<uint8_t>(12, 0));
+  EXPECT_TRUE(
+      throws<IOError>([&] { load_idx_folder(dir, "the set"); },
+                      "the set in '" + dir.string() + "': training images are [2, 3] but test images are [3, 2]"));
+  fs::remove_all(dir);
 }
 
 TEST(IdxFolder, MissingFilesNameTheFetchCommand) {

@@ -145,4 +145,17 @@ TEST(Idx, UnsupportedTypeCode) {
 TEST(Idx, WriteRefusesMismatchedData) {
   const fs::path p = temp_dir() / "bad-write";
   EXPECT_THROW(write_idx(p, std::vector<int64_t>{2, 2}, ramp(3)), ValueError);
+  EXPECT_NE(error_of<ValueError>([&] {
+              write_idx(p, std::vector<int64_t>{}, ramp(0));
+            }).find("write_idx: an IDX file has 1 to 255 dims, got 0"),
+            std::string::npos);
+  EXPECT_NE(error_of<ValueError>([&] {
+              write_idx(p, std::vector<int64_t>(256, 1), ramp(1));
+            }).find("1 to 255 dims, got 256"),
+            std::string::npos);
+  EXPECT_NE(error_of<ValueError>([&] {
+              write_idx(p, std::vector<int64_t>{1LL << 32}, ramp(1));
+            }).find("write_idx: dim size 4294967296 does not fit in uint32"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(p));
 }

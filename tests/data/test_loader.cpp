@@ -7,10 +7,12 @@
 #include <numeric>
 #include <vector>
 
+#include "common/throws.hpp"
 #include "descent/core/error.hpp"
 #include "descent/data/loader.hpp"
 
 using namespace descent;
+using descent::testing::throws;
 
 namespace {
 
@@ -153,6 +155,27 @@ TEST(DataLoader, BadOptionsAndStates) {
       std::string::npos);
   DataLoader loader(indexed(3), {.batch_size = 2});
   EXPECT_THROW(loader.load_state({.generator = {}, .epoch = 1, .position = 4, .in_epoch = true}), ValueError);
+  EXPECT_TRUE(throws<ValueError>([] { DataLoader(indexed(3), {.batch_size = 2, .shard_rank = 2, .shard_count = 2}); },
+                                 "DataLoader: shard 2 of 2 does not exist; expected a shard count >= 1 and a rank in "
+                                 "[0, count)"));
+  EXPECT_THROW(DataLoader(indexed(3), {.batch_size = 2, .shard_rank = 0, .shard_count = 0}), ValueError);
+}
+
+TEST(DataLoader, RefusesDataItCannotBatchOrAugment) {
+  const Dataset short_labels{.x = Tensor::zeros(Shape{3, 1}), .y = Tensor::zeros(Shape{2})};
+  EXPECT_TRUE(throws<ShapeError>([&] { DataLoader(short_labels, {.batch_size = 2}); },
+                                 "DataLoader: the data set needs contiguous features (N, D) and labels (N) (or (N, L) "
+                                 "with several labels), got [3, 1] and [2]"));
+  const Dataset f64_images{.x = Tensor::zeros(Shape{2, 4}, DType::f64),
+                           .y = Tensor::zeros(Shape{2}, DType::f64),
+                           .num_classes = 1,
+                           .item_shape = Shape{2, 2}};
+  EXPECT_TRUE(
+      throws<ValueError>([&] { DataLoader(f64_images, {.batch_size = 2, .augment = parse_augmentations({"flip"})}); },
+                         "DataLoader: augmentation needs float32 examples of [2, 2], got [2, 4] float64"));
+  Dataset mislabeled_shape = indexed(3);
+  mislabeled_shape.item_shape = Shape{3, 3};
+  EXPECT_THROW(DataLoader(mislabeled_shape, {.batch_size = 2, .augment = parse_augmentations({"flip"})}), ValueError);
 }
 
 TEST(DataLoader, GathersFloat64RowsToo) {

@@ -86,6 +86,15 @@ TEST(AtomicFile, MissingFolderNamesPathAndErrno) {
   EXPECT_NE(msg.find("No such file or directory"), std::string::npos) << msg;
 }
 
+TEST(AtomicFile, APathEndingInASlashIsRefusedAsAFolder) {
+  const fs::path dir = fresh_dir("atomic", "slash");
+  const fs::path p = dir / "";  // "…/slash/": a folder's name, no file name
+  EXPECT_EQ(error_of<IOError>([&] { write_file_atomic(p, "x"); }),
+            "cannot write '" + p.string() + "': the path names a folder, not a file");
+  EXPECT_TRUE(fs::is_empty(dir));
+  fs::remove_all(dir);
+}
+
 TEST(AtomicFile, AbandonedWriteLeavesTheOldFile) {
   const fs::path dir = fresh_dir("atomic", "abandon");
   const fs::path p = dir / "f";

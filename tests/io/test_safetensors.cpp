@@ -232,10 +232,23 @@ TEST(Safetensors, CorruptFilesAreRefusedWithClearMessages) {
   check(file_bytes(R"({"a":{"dtype":"F32","shape":[2]}})", four_floats),
         "needs \"dtype\", \"shape\" and \"data_offsets\"");
   check(file_bytes(R"({"__metadata__":{"k":1}})", ""), "__metadata__ value of 'k' is not a string");
+  check(file_bytes(R"({"a":{"dtype":"F32","shape":2,"data_offsets":[0,8]}})", four_floats.substr(0, 8)),
+        "tensor 'a': shape must be an array of at most 8 sizes, got 2");
+  check(file_bytes(R"({"a":{"dtype":"U8","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,1]}})", "x"),
+        "tensor 'a': shape must be an array of at most 8 sizes, got [1,1,1,1,1,1,1,1,1]");
+  check(file_bytes(R"({"a":{"dtype":"U8","shape":[4294967296,4294967296],"data_offsets":[0,1]}})", "x"),
+        "tensor 'a': shape [4294967296,4294967296] is too large");
+  check(file_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0]}})", four_floats.substr(0, 8)),
+        "tensor 'a': data_offsets must be [begin, end] with non-negative integers, got [0]");
+  check(file_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,-8]}})", four_floats.substr(0, 8)),
+        "data_offsets must be [begin, end] with non-negative integers, got [0,-8]");
+  check(file_bytes(R"({"__metadata__":{"descent_checksums":"{\"a\":"}})", ""),
+        "__metadata__ descent_checksums is not valid JSON; the header is damaged");
 
   // A file cut short by a crash: the header's offsets no longer fit.
   save_safetensors(p, sample());
   fs::resize_file(p, fs::file_size(p) - 4);
   EXPECT_NE(load_error(p).find("reach beyond the data section"), std::string::npos);
   EXPECT_NE(load_error(dir / "missing").find("No such file or directory"), std::string::npos);
+  EXPECT_EQ(load_error(dir), "cannot read safetensors file '" + dir.string() + "': Is a directory");
 }

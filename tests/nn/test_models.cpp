@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "common/throws.hpp"
 #include "descent/descent.hpp"
 #include "descent/nn/batch_norm2d.hpp"
 #include "descent/nn/models.hpp"
@@ -137,6 +138,15 @@ TEST(Models, MlpSpecsAreMakeMlps) {
   EXPECT_EQ(from_model->state_dict()[0].second.to_vector(), from_mlp->state_dict()[0].second.to_vector());
   EXPECT_FALSE(is_conv_model("mlp:16"));
   EXPECT_TRUE(is_conv_model("resnet32"));
+}
+
+TEST(Models, MlpOfNoFeaturesOrNoOutputsIsRefused) {
+  EXPECT_TRUE(
+      descent::testing::throws<ValueError>([] { make_mlp("mlp:16", 0, 10, {}); },
+                                           "model spec 'mlp:16' cannot fit data with 0 features and 10 outputs"));
+  EXPECT_TRUE(
+      descent::testing::throws<ValueError>([] { make_mlp("linear", 4, 0, {}); },
+                                           "model spec 'linear' cannot fit data with 4 features and 0 outputs"));
 }
 
 // LeNet-5: 6x28x28 outputs of 25 products, 16x10x10 of 150, then 400x120, 120x84, 84x10.

@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "common/throws.hpp"
 #include "descent/descent.hpp"
 #include "descent/nn/init.hpp"
 #include "descent/nn/loss.hpp"
@@ -145,6 +146,19 @@ TEST(NnReference, InitGainsMatchTorch) {
     const double param = nl == "leaky_relu" ? 0.2 : 0.01;
     EXPECT_NEAR(init::calculate_gain(nl, param), gain.get<double>(), 1e-15) << nl;
   }
+}
+
+// torch.nn.init.calculate_gain raises ValueError for an unknown nonlinearity, and the fan-based
+// inits for a tensor of fewer than 2 dims; so do these, saying what they expect.
+TEST(NnReference, InitRefusesWhatTorchRefuses) {
+  EXPECT_TRUE(descent::testing::throws<ValueError>([] { init::calculate_gain("swish"); },
+                                                   "calculate_gain: unknown nonlinearity 'swish' (expected linear, "
+                                                   "identity, sigmoid, tanh, relu, leaky_relu or "
+                                                   "selu)"));
+  Tensor bias = Tensor::zeros(Shape{5});
+  EXPECT_TRUE(descent::testing::throws<
+              ShapeError>([&] { init::xavier_uniform_(bias); },
+                          "init: fan in and fan out need a tensor with at least 2 dims, got shape [5]"));
 }
 
 TEST(NnReference, InitSampleStatisticsMatchTorch) {

@@ -1,6 +1,7 @@
 // The spec parser, the registry and hyperparameter validation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -47,6 +48,18 @@ TEST(Factory, UnknownNameListsValidOnes) {
   EXPECT_NE(msg.find("unknown optimizer 'adamm'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("sgd"), std::string::npos) << msg;
   EXPECT_NE(msg.find("adamw"), std::string::npos) << msg;
+}
+
+// The registry's constructors take an options map directly (no spec text to check first): an
+// unknown key there is refused as well, naming the valid ones.
+TEST(Factory, RegistryConstructorRefusesAnUnknownKey) {
+  const auto sgd = std::find_if(optimizer_registry().begin(), optimizer_registry().end(),
+                                [](const OptimizerInfo& info) { return info.name == "sgd"; });
+  ASSERT_NE(sgd, optimizer_registry().end());
+  std::vector<ParamGroup> groups = {{.params = one_param(), .names = {}, .options = {}}};
+  const std::string msg = error_of([&] { sgd->make(groups, {{"learning_rate", 0.1}}); });
+  EXPECT_EQ(msg.rfind("sgd: unknown hyperparameter 'learning_rate' (valid: lr, momentum", 0), 0u) << msg;
+  EXPECT_EQ(sgd->make(groups, {{"lr", 0.1}})->name(), "sgd");
 }
 
 TEST(Factory, UnknownKeyListsValidOnes) {

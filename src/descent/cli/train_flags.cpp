@@ -4,20 +4,20 @@
 namespace descent::cli {
 namespace {
 
-// The loss and its settings; multi-label data takes binary cross-entropy unless --loss says otherwise.
+// The loss and its settings; without --loss the loss follows the task (resolve_task_defaults).
 void add_loss_flags(CLI::App& app, TrainConfig& c) {
   const CLI::Option* loss_flag =
       app.add_option("--loss", c.loss,
-                     "cross_entropy, bce (binary cross-entropy on logits: the default for --task multilabel; "
-                     "for classification, one sigmoid unit per class against one-hot targets), mse, l1 or huber "
-                     "(nll is refused: these models end in logits, not the log-probabilities it takes; "
-                     "cross_entropy is log_softmax + nll)")
-          ->capture_default_str();
+                     "cross_entropy, bce (binary cross-entropy on logits; for classification, one sigmoid unit per "
+                     "class against one-hot targets), mse, l1 or huber (nll is refused: these models end in logits, "
+                     "not the log-probabilities it takes; cross_entropy is log_softmax + nll); default: the task's, "
+                     "cross_entropy for classification, mse for regression, bce for multilabel");
   app.add_option("--label-smoothing", c.label_smoothing,
                  "cross_entropy against (1 - F) one-hot + F / classes, F in [0, 1) (torch.nn.CrossEntropyLoss)")
       ->capture_default_str();
+  // An empty loss is the task's, chosen once the data are loaded (resolve_task_defaults).
   app.parse_complete_callback([&c, loss_flag] {
-    if (c.task == "multilabel" && loss_flag->count() == 0) c.loss = "bce";
+    if (loss_flag->count() == 0) c.loss.clear();
   });
 }
 
@@ -57,7 +57,10 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
                  "when they could be either")
       ->capture_default_str();
   app.add_flag("--overwrite", f.overwrite, "start clean in an --out folder that holds an earlier run (deletes it)");
-  app.add_option("--dev-size", c.dev_size, "the last N training examples form the dev set")->capture_default_str();
+  app.add_option("--dev-size", c.dev_size,
+                 "the last N training examples form the dev set (default: 5000 for 50,000 examples or more, as "
+                 "MNIST's, else a tenth of the training set)")
+      ->check([](const std::string& n) { return n.starts_with('-') ? "must be >= 0, got " + n : std::string(); });
   app.add_option("--scaling", c.scaling,
                  "input scaling fitted on the training part: none, unit ([0,1]) or standard (per channel for images)")
       ->capture_default_str();

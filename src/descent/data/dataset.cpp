@@ -521,7 +521,8 @@ TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv, T
         part->num_classes = 0;
       }
   if (task == Task::classification && !data.train.is_classification())
-    throw ValueError("--task classification: the labels of '" + name_or_path + "' are regression targets");
+    throw ValueError("--task classification needs class indices 0..K-1 as labels, and those of '" + name_or_path +
+                     "' are regression targets; use --task regression");
   if (task == Task::multilabel && !data.train.is_multilabel())
     throw ValueError("--task multilabel needs a CSV file whose label columns (--label-columns) hold 0 and 1; '" +
                      name_or_path + "' is not one");

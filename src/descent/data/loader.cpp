@@ -73,7 +73,8 @@ DataLoader::DataLoader(Dataset data, DataLoaderOptions options)
     throw ValueError("DataLoader: batch_size must be positive, got " + std::to_string(options_.batch_size));
   if (options_.shard_count < 1 || options_.shard_rank < 0 || options_.shard_rank >= options_.shard_count)
     throw ValueError("DataLoader: shard " + std::to_string(options_.shard_rank) + " of " +
-                     std::to_string(options_.shard_count) + " does not exist");
+                     std::to_string(options_.shard_count) +
+                     " does not exist; expected a shard count >= 1 and a rank in [0, count)");
   if (!data_.x.defined() || !data_.y.defined() || data_.x.dim() != 2 ||
       data_.y.dim() != (data_.is_multilabel() ? 2 : 1) || data_.x.size(0) != data_.y.size(0) ||
       !data_.x.is_contiguous() || !data_.y.is_contiguous())

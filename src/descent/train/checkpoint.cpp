@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace descent {
 namespace {
@@ -24,7 +25,7 @@ double number(const nlohmann::json& j) {
   if (s == "inf") return std::numeric_limits<double>::infinity();
   if (s == "-inf") return -std::numeric_limits<double>::infinity();
   if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
-  throw IOError("checkpoint: '" + s + "' is not a number");
+  throw std::invalid_argument("'" + s + "' is not a number (expected a number, \"inf\", \"-inf\" or \"nan\")");
 }
 
 nlohmann::json numbers(const std::map<std::string, double>& m) {
@@ -129,6 +130,8 @@ TrainingState load_checkpoint(const std::filesystem::path& path) {
       s.optimizer.state[std::stoll(index)].scalars = numbers(sc);
     s.optimizer.globals = numbers(opt.at("globals"));
   } catch (const nlohmann::json::exception& e) {
+    throw IOError(path.string() + ": malformed checkpoint metadata: " + e.what());
+  } catch (const std::logic_error& e) {  // number()'s, and std::stoll's of a parameter index
     throw IOError(path.string() + ": malformed checkpoint metadata: " + e.what());
   }
   for (const auto& [name, t] : file.tensors) {

@@ -1,6 +1,7 @@
 // TrainConfig validation and its JSON form.
 #include "descent/train/config.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "descent/core/error.hpp"
@@ -13,7 +14,7 @@ void TrainConfig::validate() const {
   auto fail = [](const std::string& what) { throw ValueError(what); };
   if (epochs < 0) fail("--epochs must be >= 0, got " + std::to_string(epochs));
   if (batch_size <= 0) fail("--batch-size must be a positive integer, got " + std::to_string(batch_size));
-  if (dev_size < 0) fail("--dev-size must be >= 0, got " + std::to_string(dev_size));
+  if (dev_size < 0 && dev_size != kDefaultDevSize) fail("--dev-size must be >= 0, got " + std::to_string(dev_size));
   if (!(dropout >= 0.0 && dropout < 1.0)) fail("--dropout must be in [0, 1), got " + std::to_string(dropout));
   if (!(l2 >= 0.0)) fail("--l2 must be >= 0, got " + std::to_string(l2));
   if (!(clip_grad_norm >= 0.0)) fail("--clip-grad-norm must be >= 0, got " + std::to_string(clip_grad_norm));
@@ -21,7 +22,7 @@ void TrainConfig::validate() const {
     fail("--random-labels must be a fraction in [0, 1], got " + std::to_string(random_labels));
   if (!(label_smoothing >= 0.0 && label_smoothing < 1.0))
     fail("--label-smoothing must be in [0, 1), got " + format_number(label_smoothing));
-  if (label_smoothing > 0.0 && loss != "cross_entropy")
+  if (label_smoothing > 0.0 && !loss.empty() && loss != "cross_entropy")
     fail("--label-smoothing applies to --loss cross_entropy, not " + loss);
   if (accumulate_steps < 1)
     fail("--accumulate-steps must be >= 1 (1: a step every batch), got " + std::to_string(accumulate_steps));
@@ -47,6 +48,8 @@ void TrainConfig::validate() const {
         "--loss nll needs a model that ends in log_softmax, and descent train's models end in logits; use "
         "--loss cross_entropy, which is log_softmax followed by nll (torch.nn.CrossEntropyLoss)");
 }
+
+int64_t default_dev_size(int64_t train_size) { return std::min(kMnistDevSize, train_size / 10); }
 
 MlpOptions TrainConfig::mlp_options() const {
   return {.activation = activation, .dropout = dropout, .init = init, .batch_norm = batch_norm, .dtype = value_dtype()};

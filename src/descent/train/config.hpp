@@ -12,17 +12,22 @@
 
 namespace descent {
 
+// dev_size's default: 5000 (MNIST's) for sets of 50,000 training examples or more, else a tenth.
+inline constexpr int64_t kDefaultDevSize = -1;
+int64_t default_dev_size(int64_t train_size);
+
 // The training part (epochs, batch size, loss, L2, clipping, early stopping, the run folder
 // and its checkpoints) is FitOptions, which fit() takes as it is; the rest says what to train.
+// An empty loss (`descent train` without --loss) is the task's, resolved by run_training.
 struct TrainConfig : FitOptions {
   // data
-  std::string data = "mnist";        // mnist | fashion-mnist | cifar10 | PATH (IDX folder or CSV file)
-  std::string label_column;          // CSV: label column by name or index ("" = the last column)
-  std::string label_columns;         // CSV: several label columns, e.g. "0-4" or "a,b" (CsvOptions::label_columns)
-  std::string task = "infer";        // infer | classification | regression | multilabel (data/dataset.hpp, Task)
-  int64_t dev_size = kMnistDevSize;  // the last dev_size training examples are the dev set
-  std::string scaling = "none";      // none | unit | standard (IDX images are already in [0, 1])
-  double random_labels = 0.0;        // fraction of training labels replaced by random ones (Zhang et al. 2017)
+  std::string data = "mnist";          // mnist | fashion-mnist | cifar10 | PATH (IDX folder or CSV file)
+  std::string label_column;            // CSV: label column by name or index ("" = the last column)
+  std::string label_columns;           // CSV: several label columns, e.g. "0-4" or "a,b" (CsvOptions::label_columns)
+  std::string task = "infer";          // infer | classification | regression | multilabel (data/dataset.hpp, Task)
+  int64_t dev_size = kDefaultDevSize;  // the last dev_size training examples are the dev set
+  std::string scaling = "none";        // none | unit | standard (IDX images are already in [0, 1])
+  double random_labels = 0.0;          // fraction of training labels replaced by random ones (Zhang et al. 2017)
   // model
   std::string model = "mlp:256-128";
   std::string activation = "relu";

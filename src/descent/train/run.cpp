@@ -37,11 +37,11 @@ DataSplits load_splits(const TrainConfig& config) {
       csv.label_column = config.label_column;
   }
   const TrainTest data = load_dataset(config.data, csv, parse_task(config.task));
-  if (config.dev_size >= data.train.size())
-    throw ValueError("--dev-size " + std::to_string(config.dev_size) +
-                     " leaves no training data (the training set has " + std::to_string(data.train.size()) +
-                     " examples)");
-  DataSplits splits = make_splits(data, config.dev_size, parse_scaling(config.scaling));
+  const int64_t dev_size = config.dev_size == kDefaultDevSize ? default_dev_size(data.train.size()) : config.dev_size;
+  if (dev_size >= data.train.size())
+    throw ValueError("--dev-size " + std::to_string(dev_size) + " leaves no training data (the training set has " +
+                     std::to_string(data.train.size()) + " examples)");
+  DataSplits splits = make_splits(data, dev_size, parse_scaling(config.scaling));
   if (config.random_labels > 0) {
     Generator gen(config.seed ^ 0x9abe15ULL);
     randomize_labels(splits.train, config.random_labels, gen);
@@ -53,6 +53,18 @@ DataSplits load_splits(const TrainConfig& config) {
       part->pixels = {};
     }
   return splits;
+}
+
+TrainConfig resolve_task_defaults(TrainConfig config, const DataSplits& splits) {
+  if (config.dev_size == kDefaultDevSize) config.dev_size = splits.dev.size();
+  const bool regression = !splits.train.is_classification() && !splits.train.is_multilabel();
+  if (config.loss.empty()) config.loss = splits.train.is_multilabel() ? "bce" : regression ? "mse" : "cross_entropy";
+  if (regression && config.loss == "cross_entropy")  // refused here, before a run folder is written
+    throw ValueError(
+        "--loss cross_entropy needs class indices as labels, and these are regression targets; use --loss mse "
+        "(regression's default), l1 or huber");
+  config.validate();  // e.g. --label-smoothing with the mse of a regression set
+  return config;
 }
 
 std::shared_ptr<Sequential> build_model(const TrainConfig& config, const Shape& item_shape, int64_t num_outputs,
@@ -245,6 +257,12 @@ std::string task_text(const Dataset& train) {
                                    : std::string("task regression");
 }
 
+// Says why the dev set is smaller than MNIST's when --dev-size was left at its default.
+std::string dev_size_note(const TrainConfig& given, int64_t dev_size) {
+  if (given.dev_size != kDefaultDevSize || dev_size == kMnistDevSize) return "";
+  return " (a tenth of the training set; --dev-size N to choose)";
+}
+
 // The configuration best.safetensors keeps, with a data file's path made absolute so that
 // `descent eval` finds the data from any folder.
 TrainConfig with_absolute_data(TrainConfig config) {
@@ -277,14 +295,15 @@ std::string averaging_note(const TrainConfig& config) {
 
 }  // namespace
 
-FitResult run_training(const TrainConfig& config, const std::vector<std::string>& param_group_specs,
+FitResult run_training(const TrainConfig& given, const std::vector<std::string>& param_group_specs,
                        const TrainingState* resume, const volatile std::sig_atomic_t* stop) {
-  config.validate();
-  check_schedule(config);
-  set_num_threads(config.threads);
-  manual_seed(config.seed);  // dropout draws from the default generator
+  given.validate();
+  check_schedule(given);
+  set_num_threads(given.threads);
+  manual_seed(given.seed);  // dropout draws from the default generator
   dist::Communicator& world = dist::Communicator::world();
-  const DataSplits splits = load_on_every_rank([&] { return load_splits(config); }, world);
+  const DataSplits splits = load_on_every_rank([&] { return load_splits(given); }, world);
+  const TrainConfig config = resolve_task_defaults(given, splits);
   make_loss(config.loss, splits.train, config.label_smoothing);  // refuses a loss that does not fit the task
   Generator init_gen(config.seed);
   auto model = build_model(config, splits.train.item_shape, splits.train.num_outputs(), &init_gen);
@@ -303,9 +322,10 @@ FitResult run_training(const TrainConfig& config, const std::vector<std::string>
   if (!config.quiet)
     std::cout << (config.summary ? summary_table(config.model, summary) : summary_line(config.model, summary) + "\n");
   if (!config.quiet)
-    std::cout << "data " << config.data << ": " << splits.train.size() << " train, " << splits.dev.size() << " dev, "
-              << splits.test.size() << " test; " << task_text(splits.train) << "; model " << config.model << " ("
-              << model->num_parameters() << " parameters); optimizer " << config.optimizer
+    std::cout << "data " << config.data << ": " << splits.train.size() << " train, " << splits.dev.size() << " dev"
+              << dev_size_note(given, splits.dev.size()) << ", " << splits.test.size() << " test; "
+              << task_text(splits.train) << "; model " << config.model << " (" << model->num_parameters()
+              << " parameters); loss " << config.loss << "; optimizer " << config.optimizer
               << optim::muon_note(*optimizer) << (config.schedule.empty() ? "" : "; schedule " + config.schedule)
               << averaging_note(config) << std::endl;
   FitOptions options = config;

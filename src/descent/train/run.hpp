@@ -18,8 +18,14 @@ namespace descent {
 
 struct TrainingState;
 
-// The data a config names, split into train/dev/test and scaled; random labels applied.
+// The data a config names, split into train/dev/test and scaled; random labels applied. The
+// default dev_size (kDefaultDevSize) takes default_dev_size of the training set.
 DataSplits load_splits(const TrainConfig& config);
+
+// The config with its data-dependent defaults made concrete: dev_size the size of splits.dev,
+// and an empty loss the task's (cross_entropy for classes, mse for targets, bce for 0/1 labels).
+// The resolved config is what a run records, so resume and eval see the same.
+TrainConfig resolve_task_defaults(TrainConfig config, const DataSplits& splits);
 
 // The model a config describes for examples of `item_shape` (Dataset::item_shape) with
 // num_outputs output units (Dataset::num_outputs: one per class or label, one for a regression
