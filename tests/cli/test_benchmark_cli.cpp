@@ -120,6 +120,10 @@ TEST(LrFindCli, DrawsTheCurveAndSuggestsARate) {
   EXPECT_LE(j["lr"].size(), 40u);
   EXPECT_GT(j["suggested_lr"].get<double>(), 0);
   EXPECT_TRUE(std::filesystem::exists(dir / "out" / "lr_find.svg"));
+  // Without --loss the loss follows the task, as for train: mse on regression targets.
+  const CliRun regression =
+      run_cli("lr-find --data linear-regression --model mlp:8 --steps 20 --out " + (dir / "regression").string());
+  EXPECT_EQ(regression.code, 0) << regression.err;
   expect_one_line_error(run_cli("lr-find --data " + (dir / "data.csv").string() +
                                 " --dev-size 20 --start-lr 1 --end-lr 0.1 --out " + (dir / "bad").string()),
                         "--start-lr");

@@ -106,13 +106,14 @@ LrFindResult lr_range_test(Module& model, optim::Optimizer& optimizer, const Dat
   return result;
 }
 
-LrFindResult lr_find(const TrainConfig& config, const std::vector<std::string>& param_groups,
+LrFindResult lr_find(const TrainConfig& given, const std::vector<std::string>& param_groups,
                      const LrFindOptions& range) {
-  config.validate();
+  given.validate();
   range.validate();
-  set_num_threads(config.threads);
-  manual_seed(config.seed);
-  const DataSplits splits = load_splits(config);
+  set_num_threads(given.threads);
+  manual_seed(given.seed);
+  const DataSplits splits = load_splits(given);
+  const TrainConfig config = resolve_task_defaults(given, splits);  // the task's loss, as train has it
   Generator init_gen(config.seed);
   auto model = build_model(config, splits.train.item_shape, splits.train.num_outputs(), &init_gen);
   if (!config.init_from.empty()) load_initial_weights(*model, config.init_from);
