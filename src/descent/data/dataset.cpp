@@ -223,16 +223,16 @@ void Dataset::validate(std::string_view what) const {
                      (is_multilabel() ? "(N, " + std::to_string(num_labels) + ")" : std::string("(N)")) + ", got " +
                      shape_text(x) + " and " + shape_text(y));
   if (!x.is_contiguous() || !y.is_contiguous()) throw ShapeError(name + ": features and labels must be contiguous");
+  if (num_classes < 0) throw ValueError(name + ": num_classes is " + std::to_string(num_classes) + ", expected >= 0");
+  if (num_labels < 0 || (num_labels > 0 && num_classes > 0))
+    throw ValueError(name + ": num_labels is " + std::to_string(num_labels) + " with " + std::to_string(num_classes) +
+                     " classes; a data set has classes or several labels, not both");
   if (num_classes > 0 && y.dtype() != DType::i64)
     throw ShapeError(name + ": class labels must be int64, got " + std::string(dtype_name(y.dtype())) +
                      "; convert them with .to(DType::i64)");
   if (num_classes == 0 && y.dtype() != x.dtype())
     throw ShapeError(name + ": targets must have the features' dtype " + std::string(dtype_name(x.dtype())) + ", got " +
                      std::string(dtype_name(y.dtype())));
-  if (num_classes < 0) throw ValueError(name + ": num_classes is " + std::to_string(num_classes) + ", expected >= 0");
-  if (num_labels < 0 || (num_labels > 0 && num_classes > 0))
-    throw ValueError(name + ": num_labels is " + std::to_string(num_labels) + " with " + std::to_string(num_classes) +
-                     " classes; a data set has classes or several labels, not both");
   if (is_multilabel()) {
     const std::vector<double> labels = y.to_vector();
     for (std::size_t i = 0; i < labels.size(); ++i)
