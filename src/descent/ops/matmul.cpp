@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "descent/kernels/cpu_dispatch.hpp"
 #include "descent/kernels/gemm.hpp"
 #include "descent/kernels/small_batch.hpp"
 #include "descent/kernels/strided.hpp"
