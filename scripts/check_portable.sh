@@ -7,7 +7,7 @@
 set -euo pipefail
 library=$1
 objdump -d --no-show-raw-insn -C "$library" | awk '
-  /^[0-9a-f]+ <.*>:$/ { name = $0; wide = name ~ /level_detail::run_avx(2|512)/; next }
+  /^[0-9a-f]+ <.*>:$/ { name = $0; wide = name ~ /level_detail(::|[0-9]+)run_avx(2|512)/; next }
   !wide && $2 ~ /^v/ { bad[name] = $2 }
   END {
     n = 0

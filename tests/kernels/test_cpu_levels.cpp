@@ -58,7 +58,7 @@ TEST(CpuLevel, IsTheBestLevelUnlessDescentCpuLowersIt) {
     EXPECT_STREQ(kernels::cpu_level_name(kernels::cpu_level()), env);
   else
     EXPECT_EQ(kernels::cpu_level(), best_level_here());
-  EXPECT_EQ(testing::cpu_levels_here().back(), best_level_here());
+  EXPECT_EQ(descent::testing::cpu_levels_here().back(), best_level_here());
 }
 
 TEST(CpuLevel, OverrideLowersAndRestores) {
@@ -84,7 +84,7 @@ TEST(CpuLevels, ElementwiseOpsAgreeWithBaseline) {
     kernels::CpuLevelOverride level(CpuLevel::baseline);
     base = compute();
   }
-  for (CpuLevel l : testing::cpu_levels_here()) {
+  for (CpuLevel l : descent::testing::cpu_levels_here()) {
     kernels::CpuLevelOverride level(l);
     const std::vector<Tensor> got = compute();
     const float* e = got[0].data<float>();
@@ -117,7 +117,7 @@ TEST(CpuLevels, KernelsMatchPlainLoops) {
     kernels::CpuLevelOverride level(CpuLevel::baseline);
     kernels::im2col(image.data(), g, base_columns.data());
   }
-  for (CpuLevel l : testing::cpu_levels_here()) {
+  for (CpuLevel l : descent::testing::cpu_levels_here()) {
     SCOPED_TRACE(kernels::cpu_level_name(l));
     kernels::CpuLevelOverride level(l);
     std::vector<float> y(static_cast<std::size_t>(rows * out), 0.0f);

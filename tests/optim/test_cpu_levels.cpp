@@ -40,7 +40,7 @@ std::vector<double> four_steps(const std::string& spec, DType dtype, const Shape
 }  // namespace
 
 TEST(CpuLevels, EveryOptimizerGivesTheBitsOfBaseline) {
-  const std::vector<kernels::CpuLevel> levels = testing::cpu_levels_here();
+  const std::vector<kernels::CpuLevel> levels = descent::testing::cpu_levels_here();
   for (const OptimizerInfo& info : optimizer_registry()) {
     const std::string spec =
         info.name == "lookahead" ? "lookahead(adam):k=2" : (info.wrap ? info.name + "(adam)" : info.name);

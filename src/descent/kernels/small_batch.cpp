@@ -12,12 +12,6 @@
 #include "descent/kernels/cpu_dispatch.hpp"
 #include "descent/kernels/parallel.hpp"
 
-// The helpers below take and return 32- and 64-byte vectors in code compiled for baseline
-// x86-64, whose calling convention for such vectors differs from AVX's; GCC warns of it
-// (-Wpsabi). They are internal and always inlined into a block compiled for the vector's level,
-// so no such call is ever made.
-#pragma GCC diagnostic ignored "-Wpsabi"
-
 namespace descent::kernels {
 namespace {
 

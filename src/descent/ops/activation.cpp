@@ -52,12 +52,15 @@ Tensor tanh(const Tensor& a) {
   });
 }
 
+// gelu's constants (at namespace scope: GCC 12 calls a local constexpr that only generic
+// lambdas read "set but not used").
+constexpr double kSqrt2OverPi = 0.7978845608028654;  // sqrt(2/pi)
+constexpr double kInvSqrt2 = 0.7071067811865476;
+constexpr double kInvSqrt2Pi = 0.3989422804014327;  // 1/sqrt(2 pi)
+
 Tensor gelu(const Tensor& a, bool tanh_approximation) {
   // Hendrycks & Gimpel 2016: x Phi(x); torch's approximate='tanh' uses
   // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
-  constexpr double kSqrt2OverPi = 0.7978845608028654;  // sqrt(2/pi)
-  constexpr double kInvSqrt2 = 0.7071067811865476;
-  constexpr double kInvSqrt2Pi = 0.3989422804014327;  // 1/sqrt(2 pi)
   Tensor out = pointwise(a, [tanh_approximation](auto x) {
     using T = decltype(x);
     if (tanh_approximation) {
