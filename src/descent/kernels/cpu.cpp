@@ -44,8 +44,8 @@ CpuLevel requested_level(const std::string& name, CpuLevel available) {
   for (CpuLevel level : {CpuLevel::baseline, CpuLevel::avx2, CpuLevel::avx512}) {
     if (name != cpu_level_name(level)) continue;
     if (level > available)
-      throw ValueError("DESCENT_CPU=" + name + ": this CPU supports at most " + cpu_level_name(available) +
-                       "; set DESCENT_CPU to one of baseline, ..., " + cpu_level_name(available) + " or unset it");
+      throw ValueError("DESCENT_CPU=" + name + " asks for more than this CPU has (at most " +
+                       cpu_level_name(available) + "); set a lower level or unset DESCENT_CPU");
     return level;
   }
   throw ValueError("DESCENT_CPU=" + name + " is not an instruction set level; expected avx512, avx2 or baseline");
