@@ -46,8 +46,8 @@ mkdir -p "$out"
 rm -f "$out"/*.json
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo "machine: $(nproc) cores, $cpu; load average $(cut -d' ' -f1-3 /proc/loadavg); levels: ${levels[*]}"
-core="core/(add|mul|mul_scalar|relu|exp|sum_all|sum_dim0|sum_dim1|autograd_4op)/threads:$threads\$"
-optim="optim/(adam|adamw|sgd_momentum|adopt|adafactor|prodigy)/threads:$threads\$"
+core="core/(add|mul|mul_scalar|relu|exp|sum_all|sum_dim0|sum_dim1|autograd_4op)/threads:$threads/"
+optim="optim/(adam|adamw|sgd_momentum|adopt|adafactor|prodigy)/threads:$threads/"
 cd "$root"  # bench_train reads data/mnist
 for r in $(seq "$repetitions"); do
   for variant in native "${levels[@]}"; do
