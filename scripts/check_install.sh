@@ -15,16 +15,16 @@ source_dir=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${1:-}
 if [ -z "$build_dir" ]; then
   build_dir=$source_dir/build/install-check
+  rm -rf "$build_dir"  # a first configuration, as on a fresh clone
   cmake -S "$source_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDESCENT_BUILD_TESTS=OFF \
     -DDESCENT_BUILD_BENCHMARKS=OFF >/dev/null
   cmake --build "$build_dir" >/dev/null
-  # The library, the command and the examples (on by default at the top level): no test or
-  # benchmark program.
-  if find "$build_dir" \( -name 'descent_tests_*' -o -name 'bench_*' \) -type f | grep -q .; then
-    echo "check_install.sh: -DDESCENT_BUILD_TESTS=OFF -DDESCENT_BUILD_BENCHMARKS=OFF still built tests or benchmarks" >&2
+  # The library and the command: no test, benchmark or example program.
+  if find "$build_dir" \( -name 'descent_tests_*' -o -name 'bench_*' -o -name train_spirals \) -type f | grep -q .; then
+    echo "check_install.sh: -DDESCENT_BUILD_TESTS=OFF -DDESCENT_BUILD_BENCHMARKS=OFF still built tests, benchmarks or examples" >&2
     exit 1
   fi
-  echo "-DDESCENT_BUILD_TESTS=OFF -DDESCENT_BUILD_BENCHMARKS=OFF: library and command built alone: ok"
+  echo "-DDESCENT_BUILD_TESTS=OFF -DDESCENT_BUILD_BENCHMARKS=OFF: the library and the command alone: ok"
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
