@@ -8,7 +8,7 @@
 
 using namespace descent;
 
-// logits (N, C), target (N) class indices; the mean over the batch.
+// logits (N, C), target (N) int64 class indices; the mean over the batch.
 Tensor focal_loss(const Tensor& logits, const Tensor& target, double gamma) {
   const Tensor log_pt = (one_hot(target, logits.size(1), logits.dtype()) * logits.log_softmax(1)).sum(1);
   return (-(1.0 - log_pt.exp()).pow(gamma) * log_pt).mean();
@@ -18,7 +18,7 @@ int main() {
   Generator gen(1);
   // gradcheck runs in float64: the logits are the input it perturbs, the targets are fixed.
   const Tensor logits = Tensor::normal({6, 3}, 0.0, 1.0, DType::f64, &gen);
-  const Tensor target = Tensor::from_data({0.0, 2.0, 1.0, 1.0, 0.0, 2.0}, {6}, DType::f64);
+  const Tensor target = Tensor::from_data(std::vector<int64_t>{0, 2, 1, 1, 0, 2}, {6});  // int64, as torch.long
   const GradcheckResult check =
       gradcheck([&](const std::vector<Tensor>& inputs) { return focal_loss(inputs[0], target, 2.0); }, {logits});
   if (!check.ok) {
@@ -39,7 +39,7 @@ int main() {
     }
 
   NoGradGuard no_grad;
-  const double accuracy = eq(model(train.x).argmax(1).to(DType::f32), train.y).mean().item<double>();
+  const double accuracy = eq(model(train.x).argmax(1), train.y).to(DType::f32).mean().item<double>();
   std::printf("training accuracy with the focal loss %.1f%%\n", 100 * accuracy);
   return accuracy > 0.8 ? 0 : 1;
 }

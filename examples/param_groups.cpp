@@ -48,7 +48,7 @@ int main() {
   std::printf("largest gradient norm before clipping %.3f\n", largest_norm);
 
   NoGradGuard no_grad;
-  const double accuracy = eq(model(train.x).argmax(1).to(DType::f32), train.y).mean().item<double>();
+  const double accuracy = eq(model(train.x).argmax(1), train.y).to(DType::f32).mean().item<double>();
   std::printf("training accuracy %.1f%%\n", 100 * accuracy);
   return accuracy > 0.9 ? 0 : 1;
 }

@@ -51,7 +51,7 @@ int main() {
   NoGradGuard no_grad;
   model.eval();
   const Tensor logits = model(test.x.reshape({test.size(), 1, 8, 8}));
-  const double accuracy = eq(logits.argmax(1).to(DType::f32), test.y).mean().item<double>();
+  const double accuracy = eq(logits.argmax(1), test.y).to(DType::f32).mean().item<double>();  // int64 0/1 hits
   std::printf("test accuracy %.1f%%\n", 100 * accuracy);
   return accuracy > 0.9 ? 0 : 1;
 }

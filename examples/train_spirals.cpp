@@ -41,7 +41,9 @@ int main() {
   NoGradGuard no_grad;
   model.eval();
   const Tensor predicted = argmax(model(test.x), 1);
-  const double accuracy = eq(predicted.to(DType::f32), test.y).mean().item<double>();
+  // argmax gives int64 class indices, the labels are int64: the hits are 0/1 int64, their sum is exact.
+  const double accuracy =
+      static_cast<double>(eq(predicted, test.y).sum().item<int64_t>()) / static_cast<double>(test.size());
   std::printf("test accuracy %.1f%%\n", 100 * accuracy);
   return accuracy > 0.9 ? 0 : 1;
 }

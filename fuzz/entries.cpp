@@ -8,10 +8,12 @@
 #include <string>
 
 #include "descent/core/error.hpp"
+#include "descent/data/cifar.hpp"
 #include "descent/data/csv.hpp"
 #include "descent/data/idx.hpp"
 #include "descent/io/safetensors.hpp"
 #include "descent/nn/mlp.hpp"
+#include "descent/nn/models.hpp"
 #include "descent/ops/ops.hpp"
 #include "descent/optim/factory.hpp"
 #include "descent/schedule/spec.hpp"
@@ -134,11 +136,50 @@ void model(Bytes bytes) {
   });
 }
 
+// True when every number written in `text` is at most `limit`: channels, kernels and depths
+// beyond it cost memory and time, not coverage.
+bool numbers_at_most(const std::string& text, int64_t limit) {
+  int64_t number = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      number = 0;
+      continue;
+    }
+    number = number * 10 + (c - '0');
+    if (number > limit) return false;
+  }
+  return true;
+}
+
+void conv_model(Bytes bytes) {
+  if (bytes.empty()) return;
+  const int64_t channels = 1 + bytes[0] % 3, side = 1 + (bytes[0] >> 2) % 16;
+  const std::string model_spec = text_of(bytes.subspan(1));
+  refusing_errors([&] {
+    check_model_spec(model_spec);
+    if (!numbers_at_most(model_spec, 64)) return;
+    auto net = make_model(model_spec, Shape{channels, side, side}, 3);
+    if (net->num_parameters() <= 100000) net->forward(Tensor::ones({2, channels, side, side}));
+  });
+}
+
+void cifar(Bytes bytes) {
+  refusing_errors([&] { read_cifar10_batches({scratch_file(bytes)}); });
+}
+
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> all = {
-      {"idx", idx},         {"csv", csv},   {"safetensors", safetensors}, {"checkpoint", checkpoint},
-      {"metrics", metrics}, {"spec", spec}, {"optimizer", optimizer},     {"schedule", schedule},
+      {"idx", idx},
+      {"csv", csv},
+      {"safetensors", safetensors},
+      {"checkpoint", checkpoint},
+      {"metrics", metrics},
+      {"spec", spec},
+      {"optimizer", optimizer},
+      {"schedule", schedule},
       {"model", model},
+      {"conv_model", conv_model},
+      {"cifar", cifar},
   };
   return all;
 }

@@ -22,6 +22,8 @@ void spec(Bytes bytes);         // spec::parse, the one grammar of every spec
 void optimizer(Bytes bytes);    // optim::make_optimizer, then two steps
 void schedule(Bytes bytes);     // make_scheduler on SGD, then three steps
 void model(Bytes bytes);        // make_mlp: "MODEL\nINIT\nACTIVATION"
+void conv_model(Bytes bytes);   // make_model on images: the first byte picks channels and side, the rest is the spec
+void cifar(Bytes bytes);        // read_cifar10_batches on one file of these bytes
 
 struct Entry {
   std::string_view name;  // the harness is fuzz_<name>, its corpus fuzz/corpus/<name>/

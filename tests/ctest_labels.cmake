@@ -19,7 +19,7 @@ descent_label_tests(kernels slow 600 Exp.WithinOneUlpOverTheFiniteRange)
 descent_label_tests(cpu_levels slow 600 Exp.WithinOneUlpOverTheFiniteRange.avx2
                     Exp.WithinOneUlpOverTheFiniteRange.baseline)
 descent_label_tests(optim slow 600 Parallel.TwoThreadsGiveTheResultOfOne)
-descent_label_tests(cli external 300 SummaryCli.LeNetOnMnist)
+descent_label_tests(cli external 300 SummaryCli.LeNetOnMnist PredictTasksCli.Float64ConvNetOnMnist)
 descent_label_tests(data external 300 Mnist.LoadsWhenFetched FashionMnist.LoadsFromDebianPackage)
 descent_label_tests(io external 300 Safetensors.ReadByJsonAndNumpyOnly Safetensors.ReadsAFileWrittenByNumpy
                     Safetensors.ReadsHalfFloatsAndIntegersWrittenByNumpy)
@@ -28,6 +28,7 @@ descent_label_tests(viz external 300 Render.RosenbrockTrajectories Render.Rosenb
                     Render.RealOptimizersOnRosenbrock Render.OneCycleSchedule Render.UndefinedRegionIsGrey)
 descent_label_tests(compare external 300 CompareCli.RunsAndPrintsTheTable)
 descent_label_tests(landscape external 300 LandscapeCli.TrainedRunAndBadInput)
+descent_label_tests(mpi "slow;external" 900 DataParallel.TwoAndFourRanksEqualOneProcessAfterAnMnistEpoch)
 descent_label_tests(mpi "" 300 DataParallel.TwoRanksEqualOneProcessInFloat64
                     DataParallel.RepeatsBitForBitAndTinyBucketsChangeNothing
                     DataParallel.KilledRankEndsTheJobAndResumeContinuesIt)

@@ -1,7 +1,7 @@
 """Reference values for descent's nn layer, from PyTorch 1.13 (Debian's python3-torch).
 
 Run: /usr/bin/python3 scripts/reference/gen_nn.py > tests/reference/nn.json
-Writes losses (every reduction; cross-entropy also with label smoothing), Linear, BatchNorm1d, LayerNorm forward values and
+Writes losses (every reduction; cross-entropy also with label smoothing and with class probabilities), Linear, BatchNorm1d, LayerNorm forward values and
 gradients in float64, and torch.nn.init gains and sample statistics.
 """
 import json
@@ -98,6 +98,17 @@ for red in ["none", "mean", "sum"]:
                                                             label_smoothing=0.15)))
     cases.append(case(f"binary_cross_entropy_with_logits_zeros/{red}", {"input": bce_logits, "target": bce_targets},
                       lambda input, target: F.binary_cross_entropy_with_logits(input, target, reduction=red)))
+
+# Cross-entropy with class probabilities as the target (torch >= 1.10), with and without label
+# smoothing: a float target of the logits' shape.
+prob_logits = torch.randn(5, 4) * 2
+prob_targets = torch.softmax(torch.randn(5, 4), 1)
+for red in ["none", "mean", "sum"]:
+    cases.append(case(f"cross_entropy_probabilities/{red}", {"input": prob_logits, "target": prob_targets},
+                      lambda input, target: F.cross_entropy(input, target, reduction=red)))
+    cases.append(case(f"cross_entropy_probabilities_label_smoothing/{red}",
+                      {"input": prob_logits, "target": prob_targets},
+                      lambda input, target: F.cross_entropy(input, target, reduction=red, label_smoothing=0.15)))
 
 print(json.dumps({"torch_version": torch.__version__, "cases": cases, "batch_norm_running": running,
                   "gains": gains, "init_300x200": stds}, indent=1))

@@ -30,7 +30,7 @@ TrainingState sample_state() {
   auto model = make_mlp("mlp:4", 3, 2, {}, &gen);
   auto opt = optim::make_optimizer("adam:lr=0.01", model->parameters());
   cross_entropy((*model)(Tensor::normal(Shape{5, 3}, 0, 1, DType::f32, &gen)),
-                Tensor::from_data({0.0, 1.0, 1.0, 0.0, 1.0}, Shape{5}))
+                Tensor::from_data({0.0, 1.0, 1.0, 0.0, 1.0}, Shape{5}, DType::i64))
       .backward();
   opt->step();
   TrainingState s;

@@ -124,6 +124,15 @@ TEST(CsvDataset, ClassesOrTargetsAndADeterministicTestSplit) {
   const TrainTest reg = load_dataset(r.string());
   EXPECT_EQ(reg.train.num_classes, 0);
   EXPECT_FALSE(reg.train.is_classification());
+  // Class labels are int64 (torch.long); targets stay in the features' dtype, and so do class
+  // indices read as targets (--task regression).
+  EXPECT_EQ(a.train.y.dtype(), DType::i64);
+  EXPECT_EQ(reg.train.y.dtype(), DType::f32);
+  const TrainTest as_targets = load_dataset(p.string(), {}, Task::regression);
+  EXPECT_EQ(as_targets.train.y.dtype(), DType::f32);
+  EXPECT_EQ(as_targets.train.num_classes, 0);
+  EXPECT_EQ(as_targets.train.y.to_vector(), a.train.y.to_vector());
+  as_targets.train.validate("regression");
 }
 
 TEST(Csv, SeveralLabelColumnsByIndexRangeAndName) {
@@ -154,6 +163,7 @@ TEST(CsvDataset, MultilabelKeepsEachRowsLabelsAndRefusesAnythingButZeroAndOne) {
   EXPECT_EQ(data.train.num_labels, 2);
   EXPECT_EQ(data.train.num_outputs(), 2);
   EXPECT_EQ(data.train.y.shape(), (Shape{40, 2}));
+  EXPECT_EQ(data.train.y.dtype(), DType::f32);  // multi-label targets stay floating
   // Shuffled and batched as whole rows: both labels still follow f1.
   DataLoader loader(data.train, {.batch_size = 7, .shuffle = true, .seed = 3});
   int64_t rows = 0;

@@ -100,6 +100,33 @@ TEST(IdxFolder, LoadsPlainAndGzipFilesAsFloatPixels) {
   EXPECT_EQ(t.train.num_classes, 3);
   EXPECT_EQ(t.train.x.at({2, 5}), static_cast<double>(25.0f / 255.0f));
   EXPECT_EQ(t.test.y.to_vector(), (std::vector<double>{0, 1, 2, 0}));
+  EXPECT_EQ(t.test.y.dtype(), DType::i64);
+}
+
+TEST(Dataset, ClassLabelsAreInt64AndTargetsFloating) {
+  const Dataset classes = make_dataset({0, 1, 2, 3}, {1, 0}, 2, 2);
+  EXPECT_EQ(classes.y.dtype(), DType::i64);
+  EXPECT_EQ(classes.y.values<int64_t>(), (std::vector<int64_t>{1, 0}));
+  const Dataset targets = make_dataset({0, 1, 2, 3}, {0.5, -1.5}, 2, 0);
+  EXPECT_EQ(targets.y.dtype(), DType::f32);
+  // A label that is not a class index is refused before int64 could truncate it.
+  EXPECT_EQ(error_of<ValueError>([] {
+              make_dataset({0, 1, 2, 3}, {1.5, 0}, 2, 2);
+            }),
+            "make_dataset: label 1.5 of example 0 is not a class index in [0, 2)");
+  // Classification data with float labels is refused, naming the fix.
+  Dataset floats = classes;
+  floats.y = classes.y.to(DType::f32);
+  EXPECT_EQ(error_of<ShapeError>([&] { floats.validate("mine"); }),
+            "mine: class labels must be int64, got float32; convert them with .to(DType::i64)");
+  Dataset mixed = targets;
+  mixed.y = targets.y.to(DType::f64);
+  EXPECT_EQ(error_of<ShapeError>([&] { mixed.validate("mine"); }),
+            "mine: targets must have the features' dtype float32, got float64");
+  // The loader's batches and a shuffled copy keep the int64 labels.
+  Generator gen(3);
+  EXPECT_EQ(shuffled(classes, gen).y.dtype(), DType::i64);
+  EXPECT_EQ(classes.rows(1, 2).y.values<int64_t>(), std::vector<int64_t>{0});
 }
 
 TEST(IdxFolder, ImagesScaleOverAllPixelsTogether) {

@@ -157,7 +157,7 @@ TEST(DataLoader, BadOptionsAndStates) {
 
 TEST(DataLoader, GathersFloat64RowsToo) {
   Dataset d{.x = Tensor::from_data({0, 0.5, 1, 1.5, 2, 2.5}, Shape{3, 2}, DType::f64),  // row i: (i, i + 0.5)
-            .y = Tensor::from_data({0, 1, 2}, Shape{3}, DType::f64),
+            .y = Tensor::from_data({0, 1, 2}, Shape{3}, DType::i64),
             .num_classes = 3,
             .item_shape = Shape{2}};
   DataLoader loader(d, {.batch_size = 2, .seed = 9});

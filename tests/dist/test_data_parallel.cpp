@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
@@ -197,6 +198,27 @@ TEST_F(DataParallel, TwoAndFourRanksWithDropoutEqualOneProcessInFloat64) {
   }
 }
 
+// The issue's own check: one MNIST epoch of an MLP without dropout, in float64, with 2 and 4
+// ranks (4 oversubscribed on 2 cores) equals one process's run. 55,000 examples in batches of
+// 64 leave a last batch of 23 (12 + 11 over 2 ranks, 6 + 6 + 6 + 5 over 4).
+TEST_F(DataParallel, TwoAndFourRanksEqualOneProcessAfterAnMnistEpoch) {
+  const fs::path mnist = fs::path(DESCENT_SOURCE_DIR) / "data/mnist";
+  if (!fs::exists(mnist / "train-images-idx3-ubyte"))
+    DESCENT_SKIP() << "MNIST not fetched (bash scripts/fetch_mnist.sh)";
+  auto args = [&](const fs::path& out) {
+    return "train --data " + mnist.string() + " --model mlp:128-64 --dropout 0 --epochs 1 --batch-size 64" +
+           " --optimizer sgd:lr=0.05,momentum=0.9 --threads 1 --quiet --seed 3 --dtype float64 --out " + out.string();
+  };
+  const CliOutput one = descent::testing::run_descent(args(dir_ / "one"));
+  ASSERT_EQ(one.code, 0) << one.out;
+  for (const int ranks : {2, 4}) {
+    const fs::path out = dir_ / ("ranks" + std::to_string(ranks));
+    const CliOutput run = shell(mpirun_command(ranks, args(out)));
+    ASSERT_EQ(run.code, 0) << run.out;
+    EXPECT_LE(relative_difference(weights(out), weights(dir_ / "one")), kOneProcessTolerance) << ranks << " ranks";
+  }
+}
+
 // A conv net with BatchNorm2d: --sync-batch-norm gives one process's result (batch statistics,
 // running statistics and their gradients over the global batch); without it each rank
 // normalizes its share alone, as DDP does by default, and the result differs.
@@ -343,6 +365,30 @@ TEST_F(DataParallel, EvalAndComparePrintOnce) {
   EXPECT_EQ(count_of(compared.out, "wrote "), 1) << compared.out;
   EXPECT_TRUE(fs::exists(dir_ / "compare" / "table.md"));
   EXPECT_TRUE(fs::exists(dir_ / "compare" / "sgd_lr=0.1" / "best.safetensors"));
+}
+
+// eval's per-class counts are added over the ranks: the confusion matrix and top-k accuracy of
+// two ranks are one process's, and the heat map is written once. predict runs on rank 0 alone:
+// the same rows as one process.
+TEST_F(DataParallel, EvalMetricsAndPredictEqualOneProcess) {
+  ASSERT_EQ(descent::testing::run_descent(train_args(csv_, dir_ / "run", "float64")).code, 0);
+  const std::string weights = " --weights " + (dir_ / "run" / "best.safetensors").string() + " --threads 1";
+  const CliOutput one = descent::testing::run_descent("eval" + weights + " --json --top-k 1");
+  ASSERT_EQ(one.code, 0) << one.out;
+  const CliOutput two =
+      shell(mpirun_command(2, "eval" + weights + " --json --top-k 1 --svg " + (dir_ / "confusion.svg").string()));
+  ASSERT_EQ(two.code, 0) << two.out;
+  const auto one_report = nlohmann::json::parse(one.out), two_report = nlohmann::json::parse(two.out);
+  EXPECT_EQ(two_report.at("confusion_matrix"), one_report.at("confusion_matrix"));
+  EXPECT_EQ(two_report.at("classes"), one_report.at("classes"));
+  EXPECT_EQ(two_report.at("top_k_accuracy"), one_report.at("accuracy"));
+  EXPECT_TRUE(fs::exists(dir_ / "confusion.svg"));
+
+  const CliOutput predicted = shell(mpirun_command(2, "predict" + weights + " --out " + (dir_ / "two.csv").string()));
+  ASSERT_EQ(predicted.code, 0) << predicted.out;
+  EXPECT_EQ(count_of(predicted.out, "wrote "), 1) << predicted.out;
+  ASSERT_EQ(descent::testing::run_descent("predict" + weights + " --out " + (dir_ / "one.csv").string()).code, 0);
+  EXPECT_EQ(descent::testing::read_file(dir_ / "two.csv"), descent::testing::read_file(dir_ / "one.csv"));
 }
 
 // --bucket-mb is part of the run's configuration: --resume keeps it and refuses another.

@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-DTYPES = {"F32": "<f4", "F64": "<f8"}
+DTYPES = {"F32": "<f4", "F64": "<f8", "I64": "<i8"}
 
 
 def read(path):
@@ -26,7 +26,7 @@ def read(path):
         begin, end = info["data_offsets"]
         array = np.frombuffer(data[begin:end], dtype=DTYPES[info["dtype"]]).reshape(info["shape"])
         tensors[name] = {"dtype": info["dtype"], "shape": list(array.shape),
-                         "values": [float(v) for v in array.ravel()]}
+                         "values": [v.item() for v in array.ravel()]}
     return {"header_length": n, "metadata": metadata, "tensors": tensors}
 
 
@@ -69,11 +69,11 @@ def write_dtypes(path):
     arrays = [
         ("F16", np.array([0.5, -2.0, 65504.0, 2.0**-14, 2.0**-24, np.inf, -0.0], dtype="<f2")),
         ("BF16", bf16),
-        ("I64", np.array([-(2**53), 0, 2**53, 7], dtype="<i8")),
+        ("I64", np.array([-(2**63), 0, 2**53 + 1, 2**63 - 1], dtype="<i8")),
         ("I32", np.array([-(2**31), 2**31 - 1], dtype="<i4")),
         ("I16", np.array([-32768, 32767], dtype="<i2")),
         ("I8", np.array([-128, 127], dtype="<i1")),
-        ("U64", np.array([0, 2**53], dtype="<u8")),
+        ("U64", np.array([0, 2**63 - 1], dtype="<u8")),
         ("U32", np.array([2**32 - 1], dtype="<u4")),
         ("U16", np.array([65535], dtype="<u2")),
         ("U8", np.array([0, 255], dtype="<u1")),

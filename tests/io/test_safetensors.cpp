@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -44,8 +45,11 @@ NamedTensors sample() {
           {"layers.0.bias", Tensor::from_data({0.5, -0.5}, Shape{2}, DType::f64)},
           {"step", Tensor::scalar(42.0, DType::f64)},
           {"empty", Tensor::zeros(Shape{0, 4})},
-          {"transposed", Tensor::from_data({1, 2, 3, 4, 5, 6}, Shape{2, 3}).t()}};
+          {"transposed", Tensor::from_data({1, 2, 3, 4, 5, 6}, Shape{2, 3}).t()},
+          {"labels", Tensor::from_data(std::vector<int64_t>{3, -1, 0, 7}, Shape{2, 2})}};
 }
+
+std::string dtype_code(DType d) { return d == DType::f32 ? "F32" : d == DType::f64 ? "F64" : "I64"; }
 
 bool numpy_available() { return std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0; }
 
@@ -98,7 +102,7 @@ TEST(Safetensors, ReadByJsonAndNumpyOnly) {
   EXPECT_EQ(j["tensors"].size(), sample().size());
   for (const auto& [name, t] : sample()) {
     const nlohmann::json& e = j["tensors"][name];
-    EXPECT_EQ(e["dtype"], t.dtype() == DType::f32 ? "F32" : "F64") << name;
+    EXPECT_EQ(e["dtype"], dtype_code(t.dtype())) << name;
     EXPECT_EQ(e["shape"].get<std::vector<int64_t>>(), std::vector<int64_t>(t.shape().begin(), t.shape().end())) << name;
     EXPECT_EQ(e["values"].get<std::vector<double>>(), t.to_vector()) << name;
   }
@@ -135,19 +139,35 @@ TEST(Safetensors, ReadsHalfFloatsAndIntegersWrittenByNumpy) {
     EXPECT_EQ(by_name.at(name).dtype(), dtype) << name;
     return by_name.at(name).to_vector();
   };
+  // Integers and booleans read as int64, exactly (no rounding beyond 2^53).
+  auto integers = [&](const std::string& name) {
+    EXPECT_EQ(by_name.at(name).dtype(), DType::i64) << name;
+    return by_name.at(name).values<int64_t>();
+  };
   const std::vector<double> f16 = values("f16", DType::f32);
   EXPECT_EQ(f16, (std::vector<double>{0.5, -2.0, 65504.0, std::ldexp(1.0, -14), std::ldexp(1.0, -24), INFINITY, 0.0}));
   EXPECT_TRUE(std::signbit(f16.back())) << "-0 stays -0";
   EXPECT_EQ(values("bf16", DType::f32), (std::vector<double>{1.5, -2.0, 0.15625, INFINITY, 65280.0}));
-  EXPECT_EQ(values("i64", DType::f64), (std::vector<double>{-9007199254740992.0, 0, 9007199254740992.0, 7}));
-  EXPECT_EQ(values("i32", DType::f64), (std::vector<double>{-2147483648.0, 2147483647.0}));
-  EXPECT_EQ(values("i16", DType::f64), (std::vector<double>{-32768, 32767}));
-  EXPECT_EQ(values("i8", DType::f64), (std::vector<double>{-128, 127}));
-  EXPECT_EQ(values("u64", DType::f64), (std::vector<double>{0, 9007199254740992.0}));
-  EXPECT_EQ(values("u32", DType::f64), (std::vector<double>{4294967295.0}));
-  EXPECT_EQ(values("u16", DType::f64), (std::vector<double>{65535}));
-  EXPECT_EQ(values("u8", DType::f64), (std::vector<double>{0, 255}));
-  EXPECT_EQ(values("bool", DType::f64), (std::vector<double>{1, 0, 1}));
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max(), kMin = std::numeric_limits<int64_t>::min();
+  EXPECT_EQ(integers("i64"), (std::vector<int64_t>{kMin, 0, (int64_t{1} << 53) + 1, kMax}));
+  EXPECT_EQ(integers("i32"), (std::vector<int64_t>{-2147483648LL, 2147483647}));
+  EXPECT_EQ(integers("i16"), (std::vector<int64_t>{-32768, 32767}));
+  EXPECT_EQ(integers("i8"), (std::vector<int64_t>{-128, 127}));
+  EXPECT_EQ(integers("u64"), (std::vector<int64_t>{0, kMax}));
+  EXPECT_EQ(integers("u32"), (std::vector<int64_t>{4294967295LL}));
+  EXPECT_EQ(integers("u16"), (std::vector<int64_t>{65535}));
+  EXPECT_EQ(integers("u8"), (std::vector<int64_t>{0, 255}));
+  EXPECT_EQ(integers("bool"), (std::vector<int64_t>{1, 0, 1}));
+}
+
+TEST(Safetensors, Int64RoundTripsExactly) {
+  const fs::path p = fresh_dir("safetensors", "int64") / "labels.safetensors";
+  const std::vector<int64_t> labels = {(int64_t{1} << 53) + 1, -5, std::numeric_limits<int64_t>::max()};
+  save_safetensors(p, {{"labels", Tensor::from_data(labels, Shape{3})}});
+  const SafetensorsFile f = load_safetensors(p);
+  ASSERT_EQ(f.tensors.size(), 1u);
+  EXPECT_EQ(f.tensors[0].second.dtype(), DType::i64);
+  EXPECT_EQ(f.tensors[0].second.values<int64_t>(), labels);
 }
 
 TEST(Safetensors, FailedSaveKeepsThePreviousFileLoadable) {
@@ -190,10 +210,10 @@ TEST(Safetensors, CorruptFilesAreRefusedWithClearMessages) {
   check(file_bytes(R"({"a":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}})", "ab"),
         "tensor 'a' has dtype 'F8_E4M3'; descent reads F32, F64, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, "
         "BOOL");
-  // 2^53 + 1 as I64: float64 would round it.
-  check(file_bytes(R"({"n":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})",
-                   std::string("\x01\x00\x00\x00\x00\x00\x20\x00", 8)),
-        "tensor 'n': element 0 of I64 (9007199254740993) is beyond 2^53, which float64 cannot hold exactly");
+  // 2^63 as U64: int64 cannot hold it.
+  check(file_bytes(R"({"n":{"dtype":"U64","shape":[1],"data_offsets":[0,8]}})",
+                   std::string("\x00\x00\x00\x00\x00\x00\x00\x80", 8)),
+        "tensor 'n': element 0 of U64 (9223372036854775808) is beyond 2^63 - 1, which int64 cannot hold");
   check(file_bytes(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", four_floats.substr(0, 10)),
         "reach beyond the data section of 10 bytes");
   check(file_bytes(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})", four_floats),

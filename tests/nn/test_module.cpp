@@ -4,9 +4,11 @@
 
 #include <cmath>
 
+#include "common/throws.hpp"
 #include "descent/descent.hpp"
 
 using namespace descent;
+using descent::testing::throws;
 
 TEST(Module, SequentialNamesParametersAsTorch) {
   Generator gen(1);
@@ -133,6 +135,29 @@ TEST(MlpInit, ConstantBiasAndXavierBounds) {
   EXPECT_THROW(make_mlp("mlp:50", 40, 10, o, &gen), ValueError);
 }
 
+// Nielsen's network2.py: weights N(0, 1/n_in), biases N(0, 1); the sample moments of 20,000
+// weights and 400 biases are within a few standard errors of those.
+TEST(MlpInit, NielsenDrawsWeightsScaledByFanInAndUnitBiases) {
+  MlpOptions o;
+  o.init = "nielsen";
+  Generator gen(7);
+  auto m = make_mlp("mlp:400", 50, 10, o, &gen);
+  const auto moments = [](const std::vector<double>& v) {
+    double sum = 0, squares = 0;
+    for (double x : v) sum += x;
+    for (double x : v) squares += (x - sum / v.size()) * (x - sum / v.size());
+    return std::pair{sum / v.size(), std::sqrt(squares / (v.size() - 1))};
+  };
+  const auto [w_mean, w_std] = moments(m->named_parameters()[0].second.to_vector());  // (400, 50)
+  EXPECT_NEAR(w_mean, 0.0, 0.005);
+  EXPECT_NEAR(w_std, 1.0 / std::sqrt(50.0), 0.005);
+  const auto [b_mean, b_std] = moments(m->named_parameters()[1].second.to_vector());
+  EXPECT_NEAR(b_mean, 0.0, 0.2);
+  EXPECT_NEAR(b_std, 1.0, 0.15);
+  o.init = "nielsen:bias=0.1";
+  EXPECT_THROW(make_mlp("mlp:4", 3, 2, o), ValueError);
+}
+
 // ---- gradchecks (float64, central differences) ----
 
 namespace {
@@ -148,7 +173,7 @@ Tensor randn(Shape s, uint64_t seed) {
 
 TEST(LossGradcheck, EveryLossEveryReduction) {
   const Tensor target = randn({4, 3}, 2);
-  const Tensor labels = Tensor::from_data({0.0, 2.0, 1.0, 2.0}, Shape{4}, DType::f64);
+  const Tensor labels = Tensor::from_data({0.0, 2.0, 1.0, 2.0}, Shape{4}, DType::i64);
   Generator g(9);
   const Tensor probs = Tensor::uniform(Shape{4, 3}, 0, 1, DType::f64, &g);
   for (Reduction r : {Reduction::none, Reduction::mean, Reduction::sum}) {
@@ -161,6 +186,9 @@ TEST(LossGradcheck, EveryLossEveryReduction) {
     expect_gradcheck([&](auto& in) { return nll_loss(log_softmax(in[0], 1), labels, r); }, {randn({4, 3}, 6)});
     expect_gradcheck([&](auto& in) { return binary_cross_entropy_with_logits(in[0], probs, r); }, {randn({4, 3}, 7)});
     expect_gradcheck([&](auto& in) { return cross_entropy(in[0], labels, r, 0.2); }, {randn({4, 3}, 15)});
+    // Class probabilities as the target: the gradient reaches the logits and the probabilities.
+    expect_gradcheck([&](auto& in) { return cross_entropy(in[0], in[1], r); }, {randn({4, 3}, 17), probs});
+    expect_gradcheck([&](auto& in) { return cross_entropy(in[0], in[1], r, 0.2); }, {randn({4, 3}, 18), probs});
     // The targets' gradient too (-x per element), as F.binary_cross_entropy_with_logits.
     expect_gradcheck([&](auto& in) { return binary_cross_entropy_with_logits(in[0], in[1], r); },
                      {randn({4, 3}, 16), Tensor::uniform(Shape{4, 3}, 0, 1, DType::f64, &g)});
@@ -177,15 +205,35 @@ TEST(LayerGradcheck, BatchNormLayerNormLinear) {
                    {randn({3, 4}, 12), randn({2, 4}, 13), randn({2}, 14)});
 }
 
+// A float target of class indices is refused with the fix, as torch refuses it ("expected scalar
+// type Long"); a float target of the logits' shape is class probabilities.
+TEST(LossBadInput, FloatClassTargetsAreRefused) {
+  const Tensor logits = Tensor::zeros(Shape{4, 3});
+  const Tensor float_labels = Tensor::from_data({0.0, 1.0, 2.0, 2.0}, Shape{4});
+  EXPECT_TRUE(throws<ShapeError>([&] { cross_entropy(logits, float_labels); },
+                                 "cross_entropy: class targets must be int64, got float32; convert them with "
+                                 ".to(DType::i64) (a float target of the scores' shape is class probabilities)"));
+  EXPECT_TRUE(
+      throws<ShapeError>([&] { nll_loss(logits, float_labels); },
+                         "nll_loss: class targets must be int64, got float32; convert them with .to(DType::i64)"));
+  EXPECT_TRUE(throws<ShapeError>([&] { cross_entropy(logits, Tensor::zeros(Shape{4, 3}, DType::f64)); },
+                                 "cross_entropy: dtypes differ (float32 and float64); convert one with .to()"));
+  // The same labels as int64, and as one-hot probabilities, give the same loss.
+  const Tensor logits64 = randn({4, 3}, 19);
+  const Tensor labels = float_labels.to(DType::i64);
+  EXPECT_NEAR(cross_entropy(logits64, labels).item(), cross_entropy(logits64, one_hot(labels, 3, DType::f64)).item(),
+              1e-12);
+}
+
 TEST(LossBadInput, ShapesAndTargetsAreNamed) {
   const Tensor logits = Tensor::zeros(Shape{4, 3});
   try {
-    cross_entropy(logits, Tensor::from_data({0.0, 1.0, 7.0, 2.0}, Shape{4}));
+    cross_entropy(logits, Tensor::from_data({0.0, 1.0, 7.0, 2.0}, Shape{4}, DType::i64));
     FAIL();
   } catch (const ShapeError& e) {
     EXPECT_NE(std::string(e.what()).find("not a class index in [0, 3)"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(cross_entropy(logits, Tensor::zeros(Shape{5})), ShapeError);
+  EXPECT_THROW(cross_entropy(logits, Tensor::zeros(Shape{5}, DType::i64)), ShapeError);
   EXPECT_THROW(mse_loss(logits, Tensor::zeros(Shape{3, 4})), ShapeError);
   // torch.nn.CrossEntropyLoss takes label_smoothing in [0, 1]; 1 leaves no trace of the target, so it is refused.
   for (double smoothing : {-0.1, 1.0, 1.5})

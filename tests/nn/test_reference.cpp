@@ -52,9 +52,16 @@ Fn function_for(const std::string& name) {
   if (op == "mse_loss") return [red](auto& in) { return mse_loss(in["input"], in["target"], red); };
   if (op == "l1_loss") return [red](auto& in) { return l1_loss(in["input"], in["target"], red); };
   if (op == "huber_loss") return [red](auto& in) { return huber_loss(in["input"], in["target"], 0.7, red); };
-  if (op == "cross_entropy") return [red](auto& in) { return cross_entropy(in["input"], in["target"], red); };
-  if (op == "nll_loss") return [red](auto& in) { return nll_loss(in["input"], in["target"], red); };
+  // Class targets are stored as numbers; torch took them as int64 (.long()), and so does descent.
+  if (op == "cross_entropy")
+    return [red](auto& in) { return cross_entropy(in["input"], in["target"].to(DType::i64), red); };
+  if (op == "nll_loss") return [red](auto& in) { return nll_loss(in["input"], in["target"].to(DType::i64), red); };
   if (op == "cross_entropy_label_smoothing")
+    return [red](auto& in) { return cross_entropy(in["input"], in["target"].to(DType::i64), red, 0.15); };
+  // A float target of the logits' shape: class probabilities.
+  if (op == "cross_entropy_probabilities")
+    return [red](auto& in) { return cross_entropy(in["input"], in["target"], red); };
+  if (op == "cross_entropy_probabilities_label_smoothing")
     return [red](auto& in) { return cross_entropy(in["input"], in["target"], red, 0.15); };
   if (op == "binary_cross_entropy_with_logits" || op == "binary_cross_entropy_with_logits_zeros")
     return [red](auto& in) { return binary_cross_entropy_with_logits(in["input"], in["target"], red); };

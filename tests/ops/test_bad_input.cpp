@@ -224,13 +224,14 @@ TEST(BadInput, GradcheckNeedsFloat64) {
 TEST(BadInput, GatherIndexOutOfRange) {
   const Tensor x = f32({3, 4});
   EXPECT_TRUE(
-      throws<ShapeError>([&] { gather(x, 1, Tensor::from_data({0, 5, 1}, Shape{3, 1})); },
+      throws<ShapeError>([&] { gather(x, 1, Tensor::from_data({0, 5, 1}, Shape{3, 1}, DType::i64)); },
                          "gather: index 5 at position 1 is out of range for dim 1 of size 4 (input shape [3, 4])"));
   EXPECT_TRUE(
-      throws<ShapeError>([&] { gather(x, 0, Tensor::from_data({-1, 0}, Shape{1, 2})); },
+      throws<ShapeError>([&] { gather(x, 0, Tensor::from_data({-1, 0}, Shape{1, 2}, DType::i64)); },
                          "gather: index -1 at position 0 is out of range for dim 0 of size 3 (input shape [3, 4])"));
-  EXPECT_TRUE(throws<ShapeError>([&] { gather(x, 1, Tensor::from_data({0.5}, Shape{1, 1})); },
-                                 "gather: index 0.5 at position 0 is not an integer"));
+  EXPECT_TRUE(
+      throws<ShapeError>([&] { gather(x, 1, Tensor::from_data({0.0}, Shape{1, 1})); },
+                         "gather: index must be an int64 tensor, got float32; convert it with .to(DType::i64)"));
   EXPECT_TRUE(throws<ShapeError>([&] { gather(x, 1, f32({3})); },
                                  "gather: index of shape [3] must have as many dims as input [3, 4]"));
   EXPECT_TRUE(throws<ShapeError>([&] { gather(x, 1, f32({4, 1})); },
@@ -243,13 +244,13 @@ TEST(BadInput, IndexSelectAndOneHot) {
   const Tensor x = f32({3, 4});
   EXPECT_TRUE(
       throws<
-          ShapeError>([&] { index_select(x, 0, Tensor::from_data({3}, Shape{1})); },
+          ShapeError>([&] { index_select(x, 0, Tensor::from_data({3}, Shape{1}, DType::i64)); },
                       "index_select: index 3 at position 0 is out of range for dim 0 of size 3 (input shape [3, 4])"));
   EXPECT_TRUE(throws<ShapeError>([&] { index_select(x, 0, f32({1, 1})); },
                                  "index_select: index must be 1-D, got shape [1, 1]"));
   EXPECT_TRUE(throws<ShapeError>([] { index_select(f32({}), 0, f32({1})); },
                                  "index_select: input must have at least 1 dim, got shape []"));
-  EXPECT_TRUE(throws<ShapeError>([] { one_hot(Tensor::from_data({1, 10}, Shape{2}), 10); },
+  EXPECT_TRUE(throws<ShapeError>([] { one_hot(Tensor::from_data({1, 10}, Shape{2}, DType::i64), 10); },
                                  "one_hot: index 10 at position 1 is out of range for 10 classes"));
   EXPECT_TRUE(throws<ValueError>([] { one_hot(f32({2}), 0); }, "one_hot: num_classes must be positive, got 0"));
 }

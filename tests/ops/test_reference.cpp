@@ -68,10 +68,14 @@ const OpTable& ops() {
       {"linear", [](auto& x, auto&) { return linear(x[0], x[1], x.size() > 2 ? x[2] : Tensor()); }},
       {"concat", [](auto& x, auto& p) { return concat(x, p["dim"].template get<int>()); }},
       {"stack", [](auto& x, auto& p) { return stack(x, p["dim"].template get<int>()); }},
-      {"index_select", [](auto& x, auto& p) { return index_select(x[0], p["dim"].template get<int>(), x[1]); }},
-      {"gather", [](auto& x, auto& p) { return gather(x[0], p["dim"].template get<int>(), x[1]); }},
+      // Indices are stored as numbers; torch took them as int64 (.long()), and so does descent.
+      {"index_select",
+       [](auto& x, auto& p) { return index_select(x[0], p["dim"].template get<int>(), x[1].to(DType::i64)); }},
+      {"gather", [](auto& x, auto& p) { return gather(x[0], p["dim"].template get<int>(), x[1].to(DType::i64)); }},
       {"one_hot",
-       [](auto& x, auto& p) { return one_hot(x[0], p["num_classes"].template get<int64_t>(), x[0].dtype()); }},
+       [](auto& x, auto& p) {
+         return one_hot(x[0].to(DType::i64), p["num_classes"].template get<int64_t>(), x[0].dtype());
+       }},
       {"relu", [](auto& x, auto&) { return relu(x[0]); }},
       {"leaky_relu", [](auto& x, auto& p) { return leaky_relu(x[0], p["negative_slope"].template get<double>()); }},
       {"sigmoid", [](auto& x, auto&) { return sigmoid(x[0]); }},

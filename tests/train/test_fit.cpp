@@ -190,10 +190,7 @@ namespace {
 // One epoch of Adam on spirals in float64 with a per-batch cosine schedule; the parameters after it.
 NamedTensors one_epoch(int64_t batch_size, int64_t accumulate_steps) {
   DataSplits data = spirals(1);
-  for (Dataset* part : {&data.train, &data.dev, &data.test}) {
-    part->x = part->x.to(DType::f64);
-    part->y = part->y.to(DType::f64);
-  }
+  for (Dataset* part : {&data.train, &data.dev, &data.test}) part->x = part->x.to(DType::f64);  // labels stay int64
   Generator gen(4);
   auto model = make_mlp("mlp:16-8", 2, 2, {.dtype = DType::f64}, &gen);
   auto opt = optim::make_optimizer("adam:lr=0.01", model->parameters());

@@ -58,13 +58,14 @@ std::pair<Tensor, Tensor> batch_of(const std::vector<int64_t>& indices) {
   const auto x = reference()["x"].get<std::vector<double>>();
   const auto y = reference()["y"].get<std::vector<int64_t>>();
   const auto features = reference()["features"].get<int64_t>();
-  std::vector<double> rows, labels;
+  std::vector<double> rows;
+  std::vector<int64_t> labels;  // int64, as torch's
   for (const int64_t i : indices) {
     rows.insert(rows.end(), x.begin() + i * features, x.begin() + (i + 1) * features);
-    labels.push_back(static_cast<double>(y[i]));
+    labels.push_back(y[i]);
   }
   const auto count = static_cast<int64_t>(indices.size());
-  return {Tensor::from_data(rows, {count, features}, DType::f64), Tensor::from_data(labels, {count}, DType::f64)};
+  return {Tensor::from_data(rows, {count, features}, DType::f64), Tensor::from_data(labels, {count})};
 }
 
 std::shared_ptr<Sequential> initial_model() {

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "common/skip.hpp"
+#include "descent/viz/confusion_plot.hpp"
 #include "descent/viz/curve_plot.hpp"
 #include "descent/viz/library_plots.hpp"
 #include "descent/viz/run_plot.hpp"
@@ -182,4 +183,28 @@ TEST(Render, UndefinedRegionIsGrey) {
                                      .height = 460});
   EXPECT_NE(plot.svg.find("#d4d4d4"), std::string::npos);
   render_and_check("undefined_region", plot, 700, 460);
+}
+
+// A classifier of Fashion-MNIST's kind: the upper-body garments confused with each other.
+TEST(Render, ConfusionMatrixWithClassNames) {
+  const std::vector<std::string> names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                          "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  std::vector<int64_t> counts(100, 0);
+  for (int64_t c = 0; c < 10; ++c) counts[c * 10 + c] = 950;
+  for (const auto& [truth, predicted, count] : {std::tuple{0, 6, 110},
+                                                {6, 0, 140},
+                                                {2, 4, 90},
+                                                {4, 2, 80},
+                                                {6, 2, 70},
+                                                {6, 4, 60},
+                                                {9, 7, 40},
+                                                {7, 9, 30},
+                                                {3, 4, 25}}) {
+    counts[truth * 10 + predicted] += count;
+    counts[truth * 10 + truth] -= count;
+  }
+  const Rendered plot = plot_confusion_matrix(counts, names, "Confusion matrix: fashion-mnist, test");
+  const auto width_at = plot.svg.find("width=\"") + 7, height_at = plot.svg.find("height=\"") + 8;
+  render_and_check("confusion_matrix", plot, std::stoi(plot.svg.substr(width_at)),
+                   std::stoi(plot.svg.substr(height_at)));
 }

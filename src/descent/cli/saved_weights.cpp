@@ -1,10 +1,12 @@
-// Loading a training run's saved weights with its configuration, for eval and landscape.
+// Loading a training run's saved weights with its configuration, for eval, predict and landscape.
 #include "descent/cli/saved_weights.hpp"
 
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "descent/core/error.hpp"
+#include "descent/core/threads.hpp"
+#include "descent/train/run.hpp"
 
 namespace descent::cli {
 
@@ -47,6 +49,21 @@ const Dataset& split_named(const DataSplits& splits, const std::string& name) {
   if (name == "dev") return splits.dev;
   if (name == "test") return splits.test;
   throw ValueError("--split must be train, dev or test, got '" + name + "'");
+}
+
+SavedModel load_saved_model(const SavedWeightsFlags& flags) {
+  SavedWeights saved = load_saved_weights(flags.weights, flags.data);
+  set_num_threads(flags.threads);
+  SavedModel loaded{.config = std::move(saved.config), .splits = {}, .model = nullptr, .split = flags.split};
+  loaded.splits = load_splits(loaded.config);
+  loaded.model = build_model(loaded.config, loaded.part().item_shape, loaded.splits.train.num_outputs());
+  try {
+    loaded.model->load_state_dict(saved.file.tensors);
+  } catch (const ShapeError& e) {
+    throw ShapeError(flags.weights + " does not fit the data " + loaded.config.data + " (" + e.what() +
+                     "); pass the --data it was trained on, or data of the same shape and classes");
+  }
+  return loaded;
 }
 
 }  // namespace descent::cli

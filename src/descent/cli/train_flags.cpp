@@ -50,8 +50,9 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
       ->capture_default_str();
   app.add_option("--dropout", c.dropout, "dropout probability after each hidden activation")->capture_default_str();
   app.add_option("--init", c.init,
-                 "weight init: default (torch's), xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal; "
-                 "append :bias=VALUE for a constant bias")
+                 "weight init: default (torch's), xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal "
+                 "(append :bias=VALUE for a constant bias), or nielsen (weights N(0, 1/n_in), biases N(0, 1), as "
+                 "Nielsen's network2.py)")
       ->capture_default_str();
   app.add_flag("--batch-norm", c.batch_norm, "BatchNorm1d before each hidden activation (BatchNorm2d after each conv)");
   app.add_option("--init-from", c.init_from,

@@ -71,7 +71,7 @@ Dataset read_cifar10_batches(const std::vector<std::filesystem::path>& files) {
   std::array<float, 256> lut{};  // bytes / 255 in float32, torchvision's ToTensor
   for (int v = 0; v < 256; ++v) lut[static_cast<std::size_t>(v)] = static_cast<float>(v) / 255.0f;
   Dataset out{.x = Tensor::empty(Shape{n, kCifarImageBytes}),
-              .y = Tensor::from_data(std::span<const float>(labels), Shape{n}),
+              .y = Tensor::from_data(std::span<const float>(labels), Shape{n}, DType::i64),
               .num_classes = kCifarClasses,
               .item_shape = Shape{kCifarChannels, kCifarSide, kCifarSide},
               .pixels = {}};

@@ -68,8 +68,8 @@ Dataset idx_pair(const std::filesystem::path& images_path, const std::filesystem
   out.item_shape = Shape{images.dims[1], images.dims[2]};
   out.pixels = {.bytes = std::make_shared<const std::vector<uint8_t>>(std::move(images.data)),
                 .storage = out.x.impl().storage};
-  out.y = Tensor::empty(Shape{labels.dims[0]});
-  float* y = out.y.data<float>();
+  out.y = Tensor::empty(Shape{labels.dims[0]}, DType::i64);
+  int64_t* y = out.y.data<int64_t>();
   uint8_t largest = 0;
   for (std::size_t i = 0; i < labels.data.size(); ++i) {
     y[i] = labels.data[i];
@@ -161,6 +161,16 @@ void check_idx_classes(const TrainTest& data, const std::filesystem::path& train
                 "; the file is corrupt or not an MNIST-style label file");
 }
 
+// Refuses a label that is not a class index in [0, num_classes), naming it and its example.
+void check_class_labels(const std::vector<double>& labels, int64_t num_classes, const std::string& name) {
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const double v = labels[i];
+    if (v != std::floor(v) || v < 0 || v >= static_cast<double>(num_classes))
+      throw ValueError(name + ": label " + number_text(v) + " of example " + std::to_string(i) +
+                       " is not a class index in [0, " + std::to_string(num_classes) + ")");
+  }
+}
+
 }  // namespace
 
 constexpr std::array<std::pair<Task, std::string_view>, 4> kTaskNames = {{{Task::infer, "infer"},
@@ -212,8 +222,13 @@ void Dataset::validate(std::string_view what) const {
     throw ShapeError(name + ": a data set needs features (N, D) and labels " +
                      (is_multilabel() ? "(N, " + std::to_string(num_labels) + ")" : std::string("(N)")) + ", got " +
                      shape_text(x) + " and " + shape_text(y));
-  if (!x.is_contiguous() || !y.is_contiguous() || x.dtype() != y.dtype())
-    throw ShapeError(name + ": features and labels must be contiguous and of one dtype");
+  if (!x.is_contiguous() || !y.is_contiguous()) throw ShapeError(name + ": features and labels must be contiguous");
+  if (num_classes > 0 && y.dtype() != DType::i64)
+    throw ShapeError(name + ": class labels must be int64, got " + std::string(dtype_name(y.dtype())) +
+                     "; convert them with .to(DType::i64)");
+  if (num_classes == 0 && y.dtype() != x.dtype())
+    throw ShapeError(name + ": targets must have the features' dtype " + std::string(dtype_name(x.dtype())) + ", got " +
+                     std::string(dtype_name(y.dtype())));
   if (num_classes < 0) throw ValueError(name + ": num_classes is " + std::to_string(num_classes) + ", expected >= 0");
   if (num_labels < 0 || (num_labels > 0 && num_classes > 0))
     throw ValueError(name + ": num_labels is " + std::to_string(num_labels) + " with " + std::to_string(num_classes) +
@@ -225,15 +240,7 @@ void Dataset::validate(std::string_view what) const {
         throw ValueError(name + ": label " + number_text(labels[i]) + " of example " +
                          std::to_string(i / static_cast<std::size_t>(num_labels)) + " is not 0 or 1");
   }
-  if (num_classes > 0) {
-    const std::vector<double> labels = y.to_vector();
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-      const double v = labels[i];
-      if (v != std::floor(v) || v < 0 || v >= static_cast<double>(num_classes))
-        throw ValueError(name + ": label " + number_text(v) + " of example " + std::to_string(i) +
-                         " is not a class index in [0, " + std::to_string(num_classes) + ")");
-    }
-  }
+  if (num_classes > 0) check_class_labels(y.to_vector(), num_classes, name);
 }
 
 Dataset make_dataset(std::vector<float> features, std::vector<float> labels, int64_t num_features, int64_t num_classes,
@@ -242,8 +249,12 @@ Dataset make_dataset(std::vector<float> features, std::vector<float> labels, int
   if (num_features <= 0 || static_cast<int64_t>(features.size()) != n * num_features)
     throw ShapeError("make_dataset: " + std::to_string(features.size()) + " feature values do not fill " +
                      std::to_string(n) + " examples of " + std::to_string(num_features) + " features");
+  // Class labels are checked as read, before int64 would truncate a 1.5 to a class.
+  if (num_classes > 0)
+    check_class_labels(std::vector<double>(labels.begin(), labels.end()), num_classes, "make_dataset");
   Dataset out{.x = Tensor::from_data(std::span<const float>(features), Shape{n, num_features}),
-              .y = Tensor::from_data(std::span<const float>(labels), Shape{n}),
+              .y = Tensor::from_data(std::span<const float>(labels), Shape{n},
+                                     num_classes > 0 ? DType::i64 : DType::f32),
               .num_classes = num_classes,
               .item_shape = item_shape.empty() ? Shape{num_features} : item_shape,
               .pixels = {}};
@@ -503,7 +514,12 @@ TrainTest load_by_name(const std::string& name_or_path, const CsvOptions& csv, T
 
 TrainTest load_dataset(const std::string& name_or_path, const CsvOptions& csv, Task task) {
   TrainTest data = load_by_name(name_or_path, csv, task);
-  if (task == Task::regression) data.train.num_classes = data.test.num_classes = 0;
+  if (task == Task::regression)
+    for (Dataset* part : {&data.train, &data.test})
+      if (part->is_classification()) {  // class indices read as targets, in the features' dtype
+        part->y = part->y.to(part->x.dtype());
+        part->num_classes = 0;
+      }
   if (task == Task::classification && !data.train.is_classification())
     throw ValueError("--task classification: the labels of '" + name_or_path + "' are regression targets");
   if (task == Task::multilabel && !data.train.is_multilabel())

@@ -37,8 +37,8 @@ struct BytePixels {
 
 struct Dataset {
   Tensor x;                 // (N, D) features, contiguous (float32 from every loader)
-  Tensor y;                 // (N) class indices 0..num_classes-1 as float values, or regression targets;
-                            // (N, num_labels) of 0 and 1 for multi-label data
+  Tensor y;                 // (N) int64 class indices 0..num_classes-1, or (N) regression targets of x's
+                            // dtype; (N, num_labels) of 0 and 1 (x's dtype) for multi-label data
   int64_t num_classes = 0;  // 0 for regression and multi-label data
   Shape item_shape;         // one example's shape before flattening: [28, 28] for MNIST, [D] for tables
   BytePixels pixels;        // set by the IDX loader (8-bit images); empty otherwise
@@ -55,13 +55,13 @@ struct Dataset {
   // Rows [begin, end) as views sharing this dataset's storage.
   Dataset rows(int64_t begin, int64_t end) const;
   // Throws ShapeError unless x is (N, D) contiguous, y is (N) (or (N, num_labels) for multi-label
-  // data) contiguous of the same dtype, and every label is an integer in [0, num_classes) for
-  // classification, 0 or 1 for multi-label data.
+  // data) contiguous, int64 for classification and else of x's dtype, and every label is in
+  // [0, num_classes) for classification, 0 or 1 for multi-label data.
   void validate(std::string_view what) const;
 };
 
 // Builds a classification or regression dataset from row-major features and labels,
-// checking sizes (and, for classes, that labels are integers in range).
+// checking sizes (and, for classes, that labels are integers in range: y is then int64).
 Dataset make_dataset(std::vector<float> features, std::vector<float> labels, int64_t num_features, int64_t num_classes,
                      Shape item_shape = {});
 

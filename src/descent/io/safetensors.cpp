@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -22,7 +23,7 @@ static_assert(std::endian::native == std::endian::little, "safetensors data is l
 // The reference implementation refuses headers above 100 MB (safetensors::tensor::MAX_HEADER_SIZE).
 constexpr uint64_t kMaxHeaderSize = 100'000'000;
 
-const char* dtype_code(DType d) { return d == DType::f32 ? "F32" : "F64"; }
+const char* dtype_code(DType d) { return d == DType::f32 ? "F32" : d == DType::f64 ? "F64" : "I64"; }
 
 // IEEE half precision to float: every half is a float exactly.
 float half_to_float(uint16_t h) {
@@ -57,33 +58,28 @@ void halves_to_float(const uint8_t* src, uint64_t n, Tensor& out, const std::str
   }
 }
 
-// Integers of type S to float64, refusing values float64 cannot hold exactly (beyond 2^53).
+// Integers of type S (and booleans, as 0 and 1) to int64, refusing U64 values beyond int64's range.
 template <class S>
-void integers_to_double(const uint8_t* src, uint64_t n, Tensor& out, const std::string& what, const char* code) {
-  double* o = out.data<double>();
+void integers_to_int64(const uint8_t* src, uint64_t n, Tensor& out, const std::string& what, const char* code) {
+  int64_t* o = out.data<int64_t>();
   for (uint64_t i = 0; i < n; ++i) {
     const S v = read_element<S>(src + sizeof(S) * i);
-    if constexpr (sizeof(S) == 8) {  // compared as integers: 2^53 + 1 would round to 2^53 as a double
-      constexpr S kLimit = S{1} << 53;
-      bool beyond = v > kLimit;
-      if constexpr (std::is_signed_v<S>) beyond = beyond || v < -kLimit;
-      if (beyond)
+    if constexpr (std::is_same_v<S, uint64_t>)
+      if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         throw IOError(what + ": element " + std::to_string(i) + " of " + code + " (" + std::to_string(v) +
-                      ") is beyond 2^53, which float64 cannot hold exactly");
-    }
-    o[i] = static_cast<double>(v);
+                      ") is beyond 2^63 - 1, which int64 cannot hold");
+    o[i] = static_cast<int64_t>(v);  // NOLINT(bugprone-signed-char-misuse): I8 is signed, -1 stays -1
   }
 }
 
-void booleans_to_double(const uint8_t* src, uint64_t n, Tensor& out, const std::string&, const char*) {
-  double* o = out.data<double>();
+void booleans_to_int64(const uint8_t* src, uint64_t n, Tensor& out, const std::string&, const char*) {
+  int64_t* o = out.data<int64_t>();
   for (uint64_t i = 0; i < n; ++i) o[i] = src[i] != 0;
 }
 
-// The dtypes a file may hold, and what each becomes: F32 and F64 as stored (no converter);
-// 16-bit floats widen to float32 (exactly); integers and booleans become float64 (exactly, up
-// to 2^53 in magnitude; descent keeps integer values such as class indices and BatchNorm's
-// num_batches_tracked in a float dtype).
+// The dtypes a file may hold, and what each becomes: F32, F64 and I64 as stored (no
+// converter); 16-bit floats widen to float32 (exactly); the other integers and booleans
+// become int64 (exactly; U64 up to 2^63 - 1), as torch.long.
 struct FileDType {
   const char* code;
   std::size_t size;  // bytes per element in the file
@@ -94,15 +90,15 @@ constexpr FileDType kFileDTypes[] = {{"F32", 4, DType::f32, nullptr},
                                      {"F64", 8, DType::f64, nullptr},
                                      {"F16", 2, DType::f32, &halves_to_float<false>},
                                      {"BF16", 2, DType::f32, &halves_to_float<true>},
-                                     {"I64", 8, DType::f64, &integers_to_double<int64_t>},
-                                     {"I32", 4, DType::f64, &integers_to_double<int32_t>},
-                                     {"I16", 2, DType::f64, &integers_to_double<int16_t>},
-                                     {"I8", 1, DType::f64, &integers_to_double<int8_t>},
-                                     {"U64", 8, DType::f64, &integers_to_double<uint64_t>},
-                                     {"U32", 4, DType::f64, &integers_to_double<uint32_t>},
-                                     {"U16", 2, DType::f64, &integers_to_double<uint16_t>},
-                                     {"U8", 1, DType::f64, &integers_to_double<uint8_t>},
-                                     {"BOOL", 1, DType::f64, &booleans_to_double}};
+                                     {"I64", 8, DType::i64, nullptr},
+                                     {"I32", 4, DType::i64, &integers_to_int64<int32_t>},
+                                     {"I16", 2, DType::i64, &integers_to_int64<int16_t>},
+                                     {"I8", 1, DType::i64, &integers_to_int64<int8_t>},
+                                     {"U64", 8, DType::i64, &integers_to_int64<uint64_t>},
+                                     {"U32", 4, DType::i64, &integers_to_int64<uint32_t>},
+                                     {"U16", 2, DType::i64, &integers_to_int64<uint16_t>},
+                                     {"U8", 1, DType::i64, &integers_to_int64<uint8_t>},
+                                     {"BOOL", 1, DType::i64, &booleans_to_int64}};
 
 const FileDType* find_file_dtype(const std::string& code) {
   for (const FileDType& d : kFileDTypes)

@@ -2,9 +2,9 @@
 // little-endian header length N, N bytes of JSON header {name: {"dtype", "shape",
 // "data_offsets": [begin, end]}, "__metadata__": {string: string}}, padded with spaces to a
 // multiple of 8 bytes as the reference implementation does, then the raw little-endian data.
-// descent writes F32 and F64 tensors. It reads those, F16 and BF16 (widened to float32), and
-// integer and boolean tensors (I8-I64, U8-U64, BOOL, as float64, refusing 64-bit values beyond
-// 2^53 that float64 cannot hold exactly). Offsets are relative to the data section.
+// descent writes F32, F64 and I64 tensors. It reads those, F16 and BF16 (widened to float32), and
+// the other integer and boolean tensors (I8-I32, U8-U64, BOOL, as int64, refusing U64 values
+// beyond 2^63 - 1). Offsets are relative to the data section.
 #pragma once
 #include <filesystem>
 #include <map>

@@ -37,26 +37,24 @@ void check_same_shape(const Tensor& input, const Tensor& target, const char* op)
                      target.shape().str() + " differ; they must match");
 }
 
-// Class indices of a (N) target for (N, C) scores, checked.
-std::vector<int64_t> class_targets(const Tensor& scores, const Tensor& target, const char* op) {
+// Class indices of an int64 (N) target for (N, C) scores, checked. A float target of class
+// indices is refused, as torch refuses it ("expected scalar type Long"); `hint` ends that line.
+std::vector<int64_t> class_targets(const Tensor& scores, const Tensor& target, const char* op,
+                                   const std::string& hint = "") {
   if (scores.dim() != 2)
     throw ShapeError(std::string(op) + ": expected (N, C) scores, got shape " + scores.shape().str());
   if (target.dim() != 1 || target.shape()[0] != scores.shape()[0])
     throw ShapeError(std::string(op) + ": target of shape " + target.shape().str() + " does not match scores " +
                      scores.shape().str() + " (expected [" + std::to_string(scores.shape()[0]) + "])");
+  if (target.dtype() != DType::i64)
+    throw ShapeError(std::string(op) + ": class targets must be int64, got " + std::string(dtype_name(target.dtype())) +
+                     "; convert them with .to(DType::i64)" + hint);
   const int64_t c = scores.shape()[1];
-  std::vector<int64_t> y(static_cast<std::size_t>(target.numel()));
-  dispatch(target.dtype(), [&]<class T>() {
-    const Tensor t = target.contiguous();
-    const T* p = t.data<T>();
-    for (std::size_t i = 0; i < y.size(); ++i) {
-      const T v = p[i];
-      if (!(v >= 0 && v < static_cast<T>(c)) || v != std::floor(v))
-        throw ShapeError(std::string(op) + ": target " + std::to_string(static_cast<double>(v)) + " at position " +
-                         std::to_string(i) + " is not a class index in [0, " + std::to_string(c) + ")");
-      y[i] = static_cast<int64_t>(v);
-    }
-  });
+  std::vector<int64_t> y = target.int64_values();
+  for (std::size_t i = 0; i < y.size(); ++i)
+    if (y[i] < 0 || y[i] >= c)
+      throw ShapeError(std::string(op) + ": target " + std::to_string(y[i]) + " at position " + std::to_string(i) +
+                       " is not a class index in [0, " + std::to_string(c) + ")");
   return y;
 }
 
@@ -105,12 +103,27 @@ T reduced_gradient(const T* g, int64_t i, Reduction r, int64_t n) {
   return r == Reduction::none ? g[i] : r == Reduction::sum ? g[0] : g[0] / static_cast<T>(n);
 }
 
+// torch's cross_entropy with class probabilities t (N, C) (torch >= 1.10): per row
+// -sum_k t'_k log softmax(x)_k with t' = (1 - e) t + e / C, the mean over rows by default.
+// Composed of differentiable ops, so the gradient reaches the logits and the probabilities.
+Tensor cross_entropy_with_probabilities(const Tensor& logits, const Tensor& target, Reduction r,
+                                        double label_smoothing) {
+  check_same_dtype(logits, target, "cross_entropy");
+  const double classes = static_cast<double>(logits.shape()[1]);
+  const Tensor smoothed =
+      label_smoothing == 0.0 ? target : add(mul(target, 1.0 - label_smoothing), label_smoothing / classes);
+  return reduce(neg(sum(mul(smoothed, log_softmax(logits, 1)), {1})), r);
+}
+
 }  // namespace
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction r, double label_smoothing) {
-  const std::vector<int64_t> y = class_targets(logits, target, "cross_entropy");
   if (!(label_smoothing >= 0.0 && label_smoothing < 1.0))
     throw ValueError("cross_entropy: label_smoothing must be in [0, 1), got " + std::to_string(label_smoothing));
+  if (logits.dim() == 2 && is_floating(target.dtype()) && target.shape() == logits.shape())
+    return cross_entropy_with_probabilities(logits, target, r, label_smoothing);
+  const std::vector<int64_t> y =
+      class_targets(logits, target, "cross_entropy", " (a float target of the scores' shape is class probabilities)");
   const int64_t n = logits.shape()[0], c = logits.shape()[1];
   const Tensor x = logits.contiguous();
   Tensor log_probs = Tensor::empty(Shape{n, c}, x.dtype());  // kept for backward

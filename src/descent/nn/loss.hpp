@@ -1,5 +1,6 @@
 // Loss functions, as torch.nn.functional (Goodfellow, Bengio & Courville 2016, §5.5 and §6.2.2).
-// Class targets are (N) tensors of class indices held in a float dtype.
+// Class targets are (N) int64 tensors of class indices, as torch's; cross_entropy also takes
+// class probabilities, a float target of the logits' shape (N, C), as torch >= 1.10.
 #pragma once
 #include <string>
 #include <vector>
@@ -21,10 +22,12 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, double delta = 1.0,
 // its gradient is (softmax(x) - onehot(y)) per example. With label_smoothing e in [0, 1) the
 // target is (1 - e) onehot(y) + e / C, as torch.nn.CrossEntropyLoss(label_smoothing=e)
 // (Szegedy et al. 2016, "Rethinking the Inception Architecture", §7): the loss is
-// (1 - e) (-log p_y) + e mean_k(-log p_k).
+// (1 - e) (-log p_y) + e mean_k(-log p_k). A float target of class indices is refused: pass
+// int64 (.to(DType::i64)). With probabilities t (N, C) the loss is -sum_k t'_k log p_k per row,
+// t' = (1 - e) t + e / C, its gradient going to the logits and to t.
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction = Reduction::mean,
                      double label_smoothing = 0.0);
-// Negative log-likelihood from log-probabilities (N, C): -logp_y.
+// Negative log-likelihood from log-probabilities (N, C) and int64 targets (N): -logp_y.
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction = Reduction::mean);
 // max(x, 0) - x t + log(1 + e^-|x|): binary cross-entropy on logits, stable; logits and
 // targets of one shape (targets in [0, 1]), the mean over all elements by default.

@@ -3,6 +3,7 @@
 #include "descent/nn/mlp.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "descent/nn/init.hpp"
 #include "descent/nn/normalization.hpp"
@@ -36,13 +37,15 @@ std::vector<int64_t> parse_model_spec(const std::string& text) {
 
 InitChoice parse_init(const std::string& text) {
   const spec::Spec init = spec::parse(text, "init");
-  static const std::vector<std::string> schemes{"default", "xavier_uniform", "xavier_normal", "kaiming_uniform",
-                                                "kaiming_normal"};
+  static const std::vector<std::string> schemes{"default",         "xavier_uniform", "xavier_normal",
+                                                "kaiming_uniform", "kaiming_normal", "nielsen"};
   if (std::find(schemes.begin(), schemes.end(), init.name) == schemes.end())
     spec::fail(init, "unknown init '" + init.name + "' (expected " + spec::joined(schemes) + ")");
   if (!init.inner.empty()) spec::fail(init, init.name + " takes no inner spec");
   if (init.name == "default" && !init.args.empty())
     spec::fail(init, "default (torch.nn.Linear's initialization) takes no options");
+  if (init.name == "nielsen" && !init.args.empty())
+    spec::fail(init, "nielsen draws weights from N(0, 1/n_in) and biases from N(0, 1), and takes no options");
   static const spec::Fields<InitChoice> fields{
       {"bias", &InitChoice::bias, "a constant for every bias (zeros otherwise)"}};
   InitChoice choice = fields.read(init);
@@ -52,6 +55,14 @@ InitChoice parse_init(const std::string& text) {
 
 void apply_init(Tensor& weight, Tensor& bias, const InitChoice& init, const std::string& activation, Generator* gen) {
   if (init.scheme == "default") return;
+  // Nielsen, "Neural Networks and Deep Learning", ch. 3 (network2.py's default_weight_initializer):
+  // weights N(0, 1/n_in), biases N(0, 1).
+  if (init.scheme == "nielsen") {
+    const int64_t fan_in = weight.numel() / weight.size(0);
+    init::normal_(weight, 0.0, 1.0 / std::sqrt(static_cast<double>(fan_in)), gen);
+    if (bias.defined()) init::normal_(bias, 0.0, 1.0, gen);
+    return;
+  }
   // The gain follows the activation that comes after the layer (torch.nn.init.calculate_gain).
   const std::string nl = activation == "gelu" ? "relu" : activation;
   if (init.scheme == "xavier_uniform")

@@ -15,7 +15,8 @@ struct MlpOptions {
   std::string activation = "relu";  // relu, leaky_relu, sigmoid, tanh, gelu
   double dropout = 0.0;             // after each hidden activation
   // "default" (torch.nn.Linear's), xavier_uniform, xavier_normal, kaiming_uniform,
-  // kaiming_normal; optionally ":bias=VALUE" for a constant bias (zeros otherwise).
+  // kaiming_normal (optionally ":bias=VALUE" for a constant bias; zeros otherwise), or nielsen
+  // (weights N(0, 1/n_in), biases N(0, 1): Nielsen's "Neural Networks and Deep Learning", ch. 3).
   std::string init = "default";
   bool batch_norm = false;  // BatchNorm1d before each hidden activation
   DType dtype = DType::f32;

@@ -104,6 +104,7 @@ void Module::load_state_dict(const NamedTensors& tensors) {
 }
 
 void Module::to(DType dtype) {
+  check_floating(dtype, "Module::to");  // parameters need a gradient
   NoGradGuard guard;
   for (const auto& [key, tensor] : state_dict()) {
     if (tensor.dtype() == dtype) continue;

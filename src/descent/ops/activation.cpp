@@ -13,7 +13,7 @@ namespace descent {
 
 Tensor relu(const Tensor& a) {
   // NaN passes through, as torch's clamp_min(x, 0), and so does its gradient.
-  Tensor out = pointwise(a, [](auto x) { return x > 0 || x != x ? x : decltype(x)(0); });
+  Tensor out = pointwise(a, "relu", [](auto x) { return x > 0 || x != x ? x : decltype(x)(0); });
   if (!any_requires_grad({a})) return out;
   return record(out, "relu", {a}, [out = out.detach()](Node& n, const Tensor& g) {
     n.accumulate(0, times_derivative(g, out, [](auto y) { return static_cast<decltype(y)>(!(y <= 0)); }));
@@ -21,7 +21,7 @@ Tensor relu(const Tensor& a) {
 }
 
 Tensor leaky_relu(const Tensor& a, double slope) {
-  Tensor out = pointwise(a, [slope](auto x) { return x > 0 ? x : static_cast<decltype(x)>(slope) * x; });
+  Tensor out = pointwise(a, "leaky_relu", [slope](auto x) { return x > 0 ? x : static_cast<decltype(x)>(slope) * x; });
   if (!any_requires_grad({a})) return out;
   return record(out, "leaky_relu", {a}, [a = a.detach(), slope](Node& n, const Tensor& g) {
     n.accumulate(0, times_derivative(g, a, [slope](auto x) {
@@ -34,7 +34,7 @@ Tensor leaky_relu(const Tensor& a, double slope) {
 Tensor sigmoid(const Tensor& a) {
   // 1 / (1 + e^-x), as torch computes it; where e^-x overflows to inf the quotient is the
   // limit, 0. Branch-free with the vectorizable exp, so the loop runs in SIMD.
-  Tensor out = pointwise(a, [](auto x) {
+  Tensor out = pointwise(a, "sigmoid", [](auto x) {
     using T = decltype(x);
     return T(1) / (T(1) + kernels::exp(-x));
   });
@@ -45,7 +45,7 @@ Tensor sigmoid(const Tensor& a) {
 }
 
 Tensor tanh(const Tensor& a) {
-  Tensor out = pointwise(a, [](auto x) { return std::tanh(x); });
+  Tensor out = pointwise(a, "tanh", [](auto x) { return std::tanh(x); });
   if (!any_requires_grad({a})) return out;
   return record(out, "tanh", {a}, [out = out.detach()](Node& n, const Tensor& g) {
     n.accumulate(0, times_derivative(g, out, [](auto t) { return 1 - t * t; }));  // 1 - tanh^2
@@ -61,7 +61,7 @@ constexpr double kInvSqrt2Pi = 0.3989422804014327;  // 1/sqrt(2 pi)
 Tensor gelu(const Tensor& a, bool tanh_approximation) {
   // Hendrycks & Gimpel 2016: x Phi(x); torch's approximate='tanh' uses
   // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
-  Tensor out = pointwise(a, [tanh_approximation](auto x) {
+  Tensor out = pointwise(a, "gelu", [tanh_approximation](auto x) {
     using T = decltype(x);
     if (tanh_approximation) {
       const T inner = static_cast<T>(kSqrt2OverPi) * (x + static_cast<T>(0.044715) * x * x * x);
@@ -89,7 +89,7 @@ Tensor gelu(const Tensor& a, bool tanh_approximation) {
 
 Tensor softplus(const Tensor& a, double beta, double threshold) {
   // (1/beta) log(1 + e^(beta x)); linear above the threshold, as torch.
-  Tensor out = pointwise(a, [beta, threshold](auto x) {
+  Tensor out = pointwise(a, "softplus", [beta, threshold](auto x) {
     using T = decltype(x);
     const T bx = static_cast<T>(beta) * x;
     return bx > static_cast<T>(threshold) ? x : std::log1p(std::exp(bx)) / static_cast<T>(beta);

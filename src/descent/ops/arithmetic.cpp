@@ -15,13 +15,25 @@ void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
 
 namespace {
 
-// out = f(a, b), broadcast, in a fresh contiguous tensor.
-template <class F>
+// out = f(a, b), broadcast, in a fresh contiguous tensor; float dtypes, or int64 too when
+// `with_int64` (the comparisons).
+template <bool with_int64 = false, class F>
 Tensor binary(const Tensor& a, const Tensor& b, const char* op, F f) {
   check_same_dtype(a, b, op);
+  if (!with_int64) check_floating(a.dtype(), op);
   Tensor out = Tensor::empty(broadcast_shapes(a.shape(), b.shape(), op), a.dtype());
-  dispatch(a.dtype(), [&]<class T>() { kernels::map_binary<T>(a, b, out, [&](T x, T y) { return f(x, y); }); });
+  auto loop = [&]<class T>() { kernels::map_binary<T>(a, b, out, [&](T x, T y) { return f(x, y); }); };
+  if constexpr (with_int64)
+    dispatch_with_int64(a.dtype(), loop);
+  else
+    dispatch(a.dtype(), loop);
   return out;
+}
+
+// 1 where x `op` y holds, else 0, in the operands' dtype.
+template <class F>
+Tensor compare(const Tensor& a, const Tensor& b, const char* op, F holds) {
+  return binary<true>(a, b, op, [holds](auto x, auto y) { return static_cast<decltype(x)>(holds(x, y)); });
 }
 
 }  // namespace
@@ -62,22 +74,22 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 Tensor add(const Tensor& a, double s) {
-  Tensor out = pointwise(a, [s](auto x) { return x + static_cast<decltype(x)>(s); });
+  Tensor out = pointwise(a, "add", [s](auto x) { return x + static_cast<decltype(x)>(s); });
   return record(out, "add", {a}, [](Node& n, const Tensor& g) { n.accumulate(0, g); });
 }
 
 Tensor mul(const Tensor& a, double s) {
-  Tensor out = pointwise(a, [s](auto x) { return x * static_cast<decltype(x)>(s); });
+  Tensor out = pointwise(a, "mul", [s](auto x) { return x * static_cast<decltype(x)>(s); });
   return record(out, "mul", {a}, [s](Node& n, const Tensor& g) { n.accumulate(0, mul(g, s)); });
 }
 
 Tensor rsub(const Tensor& a, double s) {
-  Tensor out = pointwise(a, [s](auto x) { return static_cast<decltype(x)>(s) - x; });
+  Tensor out = pointwise(a, "rsub", [s](auto x) { return static_cast<decltype(x)>(s) - x; });
   return record(out, "rsub", {a}, [](Node& n, const Tensor& g) { n.accumulate(0, neg(g)); });
 }
 
 Tensor rdiv(const Tensor& a, double s) {
-  Tensor out = pointwise(a, [s](auto x) { return static_cast<decltype(x)>(s) / x; });
+  Tensor out = pointwise(a, "rdiv", [s](auto x) { return static_cast<decltype(x)>(s) / x; });
   if (!any_requires_grad({a})) return out;
   // d(s/a)/da = -s/a^2 = -out/a
   return record(out, "rdiv", {a}, [a = a.detach(), out = out.detach()](Node& n, const Tensor& g) {
@@ -86,7 +98,7 @@ Tensor rdiv(const Tensor& a, double s) {
 }
 
 Tensor neg(const Tensor& a) {
-  Tensor out = pointwise(a, [](auto x) { return -x; });
+  Tensor out = pointwise(a, "neg", [](auto x) { return -x; });
   return record(out, "neg", {a}, [](Node& n, const Tensor& g) { n.accumulate(0, neg(g)); });
 }
 
@@ -124,6 +136,7 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   check_same_dtype(a, b, "where");
+  check_floating(a.dtype(), "where");
   const Shape s = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape(), "where"), b.shape(), "where");
   const Tensor c = condition.detach().to(a.dtype());  // the condition gets no gradient
   Tensor out = Tensor::empty(s, a.dtype());
@@ -139,13 +152,22 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
 }
 
 Tensor eq(const Tensor& a, const Tensor& b) {
-  return binary(a, b, "eq", [](auto x, auto y) { return static_cast<decltype(x)>(x == y); });
+  return compare(a, b, "eq", [](auto x, auto y) { return x == y; });
+}
+Tensor ne(const Tensor& a, const Tensor& b) {
+  return compare(a, b, "ne", [](auto x, auto y) { return x != y; });
 }
 Tensor gt(const Tensor& a, const Tensor& b) {
-  return binary(a, b, "gt", [](auto x, auto y) { return static_cast<decltype(x)>(x > y); });
+  return compare(a, b, "gt", [](auto x, auto y) { return x > y; });
 }
 Tensor lt(const Tensor& a, const Tensor& b) {
-  return binary(a, b, "lt", [](auto x, auto y) { return static_cast<decltype(x)>(x < y); });
+  return compare(a, b, "lt", [](auto x, auto y) { return x < y; });
+}
+Tensor ge(const Tensor& a, const Tensor& b) {
+  return compare(a, b, "ge", [](auto x, auto y) { return x >= y; });
+}
+Tensor le(const Tensor& a, const Tensor& b) {
+  return compare(a, b, "le", [](auto x, auto y) { return x <= y; });
 }
 
 }  // namespace descent

@@ -1,6 +1,5 @@
 // Indexing: index_select and gather (backward scatters the gradient back, adding where an
-// index repeats), and one_hot. Index tensors hold integer values in either float dtype.
-#include <cmath>
+// index repeats), and one_hot. Index tensors are int64; the indexed tensor may be int64 too.
 
 #include "descent/ops/ops.hpp"
 #include "descent/tensor/node.hpp"
@@ -8,18 +7,18 @@
 namespace descent {
 namespace {
 
-// Reads an index tensor into int64s, checking each is an integer in [0, size); `range`
-// describes what the index runs over ("dim 1 of size 4 (input shape [3, 4])").
+// Reads an int64 index tensor, checking each index is in [0, size) (torch's gather,
+// index_select and one_hot refuse float indices too); `range` describes what the index runs
+// over ("dim 1 of size 4 (input shape [3, 4])").
 std::vector<int64_t> read_indices(const Tensor& index, int64_t size, const char* op, const std::string& range) {
-  std::vector<double> v = index.to_vector();
-  std::vector<int64_t> out(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const double x = v[i];
-    const std::string where = std::string(op) + ": index " + format_number(x) + " at position " + std::to_string(i);
-    if (x != std::floor(x)) throw ShapeError(where + " is not an integer");
-    if (!(x >= 0 && x < static_cast<double>(size))) throw ShapeError(where + " is out of range for " + range);
-    out[i] = static_cast<int64_t>(x);
-  }
+  if (index.dtype() != DType::i64)
+    throw ShapeError(std::string(op) + ": index must be an int64 tensor, got " +
+                     std::string(dtype_name(index.dtype())) + "; convert it with .to(DType::i64)");
+  std::vector<int64_t> out = index.int64_values();
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (out[i] < 0 || out[i] >= size)
+      throw ShapeError(std::string(op) + ": index " + std::to_string(out[i]) + " at position " + std::to_string(i) +
+                       " is out of range for " + range);
   return out;
 }
 
@@ -61,7 +60,7 @@ void for_each_indexed_offset(const Shape& index_shape, const Shape& strides, int
 template <class Move>
 Tensor walk_index(const Tensor& from, Tensor out, const Shape& index_shape, const Shape& strides, int d,
                   const std::vector<int64_t>& idx, Move move) {
-  dispatch(from.dtype(), [&]<class T>() {
+  dispatch_with_int64(from.dtype(), [&]<class T>() {
     const T* source = from.data<T>();
     T* target = out.data<T>();
     for_each_indexed_offset(index_shape, strides, d, idx,
@@ -131,7 +130,7 @@ Tensor one_hot(const Tensor& indices, int64_t num_classes, DType dtype) {
   Shape s = indices.shape();
   s.push_back(num_classes);
   Tensor out = Tensor::zeros(s, dtype);
-  dispatch(dtype, [&]<class T>() {
+  dispatch_with_int64(dtype, [&]<class T>() {
     T* o = out.data<T>();
     for (std::size_t i = 0; i < idx.size(); ++i) o[static_cast<int64_t>(i) * num_classes + idx[i]] = T(1);
   });

@@ -11,7 +11,8 @@
 namespace descent {
 
 Tensor pow(const Tensor& a, double p) {
-  Tensor out = pointwise(a, [p](auto x) { return static_cast<decltype(x)>(std::pow(x, static_cast<decltype(x)>(p))); });
+  Tensor out =
+      pointwise(a, "pow", [p](auto x) { return static_cast<decltype(x)>(std::pow(x, static_cast<decltype(x)>(p))); });
   if (!any_requires_grad({a})) return out;
   return record(out, "pow", {a}, [a = a.detach(), p](Node& n, const Tensor& g) {
     // d(x^p)/dx = p x^(p-1); 0 when p == 0, as torch.
@@ -23,7 +24,7 @@ Tensor pow(const Tensor& a, double p) {
 }
 
 Tensor square(const Tensor& a) {
-  Tensor out = pointwise(a, [](auto x) { return x * x; });
+  Tensor out = pointwise(a, "square", [](auto x) { return x * x; });
   if (!any_requires_grad({a})) return out;
   return record(out, "square", {a}, [a = a.detach()](Node& n, const Tensor& g) {
     n.accumulate(0, times_derivative(g, a, [](auto x) { return 2 * x; }));
@@ -31,7 +32,7 @@ Tensor square(const Tensor& a) {
 }
 
 Tensor sqrt(const Tensor& a) {
-  Tensor out = pointwise(a, [](auto x) { return std::sqrt(x); });
+  Tensor out = pointwise(a, "sqrt", [](auto x) { return std::sqrt(x); });
   if (!any_requires_grad({a})) return out;
   return record(out, "sqrt", {a}, [out = out.detach()](Node& n, const Tensor& g) {
     n.accumulate(0, times_derivative(g, out, [](auto y) { return 1 / (2 * y); }));  // 1 / (2 sqrt(x))
@@ -39,19 +40,19 @@ Tensor sqrt(const Tensor& a) {
 }
 
 Tensor exp(const Tensor& a) {
-  Tensor out = pointwise(a, [](auto x) { return kernels::exp(x); });
+  Tensor out = pointwise(a, "exp", [](auto x) { return kernels::exp(x); });
   if (!any_requires_grad({a})) return out;
   return record(out, "exp", {a}, [out = out.detach()](Node& n, const Tensor& g) { n.accumulate(0, mul(g, out)); });
 }
 
 Tensor log(const Tensor& a) {
-  Tensor out = pointwise(a, [](auto x) { return std::log(x); });
+  Tensor out = pointwise(a, "log", [](auto x) { return std::log(x); });
   if (!any_requires_grad({a})) return out;
   return record(out, "log", {a}, [a = a.detach()](Node& n, const Tensor& g) { n.accumulate(0, div(g, a)); });
 }
 
 Tensor abs(const Tensor& a) {
-  Tensor out = pointwise(a, [](auto x) { return std::abs(x); });
+  Tensor out = pointwise(a, "abs", [](auto x) { return std::abs(x); });
   if (!any_requires_grad({a})) return out;
   return record(out, "abs", {a}, [a = a.detach()](Node& n, const Tensor& g) {
     n.accumulate(0, times_derivative(g, a, [](auto x) { return static_cast<decltype(x)>((x > 0) - (x < 0)); }));
@@ -62,7 +63,7 @@ Tensor clamp(const Tensor& a, std::optional<double> lo, std::optional<double> hi
   if (lo && hi && *lo > *hi)
     throw ValueError("clamp: min " + format_number(*lo) + " is greater than max " + format_number(*hi));
   const double l = lo.value_or(-INFINITY), h = hi.value_or(INFINITY);
-  Tensor out = pointwise(a, [l, h](auto x) {
+  Tensor out = pointwise(a, "clamp", [l, h](auto x) {
     using T = decltype(x);
     return x != x ? x : std::min(std::max(x, static_cast<T>(l)), static_cast<T>(h));
   });

@@ -162,6 +162,7 @@ bool bias_grad_into_leaf(const Tensor& bias, const Tensor& g) {
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   check_same_dtype(a_in, b_in, "matmul");
+  check_floating(a_in.dtype(), "matmul");
   if (a_in.dim() == 0 || b_in.dim() == 0)
     throw ShapeError("matmul: both operands need at least 1 dim, got shapes " + a_in.shape().str() + " and " +
                      b_in.shape().str());
@@ -186,6 +187,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
 
 Tensor linear(const Tensor& x_in, const Tensor& weight, const Tensor& bias) {
   check_same_dtype(x_in, weight, "linear");
+  check_floating(x_in.dtype(), "linear");
   if (weight.dim() != 2) throw ShapeError("linear: weight must be 2-D (out, in), got shape " + weight.shape().str());
   if (x_in.dim() == 0) throw ShapeError("linear: input must have at least 1 dim");
   const int64_t in = weight.shape()[1], out_features = weight.shape()[0];

@@ -2,8 +2,9 @@
 // an input requires grad, records a Node whose backward sits beside the forward in the same
 // file (arithmetic.cpp, math.cpp, reduce.cpp, matmul.cpp, shape.cpp, activation.cpp,
 // softmax.cpp, indexing.cpp). Binary ops broadcast as NumPy does; both operands must have
-// the same dtype. Index tensors (class targets, gather indices, argmax results) hold integer
-// values in a float dtype: descent has no integer dtype, and float64 is exact to 2^53.
+// the same dtype. Index tensors (class targets, gather indices, argmax results) are int64, as
+// torch.long; the ops here are floating-only unless their comment says they take int64, and an
+// int64 tensor given to one is refused with a line naming the op.
 #pragma once
 #include <initializer_list>
 #include <optional>
@@ -27,10 +28,14 @@ Tensor maximum(const Tensor& a, const Tensor& b);  // gradient to a where a >= b
 Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);  // condition != 0 picks a
 
-// comparisons: 1 where true, 0 where false, in a's dtype (no gradient)
+// comparisons: 1 where true, 0 where false, in a's dtype (no gradient; torch gives bool). Both
+// operands of one dtype, int64 included: eq(logits.argmax(1), labels).sum() counts the hits.
 Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
 Tensor gt(const Tensor& a, const Tensor& b);
 Tensor lt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
 
 // ---- elementwise math (math.cpp) ----
 Tensor pow(const Tensor& a, double exponent);
@@ -42,6 +47,7 @@ Tensor abs(const Tensor& a);  // subgradient 0 at 0, as torch
 Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max);
 
 // ---- reductions (reduce.cpp) ----
+// sum takes int64 and stays int64 (exact), as torch; mean refuses int64, as torch does.
 Tensor sum(const Tensor& a);
 Tensor sum(const Tensor& a, std::vector<int> dims, bool keepdim = false);
 Tensor mean(const Tensor& a);
@@ -49,7 +55,8 @@ Tensor mean(const Tensor& a, std::vector<int> dims, bool keepdim = false);
 Tensor max(const Tensor& a);                                 // gradient split evenly among ties, as torch
 Tensor max(const Tensor& a, int dim, bool keepdim = false);  // gradient to the first maximum, as torch
 Tensor min(const Tensor& a, int dim, bool keepdim = false);
-Tensor argmax(const Tensor& a, int dim, bool keepdim = false);  // float64 indices, no gradient
+Tensor argmax(const Tensor& a, int dim, bool keepdim = false);  // int64 indices (any input dtype), no gradient
+Tensor argmin(const Tensor& a, int dim, bool keepdim = false);  // the same for the first minimum
 
 // ---- linear algebra (matmul.cpp) ----
 // 1-D and 2-D operands as torch.matmul; more dims are batches, broadcast. Runs on BLAS gemm.
@@ -62,9 +69,10 @@ Tensor concat(const std::vector<Tensor>& tensors, int dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int dim = 0);
 
 // ---- indexing (indexing.cpp) ----
-Tensor index_select(const Tensor& a, int dim, const Tensor& index);  // index: 1-D
-Tensor gather(const Tensor& a, int dim, const Tensor& index);        // index: same rank as a
-Tensor one_hot(const Tensor& indices, int64_t num_classes, DType dtype = DType::f32);
+// The index is an int64 tensor (a float one is refused, as torch does); `a` may be int64 too.
+Tensor index_select(const Tensor& a, int dim, const Tensor& index);                    // index: 1-D
+Tensor gather(const Tensor& a, int dim, const Tensor& index);                          // index: same rank as a
+Tensor one_hot(const Tensor& indices, int64_t num_classes, DType dtype = DType::f32);  // indices: int64
 
 // ---- activations (activation.cpp) ----
 Tensor relu(const Tensor& a);  // subgradient 0 at 0

@@ -6,8 +6,10 @@
 
 namespace descent {
 
+// `op` names the op in the error an int64 input gets.
 template <class F>
-Tensor pointwise(const Tensor& a, F f) {
+Tensor pointwise(const Tensor& a, const char* op, F f) {
+  check_floating(a.dtype(), op);
   Tensor out = Tensor::empty(a.shape(), a.dtype());
   dispatch(a.dtype(), [&]<class T>() { kernels::map_unary<T>(a, out, [&](T x) { return f(x); }); });
   return out;

@@ -1,4 +1,4 @@
-// Reductions: sum, mean, max, min, argmax, over all elements or given dims. Sums of
+// Reductions: sum, mean, max, min, argmax, argmin, over all elements or given dims. Sums of
 // float32 accumulate in double (kernels/reduce.hpp), so a 10M-element sum is exact to
 // float32 rounding.
 #include <algorithm>
@@ -53,7 +53,7 @@ Tensor move_to_last(const Tensor& a, int d) {
 }
 
 // Reduces along one dim with `better` choosing the winner (the first on ties, as torch);
-// returns values and float64 indices, both of the input's shape without dim d.
+// returns values and int64 indices, both of the input's shape without dim d. Takes int64 input.
 template <class Better>
 std::pair<Tensor, Tensor> select_along(const Tensor& a, int dim, Better better, const char* op) {
   const int d = normalize_dim(dim, a.dim(), op);
@@ -65,11 +65,11 @@ std::pair<Tensor, Tensor> select_along(const Tensor& a, int dim, Better better, 
   const int64_t n = moved.shape()[moved.dim() - 1];
   const int64_t rows = moved.numel() / n;
   Tensor values = Tensor::empty(Shape{rows}, a.dtype());
-  Tensor indices = Tensor::empty(Shape{rows}, DType::f64);
-  dispatch(a.dtype(), [&]<class T>() {
+  Tensor indices = Tensor::empty(Shape{rows}, DType::i64);
+  dispatch_with_int64(a.dtype(), [&]<class T>() {
     const T* p = moved.data<T>();
     T* v = values.data<T>();
-    double* ix = indices.data<double>();
+    int64_t* ix = indices.data<int64_t>();
     for (int64_t r = 0; r < rows; ++r) {
       const T* row = p + r * n;
       int64_t best = 0;
@@ -78,7 +78,7 @@ std::pair<Tensor, Tensor> select_along(const Tensor& a, int dim, Better better, 
         if (better(row[k], row[best]) || row[k] != row[k]) best = k;
       }
       v[r] = row[best];
-      ix[r] = static_cast<double>(best);
+      ix[r] = best;
     }
   });
   Shape kept;
@@ -96,7 +96,7 @@ Tensor scatter_along(const Tensor& g, const Tensor& indices, const Shape& shape,
   const Tensor ic = indices.contiguous();
   dispatch(g.dtype(), [&]<class T>() {
     const T* gp = gc.data<T>();
-    const double* ip = ic.data<double>();
+    const int64_t* ip = ic.data<int64_t>();
     T* op = out.data<T>();
     const Shape& ms = moved.shape();
     const Shape& st = moved.strides();
@@ -108,7 +108,7 @@ Tensor scatter_along(const Tensor& g, const Tensor& indices, const Shape& shape,
         off += (rem % ms[i]) * st[i];
         rem /= ms[i];
       }
-      off += static_cast<int64_t>(ip[r]) * st[rank - 1];
+      off += ip[r] * st[rank - 1];
       op[off] += gp[r];
     }
   });
@@ -145,6 +145,8 @@ Tensor sum(const Tensor& a, std::vector<int> dims, bool keepdim) {
 Tensor mean(const Tensor& a) { return mean(a, {}, false); }
 
 Tensor mean(const Tensor& a, std::vector<int> dims, bool keepdim) {
+  if (a.dtype() == DType::i64)
+    throw ShapeError("mean: an int64 tensor has no mean (torch refuses it too); convert with .to(DType::f32) first");
   const Reduction r = plan(a, std::move(dims), keepdim, "mean");
   const int64_t count = a.numel() / std::max<int64_t>(r.keep_shape.numel(), 1);
   return mul(sum(
@@ -183,11 +185,26 @@ Tensor min(const Tensor& a, int dim, bool keepdim) {
       a, dim, keepdim, [](auto x, auto y) { return x < y; }, "min");
 }
 
-Tensor argmax(const Tensor& a, int dim, bool keepdim) {
-  auto [values, indices] = select_along(
-      a, dim, [](auto x, auto y) { return x > y; }, "argmax");
-  if (keepdim && a.dim() > 0) indices = indices.unsqueeze(normalize_dim(dim, a.dim(), "argmax"));
+namespace {
+
+// The int64 indices of select_along, with the reduced dim kept as 1 when keepdim.
+template <class Better>
+Tensor arg_along(const Tensor& a, int dim, bool keepdim, Better better, const char* op) {
+  Tensor indices = select_along(a, dim, better, op).second;
+  if (keepdim && a.dim() > 0) indices = indices.unsqueeze(normalize_dim(dim, a.dim(), op));
   return indices;
+}
+
+}  // namespace
+
+Tensor argmax(const Tensor& a, int dim, bool keepdim) {
+  return arg_along(
+      a, dim, keepdim, [](auto x, auto y) { return x > y; }, "argmax");
+}
+
+Tensor argmin(const Tensor& a, int dim, bool keepdim) {
+  return arg_along(
+      a, dim, keepdim, [](auto x, auto y) { return x < y; }, "argmin");
 }
 
 // ---- Tensor methods ----
@@ -200,5 +217,6 @@ Tensor Tensor::mean(std::initializer_list<int> dims, bool keepdim) const { retur
 Tensor Tensor::max() const { return descent::max(*this); }
 Tensor Tensor::max(int dim, bool keepdim) const { return descent::max(*this, dim, keepdim); }
 Tensor Tensor::argmax(int dim, bool keepdim) const { return descent::argmax(*this, dim, keepdim); }
+Tensor Tensor::argmin(int dim, bool keepdim) const { return descent::argmin(*this, dim, keepdim); }
 
 }  // namespace descent

@@ -211,7 +211,7 @@ Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
 
 Tensor Tensor::clone() const {
   Tensor out = Tensor::empty(shape(), dtype());
-  dispatch(dtype(), [&]<class T>() { kernels::map_unary<T>(*this, out, [](T x) { return x; }); });
+  dispatch_with_int64(dtype(), [&]<class T>() { kernels::map_unary<T>(*this, out, [](T x) { return x; }); });
   if (!any_requires_grad({*this})) return out;
   return record(out, "clone", {*this}, [](Node& n, const Tensor& g) { n.accumulate(0, g); });
 }
@@ -220,14 +220,15 @@ Tensor Tensor::to(DType target) const {
   if (target == dtype()) return *this;
   Tensor out = Tensor::empty(shape(), target);
   const Tensor src = contiguous();
-  dispatch(dtype(), [&]<class S>() {
-    dispatch(target, [&]<class T>() {
+  dispatch_with_int64(dtype(), [&]<class S>() {
+    dispatch_with_int64(target, [&]<class T>() {
       const S* p = src.data<S>();
       T* o = out.data<T>();
       for (int64_t i = 0; i < src.numel(); ++i) o[i] = static_cast<T>(p[i]);
     });
   });
-  if (!any_requires_grad({*this})) return out;
+  // As torch: static_cast truncates toward zero, and an int64 result has no gradient.
+  if (!is_floating(target) || !any_requires_grad({*this})) return out;
   return record(out, "to", {*this}, [from = dtype()](Node& n, const Tensor& g) { n.accumulate(0, g.to(from)); });
 }
 

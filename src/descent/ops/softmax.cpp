@@ -58,6 +58,7 @@ void softmax_row(const T* x, T* y, int64_t n) {
 // backward(node, out, d, g) sends the gradient back from the detached output.
 template <class Row, class Backward>
 Tensor along_dim(const char* op, const Tensor& a, int dim, Row row, Backward backward) {
+  check_floating(a.dtype(), op);
   if (a.dim() == 0) return along_dim(op, a.reshape(Shape{1}), 0, row, backward).reshape(Shape{});
   const int d = normalize_dim(dim, a.dim(), op);
   Tensor out = dispatch(a.dtype(), [&]<class T>() { return along_rows<T>(a, d, row); });

@@ -358,6 +358,7 @@ class Visited {
 }  // namespace
 
 void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
+  check_floating(root.dtype(), "backward");
   if (!root.requires_grad())
     throw Error("backward: the tensor does not require grad and has no grad_fn (shape " + root.shape().str() +
                 "); did you forget requires_grad_() on a parameter, or compute it under NoGradGuard?");

@@ -1,4 +1,5 @@
-// sum_reduced: merges the reduced dims into an (L, M, R) block for kernels::sum_lmr.
+// sum_reduced: merges the reduced dims into an (L, M, R) block for kernels::sum_lmr (float),
+// or an exact int64 loop.
 #include "descent/tensor/sum_reduced.hpp"
 
 #include "descent/kernels/reduce.hpp"
@@ -15,6 +16,17 @@ Tensor permuted_copy(const Tensor& a, const std::vector<int>& perm) {
     strides.push_back(a.strides()[d]);
   }
   return make_view(a, shape, strides, a.offset()).contiguous();
+}
+
+// out[m] = sum over l, r of p[(l * M + m) * R + r], exactly in int64 (wrapping on overflow,
+// as torch): the double accumulation of kernels::sum_lmr would round above 2^53.
+void sum_lmr_int64(const int64_t* p, int64_t L, int64_t M, int64_t R, int64_t* out) {
+  for (int64_t m = 0; m < M; ++m) {
+    uint64_t s = 0;
+    for (int64_t l = 0; l < L; ++l)
+      for (int64_t r = 0; r < R; ++r) s += static_cast<uint64_t>(p[(l * M + m) * R + r]);
+    out[m] = static_cast<int64_t>(s);
+  }
 }
 
 }  // namespace
@@ -51,6 +63,10 @@ Tensor sum_reduced(const Tensor& a_in, const std::vector<bool>& reduced, const S
   for (int d = lead; d < trail; ++d) M *= a.shape()[d];
   for (int d = trail; d < rank; ++d) R *= a.shape()[d];
   Tensor out = Tensor::empty(keep_shape, a.dtype());
+  if (a.dtype() == DType::i64) {
+    sum_lmr_int64(a.data<int64_t>(), L, M, R, out.data<int64_t>());
+    return out;
+  }
   dispatch(a.dtype(), [&]<class T>() { kernels::sum_lmr(a.data<T>(), L, M, R, out.data<T>()); });
   return out;
 }

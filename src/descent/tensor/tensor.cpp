@@ -46,7 +46,7 @@ Tensor Tensor::ones(const Shape& shape, DType dtype) { return full(shape, 1.0, d
 
 Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
   Tensor t = empty(shape, dtype);
-  dispatch(dtype, [&]<class T>() { std::fill_n(t.data<T>(), t.numel(), static_cast<T>(value)); });
+  dispatch_with_int64(dtype, [&]<class T>() { std::fill_n(t.data<T>(), t.numel(), static_cast<T>(value)); });
   return t;
 }
 
@@ -57,7 +57,7 @@ Tensor Tensor::arange(double start, double end, double step, DType dtype) {
   const double count = std::ceil((end - start) / step);
   const auto n = static_cast<int64_t>(std::max(0.0, count));
   Tensor t = empty(Shape{n}, dtype);
-  dispatch(dtype, [&]<class T>() {
+  dispatch_with_int64(dtype, [&]<class T>() {
     T* p = t.data<T>();
     for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * step);
   });
@@ -70,7 +70,7 @@ static Tensor from_values(std::span<const V> values, const Shape& shape, DType d
     throw ShapeError("from_data: " + std::to_string(values.size()) + " values do not fill shape " + shape.str() + " (" +
                      std::to_string(shape.numel()) + " elements)");
   Tensor t = Tensor::empty(shape, dtype);
-  dispatch(dtype, [&]<class T>() { std::copy(values.begin(), values.end(), t.data<T>()); });
+  dispatch_with_int64(dtype, [&]<class T>() { std::copy(values.begin(), values.end(), t.data<T>()); });
   return t;
 }
 
@@ -78,6 +78,9 @@ Tensor Tensor::from_data(std::span<const double> values, const Shape& shape, DTy
   return from_values(values, shape, dtype);
 }
 Tensor Tensor::from_data(std::span<const float> values, const Shape& shape, DType dtype) {
+  return from_values(values, shape, dtype);
+}
+Tensor Tensor::from_data(std::span<const int64_t> values, const Shape& shape, DType dtype) {
   return from_values(values, shape, dtype);
 }
 
@@ -121,7 +124,7 @@ double Tensor::item() const {
   if (numel() != 1)
     throw ShapeError("item: tensor of shape " + shape().str() + " has " + std::to_string(numel()) +
                      " elements; item() needs exactly one");
-  return dispatch(dtype(), [&]<class T>() { return static_cast<double>(*data<T>()); });
+  return dispatch_with_int64(dtype(), [&]<class T>() { return static_cast<double>(*data<T>()); });
 }
 
 double Tensor::at(std::initializer_list<int64_t> index) const {
@@ -136,12 +139,18 @@ double Tensor::at(std::initializer_list<int64_t> index) const {
                        " of size " + std::to_string(shape()[d]));
     off += i * strides()[d++];
   }
-  return dispatch(dtype(), [&]<class T>() { return static_cast<double>(data<T>()[off]); });
+  return dispatch_with_int64(dtype(), [&]<class T>() { return static_cast<double>(data<T>()[off]); });
+}
+
+std::vector<int64_t> Tensor::int64_values() const {
+  const Tensor c = contiguous();
+  const int64_t* p = c.data<int64_t>();
+  return std::vector<int64_t>(p, p + numel());
 }
 
 std::vector<double> Tensor::to_vector() const {
   std::vector<double> out(static_cast<std::size_t>(numel()));
-  dispatch(dtype(), [&]<class T>() {
+  dispatch_with_int64(dtype(), [&]<class T>() {
     const T* p = data<T>();
     double* o = out.data();
     kernels::for_each_row<2>(shape(), {contiguous_strides(shape()), strides()},
@@ -155,6 +164,7 @@ std::vector<double> Tensor::to_vector() const {
 // ---------------------------------------------------------------- autograd
 
 Tensor& Tensor::requires_grad_(bool enabled) {
+  if (enabled) check_floating(dtype(), "requires_grad_");
   if (!is_leaf() && !enabled)
     throw Error("requires_grad_(false) on a non-leaf tensor; use detach() to cut it from the graph");
   impl().requires_grad = enabled;
@@ -223,7 +233,7 @@ Tensor& Tensor::zero_() { return fill_(0.0); }
 
 Tensor& Tensor::fill_(double value) {
   begin_inplace("fill_");
-  dispatch(dtype(), [&]<class T>() {
+  dispatch_with_int64(dtype(), [&]<class T>() {
     const T v = static_cast<T>(value);
     kernels::map_unary<T>(*this, *this, [v](T) { return v; });
   });
@@ -235,7 +245,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
   if (!(broadcast_shapes(shape(), src.shape(), "copy_") == shape()))
     throw ShapeError("copy_: shape " + src.shape().str() + " cannot be copied into shape " + shape().str());
   const Tensor s = src.dtype() == dtype() ? src : src.to(dtype());
-  dispatch(dtype(), [&]<class T>() { kernels::map_binary<T>(*this, s, *this, [](T, T b) { return b; }); });
+  dispatch_with_int64(dtype(), [&]<class T>() { kernels::map_binary<T>(*this, s, *this, [](T, T b) { return b; }); });
   return *this;
 }
 
@@ -285,6 +295,7 @@ Tensor& fill_by(Tensor& t, Draw draw) {
 
 Tensor& Tensor::uniform_(double lo, double hi, Generator* gen) {
   begin_inplace("uniform_");
+  check_floating(dtype(), "uniform_");
   if (!(lo <= hi)) throw ValueError("uniform_: lo " + format_number(lo) + " must be <= hi " + format_number(hi));
   Generator& g = gen ? *gen : default_generator();
   return fill_by(*this, [&] { return g.uniform(lo, hi); });
@@ -292,6 +303,7 @@ Tensor& Tensor::uniform_(double lo, double hi, Generator* gen) {
 
 Tensor& Tensor::normal_(double mean, double std, Generator* gen) {
   begin_inplace("normal_");
+  check_floating(dtype(), "normal_");
   if (!(std >= 0)) throw ValueError("normal_: std must be >= 0, got " + format_number(std));
   Generator& g = gen ? *gen : default_generator();
   return fill_by(*this, [&] { return g.normal(mean, std); });
@@ -301,13 +313,18 @@ Tensor& Tensor::normal_(double mean, double std, Generator* gen) {
 
 namespace {
 
-// Prints values as torch's repr does: 4 significant digits, right-aligned to the widest
-// shown value so the columns of a matrix line up; a tensor of more than 1000 elements
-// shows only the first and last 3 entries along each dim longer than 6.
+// Prints values as torch's repr does: 4 significant digits (integers of an int64 tensor in
+// full), right-aligned to the widest shown value so the columns of a matrix line up; a tensor
+// of more than 1000 elements shows only the first and last 3 entries along each dim longer than 6.
 class Printer {
  public:
-  Printer(const std::vector<double>& values, const Shape& shape)
-      : values_(values), shape_(shape), summarize_(shape.numel() > 1000) {}
+  explicit Printer(const Tensor& t)
+      : integer_(t.dtype() == DType::i64), shape_(t.shape()), summarize_(t.numel() > 1000) {
+    if (integer_)
+      integers_ = t.int64_values();
+    else
+      values_ = t.to_vector();
+  }
 
   void print(std::ostream& os, int indent) {
     std::ostringstream ignored;
@@ -316,15 +333,16 @@ class Printer {
   }
 
  private:
-  static std::string format(double v) {
+  std::string format(int64_t i) const {
+    if (integer_) return std::to_string(integers_[static_cast<std::size_t>(i)]);
     std::ostringstream os;
-    os << std::setprecision(4) << v;
+    os << std::setprecision(4) << values_[static_cast<std::size_t>(i)];
     return os.str();
   }
 
   void walk(std::ostream& os, int dim, int64_t base, int indent, bool measure) {
     if (shape_.rank() == 0) {
-      emit(os, format(values_[0]), measure);
+      emit(os, format(0), measure);
       return;
     }
     const int64_t n = shape_[dim];
@@ -339,7 +357,7 @@ class Printer {
         i = n - 3;
       }
       if (innermost)
-        emit(os, format(values_[static_cast<std::size_t>(base + i)]), measure);
+        emit(os, format(base + i), measure);
       else
         walk(os, dim + 1, base + i * block, indent + 1, measure);
       if (i + 1 < n) os << separator;
@@ -354,7 +372,9 @@ class Printer {
       os << std::string(width_ - text.size(), ' ') << text;
   }
 
-  const std::vector<double>& values_;
+  bool integer_;
+  std::vector<double> values_;
+  std::vector<int64_t> integers_;
   const Shape& shape_;
   bool summarize_;
   std::size_t width_ = 0;
@@ -366,8 +386,7 @@ std::string Tensor::str() const {
   if (!defined()) return "tensor(undefined)";
   std::ostringstream os;
   os << "tensor(";
-  const std::vector<double> values = to_vector();
-  Printer(values, shape()).print(os, 7);
+  Printer(*this).print(os, 7);
   os << ", shape=" << shape().str() << ", dtype=" << dtype_name(dtype());
   if (requires_grad()) os << (grad_fn() ? std::string(", grad_fn=") + grad_fn()->name : ", requires_grad=true");
   os << ")";

@@ -1,4 +1,4 @@
-// Tensor: an n-dimensional float32 or float64 array with shared, row-major storage.
+// Tensor: an n-dimensional float32, float64 or int64 array with shared, row-major storage.
 // A Tensor is a handle (copying it shares the data, as in PyTorch); views (reshape,
 // transpose, slices) share storage with their base. A tensor that requires grad records
 // how it was computed (its grad_fn), so loss.backward() can send gradients back.
@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "descent/core/dtype.hpp"
@@ -70,6 +71,8 @@ class Tensor {
   // Copies values (converted to dtype) into a new tensor of the given shape.
   static Tensor from_data(std::span<const double> values, const Shape& shape, DType dtype = DType::f32);
   static Tensor from_data(std::span<const float> values, const Shape& shape, DType dtype = DType::f32);
+  // Integers (class targets, indices) default to int64: from_data(std::vector<int64_t>{2, 0}, {2}).
+  static Tensor from_data(std::span<const int64_t> values, const Shape& shape, DType dtype = DType::i64);
   static Tensor from_data(std::initializer_list<double> values, const Shape& shape, DType dtype = DType::f32) {
     return from_data(std::span<const double>(values.begin(), values.size()), shape, dtype);
   }
@@ -98,21 +101,30 @@ class Tensor {
   // Pointer to the first element; throws if T does not match the dtype.
   template <class T>
   T* data() const {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, int64_t>);
     check_dtype(dtype_of<T>);
     return static_cast<T*>(impl().storage->data()) + impl().offset;
   }
   double item() const;  // the value of a one-element tensor
   template <class T>
-  T item() const {  // same, as T (torch's item<T>())
+  T item() const {  // same, as T (torch's item<T>()); exact for an int64 tensor read as an integer
+    if constexpr (std::is_integral_v<T>)
+      if (dtype() == DType::i64) return static_cast<T>(int64_values().front());
     return static_cast<T>(item());
   }
   double at(std::initializer_list<int64_t> index) const;
   std::vector<double> to_vector() const;  // all values in row-major order
   template <class T>
-  std::vector<T> values() const {  // same, as T
+  std::vector<T> values() const {  // same, as T (exact for an int64 tensor read as integers)
+    if constexpr (std::is_integral_v<T>)
+      if (dtype() == DType::i64) {
+        std::vector<int64_t> v = int64_values();
+        return std::vector<T>(v.begin(), v.end());
+      }
     std::vector<double> v = to_vector();
     return std::vector<T>(v.begin(), v.end());
   }
+  std::vector<int64_t> int64_values() const;  // an int64 tensor's values in row-major order
 
   // ---- autograd ----
   bool requires_grad() const { return impl().requires_grad; }
@@ -143,7 +155,7 @@ class Tensor {
   Tensor select(int dim, int64_t index) const;                                // a view without that dim
   Tensor contiguous() const;                                                  // itself if contiguous, else a copy
   Tensor clone() const;                                                       // a contiguous copy
-  Tensor to(DType dtype) const;                                               // converted copy (itself if same dtype)
+  Tensor to(DType dtype) const;  // converted copy (itself if same dtype); to int64 truncates toward zero
 
   // ---- reductions and math as methods (defined in ops/) ----
   Tensor sum() const;
@@ -154,7 +166,8 @@ class Tensor {
   Tensor mean(std::initializer_list<int> dims, bool keepdim = false) const;
   Tensor max() const;
   Tensor max(int dim, bool keepdim = false) const;
-  Tensor argmax(int dim, bool keepdim = false) const;
+  Tensor argmax(int dim, bool keepdim = false) const;  // int64 indices
+  Tensor argmin(int dim, bool keepdim = false) const;
   Tensor pow(double exponent) const;
   Tensor square() const;
   Tensor sqrt() const;

@@ -57,27 +57,10 @@ LossFunction make_loss(const std::string& name, const Dataset& train, double lab
 
 namespace {
 
-// Number of rows whose largest output is at the target class.
+// Number of rows whose largest output (the first, on ties) is at the int64 target class.
 int64_t count_correct(const Tensor& output, const Tensor& target) {
   if (output.dim() != 2 || output.shape()[1] < 2) return 0;
-  const Tensor out = output.detach().contiguous();
-  const Tensor y = target.contiguous();
-  const int64_t n = out.shape()[0], c = out.shape()[1];
-  int64_t correct = 0;
-  dispatch(out.dtype(), [&]<class T>() {
-    const T* scores = out.data<T>();
-    dispatch(y.dtype(), [&]<class L>() {
-      const L* labels = y.data<L>();
-      for (int64_t i = 0; i < n; ++i) {
-        const T* row = scores + i * c;
-        int64_t best = 0;
-        for (int64_t k = 1; k < c; ++k)
-          if (row[k] > row[best]) best = k;
-        correct += static_cast<int64_t>(labels[i]) == best;
-      }
-    });
-  });
-  return correct;
+  return eq(output.detach().argmax(1), target).sum().item<int64_t>();
 }
 
 // Multi-label (B, L) logits against (B, L) 0/1 labels, a logit > 0 read as 1: the rows whose
@@ -261,7 +244,7 @@ class TrainingLoop {
  public:
   TrainingLoop(Module& model, optim::Optimizer& optimizer, const DataSplits& data, const FitOptions& options,
                const FitExtras& extras)
-      : loss_fn_(make_loss(options.loss, data.train, options.label_smoothing)),
+      : loss_fn_(extras.loss ? extras.loss : make_loss(options.loss, data.train, options.label_smoothing)),
         weights_(weight_matrices(model)),
         loader_(data.train, {.batch_size = options.batch_size,
                              .shuffle = true,

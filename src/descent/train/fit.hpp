@@ -146,6 +146,9 @@ struct FitExtras {
   // and test evaluation (evaluate() when unset).
   int64_t shard_rank = 0, shard_count = 1;
   std::function<EvalResult(Module&, const Dataset&, const LossFunction&, int64_t batch_size)> evaluate = {};
+  // The loss, for a model whose output is not compared with targets by name (the benchmark's
+  // noisy quadratic, whose output is the loss itself); FitOptions::loss when unset.
+  LossFunction loss = {};
 };
 
 // Evaluation mode, no graph, in batches; the model's mode is restored afterwards.

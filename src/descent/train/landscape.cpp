@@ -65,9 +65,7 @@ Dataset evaluation_subset(const Dataset& data, int64_t n, Generator& gen) {
   if (data.size() == 0) throw ValueError("landscape: the data set to evaluate on is empty");
   std::vector<int64_t> order = gen.permutation(data.size());
   order.resize(static_cast<std::size_t>(std::min(n, data.size())));
-  std::vector<double> index(order.begin(), order.end());
-  // float64 holds every row index exactly (float32 only up to 2^24).
-  const Tensor rows = Tensor::from_data(index, {static_cast<int64_t>(index.size())}, DType::f64);
+  const Tensor rows = Tensor::from_data(order, {static_cast<int64_t>(order.size())});  // int64 row indices
   Dataset subset = data;
   subset.x = index_select(data.x, 0, rows).contiguous();
   subset.y = index_select(data.y, 0, rows).contiguous();

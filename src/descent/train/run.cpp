@@ -49,7 +49,7 @@ DataSplits load_splits(const TrainConfig& config) {
   if (config.value_dtype() != DType::f32)
     for (Dataset* part : {&splits.train, &splits.dev, &splits.test}) {
       part->x = part->x.to(config.value_dtype());
-      part->y = part->y.to(config.value_dtype());
+      if (!part->is_classification()) part->y = part->y.to(config.value_dtype());  // class labels stay int64
       part->pixels = {};
     }
   return splits;
@@ -108,11 +108,9 @@ void randomize_labels(Dataset& data, double fraction, Generator& gen) {
   const auto count = static_cast<int64_t>(std::llround(fraction * static_cast<double>(n)));
   Tensor y = data.y.clone();
   const std::vector<int64_t> order = gen.permutation(n);
-  dispatch(y.dtype(), [&]<class T>() {
-    T* p = y.data<T>();
-    for (int64_t i = 0; i < count; ++i)
-      p[order[static_cast<std::size_t>(i)]] = static_cast<T>(gen.randint(static_cast<uint64_t>(data.num_classes)));
-  });
+  int64_t* p = y.data<int64_t>();
+  for (int64_t i = 0; i < count; ++i)
+    p[order[static_cast<std::size_t>(i)]] = static_cast<int64_t>(gen.randint(static_cast<uint64_t>(data.num_classes)));
   data.y = y;
 }
 
