@@ -16,6 +16,8 @@ endfunction()
 descent_label_tests(cli "slow;external" 900 ToPytorch.SameTestAccuracyInPyTorch TrainCli.OneMnistEpoch
                     ModelsCli.LeNetWeightsRoundTripThroughPyTorch)
 descent_label_tests(kernels slow 600 Exp.WithinOneUlpOverTheFiniteRange)
+descent_label_tests(cpu_levels slow 600 Exp.WithinOneUlpOverTheFiniteRange.avx2
+                    Exp.WithinOneUlpOverTheFiniteRange.baseline)
 descent_label_tests(optim slow 600 Parallel.TwoThreadsGiveTheResultOfOne)
 descent_label_tests(cli external 300 SummaryCli.LeNetOnMnist PredictTasksCli.Float64ConvNetOnMnist)
 descent_label_tests(data external 300 Mnist.LoadsWhenFetched FashionMnist.LoadsFromDebianPackage)

@@ -12,9 +12,9 @@ struct CliOutput {
   std::string out;  // stdout and stderr together
 };
 
-// `descent ARGS` with stderr merged into stdout.
-inline CliOutput run_descent(const std::string& args) {
-  const std::string cmd = std::string(DESCENT_BINARY_DIR) + "/descent " + args + " 2>&1";
+// `descent ARGS` with stderr merged into stdout, with `env` ("NAME=VALUE ...") set.
+inline CliOutput run_descent(const std::string& args, const std::string& env = "") {
+  const std::string cmd = env + " " + std::string(DESCENT_BINARY_DIR) + "/descent " + args + " 2>&1";
   CliOutput o{0, ""};
   FILE* p = popen(cmd.c_str(), "r");
   char buf[4096];

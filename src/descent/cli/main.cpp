@@ -11,6 +11,7 @@
 #include "descent/core/error.hpp"
 #include "descent/core/threads.hpp"
 #include "descent/dist/communicator.hpp"
+#include "descent/kernels/cpu.hpp"
 
 namespace descent::cli {
 
@@ -74,6 +75,8 @@ std::string one_line(const CLI::ParseError& e, const CLI::App& app) {
 // Parses the command line and runs the chosen subcommand; returns its exit code.
 int run_command_line(int argc, char** argv) {
   using namespace descent::cli;
+  // The instruction set level of the hot loops: a bad DESCENT_CPU ends the run here.
+  const descent::kernels::CpuLevel level = descent::kernels::cpu_level();
   // Under mpirun each process is one rank of a data-parallel job (docs/distributed.md).
   std::optional<descent::dist::Session> session;
   try {
@@ -85,7 +88,8 @@ int run_command_line(int argc, char** argv) {
   descent::dist::Communicator& world = descent::dist::Communicator::world();
   CLI::App app{"descent: train neural networks by gradient-based optimization", "descent"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "descent 0.1.0");
+  app.set_version_flag("--version",
+                       std::string("descent 0.1.0 (") + descent::kernels::cpu_level_name(level) + " loops)");
   std::map<CLI::App*, Run> runs;
   for (auto& entry : commands()) {
     CLI::App* sub = app.add_subcommand(entry.name, entry.description);

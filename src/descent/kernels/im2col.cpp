@@ -1,13 +1,16 @@
 // im2col, col2im and the tiled convolution products built on them. Images of a tile are
 // spread over OpenMP threads in fixed contiguous ranges; every image is computed by the same
 // code at any thread count, and the weight gradient sums images one after another in batch
-// order, so results do not depend on the number of threads.
+// order, so results do not depend on the number of threads. im2col and col2im run in the
+// running CPU's widest registers (cpu_dispatch.hpp); the products are OpenBLAS's, which
+// chooses its own kernels at run time.
 #include "descent/kernels/im2col.hpp"
 
 #include <algorithm>
 
 #include "descent/core/allocator.hpp"
 #include "descent/core/threads.hpp"
+#include "descent/kernels/cpu_dispatch.hpp"
 #include "descent/kernels/gemm.hpp"
 #include "descent/kernels/parallel.hpp"
 
@@ -72,10 +75,9 @@ void for_each_tile(int64_t batch, int64_t tile, int64_t work_per_image, int64_t 
   }
 }
 
-}  // namespace
-
+// im2col and col2im, compiled for one level by their callers below.
 template <class T>
-void im2col(const T* image, const ConvGeometry& g, T* columns) {
+void unfold(const T* image, const ConvGeometry& g, T* columns) {
   const int64_t out_plane = g.out_plane();
   for (int64_t c = 0; c < g.in_channels; ++c) {
     const T* plane = image + c * g.in_plane();
@@ -101,7 +103,7 @@ void im2col(const T* image, const ConvGeometry& g, T* columns) {
 }
 
 template <class T>
-void col2im(const T* columns, const ConvGeometry& g, T* image) {
+void fold(const T* columns, const ConvGeometry& g, T* image) {
   const int64_t out_plane = g.out_plane();
   for (int64_t c = 0; c < g.in_channels; ++c) {
     T* plane = image + c * g.in_plane();
@@ -121,6 +123,18 @@ void col2im(const T* columns, const ConvGeometry& g, T* image) {
       }
     }
   }
+}
+
+}  // namespace
+
+template <class T>
+void im2col(const T* image, const ConvGeometry& g, T* columns) {
+  at_cpu_level([&]<CpuLevel>() { unfold(image, g, columns); });
+}
+
+template <class T>
+void col2im(const T* columns, const ConvGeometry& g, T* image) {
+  at_cpu_level([&]<CpuLevel>() { fold(columns, g, image); });
 }
 
 // image(n, its columns) for every image n of the batch, for the products of one image by the

@@ -2,7 +2,10 @@
 // (a few cycles per add), far below what memory delivers, so a thread keeps several
 // independent vector sums.
 // Threads take contiguous slices and their partial results are combined in thread order,
-// so a sum is the same from run to run at a given thread count.
+// so a sum is the same from run to run at a given thread count. Each thread's loops run in
+// the running CPU's widest registers (at_cpu_level, chosen inside the parallel regions); the
+// vector width sets how the running sums are split, so the last bits of a sum can differ
+// between levels (as PyTorch's between its CPU capabilities).
 #include "descent/kernels/reduce.hpp"
 
 #include <omp.h>
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "descent/core/threads.hpp"
+#include "descent/kernels/cpu_dispatch.hpp"
 
 namespace descent::kernels {
 namespace {
@@ -36,7 +40,7 @@ std::array<double, 4> sum_four(const T* p0, const T* p1, const T* p2, const T* p
 // there the compiler's own unrolling does as well, and the quarters' unaligned starts and
 // longer epilogue would cost more than they save.
 template <class T>
-double sum_serial(const T* p, int64_t n) {
+double sum_range(const T* p, int64_t n) {
   if (n < (int64_t{1} << 14)) {
     double s = 0.0;
 #pragma omp simd reduction(+ : s)
@@ -47,6 +51,12 @@ double sum_serial(const T* p, int64_t n) {
   std::array<double, 4> s = sum_four(p, p + q, p + 2 * q, p + 3 * q, q);
   for (int64_t i = 4 * q; i < n; ++i) s[3] += static_cast<double>(p[i]);
   return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+// sum_range, compiled for the running CPU's level.
+template <class T>
+double sum_serial(const T* p, int64_t n) {
+  return at_cpu_level([&]<CpuLevel>() { return sum_range(p, n); });
 }
 
 int threads_for(int64_t work) { return work >= kParallelThreshold ? omp_get_max_threads() : 1; }
@@ -87,7 +97,7 @@ void add_blocks(const T* p, int64_t l0, int64_t l1, int64_t M, int64_t R, int64_
     return;
   }
   for (int64_t l = l0; l < l1; ++l)
-    for (int64_t m = m0; m < m1; ++m) acc[m - m0] += sum_serial(p + (l * M + m) * R, R);
+    for (int64_t m = m0; m < m1; ++m) acc[m - m0] += sum_range(p + (l * M + m) * R, R);
 }
 
 }  // namespace
@@ -130,7 +140,8 @@ void sum_lmr(const T* p, int64_t L, int64_t M, int64_t R, T* out) {
       if (R < (int64_t{1} << 14)) {
         for (int64_t m = m0; m < m0 + q; ++m) {
           const T* row = p + m * R;
-          const std::array<double, 4> s = sum_four(row, row + q * R, row + 2 * q * R, row + 3 * q * R, R);
+          const std::array<double, 4> s =
+              at_cpu_level([&]<CpuLevel>() { return sum_four(row, row + q * R, row + 2 * q * R, row + 3 * q * R, R); });
           for (int k = 0; k < 4; ++k) out[m + k * q] = static_cast<T>(s[static_cast<std::size_t>(k)]);
         }
       }
@@ -150,12 +161,12 @@ void sum_lmr(const T* p, int64_t L, int64_t M, int64_t R, T* out) {
     if (split_l) {
       const auto [l0, l1] = share(L, t, nt);
       std::vector<double> acc(static_cast<std::size_t>(M), 0.0);  // private: no false sharing
-      add_blocks(p, l0, l1, M, R, 0, M, acc.data());
+      at_cpu_level([&]<CpuLevel>() { add_blocks(p, l0, l1, M, R, 0, M, acc.data()); });
       std::copy(acc.begin(), acc.end(), partial.begin() + t * M);
     } else {
       const auto [m0, m1] = share(M, t, nt);
       std::vector<double> acc(static_cast<std::size_t>(m1 - m0), 0.0);
-      add_blocks(p, 0, L, M, R, m0, m1, acc.data());
+      at_cpu_level([&]<CpuLevel>() { add_blocks(p, 0, L, M, R, m0, m1, acc.data()); });
       std::copy(acc.begin(), acc.end(), partial.begin() + m0);
     }
   }

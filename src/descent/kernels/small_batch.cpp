@@ -1,26 +1,28 @@
 // Register-blocked loops for linear on a few rows. A block's sums live in vector registers
-// (GCC/Clang vector extensions: 64-byte vectors, which the compiler maps to AVX-512, AVX2 or
-// SSE registers), so each value loaded from memory feeds several multiply-adds: the loop is
-// bound by the multiply-add units, not by loads.
+// (GCC/Clang vector extensions, as wide as the running CPU's registers: 64 bytes for AVX-512,
+// 32 for AVX2, 16 for SSE2), so each value loaded from memory feeds several multiply-adds: the
+// loop is bound by the multiply-add units, not by loads. Every block is compiled once per
+// instruction set level (cpu_dispatch.hpp) and the level's table is chosen at run time.
 #include "descent/kernels/small_batch.hpp"
 
 #include <algorithm>
 #include <array>
 #include <utility>
 
+#include "descent/kernels/cpu_dispatch.hpp"
 #include "descent/kernels/parallel.hpp"
 
 namespace descent::kernels {
 namespace {
 
-// A vector of 64 bytes of T, and its loads and stores: whole, or the first n lanes (the rest
-// read as zero, and not written).
-template <class T>
+// A vector of `Bytes` bytes of T, and its loads and stores: whole, or the first n lanes (the
+// rest read as zero, and not written).
+template <class T, int Bytes>
 struct Simd {
-  typedef T V __attribute__((vector_size(64)));
+  typedef T V __attribute__((vector_size(Bytes)));
   // The same, at any address of a T and allowed to alias T (as the x86 intrinsics' types).
-  typedef T Unaligned __attribute__((vector_size(64), aligned(alignof(T)), may_alias));
-  static constexpr int kLanes = 64 / sizeof(T);
+  typedef T Unaligned __attribute__((vector_size(Bytes), aligned(alignof(T)), may_alias));
+  static constexpr int kLanes = Bytes / sizeof(T);
 
   static V load(const T* p) { return *reinterpret_cast<const Unaligned*>(p); }
   static void store(T* p, V v) { *reinterpret_cast<Unaligned*>(p) = v; }
@@ -49,20 +51,19 @@ struct Simd {
 };
 
 // v, held in a register: otherwise GCC folds a load into each multiply-add that uses it, and
-// a block of five rows by four then makes 24 loads per 20 multiply-adds instead of nine.
+// a block of five rows by four then makes 24 loads per 20 multiply-adds instead of nine. With
+// AVX-512's 32 registers only; with 16 the blocks do not fit and GCC's own choice is better.
 template <class V>
 inline V in_register(V v) {
-#if defined(__GNUC__) && defined(__AVX512F__)
-  asm("" : "+v"(v));
-#endif
+  if constexpr (sizeof(V) == 64) asm("" : "+v"(v));
   return v;
 }
 
 // y[r, q] += sum_i x[r, i] w[q, i] for r < R, q < Q: R rows of x by Q rows of w, R * Q sums
 // from R + Q loads per vector of i.
-template <class T, int R, int Q>
+template <class T, int R, int Q, int Bytes>
 void dot_block(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t ldy, int64_t in) {
-  using S = Simd<T>;
+  using S = Simd<T, Bytes>;
   using V = typename S::V;
   V acc[R][Q] = {};
   auto step = [&](int64_t i, int n) {
@@ -85,22 +86,28 @@ void dot_block(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t l
     for (int q = 0; q < Q; ++q) y[r * ldy + q] += S::sum(acc[r][q]);
 }
 
+// dot_block compiled for level L.
+template <class T, int R, int Q, CpuLevel L>
+void dot_block_at(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t ldy, int64_t in) {
+  at_level<L>([&]<CpuLevel>() { dot_block<T, R, Q, kVectorBytes<L>>(x, ldx, w, ldw, y, ldy, in); });
+}
+
 template <class T>
 using DotBlock = void (*)(const T*, int64_t, const T*, int64_t, T*, int64_t, int64_t);
 
-// dot_block<T, R, Q> at [(R - 1) * 4 + Q - 1], for R in 1..5, Q in 1..4.
-template <class T, int... K>
+// dot_block_at<T, R, Q, L> at [(R - 1) * 4 + Q - 1], for R in 1..5, Q in 1..4.
+template <class T, CpuLevel L, int... K>
 constexpr std::array<DotBlock<T>, sizeof...(K)> dot_blocks(std::integer_sequence<int, K...>) {
-  return {&dot_block<T, K / 4 + 1, K % 4 + 1>...};
+  return {&dot_block_at<T, K / 4 + 1, K % 4 + 1, L>...};
 }
 
 // d[q, i] = (accumulate ? d[q, i] : 0) + sum_s c[q * c_out + s * c_sum] src[s, i] for q < Q and
 // the C vectors of i from `i0` (the last holding `n_last` lanes when Partial, else all full):
 // Q rows of d by C vectors, with one load of src per vector and term feeding Q multiply-adds.
-template <class T, int Q, int C, bool Partial>
+template <class T, int Q, int C, bool Partial, int Bytes>
 void combine_block(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64_t ld_src, T* d, int64_t ld_d,
                    int64_t i0, int n_last, int64_t terms, bool accumulate) {
-  using S = Simd<T>;
+  using S = Simd<T, Bytes>;
   using V = typename S::V;
   auto lanes = [&](int k) { return Partial && k == C - 1 ? n_last : S::kLanes; };
   V acc[Q][C] = {};
@@ -126,25 +133,31 @@ void combine_block(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64
     for (int k = 0; k < C; ++k) S::store(d + q * ld_d + i0 + k * S::kLanes, acc[q][k], lanes(k));
 }
 
+// combine_block compiled for level L.
+template <class T, int Q, int C, bool Partial, CpuLevel L>
+void combine_block_at(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64_t ld_src, T* d, int64_t ld_d,
+                      int64_t i0, int n_last, int64_t terms, bool accumulate) {
+  at_level<L>([&]<CpuLevel>() {
+    combine_block<T, Q, C, Partial, kVectorBytes<L>>(c, c_out, c_sum, src, ld_src, d, ld_d, i0, n_last, terms,
+                                                     accumulate);
+  });
+}
+
 template <class T>
 using CombineBlock = void (*)(const T*, int64_t, int64_t, const T*, int64_t, T*, int64_t, int64_t, int, int64_t, bool);
 
-// combine_block<T, Q, C, Partial> at [Partial * 24 + (Q - 1) * 4 + C - 1], for Q in 1..6, C in 1..4.
-template <class T, int... K>
+// combine_block_at<T, Q, C, Partial, L> at [Partial * 24 + (Q - 1) * 4 + C - 1], for Q in 1..6,
+// C in 1..4.
+template <class T, CpuLevel L, int... K>
 constexpr std::array<CombineBlock<T>, sizeof...(K)> combine_blocks(std::integer_sequence<int, K...>) {
-  return {&combine_block<T, K % 24 / 4 + 1, K % 4 + 1, (K >= 24)>...};
+  return {&combine_block_at<T, K % 24 / 4 + 1, K % 4 + 1, (K >= 24), L>...};
 }
 
-}  // namespace
-
-// Blocks of up to five rows of x (the rows split as evenly as that allows: ten rows as five and
-// five, not four, four and two) by four rows of w: 20 sums from nine loads per vector of i;
-// threads split the outputs in multiples of four.
-template <class T>
-void small_batch_times_weight(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t rows, int64_t in,
-                              int64_t out) {
+// small_batch_times_weight with level L's blocks.
+template <class T, CpuLevel L>
+void times_weight(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t rows, int64_t in, int64_t out) {
   const int64_t row_blocks = (rows + 4) / 5;
-  static constexpr auto kBlocks = dot_blocks<T>(std::make_integer_sequence<int, 20>{});
+  static constexpr auto kBlocks = dot_blocks<T, L>(std::make_integer_sequence<int, 20>{});
   parallel_ranges(out, 4, rows * in * out, kParallelMultiplyAdds, [&](int64_t begin, int64_t end) {
     for (int64_t o = begin; o < end; o += 4) {  // four rows of w stay in cache over all of x
       const int64_t q = std::min<int64_t>(4, end - o);
@@ -158,13 +171,12 @@ void small_batch_times_weight(const T* x, int64_t ldx, const T* w, int64_t ldw, 
   });
 }
 
-// Blocks of six rows of d by four vectors (six broadcasts and four loads per 24 multiply-adds);
-// threads split the rows of d.
-template <class T>
-void combine_rows(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64_t ld_src, T* d, int64_t n,
-                  int64_t terms, int64_t in, bool accumulate) {
-  static constexpr auto kBlocks = combine_blocks<T>(std::make_integer_sequence<int, 48>{});
-  constexpr int64_t kLanes = Simd<T>::kLanes, kWidth = 4 * kLanes;
+// combine_rows with level L's blocks.
+template <class T, CpuLevel L>
+void combine(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64_t ld_src, T* d, int64_t n, int64_t terms,
+             int64_t in, bool accumulate) {
+  static constexpr auto kBlocks = combine_blocks<T, L>(std::make_integer_sequence<int, 48>{});
+  constexpr int64_t kLanes = Simd<T, kVectorBytes<L>>::kLanes, kWidth = 4 * kLanes;
   if (terms == 0 && !accumulate) {
     std::fill_n(d, n * in, T(0));
     return;
@@ -181,6 +193,25 @@ void combine_rows(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64_
       }
     }
   });
+}
+
+}  // namespace
+
+// Blocks of up to five rows of x (the rows split as evenly as that allows: ten rows as five and
+// five, not four, four and two) by four rows of w: 20 sums from nine loads per vector of i;
+// threads split the outputs in multiples of four.
+template <class T>
+void small_batch_times_weight(const T* x, int64_t ldx, const T* w, int64_t ldw, T* y, int64_t rows, int64_t in,
+                              int64_t out) {
+  with_cpu_level([&]<CpuLevel L>() { times_weight<T, L>(x, ldx, w, ldw, y, rows, in, out); });
+}
+
+// Blocks of six rows of d by four vectors (six broadcasts and four loads per 24 multiply-adds);
+// threads split the rows of d.
+template <class T>
+void combine_rows(const T* c, int64_t c_out, int64_t c_sum, const T* src, int64_t ld_src, T* d, int64_t n,
+                  int64_t terms, int64_t in, bool accumulate) {
+  with_cpu_level([&]<CpuLevel L>() { combine<T, L>(c, c_out, c_sum, src, ld_src, d, n, terms, in, accumulate); });
 }
 
 template void small_batch_times_weight<float>(const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "descent/kernels/cpu_dispatch.hpp"
 #include "descent/kernels/gemm.hpp"
 #include "descent/kernels/small_batch.hpp"
 #include "descent/kernels/strided.hpp"
@@ -144,9 +145,12 @@ bool bias_grad_into_leaf(const Tensor& bias, const Tensor& g) {
   dispatch(g.dtype(), [&]<class T>() {
     const T* pg = g.data<T>();
     const int64_t ld = g.strides()[0];
-    for (int64_t b = 0; b < rows; ++b)
+    double* pa = acc.data();
+    kernels::at_cpu_level([&]<kernels::CpuLevel>() {
+      for (int64_t b = 0; b < rows; ++b)
 #pragma omp simd
-      for (int64_t o = 0; o < cols; ++o) acc[static_cast<std::size_t>(o)] += static_cast<double>(pg[b * ld + o]);
+        for (int64_t o = 0; o < cols; ++o) pa[o] += static_cast<double>(pg[b * ld + o]);
+    });
     T* pd = db.data<T>();
     for (int64_t o = 0; o < cols; ++o) pd[o] = static_cast<T>(acc[static_cast<std::size_t>(o)]);
   });

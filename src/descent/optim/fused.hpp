@@ -1,11 +1,13 @@
 // The one loop every update runs in: a fused pass over the elements of (param, grad, state)
-// for one tensor, vectorized, and split across threads above kParallelThreshold elements.
+// for one tensor, vectorized for the running CPU's instruction set (kernels/cpu_dispatch.hpp),
+// and split across threads above kParallelThreshold elements.
 // The body reads and writes raw element pointers, so no temporary tensor is made.
 #pragma once
 // No fused multiply-add contraction in the updates (the build compiles src/descent/optim/
 // with -ffp-contract=off): each line rounds as written, so the vectorized body, the scalar
 // remainder and every thread's slice compute the same bits, and a step gives the same result
-// at any thread count (tests/optim/test_parallel.cpp). The loops are memory-bound, so the
+// at any thread count (tests/optim/test_parallel.cpp) and at every instruction set level
+// (tests/optim/test_cpu_levels.cpp). The loops are memory-bound, so the
 // extra multiply costs nothing measurable.
 #include <omp.h>
 
@@ -15,20 +17,24 @@
 #include <vector>
 
 #include "descent/core/threads.hpp"
+#include "descent/kernels/cpu_dispatch.hpp"
 #include "descent/optim/optimizer.hpp"
 #include "descent/tensor/tensor.hpp"
 
 namespace descent::optim {
 
-// body(i) for i in [0, n): the update of element i.
+// body(i) for i in [0, n): the update of element i. Each thread takes one contiguous range
+// (as `omp for schedule(static)`), vectorized for the running CPU (kernels::simd_for).
 template <class F>
 inline void for_each_element(int64_t n, F&& body) {
   if (n < kParallelThreshold) {
-#pragma omp simd
-    for (int64_t i = 0; i < n; ++i) body(i);
+    kernels::simd_for(0, n, body);
   } else {
-#pragma omp parallel for simd schedule(static)
-    for (int64_t i = 0; i < n; ++i) body(i);
+#pragma omp parallel
+    {
+      const int64_t thread = omp_get_thread_num(), threads = omp_get_num_threads();
+      kernels::simd_for(n * thread / threads, n * (thread + 1) / threads, body);
+    }
   }
 }
 
@@ -43,10 +49,7 @@ class FusedStep {
   // body(i) for i in [0, n), later, in run().
   template <class F>
   void add(int64_t n, F body) {
-    loops_.push_back({n, [body](int64_t begin, int64_t end) {
-#pragma omp simd
-                        for (int64_t i = begin; i < end; ++i) body(i);
-                      }});
+    loops_.push_back({n, [body](int64_t begin, int64_t end) { kernels::simd_for(begin, end, body); }});
     total_ += n;
   }
 

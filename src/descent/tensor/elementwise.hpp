@@ -1,6 +1,8 @@
 // Elementwise loops over tensors of any layout, on top of for_each_row. The inner loop is
-// written separately for unit strides so the compiler vectorizes it.
+// written separately for unit strides so the compiler vectorizes it, for the running CPU's
+// instruction set (simd_for).
 #pragma once
+#include "descent/kernels/cpu_dispatch.hpp"
 #include "descent/kernels/strided.hpp"
 #include "descent/tensor/tensor.hpp"
 
@@ -16,8 +18,7 @@ void map_unary(const Tensor& a, const Tensor& out, F f) {
                     T* o = po + off[0];
                     const T* x = pa + off[1];
                     if (st[0] == 1 && st[1] == 1) {
-#pragma omp simd
-                      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+                      simd_for(0, n, [&](int64_t i) { o[i] = f(x[i]); });
                     } else {
                       for (int64_t i = 0; i < n; ++i) o[i * st[0]] = f(x[i * st[1]]);
                     }
@@ -39,16 +40,13 @@ void map_binary(const Tensor& a, const Tensor& b, const Tensor& out, F f) {
                     const T* x = pa + off[1];
                     const T* y = pb + off[2];
                     if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
-#pragma omp simd
-                      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+                      simd_for(0, n, [&](int64_t i) { o[i] = f(x[i], y[i]); });
                     } else if (st[0] == 1 && st[1] == 1 && st[2] == 0) {
                       const T yv = *y;
-#pragma omp simd
-                      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv);
+                      simd_for(0, n, [&](int64_t i) { o[i] = f(x[i], yv); });
                     } else if (st[0] == 1 && st[1] == 0 && st[2] == 1) {
                       const T xv = *x;
-#pragma omp simd
-                      for (int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
+                      simd_for(0, n, [&](int64_t i) { o[i] = f(xv, y[i]); });
                     } else {
                       for (int64_t i = 0; i < n; ++i) o[i * st[0]] = f(x[i * st[1]], y[i * st[2]]);
                     }
@@ -72,8 +70,7 @@ void map_ternary(const Tensor& a, const Tensor& b, const Tensor& c, const Tensor
                     const T* y = pb + off[2];
                     const T* z = pc + off[3];
                     if (st[0] == 1 && st[1] == 1 && st[2] == 1 && st[3] == 1) {
-#pragma omp simd
-                      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i], z[i]);
+                      simd_for(0, n, [&](int64_t i) { o[i] = f(x[i], y[i], z[i]); });
                     } else {
                       for (int64_t i = 0; i < n; ++i) o[i * st[0]] = f(x[i * st[1]], y[i * st[2]], z[i * st[3]]);
                     }
