@@ -7,7 +7,7 @@ namespace descent::kernels {
 
 enum class CpuLevel { baseline, avx2, avx512 };
 
-CpuLevel cpu_level();  // what this CPU supports, capped by DESCENT_CPU; read once, then cached
+CpuLevel cpu_level();                        // what this CPU supports, capped by DESCENT_CPU; read once, then cached
 const char* cpu_level_name(CpuLevel level);  // "baseline", "avx2", "avx512"
 
 }  // namespace descent::kernels
