@@ -8,6 +8,7 @@
 #
 #   bench/native_vs_portable.sh
 #   THREADS=2 REPETITIONS=5 bench/native_vs_portable.sh
+#   PORTABLE_BUILD=build/release NATIVE_BUILD=build/native bench/native_vs_portable.sh
 #
 # Environment: BUILD (parent of the two build dirs, default build/compare), OUT (results,
 # default $BUILD/results), THREADS (default 1), REPETITIONS (default 3), MIN_TIME (seconds per
@@ -24,7 +25,15 @@ min_time=${MIN_TIME:-0.2}
 run=()
 if [ "${PRIORITY:-}" = realtime ]; then run=(chrt -f 10); fi
 
+# PORTABLE_BUILD and NATIVE_BUILD name builds that already hold the benchmarks (e.g. the presets'
+# build/release and build/native): nothing is built then.
+if [ -n "${PORTABLE_BUILD:-}" ] && [ -n "${NATIVE_BUILD:-}" ]; then
+  mkdir -p "$build"
+  ln -sfn "$(realpath "$PORTABLE_BUILD")" "$build/portable"
+  ln -sfn "$(realpath "$NATIVE_BUILD")" "$build/native"
+fi
 for variant in portable native; do
+  [ -L "$build/$variant" ] && continue
   native=OFF
   [ "$variant" = native ] && native=ON
   cmake -S "$root" -B "$build/$variant" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDESCENT_NATIVE=$native \

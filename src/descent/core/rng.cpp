@@ -46,15 +46,20 @@ double Generator::normal() {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
 }
 
+namespace {
+// GCC's and clang's 128-bit integer; __extension__ keeps -Wpedantic quiet about it.
+__extension__ typedef unsigned __int128 Uint128;  // NOLINT(modernize-use-using): `using` cannot take __extension__
+}  // namespace
+
 uint64_t Generator::randint(uint64_t n) {
   if (n == 0) throw ValueError("randint: n must be positive (draws are in [0, n))");
   // Lemire's nearly divisionless method: multiply-high, reject the biased low range.
-  unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * n;
+  Uint128 m = static_cast<Uint128>(next_u64()) * n;
   uint64_t low = static_cast<uint64_t>(m);
   if (low < n) {
     const uint64_t threshold = (0 - n) % n;
     while (low < threshold) {
-      m = static_cast<unsigned __int128>(next_u64()) * n;
+      m = static_cast<Uint128>(next_u64()) * n;
       low = static_cast<uint64_t>(m);
     }
   }
