@@ -159,15 +159,15 @@ void sum_lmr(const T* p, int64_t L, int64_t M, int64_t R, T* out) {
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     if (split_l) {
-      const auto [l0, l1] = share(L, t, nt);
+      const auto blocks = share(L, t, nt);  // not a structured binding: clang 14 cannot capture one
       std::vector<double> acc(static_cast<std::size_t>(M), 0.0);  // private: no false sharing
-      at_cpu_level([&]<CpuLevel>() { add_blocks(p, l0, l1, M, R, 0, M, acc.data()); });
+      at_cpu_level([&]<CpuLevel>() { add_blocks(p, blocks.first, blocks.second, M, R, 0, M, acc.data()); });
       std::copy(acc.begin(), acc.end(), partial.begin() + t * M);
     } else {
-      const auto [m0, m1] = share(M, t, nt);
-      std::vector<double> acc(static_cast<std::size_t>(m1 - m0), 0.0);
-      at_cpu_level([&]<CpuLevel>() { add_blocks(p, 0, L, M, R, m0, m1, acc.data()); });
-      std::copy(acc.begin(), acc.end(), partial.begin() + m0);
+      const auto outputs = share(M, t, nt);
+      std::vector<double> acc(static_cast<std::size_t>(outputs.second - outputs.first), 0.0);
+      at_cpu_level([&]<CpuLevel>() { add_blocks(p, 0, L, M, R, outputs.first, outputs.second, acc.data()); });
+      std::copy(acc.begin(), acc.end(), partial.begin() + outputs.first);
     }
   }
   const int parts = split_l ? threads : 1;
