@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/cli_files.hpp"
+#include "common/csv_cells.hpp"
 #include "common/scratch.hpp"
 #include "common/skip.hpp"
 #include "viz/xml_check.hpp"
@@ -21,18 +22,6 @@ namespace fs = std::filesystem;
 using namespace descent::testing;
 
 namespace {
-
-std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    std::vector<std::string> cells;
-    std::istringstream fields(line);
-    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
-}
 
 // One line on stderr, naming `what`, a non-zero exit and nothing on stdout.
 void expect_refused(const CliRun& run, const std::string& what) {
@@ -70,7 +59,7 @@ TEST_F(PredictCli, WritesOneRowPerTestExampleThatEvalAgreesWith) {
   EXPECT_NE(predict.out.find("wrote " + out.string() + ": 400 predictions for the test part of blobs"),
             std::string::npos)
       << predict.out;
-  const auto rows = csv_rows(read_file(out));
+  const auto rows = csv_cells(read_file(out));
   ASSERT_EQ(rows.size(), 401u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"index", "label", "predicted", "prob_0", "prob_1", "prob_2", "prob_3"}));
 
@@ -164,7 +153,7 @@ TEST(PredictTasksCli, RegressionAndMultilabelColumns) {
   const std::string reg_weights = " --weights " + (dir / "reg" / "best.safetensors").string();
   const CliRun predicted = run_cli("predict" + reg_weights + " --threads 1 --out -");
   ASSERT_EQ(predicted.code, 0) << predicted.err;
-  const auto rows = csv_rows(predicted.out);
+  const auto rows = csv_cells(predicted.out);
   ASSERT_EQ(rows.size(), 401u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"index", "target", "predicted"}));
   EXPECT_EQ(rows[400].size(), 3u);
@@ -186,7 +175,7 @@ TEST(PredictTasksCli, RegressionAndMultilabelColumns) {
   ASSERT_EQ(multilabel.code, 0) << multilabel.err;
   const CliRun ml = run_cli("predict --weights " + (dir / "ml" / "best.safetensors").string() + " --out -");
   ASSERT_EQ(ml.code, 0) << ml.err;
-  const auto ml_rows = csv_rows(ml.out);
+  const auto ml_rows = csv_cells(ml.out);
   ASSERT_EQ(ml_rows.size(), 21u);  // the last fifth of 100 rows
   EXPECT_EQ(ml_rows[0], (std::vector<std::string>{"index", "label_0", "label_1", "prob_0", "prob_1", "predicted_0",
                                                   "predicted_1"}));
@@ -208,7 +197,7 @@ TEST(PredictTasksCli, Float64ConvNetOnMnist) {
   const std::string weights = " --weights " + (dir / "run" / "best.safetensors").string();
   const CliRun predicted = run_cli("predict" + weights + " --threads 1 --out " + (dir / "p.csv").string());
   ASSERT_EQ(predicted.code, 0) << predicted.err;
-  const auto rows = csv_rows(read_file(dir / "p.csv"));
+  const auto rows = csv_cells(read_file(dir / "p.csv"));
   ASSERT_EQ(rows.size(), 10001u);
   EXPECT_EQ(rows[0][3], "prob_0");
   EXPECT_EQ(rows[0][12], "prob_9");

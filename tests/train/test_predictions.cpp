@@ -5,10 +5,12 @@
 
 #include <sstream>
 
+#include "common/csv_cells.hpp"
 #include "common/reference.hpp"
 #include "descent/train/predictions.hpp"
 
 using namespace descent;
+using descent::testing::csv_cells;
 using descent::testing::json;
 using descent::testing::read_reference;
 using descent::testing::tensor_from;
@@ -31,19 +33,6 @@ std::string predictions_csv(const Dataset& data, const std::vector<std::string>&
   return text;
 }
 
-// Lines split at commas, the header first.
-std::vector<std::vector<std::string>> rows_of(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    std::vector<std::string> cells;
-    std::istringstream fields(line);
-    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
 Dataset logits_as_data(const json& ref) {
   Dataset data;
   data.x = tensor_from(ref["logits"], DType::f64);
@@ -61,7 +50,7 @@ TEST(Predictions, ClassificationRowsHoldArgmaxAndSoftmaxAsPyTorch) {
   const std::vector<std::string> names = {"a", "b", "c", "d", "e", "f", "g"};
   const std::string text = predictions_csv(data, names, 64);
   EXPECT_EQ(text, predictions_csv(data, names, 1000));  // the batch size changes nothing
-  const auto rows = rows_of(text);
+  const auto rows = csv_cells(text);
   ASSERT_EQ(rows.size(), 201u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"index", "label", "predicted", "prob_a", "prob_b", "prob_c", "prob_d",
                                                "prob_e", "prob_f", "prob_g"}));
@@ -82,7 +71,7 @@ TEST(Predictions, MultilabelRowsHoldLabelsSigmoidAndDecisions) {
   data.x = tensor_from(ref["logits"], DType::f64);
   data.y = tensor_from(ref["labels"], DType::f64);
   data.num_labels = 3;
-  const auto rows = rows_of(predictions_csv(data, {}, 7));
+  const auto rows = csv_cells(predictions_csv(data, {}, 7));
   ASSERT_EQ(rows.size(), 41u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"index", "label_0", "label_1", "label_2", "prob_0", "prob_1", "prob_2",
                                                "predicted_0", "predicted_1", "predicted_2"}));
