@@ -7,6 +7,7 @@
 
 #include "descent/descent.hpp"
 #include "descent/optim/factory.hpp"
+#include "four_steps.hpp"
 
 using namespace descent;
 using namespace descent::optim;
@@ -17,26 +18,9 @@ constexpr int64_t kElems = 3 * kParallelThreshold + 17;  // several slices and a
 
 std::vector<double> run(const std::string& spec, int threads, DType dtype, const Shape& shape) {
   set_num_threads(threads);
-  const int64_t elems = shape.numel();
-  std::vector<double> start(elems);
-  for (int64_t i = 0; i < elems; ++i) start[i] = std::sin(0.001 * static_cast<double>(i)) + 0.1;
-  Tensor p = Tensor::from_data(std::span<const double>(start), shape, dtype).requires_grad_();
-  auto opt = make_optimizer(spec, std::vector<Tensor>{p});
-  auto closure = [&] {
-    // f = Σ (i mod 7 + 1)·θᵢ²/2: a gradient that differs from element to element.
-    std::vector<double> x = p.to_vector(), g(elems);
-    double f = 0.0;
-    for (int64_t i = 0; i < elems; ++i) {
-      const double c = static_cast<double>(i % 7 + 1);
-      g[i] = c * x[i];
-      f += 0.5 * c * x[i] * x[i];
-    }
-    p.set_grad(Tensor::from_data(std::span<const double>(g), shape, dtype));
-    return f;
-  };
-  for (int t = 0; t < 4; ++t) opt->step(closure);
+  std::vector<double> result = descent::testing::four_steps(spec, dtype, shape);
   set_num_threads(0);
-  return p.to_vector();
+  return result;
 }
 
 }  // namespace
