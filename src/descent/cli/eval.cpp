@@ -16,6 +16,7 @@
 #include "descent/io/atomic_file.hpp"
 #include "descent/train/classification_metrics.hpp"
 #include "descent/train/distributed.hpp"
+#include "descent/train/model_outputs.hpp"
 #include "descent/train/run.hpp"
 #include "descent/viz/confusion_plot.hpp"
 
@@ -146,13 +147,18 @@ int run_eval(const EvalFlags& f) {
   if (!f.svg.empty() && !train.is_classification())
     throw ValueError("--svg draws a confusion matrix of classes, and this data set's labels are not classes");
   dist::Communicator& world = dist::Communicator::world();
-  // Under mpirun each rank evaluates its share and the sums are added (only rank 0 prints).
-  const EvalResult result =
-      evaluate_distributed(*saved.model, saved.part(),
-                           make_loss(saved.config.loss, train, saved.config.label_smoothing), f.batch_size, world);
+  // One pass over the data gives the loss and the per-class counts. Under mpirun each rank
+  // evaluates its share and the sums are added (only rank 0 prints).
   std::optional<ClassificationMetrics> metrics;
-  if (train.is_classification())
-    metrics = classification_metrics(*saved.model, saved.part(), top_k, f.batch_size, world);
+  OutputsVisitor count_classes;
+  if (train.is_classification()) {
+    metrics.emplace(train.num_classes, top_k);
+    count_classes = [&](const Dataset& batch, int64_t, const Tensor& outputs) { metrics->add(outputs, batch.y); };
+  }
+  const EvalResult result = evaluate_distributed(*saved.model, saved.part(),
+                                                 make_loss(saved.config.loss, train, saved.config.label_smoothing),
+                                                 f.batch_size, world, count_classes);
+  if (metrics) metrics->sum_over_ranks(world);
   const std::vector<std::string> names = class_names(saved.config.data, train.num_classes);
   const std::string& split = f.source.split;
   const ClassificationMetrics* counted = metrics ? &*metrics : nullptr;

@@ -91,14 +91,18 @@ ClassificationMetrics classification_metrics(Module& model, const Dataset& data,
                                                 : std::pair<int64_t, int64_t>{0, data.size()};
   for_each_output(model, data.rows(first, last), batch_size,
                   [&](const Dataset& batch, int64_t, const Tensor& output) { metrics.add(output, batch.y); });
-  if (!comm.distributed()) return metrics;
-  // Counts as doubles: exact below 2^53, and the sum is the same in any order.
-  std::vector<double> counts(metrics.confusion.begin(), metrics.confusion.end());
-  counts.push_back(static_cast<double>(metrics.top_k_correct));
-  comm.all_reduce_sum(counts);
-  for (std::size_t i = 0; i < metrics.confusion.size(); ++i) metrics.confusion[i] = static_cast<int64_t>(counts[i]);
-  metrics.top_k_correct = static_cast<int64_t>(counts.back());
+  metrics.sum_over_ranks(comm);
   return metrics;
+}
+
+void ClassificationMetrics::sum_over_ranks(dist::Communicator& comm) {
+  if (!comm.distributed()) return;
+  // Counts as doubles: exact below 2^53, and the sum is the same in any order.
+  std::vector<double> counts(confusion.begin(), confusion.end());
+  counts.push_back(static_cast<double>(top_k_correct));
+  comm.all_reduce_sum(counts);
+  for (std::size_t i = 0; i < confusion.size(); ++i) confusion[i] = static_cast<int64_t>(counts[i]);
+  top_k_correct = static_cast<int64_t>(counts.back());
 }
 
 }  // namespace descent

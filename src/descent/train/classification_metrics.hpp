@@ -35,6 +35,10 @@ struct ClassificationMetrics {
   // Counts a batch: (B, K) outputs against (B) class indices.
   void add(const Tensor& output, const Tensor& labels);
 
+  // Under mpirun (comm distributed), where each rank counted its share: adds the counts over
+  // the ranks, so that every rank holds the whole set's. One process: nothing to do.
+  void sum_over_ranks(dist::Communicator& comm);
+
   int64_t count(int64_t truth, int64_t predicted) const { return confusion[truth * num_classes + predicted]; }
   int64_t examples() const;
   int64_t support(int64_t truth) const;  // the examples of this class

@@ -188,10 +188,10 @@ void DistributedCallback::on_train_end(FitContext& context) {
 }
 
 EvalResult evaluate_distributed(Module& model, const Dataset& data, const LossFunction& loss, int64_t batch_size,
-                                dist::Communicator& comm) {
-  if (!comm.distributed()) return evaluate(model, data, loss, batch_size);
+                                dist::Communicator& comm, const OutputsVisitor& also) {
+  if (!comm.distributed()) return evaluate(model, data, loss, batch_size, also);
   const auto [first, last] = shard_range(data.size(), comm.rank(), comm.size());
-  const EvalResult part = evaluate(model, data.rows(first, last), loss, batch_size);
+  const EvalResult part = evaluate(model, data.rows(first, last), loss, batch_size, also);
   const auto examples = static_cast<double>(part.examples);
   std::vector<double> sums = {part.loss * examples, std::round(part.accuracy * examples), examples,
                               part.label_accuracy * examples};

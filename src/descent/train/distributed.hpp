@@ -81,9 +81,9 @@ class DistributedCallback : public Callback {
 
 // evaluate() split over the ranks: each takes its contiguous share of `data`; the sums of the
 // loss and of the correct answers are added over the ranks (every rank gets the same result).
-// One process: evaluate() itself.
+// One process: evaluate() itself. `also` sees this rank's batches only.
 EvalResult evaluate_distributed(Module& model, const Dataset& data, const LossFunction& loss, int64_t batch_size,
-                                dist::Communicator& comm);
+                                dist::Communicator& comm, const OutputsVisitor& also = {});
 
 // ---- what run_training does for a data-parallel run (comm.distributed())
 

@@ -104,27 +104,22 @@ NamedTensors snapshot(const Module& model) {
 
 }  // namespace
 
-EvalResult evaluate(Module& model, const Dataset& data, const LossFunction& loss, int64_t batch_size) {
+EvalResult evaluate(Module& model, const Dataset& data, const LossFunction& loss, int64_t batch_size,
+                    const OutputsVisitor& also) {
   EvalResult r;
   if (data.size() == 0) return r;
-  const bool was_training = model.is_training();
-  model.eval();
-  NoGradGuard guard;
   double total = 0;
   int64_t correct = 0, labels_correct = 0;
-  for (int64_t begin = 0; begin < data.size(); begin += batch_size) {
-    const int64_t end = std::min(data.size(), begin + batch_size);
-    const Dataset part = data.rows(begin, end);
-    const Tensor out = model(part.x);
-    total += loss(out, part.y).item() * static_cast<double>(end - begin);
+  for_each_output(model, data, batch_size, [&](const Dataset& part, int64_t first_row, const Tensor& out) {
+    total += loss(out, part.y).item() * static_cast<double>(part.size());
     if (data.is_classification()) correct += count_correct(out, part.y);
     if (data.is_multilabel()) {
       const LabelsRight right = count_labels_right(out, part.y);
       correct += right.rows;
       labels_correct += right.labels;
     }
-  }
-  model.train(was_training);
+    if (also) also(part, first_row, out);
+  });
   r.examples = data.size();
   r.loss = total / static_cast<double>(data.size());
   r.accuracy = static_cast<double>(correct) / static_cast<double>(data.size());

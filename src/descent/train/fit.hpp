@@ -16,6 +16,7 @@
 #include "descent/data/dataset.hpp"
 #include "descent/nn/module.hpp"
 #include "descent/optim/optimizer.hpp"
+#include "descent/train/model_outputs.hpp"
 
 namespace descent {
 
@@ -168,8 +169,11 @@ struct FitExtras {
   LossFunction loss = {};
 };
 
-// Evaluation mode, no graph, in batches; the model's mode is restored afterwards.
-EvalResult evaluate(Module& model, const Dataset& data, const LossFunction& loss, int64_t batch_size = 1000);
+// Evaluation mode, no graph, in batches; the model's mode is restored afterwards. `also`, when
+// set, sees each batch's outputs too (the per-class counts of `descent eval`), so that one pass
+// over the data gives both.
+EvalResult evaluate(Module& model, const Dataset& data, const LossFunction& loss, int64_t batch_size = 1000,
+                    const OutputsVisitor& also = {});
 
 // Trains `model` with `optimizer` on data.train, selecting on data.dev, testing on data.test.
 FitResult fit(Module& model, optim::Optimizer& optimizer, const DataSplits& data, const FitOptions& options,
