@@ -183,7 +183,7 @@ Band band(const std::vector<nlohmann::json>& runs, const std::string& metric) {
 viz::Rendered plot_curves(const Problem& problem, const BenchmarkConfig& config,
                           const std::vector<nlohmann::json>& results) {
   viz::Figure figure(960, 460);
-  figure.title = problem.name + ": each optimizer at its best lr, mean over seeds, dashed ±1 sd";
+  figure.title = problem.name + ": each optimizer at its best lr, mean over seeds with a ±1 sd band";
   figure.legend_below = true;
   viz::Panel& loss = figure.add_panel();
   loss.title = "Training loss";
@@ -204,11 +204,8 @@ viz::Rendered plot_curves(const Problem& problem, const BenchmarkConfig& config,
     for (auto [panel, metric] : {std::pair{&loss, std::string("train_loss")}, std::pair{&dev, dev_metric}}) {
       const Band b = band(runs, metric);
       if (b.epochs.empty()) continue;
+      if (runs.size() > 1) panel->band(config.optimizers[i] + " ± 1 sd", b.epochs, b.low, b.high, {.color = color});
       panel->line(config.optimizers[i], b.epochs, b.mean, {.color = color});
-      if (runs.size() > 1) {
-        panel->line(config.optimizers[i] + " ± sd", b.epochs, b.low, {.color = color, .width = 1, .dashed = true});
-        panel->line(config.optimizers[i] + " ± sd", b.epochs, b.high, {.color = color, .width = 1, .dashed = true});
-      }
     }
   }
   return figure.render();
