@@ -87,6 +87,15 @@ std::string baseline_rows(const Problem& problem, int epochs, bool with_target) 
   return rows;
 }
 
+// Where the DeepOBS rows of a problem come from: its files in DeepOBS's repository.
+std::string baseline_files(const Problem& problem) {
+  std::string text;
+  for (const DeepObsBaseline& b : deepobs_baselines())
+    if (b.problem == problem.name) text += "- DeepOBS " + b.optimizer + ": `" + b.file + "`\n";
+  return text.empty() ? text
+                      : "DeepOBS's rows, from github.com/fsschneider/DeepOBS (commit 873bbc27):\n\n" + text + "\n";
+}
+
 }  // namespace
 
 MeanSd mean_sd(const std::vector<double>& values) {
@@ -151,7 +160,7 @@ std::string benchmark_tables(const BenchmarkConfig& config, const std::vector<nl
       if (with_target) text += " " + target_cell(runs, "steps") + " | " + target_cell(runs, "seconds") + " |";
       text += "\n";
     }
-    text += baseline_rows(problem, epochs, with_target) + "\n";
+    text += baseline_rows(problem, epochs, with_target) + "\n" + baseline_files(problem);
   }
   return text;
 }
