@@ -11,6 +11,8 @@
 # L2 are 10 times his (lr 1, --l2 1e-5 with lr 1 is his eta*lambda/n = 0.1 * 5/50,000 per step).
 # Nielsen's figures for 1 to 4 hidden layers are 96.48 / 96.90 / 96.57 / 96.53 %; row 0 (the
 # linear model) is not his: the slide's "about 88 %" is reported as descent measures it.
+# DEPTH_PREFIX (the runs' folder prefix), DEPTH_SEEDS ("1 2 3") and DEPTH_EPOCHS (30) change the
+# setup's defaults, e.g. for a quick check (scripts/studies.sh's STUDIES_QUICK).
 # Usage: [DEPTH_SETUP=nielsen] bash scripts/depth_table.sh [extra descent train flags]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,12 +22,12 @@ nielsen=(88 96.48 96.90 96.57 96.53)
 models=(linear mlp:30 mlp:30-30 mlp:30-30-30 mlp:30-30-30-30)
 if [ "${DEPTH_SETUP:-}" = nielsen ]; then
   setup=(--loss bce --init nielsen --dropout 0 --schedule constant --optimizer sgd:lr=1 --l2 1e-5)
-  seeds=(1 2 3)
-  prefix=runs/depth-nielsen
+  read -ra seeds <<< "${DEPTH_SEEDS:-1 2 3}"
+  prefix=${DEPTH_PREFIX:-runs/depth-nielsen}
 else
   setup=(--optimizer sgd:lr=0.1 --l2 1e-4)
-  seeds=(1)
-  prefix=runs/depth
+  read -ra seeds <<< "${DEPTH_SEEDS:-1}"
+  prefix=${DEPTH_PREFIX:-runs/depth}
 fi
 echo "| hidden layers | model | Nielsen's test accuracy | descent's test accuracy (mean over seeds ${seeds[*]}) | seconds |"
 echo "| --- | --- | --- | --- | --- |"
@@ -34,7 +36,8 @@ for i in 0 1 2 3 4; do
   for seed in "${seeds[@]}"; do
     out=$prefix-$i-seed$seed
     [ ${#seeds[@]} -eq 1 ] && out=$prefix-$i
-    [ -f "$out/summary.json" ] || "$descent" train --data mnist --model "${models[$i]}" --activation sigmoid --epochs 30 --batch-size 10 \
+    [ -f "$out/summary.json" ] || "$descent" train --data mnist --model "${models[$i]}" --activation sigmoid \
+      --epochs "${DEPTH_EPOCHS:-30}" --batch-size 10 \
       --dev-size 10000 --seed "$seed" --quiet --out "$out" "${setup[@]}" "$@"
     summaries+=("$out/summary.json")
   done

@@ -236,6 +236,27 @@ TEST(IdxFolder, DefaultMnistSearchUsesTheEnvironmentThenNamesTheFetchCommand) {
   EXPECT_EQ(load_dataset("mnist").train.size(), 4);
 }
 
+// Fashion-MNIST as MNIST: $DESCENT_DATA_DIR/fashion-mnist and data/fashion-mnist come before
+// Debian's package folder (a small copy there replaces the full set, e.g. for a quick check).
+TEST(IdxFolder, DefaultFashionMnistSearchUsesTheEnvironmentFirst) {
+  const fs::path root = fresh_dir("dataset", "fashion-search");
+  const descent::testing::ScopedCurrentPath in_root(root);
+  const descent::testing::ScopedEnv data_dir("DESCENT_DATA_DIR", (root / "elsewhere").string());
+  if (!fs::exists(fs::path(kFashionMnistDir) / "train-images-idx3-ubyte.gz")) {
+    const std::string msg = error_of<IOError>([] { load_fashion_mnist(); });
+    EXPECT_NE(msg.find("Fashion-MNIST is not installed (looked in " + (root / "elsewhere" / "fashion-mnist").string() +
+                       ", " + (root / "data" / "fashion-mnist").string()),
+              std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find(std::string(kFashionMnistDir) + "); fetch it with: apt-get install dataset-fashion-mnist"),
+              std::string::npos)
+        << msg;
+  }
+  fs::create_directories(root / "elsewhere" / "fashion-mnist");
+  write_idx_set(root / "elsewhere" / "fashion-mnist", 4, 2, true);
+  EXPECT_EQ(load_dataset("fashion-mnist").train.size(), 4);
+}
+
 TEST(Synthetic, ByNameSplitIntoTrainAndTest) {
   const TrainTest s = load_dataset("spirals");
   EXPECT_EQ(s.train.size(), 1600);

@@ -76,6 +76,45 @@ TEST(Clip, SegmentPassingOutsideIsDropped) {
   EXPECT_EQ(clip_polyline({{-5, 5}, {20, 5}}, Rect{0, 0, 10, 10}).size(), 1u);
 }
 
+// Twice the signed area of a polygon (the shoelace formula).
+double twice_area(const Polyline& polygon) {
+  double sum = 0;
+  for (std::size_t i = 0; i < polygon.size(); ++i) {
+    const Point a = polygon[i], b = polygon[(i + 1) % polygon.size()];
+    sum += a.x * b.y - b.x * a.y;
+  }
+  return sum;
+}
+
+TEST(ClipPolygon, InsideIsKeptAsItIs) {
+  const Polyline square = {{1, 1}, {4, 1}, {4, 4}, {1, 4}};
+  const Polyline clipped = clip_polygon(square, Rect{0, 0, 10, 10});
+  ASSERT_EQ(clipped.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_DOUBLE_EQ(clipped[i].x, square[i].x);
+    EXPECT_DOUBLE_EQ(clipped[i].y, square[i].y);
+  }
+}
+
+TEST(ClipPolygon, FarVerticesAreCutAtTheEdgesWithTheRightArea) {
+  // A band whose top runs to 1e30 between x = 4 and x = 6: its sides from (2, 5) and (8, 5) up
+  // to there are vertical within the box, so what is left is the rectangle [2, 8] x [2, 10].
+  const Polyline band = {{2, 5}, {4, 1e30}, {6, 1e30}, {8, 5}, {8, 2}, {2, 2}};
+  const Polyline clipped = clip_polygon(band, Rect{0, 0, 10, 10});
+  ASSERT_GE(clipped.size(), 3u);
+  for (Point p : clipped) {
+    EXPECT_GE(p.x, 0);
+    EXPECT_LE(p.x, 10);
+    EXPECT_GE(p.y, 0);
+    EXPECT_LE(p.y, 10);
+  }
+  EXPECT_NEAR(std::abs(twice_area(clipped)) / 2, 6.0 * 8, 1e-6);
+}
+
+TEST(ClipPolygon, OutsideIsEmpty) {
+  EXPECT_TRUE(clip_polygon({{20, 20}, {30, 20}, {30, 30}}, Rect{0, 0, 10, 10}).empty());
+}
+
 TEST(Simplify, DropsCollinearPointsKeepsCorners) {
   Polyline line = {{0, 0}, {1, 0.01}, {2, 0}, {3, 0}, {3, 1}, {3, 2}};
   EXPECT_EQ(simplify(line, 0.1), (std::vector<size_t>{0, 3, 5}));

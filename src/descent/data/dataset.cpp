@@ -449,8 +449,18 @@ TrainTest load_mnist(const std::filesystem::path& dir) {
                 ", or set DESCENT_DATA_DIR to the folder that holds mnist/");
 }
 
+// The default folder, Debian's package, is searched last: $DESCENT_DATA_DIR/fashion-mnist and
+// data/fashion-mnist come first, as for MNIST, so a copy there (a small one, for a quick check)
+// takes its place.
 TrainTest load_fashion_mnist(const std::filesystem::path& dir) {
-  return load_idx_folder(dir, "Fashion-MNIST", "apt-get install dataset-fashion-mnist");
+  static constexpr const char* kFetch = "apt-get install dataset-fashion-mnist";
+  if (dir != kFashionMnistDir) return load_idx_folder(dir, "Fashion-MNIST", kFetch);
+  std::vector<std::filesystem::path> candidates = data_folder_candidates("fashion-mnist");
+  candidates.emplace_back(kFashionMnistDir);
+  for (const auto& c : candidates)
+    if (!find_idx_file(c, "train-images-idx3-ubyte").empty()) return load_idx_folder(c, "Fashion-MNIST", kFetch);
+  throw IOError("Fashion-MNIST is not installed (looked in " + joined(candidates) + "); fetch it with: " + kFetch +
+                ", or set DESCENT_DATA_DIR to the folder that holds fashion-mnist/");
 }
 
 TrainTest load_csv_dataset(const std::filesystem::path& path, const CsvOptions& options, Task task) {

@@ -87,6 +87,15 @@ std::string baseline_rows(const Problem& problem, int epochs, bool with_target) 
   return rows;
 }
 
+// Where the DeepOBS rows of a problem come from: its files in DeepOBS's repository.
+std::string baseline_files(const Problem& problem) {
+  std::string text;
+  for (const DeepObsBaseline& b : deepobs_baselines())
+    if (b.problem == problem.name) text += "- DeepOBS " + b.optimizer + ": `" + b.file + "`\n";
+  return text.empty() ? text
+                      : "DeepOBS's rows, from github.com/fsschneider/DeepOBS (commit 873bbc27):\n\n" + text + "\n";
+}
+
 }  // namespace
 
 MeanSd mean_sd(const std::vector<double>& values) {
@@ -151,7 +160,7 @@ std::string benchmark_tables(const BenchmarkConfig& config, const std::vector<nl
       if (with_target) text += " " + target_cell(runs, "steps") + " | " + target_cell(runs, "seconds") + " |";
       text += "\n";
     }
-    text += baseline_rows(problem, epochs, with_target) + "\n";
+    text += baseline_rows(problem, epochs, with_target) + "\n" + baseline_files(problem);
   }
   return text;
 }
@@ -183,7 +192,7 @@ Band band(const std::vector<nlohmann::json>& runs, const std::string& metric) {
 viz::Rendered plot_curves(const Problem& problem, const BenchmarkConfig& config,
                           const std::vector<nlohmann::json>& results) {
   viz::Figure figure(960, 460);
-  figure.title = problem.name + ": each optimizer at its best lr, mean over seeds, dashed ±1 sd";
+  figure.title = problem.name + ": each optimizer at its best lr, mean over seeds with a ±1 sd band";
   figure.legend_below = true;
   viz::Panel& loss = figure.add_panel();
   loss.title = "Training loss";
@@ -204,11 +213,8 @@ viz::Rendered plot_curves(const Problem& problem, const BenchmarkConfig& config,
     for (auto [panel, metric] : {std::pair{&loss, std::string("train_loss")}, std::pair{&dev, dev_metric}}) {
       const Band b = band(runs, metric);
       if (b.epochs.empty()) continue;
+      if (runs.size() > 1) panel->band(config.optimizers[i] + " ± 1 sd", b.epochs, b.low, b.high, {.color = color});
       panel->line(config.optimizers[i], b.epochs, b.mean, {.color = color});
-      if (runs.size() > 1) {
-        panel->line(config.optimizers[i] + " ± sd", b.epochs, b.low, {.color = color, .width = 1, .dashed = true});
-        panel->line(config.optimizers[i] + " ± sd", b.epochs, b.high, {.color = color, .width = 1, .dashed = true});
-      }
     }
   }
   return figure.render();

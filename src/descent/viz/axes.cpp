@@ -39,6 +39,9 @@ Range data_range(const Panel& panel, int axis, Scale scale, bool& from_contour) 
   for (const Item& item : panel.items()) {
     if (const auto* l = std::get_if<LineItem>(&item))
       for (double v : axis == 0 ? l->x : l->y) range.add(v, scale);
+    if (const auto* b = std::get_if<BandItem>(&item))
+      for (const std::vector<double>* values : axis == 0 ? std::vector{&b->x} : std::vector{&b->low, &b->high})
+        for (double v : *values) range.add(v, scale);
     if (const auto* s = std::get_if<ScatterItem>(&item))
       for (double v : axis == 0 ? s->x : s->y) range.add(v, scale);
     if (const auto* p = std::get_if<PathItem>(&item))

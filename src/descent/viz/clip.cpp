@@ -1,4 +1,5 @@
-// Liang-Barsky segment clipping, applied segment by segment and joined into pieces.
+// Liang-Barsky segment clipping, applied segment by segment and joined into pieces; and
+// Sutherland-Hodgman polygon clipping, one side of the box at a time.
 #include "descent/viz/clip.hpp"
 
 #include <optional>
@@ -32,7 +33,43 @@ std::optional<std::pair<double, double>> clip_segment(Point a, Point b, const Re
 
 Point along(Point a, Point b, double t) { return {a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)}; }
 
+// Keeps the part of a closed polygon on the inner side of one box edge: `inside` tells whether a
+// point is on that side, `cross` where segment a-b (one end on each side) meets the edge.
+template <typename Inside, typename Cross>
+Polyline clip_to_edge(const Polyline& polygon, Inside inside, Cross cross) {
+  Polyline out;
+  for (std::size_t i = 0; i < polygon.size(); ++i) {
+    Point a = polygon[(i + polygon.size() - 1) % polygon.size()], b = polygon[i];
+    if (inside(b)) {
+      if (!inside(a)) out.push_back(cross(a, b));
+      out.push_back(b);
+    } else if (inside(a)) {
+      out.push_back(cross(a, b));
+    }
+  }
+  return out;
+}
+
+// Where segment a-b meets the vertical line x = c (or, with `vertical` false, y = c). The
+// crossing coordinate is c itself: interpolating it from a vertex at 1e30 would cancel to 0.
+Point meet(Point a, Point b, double c, bool vertical) {
+  if (vertical) return {c, a.y + (c - a.x) / (b.x - a.x) * (b.y - a.y)};
+  return {a.x + (c - a.y) / (b.y - a.y) * (b.x - a.x), c};
+}
+
 }  // namespace
+
+Polyline clip_polygon(const Polyline& polygon, const Rect& box) {
+  Polyline out = clip_to_edge(
+      polygon, [&](Point p) { return p.x >= box.x0; }, [&](Point a, Point b) { return meet(a, b, box.x0, true); });
+  out = clip_to_edge(
+      out, [&](Point p) { return p.x <= box.x1; }, [&](Point a, Point b) { return meet(a, b, box.x1, true); });
+  out = clip_to_edge(
+      out, [&](Point p) { return p.y >= box.y0; }, [&](Point a, Point b) { return meet(a, b, box.y0, false); });
+  out = clip_to_edge(
+      out, [&](Point p) { return p.y <= box.y1; }, [&](Point a, Point b) { return meet(a, b, box.y1, false); });
+  return out;
+}
 
 std::vector<ClippedPiece> clip_polyline(const Polyline& line, const Rect& box) {
   std::vector<ClippedPiece> pieces;

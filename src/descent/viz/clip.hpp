@@ -1,5 +1,6 @@
-// Clipping polylines to a rectangle (Liang & Barsky 1984), so a diverging path whose points
-// run to 1e30 is drawn up to the plot's edge rather than as coordinates a renderer mangles.
+// Clipping polylines (Liang & Barsky 1984) and polygons (Sutherland & Hodgman 1974) to a
+// rectangle, so a diverging path whose points run to 1e30 is drawn up to the plot's edge rather
+// than as coordinates a renderer mangles.
 #pragma once
 #include <vector>
 
@@ -16,5 +17,9 @@ struct ClippedPiece {
 
 // The pieces of `line` inside `box`; a piece ends where the line leaves the box.
 std::vector<ClippedPiece> clip_polyline(const Polyline& line, const Rect& box);
+
+// The part of the closed polygon `polygon` inside `box` (empty if none), clipped edge by edge
+// against the box's four sides (Sutherland & Hodgman 1974, "Reentrant polygon clipping").
+Polyline clip_polygon(const Polyline& polygon, const Rect& box);
 
 }  // namespace descent::viz

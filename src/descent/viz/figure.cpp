@@ -6,6 +6,7 @@
 
 #include "descent/core/error.hpp"
 #include "descent/viz/render.hpp"
+#include "descent/viz/ticks.hpp"
 
 namespace descent::viz {
 namespace {
@@ -16,10 +17,52 @@ void check_lengths(const std::string& kind, const std::string& name, std::size_t
                      " x and " + std::to_string(ny) + " y");
 }
 
+// Whether an item is drawn in the panel's next series colour (a line, scatter or path given none).
+bool takes_next_color(const Item& item) {
+  if (const auto* line = std::get_if<LineItem>(&item)) return !line->options.color;
+  if (const auto* scatter = std::get_if<ScatterItem>(&item)) return !scatter->color;
+  if (const auto* path = std::get_if<PathItem>(&item)) return !path->color;
+  return false;
+}
+
 const ContourItem* find_contour(const Panel& panel) {
   for (const Item& item : panel.items())
     if (const auto* c = std::get_if<ContourItem>(&item)) return c;
   return nullptr;
+}
+
+// Draws the lines, bands, scatter points and paths in layers (path halos, then bands, then the
+// rest in the panel's order) and returns their legend entries in the panel's order. A band
+// without a colour takes the one the next series gets.
+std::vector<LegendEntry> draw_series(Canvas& canvas, const std::vector<Item>& items) {
+  std::size_t longest = 0;
+  for (const Item& item : items)
+    if (const auto* path = std::get_if<PathItem>(&item)) {
+      longest = std::max(longest, path->points.size());
+      draw_path_halo(canvas, *path);
+    }
+  std::vector<std::optional<LegendEntry>> entries(items.size());
+  std::size_t next_color = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (const auto* band = std::get_if<BandItem>(&items[i]))
+      entries[i] = draw_band(canvas, *band, band->options.color.value_or(series_color(next_color)));
+    else if (takes_next_color(items[i]))
+      ++next_color;
+  }
+  next_color = 0;
+  auto color_for = [&](const std::optional<Color>& given) { return given ? *given : series_color(next_color++); };
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (const auto* line = std::get_if<LineItem>(&items[i]))
+      entries[i] = draw_line(canvas, *line, color_for(line->options.color));
+    else if (const auto* scatter = std::get_if<ScatterItem>(&items[i]))
+      entries[i] = draw_scatter(canvas, *scatter, color_for(scatter->color));
+    else if (const auto* path = std::get_if<PathItem>(&items[i]))
+      entries[i] = draw_path(canvas, *path, color_for(path->color), longest);
+  }
+  std::vector<LegendEntry> legend;
+  for (const std::optional<LegendEntry>& entry : entries)
+    if (entry) legend.push_back(*entry);
+  return legend;
 }
 
 // Draws the panel and returns its legend entries (drawn inside it unless `own_legend` is false).
@@ -38,24 +81,9 @@ std::vector<LegendEntry> render_panel(SvgWriter& svg, const Panel& panel, const 
 
   std::size_t first_warning = warnings.size();
   Canvas canvas{svg, axes, animation, warnings, {}};
-  std::vector<LegendEntry> legend;
-  std::size_t longest = 0;
-  for (const Item& item : panel.items())
-    if (const auto* path = std::get_if<PathItem>(&item)) longest = std::max(longest, path->points.size());
   svg.open("g", {{"clip-path", "url(#" + clip + ")"}});
   if (contour) draw_contour(canvas, *contour);
-  for (const Item& item : panel.items())
-    if (const auto* path = std::get_if<PathItem>(&item)) draw_path_halo(canvas, *path);
-  std::size_t next_color = 0;
-  auto color_for = [&](const std::optional<Color>& given) { return given ? *given : series_color(next_color++); };
-  for (const Item& item : panel.items()) {
-    if (const auto* line = std::get_if<LineItem>(&item))
-      legend.push_back(draw_line(canvas, *line, color_for(line->options.color)));
-    else if (const auto* scatter = std::get_if<ScatterItem>(&item))
-      legend.push_back(draw_scatter(canvas, *scatter, color_for(scatter->color)));
-    else if (const auto* path = std::get_if<PathItem>(&item))
-      legend.push_back(draw_path(canvas, *path, color_for(path->color), longest));
-  }
+  std::vector<LegendEntry> legend = draw_series(canvas, panel.items());
   // Markers last, on top of the paths that lead to them.
   for (const Item& item : panel.items())
     if (const auto* marker = std::get_if<MarkerItem>(&item)) legend.push_back(draw_marker(canvas, *marker));
@@ -88,6 +116,21 @@ std::vector<LegendEntry> merge(const std::vector<LegendEntry>& all) {
 void Panel::line(std::string name, std::vector<double> x, std::vector<double> y, LineOptions options) {
   check_lengths("line", name, x.size(), y.size());
   items_.push_back(LineItem{std::move(name), std::move(x), std::move(y), options});
+}
+
+void Panel::band(std::string name, std::vector<double> x, std::vector<double> low, std::vector<double> high,
+                 BandOptions options) {
+  if (low.size() != x.size() || high.size() != x.size())
+    throw ValueError("plot: band '" + name + "' needs as many low and high values as x values, got " +
+                     std::to_string(x.size()) + " x, " + std::to_string(low.size()) + " low and " +
+                     std::to_string(high.size()) + " high");
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (low[i] > high[i])
+      throw ValueError("plot: band '" + name + "' needs low <= high at every x, got low " + short_number(low[i]) +
+                       " > high " + short_number(high[i]) + " at index " + std::to_string(i));
+  if (!(options.opacity > 0 && options.opacity <= 1))
+    throw ValueError("plot: band '" + name + "' needs an opacity in (0, 1], got " + short_number(options.opacity));
+  items_.push_back(BandItem{std::move(name), std::move(x), std::move(low), std::move(high), options});
 }
 
 void Panel::scatter(std::string name, std::vector<double> x, std::vector<double> y, std::optional<Color> color) {

@@ -1,6 +1,6 @@
 // Figure and Panel: the plotting API. A Figure is one SVG holding one or more Panels side by
-// side; a Panel is a set of axes holding lines, scatter points, trajectories, markers and a
-// contour plot, and draws its own ticks, labels, title and legend.
+// side; a Panel is a set of axes holding lines, bands, scatter points, trajectories, markers and
+// a contour plot, and draws its own ticks, labels, title and legend.
 //
 //   viz::Figure figure(720, 460);
 //   viz::Panel& loss = figure.add_panel();
@@ -29,6 +29,11 @@ struct LineOptions {
   bool dashed = false;
 };
 
+struct BandOptions {
+  std::optional<Color> color{};  // default: the colour the panel's next series gets (not used up)
+  double opacity = 0.2;          // of the fill, in (0, 1]
+};
+
 enum class MarkerShape { circle, star, cross };
 
 struct ContourOptions {
@@ -42,6 +47,11 @@ struct LineItem {
   std::string name;
   std::vector<double> x, y;
   LineOptions options;
+};
+struct BandItem {  // the region between two curves, e.g. the mean ± one sd over seeds
+  std::string name;
+  std::vector<double> x, low, high;
+  BandOptions options;
 };
 struct ScatterItem {
   std::string name;
@@ -62,7 +72,7 @@ struct ContourItem {
   Grid grid;
   ContourOptions options;
 };
-using Item = std::variant<LineItem, ScatterItem, PathItem, MarkerItem, ContourItem>;
+using Item = std::variant<LineItem, BandItem, ScatterItem, PathItem, MarkerItem, ContourItem>;
 
 class Panel {
  public:
@@ -79,6 +89,13 @@ class Panel {
   // A line through (x[i], y[i]). Points that cannot be drawn (NaN, infinite, <= 0 on a log
   // axis) break the line and are reported in Rendered::warnings and the legend.
   void line(std::string name, std::vector<double> x, std::vector<double> y, LineOptions options = {});
+  // A filled band between (x[i], low[i]) and (x[i], high[i]), drawn beneath every line, scatter
+  // and path of the panel, in the series colour at low opacity. Give it before the line it
+  // surrounds and it takes that line's colour. Where x, low or high cannot be drawn the band
+  // breaks, as a line does; a low <= 0 on a log axis runs to the bottom edge. Throws ValueError
+  // for lengths that differ, low > high, or an opacity outside (0, 1].
+  void band(std::string name, std::vector<double> x, std::vector<double> low, std::vector<double> high,
+            BandOptions options = {});
   void scatter(std::string name, std::vector<double> x, std::vector<double> y,
                std::optional<Color> color = std::nullopt);
   // A trajectory: hollow circle at the start, filled circle at the end. A non-finite point

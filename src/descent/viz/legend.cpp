@@ -51,6 +51,14 @@ void draw_entry(SvgWriter& svg, const LegendEntry& e, double x, double y) {
                                {"stroke-width", "1"}});
       break;
     }
+    case LegendEntry::Swatch::band:
+      svg.element("rect", {{"x", fmt(x0)},
+                           {"y", fmt(y - 6)},
+                           {"width", fmt(swatch)},
+                           {"height", "12"},
+                           {"fill", color},
+                           {"fill-opacity", fmt(e.opacity)}});
+      break;
     case LegendEntry::Swatch::dot:
       svg.element("circle", {{"cx", fmt((x0 + x1) / 2)}, {"cy", fmt(y)}, {"r", "4"}, {"fill", color}});
       break;

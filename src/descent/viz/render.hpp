@@ -40,10 +40,11 @@ struct Canvas {
 };
 
 struct LegendEntry {
-  enum class Swatch { line, dashed_line, dot, path, marker };
+  enum class Swatch { line, dashed_line, band, dot, path, marker };
   std::string label;  // the series' name
   Color color;
   Swatch swatch = Swatch::line;
+  double opacity = 1;  // of a band's fill
   MarkerShape shape = MarkerShape::star;
   std::string note{};  // what was cut, shown after the name: "sgd (3 points cut)"
   std::string text() const { return note.empty() ? label : label + " (" + note + ")"; }
@@ -61,6 +62,7 @@ void draw_legend_below(SvgWriter& svg, const Rect& area, const std::vector<Legen
 // Each draws one item on the canvas and returns its legend entry.
 LegendEntry draw_line(Canvas& canvas, const LineItem& item, const Color& color);
 LegendEntry draw_scatter(Canvas& canvas, const ScatterItem& item, const Color& color);
+LegendEntry draw_band(Canvas& canvas, const BandItem& item, const Color& color);
 // A white halo under a path keeps it visible on any contour colour; all halos go beneath all
 // paths, so one path's halo never hides another.
 void draw_path_halo(Canvas& canvas, const PathItem& item);
