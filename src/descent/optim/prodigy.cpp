@@ -67,12 +67,13 @@ std::pair<double, double> accumulate_one(const ProdigyOptions& options, const Es
 
 // One parameter's update with the new d: θ ← θ − dlr·λθ (decoupled), θ ← θ − dlr·m/(√v + d·ε).
 template <class T>
-void update_one(const ProdigyOptions& options, double d, double dlr, bool decouple, Tensor& param, ParamState& state) {
+void update_one(const ProdigyOptions& options, double d, double dlr, bool decouple, Tensor& param, ParamState& state,
+                FusedStep& loops) {
   T* theta = param.data<T>();
   const T* m = state.buffers.at("exp_avg").data<T>();
   const T* v = state.buffers.at("exp_avg_sq").data<T>();
   const T d_eps = T(d * options.eps), step_size = T(-dlr), decay = T(decouple ? -options.weight_decay * dlr : 0.0);
-  for_each_element(param.numel(), [=](int64_t i) {
+  loops.add(param.numel(), [=](int64_t i) {
     theta[i] = theta[i] + decay * theta[i];
     theta[i] = theta[i] + step_size * (m[i] / (std::sqrt(v[i]) + d_eps));
   });
@@ -124,11 +125,14 @@ double Prodigy::step(const std::function<double()>& closure) {
   globals_["d_numerator"] = numerator;
   globals_["d_max"] = d_max;
   globals_["d"] = d_max;  // d ← min(d_max, d·growth_rate) with growth_rate = ∞
+  FusedStep loops;        // the updates of all parameters in one parallel region
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor&, ParamState& state) {
     state.scalars["step"] += 1.0;
     const ProdigyOptions options = settings(group);
-    dispatch(param.dtype(), [&]<class T>() { update_one<T>(options, d_max, dlr, first.decouple, param, state); });
+    dispatch(param.dtype(),
+             [&]<class T>() { update_one<T>(options, d_max, dlr, first.decouple, param, state, loops); });
   });
+  loops.run();
   globals_["k"] = k + 1.0;
   return loss;
 }
