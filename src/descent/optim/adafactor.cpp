@@ -97,8 +97,8 @@ double update_factors(const Factored& view, const T* theta, const T* g, T* row_v
     for (int64_t r = first; r < last; ++r) {
       const T* t = theta + r * cols;
       const T* gr = g + r * cols;
-      const auto [t_sq, g_sq] = sums_over_elements(
-          cols, [=](int64_t c) { return double(t[c]) * double(t[c]); },
+      const auto [t_sq, g_sq] = sums_in_range(
+          0, cols, [=](int64_t c) { return double(t[c]) * double(t[c]); },
           [=](int64_t c) { return double(gr[c]) * double(gr[c]); });
       theta_sq_[r] = t_sq;
       const T norm = T(std::sqrt(g_sq));
@@ -168,7 +168,7 @@ void factored_step(const Factored& view, T* theta, const T* g, const T* row_var,
   in_runs(all_rows, n, [=](int64_t first, int64_t last) {
     for (int64_t r = first; r < last; ++r) {
       const auto u = u_along(r);
-      u_sq[r] = sum_over_elements(cols, [=](int64_t c) { return double(u(c)) * double(u(c)); });
+      u_sq[r] = sums_in_range(0, cols, [=](int64_t c) { return double(u(c)) * double(u(c)); })[0];
     }
   });
   double u_sq_sum = 0.0;

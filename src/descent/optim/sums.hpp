@@ -35,13 +35,17 @@ inline void add_terms(double (&lanes)[sizeof...(F)][kSumLanes], int lane, int64_
   ((lanes[k][lane] += double(terms(i))), ...);
 }
 
-// Σ over [begin, end) of each term, by lanes.
+}  // namespace sums_detail
+
+// The sums Σ terms_k(i) over i in [begin, end) on the calling thread, one per term, in the
+// order of one block below (of any length): for sums along the rows of a matrix.
 template <class... F>
-std::array<double, sizeof...(F)> block_sums(int64_t begin, int64_t end, const F&... bodies) {
+std::array<double, sizeof...(F)> sums_in_range(int64_t begin, int64_t end, const F&... bodies) {
   constexpr std::size_t K = sizeof...(F);
   return kernels::at_cpu_level([&]<kernels::CpuLevel>() {
+    // The terms copied in: their pointers stay in registers through the loop.
     const auto add = [... terms = bodies](double(&lanes)[sizeof...(F)][kSumLanes], int lane, int64_t i) {
-      add_terms(lanes, lane, i, std::index_sequence_for<F...>{}, terms...);  // copies: pointers stay in registers
+      sums_detail::add_terms(lanes, lane, i, std::index_sequence_for<F...>{}, terms...);
     };
     double lanes[K][kSumLanes] = {};
     int64_t i = begin;
@@ -60,8 +64,6 @@ std::array<double, sizeof...(F)> block_sums(int64_t begin, int64_t end, const F&
   });
 }
 
-}  // namespace sums_detail
-
 // The sums Σ terms_k(i) over i in [0, n), one per term, in one pass: for each element the
 // terms are called in the order given, and a later one may write element i's state
 // (Prodigy's moments), as a fused body does.
@@ -72,8 +74,7 @@ std::array<double, sizeof...(F)> sums_over_elements(int64_t n, const F&... terms
   std::vector<std::array<double, K>> partial(static_cast<std::size_t>(blocks));
   auto run_blocks = [&](int64_t first, int64_t last) {
     for (int64_t b = first; b < last; ++b)
-      partial[static_cast<std::size_t>(b)] =
-          sums_detail::block_sums(b * kSumBlock, std::min(n, (b + 1) * kSumBlock), terms...);
+      partial[static_cast<std::size_t>(b)] = sums_in_range(b * kSumBlock, std::min(n, (b + 1) * kSumBlock), terms...);
   };
   if (n < kParallelThreshold) {
     run_blocks(0, blocks);
