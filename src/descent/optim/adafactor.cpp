@@ -2,9 +2,12 @@
 // line; the foreach variant computes the same.
 #include "descent/optim/adafactor.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "descent/optim/rule.hpp"
 
@@ -47,32 +50,81 @@ Shape with_dim_one(Shape shape, int dim) {
   return shape;
 }
 
-// R ← lerp(R, mean over the row of g², w) and C likewise over columns; returns the row
-// factor's mean over rows per matrix, floored at ε₁ (the divisor of the estimate R·C).
-template <class T>
-std::vector<T> update_factors(const Factored& view, const T* g, T* row_var, T* col_var, T weight, T eps1) {
-  const int64_t batches = view.batches, rows = view.rows, cols = view.cols;
-  for_each_element(batches * rows, [=](int64_t r) {
-    double sum_sq = 0.0;
-    for (int64_t c = 0; c < cols; ++c) sum_sq += double(g[r * cols + c]) * double(g[r * cols + c]);
-    const T norm = T(std::sqrt(sum_sq));
-    row_var[r] = lerp(row_var[r], norm * norm / T(cols), weight);  // ‖g_row‖² / cols
-  });
-  for_each_element(batches * cols, [=](int64_t j) {
-    const int64_t b = j / cols, c = j % cols;
-    double sum_sq = 0.0;
-    for (int64_t r = 0; r < rows; ++r)
-      sum_sq += double(g[(b * rows + r) * cols + c]) * double(g[(b * rows + r) * cols + c]);
-    const T norm = T(std::sqrt(sum_sq));
-    col_var[j] = lerp(col_var[j], norm * norm / T(rows), weight);  // ‖g_col‖² / rows
-  });
-  std::vector<T> row_means(static_cast<std::size_t>(batches));
-  for (int64_t b = 0; b < batches; ++b) {
-    T sum = T(0);
-    for (int64_t r = 0; r < rows; ++r) sum += row_var[b * rows + r];
-    row_means[static_cast<std::size_t>(b)] = std::max(sum / T(rows), eps1);
+// body(first, last) over contiguous runs of [0, count) (rows or columns of `elements` in
+// all), one run per thread from kParallelThreshold elements up.
+template <class F>
+void in_runs(int64_t count, int64_t elements, const F& body) {
+  if (elements < kParallelThreshold) {
+    body(int64_t{0}, count);
+  } else {
+#pragma omp parallel
+    {
+      const int64_t thread = omp_get_thread_num(), threads = omp_get_num_threads();
+      body(count * thread / threads, count * (thread + 1) / threads);
+    }
   }
-  return row_means;
+}
+
+// Σ_r g²[b, r, c] for every column j = b·cols + c, each down its rows in order; vectorized
+// across the columns, the rows read along.
+template <class T>
+std::vector<double> column_sums_sq(const Factored& view, const T* g) {
+  const int64_t rows = view.rows, cols = view.cols;
+  std::vector<double> sums(static_cast<std::size_t>(view.batches * cols), 0.0);
+  double* out = sums.data();
+  in_runs(view.batches * cols, view.batches * rows * cols, [=](int64_t first, int64_t last) {
+    for (int64_t j = first; j < last;) {  // the part of [first, last) in matrix b
+      const int64_t b = j / cols, begin = j % cols, end = std::min(cols, begin + (last - j));
+      double* sum = out + b * cols;
+      for (int64_t r = 0; r < rows; ++r) {
+        const T* row = g + (b * rows + r) * cols;
+        kernels::simd_for(begin, end, [=](int64_t c) { sum[c] += double(row[c]) * double(row[c]); });
+      }
+      j += end - begin;
+    }
+  });
+  return sums;
+}
+
+// R ← lerp(R, mean over the row of g², w) and C likewise over columns; returns Σθ², summed
+// along the rows in the same pass as R's g².
+template <class T>
+double update_factors(const Factored& view, const T* theta, const T* g, T* row_var, T* col_var, T weight) {
+  const int64_t all_rows = view.batches * view.rows, rows = view.rows, cols = view.cols;
+  std::vector<double> theta_sq(static_cast<std::size_t>(all_rows));
+  double* theta_sq_ = theta_sq.data();
+  in_runs(all_rows, all_rows * cols, [=](int64_t first, int64_t last) {
+    for (int64_t r = first; r < last; ++r) {
+      const T* t = theta + r * cols;
+      const T* gr = g + r * cols;
+      const auto [t_sq, g_sq] = sums_in_range(
+          0, cols, [=](int64_t c) { return double(t[c]) * double(t[c]); },
+          [=](int64_t c) { return double(gr[c]) * double(gr[c]); });
+      theta_sq_[r] = t_sq;
+      const T norm = T(std::sqrt(g_sq));
+      row_var[r] = lerp(row_var[r], norm * norm / T(cols), weight);  // ‖g_row‖² / cols
+    }
+  });
+  const std::vector<double> col_sq = column_sums_sq(view, g);
+  for (int64_t j = 0; j < view.batches * cols; ++j) {
+    const T norm = T(std::sqrt(col_sq[static_cast<std::size_t>(j)]));
+    col_var[j] = lerp(col_var[j], norm * norm / T(rows), weight);  // ‖g_col‖² / rows
+  }
+  double sum = 0.0;
+  for (double row : theta_sq) sum += row;
+  return sum;
+}
+
+// The row factor's mean over rows per matrix, floored at ε₁ (the divisor of the estimate R·C).
+template <class T>
+std::vector<T> row_means(const Factored& view, const T* row_var, T eps1) {
+  std::vector<T> means(static_cast<std::size_t>(view.batches));
+  for (int64_t b = 0; b < view.batches; ++b) {
+    T sum = T(0);
+    for (int64_t r = 0; r < view.rows; ++r) sum += row_var[b * view.rows + r];
+    means[static_cast<std::size_t>(b)] = std::max(sum / T(view.rows), eps1);
+  }
+  return means;
 }
 
 // The buffer `key` of these dims, zeros on first use.
@@ -82,49 +134,99 @@ Tensor& factor_buffer(ParamState& state, const std::string& key, const Shape& sh
   return it->second;
 }
 
-// U = g / max(√v̂, ε₁), clipped to RMS d: θ ← θ − α_t·U / max(1, RMS(U)/d).
-template <class T, class Estimate>
-void clipped_step(int64_t n, T* theta, const T* g, T sign, T eps1, double alpha, double d, Estimate estimate) {
-  const T floor = eps1 * eps1;  // ε₁² under the root keeps ε₁'s magnitude
-  auto update = [=](int64_t i) { return T(1) / std::sqrt(std::max(estimate(i), floor)) * (sign * g[i]); };
-  const double update_sq = sum_over_elements(n, [=](int64_t i) { return double(update(i)) * double(update(i)); });
-  const double denom = std::max(1.0, std::sqrt(update_sq) / (std::sqrt(double(n)) * d));
-  const T scale = T(-alpha / denom);
-  for_each_element(n, [=](int64_t i) { theta[i] = theta[i] + scale * update(i); });
+// One step's update of a parameter: U = g / max(√v̂, ε₁) (ε₁² under the root keeps ε₁'s
+// magnitude), clipped to RMS d: θ ← θ(1 − lr·λ) − α_t·U / max(1, RMS(U)/d), where
+// α_t = max(ε₂, RMS(θ))·ρ_t.
+template <class T>
+struct Update {
+  const AdafactorOptions& options;
+  double rho;
+  T sign, floor, shrink;
+
+  T u(T v_hat, T g) const { return T(1) / std::sqrt(std::max(v_hat, floor)) * (sign * g); }
+  // −α_t / max(1, RMS(U)/d), from Σθ² and ΣU² over the n elements.
+  T scale(double theta_sq, double u_sq, int64_t n) const {
+    const double alpha = std::max(options.eps.second, std::sqrt(theta_sq) / std::sqrt(double(n))) * rho;
+    return T(-alpha / std::max(1.0, std::sqrt(u_sq) / (std::sqrt(double(n)) * options.d)));
+  }
+};
+
+// A matrix parameter's step, given Σθ² and the factors: v̂ = R·C / mean(R) along each row,
+// ΣU² in one pass, the update in another.
+template <class T>
+void factored_step(const Factored& view, T* theta, const T* g, const T* row_var, const T* col_var, T eps1,
+                   double theta_sq, const Update<T>& update) {
+  const int64_t all_rows = view.batches * view.rows, rows = view.rows, cols = view.cols, n = all_rows * cols;
+  const std::vector<T> row_means_ = row_means(view, row_var, eps1);
+  const T* means = row_means_.data();
+  auto u_along = [=](int64_t r) {  // U in row r, by column
+    const T row = row_var[r], mean = means[r / rows], *col = col_var + r / rows * cols, *gr = g + r * cols;
+    return [=](int64_t c) { return update.u(row * col[c] / mean, gr[c]); };  // v̂ = R·C / mean(R)
+  };
+  std::vector<double> u_sq_(static_cast<std::size_t>(all_rows));
+  double* u_sq = u_sq_.data();
+  in_runs(all_rows, n, [=](int64_t first, int64_t last) {
+    for (int64_t r = first; r < last; ++r) {
+      const auto u = u_along(r);
+      u_sq[r] = sums_in_range(0, cols, [=](int64_t c) { return double(u(c)) * double(u(c)); })[0];
+    }
+  });
+  double u_sq_sum = 0.0;
+  for (double row : u_sq_) u_sq_sum += row;
+  const T scale = update.scale(theta_sq, u_sq_sum, n), shrink = update.shrink;
+  in_runs(all_rows, n, [=](int64_t first, int64_t last) {
+    for (int64_t r = first; r < last; ++r) {
+      const auto u = u_along(r);
+      T* t = theta + r * cols;
+      kernels::simd_for(0, cols, [=](int64_t c) {
+        t[c] = t[c] * shrink;        // θ ← θ(1 − lr·λ)
+        t[c] = t[c] + scale * u(c);  // θ ← θ − α_t·U / max(1, RMS(U)/d)
+      });
+    }
+  });
+}
+
+// A vector parameter's step with its full second moment v: Σθ², v ← lerp(v, g², w) and
+// ΣU² in one pass, the update in another.
+template <class T>
+void vector_step(int64_t n, T* theta, const T* g, T* variance, T weight, const Update<T>& update) {
+  const auto [theta_sq, u_sq] = sums_over_elements(
+      n, [=](int64_t i) { return double(theta[i]) * double(theta[i]); },
+      [=](int64_t i) {
+        variance[i] = lerp(variance[i], g[i] * g[i], weight);
+        const T u = update.u(variance[i], g[i]);
+        return double(u) * double(u);
+      });
+  const T scale = update.scale(theta_sq, u_sq, n), shrink = update.shrink;
+  for_each_element(n, [=](int64_t i) {
+    theta[i] = theta[i] * shrink;
+    theta[i] = theta[i] + scale * update.u(variance[i], g[i]);
+  });
 }
 
 template <class T>
 void adafactor_update(const AdafactorOptions& options, Tensor& param, const Tensor& grad, ParamState& state) {
   const double t = (state.scalars["step"] += 1.0);
-  const int64_t n = param.numel();
   T* theta = param.data<T>();
   const T* g = grad.data<T>();  // maximize negates g where it enters the update; g² is the same
-  const T sign = options.maximize ? T(-1) : T(1), weight = T(std::pow(t, options.beta2_decay));
+  const T weight = T(std::pow(t, options.beta2_decay));
   const T eps1 = options.eps.first < 0 ? std::numeric_limits<T>::epsilon() : T(options.eps.first);
-  const double rho = std::min(options.lr, 1.0 / std::sqrt(t));  // ρ_t = min(lr, 1/√t)
-  const double theta_sq = sum_over_elements(n, [=](int64_t i) { return double(theta[i]) * double(theta[i]); });
-  const double alpha = std::max(options.eps.second, std::sqrt(theta_sq) / std::sqrt(double(n))) * rho;
-  if (options.weight_decay != 0.0) {
-    const T shrink = T(1.0 - options.lr * options.weight_decay);
-    for_each_element(n, [=](int64_t i) { theta[i] = theta[i] * shrink; });  // θ ← θ(1 − lr·λ)
-  }
+  // ρ_t = min(lr, 1/√t); the shrink is 1 without weight decay, which leaves θ's bits as they are.
+  const Update<T> update{.options = options,
+                         .rho = std::min(options.lr, 1.0 / std::sqrt(t)),
+                         .sign = options.maximize ? T(-1) : T(1),
+                         .floor = eps1 * eps1,
+                         .shrink = T(1.0 - options.lr * options.weight_decay)};
   if (param.dim() < 2) {
     T* variance = zeros_buffer(state, "variance", param).template data<T>();
-    for_each_element(n, [=](int64_t i) { variance[i] = lerp(variance[i], g[i] * g[i], weight); });
-    clipped_step(n, theta, g, sign, eps1, alpha, options.d, [=](int64_t i) { return variance[i]; });
-    return;
+    return vector_step(param.numel(), theta, g, variance, weight, update);
   }
   const int last = param.dim() - 1;
   const Factored view = factored_view(param.shape());
   T* row_var = factor_buffer(state, "row_var", with_dim_one(param.shape(), last), param.dtype()).data<T>();
   T* col_var = factor_buffer(state, "col_var", with_dim_one(param.shape(), last - 1), param.dtype()).data<T>();
-  const std::vector<T> row_means = update_factors(view, g, row_var, col_var, weight, eps1);
-  const T* means = row_means.data();
-  const int64_t cols = view.cols, matrix_size = view.rows * view.cols;
-  clipped_step(n, theta, g, sign, eps1, alpha, options.d, [=](int64_t i) {
-    const int64_t matrix = i / matrix_size;
-    return row_var[i / cols] * col_var[matrix * cols + i % cols] / means[matrix];  // v̂ = R·C / mean(R)
-  });
+  const double theta_sq = update_factors(view, theta, g, row_var, col_var, weight);
+  factored_step(view, theta, g, row_var, col_var, eps1, theta_sq, update);
 }
 
 }  // namespace

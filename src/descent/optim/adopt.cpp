@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "descent/optim/adam.hpp"
 #include "descent/optim/rule.hpp"
@@ -31,15 +32,23 @@ void update(const AdoptOptions& options, Slot<T>& slot) {
   const auto [beta1, beta2] = options.betas;
   const T b1 = T(beta1), one_minus_b1 = T(1.0 - beta1), b2 = T(beta2), one_minus_b2 = T(1.0 - beta2),
           eps = T(options.eps), clip = T(std::pow(count, 0.25)), lr = T(options.lr);
-  const bool nesterov = options.nesterov;
-  slot.apply([=](int64_t i, T g, T& theta) {
-    T u = g / std::max(std::sqrt(v[i]), eps);   // u ← g / max(√v_{t−1}, ε)
-    u = std::min(std::max(u, -clip), clip);     // clipped to ±(t − 1)^0.25
-    m[i] = one_minus_b1 * u + b1 * m[i];        // m ← (1−β₁)u + β₁m
-    v[i] = one_minus_b2 * (g * g) + b2 * v[i];  // v ← (1−β₂)g² + β₂v
-    const T direction = nesterov ? one_minus_b1 * u + b1 * m[i] : m[i];
-    theta = theta - lr * direction;  // θ ← θ − lr·m
-  });
+  // One loop per variant: a branch on nesterov inside the body would keep it from vectorizing.
+  auto kernel = [=]<bool nesterov>(std::bool_constant<nesterov>) {
+    return [=](int64_t i, T g, T& theta) {
+      T u = g / std::max(std::sqrt(v[i]), eps);   // u ← g / max(√v_{t−1}, ε)
+      u = std::min(std::max(u, -clip), clip);     // clipped to ±(t − 1)^0.25
+      m[i] = one_minus_b1 * u + b1 * m[i];        // m ← (1−β₁)u + β₁m
+      v[i] = one_minus_b2 * (g * g) + b2 * v[i];  // v ← (1−β₂)g² + β₂v
+      if constexpr (nesterov)
+        theta = theta - lr * (one_minus_b1 * u + b1 * m[i]);  // θ ← θ − lr·((1−β₁)u + β₁m)
+      else
+        theta = theta - lr * m[i];  // θ ← θ − lr·m
+    };
+  };
+  if (options.nesterov)
+    slot.apply(kernel(std::true_type{}));
+  else
+    slot.apply(kernel(std::false_type{}));
 }
 
 template class Tabled<AdoptOptions>;

@@ -19,6 +19,7 @@
 #include "descent/core/threads.hpp"
 #include "descent/kernels/cpu_dispatch.hpp"
 #include "descent/optim/optimizer.hpp"
+#include "descent/optim/sums.hpp"
 #include "descent/tensor/tensor.hpp"
 
 namespace descent::optim {
@@ -92,23 +93,6 @@ inline Tensor& full_buffer(ParamState& state, const std::string& key, const Tens
   auto it = state.buffers.find(key);
   if (it == state.buffers.end()) it = state.buffers.emplace(key, Tensor::full(like.shape(), value, like.dtype())).first;
   return it->second;
-}
-
-}  // namespace descent::optim
-
-namespace descent::optim {
-
-// Σ term(i) over i in [0, n) in double, split across threads like for_each_element.
-template <class F>
-inline double sum_over_elements(int64_t n, F&& term) {
-  double total = 0.0;
-  if (n < kParallelThreshold) {
-    for (int64_t i = 0; i < n; ++i) total += term(i);
-  } else {
-#pragma omp parallel for reduction(+ : total) schedule(static)
-    for (int64_t i = 0; i < n; ++i) total += term(i);
-  }
-  return total;
 }
 
 }  // namespace descent::optim

@@ -3,6 +3,7 @@
 #include "descent/optim/prodigy.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "descent/optim/adam.hpp"
@@ -35,12 +36,11 @@ struct Estimate {
   double d, dlr, beta1, beta2, beta3;
 };
 
-// One parameter's first pass: its term of the numerator, (d/d₀)·dlr·⟨g, θ₀ − θ⟩, after
-// which m, v and s take g, and Σ|s|.
+// One parameter's first pass, one read of each array: its term of the numerator,
+// (d/d₀)·dlr·⟨g, θ₀ − θ⟩, and Σ|s| after m, v and s take g.
 template <class T>
 std::pair<double, double> accumulate_one(const ProdigyOptions& options, const Estimate& e, bool decouple, Tensor& param,
                                          const Tensor& grad, ParamState& state) {
-  const int64_t n = param.numel();
   const T* theta = param.data<T>();
   const T* grad_ = grad.data<T>();
   if (!state.buffers.count("p0")) state.buffers["p0"] = param.detach().clone();  // θ₀
@@ -49,29 +49,31 @@ std::pair<double, double> accumulate_one(const ProdigyOptions& options, const Es
   T* v = zeros_buffer(state, "exp_avg_sq", param).template data<T>();
   T* s = zeros_buffer(state, "s", param).template data<T>();
   const T lambda = decouple ? T(0) : T(options.weight_decay);  // the L2 penalty, when coupled
-  auto g = [=](int64_t i) { return grad_[i] + lambda * theta[i]; };
-  const double dot = sum_over_elements(n, [=](int64_t i) { return double(g(i)) * double(p0[i] - theta[i]); });
   const T b1 = T(e.beta1), b2 = T(e.beta2), b3 = T(e.beta3), m_weight = T(e.d * (1.0 - e.beta1)),
           v_weight = T(e.d * e.d * (1.0 - e.beta2)),
           s_weight = T((e.d / options.d0) * (options.safeguard_warmup ? e.d : e.dlr));
-  const double s_abs = sum_over_elements(n, [=](int64_t i) {
-    const T gi = g(i);
-    m[i] = m[i] * b1 + m_weight * gi;       // m ← β₁m + d(1−β₁)g
-    v[i] = v[i] * b2 + v_weight * gi * gi;  // v ← β₂v + d²(1−β₂)g²
-    s[i] = s[i] * b3 + s_weight * gi;       // s ← β₃s + (d/d₀)·d·lr·g
-    return double(std::abs(s[i]));
-  });
+  auto g = [=](int64_t i) { return grad_[i] + lambda * theta[i]; };
+  const auto [dot, s_abs] = sums_over_elements(
+      param.numel(), [=](int64_t i) { return double(g(i)) * double(p0[i] - theta[i]); },  // ⟨g, θ₀ − θ⟩
+      [=](int64_t i) {
+        const T gi = g(i);
+        m[i] = m[i] * b1 + m_weight * gi;       // m ← β₁m + d(1−β₁)g
+        v[i] = v[i] * b2 + v_weight * gi * gi;  // v ← β₂v + d²(1−β₂)g²
+        s[i] = s[i] * b3 + s_weight * gi;       // s ← β₃s + (d/d₀)·d·lr·g
+        return std::abs(s[i]);                  // Σ|s|
+      });
   return {(e.d / options.d0) * e.dlr * dot, s_abs};
 }
 
 // One parameter's update with the new d: θ ← θ − dlr·λθ (decoupled), θ ← θ − dlr·m/(√v + d·ε).
 template <class T>
-void update_one(const ProdigyOptions& options, double d, double dlr, bool decouple, Tensor& param, ParamState& state) {
+void update_one(const ProdigyOptions& options, double d, double dlr, bool decouple, Tensor& param, ParamState& state,
+                FusedStep& loops) {
   T* theta = param.data<T>();
   const T* m = state.buffers.at("exp_avg").data<T>();
   const T* v = state.buffers.at("exp_avg_sq").data<T>();
   const T d_eps = T(d * options.eps), step_size = T(-dlr), decay = T(decouple ? -options.weight_decay * dlr : 0.0);
-  for_each_element(param.numel(), [=](int64_t i) {
+  loops.add(param.numel(), [=](int64_t i) {
     theta[i] = theta[i] + decay * theta[i];
     theta[i] = theta[i] + step_size * (m[i] / (std::sqrt(v[i]) + d_eps));
   });
@@ -123,11 +125,14 @@ double Prodigy::step(const std::function<double()>& closure) {
   globals_["d_numerator"] = numerator;
   globals_["d_max"] = d_max;
   globals_["d"] = d_max;  // d ← min(d_max, d·growth_rate) with growth_rate = ∞
+  FusedStep loops;        // the updates of all parameters in one parallel region
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor&, ParamState& state) {
     state.scalars["step"] += 1.0;
     const ProdigyOptions options = settings(group);
-    dispatch(param.dtype(), [&]<class T>() { update_one<T>(options, d_max, dlr, first.decouple, param, state); });
+    dispatch(param.dtype(),
+             [&]<class T>() { update_one<T>(options, d_max, dlr, first.decouple, param, state, loops); });
   });
+  loops.run();
   globals_["k"] = k + 1.0;
   return loss;
 }

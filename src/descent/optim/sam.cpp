@@ -64,6 +64,13 @@ void Sam::add_param_group(ParamGroup group) {
   Optimizer::add_param_group(std::move(group));
 }
 
+Tensor& Sam::copy_of(const Tensor& param) {
+  Tensor& copy = copies_[param.impl_ptr().get()];
+  if (!copy.defined() || !(copy.shape() == param.shape()) || copy.dtype() != param.dtype())
+    copy = Tensor::empty(param.shape(), param.dtype());
+  return copy;
+}
+
 std::vector<std::pair<Tensor, Tensor>> Sam::ascend() {
   double norm_sq = 0.0;
   for_each_param_with_grad([&](ParamGroup&, Tensor& param, const Tensor& grad, ParamState&) {
@@ -74,18 +81,38 @@ std::vector<std::pair<Tensor, Tensor>> Sam::ascend() {
   });
   std::vector<std::pair<Tensor, Tensor>> saved;
   const double norm = std::sqrt(norm_sq);
+  FusedStep loops;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState&) {
-    saved.emplace_back(param, param.detach().clone());
-    if (norm == 0.0) return;  // a stationary point: ε = 0
-    const double scale = group.get(rho_key_) / norm;
+    saved.emplace_back(param, copy_of(param));
+    const double scale = norm == 0.0 ? 0.0 : group.get(rho_key_) / norm;  // a stationary point: ε = 0
     dispatch(param.dtype(), [&]<class T>() {
       T* theta = param.data<T>();
+      T* copy = saved.back().second.data<T>();
       const T* g = grad.data<T>();
       const T s = T(scale);
-      for_each_element(param.numel(), [=](int64_t i) { theta[i] = theta[i] + s * g[i]; });  // θ + ρ·g/‖g‖
+      if (scale == 0.0)
+        loops.add(param.numel(), [=](int64_t i) { copy[i] = theta[i]; });
+      else
+        loops.add(param.numel(), [=](int64_t i) {
+          copy[i] = theta[i];
+          theta[i] = theta[i] + s * g[i];  // θ + ρ·g/‖g‖
+        });
     });
   });
+  loops.run();
   return saved;
+}
+
+void Sam::restore(const std::vector<std::pair<Tensor, Tensor>>& saved) {
+  FusedStep loops;
+  for (const auto& [param, copy] : saved)
+    dispatch(param.dtype(), [&]<class T>() {
+      T* theta = param.data<T>();
+      const T* from = copy.data<T>();
+      loops.add(param.numel(), [=](int64_t i) { theta[i] = from[i]; });
+    });
+  loops.run();
+  for (const auto& [param, copy] : saved) param.impl().storage->bump_version();  // as copy_ would
 }
 
 double Sam::step(const std::function<double()>& closure) {
@@ -94,8 +121,8 @@ double Sam::step(const std::function<double()>& closure) {
     inner_->param_groups()[g].options = inner_options(groups_[g].options);
   const double loss = closure();  // g at θ
   const std::vector<std::pair<Tensor, Tensor>> saved = ascend();
-  closure();                                                             // g at θ + ε
-  for (const auto& [param, theta] : saved) param.detach().copy_(theta);  // back to θ, exactly
+  closure();       // g at θ + ε
+  restore(saved);  // back to θ, exactly
   inner_->step();
   return loss;
 }

@@ -5,11 +5,17 @@
 // optimizer steps with, from θ. Two forward/backward passes per step, through the closure
 // (as L-BFGS's), so needs_closure() is true and training calls step(closure).
 //
+// Around the two gradients and the inner step, a step makes three passes over memory: ‖g‖
+// (reads g; it must be complete before any ε is known), the ascent (reads θ and g, writes
+// θ + ε and a copy of θ) and the restore (reads the copy, writes θ). The copies are kept
+// between steps (one buffer the size of the parameters), so no step allocates.
+//
 // Its parameter groups carry the inner optimizer's hyperparameters plus rho (copied down
 // before every step, so schedules reach the inner optimizer). Around an optimizer that
 // already has a "rho" (Adadelta), SAM's is kept as "sam.rho" in the groups.
 #pragma once
 #include <memory>
+#include <unordered_map>
 #include <utility>
 
 #include "descent/optim/elementwise.hpp"
@@ -44,11 +50,18 @@ class Sam : public Optimizer {
 
  private:
   Options inner_options(const Options& options) const;  // without rho
-  // Moves every parameter with a gradient to θ + ρ·g/‖g‖; returns each with the θ to restore.
+  // Moves every parameter with a gradient to θ + ρ·g/‖g‖ in one pass that also copies θ;
+  // returns each with its copy. ‖g‖ needs a pass over every gradient before.
   std::vector<std::pair<Tensor, Tensor>> ascend();
+  // Every parameter back to θ from its copy, exactly.
+  void restore(const std::vector<std::pair<Tensor, Tensor>>& saved);
+  // The buffer that holds the copy of θ for this parameter, made once and kept between steps.
+  Tensor& copy_of(const Tensor& param);
 
   std::unique_ptr<Optimizer> inner_;
   std::string rho_key_;  // "rho", or "sam.rho" when the inner optimizer has its own rho
+  // Scratch (no state): the copies of θ, by parameter, reused so that no step allocates.
+  std::unordered_map<const TensorImpl*, Tensor> copies_;
 };
 
 }  // namespace descent::optim
