@@ -7,8 +7,8 @@
 #   - C(b): wall seconds per step of one process, one thread, batch b = 64, 32, 16 (B/N);
 #   - A(N): the sum of the model's gradient bytes over N ranks alone (bench/bench_allreduce);
 #   - the step: `mpirun -np N descent train --threads 1 --batch-size 64` per step.
-# Each per-step time is a run of STEPS steps on the first STEPS x 64 MNIST images, less the
-# same run with --epochs 0 (start-up, loading, the test), divided by STEPS.
+# Each per-step time is a run of EPOCHS epochs over the first STEPS x 64 MNIST images, less the
+# same run with --epochs 0 (start-up, loading, the test), divided by the steps taken.
 # With more ranks than cores (N = 4 on 2 cores) the ranks take turns: the model's compute term
 # is then C(B/N) x N / cores, and what the check says about a cluster is only the form.
 #
@@ -21,6 +21,7 @@ allreduce=$(realpath "$build/bench/bench_allreduce")
 mnist=$(realpath data/mnist)
 cores=$(nproc)
 steps=400
+epochs=4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -48,14 +49,16 @@ wall() {
   echo "$end - $start" | bc -l
 }
 
-# Milliseconds per step: LAUNCH... descent train with ARGS, one epoch less zero epochs.
+# Milliseconds per step of BATCH examples: LAUNCH... descent train --model MODEL, EPOCHS epochs
+# of STEPS x 64 images less zero epochs, over the steps taken.
 per_step_ms() {
+  local model=$1 batch=$2
   local args=(train --data "$work/data" --dev-size 0 --threads 1 --quiet --schedule constant --out "$work/run"
-    --overwrite "$@")
+    --overwrite --model "$model" --batch-size "$batch")
   local run base
-  run=$(wall "${launch[@]}" "$descent" "${args[@]}" --epochs 1)
+  run=$(wall "${launch[@]}" "$descent" "${args[@]}" --epochs "$epochs")
   base=$(wall "${launch[@]}" "$descent" "${args[@]}" --epochs 0)
-  echo "1000 * ($run - $base) / $steps" | bc -l
+  echo "1000 * ($run - $base) / ($epochs * $steps * 64 / $batch)" | bc -l
 }
 
 # Microseconds of the sum of BYTES over N ranks, from bench_allreduce's median column.
@@ -78,13 +81,13 @@ for entry in "mlp:256-128 940584" "lenet5 246824"; do
   read -r model bytes <<<"$entry"
   for ranks in 1 2 4; do
     launch=()
-    compute=$(per_step_ms --model "$model" --batch-size $((64 / ranks)))
+    compute=$(per_step_ms "$model" $((64 / ranks)))
     sum=0
     if [ "$ranks" -gt 1 ]; then
       sum=$(echo "$(sum_us "$ranks" "$bytes") / 1000" | bc -l)
       launch=("${mpi[@]}" -np "$ranks")
     fi
-    measured=$(per_step_ms --model "$model" --batch-size 64)
+    measured=$(per_step_ms "$model" 64)
     awk -v m="$model" -v n="$ranks" -v c="$compute" -v a="$sum" -v t="$measured" -v k="$cores" 'BEGIN {
       share = n > k ? n / k : 1; predicted = c * share + a
       printf "| %s | %d | %.2f ms | %.3f ms | %.2f ms | %.2f ms | %.2f |\n", m, n, c, a, predicted, t, t / predicted }'

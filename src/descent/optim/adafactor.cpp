@@ -144,6 +144,12 @@ struct Update {
   T sign, floor, shrink;
 
   T u(T v_hat, T g) const { return T(1) / std::sqrt(std::max(v_hat, floor)) * (sign * g); }
+  // A matrix's U and U², from v̂ = C·(R / mean(R)) with R / mean(R) taken once per row: one
+  // division and one root per element for U, one division for U² (in double, where g² cannot
+  // underflow), where u() spends two divisions and a root. They round differently from
+  // PyTorch's 1/√v̂·g (within a few ulps), the same at every thread count and level.
+  T u_factored(T v_hat, T g) const { return (sign * g) / std::sqrt(std::max(v_hat, floor)); }
+  static double u_squared(T v_hat, T floor_, T g) { return double(g) / double(std::max(v_hat, floor_)) * double(g); }
   // −α_t / max(1, RMS(U)/d), from Σθ² and ΣU² over the n elements.
   T scale(double theta_sq, double u_sq, int64_t n) const {
     const double alpha = std::max(options.eps.second, std::sqrt(theta_sq) / std::sqrt(double(n))) * rho;
@@ -151,7 +157,7 @@ struct Update {
   }
 };
 
-// A matrix parameter's step, given Σθ² and the factors: v̂ = R·C / mean(R) along each row,
+// A matrix parameter's step, given Σθ² and the factors: v̂ = C·(R / mean(R)) along each row,
 // ΣU² in one pass, the update in another.
 template <class T>
 void factored_step(const Factored& view, T* theta, const T* g, const T* row_var, const T* col_var, T eps1,
@@ -159,16 +165,20 @@ void factored_step(const Factored& view, T* theta, const T* g, const T* row_var,
   const int64_t all_rows = view.batches * view.rows, rows = view.rows, cols = view.cols, n = all_rows * cols;
   const std::vector<T> row_means_ = row_means(view, row_var, eps1);
   const T* means = row_means_.data();
-  auto u_along = [=](int64_t r) {  // U in row r, by column
-    const T row = row_var[r], mean = means[r / rows], *col = col_var + r / rows * cols, *gr = g + r * cols;
-    return [=](int64_t c) { return update.u(row * col[c] / mean, gr[c]); };  // v̂ = R·C / mean(R)
+  const T floor = update.floor;
+  struct Row {
+    T relative;  // R / mean(R), so that v̂ = C·relative
+    const T *col, *g;
   };
+  auto row_at = [=](int64_t r) { return Row{row_var[r] / means[r / rows], col_var + r / rows * cols, g + r * cols}; };
   std::vector<double> u_sq_(static_cast<std::size_t>(all_rows));
   double* u_sq = u_sq_.data();
   in_runs(all_rows, n, [=](int64_t first, int64_t last) {
     for (int64_t r = first; r < last; ++r) {
-      const auto u = u_along(r);
-      u_sq[r] = sums_in_range(0, cols, [=](int64_t c) { return double(u(c)) * double(u(c)); })[0];
+      const Row row = row_at(r);
+      u_sq[r] = sums_in_range(0, cols, [=](int64_t c) {
+        return Update<T>::u_squared(row.col[c] * row.relative, floor, row.g[c]);  // U² = g² / v̂
+      })[0];
     }
   });
   double u_sq_sum = 0.0;
@@ -176,11 +186,11 @@ void factored_step(const Factored& view, T* theta, const T* g, const T* row_var,
   const T scale = update.scale(theta_sq, u_sq_sum, n), shrink = update.shrink;
   in_runs(all_rows, n, [=](int64_t first, int64_t last) {
     for (int64_t r = first; r < last; ++r) {
-      const auto u = u_along(r);
+      const Row row = row_at(r);
       T* t = theta + r * cols;
       kernels::simd_for(0, cols, [=](int64_t c) {
-        t[c] = t[c] * shrink;        // θ ← θ(1 − lr·λ)
-        t[c] = t[c] + scale * u(c);  // θ ← θ − α_t·U / max(1, RMS(U)/d)
+        t[c] = t[c] * shrink;  // θ ← θ(1 − lr·λ), then θ ← θ − α_t·U / max(1, RMS(U)/d)
+        t[c] = t[c] + scale * update.u_factored(row.col[c] * row.relative, row.g[c]);
       });
     }
   });
