@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   descent::dist::Session session(argc, argv);
   descent::dist::Communicator& world = descent::dist::Communicator::world();
   if (!world.distributed()) {
-    std::fprintf(stderr, "bench_allreduce: run it under mpirun with two or more ranks, e.g. mpirun -np 2 %s\n", argv[0]);
+    std::fprintf(stderr, "bench_allreduce: run it under mpirun with two or more ranks, e.g. mpirun -np 2 %s\n",
+                 argv[0]);
     return 2;
   }
   const int repetitions = argc > 1 ? std::atoi(argv[1]) : 50;
