@@ -105,14 +105,17 @@ std::vector<std::pair<Tensor, Tensor>> Sam::ascend() {
 
 void Sam::restore(const std::vector<std::pair<Tensor, Tensor>>& saved) {
   FusedStep loops;
-  for (const auto& [param, copy] : saved)
+  for (const auto& entry : saved) {
+    const Tensor& param = entry.first;  // not a structured binding: lambdas capture it below
+    const Tensor& copy = entry.second;
     dispatch(param.dtype(), [&]<class T>() {
       T* theta = param.data<T>();
       const T* from = copy.data<T>();
       loops.add(param.numel(), [=](int64_t i) { theta[i] = from[i]; });
     });
+  }
   loops.run();
-  for (const auto& [param, copy] : saved) param.impl().storage->bump_version();  // as copy_ would
+  for (const auto& entry : saved) entry.first.impl().storage->bump_version();  // as copy_ would
 }
 
 double Sam::step(const std::function<double()>& closure) {

@@ -8,6 +8,7 @@
 
 namespace descent {
 
+// NOLINTNEXTLINE(readability-function-size): a declarative table
 const std::vector<DeepObsBaseline>& deepobs_baselines() {
   static const std::vector<DeepObsBaseline> baselines = {
       {"quadratic_deep",
