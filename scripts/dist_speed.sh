@@ -28,19 +28,7 @@ timed() { { time "$@" >"$work/log" 2>&1; } 2>&1 | tail -1; }
 cpu() { awk '{printf "%.2f", $2 + $3}' <<<"$1"; }
 
 # The first ROWS training images and 64 test images of MNIST as an IDX folder.
-subset() {
-  python3 - "$mnist" "$1" "$2" <<'PY'
-import os, struct, sys
-src, dst, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
-os.makedirs(dst, exist_ok=True)
-for prefix, count in (("train", rows), ("t10k", 64)):
-    for kind, item in (("images-idx3-ubyte", 784), ("labels-idx1-ubyte", 1)):
-        data = open(os.path.join(src, f"{prefix}-{kind}"), "rb").read()
-        header = 16 if item > 1 else 8
-        out = data[:4] + struct.pack(">I", count) + data[8:header] + data[header:header + count * item]
-        open(os.path.join(dst, f"{prefix}-{kind}"), "wb").write(out)
-PY
-}
+subset() { python3 scripts/mnist_subset.py "$mnist" "$1" "$2"; }
 
 echo "## compute per step (one thread, batch 64, process CPU seconds)"
 echo

@@ -27,18 +27,8 @@ trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpi=(mpirun --oversubscribe --bind-to none)
 
-# The first ROWS training images and 64 test images of MNIST as an IDX folder.
-python3 - "$mnist" "$work/data" $((steps * 64)) <<'PY'
-import os, struct, sys
-src, dst, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
-os.makedirs(dst, exist_ok=True)
-for prefix, count in (("train", rows), ("t10k", 64)):
-    for kind, item in (("images-idx3-ubyte", 784), ("labels-idx1-ubyte", 1)):
-        data = open(os.path.join(src, f"{prefix}-{kind}"), "rb").read()
-        header = 16 if item > 1 else 8
-        out = data[:4] + struct.pack(">I", count) + data[8:header] + data[header:header + count * item]
-        open(os.path.join(dst, f"{prefix}-{kind}"), "wb").write(out)
-PY
+# The first STEPS x 64 training images and 64 test images of MNIST as an IDX folder.
+python3 scripts/mnist_subset.py "$mnist" "$work/data" $((steps * 64))
 
 # Wall seconds of a command (its output discarded).
 wall() {
