@@ -1,12 +1,16 @@
-// The im2col convolution kernels against their naive twins, direct seven-loop convolutions,
-// over strides, padding (symmetric and not), dilation, groups and tile sizes; and the same
-// bits at one thread and at two.
+// Both families of convolution kernels, im2col + gemm and the direct kernels of stride 1,
+// against their naive twins, direct seven-loop convolutions, over strides, padding (symmetric
+// and not), dilation, groups, channel counts that leave ragged register blocks, and tile sizes;
+// in double and in float; and the same bits at one thread and at two.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "descent/descent.hpp"
+#include "descent/kernels/conv_direct.hpp"
 #include "descent/kernels/im2col.hpp"
 #include "descent/ops/conv.hpp"
 
@@ -94,62 +98,147 @@ const std::vector<ConvGeometry>& geometries() {
   return all;
 }
 
+// Geometries of stride 1 for the direct kernels: ragged blocks of output channels (13 = 8 + 4 + 1,
+// 6) and of taps (2 x 5 x 5 = 50 = 8 x 6 + 2), rows whose outputs end inside a vector, padding
+// from none to k - 1 on each side (torch's 'same' for an even kernel).
+ConvGeometry stride_one(int64_t batch, int64_t cin, int64_t h, int64_t w, int64_t cout, int64_t kh, int64_t kw,
+                        int64_t pad_top, int64_t pad_bottom, int64_t pad_left, int64_t pad_right) {
+  ConvGeometry g{.batch = batch,
+                 .in_channels = cin,
+                 .in_h = h,
+                 .in_w = w,
+                 .out_channels = cout,
+                 .kernel_h = kh,
+                 .kernel_w = kw,
+                 .pad_top = pad_top,
+                 .pad_left = pad_left};
+  g.out_h = h + pad_top + pad_bottom - kh + 1;
+  g.out_w = w + pad_left + pad_right - kw + 1;
+  return g;
+}
+
+const std::vector<ConvGeometry>& direct_geometries() {
+  static const std::vector<ConvGeometry> all = {
+      stride_one(3, 3, 7, 6, 13, 3, 3, 1, 1, 1, 1),    // 3x3, padding 1 (ResNet's)
+      stride_one(2, 2, 9, 11, 6, 5, 5, 2, 2, 2, 2),    // 5x5 'same' (2c2d's), 6 channels (LeNet's)
+      stride_one(2, 4, 10, 10, 17, 5, 5, 0, 0, 0, 0),  // no padding (LeNet's second)
+      stride_one(4, 3, 5, 7, 4, 2, 2, 0, 1, 0, 1),     // 'same' with an even kernel
+      stride_one(5, 2, 4, 4, 3, 1, 1, 0, 0, 0, 0),     // 1x1
+      stride_one(2, 1, 20, 3, 9, 3, 2, 2, 0, 1, 0),    // uneven padding, a 3x2 kernel
+  };
+  return all;
+}
+
+// A family of kernels and the geometries it takes.
+struct Family {
+  const char* name;
+  const std::vector<ConvGeometry>& (*geometries)();
+  template <class T>
+  using Product = void (*)(const T*, const T*, T*, const ConvGeometry&, int64_t);
+  Product<double> forward, backward_input, backward_weight;
+  Product<float> forward_f, backward_input_f, backward_weight_f;
+};
+
+const std::vector<Family>& families() {
+  using namespace kernels;
+  static const std::vector<Family> all = {
+      {"im2col", geometries, conv_forward_im2col<double>, conv_backward_input_im2col<double>,
+       conv_backward_weight_im2col<double>, conv_forward_im2col<float>, conv_backward_input_im2col<float>,
+       conv_backward_weight_im2col<float>},
+      {"direct", direct_geometries, conv_forward_direct<double>, conv_backward_input_direct<double>,
+       conv_backward_weight_direct<double>, conv_forward_direct<float>, conv_backward_input_direct<float>,
+       conv_backward_weight_direct<float>},
+  };
+  return all;
+}
+
 // Buffer sizes: one image per tile, two per tile, the default (whole batch here).
 std::vector<int64_t> buffer_sizes(const ConvGeometry& g) {
   return {1, 2 * g.columns_per_image() * static_cast<int64_t>(sizeof(double)), kernels::kColumnBufferBytes};
 }
 
-void expect_near_all(const std::vector<double>& actual, const std::vector<double>& expected, const char* what) {
+void expect_near_all(const std::vector<double>& actual, const std::vector<double>& expected, const std::string& what,
+                     double tolerance = kTolerance) {
   ASSERT_EQ(actual.size(), expected.size());
   for (std::size_t i = 0; i < actual.size(); ++i)
-    ASSERT_NEAR(actual[i], expected[i], kTolerance * (1.0 + std::abs(expected[i]))) << what << " element " << i;
+    ASSERT_NEAR(actual[i], expected[i], tolerance * (1.0 + std::abs(expected[i]))) << what << " element " << i;
+}
+
+// A product of one family in double at every buffer size, and in float at the default one,
+// against `expected`: product(kernel, a, b, out, bytes) runs `kernel` on the operands.
+template <class Pick>
+void expect_product(const Family& f, const ConvGeometry& g, const std::vector<double>& a, const std::vector<double>& b,
+                    const std::vector<double>& expected, const char* what, Pick pick) {
+  const std::string name = std::string(f.name) + " " + what;
+  for (int64_t bytes : buffer_sizes(g)) {
+    std::vector<double> out(expected.size(), -1.0);
+    pick.template operator()<double>(f)(a.data(), b.data(), out.data(), g, bytes);
+    expect_near_all(out, expected, name);
+  }
+  const std::vector<float> af(a.begin(), a.end()), bf(b.begin(), b.end());
+  std::vector<float> out(expected.size(), -1.0F);
+  pick.template operator()<float>(f)(af.data(), bf.data(), out.data(), g, kernels::kColumnBufferBytes);
+  expect_near_all(std::vector<double>(out.begin(), out.end()), expected, name + " (float)", 1e-4);
 }
 
 }  // namespace
 
 TEST(ConvKernels, ForwardMatchesDirectConvolution) {
   Generator gen(3);
-  for (const ConvGeometry& g : geometries()) {
-    const Sizes s = sizes(g);
-    const std::vector<double> x = random_values(s.input, gen), w = random_values(s.weight, gen);
-    std::vector<double> expected(static_cast<std::size_t>(s.output), 0.0);
-    direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { expected[o] += w[k] * x[i]; });
-    for (int64_t bytes : buffer_sizes(g)) {
-      std::vector<double> y(static_cast<std::size_t>(s.output), -1.0);
-      kernels::conv_forward_im2col<double>(x.data(), w.data(), y.data(), g, bytes);
-      expect_near_all(y, expected, "forward");
+  for (const Family& f : families())
+    for (const ConvGeometry& g : f.geometries()) {
+      const Sizes s = sizes(g);
+      const std::vector<double> x = random_values(s.input, gen), w = random_values(s.weight, gen);
+      std::vector<double> expected(static_cast<std::size_t>(s.output), 0.0);
+      direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { expected[o] += w[k] * x[i]; });
+      expect_product(f, g, x, w, expected, "forward", []<class T>(const Family& k) {
+        if constexpr (std::is_same_v<T, double>)
+          return k.forward;
+        else
+          return k.forward_f;
+      });
     }
-  }
 }
 
 TEST(ConvKernels, InputGradientMatchesDirectConvolution) {
   Generator gen(5);
-  for (const ConvGeometry& g : geometries()) {
-    const Sizes s = sizes(g);
-    const std::vector<double> dy = random_values(s.output, gen), w = random_values(s.weight, gen);
-    std::vector<double> expected(static_cast<std::size_t>(s.input), 0.0);
-    direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { expected[i] += w[k] * dy[o]; });
-    for (int64_t bytes : buffer_sizes(g)) {
-      std::vector<double> dx(static_cast<std::size_t>(s.input), -1.0);
-      kernels::conv_backward_input_im2col<double>(dy.data(), w.data(), dx.data(), g, bytes);
-      expect_near_all(dx, expected, "input gradient");
+  for (const Family& f : families())
+    for (const ConvGeometry& g : f.geometries()) {
+      const Sizes s = sizes(g);
+      const std::vector<double> dy = random_values(s.output, gen), w = random_values(s.weight, gen);
+      std::vector<double> expected(static_cast<std::size_t>(s.input), 0.0);
+      direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { expected[i] += w[k] * dy[o]; });
+      expect_product(f, g, dy, w, expected, "input gradient", []<class T>(const Family& k) {
+        if constexpr (std::is_same_v<T, double>)
+          return k.backward_input;
+        else
+          return k.backward_input_f;
+      });
     }
-  }
 }
 
 TEST(ConvKernels, WeightGradientMatchesDirectConvolution) {
   Generator gen(7);
-  for (const ConvGeometry& g : geometries()) {
-    const Sizes s = sizes(g);
-    const std::vector<double> x = random_values(s.input, gen), dy = random_values(s.output, gen);
-    std::vector<double> expected(static_cast<std::size_t>(s.weight), 0.0);
-    direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { expected[k] += x[i] * dy[o]; });
-    for (int64_t bytes : buffer_sizes(g)) {
-      std::vector<double> dw(static_cast<std::size_t>(s.weight), -1.0);
-      kernels::conv_backward_weight_im2col<double>(x.data(), dy.data(), dw.data(), g, bytes);
-      expect_near_all(dw, expected, "weight gradient");
+  for (const Family& f : families())
+    for (const ConvGeometry& g : f.geometries()) {
+      const Sizes s = sizes(g);
+      const std::vector<double> x = random_values(s.input, gen), dy = random_values(s.output, gen);
+      std::vector<double> expected(static_cast<std::size_t>(s.weight), 0.0);
+      direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { expected[k] += x[i] * dy[o]; });
+      expect_product(f, g, x, dy, expected, "weight gradient", []<class T>(const Family& k) {
+        if constexpr (std::is_same_v<T, double>)
+          return k.backward_weight;
+        else
+          return k.backward_weight_f;
+      });
     }
-  }
+}
+
+// The direct kernels take stride 1 without dilation or groups, and padding below the kernel.
+TEST(ConvKernels, DirectKernelsTakeStrideOneOnly) {
+  for (const ConvGeometry& g : direct_geometries()) EXPECT_TRUE(kernels::conv_direct_applies(g));
+  for (const ConvGeometry& g : geometries()) EXPECT_FALSE(kernels::conv_direct_applies(g));  // stride_w 2
+  EXPECT_FALSE(kernels::conv_direct_applies(stride_one(1, 1, 5, 5, 1, 3, 3, 3, 3, 1, 1)));   // padding 3 >= 3
 }
 
 TEST(ConvKernels, Col2imIsTheAdjointOfIm2col) {

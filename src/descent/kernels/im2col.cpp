@@ -8,32 +8,15 @@
 
 #include <algorithm>
 
-#include "descent/core/allocator.hpp"
 #include "descent/core/threads.hpp"
 #include "descent/kernels/cpu_dispatch.hpp"
 #include "descent/kernels/gemm.hpp"
 #include "descent/kernels/parallel.hpp"
+#include "descent/kernels/scratch.hpp"
 
 namespace descent::kernels {
 
 namespace {
-
-// The columns of a tile, from the tensor allocator: a block of the same size is recycled from
-// the previous call (no page faults, no zeroing; im2col writes every element).
-template <class T>
-class ColumnBuffer {
- public:
-  explicit ColumnBuffer(int64_t elements)
-      : bytes_(static_cast<std::size_t>(elements) * sizeof(T)), data_(static_cast<T*>(allocate_storage(bytes_))) {}
-  ~ColumnBuffer() { free_storage(data_, bytes_); }
-  ColumnBuffer(const ColumnBuffer&) = delete;
-  ColumnBuffer& operator=(const ColumnBuffer&) = delete;
-  T* data() const { return data_; }
-
- private:
-  std::size_t bytes_;
-  T* data_;
-};
 
 // How many images' columns fit in the buffer: at least one, at most the batch.
 template <class T>
@@ -57,7 +40,7 @@ struct Tiling {
   T* columns(int64_t slot) const { return buffer.data() + slot * per_image; }  // (C_in kh kw, out_h out_w)
 
   const int64_t tile, per_image, rows, cols, group_out;
-  ColumnBuffer<T> buffer;
+  ScratchBuffer<T> buffer;  // the columns of a tile
 };
 
 // fn(image n, its slot i in the tile) for every image, tile after tile, the images of a tile
@@ -75,49 +58,72 @@ void for_each_tile(int64_t batch, int64_t tile, int64_t work_per_image, int64_t 
   }
 }
 
-// im2col and col2im, compiled for one level by their callers below.
+// The outputs o in [begin, end) of one kernel tap whose input index o * stride + offset lies
+// inside [0, size): the rest of the row reads padding. Computed once per tap, so the loops
+// below copy (stride 1: contiguously) instead of testing every element.
+struct Span {
+  int64_t begin, end;
+};
+inline Span inside(int64_t outputs, int64_t stride, int64_t offset, int64_t size) {
+  const auto ceil_div = [](int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
+  const int64_t begin = std::clamp<int64_t>(ceil_div(-offset, stride), 0, outputs);
+  const int64_t end = std::clamp<int64_t>(ceil_div(size - offset, stride), begin, outputs);
+  return {begin, end};
+}
+
+// im2col and col2im, compiled for one level by their callers below. Row (c, i, j) of the
+// columns holds, at output (oh, ow), input (c, oh s_h + i d_h - pad_top, ow s_w + j d_w - pad_left).
 template <class T>
-void unfold(const T* image, const ConvGeometry& g, T* columns) {
+void unfold(const T* __restrict image, const ConvGeometry& g, T* __restrict columns) {
   const int64_t out_plane = g.out_plane();
   for (int64_t c = 0; c < g.in_channels; ++c) {
     const T* plane = image + c * g.in_plane();
     for (int64_t i = 0; i < g.kernel_h; ++i) {
+      const int64_t row_offset = i * g.dilation_h - g.pad_top;
+      const Span rows = inside(g.out_h, g.stride_h, row_offset, g.in_h);
       for (int64_t j = 0; j < g.kernel_w; ++j) {
-        T* row = columns + ((c * g.kernel_h + i) * g.kernel_w + j) * out_plane;
-        for (int64_t oh = 0; oh < g.out_h; ++oh) {
-          T* dst = row + oh * g.out_w;
-          const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
-          if (ih < 0 || ih >= g.in_h) {
-            std::fill_n(dst, g.out_w, T(0));
-            continue;
+        const int64_t col_offset = j * g.dilation_w - g.pad_left;
+        const Span cols = inside(g.out_w, g.stride_w, col_offset, g.in_w);
+        T* tap = columns + ((c * g.kernel_h + i) * g.kernel_w + j) * out_plane;
+        std::fill(tap, tap + rows.begin * g.out_w, T(0));
+        for (int64_t oh = rows.begin; oh < rows.end; ++oh) {
+          T* dst = tap + oh * g.out_w;
+          const T* src = plane + (oh * g.stride_h + row_offset) * g.in_w;
+          std::fill(dst, dst + cols.begin, T(0));
+          if (g.stride_w == 1) {
+            std::copy(src + cols.begin + col_offset, src + cols.end + col_offset, dst + cols.begin);
+          } else {
+            for (int64_t ow = cols.begin; ow < cols.end; ++ow) dst[ow] = src[ow * g.stride_w + col_offset];
           }
-          const T* src = plane + ih * g.in_w;
-          for (int64_t ow = 0; ow < g.out_w; ++ow) {
-            const int64_t iw = ow * g.stride_w - g.pad_left + j * g.dilation_w;
-            dst[ow] = iw >= 0 && iw < g.in_w ? src[iw] : T(0);
-          }
+          std::fill(dst + cols.end, dst + g.out_w, T(0));
         }
+        std::fill(tap + rows.end * g.out_w, tap + out_plane, T(0));
       }
     }
   }
 }
 
 template <class T>
-void fold(const T* columns, const ConvGeometry& g, T* image) {
+void fold(const T* __restrict columns, const ConvGeometry& g, T* __restrict image) {
   const int64_t out_plane = g.out_plane();
   for (int64_t c = 0; c < g.in_channels; ++c) {
     T* plane = image + c * g.in_plane();
     for (int64_t i = 0; i < g.kernel_h; ++i) {
+      const int64_t row_offset = i * g.dilation_h - g.pad_top;
+      const Span rows = inside(g.out_h, g.stride_h, row_offset, g.in_h);
       for (int64_t j = 0; j < g.kernel_w; ++j) {
-        const T* row = columns + ((c * g.kernel_h + i) * g.kernel_w + j) * out_plane;
-        for (int64_t oh = 0; oh < g.out_h; ++oh) {
-          const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
-          if (ih < 0 || ih >= g.in_h) continue;
-          const T* src = row + oh * g.out_w;
-          T* dst = plane + ih * g.in_w;
-          for (int64_t ow = 0; ow < g.out_w; ++ow) {
-            const int64_t iw = ow * g.stride_w - g.pad_left + j * g.dilation_w;
-            if (iw >= 0 && iw < g.in_w) dst[iw] += src[ow];
+        const int64_t col_offset = j * g.dilation_w - g.pad_left;
+        const Span cols = inside(g.out_w, g.stride_w, col_offset, g.in_w);
+        const T* tap = columns + ((c * g.kernel_h + i) * g.kernel_w + j) * out_plane;
+        for (int64_t oh = rows.begin; oh < rows.end; ++oh) {
+          const T* src = tap + oh * g.out_w;
+          T* dst = plane + (oh * g.stride_h + row_offset) * g.in_w;
+          if (g.stride_w == 1) {
+            T* shifted = dst + cols.begin + col_offset;  // dst[ow + col_offset] for ow from cols.begin
+            const T* from = src + cols.begin;
+            for (int64_t k = 0; k < cols.end - cols.begin; ++k) shifted[k] += from[k];
+          } else {
+            for (int64_t ow = cols.begin; ow < cols.end; ++ow) dst[ow * g.stride_w + col_offset] += src[ow];
           }
         }
       }

@@ -2,13 +2,16 @@
 // (ATen's batch_norm_cpu): statistics per channel over every dim but the channel dim, summed
 // in double; forward beside backward. Channels are split over threads in fixed ranges, and
 // each channel's sums run in one order, so results do not depend on the thread count.
+#include <array>
 #include <cmath>
 #include <memory>
 #include <span>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "descent/core/threads.hpp"
+#include "descent/kernels/lane_sums.hpp"
 #include "descent/kernels/parallel.hpp"
 #include "descent/ops/conv.hpp"
 #include "descent/ops/ops.hpp"
@@ -39,6 +42,35 @@ void for_channels(const ChannelLayout& l, Fn&& fn) {
                            [&](int64_t begin, int64_t end) {
                              for (int64_t c = begin; c < end; ++c) fn(c);
                            });
+}
+
+// K sums over channel c of tensors laid out as (N, C, L): terms_at(offset) gives a tuple of K
+// terms of i for the row of L values at that offset; each row's terms are lane-summed
+// (kernels/lane_sums.hpp) and the rows added image after image, in one order at any thread count.
+template <std::size_t K, class TermsAt>
+std::array<double, K> over_channel(const ChannelLayout& l, int64_t c, TermsAt terms_at) {
+  std::array<double, K> total{};
+  for (int64_t n = 0; n < l.batch; ++n) {
+    const std::array<double, K> row =
+        std::apply([&](const auto&... terms) { return kernels::sums_in_range(0, l.inner, terms...); },
+                   terms_at((n * l.channels + c) * l.inner));
+    for (std::size_t k = 0; k < K; ++k) total[k] += row[k];
+  }
+  return total;
+}
+
+// out[i] = f(x[i]) over channel c's values of x (N, C, L), vectorized for the running CPU.
+template <class T, class F>
+void map_channel(const T* x, T* out, const ChannelLayout& l, int64_t c, F f) {
+  kernels::at_cpu_level([&]<kernels::CpuLevel>() {
+    for (int64_t n = 0; n < l.batch; ++n) {
+      const int64_t at = (n * l.channels + c) * l.inner;
+      const T* __restrict in_row = x + at;
+      T* __restrict out_row = out + at;
+#pragma omp simd
+      for (int64_t i = 0; i < l.inner; ++i) out_row[i] = f(in_row[i], at + i);
+    }
+  });
 }
 
 void check_channel_vector(const char* what, const Tensor& t, const Tensor& x, int64_t channels) {
@@ -80,10 +112,9 @@ Statistics batch_statistics(const T* x, const ChannelLayout& l, const Tensor& ru
   std::vector<double> totals(channels + 1);  // per channel the sum of x, then the count behind each
   totals[channels] = static_cast<double>(l.per_channel());
   for_channels(l, [&](int64_t c) {
-    double total = 0.0;
-    for (int64_t n = 0; n < l.batch; ++n)
-      for (int64_t i = 0; i < l.inner; ++i) total += static_cast<double>(x[(n * l.channels + c) * l.inner + i]);
-    totals[static_cast<std::size_t>(c)] = total;
+    totals[static_cast<std::size_t>(c)] = over_channel<1>(l, c, [x](int64_t at) {
+      return std::tuple{[row = x + at](int64_t i) { return static_cast<double>(row[i]); }};
+    })[0];
   });
   sum_over_replicas(replicas, totals);
   const double m = s.count = totals[channels];
@@ -91,14 +122,13 @@ Statistics batch_statistics(const T* x, const ChannelLayout& l, const Tensor& ru
   for_channels(l, [&](int64_t c) {
     const auto k = static_cast<std::size_t>(c);
     const double mean = totals[k] / m;
-    double squares = 0.0;
-    for (int64_t n = 0; n < l.batch; ++n)
-      for (int64_t i = 0; i < l.inner; ++i) {
-        const double d = static_cast<double>(x[(n * l.channels + c) * l.inner + i]) - mean;
-        squares += d * d;
-      }
     s.mean[k] = mean;
-    variance[k] = squares;
+    variance[k] = over_channel<1>(l, c, [x, mean](int64_t at) {
+      return std::tuple{[row = x + at, mean](int64_t i) {
+        const double d = static_cast<double>(row[i]) - mean;
+        return d * d;
+      }};
+    })[0];
   });
   sum_over_replicas(replicas, variance);
   for (std::size_t k = 0; k < channels; ++k) {
@@ -155,13 +185,12 @@ void batch_norm_backward(Node& node, const Tensor& grad, const Tensor& x, const 
     for_channels(l, [&](int64_t c) {
       const auto k = static_cast<std::size_t>(c);
       const double mean = s.mean[k], invstd = s.invstd[k];
-      double sum_dy = 0.0, sum_dy_xhat = 0.0;
-      for (int64_t n = 0; n < l.batch; ++n)
-        for (int64_t i = 0; i < l.inner; ++i) {
-          const int64_t at = (n * l.channels + c) * l.inner + i;
-          sum_dy += static_cast<double>(pg[at]);
-          sum_dy_xhat += static_cast<double>(pg[at]) * (static_cast<double>(px[at]) - mean) * invstd;
-        }
+      const auto [sum_dy, sum_dy_xhat] = over_channel<2>(l, c, [=](int64_t at) {
+        return std::tuple{[dy = pg + at](int64_t i) { return static_cast<double>(dy[i]); },
+                          [dy = pg + at, row = px + at, mean, invstd](int64_t i) {
+                            return static_cast<double>(dy[i]) * (static_cast<double>(row[i]) - mean) * invstd;
+                          }};
+      });
       pdw[c] = static_cast<T>(sum_dy_xhat);
       pdb[c] = static_cast<T>(sum_dy);
       sums[k] = sum_dy;
@@ -171,12 +200,11 @@ void batch_norm_backward(Node& node, const Tensor& grad, const Tensor& x, const 
     for_channels(l, [&](int64_t c) {
       const auto k = static_cast<std::size_t>(c);
       const double mean = s.mean[k], invstd = s.invstd[k], mean_dy = means[k], mean_dy_xhat = means[channels + k];
-      for (int64_t n = 0; n < l.batch; ++n)
-        for (int64_t i = 0; i < l.inner; ++i) {
-          const int64_t at = (n * l.channels + c) * l.inner + i;
-          const double xhat = (static_cast<double>(px[at]) - mean) * invstd;
-          pdx[at] = static_cast<T>((static_cast<double>(pg[at]) - mean_dy - xhat * mean_dy_xhat) * invstd * w[k]);
-        }
+      const double scale = invstd * w[k];
+      map_channel(px, pdx, l, c, [=](T xv, int64_t at) {
+        const double xhat = (static_cast<double>(xv) - mean) * invstd;
+        return static_cast<T>((static_cast<double>(pg[at]) - mean_dy - xhat * mean_dy_xhat) * scale);
+      });
     });
   });
   if (node.needs_grad(0)) node.accumulate(0, dx);
@@ -203,11 +231,9 @@ Tensor batch_norm(const Tensor& x_in, const Tensor& running_mean, const Tensor& 
     for_channels(l, [&](int64_t c) {  // y = (x - mean) invstd w + b, in double, rounded once
       const auto k = static_cast<std::size_t>(c);
       const double mean = stats->mean[k], scale = stats->invstd[k] * w[k];
-      for (int64_t n = 0; n < l.batch; ++n)
-        for (int64_t i = 0; i < l.inner; ++i) {
-          const int64_t at = (n * l.channels + c) * l.inner + i;
-          py[at] = static_cast<T>((static_cast<double>(px[at]) - mean) * scale + b[k]);
-        }
+      const double shift = b[k];
+      map_channel(px, py, l, c,
+                  [=](T xv, int64_t) { return static_cast<T>((static_cast<double>(xv) - mean) * scale + shift); });
     });
   });
   if (!any_requires_grad({x_in, weight, bias})) return y;

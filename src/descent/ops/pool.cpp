@@ -84,6 +84,60 @@ int64_t first_inside(int64_t start, int64_t dilation) {
   return start;
 }
 
+// As ATen: a window's maximum starts from -inf at its first element; a larger value or a NaN
+// takes over, in row-major order.
+template <class T>
+inline void take_if_larger(T v, int64_t index, T& best, int64_t& best_index) {
+  if (v > best || std::isnan(v)) {
+    best = v;
+    best_index = index;
+  }
+}
+
+// The maxima of one plane and the index of each within the plane.
+template <class T>
+void max_pool_plane(const T* plane, const PoolGeometry& g, T* maxima, int64_t* where) {
+  for (int64_t oh = 0; oh < g.out_h; ++oh) {
+    const int64_t h0 = first_inside(oh * g.stride.h - g.pad.h, g.dilation.h);
+    const int64_t h1 = std::min(oh * g.stride.h - g.pad.h + (g.kernel.h - 1) * g.dilation.h + 1, g.in_h);
+    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+      const int64_t w0 = first_inside(ow * g.stride.w - g.pad.w, g.dilation.w);
+      const int64_t w1 = std::min(ow * g.stride.w - g.pad.w + (g.kernel.w - 1) * g.dilation.w + 1, g.in_w);
+      int64_t best_index = h0 * g.in_w + w0;
+      T best = -std::numeric_limits<T>::infinity();
+      for (int64_t ih = h0; ih < h1; ih += g.dilation.h)
+        for (int64_t iw = w0; iw < w1; iw += g.dilation.w)
+          take_if_larger(plane[ih * g.in_w + iw], ih * g.in_w + iw, best, best_index);
+      maxima[oh * g.out_w + ow] = best;
+      where[oh * g.out_w + ow] = best_index;
+    }
+  }
+}
+
+// 2x2 windows at stride 2, no padding or dilation (LeNet's, 2c2d's): every window whole.
+bool is_two_by_two(const PoolGeometry& g) {
+  return g.kernel == Pair(2) && g.stride == Pair(2) && g.pad == Pair(0) && g.dilation == Pair(1) &&
+         2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w;
+}
+
+template <class T>
+void max_pool_plane_2x2(const T* plane, const PoolGeometry& g, T* maxima, int64_t* where) {
+  for (int64_t oh = 0; oh < g.out_h; ++oh) {
+    const int64_t top = 2 * oh * g.in_w, bottom = top + g.in_w;
+    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+      const int64_t i = top + 2 * ow, j = bottom + 2 * ow;
+      T best = -std::numeric_limits<T>::infinity();
+      int64_t best_index = i;
+      take_if_larger(plane[i], i, best, best_index);
+      take_if_larger(plane[i + 1], i + 1, best, best_index);
+      take_if_larger(plane[j], j, best, best_index);
+      take_if_larger(plane[j + 1], j + 1, best, best_index);
+      maxima[oh * g.out_w + ow] = best;
+      where[oh * g.out_w + ow] = best_index;
+    }
+  }
+}
+
 }  // namespace
 
 Tensor max_pool2d(const Tensor& x_in, Pair kernel_size, std::optional<Pair> stride, Pair padding, Pair dilation,
@@ -99,27 +153,12 @@ Tensor max_pool2d(const Tensor& x_in, Pair kernel_size, std::optional<Pair> stri
     for_planes(g, g.out_h * g.out_w * g.kernel.h * g.kernel.w, [&](int64_t begin, int64_t end) {
       for (int64_t p = begin; p < end; ++p) {
         const T* plane = px + p * g.in_h * g.in_w;
-        for (int64_t oh = 0; oh < g.out_h; ++oh) {
-          const int64_t h0 = first_inside(oh * g.stride.h - g.pad.h, g.dilation.h);
-          const int64_t h1 = std::min(oh * g.stride.h - g.pad.h + (g.kernel.h - 1) * g.dilation.h + 1, g.in_h);
-          for (int64_t ow = 0; ow < g.out_w; ++ow) {
-            const int64_t w0 = first_inside(ow * g.stride.w - g.pad.w, g.dilation.w);
-            const int64_t w1 = std::min(ow * g.stride.w - g.pad.w + (g.kernel.w - 1) * g.dilation.w + 1, g.in_w);
-            // As ATen: start from -inf at the window's first element; a larger value or a NaN takes over.
-            int64_t best_index = h0 * g.in_w + w0;
-            T best = -std::numeric_limits<T>::infinity();
-            for (int64_t ih = h0; ih < h1; ih += g.dilation.h)
-              for (int64_t iw = w0; iw < w1; iw += g.dilation.w) {
-                const T v = plane[ih * g.in_w + iw];
-                if (v > best || std::isnan(v)) {
-                  best = v;
-                  best_index = ih * g.in_w + iw;
-                }
-              }
-            const int64_t o = (p * g.out_h + oh) * g.out_w + ow;
-            po[o] = best;
-            (*argmax)[static_cast<std::size_t>(o)] = best_index;
-          }
+        T* maxima = po + p * g.out_h * g.out_w;
+        int64_t* where = argmax->data() + p * g.out_h * g.out_w;
+        if (is_two_by_two(g)) {
+          max_pool_plane_2x2(plane, g, maxima, where);
+        } else {
+          max_pool_plane(plane, g, maxima, where);
         }
       }
     });

@@ -1,0 +1,353 @@
+// The direct (implicit-product) convolutions of conv_direct.hpp. Register blocks are written with
+// GCC vector types of the level's width, inlined into the level's function by at_cpu_level, so
+// the same source runs in zmm, ymm or xmm registers.
+#include "descent/kernels/conv_direct.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "descent/core/threads.hpp"
+#include "descent/kernels/cpu_dispatch.hpp"
+#include "descent/kernels/parallel.hpp"
+#include "descent/kernels/scratch.hpp"
+#include "descent/kernels/simd.hpp"
+
+namespace descent::kernels {
+
+namespace {
+
+// Every q is computed in vectors of up to 64 bytes: the outputs are padded to a multiple of it.
+template <class T>
+inline constexpr int64_t kMaxLanes = 64 / sizeof(T);
+
+// The padded image of a convolution g and the outputs computed over it.
+struct Shifted {
+  int64_t channels, rows, pitch;  // C_in planes of rows x pitch (the padded image)
+  int64_t outputs;                // out_h * pitch: the q computed, kw - 1 per row discarded
+  int64_t padded_outputs;         // rounded up to whole vectors
+  int64_t pad_bottom, pad_right;
+
+  explicit Shifted(const ConvGeometry& g)
+      : channels(g.in_channels),
+        rows(g.out_h + g.kernel_h - 1),
+        pitch(g.out_w + g.kernel_w - 1),
+        outputs(g.out_h * pitch),
+        padded_outputs(0),
+        pad_bottom(rows - g.in_h - g.pad_top),
+        pad_right(pitch - g.in_w - g.pad_left) {}
+  int64_t plane() const { return rows * pitch; }
+  // Elements of a padded image, with room for the last vectors' reads past the last plane.
+  int64_t image_elements() const { return channels * plane() + padded_outputs + pitch; }
+  // Offset of tap (c, i, j) for every tap of a (C, kh, kw) kernel, in order.
+  std::vector<int64_t> tap_offsets(const ConvGeometry& g) const {
+    std::vector<int64_t> offsets;
+    offsets.reserve(static_cast<std::size_t>(g.group_rows()));
+    for (int64_t c = 0; c < g.in_channels; ++c)
+      for (int64_t i = 0; i < g.kernel_h; ++i)
+        for (int64_t j = 0; j < g.kernel_w; ++j) offsets.push_back(c * plane() + i * pitch + j);
+    return offsets;
+  }
+};
+
+template <class T>
+Shifted shifted_layout(const ConvGeometry& g) {
+  Shifted s(g);
+  s.padded_outputs = (s.outputs + kMaxLanes<T> - 1) / kMaxLanes<T> * kMaxLanes<T>;
+  return s;
+}
+
+// dst[i] = src[i] for i < n, or 0 with src null: a loop, not a call to memmove (this file is
+// compiled with -fno-tree-loop-distribute-patterns), as rows here are a few dozen values.
+template <class T>
+inline void copy_values(T* __restrict dst, const T* __restrict src, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
+}
+
+template <class T>
+inline void zero_values(T* dst, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) dst[i] = T(0);
+}
+
+// image (C_in, H, W) into the padded layout, zeros around it.
+template <class T>
+void pad_image(const T* image, const ConvGeometry& g, const Shifted& s, T* padded) {
+  const int64_t above = g.pad_top * s.pitch + g.pad_left, between = s.pitch - g.in_w;
+  for (int64_t c = 0; c < g.in_channels; ++c) {
+    T* plane = padded + c * s.plane();
+    zero_values(plane, above);  // the rows above and the first row's left padding
+    for (int64_t h = 0; h < g.in_h; ++h) {
+      T* row = plane + (h + g.pad_top) * s.pitch + g.pad_left;
+      copy_values(row, image + (c * g.in_h + h) * g.in_w, g.in_w);
+      zero_values(row + g.in_w, between);  // this row's right and the next row's left padding
+    }
+    const int64_t written = above + g.in_h * s.pitch;
+    zero_values(plane + written, s.plane() - written);
+  }
+  const int64_t images = g.in_channels * s.plane();
+  zero_values(padded + images, s.image_elements() - images);
+}
+
+// The register block of the forward: out[r][q + v VL] = sum over taps k of w[r][k] x[offsets[k] +
+// q + v VL], for MR rows of the weight and NV vectors of outputs.
+template <int MR, int NV, class S, class T>
+inline void product_block(const T* w, int64_t taps, const T* x, const int64_t* offsets, T* out, int64_t out_stride) {
+  using V = typename S::V;
+  constexpr int64_t lanes = S::kLanes;
+  V acc[MR][NV] = {};
+  for (int64_t k = 0; k < taps; ++k) {
+    V b[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) b[v] = S::load(x + offsets[k] + v * lanes);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const T a = w[r * taps + k];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] += a * b[v];
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) S::store(out + r * out_stride + v * lanes, acc[r][v]);
+}
+
+// Rows [first, rows) of the weight against NV vectors of outputs at q: blocks of MR rows, the
+// remainder in halves.
+template <int MR, int NV, class S, class T>
+inline void product_rows(int64_t first, int64_t rows, const T* w, int64_t taps, const T* x, const int64_t* offsets,
+                         T* out, int64_t out_stride) {
+  int64_t r = first;
+  for (; r + MR <= rows; r += MR)
+    product_block<MR, NV, S>(w + r * taps, taps, x, offsets, out + r * out_stride, out_stride);
+  if constexpr (MR > 1) {
+    if (r < rows) product_rows<MR / 2, NV, S>(r, rows, w, taps, x, offsets, out, out_stride);
+  }
+}
+
+// One image: staging (C_out, padded_outputs) = w x_shifted, then its valid columns into out.
+template <CpuLevel L, class T>
+void forward_image(const T* padded, const T* weight, const ConvGeometry& g, const Shifted& s,
+                   const std::vector<int64_t>& offsets, T* staging, T* out) {
+  using S = Simd<T, kVectorBytes<L>>;
+  constexpr int64_t lanes = S::kLanes;
+  constexpr int MR = L == CpuLevel::avx512 ? 8 : 4;
+  const int64_t taps = g.group_rows(), q_end = s.padded_outputs;
+  int64_t q = 0;
+  for (; q + 3 * lanes <= q_end; q += 3 * lanes)
+    product_rows<MR, 3, S>(0, g.out_channels, weight, taps, padded + q, offsets.data(), staging + q, q_end);
+  for (; q < q_end; q += lanes)
+    product_rows<MR, 1, S>(0, g.out_channels, weight, taps, padded + q, offsets.data(), staging + q, q_end);
+  for (int64_t o = 0; o < g.out_channels; ++o)
+    for (int64_t h = 0; h < g.out_h; ++h)
+      copy_values(out + (o * g.out_h + h) * g.out_w, staging + o * q_end + h * s.pitch, g.out_w);
+}
+
+// The forward of g over the batch, images split over threads; each thread pads its images into
+// its own buffers.
+template <class T>
+void forward(const T* input, const T* weight, T* output, const ConvGeometry& g) {
+  const Shifted s = shifted_layout<T>(g);
+  const std::vector<int64_t> offsets = s.tap_offsets(g);
+  const int64_t work = g.batch * g.out_channels * g.group_rows() * s.padded_outputs;
+  parallel_ranges(g.batch, 1, work, kParallelMultiplyAdds, [&](int64_t begin, int64_t end) {
+    ScratchBuffer<T> padded(s.image_elements()), staging(g.out_channels * s.padded_outputs);
+    at_cpu_level([&]<CpuLevel L>() {
+      for (int64_t n = begin; n < end; ++n) {
+        pad_image(input + n * g.in_channels * g.in_plane(), g, s, padded.data());
+        forward_image<L>(padded.data(), weight, g, s, offsets, staging.data(),
+                         output + n * g.out_channels * g.out_plane());
+      }
+    });
+  });
+}
+
+// The weight gradient's register block: acc[o][k] += sum over q of dy[o][q] x[offsets[k] + q],
+// for MO output channels and MK taps, in vectors along q.
+template <int MO, int MK, class S, class T>
+inline void gradient_block(const T* dy, int64_t q_end, const T* x, const int64_t* offsets,
+                           typename S::V (&acc)[MO][MK]) {
+  using V = typename S::V;
+  constexpr int64_t lanes = S::kLanes;
+  for (int64_t q = 0; q < q_end; q += lanes) {
+    V d[MO];
+#pragma GCC unroll 8
+    for (int o = 0; o < MO; ++o) d[o] = S::load(dy + o * q_end + q);
+#pragma GCC unroll 8
+    for (int k = 0; k < MK; ++k) {
+      const V b = S::load(x + offsets[k] + q);
+#pragma GCC unroll 8
+      for (int o = 0; o < MO; ++o) acc[o][k] += d[o] * b;
+    }
+  }
+}
+
+// What the weight gradient's blocks read: a tile of padded images and of output gradients laid
+// out as (C_out, padded_outputs), zero in the discarded columns.
+template <class T>
+struct GradientTile {
+  const ConvGeometry& g;
+  const Shifted& s;
+  const std::vector<int64_t>& offsets;
+  const T* padded;  // `count` padded images
+  const T* dy;      // `count` gradients
+  int64_t count;
+  int64_t image_elements() const { return s.image_elements(); }
+  int64_t dy_elements() const { return g.out_channels * s.padded_outputs; }
+};
+
+// dw[o][k] += the tile's sum for MO channels from o and MK taps from k.
+template <int MO, int MK, class S, class T>
+void gradient_job(const GradientTile<T>& t, int64_t o, int64_t k, T* dw) {
+  typename S::V acc[MO][MK] = {};
+  for (int64_t n = 0; n < t.count; ++n)
+    gradient_block<MO, MK, S>(t.dy + n * t.dy_elements() + o * t.s.padded_outputs, t.s.padded_outputs,
+                              t.padded + n * t.image_elements(), t.offsets.data() + k, acc);
+  const int64_t taps = t.g.group_rows();
+  for (int i = 0; i < MO; ++i)
+    for (int j = 0; j < MK; ++j) dw[(o + i) * taps + k + j] += S::sum(acc[i][j]);
+}
+
+// The tile's blocks: full MO x MK blocks, then the ragged edges one row or one tap wide. Job
+// `job` of jobs() covers a fixed block, whatever the thread count.
+template <int MO, int MK>
+struct GradientJobs {
+  int64_t channels, taps;
+  int64_t channel_blocks() const { return (channels + MO - 1) / MO; }
+  int64_t tap_blocks() const { return (taps + MK - 1) / MK; }
+  int64_t jobs() const { return channel_blocks() * tap_blocks(); }
+
+  template <class S, class T>
+  void run(int64_t job, const GradientTile<T>& t, T* dw) const {
+    const int64_t o = job / tap_blocks() * MO, k = job % tap_blocks() * MK;
+    const bool full_o = o + MO <= channels, full_k = k + MK <= taps;
+    if (full_o) {
+      if (full_k) return gradient_job<MO, MK, S>(t, o, k, dw);
+      for (int64_t kj = k; kj < taps; ++kj) gradient_job<MO, 1, S>(t, o, kj, dw);
+      return;
+    }
+    for (int64_t oi = o; oi < channels; ++oi) {
+      if (full_k) {
+        gradient_job<1, MK, S>(t, oi, k, dw);
+      } else {
+        for (int64_t kj = k; kj < taps; ++kj) gradient_job<1, 1, S>(t, oi, kj, dw);
+      }
+    }
+  }
+};
+
+// dy (C_out, out_h, out_w) of one image into (C_out, padded_outputs), zeros elsewhere.
+template <class T>
+void spread_gradient(const T* dy, const ConvGeometry& g, const Shifted& s, T* out) {
+  zero_values(out, g.out_channels * s.padded_outputs);
+  for (int64_t o = 0; o < g.out_channels; ++o)
+    for (int64_t h = 0; h < g.out_h; ++h)
+      copy_values(out + o * s.padded_outputs + h * s.pitch, dy + (o * g.out_h + h) * g.out_w, g.out_w);
+}
+
+// How many images' padded copies and gradients fit in `buffer_bytes`, or in kGradientTileBytes
+// if less: at least one. Every block of the weight gradient reads the whole tile, so a tile
+// that stays in a core's second-level cache is read from there.
+inline constexpr int64_t kGradientTileBytes = int64_t{768} << 10;
+
+template <class T>
+int64_t gradient_tile_images(const ConvGeometry& g, const Shifted& s, int64_t buffer_bytes) {
+  buffer_bytes = std::min(buffer_bytes, kGradientTileBytes);
+  const int64_t per_image = (s.image_elements() + g.out_channels * s.padded_outputs) * int64_t{sizeof(T)};
+  return std::clamp<int64_t>(buffer_bytes / per_image, 1, std::max<int64_t>(g.batch, 1));
+}
+
+template <class T>
+void weight_gradient(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
+                     int64_t buffer_bytes) {
+  const Shifted s = shifted_layout<T>(g);
+  const std::vector<int64_t> offsets = s.tap_offsets(g);
+  const int64_t taps = g.group_rows(), tile = gradient_tile_images<T>(g, s, buffer_bytes);
+  std::fill_n(weight_grad, g.out_channels * taps, T(0));
+  ScratchBuffer<T> padded(tile * s.image_elements()), spread(tile * g.out_channels * s.padded_outputs);
+  for (int64_t first = 0; first < g.batch; first += tile) {
+    const GradientTile<T> t{g, s, offsets, padded.data(), spread.data(), std::min(tile, g.batch - first)};
+    parallel_ranges(t.count, 1, t.count * s.image_elements(), kParallelThreshold, [&](int64_t begin, int64_t end) {
+      at_cpu_level([&]<CpuLevel>() {
+        for (int64_t i = begin; i < end; ++i) {
+          pad_image(input + (first + i) * g.in_channels * g.in_plane(), g, s, padded.data() + i * t.image_elements());
+          spread_gradient(output_grad + (first + i) * g.out_channels * g.out_plane(), g, s,
+                          spread.data() + i * t.dy_elements());
+        }
+      });
+    });
+    with_cpu_level([&]<CpuLevel L>() {
+      constexpr int MO = L == CpuLevel::avx512 ? 4 : 2;
+      const GradientJobs<MO, 6> jobs{g.out_channels, taps};
+      const int64_t work = t.count * g.out_channels * taps * s.padded_outputs;
+      parallel_ranges(jobs.jobs(), 1, work, kParallelMultiplyAdds, [&](int64_t begin, int64_t end) {
+        at_level<L>([&]<CpuLevel>() {
+          for (int64_t job = begin; job < end; ++job)
+            jobs.template run<Simd<T, kVectorBytes<L>>>(job, t, weight_grad);
+        });
+      });
+    });
+  }
+}
+
+// The conv2d whose forward is g's input gradient: dy padded by k - 1 - pad, the kernel flipped
+// and its channel dims swapped.
+ConvGeometry transposed(const ConvGeometry& g) {
+  ConvGeometry t = g;
+  t.in_channels = g.out_channels, t.in_h = g.out_h, t.in_w = g.out_w;
+  t.out_channels = g.in_channels, t.out_h = g.in_h, t.out_w = g.in_w;
+  t.pad_top = g.kernel_h - 1 - g.pad_top, t.pad_left = g.kernel_w - 1 - g.pad_left;
+  return t;
+}
+
+// w (C_out, C_in, kh, kw) -> (C_in, C_out, kh, kw), each kernel rotated by 180 degrees.
+template <class T>
+std::vector<T> flipped_transposed(const T* w, const ConvGeometry& g) {
+  const int64_t kh = g.kernel_h, kw = g.kernel_w;
+  std::vector<T> out(static_cast<std::size_t>(g.out_channels * g.in_channels * kh * kw));
+  for (int64_t o = 0; o < g.out_channels; ++o)
+    for (int64_t c = 0; c < g.in_channels; ++c)
+      for (int64_t i = 0; i < kh; ++i)
+        for (int64_t j = 0; j < kw; ++j)
+          out[static_cast<std::size_t>(((c * g.out_channels + o) * kh + kh - 1 - i) * kw + kw - 1 - j)] =
+              w[((o * g.in_channels + c) * kh + i) * kw + j];
+  return out;
+}
+
+}  // namespace
+
+bool conv_direct_applies(const ConvGeometry& g) {
+  if (g.stride_h != 1 || g.stride_w != 1 || g.dilation_h != 1 || g.dilation_w != 1 || g.groups != 1) return false;
+  const Shifted s(g);
+  return g.pad_top < g.kernel_h && s.pad_bottom >= 0 && s.pad_bottom < g.kernel_h && g.pad_left < g.kernel_w &&
+         s.pad_right >= 0 && s.pad_right < g.kernel_w;
+}
+
+template <class T>
+void conv_forward_direct(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t /*buffer_bytes*/) {
+  forward(input, weight, output, g);
+}
+
+template <class T>
+void conv_backward_input_direct(const T* output_grad, const T* weight, T* input_grad, const ConvGeometry& g,
+                                int64_t /*buffer_bytes*/) {
+  const std::vector<T> w = flipped_transposed(weight, g);
+  forward(output_grad, w.data(), input_grad, transposed(g));
+}
+
+template <class T>
+void conv_backward_weight_direct(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
+                                 int64_t buffer_bytes) {
+  weight_gradient(input, output_grad, weight_grad, g, buffer_bytes);
+}
+
+// NOLINTBEGIN(bugprone-macro-parentheses): T is a type, which cannot be parenthesized
+#define DESCENT_INSTANTIATE_CONV_DIRECT(T)                                                            \
+  template void conv_forward_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);        \
+  template void conv_backward_input_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t); \
+  template void conv_backward_weight_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);
+DESCENT_INSTANTIATE_CONV_DIRECT(float)
+DESCENT_INSTANTIATE_CONV_DIRECT(double)
+#undef DESCENT_INSTANTIATE_CONV_DIRECT
+// NOLINTEND(bugprone-macro-parentheses)
+
+}  // namespace descent::kernels

@@ -1,0 +1,55 @@
+// Sums in double, vectorized and in one fixed order whatever the instruction set level: element
+// i of a range goes to running sum i mod kSumLanes (kSumLanes independent sums, which a vector
+// of any width holds whole lanes of), and the lanes are added in a fixed tree at the end. So a
+// sum gives the same bits at every level, and at every thread count where each range is summed
+// by one thread (optim/sums.hpp's blocks, batch_norm's channels).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <utility>
+
+#include "descent/kernels/cpu_dispatch.hpp"
+
+namespace descent::kernels {
+
+inline constexpr int kSumLanes = 16;
+
+namespace sums_detail {
+
+// lanes[k][lane] += terms_k(i) for each term, in the order given.
+template <class... F, std::size_t... k>
+inline void add_terms(double (&lanes)[sizeof...(F)][kSumLanes], int lane, int64_t i, std::index_sequence<k...>,
+                      const F&... terms) {
+  ((lanes[k][lane] += double(terms(i))), ...);
+}
+
+}  // namespace sums_detail
+
+// The sums Σ terms_k(i) over i in [begin, end) on the calling thread, one per term, in the
+// order above: for the rows of a matrix, or for one block of a longer sum.
+template <class... F>
+std::array<double, sizeof...(F)> sums_in_range(int64_t begin, int64_t end, const F&... bodies) {
+  constexpr std::size_t K = sizeof...(F);
+  return kernels::at_cpu_level([&]<kernels::CpuLevel>() {
+    // The terms copied in: their pointers stay in registers through the loop.
+    const auto add = [... terms = bodies](double(&lanes)[sizeof...(F)][kSumLanes], int lane, int64_t i) {
+      sums_detail::add_terms(lanes, lane, i, std::index_sequence_for<F...>{}, terms...);
+    };
+    double lanes[K][kSumLanes] = {};
+    int64_t i = begin;
+    for (; i + kSumLanes <= end; i += kSumLanes) {
+#pragma omp simd
+      for (int lane = 0; lane < kSumLanes; ++lane) add(lanes, lane, i + lane);
+    }
+    for (int lane = 0; i < end; ++i, ++lane) add(lanes, lane, i);  // the ragged end
+    std::array<double, K> out;
+    for (std::size_t k = 0; k < K; ++k) {
+      for (int width = kSumLanes / 2; width > 0; width /= 2)  // pairwise: lane j += lane j + width
+        for (int lane = 0; lane < width; ++lane) lanes[k][lane] += lanes[k][lane + width];
+      out[k] = lanes[k][0];
+    }
+    return out;
+  });
+}
+
+}  // namespace descent::kernels
