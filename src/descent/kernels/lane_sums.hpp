@@ -25,10 +25,14 @@ inline void add_terms(double (&lanes)[sizeof...(F)][kSumLanes], int lane, int64_
 
 }  // namespace sums_detail
 
-// The sums Σ terms_k(i) over i in [begin, end) on the calling thread, one per term, in the
-// order above: for the rows of a matrix, or for one block of a longer sum.
-template <class... F>
-std::array<double, sizeof...(F)> sums_in_range(int64_t begin, int64_t end, const F&... bodies) {
+// The sums Σ terms_k(start(r) + i) over rows r < rows and i < length, one per term, on the
+// calling thread: each row's elements go to the lanes in order (element i of a row to lane
+// i mod kSumLanes, the ragged end to the first lanes), the lanes carried from row to row, and
+// added in the fixed tree once at the end. For the channels of an (N, C, L) tensor, whose
+// N rows of L values are apart.
+template <class Start, class... F>
+std::array<double, sizeof...(F)> sums_over_rows(int64_t rows, int64_t length, const Start& start,
+                                                const F&... bodies) {
   constexpr std::size_t K = sizeof...(F);
   return kernels::at_cpu_level([&]<kernels::CpuLevel>() {
     // The terms copied in: their pointers stay in registers through the loop.
@@ -36,12 +40,15 @@ std::array<double, sizeof...(F)> sums_in_range(int64_t begin, int64_t end, const
       sums_detail::add_terms(lanes, lane, i, std::index_sequence_for<F...>{}, terms...);
     };
     double lanes[K][kSumLanes] = {};
-    int64_t i = begin;
-    for (; i + kSumLanes <= end; i += kSumLanes) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t begin = start(r), end = begin + length;
+      int64_t i = begin;
+      for (; i + kSumLanes <= end; i += kSumLanes) {
 #pragma omp simd
-      for (int lane = 0; lane < kSumLanes; ++lane) add(lanes, lane, i + lane);
+        for (int lane = 0; lane < kSumLanes; ++lane) add(lanes, lane, i + lane);
+      }
+      for (int lane = 0; i < end; ++i, ++lane) add(lanes, lane, i);  // the ragged end
     }
-    for (int lane = 0; i < end; ++i, ++lane) add(lanes, lane, i);  // the ragged end
     std::array<double, K> out;
     for (std::size_t k = 0; k < K; ++k) {
       for (int width = kSumLanes / 2; width > 0; width /= 2)  // pairwise: lane j += lane j + width
@@ -50,6 +57,13 @@ std::array<double, sizeof...(F)> sums_in_range(int64_t begin, int64_t end, const
     }
     return out;
   });
+}
+
+// The sums Σ terms_k(i) over i in [begin, end) on the calling thread, one per term, in the
+// order above: for one block of a longer sum, or one row of a matrix.
+template <class... F>
+std::array<double, sizeof...(F)> sums_in_range(int64_t begin, int64_t end, const F&... bodies) {
+  return sums_over_rows(1, end - begin, [begin](int64_t) { return begin; }, bodies...);
 }
 
 }  // namespace descent::kernels

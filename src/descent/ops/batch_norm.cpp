@@ -7,7 +7,6 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "descent/core/threads.hpp"
@@ -44,19 +43,13 @@ void for_channels(const ChannelLayout& l, Fn&& fn) {
                            });
 }
 
-// K sums over channel c of tensors laid out as (N, C, L): terms_at(offset) gives a tuple of K
-// terms of i for the row of L values at that offset; each row's terms are lane-summed
-// (kernels/lane_sums.hpp) and the rows added image after image, in one order at any thread count.
-template <std::size_t K, class TermsAt>
-std::array<double, K> over_channel(const ChannelLayout& l, int64_t c, TermsAt terms_at) {
-  std::array<double, K> total{};
-  for (int64_t n = 0; n < l.batch; ++n) {
-    const std::array<double, K> row =
-        std::apply([&](const auto&... terms) { return kernels::sums_in_range(0, l.inner, terms...); },
-                   terms_at((n * l.channels + c) * l.inner));
-    for (std::size_t k = 0; k < K; ++k) total[k] += row[k];
-  }
-  return total;
+// K sums over channel c of tensors laid out as (N, C, L), each term a function of the flat
+// index; the channel's N rows of L values in the lanes of kernels/lane_sums.hpp, in one order at
+// any thread count.
+template <class... F>
+std::array<double, sizeof...(F)> over_channel(const ChannelLayout& l, int64_t c, const F&... terms) {
+  return kernels::sums_over_rows(
+      l.batch, l.inner, [&](int64_t n) { return (n * l.channels + c) * l.inner; }, terms...);
 }
 
 // out[i] = f(x[i]) over channel c's values of x (N, C, L), vectorized for the running CPU.
@@ -112,9 +105,7 @@ Statistics batch_statistics(const T* x, const ChannelLayout& l, const Tensor& ru
   std::vector<double> totals(channels + 1);  // per channel the sum of x, then the count behind each
   totals[channels] = static_cast<double>(l.per_channel());
   for_channels(l, [&](int64_t c) {
-    totals[static_cast<std::size_t>(c)] = over_channel<1>(l, c, [x](int64_t at) {
-      return std::tuple{[row = x + at](int64_t i) { return static_cast<double>(row[i]); }};
-    })[0];
+    totals[static_cast<std::size_t>(c)] = over_channel(l, c, [x](int64_t i) { return static_cast<double>(x[i]); })[0];
   });
   sum_over_replicas(replicas, totals);
   const double m = s.count = totals[channels];
@@ -123,11 +114,9 @@ Statistics batch_statistics(const T* x, const ChannelLayout& l, const Tensor& ru
     const auto k = static_cast<std::size_t>(c);
     const double mean = totals[k] / m;
     s.mean[k] = mean;
-    variance[k] = over_channel<1>(l, c, [x, mean](int64_t at) {
-      return std::tuple{[row = x + at, mean](int64_t i) {
-        const double d = static_cast<double>(row[i]) - mean;
-        return d * d;
-      }};
+    variance[k] = over_channel(l, c, [x, mean](int64_t i) {
+      const double d = static_cast<double>(x[i]) - mean;
+      return d * d;
     })[0];
   });
   sum_over_replicas(replicas, variance);
@@ -185,12 +174,11 @@ void batch_norm_backward(Node& node, const Tensor& grad, const Tensor& x, const 
     for_channels(l, [&](int64_t c) {
       const auto k = static_cast<std::size_t>(c);
       const double mean = s.mean[k], invstd = s.invstd[k];
-      const auto [sum_dy, sum_dy_xhat] = over_channel<2>(l, c, [=](int64_t at) {
-        return std::tuple{[dy = pg + at](int64_t i) { return static_cast<double>(dy[i]); },
-                          [dy = pg + at, row = px + at, mean, invstd](int64_t i) {
-                            return static_cast<double>(dy[i]) * (static_cast<double>(row[i]) - mean) * invstd;
-                          }};
-      });
+      const auto [sum_dy, sum_dy_xhat] = over_channel(
+          l, c, [pg](int64_t i) { return static_cast<double>(pg[i]); },
+          [pg, px, mean, invstd](int64_t i) {
+            return static_cast<double>(pg[i]) * (static_cast<double>(px[i]) - mean) * invstd;
+          });
       pdw[c] = static_cast<T>(sum_dy_xhat);
       pdb[c] = static_cast<T>(sum_dy);
       sums[k] = sum_dy;

@@ -103,8 +103,8 @@ void add_channel_bias(Tensor& y, const Tensor& bias) {
   });
 }
 
-// The bias gradient: g (N, C, H, W) summed over N, H and W, in double, each plane's sum in the
-// lanes of kernels/lane_sums.hpp, planes added in batch order.
+// The bias gradient: g (N, C, H, W) summed over N, H and W, in double, in the lanes of
+// kernels/lane_sums.hpp.
 Tensor channel_sums(const Tensor& grad) {
   const Tensor g = grad.contiguous();
   const int64_t batch = g.shape()[0], channels = g.shape()[1], plane = g.shape()[2] * g.shape()[3];
@@ -112,14 +112,10 @@ Tensor channel_sums(const Tensor& grad) {
   dispatch(g.dtype(), [&]<class T>() {
     const T* pg = g.data<T>();
     T* po = out.data<T>();
-    for (int64_t c = 0; c < channels; ++c) {
-      double acc = 0.0;
-      for (int64_t n = 0; n < batch; ++n) {
-        const T* row = pg + (n * channels + c) * plane;
-        acc += kernels::sums_in_range(0, plane, [row](int64_t i) { return static_cast<double>(row[i]); })[0];
-      }
-      po[c] = static_cast<T>(acc);
-    }
+    for (int64_t c = 0; c < channels; ++c)
+      po[c] = static_cast<T>(kernels::sums_over_rows(
+          batch, plane, [&](int64_t n) { return (n * channels + c) * plane; },
+          [pg](int64_t i) { return static_cast<double>(pg[i]); })[0]);
   });
   return out;
 }
