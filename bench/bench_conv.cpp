@@ -30,6 +30,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <string>
@@ -232,6 +233,11 @@ int main(int argc, char** argv) {
         ->UseRealTime()
         ->Unit(benchmark::kSecond);
   benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
+  try {
+    benchmark::RunSpecifiedBenchmarks();
+  } catch (const std::exception& e) {  // e.g. a data set that is not installed
+    std::fprintf(stderr, "bench_conv: %s\n", e.what());
+    return 1;
+  }
   benchmark::Shutdown();
 }

@@ -23,7 +23,7 @@ import time
 import torch
 from torch import nn
 
-from torch_timing import best_time, write_results
+from torch_timing import benchmark_entry, best_time, write_results
 from train_torch import TRAIN, epoch, load_mnist
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -86,11 +86,9 @@ def multiply_adds(model):
     return total
 
 
-def entry(name, seconds, time_unit, **counters):
-    """One result as Google Benchmark writes it, `seconds` shown in `time_unit`, with counters."""
-    scale = {"s": 1.0, "ms": 1e3}[time_unit]
-    return dict({"name": f"{name}/real_time", "run_name": f"{name}/real_time", "run_type": "iteration",
-                 "iterations": 1, "real_time": seconds * scale, "time_unit": time_unit}, **counters)
+def entry(name, threads, seconds, time_unit, **counters):
+    """One result as Google Benchmark writes it (torch_timing.benchmark_entry), with counters."""
+    return dict(benchmark_entry(name, threads, seconds, 1, time_unit), **counters)
 
 
 def time_epochs(name, threads, seed, examples, repetitions):
@@ -104,7 +102,7 @@ def time_epochs(name, threads, seed, examples, repetitions):
         seconds, cpu, accuracy = epoch(model, make_optimizer(model.parameters()), x, y, batch)
         best, best_cpu = min(best, seconds), min(best_cpu, cpu)
     macs = multiply_adds(model)
-    return entry(f"conv/{name}/threads:{threads}", best, "s", cpu_time=best_cpu, steps=(len(x) + batch - 1) // batch,
+    return entry(f"conv/{name}", threads, best, "s", cpu_time=best_cpu, steps=(len(x) + batch - 1) // batch,
                  examples=len(x), parameters=sum(p.numel() for p in model.parameters()), macs=macs, seed=seed,
                  train_acc=accuracy, **{"GFLOP/s": 6.0 * macs * len(x) / best / 1e9})
 
@@ -124,7 +122,7 @@ def time_layer(threads, seed):
 
     seconds, _ = best_time(step, 0.0, LAYER_CALLS)  # min_time 0: each repetition is one call
     flops = 3 * 2 * 128 * 64 * 14 * 14 * 32 * 5 * 5
-    return entry(f"layer/conv2_fwd_bwd/threads:{threads}", seconds, "ms", **{"GFLOP/s": flops / seconds / 1e9})
+    return entry("layer/conv2_fwd_bwd", threads, seconds, "ms", **{"GFLOP/s": flops / seconds / 1e9})
 
 
 def status_kib(field):
@@ -150,7 +148,7 @@ def peak_memory(name, seed):
     model = make_model(spec)
     epoch(model, make_optimizer(model.parameters()), x, y, batch)
     peak = status_kib("VmHWM")
-    return entry(f"memory/{name}", time.perf_counter() - start, "s", baseline_MiB=baseline / 1024,
+    return entry(f"memory/{name}", 1, time.perf_counter() - start, "s", baseline_MiB=baseline / 1024,
                  peak_growth_MiB=(peak - baseline) / 1024, steps=MEMORY_STEPS)
 
 
