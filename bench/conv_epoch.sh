@@ -50,7 +50,9 @@ mkdir -p "$out"
 rm -f "$out"/*.json "$out/bench_conv.log"
 log=$out/bench_conv.log
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
-echo "machine: $(nproc) cores, $cpu; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# OPENBLAS_CORETYPE picks OpenBLAS's kernels, for descent's sgemm and the rate measured beside it.
+echo "machine: $(nproc) cores, $cpu; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; load average before:" \
+  "$(cut -d' ' -f1-3 /proc/loadavg)"
 cd "$root"  # bench_conv finds data/mnist from here
 # bench_conv's output goes to the log; on failure, its last lines say why.
 descent() { "${run[@]}" "$build/bench/bench_conv" "$@" --benchmark_out_format=json >/dev/null 2>>"$log" || {

@@ -15,7 +15,6 @@ import glob
 import json
 import os
 import re
-import statistics
 import sys
 from collections import defaultdict
 
@@ -60,12 +59,12 @@ def sgemm_rates(results):
 
 
 def median_epoch(entries, key="seconds"):
-    """The median over seeds of the best-of-threads epoch: (that epoch's entry, number of seeds)."""
+    """The entry of the median over seeds of the best-of-threads epochs."""
     by_seed = defaultdict(list)
     for b in entries:
         by_seed[b["seed"]].append(b)
     best = sorted((min(bs, key=lambda b: b[key]) for bs in by_seed.values()), key=lambda b: b[key])
-    return best[(len(best) - 1) // 2], len(best)  # the lower middle when the count is even
+    return best[(len(best) - 1) // 2]  # the lower middle when the count is even
 
 
 def check_same_model(name, descent, torch):
@@ -87,7 +86,7 @@ def epoch_table(results, rates):
         d_entries, t_entries = results.get(("descent", "conv", name)), results.get(("torch", "conv", name))
         if not d_entries or not t_entries:
             continue
-        (d, seeds), (t, _) = median_epoch(d_entries), median_epoch(t_entries)
+        d, t = median_epoch(d_entries), median_epoch(t_entries)
         check_same_model(name, d, t)
         speedup = t["seconds"] / d["seconds"]
         flops = 6.0 * d["macs"] * d["examples"] / 1e9
@@ -141,7 +140,7 @@ def cpu_table(results):
         d_entries, t_entries = results.get(("descent", "conv", name)), results.get(("torch", "conv", name))
         if not d_entries or not t_entries:
             continue
-        (d, _), (t, _) = median_epoch(d_entries, "cpu_seconds"), median_epoch(t_entries, "cpu_seconds")
+        d, t = median_epoch(d_entries, "cpu_seconds"), median_epoch(t_entries, "cpu_seconds")
         print(f"| {label} | {d['cpu_seconds']:.2f} s ({d['threads']}T) | {t['cpu_seconds']:.2f} s ({t['threads']}T) | "
               f"{t['cpu_seconds'] / d['cpu_seconds']:.2f}× |")
 

@@ -23,7 +23,7 @@ import time
 import torch
 from torch import nn
 
-from torch_timing import benchmark_entry, best_time, write_results
+from torch_timing import benchmark_entry, write_results
 from train_torch import TRAIN, epoch, load_mnist
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -33,7 +33,7 @@ from to_pytorch import IDX_FOLDERS, build_model  # noqa: E402  (scripts/ is not 
 DROPOUT = 0.2  # descent train's --dropout default (TrainConfig::dropout)
 IMAGE = (1, 28, 28)
 MEMORY_STEPS = 5  # as bench_conv.cpp's kMemorySteps
-LAYER_CALLS = 16  # the fastest of these calls is kept, as bench_conv.cpp keeps its fastest
+LAYER_CALLS = 16  # calls of the layer timed
 
 # name: (descent model spec, data set, optimizer factory, batch size), as bench/bench_conv.cpp
 CONFIGS = {
@@ -109,20 +109,25 @@ def time_epochs(name, threads, seed, examples, repetitions):
 
 def time_layer(threads, seed):
     """2c2d's second convolution, Conv2d(32, 64, 5, padding='same') on 128 x 32 x 14 x 14:
-    forward, then backward to the input, the weight and the bias; the fastest of LAYER_CALLS calls."""
+    forward, then backward to the input, the weight and the bias, LAYER_CALLS times after one
+    to warm up. As bench_conv.cpp: the time is the mean call, GFLOP/s the fastest call's."""
     torch.manual_seed(seed)
     conv = nn.Conv2d(32, 64, 5, padding="same")
     x = torch.randn(128, 32, 14, 14, requires_grad=True)
     grad_out = torch.randn(128, 64, 14, 14)
 
-    def step():
+    def call():
+        start = time.perf_counter()
         x.grad = None
         conv.zero_grad(set_to_none=True)
         conv(x).backward(grad_out)
+        return time.perf_counter() - start
 
-    seconds, _ = best_time(step, 0.0, LAYER_CALLS)  # min_time 0: each repetition is one call
+    call()
+    seconds = [call() for _ in range(LAYER_CALLS)]
     flops = 3 * 2 * 128 * 64 * 14 * 14 * 32 * 5 * 5
-    return entry("layer/conv2_fwd_bwd", threads, seconds, "ms", **{"GFLOP/s": flops / seconds / 1e9})
+    return dict(entry("layer/conv2_fwd_bwd", threads, sum(seconds) / LAYER_CALLS, "ms",
+                      **{"GFLOP/s": flops / min(seconds) / 1e9}), iterations=LAYER_CALLS)
 
 
 def status_kib(field):
