@@ -17,7 +17,7 @@
 #include "descent/descent.hpp"
 #include "descent/nn/mlp.hpp"
 #include "descent/optim/factory.hpp"
-#include "descent/train/fit.hpp"
+#include "fit_epoch.hpp"
 
 namespace {
 
@@ -40,11 +40,7 @@ constexpr Config kConfigs[] = {
 const DataSplits& mnist() {
   static const DataSplits splits = [] {
     const char* dir = std::getenv("DESCENT_MNIST");
-    const TrainTest data = load_mnist(dir ? dir : "data/mnist");
-    DataSplits s;
-    s.train = split_last(data.train, kMnistDevSize).first;  // 55,000 images, as `descent train`
-    s.dev = s.test = s.train.rows(0, 0);                    // empty: nothing evaluated
-    return s;
+    return bench::training_part(load_mnist(dir ? dir : "data/mnist"));  // 55,000 images, as `descent train`
   }();
   return splits;
 }
@@ -58,18 +54,13 @@ void epoch(benchmark::State& state, const Config& c) {
     auto model =
         make_mlp(c.model, data.train.num_features(), data.train.num_classes, {.activation = c.activation}, &gen);
     auto optimizer = optim::make_optimizer(c.optimizer, model->parameters());
-    FitOptions o;
-    o.epochs = 1;
-    o.batch_size = c.batch;
-    o.seed = 1;
-    o.quiet = true;
     state.ResumeTiming();
-    const FitResult r = fit(*model, *optimizer, data, o);
+    const FitResult r = bench::one_epoch(*model, *optimizer, data, c.batch, 1);
     state.PauseTiming();
     state.counters["train_acc"] = r.history.front().train_acc;
     state.ResumeTiming();
   }
-  state.counters["steps"] = static_cast<double>((data.train.size() + c.batch - 1) / c.batch);
+  state.counters["steps"] = static_cast<double>(bench::steps_per_epoch(data.train.size(), c.batch));
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 # to $OUT/table.md. A suite NAME is bench/bench_NAME.cpp (Google Benchmark, parameterized
 # over threads) plus, optionally, bench/NAME_torch.py (takes --threads N --out FILE).
 #
-#   bench/run.sh              # every suite that has a bench_*.cpp
+#   bench/run.sh              # every suite that has a bench_*.cpp but conv (bench/conv_epoch.sh)
 #   bench/run.sh core optim   # just these
 #
 # Environment: BUILD (build dir, default build/bench), OUT (results, default $BUILD/results),
@@ -31,6 +31,7 @@ else
   suites=()
   for f in "$root"/bench/bench_*.cpp; do
     name=$(basename "$f" .cpp)
+    [ "$name" = bench_conv ] && continue  # an hour of full epochs: bench/conv_epoch.sh, or `bench/run.sh conv`
     suites+=("${name#bench_}")
   done
 fi
