@@ -3,6 +3,8 @@
 // the same source runs in zmm, ymm or xmm registers.
 #include "descent/kernels/conv_direct.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -256,6 +258,20 @@ int64_t gradient_tile_images(const ConvGeometry& g, const Shifted& s, int64_t bu
   return std::clamp<int64_t>(buffer_bytes / per_image, 1, std::max<int64_t>(g.batch, 1));
 }
 
+// The tile's images padded and their gradients spread, images [begin, end) of it.
+template <class T>
+void prepare_tile(const T* input, const T* output_grad, int64_t first, int64_t begin, int64_t end,
+                  const GradientTile<T>& t, T* padded, T* spread) {
+  const ConvGeometry& g = t.g;
+  for (int64_t i = begin; i < end; ++i) {
+    pad_image(input + (first + i) * g.in_channels * g.in_plane(), g, t.s, padded + i * t.image_elements());
+    spread_gradient(output_grad + (first + i) * g.out_channels * g.out_plane(), g, t.s, spread + i * t.dy_elements());
+  }
+}
+
+// Tile after tile, in one parallel region: each thread prepares its share of the tile's images,
+// waits for the others, adds its share of the blocks, and waits again. A block's sums are one
+// thread's in a fixed order, whatever the share.
 template <class T>
 void weight_gradient(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
                      int64_t buffer_bytes) {
@@ -264,29 +280,27 @@ void weight_gradient(const T* input, const T* output_grad, T* weight_grad, const
   const int64_t taps = g.group_rows(), tile = gradient_tile_images<T>(g, s, buffer_bytes);
   std::fill_n(weight_grad, g.out_channels * taps, T(0));
   ScratchBuffer<T> padded(tile * s.image_elements()), spread(tile * g.out_channels * s.padded_outputs);
-  for (int64_t first = 0; first < g.batch; first += tile) {
-    const GradientTile<T> t{g, s, offsets, padded.data(), spread.data(), std::min(tile, g.batch - first)};
-    parallel_ranges(t.count, 1, t.count * s.image_elements(), kParallelThreshold, [&](int64_t begin, int64_t end) {
-      at_cpu_level([&]<CpuLevel>() {
-        for (int64_t i = begin; i < end; ++i) {
-          pad_image(input + (first + i) * g.in_channels * g.in_plane(), g, s, padded.data() + i * t.image_elements());
-          spread_gradient(output_grad + (first + i) * g.out_channels * g.out_plane(), g, s,
-                          spread.data() + i * t.dy_elements());
+  const int64_t work = g.batch * g.out_channels * taps * s.padded_outputs;
+  const int threads = work >= kParallelMultiplyAdds ? omp_get_max_threads() : 1;
+  with_cpu_level([&]<CpuLevel L>() {
+    constexpr int MO = L == CpuLevel::avx512 ? 4 : 2;
+    const GradientJobs<MO, 6> jobs{g.out_channels, taps};
+#pragma omp parallel num_threads(threads)
+    {
+      const int64_t thread = omp_get_thread_num(), team = omp_get_num_threads();
+      at_level<L>([&]<CpuLevel>() {
+        for (int64_t first = 0; first < g.batch; first += tile) {
+          const GradientTile<T> t{g, s, offsets, padded.data(), spread.data(), std::min(tile, g.batch - first)};
+          prepare_tile(input, output_grad, first, t.count * thread / team, t.count * (thread + 1) / team, t,
+                       padded.data(), spread.data());
+#pragma omp barrier
+          for (int64_t job = jobs.jobs() * thread / team; job < jobs.jobs() * (thread + 1) / team; ++job)
+            jobs.template run<Simd<T, kVectorBytes<L>>>(job, t, weight_grad);
+#pragma omp barrier
         }
       });
-    });
-    with_cpu_level([&]<CpuLevel L>() {
-      constexpr int MO = L == CpuLevel::avx512 ? 4 : 2;
-      const GradientJobs<MO, 6> jobs{g.out_channels, taps};
-      const int64_t work = t.count * g.out_channels * taps * s.padded_outputs;
-      parallel_ranges(jobs.jobs(), 1, work, kParallelMultiplyAdds, [&](int64_t begin, int64_t end) {
-        at_level<L>([&]<CpuLevel>() {
-          for (int64_t job = begin; job < end; ++job)
-            jobs.template run<Simd<T, kVectorBytes<L>>>(job, t, weight_grad);
-        });
-      });
-    });
-  }
+    }
+  });
 }
 
 // The conv2d whose forward is g's input gradient: dy padded by k - 1 - pad, the kernel flipped
@@ -341,7 +355,7 @@ void conv_backward_weight_direct(const T* input, const T* output_grad, T* weight
 }
 
 // NOLINTBEGIN(bugprone-macro-parentheses): T is a type, which cannot be parenthesized
-#define DESCENT_INSTANTIATE_CONV_DIRECT(T)                                                            \
+#define DESCENT_INSTANTIATE_CONV_DIRECT(T)                                                           \
   template void conv_forward_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);        \
   template void conv_backward_input_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t); \
   template void conv_backward_weight_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);

@@ -31,8 +31,7 @@ inline void add_terms(double (&lanes)[sizeof...(F)][kSumLanes], int lane, int64_
 // added in the fixed tree once at the end. For the channels of an (N, C, L) tensor, whose
 // N rows of L values are apart.
 template <class Start, class... F>
-std::array<double, sizeof...(F)> sums_over_rows(int64_t rows, int64_t length, const Start& start,
-                                                const F&... bodies) {
+std::array<double, sizeof...(F)> sums_over_rows(int64_t rows, int64_t length, const Start& start, const F&... bodies) {
   constexpr std::size_t K = sizeof...(F);
   return kernels::at_cpu_level([&]<kernels::CpuLevel>() {
     // The terms copied in: their pointers stay in registers through the loop.
@@ -63,7 +62,8 @@ std::array<double, sizeof...(F)> sums_over_rows(int64_t rows, int64_t length, co
 // order above: for one block of a longer sum, or one row of a matrix.
 template <class... F>
 std::array<double, sizeof...(F)> sums_in_range(int64_t begin, int64_t end, const F&... bodies) {
-  return sums_over_rows(1, end - begin, [begin](int64_t) { return begin; }, bodies...);
+  return sums_over_rows(
+      1, end - begin, [begin](int64_t) { return begin; }, bodies...);
 }
 
 }  // namespace descent::kernels

@@ -188,11 +188,12 @@ void batch_norm_backward(Node& node, const Tensor& grad, const Tensor& x, const 
     for_channels(l, [&](int64_t c) {
       const auto k = static_cast<std::size_t>(c);
       const double mean = s.mean[k], invstd = s.invstd[k], mean_dy = means[k], mean_dy_xhat = means[channels + k];
-      const double scale = invstd * w[k];
-      map_channel(px, pdx, l, c, [=](T xv, int64_t at) {
-        const double xhat = (static_cast<double>(xv) - mean) * invstd;
-        return static_cast<T>((static_cast<double>(pg[at]) - mean_dy - xhat * mean_dy_xhat) * scale);
-      });
+      // dx = dy a + x b + c0, as ATen's batch_norm_cpu_backward: the channel's constants in
+      // double, rounded once, the elements in T.
+      const double per_dy = invstd * w[k], per_x = -per_dy * invstd * mean_dy_xhat;
+      const double shift = -per_dy * mean_dy - per_x * mean;
+      const T a = static_cast<T>(per_dy), b = static_cast<T>(per_x), c0 = static_cast<T>(shift);
+      map_channel(px, pdx, l, c, [=](T xv, int64_t at) { return pg[at] * a + xv * b + c0; });
     });
   });
   if (node.needs_grad(0)) node.accumulate(0, dx);
@@ -216,12 +217,11 @@ Tensor batch_norm(const Tensor& x_in, const Tensor& running_mean, const Tensor& 
     const std::vector<double> w = weight.defined() ? weight.to_vector() : std::vector<double>(stats->mean.size(), 1.0);
     const std::vector<double> b = bias.defined() ? bias.to_vector() : std::vector<double>(stats->mean.size(), 0.0);
     T* py = y.data<T>();
-    for_channels(l, [&](int64_t c) {  // y = (x - mean) invstd w + b, in double, rounded once
+    for_channels(l, [&](int64_t c) {  // y = x alpha + beta, as ATen's batch_norm_cpu_transform_input
       const auto k = static_cast<std::size_t>(c);
-      const double mean = stats->mean[k], scale = stats->invstd[k] * w[k];
-      const double shift = b[k];
-      map_channel(px, py, l, c,
-                  [=](T xv, int64_t) { return static_cast<T>((static_cast<double>(xv) - mean) * scale + shift); });
+      const double scale = stats->invstd[k] * w[k];
+      const T alpha = static_cast<T>(scale), beta = static_cast<T>(b[k] - stats->mean[k] * scale);
+      map_channel(px, py, l, c, [=](T xv, int64_t) { return xv * alpha + beta; });
     });
   });
   if (!any_requires_grad({x_in, weight, bias})) return y;
