@@ -47,7 +47,7 @@ ConvKernels<T> conv2d_kernels(const ConvGeometry& g) {
   if (!kernels::conv_direct_applies(g)) return chosen;
   const bool many_outputs = g.out_channels >= 16;
   chosen.forward = kernels::conv_forward_direct<T>;
-  if (g.in_channels >= 8 || !many_outputs) chosen.backward_input = kernels::conv_backward_input_direct<T>;
+  if (g.in_channels >= 4 || !many_outputs) chosen.backward_input = kernels::conv_backward_input_direct<T>;
   if (g.group_rows() >= 32 || !many_outputs) chosen.backward_weight = kernels::conv_backward_weight_direct<T>;
   return chosen;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "descent/core/threads.hpp"
+#include "descent/kernels/cpu_dispatch.hpp"
 #include "descent/kernels/parallel.hpp"
 #include "descent/ops/conv.hpp"
 #include "descent/tensor/node.hpp"
@@ -120,22 +121,34 @@ bool is_two_by_two(const PoolGeometry& g) {
          2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w;
 }
 
+// Branch-free, so that the loop over a row's windows is vectorized: the comparisons of random
+// data are unpredictable, and a mispredicted branch per element cost more than the loads.
 template <class T>
 void max_pool_plane_2x2(const T* plane, const PoolGeometry& g, T* maxima, int64_t* where) {
-  for (int64_t oh = 0; oh < g.out_h; ++oh) {
-    const int64_t top = 2 * oh * g.in_w, bottom = top + g.in_w;
-    for (int64_t ow = 0; ow < g.out_w; ++ow) {
-      const int64_t i = top + 2 * ow, j = bottom + 2 * ow;
-      T best = -std::numeric_limits<T>::infinity();
-      int64_t best_index = i;
-      take_if_larger(plane[i], i, best, best_index);
-      take_if_larger(plane[i + 1], i + 1, best, best_index);
-      take_if_larger(plane[j], j, best, best_index);
-      take_if_larger(plane[j + 1], j + 1, best, best_index);
-      maxima[oh * g.out_w + ow] = best;
-      where[oh * g.out_w + ow] = best_index;
+  kernels::at_cpu_level([&]<kernels::CpuLevel>() {
+    for (int64_t oh = 0; oh < g.out_h; ++oh) {
+      const int64_t top = 2 * oh * g.in_w, bottom = top + g.in_w;
+      const T* __restrict upper = plane + top;
+      const T* __restrict lower = plane + bottom;
+      T* __restrict row_max = maxima + oh * g.out_w;
+      int64_t* __restrict row_where = where + oh * g.out_w;
+#pragma omp simd
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        // The window's first element always takes over from -inf (or equals it).
+        T best = upper[2 * ow];
+        int64_t at = top + 2 * ow;
+        const T candidates[3] = {upper[2 * ow + 1], lower[2 * ow], lower[2 * ow + 1]};
+        const int64_t places[3] = {top + 2 * ow + 1, bottom + 2 * ow, bottom + 2 * ow + 1};
+        for (int k = 0; k < 3; ++k) {
+          const bool larger = candidates[k] > best || candidates[k] != candidates[k];  // or NaN
+          best = larger ? candidates[k] : best;
+          at = larger ? places[k] : at;
+        }
+        row_max[ow] = best;
+        row_where[ow] = at;
+      }
     }
-  }
+  });
 }
 
 }  // namespace
