@@ -4,6 +4,7 @@
 // on its own; planes are split over threads in fixed ranges, so results do not depend on the
 // thread count.
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -118,34 +119,47 @@ void max_pool_plane(const T* plane, const PoolGeometry& g, T* maxima, int64_t* w
 // 2x2 windows at stride 2, no padding or dilation (LeNet's, 2c2d's): every window whole.
 bool is_two_by_two(const PoolGeometry& g) {
   return g.kernel == Pair(2) && g.stride == Pair(2) && g.pad == Pair(0) && g.dilation == Pair(1) &&
-         2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w;
+         2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w && g.in_h * g.in_w < (int64_t{1} << 30);
 }
 
-// Branch-free, so that the loop over a row's windows is vectorized: the comparisons of random
-// data are unpredictable, and a mispredicted branch per element cost more than the loads.
+// The index in its plane of each 2x2 window's first element, in output order.
+std::vector<int32_t> window_corners(const PoolGeometry& g) {
+  std::vector<int32_t> corners(static_cast<std::size_t>(g.out_h * g.out_w));
+  for (int64_t oh = 0; oh < g.out_h; ++oh)
+    for (int64_t ow = 0; ow < g.out_w; ++ow)
+      corners[static_cast<std::size_t>(oh * g.out_w + ow)] = static_cast<int32_t>(2 * oh * g.in_w + 2 * ow);
+  return corners;
+}
+
+// Branch-free, and vectorized over all the windows of `count` planes (gathering their
+// elements through `corners`): the comparisons of random data are unpredictable, and rows of 5
+// or 14 windows (LeNet's) are too short to vectorize alone.
 template <class T>
-void max_pool_plane_2x2(const T* plane, const PoolGeometry& g, T* maxima, int64_t* where) {
+void max_pool_planes_2x2(const T* planes, int64_t count, const PoolGeometry& g, const int32_t* corners, T* maxima,
+                         int64_t* where) {
+  const int64_t windows = g.out_h * g.out_w, in_plane = g.in_h * g.in_w, below = g.in_w;
   kernels::at_cpu_level([&]<kernels::CpuLevel>() {
-    for (int64_t oh = 0; oh < g.out_h; ++oh) {
-      const int64_t top = 2 * oh * g.in_w, bottom = top + g.in_w;
-      const T* __restrict upper = plane + top;
-      const T* __restrict lower = plane + bottom;
-      T* __restrict row_max = maxima + oh * g.out_w;
-      int64_t* __restrict row_where = where + oh * g.out_w;
+    for (int64_t p = 0; p < count; ++p) {
+      const T* __restrict plane = planes + p * in_plane;
+      T* __restrict out = maxima + p * windows;
+      int64_t* __restrict at_out = where + p * windows;
 #pragma omp simd
-      for (int64_t ow = 0; ow < g.out_w; ++ow) {
-        // The window's first element always takes over from -inf (or equals it).
-        T best = upper[2 * ow];
-        int64_t at = top + 2 * ow;
-        const T candidates[3] = {upper[2 * ow + 1], lower[2 * ow], lower[2 * ow + 1]};
-        const int64_t places[3] = {top + 2 * ow + 1, bottom + 2 * ow, bottom + 2 * ow + 1};
+      for (int64_t w = 0; w < windows; ++w) {
+        const int32_t corner = corners[w];
+        // The window's first element always takes over from -inf (or equals it); a later one
+        // when it is larger or NaN.
+        T best = plane[corner];
+        int32_t at = corner;
+        const int32_t places[3] = {corner + 1, static_cast<int32_t>(corner + below),
+                                   static_cast<int32_t>(corner + below + 1)};
         for (int k = 0; k < 3; ++k) {
-          const bool larger = candidates[k] > best || candidates[k] != candidates[k];  // or NaN
-          best = larger ? candidates[k] : best;
+          const T v = plane[places[k]];
+          const bool larger = v > best || v != v;
+          best = larger ? v : best;
           at = larger ? places[k] : at;
         }
-        row_max[ow] = best;
-        row_where[ow] = at;
+        out[w] = best;
+        at_out[w] = at;
       }
     }
   });
@@ -163,17 +177,15 @@ Tensor max_pool2d(const Tensor& x_in, Pair kernel_size, std::optional<Pair> stri
   dispatch(x.dtype(), [&]<class T>() {
     const T* px = x.data<T>();
     T* po = out.data<T>();
+    const bool two_by_two = is_two_by_two(g);
+    const std::vector<int32_t> corners = two_by_two ? window_corners(g) : std::vector<int32_t>();
     for_planes(g, g.out_h * g.out_w * g.kernel.h * g.kernel.w, [&](int64_t begin, int64_t end) {
-      for (int64_t p = begin; p < end; ++p) {
-        const T* plane = px + p * g.in_h * g.in_w;
-        T* maxima = po + p * g.out_h * g.out_w;
-        int64_t* where = argmax->data() + p * g.out_h * g.out_w;
-        if (is_two_by_two(g)) {
-          max_pool_plane_2x2(plane, g, maxima, where);
-        } else {
-          max_pool_plane(plane, g, maxima, where);
-        }
-      }
+      const int64_t in_plane = g.in_h * g.in_w, windows = g.out_h * g.out_w;
+      if (two_by_two)
+        return max_pool_planes_2x2(px + begin * in_plane, end - begin, g, corners.data(), po + begin * windows,
+                                   argmax->data() + begin * windows);
+      for (int64_t p = begin; p < end; ++p)
+        max_pool_plane(px + p * in_plane, g, po + p * windows, argmax->data() + p * windows);
     });
   });
   if (!any_requires_grad({x_in})) return out;
