@@ -56,3 +56,24 @@ TEST(NaN, ReductionsAndSoftmaxPropagateIt) {
     for (double v : log_softmax(x, 0).to_vector()) EXPECT_TRUE(std::isnan(v));
   }
 }
+
+// max_pool2d picks a window's NaN, the last one when there are several (ATen: a value takes
+// over when larger or NaN), and its gradient goes there; in the 2x2 kernel and the general one.
+TEST(NaN, MaxPoolPicksTheLastNaNOfAWindow) {
+  // Two 2x2 windows side by side: [1 nan; 3 2] and [nan 5; nan 1]; a third plane row below.
+  const std::vector<double> values = {1.0, kNaN, kNaN, 5.0, 3.0, 2.0, kNaN, 1.0, 0.0, 0.0, 0.0, 0.0};
+  for (DType dtype : {DType::f32, DType::f64}) {
+    for (Pair stride : {Pair(2), Pair(2, 3)}) {  // (2, 3): the general kernel, one window wide
+      Tensor x = Tensor::from_data(values, Shape{1, 1, 3, 4}, dtype).requires_grad_();
+      const Tensor y = max_pool2d(x, 2, stride);
+      y.backward(Tensor::ones(y.shape(), dtype));
+      const std::vector<double> grad = x.grad().to_vector();
+      EXPECT_TRUE(std::isnan(y.to_vector()[0]));
+      EXPECT_EQ(grad[1], 1.0);  // the first window's NaN
+      if (stride == Pair(2)) {
+        EXPECT_EQ(grad[6], 1.0);  // the second window's last NaN, not its first (element 2)
+        EXPECT_EQ(grad[2], 0.0);
+      }
+    }
+  }
+}
