@@ -113,8 +113,9 @@ inline void product_block(const T* w, int64_t taps, const T* x, const int64_t* o
     for (int v = 0; v < NV; ++v) S::store(out + r * out_stride + v * lanes, acc[r][v]);
 }
 
-// Rows [first, rows) of the weight against NV vectors of outputs at q: blocks of MR rows, the
-// remainder in halves.
+// Rows [first, rows) of the weight against NV vectors of outputs at q: blocks of MR rows, then
+// the remainder (fewer than MR) in one block of its own size, so that LeNet's 6 channels
+// share each load of the image 6 times, not 4 and then 2.
 template <int MR, int NV, class S, class T>
 inline void product_rows(int64_t first, int64_t rows, const T* w, int64_t taps, const T* x, const int64_t* offsets,
                          T* out, int64_t out_stride) {
@@ -122,7 +123,10 @@ inline void product_rows(int64_t first, int64_t rows, const T* w, int64_t taps, 
   for (; r + MR <= rows; r += MR)
     product_block<MR, NV, S>(w + r * taps, taps, x, offsets, out + r * out_stride, out_stride);
   if constexpr (MR > 1) {
-    if (r < rows) product_rows<MR / 2, NV, S>(r, rows, w, taps, x, offsets, out, out_stride);
+    if (rows - r == MR - 1)
+      product_block<MR - 1, NV, S>(w + r * taps, taps, x, offsets, out + r * out_stride, out_stride);
+    else if (r < rows)
+      product_rows<MR - 1, NV, S>(r, rows, w, taps, x, offsets, out, out_stride);
   }
 }
 
