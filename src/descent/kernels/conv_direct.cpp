@@ -286,25 +286,22 @@ void weight_gradient(const T* input, const T* output_grad, T* weight_grad, const
   ScratchBuffer<T> padded(tile * s.image_elements()), spread(tile * g.out_channels * s.padded_outputs);
   const int64_t work = g.batch * g.out_channels * taps * s.padded_outputs;
   const int threads = work >= kParallelMultiplyAdds ? omp_get_max_threads() : 1;
-  with_cpu_level([&]<CpuLevel L>() {
-    constexpr int MO = L == CpuLevel::avx512 ? 4 : 2;
-    const GradientJobs<MO, 6> jobs{g.out_channels, taps};
 #pragma omp parallel num_threads(threads)
-    {
-      const int64_t thread = omp_get_thread_num(), team = omp_get_num_threads();
-      at_level<L>([&]<CpuLevel>() {
-        for (int64_t first = 0; first < g.batch; first += tile) {
-          const GradientTile<T> t{g, s, offsets, padded.data(), spread.data(), std::min(tile, g.batch - first)};
-          prepare_tile(input, output_grad, first, t.count * thread / team, t.count * (thread + 1) / team, t,
-                       padded.data(), spread.data());
+  {
+    const int64_t thread = omp_get_thread_num(), team = omp_get_num_threads();
+    at_cpu_level([&]<CpuLevel L>() {
+      const GradientJobs<L == CpuLevel::avx512 ? 4 : 2, 6> jobs{g.out_channels, taps};
+      for (int64_t first = 0; first < g.batch; first += tile) {
+        const GradientTile<T> t{g, s, offsets, padded.data(), spread.data(), std::min(tile, g.batch - first)};
+        prepare_tile(input, output_grad, first, t.count * thread / team, t.count * (thread + 1) / team, t,
+                     padded.data(), spread.data());
 #pragma omp barrier
-          for (int64_t job = jobs.jobs() * thread / team; job < jobs.jobs() * (thread + 1) / team; ++job)
-            jobs.template run<Simd<T, kVectorBytes<L>>>(job, t, weight_grad);
+        for (int64_t job = jobs.jobs() * thread / team; job < jobs.jobs() * (thread + 1) / team; ++job)
+          jobs.template run<Simd<T, kVectorBytes<L>>>(job, t, weight_grad);
 #pragma omp barrier
-        }
-      });
-    }
-  });
+      }
+    });
+  }
 }
 
 // The conv2d whose forward is g's input gradient: dy padded by k - 1 - pad, the kernel flipped
