@@ -4,9 +4,11 @@
 // Leaf weights receive their gradient like any input, through Node::accumulate.
 #include <string>
 
+#include "descent/core/threads.hpp"
 #include "descent/kernels/conv_direct.hpp"
 #include "descent/kernels/im2col.hpp"
 #include "descent/kernels/lane_sums.hpp"
+#include "descent/kernels/parallel.hpp"
 #include "descent/ops/conv.hpp"
 #include "descent/ops/ops.hpp"
 #include "descent/tensor/node.hpp"
@@ -84,27 +86,29 @@ Tensor convolution_backward_weight(const Tensor& input, const Tensor& output_gra
                      [](const auto& chosen) { return chosen.backward_weight; });
 }
 
-// y (N, C, H, W) += bias (C), in place on a fresh output.
+// y (N, C, H, W) += bias (C), in place on a fresh output; images split over threads.
 void add_channel_bias(Tensor& y, const Tensor& bias) {
   const Tensor b = bias.contiguous();
   const int64_t batch = y.shape()[0], channels = y.shape()[1], plane = y.shape()[2] * y.shape()[3];
   dispatch(y.dtype(), [&]<class T>() {
     T* py = y.data<T>();
     const T* pb = b.data<T>();
-    kernels::at_cpu_level([&]<kernels::CpuLevel>() {
-      for (int64_t n = 0; n < batch; ++n)
-        for (int64_t c = 0; c < channels; ++c) {
-          T* row = py + (n * channels + c) * plane;
-          const T value = pb[c];
+    kernels::parallel_ranges(batch, 1, y.numel(), kParallelThreshold, [&](int64_t begin, int64_t end) {
+      kernels::at_cpu_level([&]<kernels::CpuLevel>() {
+        for (int64_t n = begin; n < end; ++n)
+          for (int64_t c = 0; c < channels; ++c) {
+            T* row = py + (n * channels + c) * plane;
+            const T value = pb[c];
 #pragma omp simd
-          for (int64_t i = 0; i < plane; ++i) row[i] += value;
-        }
+            for (int64_t i = 0; i < plane; ++i) row[i] += value;
+          }
+      });
     });
   });
 }
 
 // The bias gradient: g (N, C, H, W) summed over N, H and W, in double, in the lanes of
-// kernels/lane_sums.hpp.
+// kernels/lane_sums.hpp; channels split over threads.
 Tensor channel_sums(const Tensor& grad) {
   const Tensor g = grad.contiguous();
   const int64_t batch = g.shape()[0], channels = g.shape()[1], plane = g.shape()[2] * g.shape()[3];
@@ -112,10 +116,12 @@ Tensor channel_sums(const Tensor& grad) {
   dispatch(g.dtype(), [&]<class T>() {
     const T* pg = g.data<T>();
     T* po = out.data<T>();
-    for (int64_t c = 0; c < channels; ++c)
-      po[c] = static_cast<T>(kernels::sums_over_rows(
-          batch, plane, [&](int64_t n) { return (n * channels + c) * plane; },
-          [pg](int64_t i) { return static_cast<double>(pg[i]); })[0]);
+    kernels::parallel_ranges(channels, 1, g.numel(), kParallelThreshold, [&](int64_t begin, int64_t end) {
+      for (int64_t c = begin; c < end; ++c)
+        po[c] = static_cast<T>(kernels::sums_over_rows(
+            batch, plane, [&](int64_t n) { return (n * channels + c) * plane; },
+            [pg](int64_t i) { return static_cast<double>(pg[i]); })[0]);
+    });
   });
   return out;
 }
