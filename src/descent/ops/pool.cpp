@@ -4,8 +4,8 @@
 // on its own; planes are split over threads in fixed ranges, so results do not depend on the
 // thread count.
 #include <algorithm>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <limits>
 #include <memory>
