@@ -71,64 +71,70 @@ inline Span inside(int64_t outputs, int64_t stride, int64_t offset, int64_t size
   return {begin, end};
 }
 
+// One kernel tap (c, i, j) as the loops below see it: its row of the columns, the image rows
+// and columns it reads at output (oh, ow), oh s_h + row_offset and ow s_w + col_offset, and the
+// outputs whose reads lie inside the image.
+struct Tap {
+  int64_t c, row;  // row (c, i, j) of the columns
+  int64_t row_offset, col_offset;
+  Span rows, cols;
+};
+
+// fn(tap) for every tap of g, in the columns' row order.
+template <class Fn>
+void for_each_tap(const ConvGeometry& g, Fn&& fn) {
+  for (int64_t c = 0; c < g.in_channels; ++c)
+    for (int64_t i = 0; i < g.kernel_h; ++i) {
+      const int64_t row_offset = i * g.dilation_h - g.pad_top;
+      const Span rows = inside(g.out_h, g.stride_h, row_offset, g.in_h);
+      for (int64_t j = 0; j < g.kernel_w; ++j) {
+        const int64_t col_offset = j * g.dilation_w - g.pad_left;
+        fn(Tap{c, (c * g.kernel_h + i) * g.kernel_w + j, row_offset, col_offset, rows,
+               inside(g.out_w, g.stride_w, col_offset, g.in_w)});
+      }
+    }
+}
+
 // im2col and col2im, compiled for one level by their callers below. Row (c, i, j) of the
 // columns holds, at output (oh, ow), input (c, oh s_h + i d_h - pad_top, ow s_w + j d_w - pad_left).
 template <class T>
 void unfold(const T* __restrict image, const ConvGeometry& g, T* __restrict columns) {
-  const int64_t out_plane = g.out_plane();
-  for (int64_t c = 0; c < g.in_channels; ++c) {
-    const T* plane = image + c * g.in_plane();
-    for (int64_t i = 0; i < g.kernel_h; ++i) {
-      const int64_t row_offset = i * g.dilation_h - g.pad_top;
-      const Span rows = inside(g.out_h, g.stride_h, row_offset, g.in_h);
-      for (int64_t j = 0; j < g.kernel_w; ++j) {
-        const int64_t col_offset = j * g.dilation_w - g.pad_left;
-        const Span cols = inside(g.out_w, g.stride_w, col_offset, g.in_w);
-        T* tap = columns + ((c * g.kernel_h + i) * g.kernel_w + j) * out_plane;
-        std::fill(tap, tap + rows.begin * g.out_w, T(0));
-        for (int64_t oh = rows.begin; oh < rows.end; ++oh) {
-          T* dst = tap + oh * g.out_w;
-          const T* src = plane + (oh * g.stride_h + row_offset) * g.in_w;
-          std::fill(dst, dst + cols.begin, T(0));
-          if (g.stride_w == 1) {
-            std::copy(src + cols.begin + col_offset, src + cols.end + col_offset, dst + cols.begin);
-          } else {
-            for (int64_t ow = cols.begin; ow < cols.end; ++ow) dst[ow] = src[ow * g.stride_w + col_offset];
-          }
-          std::fill(dst + cols.end, dst + g.out_w, T(0));
-        }
-        std::fill(tap + rows.end * g.out_w, tap + out_plane, T(0));
+  for_each_tap(g, [&](const Tap& t) {
+    const T* plane = image + t.c * g.in_plane();
+    T* tap = columns + t.row * g.out_plane();
+    std::fill(tap, tap + t.rows.begin * g.out_w, T(0));
+    for (int64_t oh = t.rows.begin; oh < t.rows.end; ++oh) {
+      T* dst = tap + oh * g.out_w;
+      const T* src = plane + (oh * g.stride_h + t.row_offset) * g.in_w;
+      std::fill(dst, dst + t.cols.begin, T(0));
+      if (g.stride_w == 1) {
+        std::copy(src + t.cols.begin + t.col_offset, src + t.cols.end + t.col_offset, dst + t.cols.begin);
+      } else {
+        for (int64_t ow = t.cols.begin; ow < t.cols.end; ++ow) dst[ow] = src[ow * g.stride_w + t.col_offset];
       }
+      std::fill(dst + t.cols.end, dst + g.out_w, T(0));
     }
-  }
+    std::fill(tap + t.rows.end * g.out_w, tap + g.out_plane(), T(0));
+  });
 }
 
 template <class T>
 void fold(const T* __restrict columns, const ConvGeometry& g, T* __restrict image) {
-  const int64_t out_plane = g.out_plane();
-  for (int64_t c = 0; c < g.in_channels; ++c) {
-    T* plane = image + c * g.in_plane();
-    for (int64_t i = 0; i < g.kernel_h; ++i) {
-      const int64_t row_offset = i * g.dilation_h - g.pad_top;
-      const Span rows = inside(g.out_h, g.stride_h, row_offset, g.in_h);
-      for (int64_t j = 0; j < g.kernel_w; ++j) {
-        const int64_t col_offset = j * g.dilation_w - g.pad_left;
-        const Span cols = inside(g.out_w, g.stride_w, col_offset, g.in_w);
-        const T* tap = columns + ((c * g.kernel_h + i) * g.kernel_w + j) * out_plane;
-        for (int64_t oh = rows.begin; oh < rows.end; ++oh) {
-          const T* src = tap + oh * g.out_w;
-          T* dst = plane + (oh * g.stride_h + row_offset) * g.in_w;
-          if (g.stride_w == 1) {
-            T* shifted = dst + cols.begin + col_offset;  // dst[ow + col_offset] for ow from cols.begin
-            const T* from = src + cols.begin;
-            for (int64_t k = 0; k < cols.end - cols.begin; ++k) shifted[k] += from[k];
-          } else {
-            for (int64_t ow = cols.begin; ow < cols.end; ++ow) dst[ow * g.stride_w + col_offset] += src[ow];
-          }
-        }
+  for_each_tap(g, [&](const Tap& t) {
+    T* plane = image + t.c * g.in_plane();
+    const T* tap = columns + t.row * g.out_plane();
+    for (int64_t oh = t.rows.begin; oh < t.rows.end; ++oh) {
+      const T* src = tap + oh * g.out_w;
+      T* dst = plane + (oh * g.stride_h + t.row_offset) * g.in_w;
+      if (g.stride_w == 1) {
+        T* shifted = dst + t.cols.begin + t.col_offset;  // dst[ow + col_offset] for ow from cols.begin
+        const T* from = src + t.cols.begin;
+        for (int64_t k = 0; k < t.cols.end - t.cols.begin; ++k) shifted[k] += from[k];
+      } else {
+        for (int64_t ow = t.cols.begin; ow < t.cols.end; ++ow) dst[ow * g.stride_w + t.col_offset] += src[ow];
       }
     }
-  }
+  });
 }
 
 }  // namespace
