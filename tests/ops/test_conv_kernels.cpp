@@ -4,9 +4,9 @@
 // in double and in float; and the same bits at one thread and at two.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "descent/descent.hpp"
@@ -129,25 +129,38 @@ const std::vector<ConvGeometry>& direct_geometries() {
   return all;
 }
 
-// A family of kernels and the geometries it takes.
+// The three products of a kernel family, in this order.
+enum Which { kForward, kInputGradient, kWeightGradient };
+const char* const kProductNames[] = {"forward", "input gradient", "weight gradient"};
+template <class T>
+using Product = void (*)(const T*, const T*, T*, const ConvGeometry&, int64_t);
+template <class T>
+using Products = std::array<Product<T>, 3>;
+
+template <class T>
+Products<T> im2col_products() {
+  using namespace kernels;
+  return {conv_forward_im2col<T>, conv_backward_input_im2col<T>, conv_backward_weight_im2col<T>};
+}
+
+template <class T>
+Products<T> direct_products() {
+  using namespace kernels;
+  return {conv_forward_direct<T>, conv_backward_input_direct<T>, conv_backward_weight_direct<T>};
+}
+
+// A family of kernels, in double and in float, and the geometries it takes.
 struct Family {
   const char* name;
   const std::vector<ConvGeometry>& (*geometries)();
-  template <class T>
-  using Product = void (*)(const T*, const T*, T*, const ConvGeometry&, int64_t);
-  Product<double> forward, backward_input, backward_weight;
-  Product<float> forward_f, backward_input_f, backward_weight_f;
+  Products<double> in_double;
+  Products<float> in_float;
 };
 
 const std::vector<Family>& families() {
-  using namespace kernels;
   static const std::vector<Family> all = {
-      {"im2col", geometries, conv_forward_im2col<double>, conv_backward_input_im2col<double>,
-       conv_backward_weight_im2col<double>, conv_forward_im2col<float>, conv_backward_input_im2col<float>,
-       conv_backward_weight_im2col<float>},
-      {"direct", direct_geometries, conv_forward_direct<double>, conv_backward_input_direct<double>,
-       conv_backward_weight_direct<double>, conv_forward_direct<float>, conv_backward_input_direct<float>,
-       conv_backward_weight_direct<float>},
+      {"im2col", geometries, im2col_products<double>(), im2col_products<float>()},
+      {"direct", direct_geometries, direct_products<double>(), direct_products<float>()},
   };
   return all;
 }
@@ -164,20 +177,19 @@ void expect_near_all(const std::vector<double>& actual, const std::vector<double
     ASSERT_NEAR(actual[i], expected[i], tolerance * (1.0 + std::abs(expected[i]))) << what << " element " << i;
 }
 
-// A product of one family in double at every buffer size, and in float at the default one,
-// against `expected`: product(kernel, a, b, out, bytes) runs `kernel` on the operands.
-template <class Pick>
-void expect_product(const Family& f, const ConvGeometry& g, const std::vector<double>& a, const std::vector<double>& b,
-                    const std::vector<double>& expected, const char* what, Pick pick) {
-  const std::string name = std::string(f.name) + " " + what;
+// Product `which` of one family in double at every buffer size, and in float at the default
+// one, on operands a and b, against `expected`.
+void expect_product(const Family& f, Which which, const ConvGeometry& g, const std::vector<double>& a,
+                    const std::vector<double>& b, const std::vector<double>& expected) {
+  const std::string name = std::string(f.name) + " " + kProductNames[which];
   for (int64_t bytes : buffer_sizes(g)) {
     std::vector<double> out(expected.size(), -1.0);
-    pick.template operator()<double>(f)(a.data(), b.data(), out.data(), g, bytes);
+    f.in_double[which](a.data(), b.data(), out.data(), g, bytes);
     expect_near_all(out, expected, name);
   }
   const std::vector<float> af(a.begin(), a.end()), bf(b.begin(), b.end());
   std::vector<float> out(expected.size(), -1.0F);
-  pick.template operator()<float>(f)(af.data(), bf.data(), out.data(), g, kernels::kColumnBufferBytes);
+  f.in_float[which](af.data(), bf.data(), out.data(), g, kernels::kColumnBufferBytes);
   expect_near_all(std::vector<double>(out.begin(), out.end()), expected, name + " (float)", 1e-4);
 }
 
@@ -191,12 +203,7 @@ TEST(ConvKernels, ForwardMatchesDirectConvolution) {
       const std::vector<double> x = random_values(s.input, gen), w = random_values(s.weight, gen);
       std::vector<double> expected(static_cast<std::size_t>(s.output), 0.0);
       direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { expected[o] += w[k] * x[i]; });
-      expect_product(f, g, x, w, expected, "forward", []<class T>(const Family& k) {
-        if constexpr (std::is_same_v<T, double>)
-          return k.forward;
-        else
-          return k.forward_f;
-      });
+      expect_product(f, kForward, g, x, w, expected);
     }
 }
 
@@ -208,12 +215,7 @@ TEST(ConvKernels, InputGradientMatchesDirectConvolution) {
       const std::vector<double> dy = random_values(s.output, gen), w = random_values(s.weight, gen);
       std::vector<double> expected(static_cast<std::size_t>(s.input), 0.0);
       direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { expected[i] += w[k] * dy[o]; });
-      expect_product(f, g, dy, w, expected, "input gradient", []<class T>(const Family& k) {
-        if constexpr (std::is_same_v<T, double>)
-          return k.backward_input;
-        else
-          return k.backward_input_f;
-      });
+      expect_product(f, kInputGradient, g, dy, w, expected);
     }
 }
 
@@ -225,12 +227,7 @@ TEST(ConvKernels, WeightGradientMatchesDirectConvolution) {
       const std::vector<double> x = random_values(s.input, gen), dy = random_values(s.output, gen);
       std::vector<double> expected(static_cast<std::size_t>(s.weight), 0.0);
       direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { expected[k] += x[i] * dy[o]; });
-      expect_product(f, g, x, dy, expected, "weight gradient", []<class T>(const Family& k) {
-        if constexpr (std::is_same_v<T, double>)
-          return k.backward_weight;
-        else
-          return k.backward_weight_f;
-      });
+      expect_product(f, kWeightGradient, g, x, dy, expected);
     }
 }
 

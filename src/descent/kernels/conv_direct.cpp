@@ -18,10 +18,6 @@ namespace descent::kernels {
 
 namespace {
 
-// Every q is computed in vectors of up to 64 bytes: the outputs are padded to a multiple of it.
-template <class T>
-inline constexpr int64_t kMaxLanes = 64 / sizeof(T);
-
 // The padded image of a convolution g and the outputs computed over it.
 struct Shifted {
   int64_t channels, rows, pitch;  // C_in planes of rows x pitch (the padded image)
@@ -29,12 +25,13 @@ struct Shifted {
   int64_t padded_outputs;         // rounded up to whole vectors
   int64_t pad_bottom, pad_right;
 
-  explicit Shifted(const ConvGeometry& g)
+  // The layout for elements of `element_bytes` (outputs padded to 64-byte vectors).
+  Shifted(const ConvGeometry& g, int64_t element_bytes)
       : channels(g.in_channels),
         rows(g.out_h + g.kernel_h - 1),
         pitch(g.out_w + g.kernel_w - 1),
         outputs(g.out_h * pitch),
-        padded_outputs(0),
+        padded_outputs((outputs * element_bytes + 63) / 64 * 64 / element_bytes),
         pad_bottom(rows - g.in_h - g.pad_top),
         pad_right(pitch - g.in_w - g.pad_left) {}
   int64_t plane() const { return rows * pitch; }
@@ -50,13 +47,6 @@ struct Shifted {
     return offsets;
   }
 };
-
-template <class T>
-Shifted shifted_layout(const ConvGeometry& g) {
-  Shifted s(g);
-  s.padded_outputs = (s.outputs + kMaxLanes<T> - 1) / kMaxLanes<T> * kMaxLanes<T>;
-  return s;
-}
 
 // dst[i] = src[i] for i < n, or 0 with src null: a loop, not a call to memmove (this file is
 // compiled with -fno-tree-loop-distribute-patterns), as rows here are a few dozen values.
@@ -152,7 +142,7 @@ void forward_image(const T* padded, const T* weight, const ConvGeometry& g, cons
 // its own buffers.
 template <class T>
 void forward(const T* input, const T* weight, T* output, const ConvGeometry& g) {
-  const Shifted s = shifted_layout<T>(g);
+  const Shifted s(g, sizeof(T));
   const std::vector<int64_t> offsets = s.tap_offsets(g);
   const int64_t work = g.batch * g.out_channels * g.group_rows() * s.padded_outputs;
   parallel_ranges(g.batch, 1, work, kParallelMultiplyAdds, [&](int64_t begin, int64_t end) {
@@ -279,7 +269,7 @@ void prepare_tile(const T* input, const T* output_grad, int64_t first, int64_t b
 template <class T>
 void weight_gradient(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
                      int64_t buffer_bytes) {
-  const Shifted s = shifted_layout<T>(g);
+  const Shifted s(g, sizeof(T));
   const std::vector<int64_t> offsets = s.tap_offsets(g);
   const int64_t taps = g.group_rows(), tile = gradient_tile_images<T>(g, s, buffer_bytes);
   std::fill_n(weight_grad, g.out_channels * taps, T(0));
@@ -332,7 +322,7 @@ std::vector<T> flipped_transposed(const T* w, const ConvGeometry& g) {
 
 bool conv_direct_applies(const ConvGeometry& g) {
   if (g.stride_h != 1 || g.stride_w != 1 || g.dilation_h != 1 || g.dilation_w != 1 || g.groups != 1) return false;
-  const Shifted s(g);
+  const Shifted s(g, 1);  // only its padding is read
   return g.pad_top < g.kernel_h && s.pad_bottom >= 0 && s.pad_bottom < g.kernel_h && g.pad_left < g.kernel_w &&
          s.pad_right >= 0 && s.pad_right < g.kernel_w;
 }

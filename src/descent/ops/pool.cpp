@@ -87,13 +87,13 @@ int64_t first_inside(int64_t start, int64_t dilation) {
 }
 
 // As ATen: a window's maximum starts from -inf at its first element; a larger value or a NaN
-// takes over, in row-major order.
-template <class T>
-inline void take_if_larger(T v, int64_t index, T& best, int64_t& best_index) {
-  if (v > best || std::isnan(v)) {
-    best = v;
-    best_index = index;
-  }
+// takes over, in row-major order. Written as selects, so that a loop over windows calling it
+// is vectorized.
+template <class T, class Index>
+inline void take_if_larger(T v, Index index, T& best, Index& best_index) {
+  const bool larger = v > best || v != v;  // v != v: NaN
+  best = larger ? v : best;
+  best_index = larger ? index : best_index;
 }
 
 // The maxima of one plane and the index of each within the plane.
@@ -152,12 +152,7 @@ void max_pool_planes_2x2(const T* planes, int64_t count, const PoolGeometry& g, 
         int32_t at = corner;
         const int32_t places[3] = {corner + 1, static_cast<int32_t>(corner + below),
                                    static_cast<int32_t>(corner + below + 1)};
-        for (int k = 0; k < 3; ++k) {
-          const T v = plane[places[k]];
-          const bool larger = v > best || v != v;
-          best = larger ? v : best;
-          at = larger ? places[k] : at;
-        }
+        for (int k = 0; k < 3; ++k) take_if_larger(plane[places[k]], places[k], best, at);
         out[w] = best;
         at_out[w] = at;
       }
