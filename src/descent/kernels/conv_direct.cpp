@@ -46,6 +46,29 @@ struct Shifted {
         for (int64_t j = 0; j < g.kernel_w; ++j) offsets.push_back(c * plane() + i * pitch + j);
     return offsets;
   }
+  // The forward's taps are ordered by kernel row first, (i, c, j), so that the taps of the
+  // kernel rows a block of outputs needs are one run: tap (i, c, j)'s index.
+  static int64_t row_major_tap(const ConvGeometry& g, int64_t c, int64_t i, int64_t j) {
+    return (i * g.in_channels + c) * g.kernel_w + j;
+  }
+  std::vector<int64_t> row_major_tap_offsets(const ConvGeometry& g) const {
+    std::vector<int64_t> offsets(static_cast<std::size_t>(g.group_rows()));
+    for (int64_t c = 0; c < g.in_channels; ++c)
+      for (int64_t i = 0; i < g.kernel_h; ++i)
+        for (int64_t j = 0; j < g.kernel_w; ++j)
+          offsets[static_cast<std::size_t>(row_major_tap(g, c, i, j))] = c * plane() + i * pitch + j;
+    return offsets;
+  }
+  // The taps [begin, end) in row-major order that outputs [q, q_end) can meet image rows
+  // with: kernel rows i whose image row h + i - pad_top lies in the image for some output row
+  // h of the block. The others read only zero padding, and are skipped.
+  std::pair<int64_t, int64_t> taps_for_outputs(const ConvGeometry& g, int64_t q, int64_t q_end) const {
+    const int64_t first_row = q / pitch, last_row = std::min(g.out_h - 1, (q_end - 1) / pitch);
+    const int64_t lo = std::max<int64_t>(0, g.pad_top - last_row);
+    const int64_t hi = std::min(g.kernel_h - 1, g.pad_top + g.in_h - 1 - first_row);
+    const int64_t per_row = g.in_channels * g.kernel_w;
+    return lo > hi ? std::pair<int64_t, int64_t>{0, 0} : std::pair{lo * per_row, (hi + 1) * per_row};
+  }
 };
 
 // dst[i] = src[i] for i < n, or 0 with src null: a loop, not a call to memmove (this file is
@@ -81,20 +104,49 @@ void pad_image(const T* image, const ConvGeometry& g, const Shifted& s, T* padde
   zero_values(padded + images, s.image_elements() - images);
 }
 
-// The register block of the forward: out[r][q + v VL] = sum over taps k of w[r][k] x[offsets[k] +
-// q + v VL], for MR rows of the weight and NV vectors of outputs.
+// The forward's register block height: rows of the weight (output channels) per block.
+constexpr int forward_block_rows(CpuLevel level) { return level == CpuLevel::avx512 ? 8 : 4; }
+
+// The weight (C_out, C_in, kh, kw) packed for the register blocks: blocks of `block` output
+// channels (the last one shorter), each tap-major with the taps in row-major order, so a
+// block's weights for tap k are the `height` values at packed[o0 * taps + k * height], read
+// through one pointer.
+template <class T>
+std::vector<T> pack_weight_rows(const T* weight, const ConvGeometry& g, int64_t block) {
+  const int64_t taps = g.group_rows();
+  std::vector<T> packed(static_cast<std::size_t>(g.out_channels * taps));
+  for (int64_t o0 = 0; o0 < g.out_channels; o0 += block) {
+    const int64_t height = std::min(block, g.out_channels - o0);
+    for (int64_t o = 0; o < height; ++o)
+      for (int64_t c = 0, t = 0; c < g.in_channels; ++c)
+        for (int64_t i = 0; i < g.kernel_h; ++i)
+          for (int64_t j = 0; j < g.kernel_w; ++j, ++t) {
+            const int64_t k = Shifted::row_major_tap(g, c, i, j);
+            packed[static_cast<std::size_t>(o0 * taps + k * height + o)] = weight[(o0 + o) * taps + t];
+          }
+  }
+  return packed;
+}
+
+// The taps [begin, end) a block of outputs sums over.
+struct TapRange {
+  int64_t begin, end;
+};
+
+// The register block of the forward: out[r][q + v VL] = sum over taps k of w[k][r] x[offsets[k] +
+// q + v VL], for MR rows of the weight (packed tap-major) and NV vectors of outputs.
 template <int MR, int NV, class S, class T>
-inline void product_block(const T* w, int64_t taps, const T* x, const int64_t* offsets, T* out, int64_t out_stride) {
+inline void product_block(const T* w, TapRange taps, const T* x, const int64_t* offsets, T* out, int64_t out_stride) {
   using V = typename S::V;
   constexpr int64_t lanes = S::kLanes;
   V acc[MR][NV] = {};
-  for (int64_t k = 0; k < taps; ++k) {
+  for (int64_t k = taps.begin; k < taps.end; ++k) {
     V b[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) b[v] = S::load(x + offsets[k] + v * lanes);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
-      const T a = w[r * taps + k];
+      const T a = w[k * MR + r];
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[r][v] += a * b[v];
     }
@@ -103,20 +155,21 @@ inline void product_block(const T* w, int64_t taps, const T* x, const int64_t* o
     for (int v = 0; v < NV; ++v) S::store(out + r * out_stride + v * lanes, acc[r][v]);
 }
 
-// Rows [first, rows) of the weight against NV vectors of outputs at q: blocks of MR rows, then
-// the remainder (fewer than MR) in one block of its own size, so that LeNet's 6 channels
-// share each load of the image 6 times, not 4 and then 2.
+// Rows [first, rows) of the packed weight against NV vectors of outputs at q: blocks of MR
+// rows, then the remainder (fewer than MR) in one block of its own size, so that LeNet's 6
+// channels share each load of the image 6 times, not 4 and then 2.
+// `taps` is the weight's row length; `range` the taps summed over.
 template <int MR, int NV, class S, class T>
-inline void product_rows(int64_t first, int64_t rows, const T* w, int64_t taps, const T* x, const int64_t* offsets,
-                         T* out, int64_t out_stride) {
+inline void product_rows(int64_t first, int64_t rows, const T* w, int64_t taps, TapRange range, const T* x,
+                         const int64_t* offsets, T* out, int64_t out_stride) {
   int64_t r = first;
   for (; r + MR <= rows; r += MR)
-    product_block<MR, NV, S>(w + r * taps, taps, x, offsets, out + r * out_stride, out_stride);
+    product_block<MR, NV, S>(w + r * taps, range, x, offsets, out + r * out_stride, out_stride);
   if constexpr (MR > 1) {
     if (rows - r == MR - 1)
-      product_block<MR - 1, NV, S>(w + r * taps, taps, x, offsets, out + r * out_stride, out_stride);
+      product_block<MR - 1, NV, S>(w + r * taps, range, x, offsets, out + r * out_stride, out_stride);
     else if (r < rows)
-      product_rows<MR - 1, NV, S>(r, rows, w, taps, x, offsets, out, out_stride);
+      product_rows<MR - 1, NV, S>(r, rows, w, taps, range, x, offsets, out, out_stride);
   }
 }
 
@@ -126,13 +179,19 @@ void forward_image(const T* padded, const T* weight, const ConvGeometry& g, cons
                    const std::vector<int64_t>& offsets, T* staging, T* out) {
   using S = Simd<T, kVectorBytes<L>>;
   constexpr int64_t lanes = S::kLanes;
-  constexpr int MR = L == CpuLevel::avx512 ? 8 : 4;
+  constexpr int MR = forward_block_rows(L);
   const int64_t taps = g.group_rows(), q_end = s.padded_outputs;
+  auto range = [&](int64_t q, int64_t count) {
+    const auto [begin, end] = s.taps_for_outputs(g, q, q + count);
+    return TapRange{begin, end};
+  };
   int64_t q = 0;
   for (; q + 3 * lanes <= q_end; q += 3 * lanes)
-    product_rows<MR, 3, S>(0, g.out_channels, weight, taps, padded + q, offsets.data(), staging + q, q_end);
+    product_rows<MR, 3, S>(0, g.out_channels, weight, taps, range(q, 3 * lanes), padded + q, offsets.data(),
+                           staging + q, q_end);
   for (; q < q_end; q += lanes)
-    product_rows<MR, 1, S>(0, g.out_channels, weight, taps, padded + q, offsets.data(), staging + q, q_end);
+    product_rows<MR, 1, S>(0, g.out_channels, weight, taps, range(q, lanes), padded + q, offsets.data(), staging + q,
+                           q_end);
   for (int64_t o = 0; o < g.out_channels; ++o)
     for (int64_t h = 0; h < g.out_h; ++h)
       copy_values(out + (o * g.out_h + h) * g.out_w, staging + o * q_end + h * s.pitch, g.out_w);
@@ -143,14 +202,15 @@ void forward_image(const T* padded, const T* weight, const ConvGeometry& g, cons
 template <class T>
 void forward(const T* input, const T* weight, T* output, const ConvGeometry& g) {
   const Shifted s(g, sizeof(T));
-  const std::vector<int64_t> offsets = s.tap_offsets(g);
+  const std::vector<int64_t> offsets = s.row_major_tap_offsets(g);
+  const std::vector<T> packed = pack_weight_rows(weight, g, forward_block_rows(cpu_level()));
   const int64_t work = g.batch * g.out_channels * g.group_rows() * s.padded_outputs;
   parallel_ranges(g.batch, 1, work, kParallelMultiplyAdds, [&](int64_t begin, int64_t end) {
     ScratchBuffer<T> padded(s.image_elements()), staging(g.out_channels * s.padded_outputs);
     at_cpu_level([&]<CpuLevel L>() {
       for (int64_t n = begin; n < end; ++n) {
         pad_image(input + n * g.in_channels * g.in_plane(), g, s, padded.data());
-        forward_image<L>(padded.data(), weight, g, s, offsets, staging.data(),
+        forward_image<L>(padded.data(), packed.data(), g, s, offsets, staging.data(),
                          output + n * g.out_channels * g.out_plane());
       }
     });

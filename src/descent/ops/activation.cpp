@@ -16,7 +16,7 @@ Tensor relu(const Tensor& a) {
   Tensor out = pointwise(a, "relu", [](auto x) { return x > 0 || x != x ? x : decltype(x)(0); });
   if (!any_requires_grad({a})) return out;
   return record(out, "relu", {a}, [out = out.detach()](Node& n, const Tensor& g) {
-    n.accumulate(0, times_derivative(g, out, [](auto y) { return static_cast<decltype(y)>(!(y <= 0)); }));
+    n.accumulate(0, gradient_where(g, out, [](auto y) { return !(y <= 0); }));
   });
 }
 

@@ -70,7 +70,7 @@ Tensor clamp(const Tensor& a, std::optional<double> lo, std::optional<double> hi
   if (!any_requires_grad({a})) return out;
   // The gradient passes where min <= x <= max, as torch.
   return record(out, "clamp", {a}, [a = a.detach(), l, h](Node& n, const Tensor& g) {
-    n.accumulate(0, times_derivative(g, a, [l, h](auto x) { return static_cast<decltype(x)>(x >= l && x <= h); }));
+    n.accumulate(0, gradient_where(g, a, [l, h](auto x) { return x >= l && x <= h; }));
   });
 }
 

@@ -23,4 +23,15 @@ Tensor times_derivative(const Tensor& g, const Tensor& v, F derivative) {
   return out;
 }
 
+// g where keep(v), else 0: a select, not g · f'(v), as torch's threshold_backward, so an
+// infinite g stays out of the zeros; and a select vectorizes where a bool-to-float product
+// does not.
+template <class F>
+Tensor gradient_where(const Tensor& g, const Tensor& v, F keep) {
+  Tensor out = Tensor::empty(g.shape(), g.dtype());
+  dispatch(g.dtype(),
+           [&]<class T>() { kernels::map_binary<T>(g, v, out, [&](T gv, T x) { return keep(x) ? gv : T(0); }); });
+  return out;
+}
+
 }  // namespace descent
