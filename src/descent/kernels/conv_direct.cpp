@@ -263,8 +263,17 @@ void gradient_job(const GradientTile<T>& t, int64_t o, int64_t k, T* dw) {
     for (int j = 0; j < MK; ++j) dw[(o + i) * taps + k + j] += S::sum(acc[i][j]);
 }
 
-// The tile's blocks: full MO x MK blocks, then the ragged edges one row or one tap wide. Job
-// `job` of jobs() covers a fixed block, whatever the thread count.
+// f.template operator()<N>() for the n in [1, MAX] given at run time.
+template <int MAX, class F>
+inline void with_block_size(int64_t n, const F& f) {
+  if constexpr (MAX > 1) {
+    if (n < MAX) return with_block_size<MAX - 1>(n, f);
+  }
+  f.template operator()<MAX>();
+}
+
+// The tile's blocks: MO x MK, the ragged edges in blocks of their own sizes. Job `job` of
+// jobs() covers a fixed block, whatever the thread count.
 template <int MO, int MK>
 struct GradientJobs {
   int64_t channels, taps;
@@ -275,19 +284,9 @@ struct GradientJobs {
   template <class S, class T>
   void run(int64_t job, const GradientTile<T>& t, T* dw) const {
     const int64_t o = job / tap_blocks() * MO, k = job % tap_blocks() * MK;
-    const bool full_o = o + MO <= channels, full_k = k + MK <= taps;
-    if (full_o) {
-      if (full_k) return gradient_job<MO, MK, S>(t, o, k, dw);
-      for (int64_t kj = k; kj < taps; ++kj) gradient_job<MO, 1, S>(t, o, kj, dw);
-      return;
-    }
-    for (int64_t oi = o; oi < channels; ++oi) {
-      if (full_k) {
-        gradient_job<1, MK, S>(t, oi, k, dw);
-      } else {
-        for (int64_t kj = k; kj < taps; ++kj) gradient_job<1, 1, S>(t, oi, kj, dw);
-      }
-    }
+    with_block_size<MO>(std::min<int64_t>(MO, channels - o), [&]<int HO>() {
+      with_block_size<MK>(std::min<int64_t>(MK, taps - k), [&]<int HK>() { gradient_job<HO, HK, S>(t, o, k, dw); });
+    });
   }
 };
 
@@ -340,15 +339,24 @@ void weight_gradient(const T* input, const T* output_grad, T* weight_grad, const
   {
     const int64_t thread = omp_get_thread_num(), team = omp_get_num_threads();
     at_cpu_level([&]<CpuLevel L>() {
-      const GradientJobs<L == CpuLevel::avx512 ? 4 : 2, 6> jobs{g.out_channels, taps};
-      for (int64_t first = 0; first < g.batch; first += tile) {
-        const GradientTile<T> t{g, s, offsets, padded.data(), spread.data(), std::min(tile, g.batch - first)};
-        prepare_tile(input, output_grad, first, t.count * thread / team, t.count * (thread + 1) / team, t,
-                     padded.data(), spread.data());
+      auto run_tiles = [&](const auto& jobs) {
+        for (int64_t first = 0; first < g.batch; first += tile) {
+          const GradientTile<T> t{g, s, offsets, padded.data(), spread.data(), std::min(tile, g.batch - first)};
+          prepare_tile(input, output_grad, first, t.count * thread / team, t.count * (thread + 1) / team, t,
+                       padded.data(), spread.data());
 #pragma omp barrier
-        for (int64_t job = jobs.jobs() * thread / team; job < jobs.jobs() * (thread + 1) / team; ++job)
-          jobs.template run<Simd<T, kVectorBytes<L>>>(job, t, weight_grad);
+          for (int64_t job = jobs.jobs() * thread / team; job < jobs.jobs() * (thread + 1) / team; ++job)
+            jobs.template run<Simd<T, kVectorBytes<L>>>(job, t, weight_grad);
 #pragma omp barrier
+        }
+      };
+      // Blocks of 4 channels x 6 taps, or 6 x 4 where the channels are not a multiple of 4
+      // (LeNet-5's 6), so that the edge is not a block one or two channels high.
+      if constexpr (L == CpuLevel::avx512) {
+        if (g.out_channels % 4 != 0) return run_tiles(GradientJobs<6, 4>{g.out_channels, taps});
+        return run_tiles(GradientJobs<4, 6>{g.out_channels, taps});
+      } else {
+        run_tiles(GradientJobs<2, 6>{g.out_channels, taps});
       }
     });
   }
