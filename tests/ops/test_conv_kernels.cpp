@@ -130,6 +130,7 @@ const std::vector<ConvGeometry>& direct_geometries() {
       stride_one(2, 8, 6, 30, 16, 3, 3, 1, 1, 1, 1), stride_one(2, 9, 5, 6, 32, 3, 3, 1, 1, 1, 1),
       stride_one(2, 8, 5, 7, 64, 3, 3, 1, 1, 1, 1),
       stride_one(1, 4, 6, 6, 64, 5, 5, 2, 0, 2, 2),  // uneven padding: rows meeting fewer kernel rows
+      stride_one(2, 3, 6, 9, 32, 5, 5, 2, 2, 2, 2),
   };
   return all;
 }
