@@ -127,10 +127,12 @@ const std::vector<ConvGeometry>& direct_geometries() {
       stride_one(2, 1, 20, 3, 9, 3, 2, 2, 0, 1, 0),    // uneven padding, a 3x2 kernel
       // Output channels filling whole vectors: the forward along channels (one, two and four
       // vectors of them at every level's width, rows longer than a register block)
-      stride_one(2, 8, 6, 30, 16, 3, 3, 1, 1, 1, 1), stride_one(2, 9, 5, 6, 32, 3, 3, 1, 1, 1, 1),
+      stride_one(2, 8, 6, 30, 16, 3, 3, 1, 1, 1, 1),
+      stride_one(2, 9, 5, 6, 32, 3, 3, 1, 1, 1, 1),
       stride_one(2, 8, 5, 7, 64, 3, 3, 1, 1, 1, 1),
       stride_one(1, 4, 6, 6, 64, 5, 5, 2, 0, 2, 2),  // uneven padding: rows meeting fewer kernel rows
       stride_one(2, 3, 6, 9, 32, 5, 5, 2, 2, 2, 2),
+      stride_one(2, 3, 8, 8, 16, 5, 5, 0, 0, 0, 0),
   };
   return all;
 }

@@ -465,7 +465,10 @@ template <class T>
 int channel_gradient_vectors(const ConvGeometry& g) {
   if (cpu_level() != CpuLevel::avx512 || g.kernel_h > 5 || (g.kernel_w != 3 && g.kernel_w != 5)) return 0;
   const int64_t lanes = 64 / int64_t{sizeof(T)};
-  return g.out_channels % (4 * lanes) == 0 ? 4 : g.out_channels % (2 * lanes) == 0 ? 2 : 0;
+  return g.out_channels % (4 * lanes) == 0   ? 4
+         : g.out_channels % (2 * lanes) == 0 ? 2
+         : g.out_channels % lanes == 0       ? 1
+                                             : 0;
 }
 
 // dy (C_out, out_h out_w) of one image transposed into (out_h out_w, C_out).
@@ -524,8 +527,12 @@ void run_channel_tiles(const RunTiles& run_tiles, int vectors, const ConvGeometr
     if (g.kernel_w == 3) return run_tiles(ChannelGradientJobs<4, 2, 3>{blocks, g.in_channels, g.kernel_h});
     return run_tiles(ChannelGradientJobs<4, 1, 5>{blocks, g.in_channels, g.kernel_h});
   }
-  if (g.kernel_w == 3) return run_tiles(ChannelGradientJobs<2, 3, 3>{blocks, g.in_channels, g.kernel_h});
-  run_tiles(ChannelGradientJobs<2, 2, 5>{blocks, g.in_channels, g.kernel_h});
+  if (vectors == 2) {
+    if (g.kernel_w == 3) return run_tiles(ChannelGradientJobs<2, 3, 3>{blocks, g.in_channels, g.kernel_h});
+    return run_tiles(ChannelGradientJobs<2, 2, 5>{blocks, g.in_channels, g.kernel_h});
+  }
+  if (g.kernel_w == 3) return run_tiles(ChannelGradientJobs<1, 3, 3>{blocks, g.in_channels, g.kernel_h});
+  run_tiles(ChannelGradientJobs<1, 5, 5>{blocks, g.in_channels, g.kernel_h});
 }
 
 // Tile after tile, in one parallel region: each thread prepares its share of the tile's images,
