@@ -185,13 +185,15 @@ Tensor max_pool2d(const Tensor& x_in, Pair kernel_size, std::optional<Pair> stri
   });
   if (!any_requires_grad({x_in})) return out;
   return record(out, "max_pool2d", {x_in}, [argmax, g, shape = x.shape()](Node& node, const Tensor& grad) {
-    // dx[argmax] += dy, plane by plane.
+    // dx[argmax] += dy, plane by plane, each plane zeroed by the thread that fills it (one
+    // pass over dx, split over threads, instead of a serial memset before the scatter).
     const Tensor dy = grad.contiguous();
-    Tensor dx = Tensor::zeros(shape, dy.dtype());
+    Tensor dx = Tensor::empty(shape, dy.dtype());
     dispatch(dy.dtype(), [&]<class T>() {
       const T* pg = dy.data<T>();
       T* pd = dx.data<T>();
-      for_planes(g, g.out_h * g.out_w, [&](int64_t begin, int64_t end) {
+      for_planes(g, g.in_h * g.in_w, [&](int64_t begin, int64_t end) {
+        std::fill(pd + begin * g.in_h * g.in_w, pd + end * g.in_h * g.in_w, T(0));
         for (int64_t p = begin; p < end; ++p)
           for (int64_t o = p * g.out_h * g.out_w; o < (p + 1) * g.out_h * g.out_w; ++o)
             pd[p * g.in_h * g.in_w + (*argmax)[static_cast<std::size_t>(o)]] += pg[o];
