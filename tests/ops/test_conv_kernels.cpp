@@ -125,14 +125,14 @@ const std::vector<ConvGeometry>& direct_geometries() {
       stride_one(4, 3, 5, 7, 4, 2, 2, 0, 1, 0, 1),     // 'same' with an even kernel
       stride_one(5, 2, 4, 4, 3, 1, 1, 0, 0, 0, 0),     // 1x1
       stride_one(2, 1, 20, 3, 9, 3, 2, 2, 0, 1, 0),    // uneven padding, a 3x2 kernel
-      // Output channels filling whole vectors: the forward along channels (one, two and four
-      // vectors of them at every level's width, rows longer than a register block)
-      stride_one(2, 8, 6, 30, 16, 3, 3, 1, 1, 1, 1),
-      stride_one(2, 9, 5, 6, 32, 3, 3, 1, 1, 1, 1),
-      stride_one(2, 8, 5, 7, 64, 3, 3, 1, 1, 1, 1),
-      stride_one(1, 4, 6, 6, 64, 5, 5, 2, 0, 2, 2),  // uneven padding: rows meeting fewer kernel rows
-      stride_one(2, 3, 6, 9, 32, 5, 5, 2, 2, 2, 2),
-      stride_one(2, 3, 8, 8, 16, 5, 5, 0, 0, 0, 0),
+      // Output channels filling whole vectors, 128 taps or more: the blocks along channels (one,
+      // two and four vectors of them at every level's width, rows longer than a register block)
+      stride_one(2, 16, 6, 30, 16, 3, 3, 1, 1, 1, 1),
+      stride_one(2, 15, 5, 6, 32, 3, 3, 1, 1, 1, 1),
+      stride_one(2, 16, 5, 7, 64, 3, 3, 1, 1, 1, 1),
+      stride_one(1, 6, 6, 6, 64, 5, 5, 2, 0, 2, 2),  // uneven padding: rows meeting fewer kernel rows
+      stride_one(2, 6, 6, 9, 32, 5, 5, 2, 2, 2, 2),
+      stride_one(2, 6, 8, 8, 16, 5, 5, 0, 0, 0, 0),
   };
   return all;
 }

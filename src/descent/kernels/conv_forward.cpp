@@ -214,16 +214,16 @@ void channel_forward(const T* input, const T* weight, T* output, const ConvGeome
 }  // namespace
 
 // The forward of g: along output channels where they fill whole vectors and each output sums
-// at least 64 taps (measured faster on every such layer of LeNet-5, 2c2d and ResNet-20, e.g.
-// 2c2d's second layer 21.0 -> 17.3 ms at one thread, 128 images; with fewer taps, as a first
-// layer's, the two are even or the pixel kernel is ahead), else along output pixels. Four
+// at least 128 taps (measured faster or even on every such layer of LeNet-5, 2c2d and
+// ResNet-20, e.g. 2c2d's second layer 21.0 -> 17.3 ms at one thread, 128 images; on first
+// layers, of 25 or 75 taps, the pixel kernel is ahead), else along output pixels. Four
 // vectors of channels for rows of at most 7 outputs (ResNet's last stage) with AVX-512's 32
 // registers, else two, else one.
 template <class T>
 void direct_forward(const T* input, const T* weight, T* output, const ConvGeometry& g) {
   const int64_t lanes = vector_lanes<T>();
   const bool wide_registers = lanes * int64_t{sizeof(T)} == 64;
-  if (g.out_channels % lanes != 0 || g.group_rows() < 64) return pixel_forward(input, weight, output, g);
+  if (g.out_channels % lanes != 0 || g.group_rows() < 128) return pixel_forward(input, weight, output, g);
   if (wide_registers && g.out_channels % (4 * lanes) == 0 && g.out_w <= 7)
     return channel_forward<4>(input, weight, output, g, lanes);
   if (g.out_channels % (2 * lanes) == 0) return channel_forward<2>(input, weight, output, g, lanes);
