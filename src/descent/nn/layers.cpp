@@ -6,6 +6,7 @@
 
 #include "descent/nn/functional.hpp"
 #include "descent/nn/init.hpp"
+#include "descent/nn/pooling.hpp"
 #include "descent/ops/ops.hpp"
 
 namespace descent {
@@ -94,9 +95,24 @@ Module& Sequential::checked_layer(std::size_t index) const {
   return *layers_[index];
 }
 
+// A ReLU followed by a MaxPool2d (conv nets' usual order) runs as the pooling first, then the
+// ReLU on the pooled tensor, a quarter of the elements for 2 x 2 windows. The results are the
+// same bits, and so are the gradients reaching the input: ReLU is non-decreasing, so
+// max(relu(a), relu(b)) = relu(max(a, b)); where the window's maximum is positive (or NaN), both
+// orders pick the same element (the first maximum) and pass its gradient on; where it is not,
+// both pass 0 to every element.
 Tensor Sequential::forward(const Tensor& x) {
   Tensor h = x;
-  for (auto& l : layers_) h = l->forward(h);
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const bool relu_then_pool = i + 1 < layers_.size() && dynamic_cast<ReLU*>(layers_[i].get()) != nullptr &&
+                                dynamic_cast<MaxPool2d*>(layers_[i + 1].get()) != nullptr;
+    if (relu_then_pool) {
+      h = layers_[i]->forward(layers_[i + 1]->forward(h));
+      ++i;
+      continue;
+    }
+    h = layers_[i]->forward(h);
+  }
   return h;
 }
 
