@@ -160,21 +160,6 @@ void max_pool_planes_2x2(const T* planes, int64_t count, const PoolGeometry& g, 
   });
 }
 
-// The backward of one plane's 2x2 windows, written element by element: each element gets its
-// window's gradient where it is the window's maximum, else 0 (the windows do not overlap, so
-// no element gets two), and the rows and columns no window covers get 0.
-template <class T>
-void max_unpool_plane_2x2(const T* dy, const int64_t* at, const PoolGeometry& g, T* dx) {
-  for (int64_t ih = 0; ih < g.in_h; ++ih) {
-    T* row = dx + ih * g.in_w;
-    const int64_t oh = ih / 2, covered = oh < g.out_h ? 2 * g.out_w : 0;
-    const int64_t* at_row = at + oh * g.out_w;
-    const T* dy_row = dy + oh * g.out_w;
-    for (int64_t iw = 0; iw < covered; ++iw) row[iw] = at_row[iw / 2] == ih * g.in_w + iw ? dy_row[iw / 2] : T(0);
-    for (int64_t iw = covered; iw < g.in_w; ++iw) row[iw] = T(0);
-  }
-}
-
 }  // namespace
 
 Tensor max_pool2d(const Tensor& x_in, Pair kernel_size, std::optional<Pair> stride, Pair padding, Pair dilation,
@@ -200,24 +185,18 @@ Tensor max_pool2d(const Tensor& x_in, Pair kernel_size, std::optional<Pair> stri
   });
   if (!any_requires_grad({x_in})) return out;
   return record(out, "max_pool2d", {x_in}, [argmax, g, shape = x.shape()](Node& node, const Tensor& grad) {
-    // dx[argmax] += dy, plane by plane, each plane written by one thread in one pass.
+    // dx[argmax] += dy, plane by plane, each plane zeroed by the thread that fills it (one
+    // pass over dx, split over threads, instead of a serial memset before the scatter).
     const Tensor dy = grad.contiguous();
     Tensor dx = Tensor::empty(shape, dy.dtype());
     dispatch(dy.dtype(), [&]<class T>() {
       const T* pg = dy.data<T>();
       T* pd = dx.data<T>();
-      const bool two_by_two = is_two_by_two(g);
       for_planes(g, g.in_h * g.in_w, [&](int64_t begin, int64_t end) {
-        const int64_t in_plane = g.in_h * g.in_w, windows = g.out_h * g.out_w;
-        for (int64_t p = begin; p < end; ++p) {
-          const int64_t* at = argmax->data() + p * windows;
-          if (two_by_two) {
-            max_unpool_plane_2x2(pg + p * windows, at, g, pd + p * in_plane);
-            continue;
-          }
-          std::fill(pd + p * in_plane, pd + (p + 1) * in_plane, T(0));
-          for (int64_t o = 0; o < windows; ++o) pd[p * in_plane + at[o]] += pg[p * windows + o];
-        }
+        std::fill(pd + begin * g.in_h * g.in_w, pd + end * g.in_h * g.in_w, T(0));
+        for (int64_t p = begin; p < end; ++p)
+          for (int64_t o = p * g.out_h * g.out_w; o < (p + 1) * g.out_h * g.out_w; ++o)
+            pd[p * g.in_h * g.in_w + (*argmax)[static_cast<std::size_t>(o)]] += pg[o];
       });
     });
     node.accumulate(0, dx);
