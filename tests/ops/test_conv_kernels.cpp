@@ -148,14 +148,24 @@ using Products = std::array<Product<T>, 3>;
 template <class T>
 Products<T> im2col_products() {
   using namespace kernels;
-  return {conv_forward_im2col<T>, conv_backward_input_im2col<T>, conv_backward_weight_im2col<T>};
+  return {[](const T* x, const T* w, T* y, const ConvGeometry& g, int64_t bytes) {
+            conv_forward_im2col<T>(x, w, y, g, bytes);
+          },
+          conv_backward_input_im2col<T>, conv_backward_weight_im2col<T>};
 }
 
 template <class T>
 Products<T> direct_products() {
   using namespace kernels;
-  return {conv_forward_direct<T>, conv_backward_input_direct<T>, conv_backward_weight_direct<T>};
+  return {[](const T* x, const T* w, T* y, const ConvGeometry& g, int64_t bytes) {
+            conv_forward_direct<T>(x, w, y, g, bytes);
+          },
+          conv_backward_input_direct<T>, conv_backward_weight_direct<T>};
 }
+
+// The forwards with a bias, which they add as they write each image's output.
+template <class T>
+using ForwardWithBias = void (*)(const T*, const T*, T*, const ConvGeometry&, int64_t, const T*);
 
 // A family of kernels, in double and in float, and the geometries it takes.
 struct Family {
@@ -213,6 +223,34 @@ TEST(ConvKernels, ForwardMatchesDirectConvolution) {
       direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { expected[o] += w[k] * x[i]; });
       expect_product(f, kForward, g, x, w, expected);
     }
+}
+
+// A forward with a bias gives the bits of the forward without one, plus the bias, in the order
+// conv2d used to add it (after the product); at every level's blocks and in float and double.
+template <class T>
+void expect_bias_added(ForwardWithBias<T> forward, const ConvGeometry& g, Generator& gen) {
+  const Sizes s = sizes(g);
+  const std::vector<double> x64 = random_values(s.input, gen), w64 = random_values(s.weight, gen),
+                            b64 = random_values(g.out_channels, gen);
+  const std::vector<T> x(x64.begin(), x64.end()), w(w64.begin(), w64.end()), b(b64.begin(), b64.end());
+  std::vector<T> plain(static_cast<std::size_t>(s.output)), biased(plain.size());
+  forward(x.data(), w.data(), plain.data(), g, kernels::kColumnBufferBytes, nullptr);
+  forward(x.data(), w.data(), biased.data(), g, kernels::kColumnBufferBytes, b.data());
+  const int64_t plane = g.out_h * g.out_w;
+  for (std::size_t i = 0; i < plain.size(); ++i)
+    ASSERT_EQ(biased[i], plain[i] + b[static_cast<std::size_t>(i / plane % g.out_channels)]) << "element " << i;
+}
+
+TEST(ConvKernels, ForwardAddsTheBias) {
+  Generator gen(4);
+  for (const ConvGeometry& g : direct_geometries()) {
+    expect_bias_added<double>(kernels::conv_forward_direct<double>, g, gen);
+    expect_bias_added<float>(kernels::conv_forward_direct<float>, g, gen);
+  }
+  for (const ConvGeometry& g : geometries()) {
+    expect_bias_added<double>(kernels::conv_forward_im2col<double>, g, gen);
+    expect_bias_added<float>(kernels::conv_forward_im2col<float>, g, gen);
+  }
 }
 
 TEST(ConvKernels, InputGradientMatchesDirectConvolution) {

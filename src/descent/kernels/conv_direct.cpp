@@ -47,15 +47,16 @@ bool conv_direct_applies(const ConvGeometry& g) {
 }
 
 template <class T>
-void conv_forward_direct(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t /*buffer_bytes*/) {
-  conv_detail::direct_forward(input, weight, output, g);
+void conv_forward_direct(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t /*buffer_bytes*/,
+                         const T* bias) {
+  conv_detail::direct_forward(input, weight, bias, output, g);
 }
 
 template <class T>
 void conv_backward_input_direct(const T* output_grad, const T* weight, T* input_grad, const ConvGeometry& g,
                                 int64_t /*buffer_bytes*/) {
   const std::vector<T> w = flipped_transposed(weight, g);
-  conv_detail::direct_forward(output_grad, w.data(), input_grad, transposed(g));
+  conv_detail::direct_forward(output_grad, w.data(), static_cast<const T*>(nullptr), input_grad, transposed(g));
 }
 
 template <class T>
@@ -65,9 +66,9 @@ void conv_backward_weight_direct(const T* input, const T* output_grad, T* weight
 }
 
 // NOLINTBEGIN(bugprone-macro-parentheses): T is a type, which cannot be parenthesized
-#define DESCENT_INSTANTIATE_CONV_DIRECT(T)                                                           \
-  template void conv_forward_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);        \
-  template void conv_backward_input_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t); \
+#define DESCENT_INSTANTIATE_CONV_DIRECT(T)                                                              \
+  template void conv_forward_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t, const T*); \
+  template void conv_backward_input_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);    \
   template void conv_backward_weight_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);
 DESCENT_INSTANTIATE_CONV_DIRECT(float)
 DESCENT_INSTANTIATE_CONV_DIRECT(double)

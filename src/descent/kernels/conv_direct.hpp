@@ -23,10 +23,11 @@ namespace descent::kernels {
 // side below the kernel's size (so the input gradient is again a padded convolution).
 bool conv_direct_applies(const ConvGeometry& g);
 
-// output (N, C_out, out_h, out_w) = conv2d(input, weight) (overwrites).
+// output (N, C_out, out_h, out_w) = conv2d(input, weight) + bias (overwrites; no bias where it
+// is null).
 template <class T>
 void conv_forward_direct(const T* input, const T* weight, T* output, const ConvGeometry& g,
-                         int64_t buffer_bytes = kColumnBufferBytes);
+                         int64_t buffer_bytes = kColumnBufferBytes, const T* bias = nullptr);
 
 // input_grad (N, C_in, H, W) from output_grad (overwrites).
 template <class T>

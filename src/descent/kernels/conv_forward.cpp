@@ -81,9 +81,10 @@ inline void product_rows(int64_t first, int64_t rows, const T* w, int64_t taps, 
   }
 }
 
-// One image: staging (C_out, padded_outputs) = w x_shifted, then its valid columns into out.
+// One image: staging (C_out, padded_outputs) = w x_shifted, then its valid columns into out,
+// plus the bias where there is one.
 template <CpuLevel L, class T>
-void forward_image(const T* padded, const T* weight, const ConvGeometry& g, const Shifted& s,
+void forward_image(const T* padded, const T* weight, const T* bias, const ConvGeometry& g, const Shifted& s,
                    const std::vector<int64_t>& offsets, T* staging, T* out) {
   using S = Simd<T, kVectorBytes<L>>;
   constexpr int64_t lanes = S::kLanes;
@@ -98,14 +99,21 @@ void forward_image(const T* padded, const T* weight, const ConvGeometry& g, cons
     product_rows<MR, 1, S>(0, g.out_channels, weight, taps, range(q, lanes), padded + q, offsets.data(), staging + q,
                            q_end);
   for (int64_t o = 0; o < g.out_channels; ++o)
-    for (int64_t h = 0; h < g.out_h; ++h)
-      copy_values(out + (o * g.out_h + h) * g.out_w, staging + o * q_end + h * s.pitch, g.out_w);
+    for (int64_t h = 0; h < g.out_h; ++h) {
+      T* dst = out + (o * g.out_h + h) * g.out_w;
+      const T* src = staging + o * q_end + h * s.pitch;
+      if (bias) {
+        add_values(dst, src, bias[o], g.out_w);
+      } else {
+        copy_values(dst, src, g.out_w);
+      }
+    }
 }
 
 // The forward of g over the batch, images split over threads; each thread pads its images into
 // its own buffers.
 template <class T>
-void pixel_forward(const T* input, const T* weight, T* output, const ConvGeometry& g) {
+void pixel_forward(const T* input, const T* weight, const T* bias, T* output, const ConvGeometry& g) {
   const Shifted s(g, sizeof(T));
   const std::vector<int64_t> offsets = s.row_major_tap_offsets(g);
   const std::vector<T> packed = pack_weight_rows(weight, g, forward_block_rows(cpu_level()));
@@ -115,7 +123,7 @@ void pixel_forward(const T* input, const T* weight, T* output, const ConvGeometr
     at_cpu_level([&]<CpuLevel L>() {
       for (int64_t n = begin; n < end; ++n) {
         pad_image(input + n * g.in_channels * g.in_plane(), g, s, padded.data());
-        forward_image<L>(padded.data(), packed.data(), g, s, offsets, staging.data(),
+        forward_image<L>(padded.data(), packed.data(), bias, g, s, offsets, staging.data(),
                          output + n * g.out_channels * g.out_plane());
       }
     });
@@ -171,7 +179,7 @@ inline void channel_block(const T* w, TapRange taps, const T* x, const int64_t* 
 // One image: row after row, its outputs in blocks of at most kMaxP (as even as they go), all
 // channel blocks per pixel block, into `row` (out_w, C_out), then transposed into out.
 template <CpuLevel L, int NV, class T>
-void channel_forward_image(const T* padded, const T* packed, const ConvGeometry& g, const Shifted& s,
+void channel_forward_image(const T* padded, const T* packed, const T* bias, const ConvGeometry& g, const Shifted& s,
                            const std::vector<int64_t>& offsets, T* row, T* out) {
   using S = Simd<T, kVectorBytes<L>>;
   constexpr int64_t width = NV * S::kLanes;
@@ -187,14 +195,20 @@ void channel_forward_image(const T* padded, const T* packed, const ConvGeometry&
                                   row + first * g.out_channels + o, g.out_channels);
       });
     }
-    for (int64_t o = 0; o < g.out_channels; ++o)
-      for (int64_t ow = 0; ow < g.out_w; ++ow) out[(o * g.out_h + oh) * g.out_w + ow] = row[ow * g.out_channels + o];
+    for (int64_t o = 0; o < g.out_channels; ++o) {
+      T* dst = out + (o * g.out_h + oh) * g.out_w;
+      if (bias) {
+        for (int64_t ow = 0; ow < g.out_w; ++ow) dst[ow] = row[ow * g.out_channels + o] + bias[o];
+      } else {
+        for (int64_t ow = 0; ow < g.out_w; ++ow) dst[ow] = row[ow * g.out_channels + o];
+      }
+    }
   }
 }
 
 // The channel-vectorized forward over the batch, NV vectors of channels per block.
 template <int NV, class T>
-void channel_forward(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t lanes) {
+void channel_forward(const T* input, const T* weight, const T* bias, T* output, const ConvGeometry& g, int64_t lanes) {
   const Shifted s(g, sizeof(T));
   const std::vector<int64_t> offsets = s.row_major_tap_offsets(g);
   const std::vector<T> packed = pack_weight_channels(weight, g, NV * lanes);
@@ -204,7 +218,7 @@ void channel_forward(const T* input, const T* weight, T* output, const ConvGeome
     at_cpu_level([&]<CpuLevel L>() {
       for (int64_t n = begin; n < end; ++n) {
         pad_image(input + n * g.in_channels * g.in_plane(), g, s, padded.data());
-        channel_forward_image<L, NV>(padded.data(), packed.data(), g, s, offsets, row.data(),
+        channel_forward_image<L, NV>(padded.data(), packed.data(), bias, g, s, offsets, row.data(),
                                      output + n * g.out_channels * g.out_plane());
       }
     });
@@ -220,17 +234,17 @@ void channel_forward(const T* input, const T* weight, T* output, const ConvGeome
 // vectors of channels for rows of at most 7 outputs (ResNet's last stage) with AVX-512's 32
 // registers, else two, else one.
 template <class T>
-void direct_forward(const T* input, const T* weight, T* output, const ConvGeometry& g) {
+void direct_forward(const T* input, const T* weight, const T* bias, T* output, const ConvGeometry& g) {
   const int64_t lanes = vector_lanes<T>();
   const bool wide_registers = lanes * int64_t{sizeof(T)} == 64;
-  if (g.out_channels % lanes != 0 || g.group_rows() < 128) return pixel_forward(input, weight, output, g);
+  if (g.out_channels % lanes != 0 || g.group_rows() < 128) return pixel_forward(input, weight, bias, output, g);
   if (wide_registers && g.out_channels % (4 * lanes) == 0 && g.out_w <= 7)
-    return channel_forward<4>(input, weight, output, g, lanes);
-  if (g.out_channels % (2 * lanes) == 0) return channel_forward<2>(input, weight, output, g, lanes);
-  channel_forward<1>(input, weight, output, g, lanes);
+    return channel_forward<4>(input, weight, bias, output, g, lanes);
+  if (g.out_channels % (2 * lanes) == 0) return channel_forward<2>(input, weight, bias, output, g, lanes);
+  channel_forward<1>(input, weight, bias, output, g, lanes);
 }
 
-template void direct_forward<float>(const float*, const float*, float*, const ConvGeometry&);
-template void direct_forward<double>(const double*, const double*, double*, const ConvGeometry&);
+template void direct_forward<float>(const float*, const float*, const float*, float*, const ConvGeometry&);
+template void direct_forward<double>(const double*, const double*, const double*, double*, const ConvGeometry&);
 
 }  // namespace descent::kernels::conv_detail

@@ -85,6 +85,13 @@ inline void copy_values(T* __restrict dst, const T* __restrict src, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
 }
 
+// dst[i] = src[i] + b for i < n.
+template <class T>
+inline void add_values(T* __restrict dst, const T* __restrict src, T b, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i] + b;
+}
+
 template <class T>
 inline void zero_values(T* dst, int64_t n) {
 #pragma omp simd
@@ -116,9 +123,10 @@ int64_t vector_lanes() {
   return with_cpu_level([]<CpuLevel L>() { return int64_t{kVectorBytes<L>} / int64_t{sizeof(T)}; });
 }
 
-// The forward of g (conv_forward.cpp): output (N, C_out, out_h, out_w), overwritten.
+// The forward of g (conv_forward.cpp): output (N, C_out, out_h, out_w), overwritten, plus
+// bias (C_out) unless it is null.
 template <class T>
-void direct_forward(const T* input, const T* weight, T* output, const ConvGeometry& g);
+void direct_forward(const T* input, const T* weight, const T* bias, T* output, const ConvGeometry& g);
 
 // The weight gradient of g summed over the batch (conv_weight_gradient.cpp), overwritten.
 template <class T>

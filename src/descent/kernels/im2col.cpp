@@ -158,8 +158,22 @@ void for_each_image(const ConvGeometry& g, const Tiling<T>& tiling, Image&& imag
       [&](int64_t n, int64_t slot) { image(n, tiling.columns(slot)); }, [](int64_t, int64_t) {});
 }
 
+// y (channels, plane) of one image += bias (channels).
 template <class T>
-void conv_forward_im2col(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t buffer_bytes) {
+void add_bias(T* y, const T* bias, int64_t channels, int64_t plane) {
+  at_cpu_level([&]<CpuLevel>() {
+    for (int64_t c = 0; c < channels; ++c) {
+      T* row = y + c * plane;
+      const T value = bias[c];
+#pragma omp simd
+      for (int64_t i = 0; i < plane; ++i) row[i] += value;
+    }
+  });
+}
+
+template <class T>
+void conv_forward_im2col(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t buffer_bytes,
+                         const T* bias) {
   const Tiling<T> tiling(g, buffer_bytes);
   const int64_t rows = tiling.rows, cols = tiling.cols, group_out = tiling.group_out;
   for_each_image(g, tiling, [&](int64_t n, T* columns) {
@@ -167,6 +181,7 @@ void conv_forward_im2col(const T* input, const T* weight, T* output, const ConvG
     for (int64_t grp = 0; grp < g.groups; ++grp)  // y_g (C_out/G, L) = w_g (C_out/G, rows) cols_g (rows, L)
       gemm<T>(false, false, group_out, cols, rows, T(1), weight + grp * group_out * rows, rows,
               columns + grp * rows * cols, cols, T(0), output + (n * g.out_channels + grp * group_out) * cols, cols);
+    if (bias) add_bias(output + n * g.out_channels * cols, bias, g.out_channels, cols);  // while it is in cache
   });
 }
 
@@ -210,11 +225,11 @@ void conv_backward_weight_im2col(const T* input, const T* output_grad, T* weight
 }
 
 // NOLINTBEGIN(bugprone-macro-parentheses): T is a type, which cannot be parenthesized
-#define DESCENT_INSTANTIATE_IM2COL(T)                                                                \
-  template void im2col<T>(const T*, const ConvGeometry&, T*);                                        \
-  template void col2im<T>(const T*, const ConvGeometry&, T*);                                        \
-  template void conv_forward_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);        \
-  template void conv_backward_input_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t); \
+#define DESCENT_INSTANTIATE_IM2COL(T)                                                                   \
+  template void im2col<T>(const T*, const ConvGeometry&, T*);                                           \
+  template void col2im<T>(const T*, const ConvGeometry&, T*);                                           \
+  template void conv_forward_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t, const T*); \
+  template void conv_backward_input_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);    \
   template void conv_backward_weight_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);
 DESCENT_INSTANTIATE_IM2COL(float)
 DESCENT_INSTANTIATE_IM2COL(double)

@@ -46,10 +46,11 @@ void col2im(const T* columns, const ConvGeometry& g, T* image);
 // processed in tiles of images whose columns fit in `buffer_bytes`. Weight (C_out, C_in /
 // groups, kh, kw), viewed as (C_out, group_rows) per group.
 //
-// output (N, C_out, out_h, out_w) = weight * im2col(input), per image and group (overwrites).
+// output (N, C_out, out_h, out_w) = weight * im2col(input) + bias, per image and group
+// (overwrites; no bias where it is null).
 template <class T>
 void conv_forward_im2col(const T* input, const T* weight, T* output, const ConvGeometry& g,
-                         int64_t buffer_bytes = kColumnBufferBytes);
+                         int64_t buffer_bytes = kColumnBufferBytes, const T* bias = nullptr);
 
 // input_grad (N, C_in, H, W) = col2im(weight^T * output_grad), per image and group (overwrites).
 template <class T>

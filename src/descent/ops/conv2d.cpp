@@ -35,7 +35,8 @@ struct Sides {
 // output channels.
 template <class T>
 struct ConvKernels {
-  void (*forward)(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t buffer_bytes);
+  void (*forward)(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t buffer_bytes,
+                  const T* bias);
   void (*backward_input)(const T* output_grad, const T* weight, T* input_grad, const ConvGeometry& g,
                          int64_t buffer_bytes);
   void (*backward_weight)(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
@@ -68,10 +69,17 @@ Tensor run_product(const Shape& out_shape, const Tensor& first, const Tensor& se
   return out;
 }
 
-// The convolution's output (N, C_out, out_h, out_w) from its input (N, C_in, H, W).
-Tensor convolution_forward(const Tensor& input, const Tensor& weight, const ConvGeometry& g) {
-  return run_product(Shape{g.batch, g.out_channels, g.out_h, g.out_w}, input, weight, g,
-                     [](const auto& chosen) { return chosen.forward; });
+// The convolution's output (N, C_out, out_h, out_w) from its input (N, C_in, H, W), plus the
+// bias (C_out) where one is given, added by the kernel as it writes each image's output.
+Tensor convolution_forward(const Tensor& input, const Tensor& weight, const ConvGeometry& g,
+                           const Tensor& bias = Tensor()) {
+  Tensor out = Tensor::empty(Shape{g.batch, g.out_channels, g.out_h, g.out_w}, input.dtype());
+  const Tensor x = input.contiguous(), w = weight.contiguous(), b = bias.defined() ? bias.contiguous() : bias;
+  dispatch(x.dtype(), [&]<class T>() {
+    conv2d_kernels<T>(g).forward(x.data<T>(), w.data<T>(), out.data<T>(), g, kernels::kColumnBufferBytes,
+                                 b.defined() ? b.data<T>() : nullptr);
+  });
+  return out;
 }
 
 // The gradient (N, C_in, H, W) of the convolution's input from that of its output.
@@ -214,8 +222,7 @@ ConvGeometry conv2d_geometry(const Tensor& x, const Tensor& weight, const Tensor
 Tensor convolve(const Tensor& x, const Tensor& weight, const Tensor& bias, Pair stride, Sides pad, Pair dilation,
                 int64_t groups) {
   const ConvGeometry g = conv2d_geometry(x, weight, bias, stride, pad, dilation, groups);
-  Tensor y = convolution_forward(x, weight, g);
-  if (bias.defined()) add_channel_bias(y, bias);
+  Tensor y = convolution_forward(x, weight, g, bias);
   if (!any_requires_grad({x, weight, bias})) return y;
   return record(y, "conv2d", {x, weight, bias}, [x = x.detach(), w = weight.detach(), g](Node& node, const Tensor& dy) {
     if (node.needs_grad(0)) node.accumulate(0, convolution_backward_input(dy, w, g));   // col2im(W^T dy)
