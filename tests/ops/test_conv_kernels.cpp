@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "descent/descent.hpp"
+#include "descent/kernels/bias_sums.hpp"
 #include "descent/kernels/conv_direct.hpp"
 #include "descent/kernels/im2col.hpp"
 #include "descent/ops/conv.hpp"
@@ -151,7 +152,10 @@ Products<T> im2col_products() {
   return {[](const T* x, const T* w, T* y, const ConvGeometry& g, int64_t bytes) {
             conv_forward_im2col<T>(x, w, y, g, bytes);
           },
-          conv_backward_input_im2col<T>, conv_backward_weight_im2col<T>};
+          conv_backward_input_im2col<T>,
+          [](const T* x, const T* dy, T* dw, const ConvGeometry& g, int64_t bytes) {
+            conv_backward_weight_im2col<T>(x, dy, dw, g, bytes);
+          }};
 }
 
 template <class T>
@@ -160,7 +164,10 @@ Products<T> direct_products() {
   return {[](const T* x, const T* w, T* y, const ConvGeometry& g, int64_t bytes) {
             conv_forward_direct<T>(x, w, y, g, bytes);
           },
-          conv_backward_input_direct<T>, conv_backward_weight_direct<T>};
+          conv_backward_input_direct<T>,
+          [](const T* x, const T* dy, T* dw, const ConvGeometry& g, int64_t bytes) {
+            conv_backward_weight_direct<T>(x, dy, dw, g, bytes);
+          }};
 }
 
 // The forwards with a bias, which they add as they write each image's output.
@@ -250,6 +257,51 @@ TEST(ConvKernels, ForwardAddsTheBias) {
   for (const ConvGeometry& g : geometries()) {
     expect_bias_added<double>(kernels::conv_forward_im2col<double>, g, gen);
     expect_bias_added<float>(kernels::conv_forward_im2col<float>, g, gen);
+  }
+}
+
+// The weight gradients with the bias gradient beside them: the same weight gradient bits as
+// without, and the bias gradient of kernels/bias_sums.hpp (the same bits from both families,
+// near the plain sum).
+template <class T>
+using WeightGradientWithBias = void (*)(const T*, const T*, T*, const ConvGeometry&, int64_t, T*);
+
+template <class T>
+void expect_bias_gradient(WeightGradientWithBias<T> gradient, const ConvGeometry& g, Generator& gen) {
+  const Sizes s = sizes(g);
+  const std::vector<double> x64 = random_values(s.input, gen), dy64 = random_values(s.output, gen);
+  const std::vector<T> x(x64.begin(), x64.end()), dy(dy64.begin(), dy64.end());
+  std::vector<T> dw(static_cast<std::size_t>(s.weight)), dw_alone(dw.size()),
+      db(static_cast<std::size_t>(g.out_channels));
+  std::vector<T> db_images(db.size());
+  gradient(x.data(), dy.data(), dw_alone.data(), g, kernels::kColumnBufferBytes, nullptr);
+  gradient(x.data(), dy.data(), dw.data(), g, kernels::kColumnBufferBytes, db.data());
+  EXPECT_EQ(dw, dw_alone);
+  const int64_t plane = g.out_h * g.out_w;
+  std::vector<double> sums(static_cast<std::size_t>(g.batch * g.out_channels));
+  for (int64_t n = 0; n < g.batch; ++n)
+    kernels::image_channel_sums(dy.data() + n * g.out_channels * plane, g.out_channels, plane,
+                                sums.data() + n * g.out_channels);
+  kernels::add_image_sums(sums, g.batch, g.out_channels, db_images.data());
+  EXPECT_EQ(db, db_images);
+  for (int64_t o = 0; o < g.out_channels; ++o) {
+    double plain = 0.0;
+    for (int64_t n = 0; n < g.batch; ++n)
+      for (int64_t p = 0; p < plane; ++p)
+        plain += static_cast<double>(dy[static_cast<std::size_t>((n * g.out_channels + o) * plane + p)]);
+    EXPECT_NEAR(static_cast<double>(db[static_cast<std::size_t>(o)]), plain, 1e-5 * (1.0 + std::abs(plain)));
+  }
+}
+
+TEST(ConvKernels, WeightGradientGivesTheBiasGradient) {
+  Generator gen(6);
+  for (const ConvGeometry& g : direct_geometries()) {
+    expect_bias_gradient<double>(kernels::conv_backward_weight_direct<double>, g, gen);
+    expect_bias_gradient<float>(kernels::conv_backward_weight_direct<float>, g, gen);
+  }
+  for (const ConvGeometry& g : geometries()) {
+    expect_bias_gradient<double>(kernels::conv_backward_weight_im2col<double>, g, gen);
+    expect_bias_gradient<float>(kernels::conv_backward_weight_im2col<float>, g, gen);
   }
 }
 

@@ -61,15 +61,15 @@ void conv_backward_input_direct(const T* output_grad, const T* weight, T* input_
 
 template <class T>
 void conv_backward_weight_direct(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
-                                 int64_t buffer_bytes) {
-  conv_detail::direct_weight_gradient(input, output_grad, weight_grad, g, buffer_bytes);
+                                 int64_t buffer_bytes, T* bias_grad) {
+  conv_detail::direct_weight_gradient(input, output_grad, weight_grad, bias_grad, g, buffer_bytes);
 }
 
 // NOLINTBEGIN(bugprone-macro-parentheses): T is a type, which cannot be parenthesized
 #define DESCENT_INSTANTIATE_CONV_DIRECT(T)                                                              \
   template void conv_forward_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t, const T*); \
   template void conv_backward_input_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);    \
-  template void conv_backward_weight_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);
+  template void conv_backward_weight_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t, T*);
 DESCENT_INSTANTIATE_CONV_DIRECT(float)
 DESCENT_INSTANTIATE_CONV_DIRECT(double)
 #undef DESCENT_INSTANTIATE_CONV_DIRECT

@@ -35,9 +35,10 @@ void conv_backward_input_direct(const T* output_grad, const T* weight, T* input_
                                 int64_t buffer_bytes = kColumnBufferBytes);
 
 // weight_grad (C_out, C_in, kh, kw) summed over the batch (overwrites); the batch is taken in
-// tiles of images whose padded copies fit in `buffer_bytes`.
+// tiles of images whose padded copies fit in `buffer_bytes`. Also the bias gradient (C_out) of
+// kernels/bias_sums.hpp, unless bias_grad is null.
 template <class T>
 void conv_backward_weight_direct(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
-                                 int64_t buffer_bytes = kColumnBufferBytes);
+                                 int64_t buffer_bytes = kColumnBufferBytes, T* bias_grad = nullptr);
 
 }  // namespace descent::kernels

@@ -128,9 +128,10 @@ int64_t vector_lanes() {
 template <class T>
 void direct_forward(const T* input, const T* weight, const T* bias, T* output, const ConvGeometry& g);
 
-// The weight gradient of g summed over the batch (conv_weight_gradient.cpp), overwritten.
+// The weight gradient of g summed over the batch (conv_weight_gradient.cpp), overwritten, and
+// the bias gradient (kernels/bias_sums.hpp) unless bias_grad is null.
 template <class T>
-void direct_weight_gradient(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
+void direct_weight_gradient(const T* input, const T* output_grad, T* weight_grad, T* bias_grad, const ConvGeometry& g,
                             int64_t buffer_bytes);
 
 }  // namespace descent::kernels::conv_detail

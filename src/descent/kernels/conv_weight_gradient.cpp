@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "descent/core/threads.hpp"
+#include "descent/kernels/bias_sums.hpp"
 #include "descent/kernels/conv_layout.hpp"
 #include "descent/kernels/cpu_dispatch.hpp"
 #include "descent/kernels/parallel.hpp"
@@ -186,11 +187,12 @@ int64_t gradient_tile_images(const ConvGeometry& g, const Shifted& s, bool chann
 // The tile's images padded and their gradients laid out, images [begin, end) of it.
 template <class T>
 void prepare_tile(const T* input, const T* output_grad, int64_t first, int64_t begin, int64_t end,
-                  const GradientTile<T>& t, T* padded, T* spread) {
+                  const GradientTile<T>& t, T* padded, T* spread, double* image_sums) {
   const ConvGeometry& g = t.g;
   for (int64_t i = begin; i < end; ++i) {
     pad_image(input + (first + i) * g.in_channels * g.in_plane(), g, t.s, padded + i * t.image_elements());
     const T* dy = output_grad + (first + i) * g.out_channels * g.out_plane();
+    if (image_sums) image_channel_sums(dy, g.out_channels, g.out_plane(), image_sums + (first + i) * g.out_channels);
     if (t.channels_last) {
       transpose_gradient(dy, g, spread + i * t.dy_elements());
     } else {
@@ -219,11 +221,12 @@ void run_channel_tiles(const RunTiles& run_tiles, int vectors, const ConvGeometr
 
 }  // namespace
 
-// Tile after tile, in one parallel region: each thread prepares its share of the tile's images,
-// waits for the others, adds its share of the blocks, and waits again. A block's sums are one
-// thread's in a fixed order, whatever the share.
+// Tile after tile, in one parallel region: each thread prepares its share of the tile's images
+// (and their bias sums, where bias_grad is not null), waits for the others, adds its share of
+// the blocks, and waits again. A block's sums are one thread's in a fixed order, whatever the
+// share.
 template <class T>
-void direct_weight_gradient(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
+void direct_weight_gradient(const T* input, const T* output_grad, T* weight_grad, T* bias_grad, const ConvGeometry& g,
                             int64_t buffer_bytes) {
   const Shifted s(g, sizeof(T));
   const std::vector<int64_t> offsets = s.tap_offsets(g);
@@ -231,6 +234,8 @@ void direct_weight_gradient(const T* input, const T* output_grad, T* weight_grad
   const int64_t taps = g.group_rows(), tile = gradient_tile_images<T>(g, s, vectors > 0, buffer_bytes);
   std::fill_n(weight_grad, g.out_channels * taps, T(0));
   ScratchBuffer<T> padded(tile * s.image_elements()), spread(tile * GradientTile<T>::dy_elements(g, s, vectors > 0));
+  std::vector<double> image_sums(static_cast<std::size_t>(bias_grad ? g.batch * g.out_channels : 0));
+  double* sums = bias_grad ? image_sums.data() : nullptr;
   const int64_t work = g.batch * g.out_channels * taps * s.padded_outputs;
   const int threads = work >= kParallelMultiplyAdds ? omp_get_max_threads() : 1;
 #pragma omp parallel num_threads(threads)
@@ -242,7 +247,7 @@ void direct_weight_gradient(const T* input, const T* output_grad, T* weight_grad
           const GradientTile<T> t{g,          s, offsets, padded.data(), spread.data(), std::min(tile, g.batch - first),
                                   vectors > 0};
           prepare_tile(input, output_grad, first, t.count * thread / team, t.count * (thread + 1) / team, t,
-                       padded.data(), spread.data());
+                       padded.data(), spread.data(), sums);
 #pragma omp barrier
           for (int64_t job = jobs.jobs() * thread / team; job < jobs.jobs() * (thread + 1) / team; ++job)
             jobs.template run<Simd<T, kVectorBytes<L>>>(job, t, weight_grad);
@@ -260,9 +265,11 @@ void direct_weight_gradient(const T* input, const T* output_grad, T* weight_grad
       }
     });
   }
+  if (bias_grad) add_image_sums(image_sums, g.batch, g.out_channels, bias_grad);
 }
 
-template void direct_weight_gradient<float>(const float*, const float*, float*, const ConvGeometry&, int64_t);
-template void direct_weight_gradient<double>(const double*, const double*, double*, const ConvGeometry&, int64_t);
+template void direct_weight_gradient<float>(const float*, const float*, float*, float*, const ConvGeometry&, int64_t);
+template void direct_weight_gradient<double>(const double*, const double*, double*, double*, const ConvGeometry&,
+                                             int64_t);
 
 }  // namespace descent::kernels::conv_detail

@@ -7,8 +7,10 @@
 #include "descent/kernels/im2col.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include "descent/core/threads.hpp"
+#include "descent/kernels/bias_sums.hpp"
 #include "descent/kernels/cpu_dispatch.hpp"
 #include "descent/kernels/gemm.hpp"
 #include "descent/kernels/parallel.hpp"
@@ -203,12 +205,16 @@ void conv_backward_input_im2col(const T* output_grad, const T* weight, T* input_
 
 template <class T>
 void conv_backward_weight_im2col(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
-                                 int64_t buffer_bytes) {
+                                 int64_t buffer_bytes, T* bias_grad) {
   const Tiling<T> tiling(g, buffer_bytes);
   const int64_t rows = tiling.rows, cols = tiling.cols, group_out = tiling.group_out;
   std::fill_n(weight_grad, g.out_channels * rows, T(0));
+  std::vector<double> image_sums(static_cast<std::size_t>(bias_grad ? g.batch * g.out_channels : 0));
   auto unfold = [&](int64_t n, int64_t slot) {
     im2col(input + n * g.in_channels * g.in_plane(), g, tiling.columns(slot));
+    if (bias_grad)
+      image_channel_sums(output_grad + n * g.out_channels * cols, g.out_channels, cols,
+                         image_sums.data() + n * g.out_channels);
   };
   // The sum over images runs on one thread, image after image: the same order at any thread count.
   auto accumulate = [&](int64_t first, int64_t count) {
@@ -222,6 +228,7 @@ void conv_backward_weight_im2col(const T* input, const T* output_grad, T* weight
   };
   // The unfolding threshold is that of copies, not products.
   for_each_tile(g.batch, tiling.tile, tiling.per_image, kParallelThreshold, unfold, accumulate);
+  if (bias_grad) add_image_sums(image_sums, g.batch, g.out_channels, bias_grad);
 }
 
 // NOLINTBEGIN(bugprone-macro-parentheses): T is a type, which cannot be parenthesized
@@ -230,7 +237,7 @@ void conv_backward_weight_im2col(const T* input, const T* output_grad, T* weight
   template void col2im<T>(const T*, const ConvGeometry&, T*);                                           \
   template void conv_forward_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t, const T*); \
   template void conv_backward_input_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);    \
-  template void conv_backward_weight_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);
+  template void conv_backward_weight_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t, T*);
 DESCENT_INSTANTIATE_IM2COL(float)
 DESCENT_INSTANTIATE_IM2COL(double)
 #undef DESCENT_INSTANTIATE_IM2COL

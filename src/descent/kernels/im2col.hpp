@@ -58,9 +58,10 @@ void conv_backward_input_im2col(const T* output_grad, const T* weight, T* input_
                                 int64_t buffer_bytes = kColumnBufferBytes);
 
 // weight_grad (C_out, C_in / groups, kh, kw) = sum over images n = 0, 1, ... in this order of
-// output_grad_n * im2col(input_n)^T (overwrites).
+// output_grad_n * im2col(input_n)^T (overwrites); also the bias gradient (C_out) of
+// kernels/bias_sums.hpp, unless bias_grad is null.
 template <class T>
 void conv_backward_weight_im2col(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
-                                 int64_t buffer_bytes = kColumnBufferBytes);
+                                 int64_t buffer_bytes = kColumnBufferBytes, T* bias_grad = nullptr);
 
 }  // namespace descent::kernels

@@ -3,11 +3,12 @@
 // gradient and the other way round (Dumoulin & Visin 2016, "A guide to convolution arithmetic").
 // Leaf weights receive their gradient like any input, through Node::accumulate.
 #include <string>
+#include <vector>
 
 #include "descent/core/threads.hpp"
+#include "descent/kernels/bias_sums.hpp"
 #include "descent/kernels/conv_direct.hpp"
 #include "descent/kernels/im2col.hpp"
-#include "descent/kernels/lane_sums.hpp"
 #include "descent/kernels/parallel.hpp"
 #include "descent/ops/conv.hpp"
 #include "descent/ops/ops.hpp"
@@ -40,7 +41,7 @@ struct ConvKernels {
   void (*backward_input)(const T* output_grad, const T* weight, T* input_grad, const ConvGeometry& g,
                          int64_t buffer_bytes);
   void (*backward_weight)(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
-                          int64_t buffer_bytes);
+                          int64_t buffer_bytes, T* bias_grad);
 };
 
 template <class T>
@@ -88,10 +89,19 @@ Tensor convolution_backward_input(const Tensor& output_grad, const Tensor& weigh
                      [](const auto& chosen) { return chosen.backward_input; });
 }
 
-// The gradient (C_out, C_in / groups, kh, kw) of the weight, summed over the batch.
-Tensor convolution_backward_weight(const Tensor& input, const Tensor& output_grad, const ConvGeometry& g) {
-  return run_product(Shape{g.out_channels, g.in_channels / g.groups, g.kernel_h, g.kernel_w}, input, output_grad, g,
-                     [](const auto& chosen) { return chosen.backward_weight; });
+// The gradient (C_out, C_in / groups, kh, kw) of the weight, summed over the batch; and that of
+// the bias (C_out) into `bias_grad` where it is given (defined), taken as the weight gradient
+// reads dy.
+Tensor convolution_backward_weight(const Tensor& input, const Tensor& output_grad, const ConvGeometry& g,
+                                   Tensor* bias_grad = nullptr) {
+  Tensor dw = Tensor::empty(Shape{g.out_channels, g.in_channels / g.groups, g.kernel_h, g.kernel_w}, input.dtype());
+  if (bias_grad) *bias_grad = Tensor::empty(Shape{g.out_channels}, input.dtype());
+  const Tensor x = input.contiguous(), dy = output_grad.contiguous();
+  dispatch(x.dtype(), [&]<class T>() {
+    conv2d_kernels<T>(g).backward_weight(x.data<T>(), dy.data<T>(), dw.data<T>(), g, kernels::kColumnBufferBytes,
+                                         bias_grad ? bias_grad->data<T>() : nullptr);
+  });
+  return dw;
 }
 
 // y (N, C, H, W) += bias (C), in place on a fresh output; images split over threads.
@@ -115,21 +125,22 @@ void add_channel_bias(Tensor& y, const Tensor& bias) {
   });
 }
 
-// The bias gradient: g (N, C, H, W) summed over N, H and W, in double, in the lanes of
-// kernels/lane_sums.hpp; channels split over threads.
+// The bias gradient: g (N, C, H, W) summed over N, H and W as the weight gradient's kernels
+// sum it (kernels/bias_sums.hpp: each image's sums in double in fixed lanes, then the images in
+// order), so a bias gets the same bits with or without its weight's gradient; images split
+// over threads.
 Tensor channel_sums(const Tensor& grad) {
   const Tensor g = grad.contiguous();
   const int64_t batch = g.shape()[0], channels = g.shape()[1], plane = g.shape()[2] * g.shape()[3];
   Tensor out = Tensor::empty(Shape{channels}, g.dtype());
+  std::vector<double> image_sums(static_cast<std::size_t>(batch * channels));
   dispatch(g.dtype(), [&]<class T>() {
     const T* pg = g.data<T>();
-    T* po = out.data<T>();
-    kernels::parallel_ranges(channels, 1, g.numel(), kParallelThreshold, [&](int64_t begin, int64_t end) {
-      for (int64_t c = begin; c < end; ++c)
-        po[c] = static_cast<T>(kernels::sums_over_rows(
-            batch, plane, [&](int64_t n) { return (n * channels + c) * plane; },
-            [pg](int64_t i) { return static_cast<double>(pg[i]); })[0]);
+    kernels::parallel_ranges(batch, 1, g.numel(), kParallelThreshold, [&](int64_t begin, int64_t end) {
+      for (int64_t n = begin; n < end; ++n)
+        kernels::image_channel_sums(pg + n * channels * plane, channels, plane, image_sums.data() + n * channels);
     });
+    kernels::add_image_sums(image_sums, batch, channels, out.data<T>());
   });
   return out;
 }
@@ -225,9 +236,14 @@ Tensor convolve(const Tensor& x, const Tensor& weight, const Tensor& bias, Pair 
   Tensor y = convolution_forward(x, weight, g, bias);
   if (!any_requires_grad({x, weight, bias})) return y;
   return record(y, "conv2d", {x, weight, bias}, [x = x.detach(), w = weight.detach(), g](Node& node, const Tensor& dy) {
-    if (node.needs_grad(0)) node.accumulate(0, convolution_backward_input(dy, w, g));   // col2im(W^T dy)
-    if (node.needs_grad(1)) node.accumulate(1, convolution_backward_weight(x, dy, g));  // sum_n dy_n cols_n^T
-    if (node.needs_grad(2)) node.accumulate(2, channel_sums(dy));
+    if (node.needs_grad(0)) node.accumulate(0, convolution_backward_input(dy, w, g));  // col2im(W^T dy)
+    if (node.needs_grad(1)) {  // sum_n dy_n cols_n^T, and the bias's sums as it reads dy
+      Tensor db;
+      node.accumulate(1, convolution_backward_weight(x, dy, g, node.needs_grad(2) ? &db : nullptr));
+      if (node.needs_grad(2)) node.accumulate(2, db);
+    } else if (node.needs_grad(2)) {
+      node.accumulate(2, channel_sums(dy));
+    }
   });
 }
 
