@@ -138,6 +138,36 @@ const std::vector<ConvGeometry>& direct_geometries() {
   return all;
 }
 
+// Geometries of stride 2 that the blocks along output channels take (forward and weight
+// gradient): ResNet's downsampling 3 x 3 with padding 1 on even and odd inputs, 5 x 5
+// kernels strided in one dim only, and rows longer than a register block.
+ConvGeometry strided(int64_t batch, int64_t cin, int64_t h, int64_t w, int64_t cout, int64_t k, int64_t stride_h,
+                     int64_t stride_w, int64_t pad) {
+  ConvGeometry g{.batch = batch,
+                 .in_channels = cin,
+                 .in_h = h,
+                 .in_w = w,
+                 .out_channels = cout,
+                 .kernel_h = k,
+                 .kernel_w = k,
+                 .stride_h = stride_h,
+                 .stride_w = stride_w,
+                 .pad_top = pad,
+                 .pad_left = pad};
+  g.out_h = (h + 2 * pad - k) / stride_h + 1;
+  g.out_w = (w + 2 * pad - k) / stride_w + 1;
+  return g;
+}
+
+const std::vector<ConvGeometry>& strided_geometries() {
+  static const std::vector<ConvGeometry> all = {strided(2, 16, 8, 8, 32, 3, 2, 2, 1),
+                                                strided(2, 16, 7, 9, 64, 3, 2, 2, 1),
+                                                strided(1, 6, 9, 8, 16, 5, 2, 1, 2),
+                                                strided(2, 8, 6, 11, 32, 5, 1, 2, 2),
+                                                strided(1, 16, 4, 62, 32, 3, 1, 2, 1)};  // rows of several blocks
+  return all;
+}
+
 // The three products of a kernel family, in this order.
 enum Which { kForward, kInputGradient, kWeightGradient };
 const char* const kProductNames[] = {"forward", "input gradient", "weight gradient"};
@@ -327,6 +357,27 @@ TEST(ConvKernels, WeightGradientMatchesDirectConvolution) {
       direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { expected[k] += x[i] * dy[o]; });
       expect_product(f, kWeightGradient, g, x, dy, expected);
     }
+}
+
+TEST(ConvKernels, StridedDirectMatchesDirectConvolution) {
+  Generator gen(8);
+  const Family& direct = families()[1];
+  for (const ConvGeometry& g : strided_geometries()) {
+    ASSERT_TRUE(kernels::conv_direct_forward_applies<float>(g) && kernels::conv_direct_forward_applies<double>(g));
+    const Sizes s = sizes(g);
+    const std::vector<double> x = random_values(s.input, gen), w = random_values(s.weight, gen),
+                              dy = random_values(s.output, gen);
+    std::vector<double> y(static_cast<std::size_t>(s.output), 0.0), dw(static_cast<std::size_t>(s.weight), 0.0);
+    direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) {
+      y[o] += w[k] * x[i];
+      dw[k] += x[i] * dy[o];
+    });
+    expect_product(direct, kForward, g, x, w, y);
+    // The weight gradient along channels needs AVX-512 (DESCENT_CPU may lower the level).
+    if (kernels::conv_direct_weight_gradient_applies<float>(g) &&
+        kernels::conv_direct_weight_gradient_applies<double>(g))
+      expect_product(direct, kWeightGradient, g, x, dy, dw);
+  }
 }
 
 // The direct kernels take stride 1 without dilation or groups, and padding below the kernel.

@@ -46,6 +46,30 @@ bool conv_direct_applies(const ConvGeometry& g) {
          s.pad_right >= 0 && s.pad_right < g.kernel_w;
 }
 
+namespace {
+
+// A stride of 2 (in either dim, or both), no dilation or groups, and padding on each side below
+// the kernel's size: what the blocks along channels take besides conv_direct_applies.
+bool strided_by_two(const ConvGeometry& g) {
+  if (g.stride_h < 1 || g.stride_h > 2 || g.stride_w < 1 || g.stride_w > 2 || (g.stride_h == 1 && g.stride_w == 1))
+    return false;
+  if (g.dilation_h != 1 || g.dilation_w != 1 || g.groups != 1) return false;
+  const Shifted s(g, 1);
+  return g.pad_top < g.kernel_h && s.pad_bottom < g.kernel_h && g.pad_left < g.kernel_w && s.pad_right < g.kernel_w;
+}
+
+}  // namespace
+
+template <class T>
+bool conv_direct_forward_applies(const ConvGeometry& g) {
+  return conv_direct_applies(g) || (strided_by_two(g) && conv_detail::channel_forward_applies<T>(g));
+}
+
+template <class T>
+bool conv_direct_weight_gradient_applies(const ConvGeometry& g) {
+  return conv_direct_applies(g) || (strided_by_two(g) && conv_detail::channel_gradient_applies<T>(g));
+}
+
 template <class T>
 void conv_forward_direct(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t /*buffer_bytes*/,
                          const T* bias) {
@@ -66,10 +90,12 @@ void conv_backward_weight_direct(const T* input, const T* output_grad, T* weight
 }
 
 // NOLINTBEGIN(bugprone-macro-parentheses): T is a type, which cannot be parenthesized
-#define DESCENT_INSTANTIATE_CONV_DIRECT(T)                                                              \
-  template void conv_forward_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t, const T*); \
-  template void conv_backward_input_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);    \
-  template void conv_backward_weight_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t, T*);
+#define DESCENT_INSTANTIATE_CONV_DIRECT(T)                                                                \
+  template void conv_forward_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t, const T*);   \
+  template void conv_backward_input_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);      \
+  template void conv_backward_weight_direct<T>(const T*, const T*, T*, const ConvGeometry&, int64_t, T*); \
+  template bool conv_direct_forward_applies<T>(const ConvGeometry&);                                      \
+  template bool conv_direct_weight_gradient_applies<T>(const ConvGeometry&);
 DESCENT_INSTANTIATE_CONV_DIRECT(float)
 DESCENT_INSTANTIATE_CONV_DIRECT(double)
 #undef DESCENT_INSTANTIATE_CONV_DIRECT

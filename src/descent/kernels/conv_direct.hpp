@@ -23,6 +23,15 @@ namespace descent::kernels {
 // side below the kernel's size (so the input gradient is again a padded convolution).
 bool conv_direct_applies(const ConvGeometry& g);
 
+// True when conv_forward_direct (conv_backward_weight_direct) computes g: where
+// conv_direct_applies, and at a stride of 2 where the blocks along output channels take g
+// (output channels filling whole vectors; for the weight gradient AVX-512 and 3 x 3 or 5 x 5
+// kernels). The input gradient of a strided convolution is not a direct one.
+template <class T>
+bool conv_direct_forward_applies(const ConvGeometry& g);
+template <class T>
+bool conv_direct_weight_gradient_applies(const ConvGeometry& g);
+
 // output (N, C_out, out_h, out_w) = conv2d(input, weight) + bias (overwrites; no bias where it
 // is null).
 template <class T>

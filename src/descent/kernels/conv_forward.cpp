@@ -154,7 +154,7 @@ std::vector<T> pack_weight_channels(const T* weight, const ConvGeometry& g, int6
 
 // out[p][v VL + lane] = sum over taps k of w[k][v VL + lane] x[offsets[k] + p], for NV vectors of
 // channels and P outputs p along a row.
-template <int NV, int P, class S, class T>
+template <int NV, int P, int ST, class S, class T>
 inline void channel_block(const T* w, TapRange taps, const T* x, const int64_t* offsets, T* out, int64_t out_stride) {
   using V = typename S::V;
   constexpr int64_t lanes = S::kLanes;
@@ -167,7 +167,7 @@ inline void channel_block(const T* w, TapRange taps, const T* x, const int64_t* 
     asm("" : "+r"(xk));  // one pointer, read at constant displacements (else GCC keeps P indices)
 #pragma GCC unroll 32
     for (int p = 0; p < P; ++p) {
-      const V b = S::broadcast(xk[p]);
+      const V b = S::broadcast(xk[int64_t{p} * ST]);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[v][p] += wk[v] * b;
     }
@@ -178,7 +178,7 @@ inline void channel_block(const T* w, TapRange taps, const T* x, const int64_t* 
 
 // One image: row after row, its outputs in blocks of at most kMaxP (as even as they go), all
 // channel blocks per pixel block, into `row` (out_w, C_out), then transposed into out.
-template <CpuLevel L, int NV, class T>
+template <CpuLevel L, int NV, int ST, class T>
 void channel_forward_image(const T* padded, const T* packed, const T* bias, const ConvGeometry& g, const Shifted& s,
                            const std::vector<int64_t>& offsets, T* row, T* out) {
   using S = Simd<T, kVectorBytes<L>>;
@@ -186,13 +186,13 @@ void channel_forward_image(const T* padded, const T* packed, const T* bias, cons
   constexpr int kMaxP = (L == CpuLevel::avx512 ? 28 : 12) / NV;
   const int64_t taps = g.group_rows(), blocks = (g.out_w + kMaxP - 1) / kMaxP;
   for (int64_t oh = 0; oh < g.out_h; ++oh) {
-    const TapRange range = s.taps_for_outputs(g, oh * s.pitch, oh * s.pitch + 1);
+    const TapRange range = s.taps_for_row(g, oh);
     for (int64_t b = 0; b < blocks; ++b) {
       const int64_t first = g.out_w * b / blocks, last = g.out_w * (b + 1) / blocks;
       with_block_size<kMaxP>(last - first, [&]<int P>() {
         for (int64_t o = 0; o < g.out_channels; o += width)
-          channel_block<NV, P, S>(packed + o * taps, range, padded + oh * s.pitch + first, offsets.data(),
-                                  row + first * g.out_channels + o, g.out_channels);
+          channel_block<NV, P, ST, S>(packed + o * taps, range, padded + oh * g.stride_h * s.pitch + first * ST,
+                                      offsets.data(), row + first * g.out_channels + o, g.out_channels);
       });
     }
     for (int64_t o = 0; o < g.out_channels; ++o) {
@@ -218,8 +218,12 @@ void channel_forward(const T* input, const T* weight, const T* bias, T* output, 
     at_cpu_level([&]<CpuLevel L>() {
       for (int64_t n = begin; n < end; ++n) {
         pad_image(input + n * g.in_channels * g.in_plane(), g, s, padded.data());
-        channel_forward_image<L, NV>(padded.data(), packed.data(), bias, g, s, offsets, row.data(),
-                                     output + n * g.out_channels * g.out_plane());
+        T* out = output + n * g.out_channels * g.out_plane();
+        if (g.stride_w == 1) {
+          channel_forward_image<L, NV, 1>(padded.data(), packed.data(), bias, g, s, offsets, row.data(), out);
+        } else {
+          channel_forward_image<L, NV, 2>(padded.data(), packed.data(), bias, g, s, offsets, row.data(), out);
+        }
       }
     });
   });
@@ -227,23 +231,31 @@ void channel_forward(const T* input, const T* weight, const T* bias, T* output, 
 
 }  // namespace
 
-// The forward of g: along output channels where they fill whole vectors and each output sums
+// The forward runs along output channels where they fill whole vectors and each output sums
 // at least 128 taps (measured faster or even on every such layer of LeNet-5, 2c2d and
 // ResNet-20, e.g. 2c2d's second layer 21.0 -> 17.3 ms at one thread, 128 images; on first
-// layers, of 25 or 75 taps, the pixel kernel is ahead), else along output pixels. Four
-// vectors of channels for rows of at most 7 outputs (ResNet's last stage) with AVX-512's 32
-// registers, else two, else one.
+// layers, of 25 or 75 taps, the pixel kernel is ahead), at stride 1 or 2; else along output
+// pixels, at stride 1 only.
+template <class T>
+bool channel_forward_applies(const ConvGeometry& g) {
+  return g.out_channels % vector_lanes<T>() == 0 && g.group_rows() >= 128;
+}
+
+// The forward of g, along channels or pixels as above. Four vectors of channels for rows of at
+// most 7 outputs (ResNet's last stage) with AVX-512's 32 registers, else two, else one.
 template <class T>
 void direct_forward(const T* input, const T* weight, const T* bias, T* output, const ConvGeometry& g) {
   const int64_t lanes = vector_lanes<T>();
   const bool wide_registers = lanes * int64_t{sizeof(T)} == 64;
-  if (g.out_channels % lanes != 0 || g.group_rows() < 128) return pixel_forward(input, weight, bias, output, g);
+  if (!channel_forward_applies<T>(g)) return pixel_forward(input, weight, bias, output, g);
   if (wide_registers && g.out_channels % (4 * lanes) == 0 && g.out_w <= 7)
     return channel_forward<4>(input, weight, bias, output, g, lanes);
   if (g.out_channels % (2 * lanes) == 0) return channel_forward<2>(input, weight, bias, output, g, lanes);
   channel_forward<1>(input, weight, bias, output, g, lanes);
 }
 
+template bool channel_forward_applies<float>(const ConvGeometry&);
+template bool channel_forward_applies<double>(const ConvGeometry&);
 template void direct_forward<float>(const float*, const float*, const float*, float*, const ConvGeometry&);
 template void direct_forward<double>(const double*, const double*, const double*, double*, const ConvGeometry&);
 

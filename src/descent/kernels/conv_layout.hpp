@@ -34,8 +34,8 @@ struct Shifted {
   // The layout for elements of `element_bytes` (outputs padded to 64-byte vectors).
   Shifted(const ConvGeometry& g, int64_t element_bytes)
       : channels(g.in_channels),
-        rows(g.out_h + g.kernel_h - 1),
-        pitch(g.out_w + g.kernel_w - 1),
+        rows((g.out_h - 1) * g.stride_h + g.kernel_h),
+        pitch((g.out_w - 1) * g.stride_w + g.kernel_w),
         outputs(g.out_h * pitch),
         padded_outputs((outputs * element_bytes + 63) / 64 * 64 / element_bytes),
         pad_bottom(rows - g.in_h - g.pad_top),
@@ -64,6 +64,14 @@ struct Shifted {
         for (int64_t j = 0; j < g.kernel_w; ++j)
           offsets[static_cast<std::size_t>(row_major_tap(g, c, i, j))] = c * plane() + i * pitch + j;
     return offsets;
+  }
+  // The taps [begin, end) in row-major order that output row oh meets the image with: kernel
+  // rows i whose image row oh s_h + i - pad_top lies in the image (any stride).
+  TapRange taps_for_row(const ConvGeometry& g, int64_t oh) const {
+    const int64_t top = oh * g.stride_h - g.pad_top;  // the image row of kernel row 0
+    const int64_t lo = std::max<int64_t>(0, -top), hi = std::min(g.kernel_h - 1, g.in_h - 1 - top);
+    const int64_t per_row = g.in_channels * g.kernel_w;
+    return lo > hi ? TapRange{0, 0} : TapRange{lo * per_row, (hi + 1) * per_row};
   }
   // The taps [begin, end) in row-major order that outputs [q, q_end) can meet image rows
   // with: kernel rows i whose image row h + i - pad_top lies in the image for some output row
@@ -98,19 +106,21 @@ inline void zero_values(T* dst, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = T(0);
 }
 
-// image (C_in, H, W) into the padded layout, zeros around it.
+// image (C_in, H, W) into the padded layout, zeros around it; with a stride, the rows and
+// columns past the last window are left out.
 template <class T>
 void pad_image(const T* image, const ConvGeometry& g, const Shifted& s, T* padded) {
-  const int64_t above = g.pad_top * s.pitch + g.pad_left, between = s.pitch - g.in_w;
+  const int64_t height = std::min(g.in_h, s.rows - g.pad_top), width = std::min(g.in_w, s.pitch - g.pad_left);
+  const int64_t above = g.pad_top * s.pitch + g.pad_left, between = s.pitch - width;
   for (int64_t c = 0; c < g.in_channels; ++c) {
     T* plane = padded + c * s.plane();
     zero_values(plane, above);  // the rows above and the first row's left padding
-    for (int64_t h = 0; h < g.in_h; ++h) {
+    for (int64_t h = 0; h < height; ++h) {
       T* row = plane + (h + g.pad_top) * s.pitch + g.pad_left;
-      copy_values(row, image + (c * g.in_h + h) * g.in_w, g.in_w);
-      zero_values(row + g.in_w, between);  // this row's right and the next row's left padding
+      copy_values(row, image + (c * g.in_h + h) * g.in_w, width);
+      zero_values(row + width, between);  // this row's right and the next row's left padding
     }
-    const int64_t written = above + g.in_h * s.pitch;
+    const int64_t written = above + height * s.pitch;
     zero_values(plane + written, s.plane() - written);
   }
   const int64_t images = g.in_channels * s.plane();
@@ -127,6 +137,13 @@ int64_t vector_lanes() {
 // bias (C_out) unless it is null.
 template <class T>
 void direct_forward(const T* input, const T* weight, const T* bias, T* output, const ConvGeometry& g);
+
+// Whether the blocks along output channels compute the forward and the weight gradient of g
+// (conv_forward.cpp, conv_weight_gradient.cpp): the only direct blocks for a stride of 2.
+template <class T>
+bool channel_forward_applies(const ConvGeometry& g);
+template <class T>
+bool channel_gradient_applies(const ConvGeometry& g);
 
 // The weight gradient of g summed over the batch (conv_weight_gradient.cpp), overwritten, and
 // the bias gradient (kernels/bias_sums.hpp) unless bias_grad is null.

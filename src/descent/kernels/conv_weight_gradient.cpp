@@ -107,7 +107,7 @@ void channel_gradient_job(const GradientTile<T>& t, int64_t o, int64_t c, int64_
         for (int v = 0; v < NV; ++v) d[v] = in_register(S::load(dy + (oh * g.out_w + ow) * g.out_channels + v * lanes));
 #pragma GCC unroll 4
         for (int r = 0; r < HR; ++r) {
-          const T* xr = x + (oh + r) * t.s.pitch + ow;
+          const T* xr = x + (oh * g.stride_h + r) * t.s.pitch + ow * g.stride_w;
           asm("" : "+r"(xr));  // one pointer per kernel row, read at constant displacements
 #pragma GCC unroll 8
           for (int j = 0; j < KW; ++j) {
@@ -143,7 +143,7 @@ struct ChannelGradientJobs {
 };
 
 // Vectors of channels per block of the weight gradient along channels, or 0 where the blocks
-// along pixels are used: two or four vectors of AVX-512's, for 3 x 3 and 5 x 5 kernels.
+// along pixels are used: one, two or four vectors of AVX-512's, for 3 x 3 and 5 x 5 kernels.
 template <class T>
 int channel_gradient_vectors(const ConvGeometry& g) {
   if (cpu_level() != CpuLevel::avx512 || g.kernel_h > 5 || (g.kernel_w != 3 && g.kernel_w != 5)) return 0;
@@ -268,6 +268,13 @@ void direct_weight_gradient(const T* input, const T* output_grad, T* weight_grad
   if (bias_grad) add_image_sums(image_sums, g.batch, g.out_channels, bias_grad);
 }
 
+template <class T>
+bool channel_gradient_applies(const ConvGeometry& g) {
+  return channel_gradient_vectors<T>(g) > 0;
+}
+
+template bool channel_gradient_applies<float>(const ConvGeometry&);
+template bool channel_gradient_applies<double>(const ConvGeometry&);
 template void direct_weight_gradient<float>(const float*, const float*, float*, float*, const ConvGeometry&, int64_t);
 template void direct_weight_gradient<double>(const double*, const double*, double*, double*, const ConvGeometry&,
                                              int64_t);

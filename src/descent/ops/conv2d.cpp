@@ -48,7 +48,12 @@ template <class T>
 ConvKernels<T> conv2d_kernels(const ConvGeometry& g) {
   ConvKernels<T> chosen{kernels::conv_forward_im2col<T>, kernels::conv_backward_input_im2col<T>,
                         kernels::conv_backward_weight_im2col<T>};
-  if (!kernels::conv_direct_applies(g)) return chosen;
+  if (!kernels::conv_direct_applies(g)) {  // stride 2: the blocks along channels, where they apply
+    if (kernels::conv_direct_forward_applies<T>(g)) chosen.forward = kernels::conv_forward_direct<T>;
+    if (kernels::conv_direct_weight_gradient_applies<T>(g))
+      chosen.backward_weight = kernels::conv_backward_weight_direct<T>;
+    return chosen;
+  }
   const bool many_outputs = g.out_channels >= 16;
   chosen.forward = kernels::conv_forward_direct<T>;
   if (g.in_channels >= 4 || !many_outputs) chosen.backward_input = kernels::conv_backward_input_direct<T>;
