@@ -100,6 +100,13 @@ inline void add_values(T* __restrict dst, const T* __restrict src, T b, int64_t 
   for (int64_t i = 0; i < n; ++i) dst[i] = src[i] + b;
 }
 
+// dst[i] += src[i] for i < n.
+template <class T>
+inline void add_values(T* __restrict dst, const T* __restrict src, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+}
+
 template <class T>
 inline void zero_values(T* dst, int64_t n) {
 #pragma omp simd

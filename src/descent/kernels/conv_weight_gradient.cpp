@@ -221,37 +221,45 @@ void run_channel_tiles(const RunTiles& run_tiles, int vectors, const ConvGeometr
 
 }  // namespace
 
-// Tile after tile, in one parallel region: each thread prepares its share of the tile's images
-// (and their bias sums, where bias_grad is not null), waits for the others, adds its share of
-// the blocks, and waits again. A block's sums are one thread's in a fixed order, whatever the
-// share.
+// Tiles split over threads (at least kMinGradientTiles of them, so two or more threads share
+// a small batch), each prepared and summed whole by one thread into a partial weight gradient
+// of its own, the partials added to dw in tile order (an ordered region): the bits of adding
+// each tile's sums into dw one tile after the other, whatever the thread count, with no
+// barrier between a tile's preparation and its blocks.
+inline constexpr int64_t kMinGradientTiles = 8;
+
 template <class T>
 void direct_weight_gradient(const T* input, const T* output_grad, T* weight_grad, T* bias_grad, const ConvGeometry& g,
                             int64_t buffer_bytes) {
   const Shifted s(g, sizeof(T));
   const std::vector<int64_t> offsets = s.tap_offsets(g);
   const int vectors = channel_gradient_vectors<T>(g);
-  const int64_t taps = g.group_rows(), tile = gradient_tile_images<T>(g, s, vectors > 0, buffer_bytes);
-  std::fill_n(weight_grad, g.out_channels * taps, T(0));
-  ScratchBuffer<T> padded(tile * s.image_elements()), spread(tile * GradientTile<T>::dy_elements(g, s, vectors > 0));
+  const int64_t taps = g.group_rows(), weights = g.out_channels * taps;
+  const int64_t tile = std::min(gradient_tile_images<T>(g, s, vectors > 0, buffer_bytes),
+                                std::max<int64_t>(1, (g.batch + kMinGradientTiles - 1) / kMinGradientTiles));
+  const int64_t tiles = (g.batch + tile - 1) / tile, dy_elements = GradientTile<T>::dy_elements(g, s, vectors > 0);
+  std::fill_n(weight_grad, weights, T(0));
   std::vector<double> image_sums(static_cast<std::size_t>(bias_grad ? g.batch * g.out_channels : 0));
   double* sums = bias_grad ? image_sums.data() : nullptr;
   const int64_t work = g.batch * g.out_channels * taps * s.padded_outputs;
-  const int threads = work >= kParallelMultiplyAdds ? omp_get_max_threads() : 1;
+  const int threads =
+      work >= kParallelMultiplyAdds ? static_cast<int>(std::min<int64_t>(omp_get_max_threads(), tiles)) : 1;
 #pragma omp parallel num_threads(threads)
   {
-    const int64_t thread = omp_get_thread_num(), team = omp_get_num_threads();
+    ScratchBuffer<T> padded(tile * s.image_elements()), spread(tile * dy_elements), partial(weights);
     at_cpu_level([&]<CpuLevel L>() {
       auto run_tiles = [&](const auto& jobs) {
-        for (int64_t first = 0; first < g.batch; first += tile) {
+#pragma omp for ordered schedule(static, 1)
+        for (int64_t index = 0; index < tiles; ++index) {
+          const int64_t first = index * tile;
           const GradientTile<T> t{g,          s, offsets, padded.data(), spread.data(), std::min(tile, g.batch - first),
                                   vectors > 0};
-          prepare_tile(input, output_grad, first, t.count * thread / team, t.count * (thread + 1) / team, t,
-                       padded.data(), spread.data(), sums);
-#pragma omp barrier
-          for (int64_t job = jobs.jobs() * thread / team; job < jobs.jobs() * (thread + 1) / team; ++job)
-            jobs.template run<Simd<T, kVectorBytes<L>>>(job, t, weight_grad);
-#pragma omp barrier
+          prepare_tile(input, output_grad, first, 0, t.count, t, padded.data(), spread.data(), sums);
+          zero_values(partial.data(), weights);
+          for (int64_t job = 0; job < jobs.jobs(); ++job)
+            jobs.template run<Simd<T, kVectorBytes<L>>>(job, t, partial.data());
+#pragma omp ordered
+          add_values(weight_grad, partial.data(), weights);
         }
       };
       // Blocks of 4 channels x 6 taps, or 6 x 4 where the channels are not a multiple of 4
