@@ -56,7 +56,7 @@ struct GradientTile {
   }
 };
 
-// dw[o][k] += the tile's sum for MO channels from o and MK taps from k.
+// dw[o][k] = the tile's sum for MO channels from o and MK taps from k.
 template <int MO, int MK, class S, class T>
 void gradient_job(const GradientTile<T>& t, int64_t o, int64_t k, T* dw) {
   typename S::V acc[MO][MK] = {};
@@ -65,7 +65,7 @@ void gradient_job(const GradientTile<T>& t, int64_t o, int64_t k, T* dw) {
                               t.padded + n * t.image_elements(), t.offsets.data() + k, acc);
   const int64_t taps = t.g.group_rows();
   for (int i = 0; i < MO; ++i)
-    for (int j = 0; j < MK; ++j) dw[(o + i) * taps + k + j] += S::sum(acc[i][j]);
+    for (int j = 0; j < MK; ++j) dw[(o + i) * taps + k + j] = S::sum(acc[i][j]);
 }
 
 // The tile's blocks: MO x MK, the ragged edges in blocks of their own sizes. Job `job` of
@@ -122,7 +122,7 @@ void channel_gradient_job(const GradientTile<T>& t, int64_t o, int64_t c, int64_
   for (int k = 0; k < HR * KW; ++k)
     for (int v = 0; v < NV; ++v)
       for (int64_t lane = 0; lane < lanes; ++lane)
-        dw[(o + v * lanes + lane) * taps + (c * g.kernel_h + i0 + k / KW) * KW + k % KW] += acc[k][v][lane];
+        dw[(o + v * lanes + lane) * taps + (c * g.kernel_h + i0 + k / KW) * KW + k % KW] = acc[k][v][lane];
 }
 
 // The blocks along channels: NV vectors of channels x (input channel, R kernel rows), the last
@@ -223,9 +223,9 @@ void run_channel_tiles(const RunTiles& run_tiles, int vectors, const ConvGeometr
 
 // Tiles split over threads (at least kMinGradientTiles of them, so two or more threads share
 // a small batch), each prepared and summed whole by one thread into a partial weight gradient
-// of its own, the partials added to dw in tile order (an ordered region): the bits of adding
-// each tile's sums into dw one tile after the other, whatever the thread count, with no
-// barrier between a tile's preparation and its blocks.
+// of its own (every element written once by its block), the partials added to dw in tile order (an ordered region): the
+// bits of adding each tile's sums into dw one tile after the other, whatever the thread count, with no barrier between
+// a tile's preparation and its blocks.
 inline constexpr int64_t kMinGradientTiles = 8;
 
 template <class T>
@@ -255,7 +255,6 @@ void direct_weight_gradient(const T* input, const T* output_grad, T* weight_grad
           const GradientTile<T> t{g,          s, offsets, padded.data(), spread.data(), std::min(tile, g.batch - first),
                                   vectors > 0};
           prepare_tile(input, output_grad, first, 0, t.count, t, padded.data(), spread.data(), sums);
-          zero_values(partial.data(), weights);
           for (int64_t job = 0; job < jobs.jobs(); ++job)
             jobs.template run<Simd<T, kVectorBytes<L>>>(job, t, partial.data());
 #pragma omp ordered
