@@ -167,9 +167,9 @@ inline void channel_block(const T* w, TapRange taps, const T* x, const int64_t* 
     asm("" : "+r"(xk));  // one pointer, read at constant displacements (else GCC keeps P indices)
 #pragma GCC unroll 32
     for (int p = 0; p < P; ++p) {
-      const V b = S::broadcast(xk[int64_t{p} * ST]);
+      const T a = xk[int64_t{p} * ST];  // scalar times vector: one broadcast at every level
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[v][p] += wk[v] * b;
+      for (int v = 0; v < NV; ++v) acc[v][p] += a * wk[v];
     }
   }
   for (int p = 0; p < P; ++p)
@@ -197,10 +197,15 @@ void channel_forward_image(const T* padded, const T* packed, const T* bias, cons
     }
     for (int64_t o = 0; o < g.out_channels; ++o) {
       T* dst = out + (o * g.out_h + oh) * g.out_w;
+      const T* src = row + o;
+      const int64_t stride = g.out_channels;
       if (bias) {
-        for (int64_t ow = 0; ow < g.out_w; ++ow) dst[ow] = row[ow * g.out_channels + o] + bias[o];
+        const T b = bias[o];
+#pragma omp simd
+        for (int64_t ow = 0; ow < g.out_w; ++ow) dst[ow] = src[ow * stride] + b;
       } else {
-        for (int64_t ow = 0; ow < g.out_w; ++ow) dst[ow] = row[ow * g.out_channels + o];
+#pragma omp simd
+        for (int64_t ow = 0; ow < g.out_w; ++ow) dst[ow] = src[ow * stride];
       }
     }
   }

@@ -111,9 +111,9 @@ void channel_gradient_job(const GradientTile<T>& t, int64_t o, int64_t c, int64_
           asm("" : "+r"(xr));  // one pointer per kernel row, read at constant displacements
 #pragma GCC unroll 8
           for (int j = 0; j < KW; ++j) {
-            const V b = S::broadcast(xr[j]);
+            const T a = xr[j];  // scalar times vector: one broadcast at every level
 #pragma GCC unroll 4
-            for (int v = 0; v < NV; ++v) acc[r * KW + j][v] += b * d[v];
+            for (int v = 0; v < NV; ++v) acc[r * KW + j][v] += a * d[v];
           }
         }
       }

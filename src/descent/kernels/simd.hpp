@@ -18,8 +18,6 @@ struct Simd {
 
   static V load(const T* p) { return *reinterpret_cast<const Unaligned*>(p); }
   static void store(T* p, V v) { *reinterpret_cast<Unaligned*>(p) = v; }
-  // x in every lane (one broadcast instruction: V{} + x would add a zero first).
-  static V broadcast(T x) { return x - V{}; }
   static V load(const T* p, int n) {
     if (n == kLanes) return load(p);
     V v{};
