@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/reference.hpp"
+#include "common/throws.hpp"
 #include "descent/nn/batch_norm2d.hpp"
 #include "descent/nn/conv.hpp"
 #include "descent/nn/pooling.hpp"
@@ -149,6 +150,28 @@ TEST(ConvLayers, BatchNorm2dRunningStatistics) {
                          sqrt(cumulative.running_var.reshape(Shape{1, 2, 1, 1}) + 1e-5);
   const std::vector<double> yv = y.to_vector(), hv = by_hand.to_vector();
   for (std::size_t i = 0; i < yv.size(); ++i) EXPECT_NEAR(yv[i], hv[i], 1e-12);
+}
+
+// forward_relu(x, r) is relu(forward(x) + r): the same output and running statistics, in
+// training (here with the cumulative average, momentum None) and in evaluation.
+TEST(ConvLayers, BatchNorm2dForwardRelu) {
+  Generator gen(8);
+  const Tensor x = Tensor::normal(Shape{4, 3, 5, 5}, 0.5, 2.0, DType::f32, &gen);
+  const Tensor r = Tensor::normal(Shape{4, 3, 5, 5}, 0.0, 1.0, DType::f32, &gen);
+  BatchNorm2d fused(3, 1e-5, std::nullopt), separate(3, 1e-5, std::nullopt);
+  for (int step = 0; step < 2; ++step) {
+    EXPECT_EQ(fused.forward_relu(x, r).to_vector(), relu(separate(x) + r).to_vector());
+    EXPECT_EQ(fused.forward_relu(x).to_vector(), relu(separate(x)).to_vector());
+  }
+  EXPECT_EQ(fused.running_mean.to_vector(), separate.running_mean.to_vector());
+  EXPECT_EQ(fused.running_var.to_vector(), separate.running_var.to_vector());
+  EXPECT_EQ(fused.num_batches_tracked.item(), 4.0);
+  fused.eval();
+  separate.eval();
+  EXPECT_EQ(fused.forward_relu(x, r).to_vector(), relu(separate(x) + r).to_vector());
+  EXPECT_TRUE(throws<ShapeError>([&] { fused.forward_relu(x, r.slice(0, 0, 2)); },
+                                 "batch_norm_relu: residual of shape [2, 3, 5, 5] does not match input [4, 3, 5, 5] "
+                                 "(expected the same shape)"));
 }
 
 TEST(ConvLayers, Dropout2dDropsWholeChannels) {
