@@ -58,8 +58,12 @@ Outcome run(const Inputs& in, bool fused, bool training, bool with_residual) {
     y = relu(with_residual ? add(normed, residual) : normed);
   }
   y.backward(in.dy);
-  return {y.to_vector(),           running_mean.to_vector(), running_var.to_vector(),
-          x.grad().to_vector(),    weight.grad().to_vector(), bias.grad().to_vector(),
+  return {y.to_vector(),
+          running_mean.to_vector(),
+          running_var.to_vector(),
+          x.grad().to_vector(),
+          weight.grad().to_vector(),
+          bias.grad().to_vector(),
           with_residual ? residual.grad().to_vector() : std::vector<double>()};
 }
 
@@ -68,8 +72,7 @@ void expect_close(const std::vector<double>& got, const std::vector<double>& wan
   ASSERT_EQ(got.size(), want.size()) << what;
   double largest = 0;
   for (double v : want) largest = std::max(largest, std::abs(v));
-  for (std::size_t i = 0; i < got.size(); ++i)
-    ASSERT_NEAR(got[i], want[i], tolerance * largest) << what << " at " << i;
+  for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], tolerance * largest) << what << " at " << i;
 }
 
 std::string describe(DType dtype, bool training, bool with_residual) {
