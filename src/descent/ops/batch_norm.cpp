@@ -224,7 +224,7 @@ void gradients_from(const Saved& saved, const G& g, T* dx, T* dweight, T* dbias,
   const T* x = saved.x.data<T>();
   const auto channels = static_cast<std::size_t>(l.channels);
   std::vector<double> sums(2 * channels);  // per channel sum(g), then per channel sum(g xhat)
-  for_channels(l, [&](int64_t c) {
+  const auto sum_channel = [&](int64_t c) {
     const auto k = static_cast<std::size_t>(c);
     const double mean = s.mean[k], invstd = s.invstd[k];
     const auto [sum_g, sum_g_xhat] = over_channel(
@@ -236,15 +236,14 @@ void gradients_from(const Saved& saved, const G& g, T* dx, T* dweight, T* dbias,
     dbias[c] = static_cast<T>(sum_g);
     sums[k] = sum_g;
     sums[channels + k] = sum_g_xhat;
-  });
-  const std::vector<double> means = saved.training ? gradient_means(sums, s) : std::vector<double>(2 * channels, 0.0);
+  };
   const std::vector<double> w = saved.weight.defined() ? saved.weight.to_vector() : std::vector<double>(channels, 1.0);
-  for_channels(l, [&](int64_t c) {
+  const auto write_channel = [&](int64_t c, double mean_g, double mean_g_xhat) {
     const auto k = static_cast<std::size_t>(c);
     // dx = g a + x b + c0, as ATen's batch_norm_cpu_backward: the channel's constants in
     // double, rounded once, the elements in T.
-    const double per_g = s.invstd[k] * w[k], per_x = -per_g * s.invstd[k] * means[channels + k];
-    const double shift = -per_g * means[k] - per_x * s.mean[k];
+    const double per_g = s.invstd[k] * w[k], per_x = -per_g * s.invstd[k] * mean_g_xhat;
+    const double shift = -per_g * mean_g - per_x * s.mean[k];
     const T a = static_cast<T>(per_g), b = static_cast<T>(per_x), c0 = static_cast<T>(shift);
     if (dresidual == nullptr) {
       each_in_channel(l, c, [=](int64_t i) { dx[i] = g(i) * a + x[i] * b + c0; });
@@ -254,6 +253,22 @@ void gradients_from(const Saved& saved, const G& g, T* dx, T* dweight, T* dbias,
         dx[i] = gi * a + x[i] * b + c0;
         dresidual[i] = gi;
       });
+    }
+  };
+  if (saved.training && s.replicas.sum) {  // the means need every replica's sums: one exchange for all channels
+    for_channels(l, sum_channel);
+    const std::vector<double> means = gradient_means(sums, s);
+    for_channels(l, [&](int64_t c) { write_channel(c, means[c], means[channels + static_cast<std::size_t>(c)]); });
+    return;
+  }
+  // Otherwise channel by channel, so that the second pass finds the channel's values in cache.
+  for_channels(l, [&](int64_t c) {
+    sum_channel(c);
+    const auto k = static_cast<std::size_t>(c);
+    if (saved.training) {
+      write_channel(c, sums[k] / s.count, sums[channels + k] / s.count);
+    } else {
+      write_channel(c, 0.0, 0.0);
     }
   });
 }
