@@ -1,7 +1,10 @@
 // batch_norm (Ioffe & Szegedy 2015), as torch.nn.functional.batch_norm on the CPU
 // (ATen's batch_norm_cpu): statistics per channel over every dim but the channel dim, summed
 // in double; forward beside backward. Channels are split over threads in fixed ranges, and
-// each channel's sums run in one order, so results do not depend on the thread count.
+// each channel's sums run in one order, so results do not depend on the thread count. Unless
+// replicas must exchange sums between passes, a channel is finished (its statistics and output,
+// or its gradient's sums and dx) before the next begins, so that only its first pass reads
+// from memory and the others find its values in cache.
 // batch_norm_relu is relu(batch_norm(x) + residual) as one op: the elementwise pass applies the
 // residual and the ReLU, and the backward takes the ReLU's mask from the output, so each of the
 // three costs no pass over memory of its own.
@@ -112,53 +115,79 @@ void sum_over_replicas(const ReplicaSum& replicas, std::vector<double>& values) 
   if (replicas.sum) replicas.sum(values);
 }
 
+// running = (1 - momentum) running + momentum batch, with the unbiased variance (as torch's
+// running_var), on the caller's buffers where given.
+void update_running_statistics(const Arguments& a, const std::vector<double>& mean, std::vector<double> variance,
+                               double count) {
+  const Shape shape{static_cast<int64_t>(mean.size())};
+  if (a.running_mean.defined()) {
+    const Tensor batch_mean = Tensor::from_data(std::span<const double>(mean), shape, a.running_mean.dtype());
+    Tensor(a.running_mean).mul_(1.0 - a.momentum).add_(batch_mean, a.momentum);  // a handle to the caller's buffer
+  }
+  if (a.running_var.defined()) {
+    for (double& v : variance) v *= count / (count - 1.0);
+    const Tensor unbiased = Tensor::from_data(std::span<const double>(variance), shape, a.running_var.dtype());
+    Tensor(a.running_var).mul_(1.0 - a.momentum).add_(unbiased, a.momentum);
+  }
+}
+
 // Batch mean and biased variance (two passes, in double) of x (N, C, L), over every replica's
-// rows when there are replicas; when running statistics are given, updates them with momentum
-// and the unbiased variance.
-template <class T>
-Statistics batch_statistics(const T* x, const ChannelLayout& l, const Tensor& running_mean, const Tensor& running_var,
-                            double momentum, double eps, const ReplicaSum& replicas) {
+// rows when there are replicas, and the running statistics updated. then(c, mean, invstd) runs
+// for each channel as soon as its statistics are known: without replicas right after the
+// channel's own passes, while its values are in cache; with replicas after the last exchange.
+template <class T, class Then>
+Statistics batch_statistics(const T* x, const ChannelLayout& l, const Arguments& a, const Then& then) {
+  const ReplicaSum replicas = a.replicas != nullptr ? *a.replicas : ReplicaSum{};
   const auto channels = static_cast<std::size_t>(l.channels);
   Statistics s{std::vector<double>(channels), std::vector<double>(channels), 0.0, replicas};
   std::vector<double> totals(channels + 1);  // per channel the sum of x, then the count behind each
   totals[channels] = static_cast<double>(l.per_channel());
-  for_channels(l, [&](int64_t c) {
-    totals[static_cast<std::size_t>(c)] = over_channel(l, c, [x](int64_t i) { return static_cast<double>(x[i]); })[0];
-  });
-  sum_over_replicas(replicas, totals);
-  const double m = s.count = totals[channels];
   std::vector<double> variance(channels);
-  for_channels(l, [&](int64_t c) {
+  const auto sum_channel = [&](int64_t c) {
+    totals[static_cast<std::size_t>(c)] = over_channel(l, c, [x](int64_t i) { return static_cast<double>(x[i]); })[0];
+  };
+  const auto sum_squared_deviations = [&](int64_t c) {
     const auto k = static_cast<std::size_t>(c);
-    const double mean = totals[k] / m;
+    const double mean = totals[k] / totals[channels];
     s.mean[k] = mean;
     variance[k] = over_channel(l, c, [x, mean](int64_t i) {
       const double d = static_cast<double>(x[i]) - mean;
       return d * d;
     })[0];
-  });
-  sum_over_replicas(replicas, variance);
-  for (std::size_t k = 0; k < channels; ++k) {
-    variance[k] /= m;
-    s.invstd[k] = 1.0 / std::sqrt(variance[k] + eps);
+  };
+  const auto finish = [&](int64_t c) {
+    const auto k = static_cast<std::size_t>(c);
+    variance[k] /= totals[channels];
+    s.invstd[k] = 1.0 / std::sqrt(variance[k] + a.eps);
+    then(c, s.mean[k], s.invstd[k]);
+  };
+  if (replicas.sum) {  // each pass needs every replica's sums before the next
+    for_channels(l, sum_channel);
+    sum_over_replicas(replicas, totals);
+    for_channels(l, sum_squared_deviations);
+    sum_over_replicas(replicas, variance);
+    for_channels(l, finish);
+  } else {
+    for_channels(l, [&](int64_t c) {
+      sum_channel(c);
+      sum_squared_deviations(c);
+      finish(c);
+    });
   }
-  if (running_mean.defined()) {
-    const Tensor batch_mean =
-        Tensor::from_data(std::span<const double>(s.mean), Shape{l.channels}, running_mean.dtype());
-    Tensor(running_mean).mul_(1.0 - momentum).add_(batch_mean, momentum);  // a handle to the caller's buffer
-  }
-  if (running_var.defined()) {
-    for (double& v : variance) v *= m / (m - 1.0);  // unbiased, as torch's running_var
-    const Tensor unbiased =
-        Tensor::from_data(std::span<const double>(variance), Shape{l.channels}, running_var.dtype());
-    Tensor(running_var).mul_(1.0 - momentum).add_(unbiased, momentum);
-  }
+  s.count = totals[channels];
+  update_running_statistics(a, s.mean, std::move(variance), s.count);
   return s;
 }
 
-Statistics running_statistics(const Tensor& running_mean, const Tensor& running_var, double eps) {
-  Statistics s{running_mean.to_vector(), running_var.to_vector(), 0.0, {}};
-  for (double& v : s.invstd) v = 1.0 / std::sqrt(v + eps);
+// The running statistics, and then(c, mean, invstd) for each channel.
+template <class Then>
+Statistics running_statistics(const ChannelLayout& l, const Arguments& a, const Then& then) {
+  Statistics s{a.running_mean.to_vector(), a.running_var.to_vector(), 0.0, {}};
+  for (double& v : s.invstd) v = 1.0 / std::sqrt(v + a.eps);
+  for_channels(l, [&](int64_t c) {
+    const auto k = static_cast<std::size_t>(c);
+    then(c, s.mean[k], s.invstd[k]);
+  });
   return s;
 }
 
@@ -181,26 +210,27 @@ T relu_value(T v) {
   return v > 0 || v != v ? v : T(0);
 }
 
-// y = x α + β per channel, with α = w invstd and β = b - mean α, as ATen's
-// batch_norm_cpu_transform_input; behind the ReLU y = relu(x α + β + r), rounded as the
-// separate ops round (r is null without a residual).
+// The elementwise pass over channel c, given its mean and invstd: y = x α + β with α = w invstd
+// and β = b - mean α, as ATen's batch_norm_cpu_transform_input; behind the ReLU
+// y = relu(x α + β + r), rounded as the separate ops round (r is null without a residual).
 template <class T>
-void normalize_into(const Arguments& a, const Statistics& s, const ChannelLayout& l, const T* x, const T* r, T* y) {
-  const auto channels = s.mean.size();
-  const std::vector<double> w = a.weight.defined() ? a.weight.to_vector() : std::vector<double>(channels, 1.0);
-  const std::vector<double> b = a.bias.defined() ? a.bias.to_vector() : std::vector<double>(channels, 0.0);
-  for_channels(l, [&](int64_t c) {
-    const auto k = static_cast<std::size_t>(c);
-    const double scale = s.invstd[k] * w[k];
-    const T alpha = static_cast<T>(scale), beta = static_cast<T>(b[k] - s.mean[k] * scale);
-    if (!a.relu) {
-      each_in_channel(l, c, [=](int64_t i) { y[i] = x[i] * alpha + beta; });
-    } else if (r == nullptr) {
-      each_in_channel(l, c, [=](int64_t i) { y[i] = relu_value(x[i] * alpha + beta); });
-    } else {
-      each_in_channel(l, c, [=](int64_t i) { y[i] = relu_value(x[i] * alpha + beta + r[i]); });
-    }
-  });
+auto channel_writer(const Arguments& a, const ChannelLayout& l, const T* x, const T* r, T* y) {
+  const auto channels = static_cast<std::size_t>(l.channels);
+  return
+      [&l, relu = a.relu, x, r, y, w = a.weight.defined() ? a.weight.to_vector() : std::vector<double>(channels, 1.0),
+       b = a.bias.defined() ? a.bias.to_vector() : std::vector<double>(channels, 0.0)](int64_t c, double mean,
+                                                                                       double invstd) {
+        const auto k = static_cast<std::size_t>(c);
+        const double scale = invstd * w[k];
+        const T alpha = static_cast<T>(scale), beta = static_cast<T>(b[k] - mean * scale);
+        if (!relu) {
+          each_in_channel(l, c, [=](int64_t i) { y[i] = x[i] * alpha + beta; });
+        } else if (r == nullptr) {
+          each_in_channel(l, c, [=](int64_t i) { y[i] = relu_value(x[i] * alpha + beta); });
+        } else {
+          each_in_channel(l, c, [=](int64_t i) { y[i] = relu_value(x[i] * alpha + beta + r[i]); });
+        }
+      };
 }
 
 // What the backward keeps: x, the weight, the statistics, and behind the ReLU the output y,
@@ -313,10 +343,8 @@ Tensor normalize(const Arguments& a) {
   Tensor y = Tensor::empty(a.x.shape(), a.x.dtype());
   dispatch(a.x.dtype(), [&]<class T>() {
     const T* x = saved->x.data<T>();
-    saved->stats = a.training ? batch_statistics(x, l, a.running_mean, a.running_var, a.momentum, a.eps,
-                                                 a.replicas != nullptr ? *a.replicas : ReplicaSum{})
-                              : running_statistics(a.running_mean, a.running_var, a.eps);
-    normalize_into(a, saved->stats, l, x, r.defined() ? r.data<T>() : nullptr, y.data<T>());
+    const auto write = channel_writer(a, l, x, r.defined() ? r.data<T>() : nullptr, y.data<T>());
+    saved->stats = a.training ? batch_statistics(x, l, a, write) : running_statistics(l, a, write);
   });
   if (!any_requires_grad({a.x, a.weight, a.bias, a.residual})) return y;
   std::vector<Tensor> inputs{a.x, a.weight, a.bias};
