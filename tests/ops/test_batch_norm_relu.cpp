@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -102,8 +103,9 @@ TEST(BatchNormRelu, EqualsTheThreeOps) {
   }
 }
 
-// Zeroes cut by the ReLU pass no gradient back, and a residual that cancels the normalized
-// value exactly sits on the ReLU's kink, where the gradient is 0 as relu's.
+// Zeroes cut by the ReLU pass no gradient back, not even an infinite one (a select, as relu's
+// backward and torch's threshold_backward), and a residual that cancels the normalized value
+// exactly sits on the ReLU's kink, where the gradient is 0 as relu's.
 TEST(BatchNormRelu, MaskIsTheOutputsSign) {
   const Tensor x = Tensor::from_data(std::vector<double>{-1, 1, -1, 1}, Shape{2, 1, 2, 1}, DType::f64);
   Tensor residual = Tensor::from_data(std::vector<double>{0, -1, 0.5, 2}, Shape{2, 1, 2, 1}, DType::f64);
@@ -112,8 +114,10 @@ TEST(BatchNormRelu, MaskIsTheOutputsSign) {
   // batch statistics: mean 0, variance 1, so y = relu(x / sqrt(1 + eps) + residual) with eps 0.
   const Tensor y = batch_norm_relu(xg, residual, Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1, 0.0);
   EXPECT_EQ(y.to_vector(), (std::vector<double>{0, 0, 0, 3}));
-  y.backward(Tensor::ones(x.shape(), DType::f64));
+  const double inf = std::numeric_limits<double>::infinity();
+  y.backward(Tensor::from_data(std::vector<double>{inf, -inf, 2, 1}, x.shape(), DType::f64));
   EXPECT_EQ(residual.grad().to_vector(), (std::vector<double>{0, 0, 0, 1}));
+  for (double v : xg.grad().to_vector()) EXPECT_TRUE(std::isfinite(v)) << v;
 }
 
 // Big enough to split the channels over threads: every result the same bits at 1 and 2.

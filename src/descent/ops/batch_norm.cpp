@@ -303,10 +303,10 @@ void gradients_from(const Saved& saved, const G& g, T* dx, T* dweight, T* dbias,
   });
 }
 
-// The backward of either op: g = dy, or behind the ReLU g = dy [y > 0], which is also the
-// residual's gradient. The mask is relu's, !(y <= 0), so NaN passes as in relu's backward; it is
-// written as a choice of two constants, which GCC vectorizes, where a bool converted to T keeps
-// the loop scalar (three times slower).
+// The backward of either op: g = dy, or behind the ReLU g = dy where y > 0, else 0, which is
+// also the residual's gradient: relu's backward, a select as torch's threshold_backward (NaN in
+// y passes dy; an infinite dy stays out of the zeros), which vectorizes where a bool-to-float
+// product would not.
 void backward(Node& node, const Tensor& grad, const Saved& saved) {
   const Tensor dy = grad.contiguous();
   const Tensor& x = saved.x;
@@ -321,7 +321,7 @@ void backward(Node& node, const Tensor& grad, const Saved& saved) {
     if (saved.y.defined()) {
       const T* y = saved.y.data<T>();
       gradients_from(
-          saved, [pdy, y](int64_t i) { return pdy[i] * (y[i] <= 0 ? T(0) : T(1)); }, dx.data<T>(), dweight.data<T>(),
+          saved, [pdy, y](int64_t i) { return y[i] <= 0 ? T(0) : pdy[i]; }, dx.data<T>(), dweight.data<T>(),
           dbias.data<T>(), pdr);
     } else {
       gradients_from(
