@@ -9,10 +9,12 @@
 // residual and the ReLU, and the backward takes the ReLU's mask from the output, so each of the
 // three costs no pass over memory of its own.
 #include <array>
+#include <bit>
 #include <cmath>
 #include <memory>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -303,6 +305,15 @@ void gradients_from(const Saved& saved, const G& g, T* dx, T* dweight, T* dbias,
   });
 }
 
+// v where keep, else +0, as a select (relu's backward, torch's threshold_backward: an infinite v
+// stays out of the zeros), written as a mask of bits: GCC keeps a select of a loaded value
+// scalar in these loops, and the mask vectorizes.
+template <class T>
+T kept_where(T v, bool keep) {
+  using Bits = std::conditional_t<sizeof(T) == sizeof(uint32_t), uint32_t, uint64_t>;
+  return std::bit_cast<T>(std::bit_cast<Bits>(v) & (keep ? ~Bits{0} : Bits{0}));
+}
+
 // The backward of either op: g = dy, or behind the ReLU g = dy where y > 0, else 0, which is
 // also the residual's gradient: relu's backward, a select as torch's threshold_backward (NaN in
 // y passes dy; an infinite dy stays out of the zeros), which vectorizes where a bool-to-float
@@ -321,7 +332,7 @@ void backward(Node& node, const Tensor& grad, const Saved& saved) {
     if (saved.y.defined()) {
       const T* y = saved.y.data<T>();
       gradients_from(
-          saved, [pdy, y](int64_t i) { return y[i] <= 0 ? T(0) : pdy[i]; }, dx.data<T>(), dweight.data<T>(),
+          saved, [pdy, y](int64_t i) { return kept_where(pdy[i], !(y[i] <= 0)); }, dx.data<T>(), dweight.data<T>(),
           dbias.data<T>(), pdr);
     } else {
       gradients_from(
