@@ -17,6 +17,10 @@
 //                        weight, against cblas_sgemm's rate for 1024^3 measured in the same process
 //                        (counters GFLOP/s, sgemm_GFLOP/s and of_sgemm, the fraction; both from
 //                        the fastest call, FLOPs = 3 x 2 x multiply-adds)
+//   layer/bn_relu_add    the end of a residual block, relu(batch_norm(x) + r), on resnet20's first
+//                        stage (128 x 16 x 28 x 28, training): forward, then backward to x, r, the
+//                        weight and the bias, as one op (fused:1, BatchNorm2d::forward_relu) or as
+//                        the three ops (fused:0); one thread
 //   memory/MODEL         the growth of peak RSS (VmHWM) over building the model and optimizer and
 //                        5 training steps, after the data is loaded; run each alone, in a fresh
 //                        process (--benchmark_filter='^memory/2c2d_momentum/'): it refuses otherwise
@@ -171,6 +175,25 @@ void conv2_fwd_bwd(benchmark::State& state) {
   state.counters["of_sgemm"] = flops / best / sgemm;
 }
 
+// relu(bn(x) + r) forward and backward, fused or as three ops (see the file's opening comment).
+void bn_relu_add_fwd_bwd(benchmark::State& state) {
+  g_ran_before = true;
+  set_num_threads(1);
+  const bool fused = state.range(0) != 0;
+  const Shape shape{128, 16, 28, 28};
+  Generator gen(seed());
+  Tensor x = Tensor::normal(shape, 0.0, 1.0, DType::f32, &gen), r = Tensor::normal(shape, 0.0, 1.0, DType::f32, &gen);
+  x.requires_grad_();
+  r.requires_grad_();
+  const Tensor grad_out = Tensor::normal(shape, 0.0, 1.0, DType::f32, &gen);
+  BatchNorm2d bn(shape[1]);
+  for (auto _ : state) {
+    for (Tensor* t : {&x, &r, &bn.weight, &bn.bias}) t->zero_grad();
+    const Tensor y = fused ? bn.forward_relu(x, r) : relu(add(bn.forward(x), r));
+    y.backward(grad_out);
+  }
+}
+
 // ---------------------------------------------------------------- peak memory of training steps
 
 // A field of /proc/self/status in KiB ("VmHWM", "VmRSS").
@@ -225,6 +248,12 @@ int main(int argc, char** argv) {
       ->Arg(2)
       ->MinTime(2.0)
       ->UseRealTime()
+      ->MeasureProcessCPUTime()
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("layer/bn_relu_add", bn_relu_add_fwd_bwd)
+      ->ArgName("fused")
+      ->Arg(0)
+      ->Arg(1)
       ->MeasureProcessCPUTime()
       ->Unit(benchmark::kMillisecond);
   for (const Config& c : kConfigs)

@@ -1,7 +1,7 @@
 // The pieces of data parallelism that need no mpirun: a batch's shares tile it, as evenly as
 // possible; the shards of a loader, put together, are the one-process batches in order; a
-// rank's dropout masks are one process's for its rows; batch_norm over replicas (two threads
-// standing in for two ranks) is the whole batch's; and a world of one process leaves every
+// rank's dropout masks are one process's for its rows; batch_norm and batch_norm_relu over
+// replicas (two threads standing in for two ranks) are the whole batch's; and a world of one process leaves every
 // collective's values as they are.
 #include <gtest/gtest.h>
 
@@ -77,12 +77,13 @@ class TwoReplicas {
   std::array<std::vector<double>, 2> parts_;
 };
 
-// One replica's (or the whole batch's) batch_norm step on rows [first, last) of x (N, 3, 2, 2):
-// the loss is the mean over its rows of sum(y * probe), as a rank's training loss is.
+// One replica's (or the whole batch's) batch_norm step on rows [first, last) of x (N, 3, 2, 2),
+// or batch_norm_relu's with a residual of x's size: the loss is the mean over its rows of
+// sum(y * probe), as a rank's training loss is.
 struct NormStep {
   Tensor x, weight, y, running_mean, running_var;
 };
-NormStep norm_step(const std::vector<double>& x, int64_t first, int64_t last, const ReplicaSum* replicas) {
+NormStep norm_step(const std::vector<double>& x, int64_t first, int64_t last, const ReplicaSum* replicas, bool fused) {
   constexpr int64_t kPerRow = 12;
   const std::span<const double> rows(x.data() + first * kPerRow, static_cast<std::size_t>((last - first) * kPerRow));
   NormStep step{.x = Tensor::from_data(rows, Shape{last - first, 3, 2, 2}, DType::f64),
@@ -93,9 +94,15 @@ NormStep norm_step(const std::vector<double>& x, int64_t first, int64_t last, co
   step.x.requires_grad_();
   step.weight.requires_grad_();
   const Tensor bias = Tensor::from_data({0.1, 0.0, -0.2}, Shape{3}, DType::f64);
-  step.y = batch_norm(step.x, step.running_mean, step.running_var, step.weight, bias, true, 0.1, 1e-5, replicas);
-  std::vector<double> probe(rows.size());
-  for (std::size_t i = 0; i < probe.size(); ++i) probe[i] = std::cos(0.7 * static_cast<double>(first * kPerRow + i));
+  std::vector<double> probe(rows.size()), residual(rows.size());
+  for (std::size_t i = 0; i < probe.size(); ++i) {
+    probe[i] = std::cos(0.7 * static_cast<double>(first * kPerRow + i));
+    residual[i] = std::sin(1.3 * static_cast<double>(first * kPerRow + i));
+  }
+  step.y =
+      fused ? batch_norm_relu(step.x, Tensor::from_data(std::span<const double>(residual), step.x.shape(), DType::f64),
+                              step.running_mean, step.running_var, step.weight, bias, true, 0.1, 1e-5, replicas)
+            : batch_norm(step.x, step.running_mean, step.running_var, step.weight, bias, true, 0.1, 1e-5, replicas);
   const Tensor weights = Tensor::from_data(std::span<const double>(probe), step.x.shape(), DType::f64);
   mul(sum(mul(step.y, weights)), 1.0 / static_cast<double>(last - first)).backward();
   return step;
@@ -107,12 +114,11 @@ void expect_near(const Tensor& part, const Tensor& whole, int64_t offset, double
     EXPECT_NEAR(a[i] * scale, b[static_cast<std::size_t>(offset) + i], 1e-12) << "element " << i;
 }
 
-// Rows [0, 4) and [4, 6) of a batch of 6: each replica's output, running statistics and
-// gradients (scaled by its share) are the whole batch's (torch.nn.SyncBatchNorm).
-TEST(ReplicaSum, BatchNormOverReplicasIsTheWholeBatchs) {
-  std::vector<double> x(6 * 12);
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37 * static_cast<double>(i)) * (1.0 + 0.1 * (i % 5));
-  const NormStep whole = norm_step(x, 0, 6, nullptr);
+void expect_replicas_make_the_whole_batch(bool fused) {
+  std::vector<double> x(std::size_t{6} * 12);  // 6 rows of (3, 2, 2)
+  for (std::size_t i = 0; i < x.size(); ++i)
+    x[i] = std::sin(0.37 * static_cast<double>(i)) * (1.0 + 0.1 * static_cast<double>(i % 5));
+  const NormStep whole = norm_step(x, 0, 6, nullptr, fused);
   TwoReplicas replicas;
   std::array<NormStep, 2> parts;
   const std::array<int64_t, 3> bounds = {0, 4, 6};
@@ -120,7 +126,7 @@ TEST(ReplicaSum, BatchNormOverReplicasIsTheWholeBatchs) {
     const int64_t first = bounds[static_cast<std::size_t>(rank)], last = bounds[static_cast<std::size_t>(rank) + 1];
     const ReplicaSum sum{.sum = [&replicas, rank](std::span<double> values) { replicas.sum(rank, values); },
                          .share = static_cast<double>(last - first) / 6.0};
-    parts[static_cast<std::size_t>(rank)] = norm_step(x, first, last, &sum);
+    parts[static_cast<std::size_t>(rank)] = norm_step(x, first, last, &sum, fused);
   };
   std::thread other(replica, 1);
   replica(0);
@@ -139,6 +145,16 @@ TEST(ReplicaSum, BatchNormOverReplicasIsTheWholeBatchs) {
   }
   expect_near(Tensor::from_data(std::span<const double>(weight_grad), Shape{3}, DType::f64), whole.weight.grad(), 0,
               1.0);
+}
+
+// Rows [0, 4) and [4, 6) of a batch of 6: each replica's output, running statistics and
+// gradients (scaled by its share) are the whole batch's (torch.nn.SyncBatchNorm), for
+// batch_norm and batch_norm_relu.
+TEST(ReplicaSum, BatchNormOverReplicasIsTheWholeBatchs) {
+  for (bool fused : {false, true}) {
+    SCOPED_TRACE(fused ? "batch_norm_relu" : "batch_norm");
+    expect_replicas_make_the_whole_batch(fused);
+  }
 }
 
 Dataset counting_rows(int64_t n) {

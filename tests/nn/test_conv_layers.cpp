@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/reference.hpp"
+#include "common/throws.hpp"
 #include "descent/nn/batch_norm2d.hpp"
 #include "descent/nn/conv.hpp"
 #include "descent/nn/pooling.hpp"
@@ -149,6 +150,70 @@ TEST(ConvLayers, BatchNorm2dRunningStatistics) {
                          sqrt(cumulative.running_var.reshape(Shape{1, 2, 1, 1}) + 1e-5);
   const std::vector<double> yv = y.to_vector(), hv = by_hand.to_vector();
   for (std::size_t i = 0; i < yv.size(); ++i) EXPECT_NEAR(yv[i], hv[i], 1e-12);
+}
+
+// forward_relu(x, r) is relu(forward(x) + r): the same output and running statistics, in
+// training (here with the cumulative average, momentum None) and in evaluation.
+TEST(ConvLayers, BatchNorm2dForwardRelu) {
+  Generator gen(8);
+  const Tensor x = Tensor::normal(Shape{4, 3, 5, 5}, 0.5, 2.0, DType::f32, &gen);
+  const Tensor r = Tensor::normal(Shape{4, 3, 5, 5}, 0.0, 1.0, DType::f32, &gen);
+  BatchNorm2d fused(3, 1e-5, std::nullopt), separate(3, 1e-5, std::nullopt);
+  for (int step = 0; step < 2; ++step) {
+    EXPECT_EQ(fused.forward_relu(x, r).to_vector(), relu(separate(x) + r).to_vector());
+    EXPECT_EQ(fused.forward_relu(x).to_vector(), relu(separate(x)).to_vector());
+  }
+  EXPECT_EQ(fused.running_mean.to_vector(), separate.running_mean.to_vector());
+  EXPECT_EQ(fused.running_var.to_vector(), separate.running_var.to_vector());
+  EXPECT_EQ(fused.num_batches_tracked.item(), 4.0);
+  fused.eval();
+  separate.eval();
+  EXPECT_EQ(fused.forward_relu(x, r).to_vector(), relu(separate(x) + r).to_vector());
+  EXPECT_TRUE(throws<ShapeError>([&] { fused.forward_relu(x, r.slice(0, 0, 2)); },
+                                 "batch_norm_relu: residual of shape [2, 3, 5, 5] does not match input [4, 3, 5, 5] "
+                                 "(expected the same shape)"));
+}
+
+// BasicBlock's forward (batch_norm_relu for both batch norms) is its ops one by one:
+// relu(bn1(conv1(x))), then relu(bn2(conv2(out)) + shortcut(x)). The same output and running
+// statistics to the bit, and the same gradients to a few units in the last place, for every
+// shortcut, in training.
+TEST(ConvLayers, BasicBlockEqualsItsOpsOneByOne) {
+  constexpr double kGradientTolerance = 1e-5;  // float32, relative to the largest value
+  for (Shortcut type : {Shortcut::A, Shortcut::B, Shortcut::none}) {
+    for (int64_t stride : {1, 2}) {
+      Generator gen_fused(21), gen_separate(21), gen_x(22);
+      BasicBlock fused(4, 8, stride, type, DType::f32, &gen_fused),
+          separate(4, 8, stride, type, DType::f32, &gen_separate);
+      const Tensor x = Tensor::normal(Shape{3, 4, 6, 6}, 0.0, 1.0, DType::f32, &gen_x);
+      const Tensor y = fused(x);
+      Tensor out = relu(separate.bn1->forward(separate.conv1->forward(x)));
+      out = separate.bn2->forward(separate.conv2->forward(out));
+      if (type != Shortcut::none) out = out + (separate.shortcut ? separate.shortcut->forward(x) : x);
+      out = relu(out);
+      const std::string what = std::string(type == Shortcut::A   ? "A"
+                                           : type == Shortcut::B ? "B"
+                                                                 : "none") +
+                               ", stride " + std::to_string(stride);
+      ASSERT_EQ(y.to_vector(), out.to_vector()) << what;
+      const Tensor probe = Tensor::normal(y.shape(), 0.0, 1.0, DType::f32, &gen_x);
+      y.backward(probe);
+      out.backward(probe);
+      const NamedTensors buffers = fused.named_buffers(), separate_buffers = separate.named_buffers();
+      for (std::size_t i = 0; i < buffers.size(); ++i)
+        EXPECT_EQ(buffers[i].second.to_vector(), separate_buffers[i].second.to_vector())
+            << what << ", " << buffers[i].first;
+      const NamedTensors params = fused.named_parameters(), separate_params = separate.named_parameters();
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        const std::vector<double> got = params[i].second.grad().to_vector(),
+                                  want = separate_params[i].second.grad().to_vector();
+        double largest = 0;
+        for (double v : want) largest = std::max(largest, std::abs(v));
+        for (std::size_t j = 0; j < got.size(); ++j)
+          ASSERT_NEAR(got[j], want[j], kGradientTolerance * largest) << what << ", " << params[i].first << " at " << j;
+      }
+    }
+  }
 }
 
 TEST(ConvLayers, Dropout2dDropsWholeChannels) {

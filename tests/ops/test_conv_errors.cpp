@@ -81,6 +81,16 @@ TEST(ConvErrors, BatchNormAndPad) {
                          "batch_norm: running_mean of shape [4] does not match input [2, 3, 4, 4] (expected [3])"));
   EXPECT_TRUE(throws<ValueError>([] { batch_norm(zeros({2, 3, 4, 4}), Tensor(), Tensor()); },
                                  "batch_norm: evaluation mode needs running_mean and running_var"));
+  EXPECT_TRUE(throws<ShapeError>([] { batch_norm_relu(zeros({2, 3, 4, 4}), zeros({2, 3, 4}), Tensor(), Tensor()); },
+                                 "batch_norm_relu: residual of shape [2, 3, 4] does not match input [2, 3, 4, 4] "
+                                 "(expected the same shape)"));
+  EXPECT_TRUE(throws<ShapeError>(
+      [] {
+        batch_norm_relu(zeros({2, 3, 4, 4}), zeros({2, 3, 4, 4}).to(DType::f64), Tensor(), Tensor(), {}, {}, true);
+      },
+      "batch_norm_relu: dtypes differ (float32 and float64); convert one with .to()"));
+  EXPECT_TRUE(throws<ValueError>([] { batch_norm_relu(zeros({2, 3, 4, 4}), Tensor(), Tensor(), Tensor()); },
+                                 "batch_norm_relu: evaluation mode needs running_mean and running_var"));
   EXPECT_TRUE(throws<ValueError>([] { pad(zeros({2, 3, 4}), {1, 1, 1}); },
                                  "pad: expected {left, right} or {left, right, top, bottom}, got {1, 1, 1}"));
   EXPECT_TRUE(throws<ShapeError>([] { pad(zeros({4}), {1, 1, 1, 1}); },

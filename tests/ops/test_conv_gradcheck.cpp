@@ -1,5 +1,5 @@
 // Gradient checks (central differences, float64) of conv2d, conv_transpose2d, the poolings,
-// batch_norm and pad, on inputs stored contiguously and seen through non-contiguous views.
+// batch_norm, batch_norm_relu and pad, on inputs stored contiguously and seen through non-contiguous views.
 #include <gtest/gtest.h>
 
 #include "descent/ops/conv.hpp"
@@ -136,6 +136,30 @@ TEST(GradcheckConv, BatchNorm) {
   EXPECT_TRUE(
       passes_gradcheck([&](auto& in) { return batch_norm(in[0], running_mean, running_var, in[1], in[2], true, 0.3); },
                        {randn(Shape{5, 3}, gen), randn(Shape{3}, gen), randn(Shape{3}, gen)}));
+}
+
+// relu(batch_norm(x) + residual): through x, weight, bias and the residual, the residual seen
+// through the same view as x; with batch and with running statistics, and without a residual.
+TEST(GradcheckConv, BatchNormRelu) {
+  Generator gen(61);
+  for (Layout layout : kLayouts) {
+    const Tensor x = input(Shape{3, 4, 3, 5}, layout, gen), r = input(Shape{3, 4, 3, 5}, layout, gen);
+    const Tensor w = randn(Shape{4}, gen), b = randn(Shape{4}, gen);
+    const auto fused = [&](const std::vector<Tensor>& in, const Tensor& mean, const Tensor& var, bool training) {
+      return batch_norm_relu(seen_as(in[0], layout), seen_as(in[3], layout), mean, var, in[1], in[2], training);
+    };
+    EXPECT_TRUE(passes_gradcheck([&](auto& in) { return fused(in, Tensor(), Tensor(), true); }, {x, w, b, r}))
+        << "training (" << layout_name(layout) << ")";
+    EXPECT_TRUE(passes_gradcheck(
+        [&](auto& in) {
+          return batch_norm_relu(seen_as(in[0], layout), Tensor(), Tensor(), Tensor(), in[1], in[2], true);
+        },
+        {x, w, b}))
+        << "training without a residual (" << layout_name(layout) << ")";
+    const Tensor running_mean = randn(Shape{4}, gen), running_var = rand_between(Shape{4}, gen, 0.5, 2.0);
+    EXPECT_TRUE(passes_gradcheck([&](auto& in) { return fused(in, running_mean, running_var, false); }, {x, w, b, r}))
+        << "evaluation (" << layout_name(layout) << ")";
+  }
 }
 
 TEST(GradcheckConv, Pad) {

@@ -1,6 +1,6 @@
 // BatchNorm2d: the bookkeeping of torch.nn.modules.batchnorm._BatchNorm.forward around the
-// batch_norm op, and torch.nn.SyncBatchNorm's statistics over the ranks when a data-parallel
-// step asks for them (nn/global_batch.hpp).
+// batch_norm op (or the fused batch_norm_relu), and torch.nn.SyncBatchNorm's statistics over the
+// ranks when a data-parallel step asks for them (nn/global_batch.hpp).
 #include "descent/nn/batch_norm2d.hpp"
 
 #include "descent/nn/global_batch.hpp"
@@ -14,7 +14,11 @@ BatchNorm2d::BatchNorm2d(int64_t c, double e, std::optional<double> m, bool affi
                          DType dtype)
     : NormBase("BatchNorm2d", c, e, affine, track_running_stats, dtype), momentum(m) {}
 
-Tensor BatchNorm2d::forward(const Tensor& x) {
+Tensor BatchNorm2d::forward(const Tensor& x) { return normalize(x, false, Tensor()); }
+
+Tensor BatchNorm2d::forward_relu(const Tensor& x, const Tensor& residual) { return normalize(x, true, residual); }
+
+Tensor BatchNorm2d::normalize(const Tensor& x, bool relu, const Tensor& residual) {
   if (x.dim() != 4 || x.shape()[1] != num_features)
     throw ShapeError("BatchNorm2d: expected input of shape [N, " + std::to_string(num_features) + ", H, W], got " +
                      x.shape().str());
@@ -26,11 +30,14 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
   }
   const bool batch_statistics = is_training() || !running_mean.defined();
   const GlobalBatch* global = current_global_batch();
-  if (batch_statistics && global != nullptr && global->sum_over_ranks) {
-    const ReplicaSum ranks{.sum = global->sum_over_ranks, .share = global->share()};
-    return batch_norm(x, running_mean, running_var, weight, bias, true, factor, eps, &ranks);
-  }
-  return batch_norm(x, running_mean, running_var, weight, bias, batch_statistics, factor, eps);
+  const ReplicaSum ranks = batch_statistics && global != nullptr && global->sum_over_ranks
+                               ? ReplicaSum{.sum = global->sum_over_ranks, .share = global->share()}
+                               : ReplicaSum{};
+  const ReplicaSum* replicas = ranks.sum ? &ranks : nullptr;
+  if (relu)
+    return batch_norm_relu(x, residual, running_mean, running_var, weight, bias, batch_statistics, factor, eps,
+                           replicas);
+  return batch_norm(x, running_mean, running_var, weight, bias, batch_statistics, factor, eps, replicas);
 }
 
 std::string BatchNorm2d::extra_repr() const {

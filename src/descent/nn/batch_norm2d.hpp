@@ -18,9 +18,16 @@ class BatchNorm2d : public NormBase {
   explicit BatchNorm2d(int64_t num_features, double eps = 1e-5, std::optional<double> momentum = 0.1,
                        bool affine = true, bool track_running_stats = true, DType dtype = DType::f32);
   Tensor forward(const Tensor& x) override;
+  // relu(forward(x) + residual), or relu(forward(x)) without a residual, as one op
+  // (batch_norm_relu): the same values, running statistics and gradients, in fewer passes over
+  // memory. residual has x's shape.
+  Tensor forward_relu(const Tensor& x, const Tensor& residual = Tensor());
   std::string name() const override { return "BatchNorm2d"; }
   std::string extra_repr() const override;
   std::optional<double> momentum;
+
+ private:
+  Tensor normalize(const Tensor& x, bool relu, const Tensor& residual);
 };
 
 }  // namespace descent

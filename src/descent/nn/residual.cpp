@@ -55,11 +55,11 @@ BasicBlock::BasicBlock(int64_t in, int64_t out, int64_t step, Shortcut type, DTy
   shortcut = register_module("shortcut", projection);
 }
 
+// The batch norms apply the ReLU and the residual add in their own pass (batch_norm_relu).
 Tensor BasicBlock::forward(const Tensor& x) {
-  Tensor out = relu(bn1->forward(conv1->forward(x)));
-  out = bn2->forward(conv2->forward(out));
-  if (shortcut_type != Shortcut::none) out = add(out, shortcut ? shortcut->forward(x) : x);
-  return relu(out);
+  const Tensor out = conv2->forward(bn1->forward_relu(conv1->forward(x)));
+  const Tensor residual = shortcut_type == Shortcut::none ? Tensor() : shortcut ? shortcut->forward(x) : x;
+  return bn2->forward_relu(out, residual);
 }
 
 std::string BasicBlock::extra_repr() const {

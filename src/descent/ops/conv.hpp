@@ -60,7 +60,7 @@ Tensor avg_pool2d(const Tensor& x, Pair kernel_size, std::optional<Pair> stride 
 // Window i spans [floor(i H / out_h), ceil((i + 1) H / out_h)) rows, likewise for columns.
 Tensor adaptive_avg_pool2d(const Tensor& x, Pair output_size);
 
-// ---- batch normalization (batch_norm.cpp; Ioffe & Szegedy 2015) ----
+// ---- batch normalization (batch_norm.cpp; Ioffe & Szegedy 2015), with a fused ReLU ----
 // x (N, C, *), statistics per channel over N and the rest. Training: normalize with the batch
 // mean and biased variance, and when running_mean / running_var are given update them in
 // place: running = (1 - momentum) running + momentum batch, with the unbiased variance.
@@ -78,6 +78,13 @@ struct ReplicaSum {
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
                   const Tensor& weight = Tensor(), const Tensor& bias = Tensor(), bool training = false,
                   double momentum = 0.1, double eps = 1e-5, const ReplicaSum* replicas = nullptr);
+// relu(batch_norm(x) + residual), or relu(batch_norm(x)) when residual is undefined, as one op
+// (the last steps of a residual block, He et al. 2016): the same values, running statistics and
+// gradients as the three ops, in one pass over x (and the residual) after the statistics, and
+// backward in two passes over dy, y and x. residual has x's shape and dtype.
+Tensor batch_norm_relu(const Tensor& x, const Tensor& residual, const Tensor& running_mean, const Tensor& running_var,
+                       const Tensor& weight = Tensor(), const Tensor& bias = Tensor(), bool training = false,
+                       double momentum = 0.1, double eps = 1e-5, const ReplicaSum* replicas = nullptr);
 
 // ---- padding (pad.cpp) ----
 // torch.nn.functional.pad, mode 'constant': pads = {left, right} pads the last dim, {left,
