@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <optional>
+#include <vector>
 
 #include "descent/optim/adam.hpp"
 #include "descent/optim/rule.hpp"
@@ -44,12 +45,13 @@ Estimate estimate_of(const ProdigyOptions& first, double d, double dlr) {
   return {d, dlr, beta1, beta2, first.beta3 < 0 ? std::sqrt(beta2) : first.beta3, first.decouple};
 }
 
-// One parameter's first pass, one read of θ, g, θ₀ and s: its term of the numerator,
-// (d/d₀)·dlr·⟨g, θ₀ − θ⟩, and Σ|s| after s takes g. The moments wait for the second pass,
-// which reads them anyway: the same arithmetic, 8 bytes a parameter fewer.
+// One parameter's first pass, one read of θ, g, θ₀ and s, added to `sums`: ⟨g, θ₀ − θ⟩ and
+// Σ|s| after s takes g; returns the weight of its term of the numerator, (d/d₀)·dlr. The
+// moments wait for the second pass, which reads them anyway: the same arithmetic, 8 bytes a
+// parameter fewer.
 template <class T>
-std::pair<double, double> accumulate_one(const ProdigyOptions& options, const Estimate& e, Tensor& param,
-                                         const Tensor& grad, ParamState& state) {
+double accumulate_one(const ProdigyOptions& options, const Estimate& e, Tensor& param, const Tensor& grad,
+                      ParamState& state, FusedSums<2>& sums) {
   const T* theta = param.data<T>();
   const T* grad_ = grad.data<T>();
   if (!state.buffers.count("p0")) state.buffers["p0"] = param.detach().clone();  // θ₀
@@ -60,13 +62,13 @@ std::pair<double, double> accumulate_one(const ProdigyOptions& options, const Es
   const T lambda = e.decouple ? T(0) : T(options.weight_decay);  // the L2 penalty, when coupled
   const T b3 = T(e.beta3), s_weight = T((e.d / options.d0) * (options.safeguard_warmup ? e.d : e.dlr));
   auto g = [=](int64_t i) { return grad_[i] + lambda * theta[i]; };
-  const auto [dot, s_abs] = sums_over_elements(
+  sums.add(
       param.numel(), [=](int64_t i) { return double(g(i)) * double(p0[i] - theta[i]); },  // ⟨g, θ₀ − θ⟩
       [=](int64_t i) {
         s[i] = s[i] * b3 + s_weight * g(i);  // s ← β₃s + (d/d₀)·d·lr·g
         return std::abs(s[i]);               // Σ|s|
       });
-  return {(e.d / options.d0) * e.dlr * dot, s_abs};
+  return (e.d / options.d0) * e.dlr;
 }
 
 // The moments of one parameter taking g (the L2 penalty λθ in it when weight decay is
@@ -129,7 +131,8 @@ void update_one(const ProdigyOptions& options, const Estimate& e, std::optional<
 
 std::pair<double, double> Prodigy::accumulate(const ProdigyOptions& first, double d, double dlr) {
   const Estimate estimate = estimate_of(first, d, dlr);
-  double numerator = 0.0, denominator = 0.0;
+  FusedSums<2> sums;  // the sums of all parameters in one parallel region
+  std::vector<double> weights;
   for_each_param_with_grad([&](ParamGroup& group, Tensor& param, const Tensor& grad, ParamState& state) {
     const ProdigyOptions options = settings(group);
     if (options.lr <= 0.0) {  // a frozen group: its state exists, its moments stay
@@ -137,12 +140,15 @@ std::pair<double, double> Prodigy::accumulate(const ProdigyOptions& first, doubl
       zeros_buffer(state, "exp_avg_sq", param);
       return;
     }
-    dispatch(param.dtype(), [&]<class T>() {
-      const auto [term, s_abs] = accumulate_one<T>(options, estimate, param, grad, state);
-      numerator += term;
-      denominator += s_abs;
-    });
+    dispatch(param.dtype(),
+             [&]<class T>() { weights.push_back(accumulate_one<T>(options, estimate, param, grad, state, sums)); });
   });
+  const std::vector<std::array<double, 2>> dot_and_s_abs = sums.run();
+  double numerator = 0.0, denominator = 0.0;
+  for (std::size_t k = 0; k < weights.size(); ++k) {
+    numerator += weights[k] * dot_and_s_abs[k][0];
+    denominator += dot_and_s_abs[k][1];
+  }
   return {numerator, denominator};
 }
 

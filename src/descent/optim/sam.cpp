@@ -6,6 +6,7 @@
 #include <immintrin.h>
 #endif
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -108,13 +109,15 @@ Tensor& Sam::copy_of(const Tensor& param) {
 }
 
 std::vector<std::pair<Tensor, Tensor>> Sam::ascend() {
-  double norm_sq = 0.0;
+  FusedSums<1> squares;  // every parameter's Σg² in one parallel region
   for_each_param_with_grad([&](ParamGroup&, Tensor& param, const Tensor& grad, ParamState&) {
     dispatch(param.dtype(), [&]<class T>() {
       const T* g = grad.data<T>();
-      norm_sq += sum_over_elements(param.numel(), [=](int64_t i) { return double(g[i]) * double(g[i]); });
+      squares.add(param.numel(), [=](int64_t i) { return double(g[i]) * double(g[i]); });
     });
   });
+  double norm_sq = 0.0;
+  for (const std::array<double, 1>& sum : squares.run()) norm_sq += sum[0];
   std::vector<std::pair<Tensor, Tensor>> saved;
   const double norm = std::sqrt(norm_sq);
   FusedStep loops;
