@@ -5,6 +5,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
+#include <span>
+#include <vector>
 
 #include "descent/descent.hpp"
 #include "descent/optim/factory.hpp"
@@ -89,6 +92,61 @@ TEST(Adafactor, FactorsAFourDimensionalWeightOverItsLastTwoDims) {
   OptimizerState transposed = state;
   transposed.state.at(0).buffers.at("row_var") = Tensor::zeros(Shape{2, 3, 1, 5}, DType::f64);
   EXPECT_THROW(opt->load_state_dict(transposed), ValueError);
+}
+
+namespace {
+
+// Adafactor's first step with the defaults on a rows × cols matrix (β̂₂ weight 1, so R and C
+// are g²'s row and column means), element by element as PyTorch 2.5's
+// _single_tensor_adafactor: v̂ = R_i·C_j / max(mean(R), ε₁), U = g / √max(v̂, ε₁²).
+std::vector<double> adafactor_first_step(std::vector<double> theta, const std::vector<double>& g, int64_t rows,
+                                         int64_t cols) {
+  const double eps1 = std::numeric_limits<double>::epsilon();
+  std::vector<double> row(rows, 0.0), col(cols, 0.0);
+  double theta_sq = 0.0, row_mean = 0.0, u_sq = 0.0;
+  for (int64_t i = 0; i < rows * cols; ++i) {
+    row[i / cols] += g[i] * g[i] / double(cols);
+    col[i % cols] += g[i] * g[i] / double(rows);
+    theta_sq += theta[i] * theta[i];
+  }
+  for (double r : row) row_mean += r / double(rows);
+  std::vector<double> u(theta.size());
+  for (int64_t i = 0; i < rows * cols; ++i) {
+    const double v_hat = row[i / cols] * col[i % cols] / std::max(row_mean, eps1);
+    u[i] = g[i] / std::sqrt(std::max(v_hat, eps1 * eps1));
+    u_sq += u[i] * u[i];
+  }
+  const double n = double(rows * cols), alpha = std::max(1e-3, std::sqrt(theta_sq / n)) * 0.01;
+  for (int64_t i = 0; i < rows * cols; ++i) theta[i] -= alpha * u[i] / std::max(1.0, std::sqrt(u_sq / n));
+  return theta;
+}
+
+void expect_adafactor_first_step(const std::vector<double>& g, int64_t rows, int64_t cols) {
+  std::vector<double> start(g.size());
+  for (std::size_t i = 0; i < start.size(); ++i) start[i] = std::cos(double(i));
+  Tensor w = Tensor::from_data(std::span<const double>(start), Shape{rows, cols}, DType::f64).requires_grad_();
+  w.set_grad(Tensor::from_data(std::span<const double>(g), Shape{rows, cols}, DType::f64));
+  make_optimizer("adafactor", std::vector<Tensor>{w})->step();
+  const std::vector<double> ours = w.to_vector(), expected = adafactor_first_step(start, g, rows, cols);
+  for (std::size_t i = 0; i < ours.size(); ++i)
+    EXPECT_NEAR(ours[i], expected[i], 1e-12 * std::max(std::abs(expected[i]), 1.0)) << "element " << i;
+}
+
+}  // namespace
+
+// U = g·a_i·b_j where the floor cannot bite along a row, element by element (floored) where
+// it can: a row whose factor is ~1e-40 (v̂ below ε₁² there) beside rows of ordinary size.
+TEST(Adafactor, RowsUnderTheFloorTakeItElementByElement) {
+  std::vector<double> g(15);  // 3 × 5
+  for (std::size_t i = 0; i < g.size(); ++i) g[i] = (i < 5 ? 1e-20 : 1.0) * std::sin(double(i) + 0.5);
+  expect_adafactor_first_step(g, 3, 5);
+}
+
+// A column of zero gradients: C_j = 0, v̂ = 0 is floored at ε₁², and U = 0 there (not 0·∞).
+TEST(Adafactor, AZeroColumnOfGradientsLeavesItsParametersAndNoNaN) {
+  std::vector<double> g(12);  // 4 × 3
+  for (std::size_t i = 0; i < g.size(); ++i) g[i] = i % 3 == 1 ? 0.0 : std::sin(double(i) + 0.5);
+  expect_adafactor_first_step(g, 4, 3);
 }
 
 TEST(Prodigy, EstimateOfDGrowsFromD0AndIsSaved) {

@@ -36,3 +36,20 @@ TEST(CpuLevels, EveryOptimizerGivesTheBitsOfBaseline) {
     }
   }
 }
+
+// Adafactor factors a matrix's second moment (optim/adafactor.cpp): its row and column sums
+// and its update, at every level, on a matrix with ragged ends in both dims.
+TEST(CpuLevels, AdafactorOnAMatrixGivesTheBitsOfBaseline) {
+  for (DType dtype : {DType::f32, DType::f64}) {
+    std::vector<double> base;
+    {
+      kernels::CpuLevelOverride level(kernels::CpuLevel::baseline);
+      base = four_steps("adafactor", dtype, Shape{37, 29});
+    }
+    for (kernels::CpuLevel l : descent::testing::cpu_levels_here()) {
+      kernels::CpuLevelOverride level(l);
+      EXPECT_EQ(four_steps("adafactor", dtype, Shape{37, 29}), base)
+          << dtype_name(dtype) << " at " << kernels::cpu_level_name(l);
+    }
+  }
+}

@@ -45,3 +45,11 @@ TEST(Parallel, TwoThreadsGiveTheResultOfOne) {
     }
   }
 }
+
+// Adafactor's sums over a matrix are per row, and per column in blocks of rows fixed
+// whatever the thread count (optim/adafactor.cpp): two threads give the bits of one.
+TEST(Parallel, AdafactorOnAMatrixGivesTheBitsOfOneThread) {
+  const Shape shape{257, kElems / 257};  // above kParallelThreshold, ragged row blocks
+  for (DType dtype : {DType::f32, DType::f64})
+    EXPECT_EQ(run("adafactor", 1, dtype, shape), run("adafactor", 2, dtype, shape)) << dtype_name(dtype);
+}

@@ -65,54 +65,68 @@ void in_runs(int64_t count, int64_t elements, const F& body) {
   }
 }
 
-// Σ_r g²[b, r, c] for every column j = b·cols + c, each down its rows in order; vectorized
-// across the columns, the rows read along.
+// Rows of one matrix are taken kRowBlock at a time, whatever the thread count: the column
+// sums of a block are added in block order, so they have the same bits at every thread count.
+inline constexpr int64_t kRowBlock = 64;
+
+// The sums of one read of θ and g: Σθ², and Σg² along every row and down every column.
+struct SquareSums {
+  double theta_sq = 0.0;
+  std::vector<double> rows, cols;  // Σ_c g²[r, c] by row r; Σ_r g²[b, r, c] by column b·cols + c
+};
+
+// One pass over θ and g: each row's Σθ² and Σg² (in kernels/lane_sums.hpp's order), its g²
+// also added to its block's column sums.
 template <class T>
-std::vector<double> column_sums_sq(const Factored& view, const T* g) {
-  const int64_t rows = view.rows, cols = view.cols;
-  std::vector<double> sums(static_cast<std::size_t>(view.batches * cols), 0.0);
-  double* out = sums.data();
-  in_runs(view.batches * cols, view.batches * rows * cols, [=](int64_t first, int64_t last) {
-    for (int64_t j = first; j < last;) {  // the part of [first, last) in matrix b
-      const int64_t b = j / cols, begin = j % cols, end = std::min(cols, begin + (last - j));
-      double* sum = out + b * cols;
-      for (int64_t r = 0; r < rows; ++r) {
-        const T* row = g + (b * rows + r) * cols;
-        kernels::simd_for(begin, end, [=](int64_t c) { sum[c] += double(row[c]) * double(row[c]); });
+SquareSums square_sums(const Factored& view, const T* theta, const T* g) {
+  const int64_t rows = view.rows, cols = view.cols, all_rows = view.batches * rows;
+  const int64_t blocks_per_matrix = (rows + kRowBlock - 1) / kRowBlock, blocks = view.batches * blocks_per_matrix;
+  std::vector<double> theta_sq(static_cast<std::size_t>(all_rows)), row_sq(static_cast<std::size_t>(all_rows)),
+      block_cols(static_cast<std::size_t>(blocks * cols), 0.0);
+  double *theta_sq_ = theta_sq.data(), *row_sq_ = row_sq.data(), *block_cols_ = block_cols.data();
+  in_runs(blocks, all_rows * cols, [=](int64_t first, int64_t last) {
+    for (int64_t k = first; k < last; ++k) {
+      const int64_t matrix_row = k / blocks_per_matrix * rows, begin = matrix_row + k % blocks_per_matrix * kRowBlock;
+      double* col = block_cols_ + k * cols;
+      for (int64_t r = begin; r < std::min(matrix_row + rows, begin + kRowBlock); ++r) {
+        const T* t = theta + r * cols;
+        const T* gr = g + r * cols;
+        const auto [t_sq, g_sq] = sums_in_range(
+            0, cols, [=](int64_t c) { return double(t[c]) * double(t[c]); },
+            [=](int64_t c) {
+              const double sq = double(gr[c]) * double(gr[c]);
+              col[c] += sq;
+              return sq;
+            });
+        theta_sq_[r] = t_sq;
+        row_sq_[r] = g_sq;
       }
-      j += end - begin;
     }
   });
+  SquareSums sums{.theta_sq = 0.0, .rows = std::move(row_sq), .cols = std::vector<double>(view.batches * cols, 0.0)};
+  for (double row : theta_sq) sums.theta_sq += row;
+  for (int64_t k = 0; k < blocks; ++k) {
+    double* to = sums.cols.data() + k / blocks_per_matrix * cols;
+    const double* from = block_cols_ + k * cols;
+    kernels::simd_for(0, cols, [=](int64_t c) { to[c] += from[c]; });
+  }
   return sums;
 }
 
-// R ← lerp(R, mean over the row of g², w) and C likewise over columns; returns Σθ², summed
-// along the rows in the same pass as R's g².
+// R ← lerp(R, mean over the row of g², w) and C likewise over columns, from one pass over θ
+// and g that also returns Σθ².
 template <class T>
 double update_factors(const Factored& view, const T* theta, const T* g, T* row_var, T* col_var, T weight) {
-  const int64_t all_rows = view.batches * view.rows, rows = view.rows, cols = view.cols;
-  std::vector<double> theta_sq(static_cast<std::size_t>(all_rows));
-  double* theta_sq_ = theta_sq.data();
-  in_runs(all_rows, all_rows * cols, [=](int64_t first, int64_t last) {
-    for (int64_t r = first; r < last; ++r) {
-      const T* t = theta + r * cols;
-      const T* gr = g + r * cols;
-      const auto [t_sq, g_sq] = sums_in_range(
-          0, cols, [=](int64_t c) { return double(t[c]) * double(t[c]); },
-          [=](int64_t c) { return double(gr[c]) * double(gr[c]); });
-      theta_sq_[r] = t_sq;
-      const T norm = T(std::sqrt(g_sq));
-      row_var[r] = lerp(row_var[r], norm * norm / T(cols), weight);  // ‖g_row‖² / cols
-    }
-  });
-  const std::vector<double> col_sq = column_sums_sq(view, g);
-  for (int64_t j = 0; j < view.batches * cols; ++j) {
-    const T norm = T(std::sqrt(col_sq[static_cast<std::size_t>(j)]));
-    col_var[j] = lerp(col_var[j], norm * norm / T(rows), weight);  // ‖g_col‖² / rows
+  const SquareSums sums = square_sums(view, theta, g);
+  for (int64_t r = 0; r < view.batches * view.rows; ++r) {
+    const T norm = T(std::sqrt(sums.rows[static_cast<std::size_t>(r)]));
+    row_var[r] = lerp(row_var[r], norm * norm / T(view.cols), weight);  // ‖g_row‖² / cols
   }
-  double sum = 0.0;
-  for (double row : theta_sq) sum += row;
-  return sum;
+  for (int64_t j = 0; j < view.batches * view.cols; ++j) {
+    const T norm = T(std::sqrt(sums.cols[static_cast<std::size_t>(j)]));
+    col_var[j] = lerp(col_var[j], norm * norm / T(view.rows), weight);  // ‖g_col‖² / rows
+  }
+  return sums.theta_sq;
 }
 
 // The row factor's mean over rows per matrix, floored at ε₁ (the divisor of the estimate R·C).
@@ -144,12 +158,6 @@ struct Update {
   T sign, floor, shrink;
 
   T u(T v_hat, T g) const { return T(1) / std::sqrt(std::max(v_hat, floor)) * (sign * g); }
-  // A matrix's U and U², from v̂ = C·(R / mean(R)) with R / mean(R) taken once per row: one
-  // division and one root per element for U, one division for U² (in double, where g² cannot
-  // underflow), where u() spends two divisions and a root. They round differently from
-  // PyTorch's 1/√v̂·g (within a few ulps), the same at every thread count and level.
-  T u_factored(T v_hat, T g) const { return (sign * g) / std::sqrt(std::max(v_hat, floor)); }
-  static double u_squared(T v_hat, T floor_, T g) { return double(g) / double(std::max(v_hat, floor_)) * double(g); }
   // −α_t / max(1, RMS(U)/d), from Σθ² and ΣU² over the n elements.
   T scale(double theta_sq, double u_sq, int64_t n) const {
     const double alpha = std::max(options.eps.second, std::sqrt(theta_sq) / std::sqrt(double(n))) * rho;
@@ -157,41 +165,108 @@ struct Update {
   }
 };
 
-// A matrix parameter's step, given Σθ² and the factors: v̂ = C·(R / mean(R)) along each row,
-// ΣU² in one pass, the update in another.
+// A matrix's estimate v̂ = R_i·C_j / mean(R) is a row's factor times a column's. Where the
+// floor ε₁² cannot bite anywhere along a row (R_i/mean(R) · min_j C_j ≥ ε₁²), that row's
+// 1/√v̂ is a_i·b_j, with a_i = 1/√(R_i/mean(R)) and b_j = 1/√C_j, and U² = g²·a_i²·b_j²: a
+// root and a division per row and per column, products per element. They round differently
+// from PyTorch's rsqrt(v̂)·g (within a few ulps), the same at every thread count and level.
+// Other rows (under a zero column, or a row factor near 0) take v̂ = C_j·(R_i/mean(R))
+// element by element, floored, as PyTorch.
+template <class T>
+struct Separable {
+  std::vector<T> relative, row_rsqrt, col_rsqrt;  // R_i/mean(R) (v̂ = C_j·relative_i), a_i, b_j
+  std::vector<double> row_inv, col_inv;           // a_i², b_j²
+  std::vector<char> whole_row;                    // whether v̂ ≥ ε₁² along the whole row
+
+  Separable(const Factored& view, const T* row_var, const T* col_var, T eps1, T floor)
+      : relative(static_cast<std::size_t>(view.batches * view.rows)),
+        row_rsqrt(relative.size()),
+        col_rsqrt(static_cast<std::size_t>(view.batches * view.cols)),
+        row_inv(relative.size()),
+        col_inv(col_rsqrt.size()),
+        whole_row(relative.size()) {
+    const std::vector<T> means = row_means(view, row_var, eps1);
+    for (int64_t b = 0; b < view.batches; ++b) {
+      const T* col = col_var + b * view.cols;
+      const double min_col = *std::min_element(col, col + view.cols);
+      for (int64_t j = b * view.cols; j < (b + 1) * view.cols; ++j) set_column(j, col_var[j]);
+      for (int64_t r = b * view.rows; r < (b + 1) * view.rows; ++r) {
+        const auto i = static_cast<std::size_t>(r);
+        relative[i] = row_var[r] / means[static_cast<std::size_t>(b)];
+        row_inv[i] = 1.0 / double(relative[i]);
+        row_rsqrt[i] = T(std::sqrt(row_inv[i]));
+        const double least = double(relative[i]) * min_col;  // the least v̂ along the row
+        whole_row[i] = least > 0.0 && least >= double(floor);
+      }
+    }
+  }
+  void set_column(int64_t j, T c) {
+    const auto i = static_cast<std::size_t>(j);
+    col_inv[i] = 1.0 / double(c);
+    col_rsqrt[i] = T(std::sqrt(col_inv[i]));
+  }
+};
+
+// ΣU² over a matrix parameter, summed by row in row order.
+template <class T>
+double sum_u_squared(const Factored& view, const T* g, const T* col_var, const Separable<T>& factors, T floor) {
+  const int64_t all_rows = view.batches * view.rows, rows = view.rows, cols = view.cols;
+  std::vector<double> u_sq_(static_cast<std::size_t>(all_rows));
+  double* u_sq = u_sq_.data();
+  const Separable<T>* f = &factors;
+  in_runs(all_rows, all_rows * cols, [=](int64_t first, int64_t last) {
+    for (int64_t r = first; r < last; ++r) {
+      const auto i = static_cast<std::size_t>(r);
+      const T* gr = g + r * cols;
+      if (f->whole_row[i]) {
+        const double* b_sq = f->col_inv.data() + r / rows * cols;
+        u_sq[r] = f->row_inv[i] * sums_in_range(0, cols, [=](int64_t c) {
+                    return double(gr[c]) * double(gr[c]) * b_sq[c];  // (g·b_j)², times a_i² after
+                  })[0];
+      } else {
+        const T* col = col_var + r / rows * cols;
+        const T relative = f->relative[i];
+        u_sq[r] = sums_in_range(0, cols, [=](int64_t c) {
+          return double(gr[c]) / double(std::max(col[c] * relative, floor)) * double(gr[c]);  // U² = g² / v̂
+        })[0];
+      }
+    }
+  });
+  double sum = 0.0;
+  for (double row : u_sq_) sum += row;
+  return sum;
+}
+
+// A matrix parameter's step, given Σθ² and the factors: ΣU² in one pass, the update
+// θ ← θ(1 − lr·λ) + scale·U in another.
 template <class T>
 void factored_step(const Factored& view, T* theta, const T* g, const T* row_var, const T* col_var, T eps1,
                    double theta_sq, const Update<T>& update) {
   const int64_t all_rows = view.batches * view.rows, rows = view.rows, cols = view.cols, n = all_rows * cols;
-  const std::vector<T> row_means_ = row_means(view, row_var, eps1);
-  const T* means = row_means_.data();
-  const T floor = update.floor;
-  struct Row {
-    T relative;  // R / mean(R), so that v̂ = C·relative
-    const T *col, *g;
-  };
-  auto row_at = [=](int64_t r) { return Row{row_var[r] / means[r / rows], col_var + r / rows * cols, g + r * cols}; };
-  std::vector<double> u_sq_(static_cast<std::size_t>(all_rows));
-  double* u_sq = u_sq_.data();
+  const Separable<T> factors(view, row_var, col_var, eps1, update.floor);
+  const T scale = update.scale(theta_sq, sum_u_squared(view, g, col_var, factors, update.floor), n);
+  const T shrink = update.shrink, sign = update.sign, floor = update.floor;
+  const Separable<T>* f = &factors;
   in_runs(all_rows, n, [=](int64_t first, int64_t last) {
     for (int64_t r = first; r < last; ++r) {
-      const Row row = row_at(r);
-      u_sq[r] = sums_in_range(0, cols, [=](int64_t c) {
-        return Update<T>::u_squared(row.col[c] * row.relative, floor, row.g[c]);  // U² = g² / v̂
-      })[0];
-    }
-  });
-  double u_sq_sum = 0.0;
-  for (double row : u_sq_) u_sq_sum += row;
-  const T scale = update.scale(theta_sq, u_sq_sum, n), shrink = update.shrink;
-  in_runs(all_rows, n, [=](int64_t first, int64_t last) {
-    for (int64_t r = first; r < last; ++r) {
-      const Row row = row_at(r);
+      const auto i = static_cast<std::size_t>(r);
       T* t = theta + r * cols;
-      kernels::simd_for(0, cols, [=](int64_t c) {
-        t[c] = t[c] * shrink;  // θ ← θ(1 − lr·λ), then θ ← θ − α_t·U / max(1, RMS(U)/d)
-        t[c] = t[c] + scale * update.u_factored(row.col[c] * row.relative, row.g[c]);
-      });
+      const T* gr = g + r * cols;
+      if (f->whole_row[i]) {
+        const T a = f->row_rsqrt[i];
+        const T* b = f->col_rsqrt.data() + r / rows * cols;
+        kernels::simd_for(0, cols, [=](int64_t c) {
+          t[c] = t[c] * shrink;  // θ ← θ(1 − lr·λ), then θ ← θ − α_t·U / max(1, RMS(U)/d)
+          t[c] = t[c] + scale * ((sign * gr[c]) * (a * b[c]));  // U = g·a_i·b_j
+        });
+      } else {
+        const T* col = col_var + r / rows * cols;
+        const T relative = f->relative[i];
+        kernels::simd_for(0, cols, [=](int64_t c) {
+          t[c] = t[c] * shrink;
+          t[c] = t[c] + scale * ((sign * gr[c]) / std::sqrt(std::max(col[c] * relative, floor)));
+        });
+      }
     }
   });
 }

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "descent/core/threads.hpp"
@@ -50,7 +51,13 @@ class FusedStep {
   // body(i) for i in [0, n), later, in run().
   template <class F>
   void add(int64_t n, F body) {
-    loops_.push_back({n, [body](int64_t begin, int64_t end) { kernels::simd_for(begin, end, body); }});
+    add_range(n, [body](int64_t begin, int64_t end) { kernels::simd_for(begin, end, body); });
+  }
+
+  // range(begin, end) over each thread's share of [0, n), later, in run(): a loop with
+  // vector code of its own.
+  void add_range(int64_t n, std::function<void(int64_t, int64_t)> range) {
+    loops_.push_back({n, std::move(range)});
     total_ += n;
   }
 

@@ -4,7 +4,8 @@
 // d·lr grows with an estimate of the distance to the solution,
 //   d̂ = d_coef · Σ_k β₃^{t−k} (d_k/d₀)·d_k·lr·⟨g_k, θ₀ − θ_k⟩ / ‖s‖₁,  d ← max(d, d̂),
 // with s ← β₃s + (d/d₀)·d·lr·g. The estimate needs a sum over every parameter before any
-// update, so a step is two passes: moments, s and the sums, then the update.
+// update, so a step is two passes: s and the sums (reading θ, g, θ₀ and s), then the
+// moments and the update (θ, g, m and v, as Adam's step), 48 bytes a float32 parameter.
 //
 // d, its maximum, the weighted numerator and the step count are optimizer-wide (saved in
 // state_dict's globals); betas, beta3, d0, d_coef, the bias correction and decouple are
@@ -12,6 +13,7 @@
 // largest lr of all groups, nothing else. The growth rate is unrestricted (the reference's
 // default growth_rate = ∞).
 #pragma once
+#include <optional>
 #include <utility>
 
 #include "descent/optim/elementwise.hpp"
@@ -37,9 +39,12 @@ class Prodigy : public Tabled<ProdigyOptions> {
   double step(const std::function<double()>& closure = {}) override;
 
  private:
-  // The first pass: moments and s of every parameter, returning ⟨g, θ₀ − θ⟩ weighted and
-  // summed (the numerator's new term) and Σ|s| (the denominator).
+  // The first pass: s of every parameter, returning ⟨g, θ₀ − θ⟩ weighted and summed (the
+  // numerator's new term) and Σ|s| (the denominator).
   std::pair<double, double> accumulate(const ProdigyOptions& first, double d, double dlr);
+  // The second pass: the moments of every parameter take g, with d the step started from;
+  // then, given the new estimate d_new, θ steps (without, the moments alone).
+  void update(const ProdigyOptions& first, double d, double dlr, std::optional<double> d_new);
 };
 
 }  // namespace descent::optim

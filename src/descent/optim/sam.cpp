@@ -2,7 +2,14 @@
 // parameters, the gradient at θ + ε̂, then the base optimizer's step from θ.
 #include "descent/optim/sam.hpp"
 
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <type_traits>
 
 #include "descent/optim/rule.hpp"
 
@@ -21,6 +28,36 @@ Options around(const std::unique_ptr<Optimizer>& inner, const SamOptions& option
   Options defaults = inner->defaults();
   defaults[rho_key_for(*inner)] = options.rho;
   return defaults;
+}
+
+// copy[i] ← θ[i] and, where `move`, θ[i] ← θ[i] + s·g[i], for i in [begin, end). The copy is
+// written with SSE2's streaming stores, which skip reading its cache lines before writing
+// them (nothing reads the copy until the restore, after the closure's forward and backward);
+// θ + s·g rounds once per operation, as in every other loop of the step.
+template <class T>
+void ascend_range(T* theta, T* copy, const T* g, T s, bool move, int64_t begin, int64_t end) {
+  auto one = [=](int64_t i) {
+    copy[i] = theta[i];
+    if (move) theta[i] = theta[i] + s * g[i];
+  };
+  int64_t i = begin;
+#if defined(__SSE2__)
+  constexpr int64_t bytes = 16, lanes = bytes / sizeof(T);                                 // an SSE2 register
+  for (; i < end && reinterpret_cast<std::uintptr_t>(copy + i) % bytes != 0; ++i) one(i);  // to an aligned copy
+  for (; i + lanes <= end; i += lanes) {
+    if constexpr (std::is_same_v<T, float>) {
+      const __m128 t = _mm_loadu_ps(theta + i);
+      _mm_stream_ps(copy + i, t);
+      if (move) _mm_storeu_ps(theta + i, _mm_add_ps(t, _mm_mul_ps(_mm_set1_ps(s), _mm_loadu_ps(g + i))));
+    } else {
+      const __m128d t = _mm_loadu_pd(theta + i);
+      _mm_stream_pd(copy + i, t);
+      if (move) _mm_storeu_pd(theta + i, _mm_add_pd(t, _mm_mul_pd(_mm_set1_pd(s), _mm_loadu_pd(g + i))));
+    }
+  }
+  _mm_sfence();  // the streamed copy is complete before the thread leaves the step's region
+#endif
+  for (; i < end; ++i) one(i);
 }
 
 }  // namespace
@@ -72,13 +109,15 @@ Tensor& Sam::copy_of(const Tensor& param) {
 }
 
 std::vector<std::pair<Tensor, Tensor>> Sam::ascend() {
-  double norm_sq = 0.0;
+  FusedSums<1> squares;  // every parameter's Σg² in one parallel region
   for_each_param_with_grad([&](ParamGroup&, Tensor& param, const Tensor& grad, ParamState&) {
     dispatch(param.dtype(), [&]<class T>() {
       const T* g = grad.data<T>();
-      norm_sq += sum_over_elements(param.numel(), [=](int64_t i) { return double(g[i]) * double(g[i]); });
+      squares.add(param.numel(), [=](int64_t i) { return double(g[i]) * double(g[i]); });
     });
   });
+  double norm_sq = 0.0;
+  for (const std::array<double, 1>& sum : squares.run()) norm_sq += sum[0];
   std::vector<std::pair<Tensor, Tensor>> saved;
   const double norm = std::sqrt(norm_sq);
   FusedStep loops;
@@ -89,14 +128,9 @@ std::vector<std::pair<Tensor, Tensor>> Sam::ascend() {
       T* theta = param.data<T>();
       T* copy = saved.back().second.data<T>();
       const T* g = grad.data<T>();
-      const T s = T(scale);
-      if (scale == 0.0)
-        loops.add(param.numel(), [=](int64_t i) { copy[i] = theta[i]; });
-      else
-        loops.add(param.numel(), [=](int64_t i) {
-          copy[i] = theta[i];
-          theta[i] = theta[i] + s * g[i];  // θ + ρ·g/‖g‖
-        });
+      const T s = T(scale);  // θ + ρ·g/‖g‖, unless ε = 0
+      loops.add_range(param.numel(),
+                      [=](int64_t begin, int64_t end) { ascend_range(theta, copy, g, s, scale != 0.0, begin, end); });
     });
   });
   loops.run();

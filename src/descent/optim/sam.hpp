@@ -7,8 +7,9 @@
 //
 // Around the two gradients and the inner step, a step makes three passes over memory: ‖g‖
 // (reads g; it must be complete before any ε is known), the ascent (reads θ and g, writes
-// θ + ε and a copy of θ) and the restore (reads the copy, writes θ). The copies are kept
-// between steps (one buffer the size of the parameters), so no step allocates.
+// θ + ε and a copy of θ, the copy with streaming stores, which skip reading its lines first)
+// and the restore (reads the copy, writes θ). The copies are kept between steps (one buffer
+// the size of the parameters), so no step allocates.
 //
 // Its parameter groups carry the inner optimizer's hyperparameters plus rho (copied down
 // before every step, so schedules reach the inner optimizer). Around an optimizer that
