@@ -186,7 +186,7 @@ void channel_forward_image(const T* padded, const T* packed, const T* bias, cons
   constexpr int kMaxP = (L == CpuLevel::avx512 ? 28 : 12) / NV;
   const int64_t taps = g.group_rows(), blocks = (g.out_w + kMaxP - 1) / kMaxP;
   for (int64_t oh = 0; oh < g.out_h; ++oh) {
-    const TapRange range = s.taps_for_row(g, oh);
+    const TapRange range = s.taps_for_rows(g, oh, oh);
     for (int64_t b = 0; b < blocks; ++b) {
       const int64_t first = g.out_w * b / blocks, last = g.out_w * (b + 1) / blocks;
       with_block_size<kMaxP>(last - first, [&]<int P>() {

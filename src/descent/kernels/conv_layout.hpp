@@ -65,23 +65,18 @@ struct Shifted {
           offsets[static_cast<std::size_t>(row_major_tap(g, c, i, j))] = c * plane() + i * pitch + j;
     return offsets;
   }
-  // The taps [begin, end) in row-major order that output row oh meets the image with: kernel
-  // rows i whose image row oh s_h + i - pad_top lies in the image (any stride).
-  TapRange taps_for_row(const ConvGeometry& g, int64_t oh) const {
-    const int64_t top = oh * g.stride_h - g.pad_top;  // the image row of kernel row 0
-    const int64_t lo = std::max<int64_t>(0, -top), hi = std::min(g.kernel_h - 1, g.in_h - 1 - top);
+  // The taps [begin, end) in row-major order that output rows [first_row, last_row] meet the
+  // image with: kernel rows i whose image row h s_h + i - pad_top lies in the image for some
+  // output row h of them (any stride). The others read only zero padding, and are skipped.
+  TapRange taps_for_rows(const ConvGeometry& g, int64_t first_row, int64_t last_row) const {
+    const int64_t lo = std::max<int64_t>(0, g.pad_top - last_row * g.stride_h);
+    const int64_t hi = std::min(g.kernel_h - 1, g.pad_top + g.in_h - 1 - first_row * g.stride_h);
     const int64_t per_row = g.in_channels * g.kernel_w;
     return lo > hi ? TapRange{0, 0} : TapRange{lo * per_row, (hi + 1) * per_row};
   }
-  // The taps [begin, end) in row-major order that outputs [q, q_end) can meet image rows
-  // with: kernel rows i whose image row h + i - pad_top lies in the image for some output row
-  // h of the block. The others read only zero padding, and are skipped.
+  // The same for the outputs [q, q_end) of the blocks along pixels (stride 1).
   TapRange taps_for_outputs(const ConvGeometry& g, int64_t q, int64_t q_end) const {
-    const int64_t first_row = q / pitch, last_row = std::min(g.out_h - 1, (q_end - 1) / pitch);
-    const int64_t lo = std::max<int64_t>(0, g.pad_top - last_row);
-    const int64_t hi = std::min(g.kernel_h - 1, g.pad_top + g.in_h - 1 - first_row);
-    const int64_t per_row = g.in_channels * g.kernel_w;
-    return lo > hi ? TapRange{0, 0} : TapRange{lo * per_row, (hi + 1) * per_row};
+    return taps_for_rows(g, q / pitch, std::min(g.out_h - 1, (q_end - 1) / pitch));
   }
 };
 

@@ -160,9 +160,8 @@ void for_each_image(const ConvGeometry& g, const Tiling<T>& tiling, Image&& imag
       [&](int64_t n, int64_t slot) { image(n, tiling.columns(slot)); }, [](int64_t, int64_t) {});
 }
 
-// y (channels, plane) of one image += bias (channels).
 template <class T>
-void add_bias(T* y, const T* bias, int64_t channels, int64_t plane) {
+void add_image_bias(T* y, const T* bias, int64_t channels, int64_t plane) {
   at_cpu_level([&]<CpuLevel>() {
     for (int64_t c = 0; c < channels; ++c) {
       T* row = y + c * plane;
@@ -183,7 +182,7 @@ void conv_forward_im2col(const T* input, const T* weight, T* output, const ConvG
     for (int64_t grp = 0; grp < g.groups; ++grp)  // y_g (C_out/G, L) = w_g (C_out/G, rows) cols_g (rows, L)
       gemm<T>(false, false, group_out, cols, rows, T(1), weight + grp * group_out * rows, rows,
               columns + grp * rows * cols, cols, T(0), output + (n * g.out_channels + grp * group_out) * cols, cols);
-    if (bias) add_bias(output + n * g.out_channels * cols, bias, g.out_channels, cols);  // while it is in cache
+    if (bias) add_image_bias(output + n * g.out_channels * cols, bias, g.out_channels, cols);  // while in cache
   });
 }
 
@@ -235,6 +234,7 @@ void conv_backward_weight_im2col(const T* input, const T* output_grad, T* weight
 #define DESCENT_INSTANTIATE_IM2COL(T)                                                                   \
   template void im2col<T>(const T*, const ConvGeometry&, T*);                                           \
   template void col2im<T>(const T*, const ConvGeometry&, T*);                                           \
+  template void add_image_bias<T>(T*, const T*, int64_t, int64_t);                                      \
   template void conv_forward_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t, const T*); \
   template void conv_backward_input_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t);    \
   template void conv_backward_weight_im2col<T>(const T*, const T*, T*, const ConvGeometry&, int64_t, T*);

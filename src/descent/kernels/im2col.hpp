@@ -46,6 +46,10 @@ void col2im(const T* columns, const ConvGeometry& g, T* image);
 // processed in tiles of images whose columns fit in `buffer_bytes`. Weight (C_out, C_in /
 // groups, kh, kw), viewed as (C_out, group_rows) per group.
 //
+// y (channels, plane) of one image += bias (channels), in place.
+template <class T>
+void add_image_bias(T* y, const T* bias, int64_t channels, int64_t plane);
+
 // output (N, C_out, out_h, out_w) = weight * im2col(input) + bias, per image and group
 // (overwrites; no bias where it is null).
 template <class T>

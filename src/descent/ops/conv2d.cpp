@@ -61,20 +61,6 @@ ConvKernels<T> conv2d_kernels(const ConvGeometry& g) {
   return chosen;
 }
 
-// One of the three products into a fresh tensor of `out_shape`: `product(chosen)` picks it
-// from the kernels conv2d_kernels chooses for the dtype and geometry; both operands are made
-// contiguous.
-template <class Product>
-Tensor run_product(const Shape& out_shape, const Tensor& first, const Tensor& second, const ConvGeometry& g,
-                   Product product) {
-  Tensor out = Tensor::empty(out_shape, first.dtype());
-  const Tensor a = first.contiguous(), b = second.contiguous();
-  dispatch(a.dtype(), [&]<class T>() {
-    product(conv2d_kernels<T>(g))(a.data<T>(), b.data<T>(), out.data<T>(), g, kernels::kColumnBufferBytes);
-  });
-  return out;
-}
-
 // The convolution's output (N, C_out, out_h, out_w) from its input (N, C_in, H, W), plus the
 // bias (C_out) where one is given, added by the kernel as it writes each image's output.
 Tensor convolution_forward(const Tensor& input, const Tensor& weight, const ConvGeometry& g,
@@ -90,8 +76,12 @@ Tensor convolution_forward(const Tensor& input, const Tensor& weight, const Conv
 
 // The gradient (N, C_in, H, W) of the convolution's input from that of its output.
 Tensor convolution_backward_input(const Tensor& output_grad, const Tensor& weight, const ConvGeometry& g) {
-  return run_product(Shape{g.batch, g.in_channels, g.in_h, g.in_w}, output_grad, weight, g,
-                     [](const auto& chosen) { return chosen.backward_input; });
+  Tensor dx = Tensor::empty(Shape{g.batch, g.in_channels, g.in_h, g.in_w}, output_grad.dtype());
+  const Tensor dy = output_grad.contiguous(), w = weight.contiguous();
+  dispatch(dy.dtype(), [&]<class T>() {
+    conv2d_kernels<T>(g).backward_input(dy.data<T>(), w.data<T>(), dx.data<T>(), g, kernels::kColumnBufferBytes);
+  });
+  return dx;
 }
 
 // The gradient (C_out, C_in / groups, kh, kw) of the weight, summed over the batch; and that of
@@ -117,15 +107,7 @@ void add_channel_bias(Tensor& y, const Tensor& bias) {
     T* py = y.data<T>();
     const T* pb = b.data<T>();
     kernels::parallel_ranges(batch, 1, y.numel(), kParallelThreshold, [&](int64_t begin, int64_t end) {
-      kernels::at_cpu_level([&]<kernels::CpuLevel>() {
-        for (int64_t n = begin; n < end; ++n)
-          for (int64_t c = 0; c < channels; ++c) {
-            T* row = py + (n * channels + c) * plane;
-            const T value = pb[c];
-#pragma omp simd
-            for (int64_t i = 0; i < plane; ++i) row[i] += value;
-          }
-      });
+      for (int64_t n = begin; n < end; ++n) kernels::add_image_bias(py + n * channels * plane, pb, channels, plane);
     });
   });
 }
