@@ -8,6 +8,7 @@
 #include "descent/core/threads.hpp"
 #include "descent/kernels/bias_sums.hpp"
 #include "descent/kernels/conv_direct.hpp"
+#include "descent/kernels/conv_winograd.hpp"
 #include "descent/kernels/im2col.hpp"
 #include "descent/kernels/parallel.hpp"
 #include "descent/ops/conv.hpp"
@@ -55,6 +56,12 @@ ConvKernels<T> conv2d_kernels(const ConvGeometry& g) {
     return chosen;
   }
   const bool many_outputs = g.out_channels >= 16;
+  if (kernels::conv_winograd_applies<T>(g)) {
+    chosen.forward = kernels::conv_forward_winograd<T>;
+    chosen.backward_input = kernels::conv_backward_input_winograd<T>;
+    chosen.backward_weight = kernels::conv_backward_weight_direct<T>;
+    return chosen;
+  }
   chosen.forward = kernels::conv_forward_direct<T>;
   if (g.in_channels >= 4 || !many_outputs) chosen.backward_input = kernels::conv_backward_input_direct<T>;
   if (g.group_rows() >= 32 || !many_outputs) chosen.backward_weight = kernels::conv_backward_weight_direct<T>;
