@@ -136,7 +136,7 @@ template <class V, int N>
   transpose_steps<N / 2>(r);
 }
 
-constexpr int kLanes = 16;  // floats in an AVX-512 vector
+constexpr int64_t kLanes = 16;  // floats in an AVX-512 vector
 
 // The vectors of the level the kernels run at (always AVX-512: conv_winograd_applies).
 template <CpuLevel L>
