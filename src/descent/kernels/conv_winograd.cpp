@@ -166,20 +166,24 @@ Plan make_plan(const ConvGeometry& g, bool input_gradient) {
 
 // The weights transformed, u[(xi C_in + c) C_out + o] = (G k G^T)[xi] for the plan's channels
 // (c in, o out), in double and rounded once: k = w[o][c], or for the input gradient w[c][o]
-// rotated by 180 degrees.
+// rotated by 180 degrees. Output channels split over threads (64 x 64 kernels take 0.2 ms).
 template <int R>
 std::vector<float> transformed_weights(const float* w, const Plan& p, bool input_gradient) {
   constexpr int kPoints = (R + 1) * (R + 1);
   const int64_t cin = p.in_channels, cout = p.out_channels;
   std::vector<float> u(static_cast<std::size_t>(kPoints * cin * cout));
-  for (int64_t o = 0; o < cout; ++o)
-    for (int64_t c = 0; c < cin; ++c) {
-      const float* kernel = input_gradient ? w + (c * cout + o) * R * R : w + (o * cin + c) * R * R;
-      double k[R * R], t[kPoints];
-      for (int i = 0; i < R * R; ++i) k[i] = input_gradient ? kernel[R * R - 1 - i] : kernel[i];
-      sandwich<Transforms<R>::G>(k, t);
-      for (int xi = 0; xi < kPoints; ++xi) u[static_cast<std::size_t>((xi * cin + c) * cout + o)] = static_cast<float>(t[xi]);
-    }
+  const int64_t work = cout * cin * kPoints * R * 4;
+  parallel_ranges(cout, 1, work, kParallelMultiplyAdds / 16, [&](int64_t begin, int64_t end) {
+    for (int64_t o = begin; o < end; ++o)
+      for (int64_t c = 0; c < cin; ++c) {
+        const float* kernel = input_gradient ? w + (c * cout + o) * R * R : w + (o * cin + c) * R * R;
+        double k[R * R], t[kPoints];
+        for (int i = 0; i < R * R; ++i) k[i] = input_gradient ? kernel[R * R - 1 - i] : kernel[i];
+        sandwich<Transforms<R>::G>(k, t);
+        for (int xi = 0; xi < kPoints; ++xi)
+          u[static_cast<std::size_t>((xi * cin + c) * cout + o)] = static_cast<float>(t[xi]);
+      }
+  });
   return u;
 }
 
