@@ -1,5 +1,6 @@
 // The Winograd kernels (kernels/conv_winograd.hpp) against a naive convolution in double: the
-// forward with its bias and the input gradient, for F(2, 3) and F(2, 5), over ResNet's and 2c2d's
+// forward with its bias, the input gradient, and the weight and bias gradients, for F(2, 3) and
+// F(2, 5), over ResNet's and 2c2d's
 // layers, odd sizes that cut the last tiles, padding from none to k - 1 on either side, and
 // channel counts of one to four vectors; which geometries they take; and the same bits at one
 // thread and at two.
@@ -96,6 +97,27 @@ std::vector<double> naive_input_gradient(const ConvGeometry& g, const std::vecto
   return dx;
 }
 
+// dw = the weight's gradient of naive_forward at x against dy, summed over the batch; db = sum of dy.
+std::vector<double> naive_weight_gradient(const ConvGeometry& g, const std::vector<double>& x,
+                                          const std::vector<double>& dy) {
+  std::vector<double> dw(static_cast<std::size_t>(g.out_channels * g.group_rows()), 0.0);
+  for (int64_t n = 0; n < g.batch; ++n)
+    for (int64_t o = 0; o < g.out_channels; ++o)
+      for (int64_t oh = 0; oh < g.out_h; ++oh)
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          const double d = dy[static_cast<std::size_t>(((n * g.out_channels + o) * g.out_h + oh) * g.out_w + ow)];
+          for (int64_t c = 0; c < g.in_channels; ++c)
+            for (int64_t i = 0; i < g.kernel_h; ++i)
+              for (int64_t j = 0; j < g.kernel_w; ++j) {
+                const int64_t ih = oh + i - g.pad_top, iw = ow + j - g.pad_left;
+                if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) continue;
+                dw[static_cast<std::size_t>(((o * g.in_channels + c) * g.kernel_h + i) * g.kernel_w + j)] +=
+                    x[static_cast<std::size_t>(((n * g.in_channels + c) * g.in_h + ih) * g.in_w + iw)] * d;
+              }
+        }
+  return dw;
+}
+
 std::vector<double> normal_values(int64_t n, Generator& gen) {
   std::vector<double> v(static_cast<std::size_t>(n));
   for (double& x : v) x = gen.normal();
@@ -176,8 +198,28 @@ TEST(ConvWinograd, InputGradientMatchesNaiveConvolution) {
   }
 }
 
-// conv2d's forward and input gradient on the Winograd kernels give the same bits at one
-// thread and two, and the direct kernels' values to within rounding.
+TEST(ConvWinograd, WeightGradientMatchesNaiveConvolution) {
+  if (!have_avx512()) GTEST_SKIP() << "the Winograd kernels run on AVX-512 only";
+  Generator gen(7);
+  for (const ConvGeometry& g : winograd_geometries()) {
+    const auto x = normal_values(g.batch * g.in_channels * g.in_plane(), gen);
+    const auto dy = normal_values(g.batch * g.out_channels * g.out_plane(), gen);
+    const auto expected = naive_weight_gradient(g, x, dy);
+    const auto xf = to_float(x), dyf = to_float(dy);
+    std::vector<float> dw(expected.size(), -1.0F), db(static_cast<std::size_t>(g.out_channels), -1.0F);
+    kernels::conv_backward_weight_winograd<float>(xf.data(), dyf.data(), dw.data(), g, 0, db.data());
+    EXPECT_LT(error_over_scale(dw, expected), tolerance(g)) << describe(g);
+    std::vector<double> bias_sums(db.size(), 0.0);
+    for (int64_t n = 0; n < g.batch; ++n)
+      for (int64_t o = 0; o < g.out_channels; ++o)
+        for (int64_t q = 0; q < g.out_plane(); ++q)
+          bias_sums[static_cast<std::size_t>(o)] += dy[static_cast<std::size_t>((n * g.out_channels + o) * g.out_plane() + q)];
+    EXPECT_LT(error_over_scale(db, bias_sums), 1e-6) << describe(g) << " bias";
+  }
+}
+
+// conv2d's forward and gradients on the Winograd kernels give the same bits at one thread and
+// at two.
 TEST(ConvWinograd, SameBitsAtAnyThreadCount) {
   if (!have_avx512()) GTEST_SKIP() << "the Winograd kernels run on AVX-512 only";
   Generator gen(12);
@@ -187,14 +229,40 @@ TEST(ConvWinograd, SameBitsAtAnyThreadCount) {
   const Tensor dy = Tensor::normal(Shape{6, 64, 14, 14}, 0, 1, DType::f32, &gen);
   auto run = [&](int threads) {
     set_num_threads(threads);
-    Tensor xi = x.clone().requires_grad_();
-    Tensor y = conv2d(xi, w, b, 1, 2);
+    Tensor xi = x.clone().requires_grad_(), wi = w.clone().requires_grad_(), bi = b.clone().requires_grad_();
+    Tensor y = conv2d(xi, wi, bi, 1, 2);
     y.backward(dy);
-    return std::vector<std::vector<double>>{y.to_vector(), xi.grad().to_vector()};
+    return std::vector<std::vector<double>>{y.to_vector(), xi.grad().to_vector(), wi.grad().to_vector(),
+                                            bi.grad().to_vector()};
   };
   const int before = get_num_threads();
   const auto one = run(1), two = run(2);
   set_num_threads(before);
   EXPECT_EQ(one[0], two[0]) << "output";
   EXPECT_EQ(one[1], two[1]) << "input gradient";
+  EXPECT_EQ(one[2], two[2]) << "weight gradient";
+  EXPECT_EQ(one[3], two[3]) << "bias gradient";
+}
+
+// A layer conv2d does not run on these kernels (ResNet's stride-2 32 -> 64) still gets its
+// gradients right in float: the choice of kernels is per product, and each product's own.
+TEST(ConvWinograd, StridedLayersAroundThemStayRight) {
+  Generator gen(13);
+  const Tensor x = Tensor::normal(Shape{4, 32, 14, 14}, 0, 1, DType::f64, &gen);
+  const Tensor w = Tensor::normal(Shape{64, 32, 3, 3}, 0, 0.1, DType::f64, &gen);
+  const Tensor dy = Tensor::normal(Shape{4, 64, 7, 7}, 0, 1, DType::f64, &gen);
+  auto gradients = [&](DType dtype) {
+    Tensor xi = x.to(dtype).clone().requires_grad_(), wi = w.to(dtype).clone().requires_grad_();
+    conv2d(xi, wi, Tensor(), 2, 1).backward(dy.to(dtype));
+    return std::vector<std::vector<double>>{xi.grad().to_vector(), wi.grad().to_vector()};
+  };
+  const auto in_double = gradients(DType::f64), in_float = gradients(DType::f32);
+  for (std::size_t k = 0; k < in_double.size(); ++k) {
+    double error = 0, scale = 0;
+    for (std::size_t i = 0; i < in_double[k].size(); ++i) {
+      error = std::max(error, std::abs(in_float[k][i] - in_double[k][i]));
+      scale = std::max(scale, std::abs(in_double[k][i]));
+    }
+    EXPECT_LT(error / scale, 1e-5) << (k == 0 ? "input gradient" : "weight gradient");
+  }
 }

@@ -6,11 +6,15 @@
 #include "descent/kernels/conv_winograd.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include <omp.h>
+
+#include "descent/kernels/bias_sums.hpp"
 #include "descent/kernels/cpu_dispatch.hpp"
 #include "descent/kernels/parallel.hpp"
 #include "descent/kernels/scratch.hpp"
@@ -46,6 +50,25 @@ struct Transforms<5> {
   static constexpr double AT[2][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 1}};
 };
 
+// M^T, for a constant matrix M.
+template <const auto& M>
+constexpr auto transposed() {
+  constexpr std::size_t rows = std::size(M), cols = std::size(M[0]);
+  std::array<std::array<double, rows>, cols> t{};
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < cols; ++j) t[j][i] = M[i][j];
+  return t;
+}
+
+// What the weight gradient applies: the adjoints of the output and weight transforms. With
+// M = U (.) V and y = A^T M A per tile, dM = A dy A^T, and the kernel's gradient is
+// G^T dU G with dU = dM (.) V summed over tiles.
+template <int R>
+struct Adjoints {
+  static constexpr auto A = transposed<Transforms<R>::AT>();
+  static constexpr auto GT = transposed<Transforms<R>::G>();
+};
+
 // The element type of V: V itself for a scalar, else its lanes' type.
 template <class V>
 auto element_of() {
@@ -60,7 +83,7 @@ auto element_of() {
 // -1 become an add and a subtract, so a transform costs only its nonzero terms.
 template <const auto& M, int I, int J, bool Started, class V>
 [[gnu::always_inline]] inline V combine(const V* in, int64_t stride, V sum) {
-  constexpr int kCols = static_cast<int>(std::extent_v<std::remove_reference_t<decltype(M)>, 1>);
+  constexpr int kCols = static_cast<int>(std::size(M[0]));
   if constexpr (J == kCols) {
     static_assert(Started, "a transform row of zeros");
     return sum;
@@ -99,8 +122,7 @@ template <int N, class F>
 // row-major. The transforms of the weights (G), the inputs (B^T) and the outputs (A^T).
 template <const auto& M, class V>
 [[gnu::always_inline]] inline void sandwich(const V* in, V* out) {
-  using Matrix = std::remove_reference_t<decltype(M)>;
-  constexpr int kRows = std::extent_v<Matrix, 0>, kCols = std::extent_v<Matrix, 1>;
+  constexpr int kRows = static_cast<int>(std::size(M)), kCols = static_cast<int>(std::size(M[0]));
   V rows[kRows * kCols];  // M in
   for_each_index<kRows>([&]<int I>() {
     for_each_index<kCols>([&]<int L>() { rows[I * kCols + L] = combine<M, I, 0, false>(in + L, kCols, V{}); });
@@ -427,6 +449,167 @@ void convolve(const float* input, const float* weight, const float* bias, float*
   convolve<5>(input, weight, bias, output, g, input_gradient);
 }
 
+// The weight gradient. Per image: x and dy channels-last; then per band the input transform
+// (as the forward's), dm = A dy A^T for each tile's 2 x 2 block of dy, and at each transform
+// point dU[o][c] += sum over the band's tiles of dm[t][o] v[t][c]. The images go in groups whose
+// size is set by the batch alone; each group's dU is summed by one thread into a partial of its
+// own, and the partials are added in group order (an ordered region), so the bits do not depend
+// on the thread count. Last, dw = G^T dU G for every kernel, in double.
+
+// dm[(xi tiles_padded + t) C_out + o] = (A dy A^T)[xi] for the band's tiles, from dy in rows of
+// 2 tiles_w pixels of C_out values (zeros past the last row and column).
+template <CpuLevel L, int R>
+[[gnu::always_inline]] inline void transform_gradients(const Plan& pl, int64_t row0, int64_t rows,
+                                                       int64_t tiles_padded, const float* dy_tiles, float* dm) {
+  using V = typename S<L>::V;
+  constexpr int A = R + 1;
+  const int64_t cout = pl.out_channels, pitch = 2 * pl.tiles_w;
+  for (int64_t tr = 0; tr < rows; ++tr)
+    for (int64_t tx = 0; tx < pl.tiles_w; ++tx) {
+      const int64_t t = tr * pl.tiles_w + tx;
+      const float* corner = dy_tiles + (2 * (row0 + tr) * pitch + 2 * tx) * cout;
+      for (int64_t o = 0; o < cout; o += kLanes) {
+        V d[4], out[A * A];
+        for (int i = 0; i < 2; ++i)
+          for (int j = 0; j < 2; ++j) d[i * 2 + j] = S<L>::load(corner + (i * pitch + j) * cout + o);
+        sandwich<Adjoints<R>::A>(d, out);
+        for (int xi = 0; xi < A * A; ++xi) S<L>::store(dm + (xi * tiles_padded + t) * cout + o, out[xi]);
+      }
+    }
+}
+
+// du[o][c] += sum over tiles t < tiles of dm[t][o] v[t][c] at one transform point, for P output
+// channels o by NV vectors of input channels c: dm is (tiles, C_out) from column o, v the
+// tiles' values in chunks of 16 channels (chunk_stride apart), du (C_out, C_in) from row o.
+template <CpuLevel L, int P, int NV>
+[[gnu::always_inline]] inline void gradient_product(const float* dm, int64_t out_channels, const float* v,
+                                                    int64_t chunk_stride, int64_t tiles, float* du,
+                                                    int64_t in_channels) {
+  using V = typename S<L>::V;
+  V acc[P][NV];
+  for (int p = 0; p < P; ++p)
+    for (int j = 0; j < NV; ++j) acc[p][j] = S<L>::load(du + p * in_channels + j * kLanes);
+  for (int64_t t = 0; t < tiles; ++t) {
+    V x[NV];
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) x[j] = S<L>::load(v + j * chunk_stride + t * kLanes);
+    const float* d = dm + t * out_channels;
+#pragma GCC unroll 16
+    for (int p = 0; p < P; ++p) {
+      const float a = d[p];
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) acc[p][j] += a * x[j];
+    }
+  }
+  for (int p = 0; p < P; ++p)
+    for (int j = 0; j < NV; ++j) S<L>::store(du + p * in_channels + j * kLanes, acc[p][j]);
+}
+
+// The band's products at every transform point into du (points, C_out, C_in): blocks of 8
+// output channels by 2 vectors of input channels, or 16 by 1 where the chunks are odd.
+template <CpuLevel L>
+[[gnu::always_inline]] inline void band_gradient_products(const Plan& pl, int points, int64_t tiles,
+                                                          int64_t tiles_padded, const float* dm, const float* v,
+                                                          float* du) {
+  const int64_t cin = pl.in_channels, cout = pl.out_channels, chunks = cin / kLanes;
+  const auto run = [&]<int P, int NV>() {
+    for (int xi = 0; xi < points; ++xi)
+      for (int64_t o = 0; o < cout; o += P)
+        for (int64_t ch = 0; ch < chunks; ch += NV)
+          gradient_product<L, P, NV>(dm + xi * tiles_padded * cout + o, cout,
+                                     v + (xi * chunks + ch) * tiles_padded * kLanes, tiles_padded * kLanes, tiles,
+                                     du + (xi * cout + o) * cin + ch * kLanes, cin);
+  };
+  if (chunks % 2 == 0) return run.template operator()<8, 2>();
+  run.template operator()<16, 1>();
+}
+
+// One image's terms of dU (points, C_out, C_in), added to du.
+template <CpuLevel L, int R>
+[[gnu::always_inline]] inline void gradient_image(const float* x, const float* dy, const Plan& pl, const Blocking& b,
+                                                  const std::vector<int64_t>& at, const std::vector<int64_t>& dy_at,
+                                                  const Buffers& buf, float* du) {
+  constexpr int kPoints = (R + 1) * (R + 1);
+  to_channels_last<L>(x, pl.in_channels, pl.in_plane(), at.data(), buf.padded);
+  to_channels_last<L>(dy, pl.out_channels, pl.out_plane(), dy_at.data(), buf.staging);
+  for (int64_t row0 = 0; row0 < pl.tiles_h; row0 += b.band_rows) {
+    const int64_t rows = std::min(b.band_rows, pl.tiles_h - row0);
+    transform_inputs<L, R>(pl, row0, rows, b.tiles_padded, buf.padded, buf.v);
+    transform_gradients<L, R>(pl, row0, rows, b.tiles_padded, buf.staging, buf.m);
+    band_gradient_products<L>(pl, kPoints, rows * pl.tiles_w, b.tiles_padded, buf.m, buf.v, du);
+  }
+}
+
+// At least this many groups of images, so that two threads share a small batch.
+constexpr int64_t kMinGradientGroups = 8;
+
+// dw (C_out, C_in, r, r) = G^T dU G for every kernel, in double, rounded once.
+template <int R>
+void kernels_from_points(const std::vector<float>& du, const Plan& pl, float* weight_grad) {
+  constexpr int kPoints = (R + 1) * (R + 1);
+  const int64_t cin = pl.in_channels, cout = pl.out_channels;
+  for (int64_t o = 0; o < cout; ++o)
+    for (int64_t c = 0; c < cin; ++c) {
+      double points[kPoints], k[R * R];
+      for (int xi = 0; xi < kPoints; ++xi) points[xi] = du[static_cast<std::size_t>((xi * cout + o) * cin + c)];
+      sandwich<Adjoints<R>::GT>(points, k);
+      for (int i = 0; i < R * R; ++i) weight_grad[(o * cin + c) * R * R + i] = static_cast<float>(k[i]);
+    }
+}
+
+template <int R>
+void weight_gradient(const float* input, const float* output_grad, float* weight_grad, float* bias_grad,
+                     const ConvGeometry& g) {
+  constexpr int kPoints = (R + 1) * (R + 1);
+  const Plan pl = make_plan(g, false);
+  const Blocking b = make_blocking(pl, kPoints);
+  std::vector<int64_t> at(static_cast<std::size_t>(pl.in_plane())), dy_at(static_cast<std::size_t>(pl.out_plane()));
+  for (int64_t h = 0; h < pl.in_h; ++h)
+    for (int64_t w = 0; w < pl.in_w; ++w)
+      at[static_cast<std::size_t>(h * pl.in_w + w)] = (h + pl.pad_top) * pl.padded_w + w + pl.pad_left;
+  for (int64_t h = 0; h < pl.out_h; ++h)
+    for (int64_t w = 0; w < pl.out_w; ++w) dy_at[static_cast<std::size_t>(h * pl.out_w + w)] = h * 2 * pl.tiles_w + w;
+  const int64_t du_size = kPoints * pl.in_channels * pl.out_channels;
+  const int64_t padded_size = pl.padded_h * pl.padded_w * pl.in_channels;
+  const int64_t dy_size = 4 * pl.tiles_h * pl.tiles_w * pl.out_channels;
+  const int64_t v_size = kPoints * pl.in_channels * b.tiles_padded, m_size = kPoints * pl.out_channels * b.tiles_padded;
+  const int64_t group = std::max<int64_t>(1, (pl.batch + kMinGradientGroups - 1) / kMinGradientGroups);
+  const int64_t groups = (pl.batch + group - 1) / group;
+  std::vector<float> du(static_cast<std::size_t>(du_size), 0.0f);
+  std::vector<double> image_sums(static_cast<std::size_t>(bias_grad ? pl.batch * pl.out_channels : 0));
+  const int64_t work = pl.batch * pl.in_channels * pl.out_channels * pl.out_plane() * R * R;
+  const int threads =
+      work >= kParallelMultiplyAdds ? static_cast<int>(std::min<int64_t>(omp_get_max_threads(), groups)) : 1;
+#pragma omp parallel num_threads(threads)
+  {
+    ScratchBuffer<float> padded(padded_size), v(v_size), m(m_size), dy_tiles(dy_size), partial(du_size);
+    std::fill_n(padded.data(), padded_size, 0.0f);  // the padding stays zero; the image is rewritten
+    std::fill_n(dy_tiles.data(), dy_size, 0.0f);    // so do the cut tiles' missing outputs
+    const Buffers buf{padded.data(), v.data(), m.data(), dy_tiles.data()};
+    at_level<CpuLevel::avx512>([&]<CpuLevel L>() {
+#pragma omp for ordered schedule(static, 1)
+      for (int64_t index = 0; index < groups; ++index) {
+        std::fill_n(partial.data(), du_size, 0.0f);
+        for (int64_t n = index * group; n < std::min(pl.batch, (index + 1) * group); ++n) {
+          const float* dy = output_grad + n * pl.out_channels * pl.out_plane();
+          gradient_image<L, R>(input + n * pl.in_channels * pl.in_plane(), dy, pl, b, at, dy_at, buf, partial.data());
+          if (bias_grad) image_channel_sums(dy, pl.out_channels, pl.out_plane(), &image_sums[n * pl.out_channels]);
+        }
+#pragma omp ordered
+        for (int64_t i = 0; i < du_size; ++i) du[i] += partial.data()[i];
+      }
+    });
+  }
+  kernels_from_points<R>(du, pl, weight_grad);
+  if (bias_grad) add_image_sums(image_sums, pl.batch, pl.out_channels, bias_grad);
+}
+
+void weight_gradient(const float* input, const float* output_grad, float* weight_grad, float* bias_grad,
+                     const ConvGeometry& g) {
+  if (g.kernel_h == 3) return weight_gradient<3>(input, output_grad, weight_grad, bias_grad, g);
+  weight_gradient<5>(input, output_grad, weight_grad, bias_grad, g);
+}
+
 }  // namespace
 
 template <class T>
@@ -453,6 +636,12 @@ void conv_backward_input_winograd(const T* output_grad, const T* weight, T* inpu
   if constexpr (std::is_same_v<T, float>) convolve(output_grad, weight, nullptr, input_grad, g, true);
 }
 
+template <class T>
+void conv_backward_weight_winograd(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
+                                   int64_t /*buffer_bytes*/, T* bias_grad) {
+  if constexpr (std::is_same_v<T, float>) weight_gradient(input, output_grad, weight_grad, bias_grad, g);
+}
+
 template bool conv_winograd_applies<float>(const ConvGeometry&);
 template bool conv_winograd_applies<double>(const ConvGeometry&);
 template void conv_forward_winograd<float>(const float*, const float*, float*, const ConvGeometry&, int64_t,
@@ -462,5 +651,9 @@ template void conv_forward_winograd<double>(const double*, const double*, double
 template void conv_backward_input_winograd<float>(const float*, const float*, float*, const ConvGeometry&, int64_t);
 template void conv_backward_input_winograd<double>(const double*, const double*, double*, const ConvGeometry&,
                                                    int64_t);
+template void conv_backward_weight_winograd<float>(const float*, const float*, float*, const ConvGeometry&, int64_t,
+                                                   float*);
+template void conv_backward_weight_winograd<double>(const double*, const double*, double*, const ConvGeometry&,
+                                                    int64_t, double*);
 
 }  // namespace descent::kernels

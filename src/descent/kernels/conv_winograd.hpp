@@ -42,4 +42,11 @@ template <class T>
 void conv_backward_input_winograd(const T* output_grad, const T* weight, T* input_grad, const ConvGeometry& g,
                                   int64_t buffer_bytes);
 
+// weight_grad (C_out, C_in, r, r) summed over the batch (overwrites), and the bias gradient
+// (C_out) of kernels/bias_sums.hpp unless bias_grad is null: dw = G^T [sum over tiles of
+// (A dy A^T) (.) (B^T d B)] G for each kernel.
+template <class T>
+void conv_backward_weight_winograd(const T* input, const T* output_grad, T* weight_grad, const ConvGeometry& g,
+                                   int64_t buffer_bytes, T* bias_grad);
+
 }  // namespace descent::kernels

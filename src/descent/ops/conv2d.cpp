@@ -59,7 +59,7 @@ ConvKernels<T> conv2d_kernels(const ConvGeometry& g) {
   if (kernels::conv_winograd_applies<T>(g)) {
     chosen.forward = kernels::conv_forward_winograd<T>;
     chosen.backward_input = kernels::conv_backward_input_winograd<T>;
-    chosen.backward_weight = kernels::conv_backward_weight_direct<T>;
+    chosen.backward_weight = kernels::conv_backward_weight_winograd<T>;
     return chosen;
   }
   chosen.forward = kernels::conv_forward_direct<T>;
