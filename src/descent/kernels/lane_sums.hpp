@@ -17,10 +17,10 @@ inline constexpr int kSumLanes = 16;
 namespace sums_detail {
 
 // lanes[k][lane] += terms_k(i) for each term, in the order given.
-template <class... F, std::size_t... k>
-inline void add_terms(double (&lanes)[sizeof...(F)][kSumLanes], int lane, int64_t i, std::index_sequence<k...>,
+template <class A, class... F, std::size_t... k>
+inline void add_terms(A (&lanes)[sizeof...(F)][kSumLanes], int lane, int64_t i, std::index_sequence<k...>,
                       const F&... terms) {
-  ((lanes[k][lane] += double(terms(i))), ...);
+  ((lanes[k][lane] += A(terms(i))), ...);
 }
 
 }  // namespace sums_detail
@@ -47,6 +47,44 @@ std::array<double, sizeof...(F)> sums_over_rows(int64_t rows, int64_t length, co
         for (int lane = 0; lane < kSumLanes; ++lane) add(lanes, lane, i + lane);
       }
       for (int lane = 0; i < end; ++i, ++lane) add(lanes, lane, i);  // the ragged end
+    }
+    std::array<double, K> out;
+    for (std::size_t k = 0; k < K; ++k) {
+      for (int width = kSumLanes / 2; width > 0; width /= 2)  // pairwise: lane j += lane j + width
+        for (int lane = 0; lane < width; ++lane) lanes[k][lane] += lanes[k][lane + width];
+      out[k] = lanes[k][0];
+    }
+    return out;
+  });
+}
+
+// The sums of sums_over_rows with each row first summed in float: element i of a row goes to
+// float lane i mod kSumLanes of the row's own partial sums, in order, and the row's lanes are
+// added into the double lanes when the row ends. Fixed order as above (the same bits at every
+// level and thread count), with float arithmetic per element: twice the lanes of a vector of
+// doubles and no conversions, for rows short enough that a float partial of a few dozen terms
+// per lane loses little (batch_norm's channels: rows of H x W values). The terms return float.
+template <class Start, class... F>
+std::array<double, sizeof...(F)> sums_over_float_rows(int64_t rows, int64_t length, const Start& start,
+                                                      const F&... bodies) {
+  constexpr std::size_t K = sizeof...(F);
+  return kernels::at_cpu_level([&]<kernels::CpuLevel>() {
+    const auto add = [... terms = bodies](float(&lanes)[sizeof...(F)][kSumLanes], int lane, int64_t i) {
+      sums_detail::add_terms(lanes, lane, i, std::index_sequence_for<F...>{}, terms...);
+    };
+    double lanes[K][kSumLanes] = {};
+    for (int64_t r = 0; r < rows; ++r) {
+      float row[K][kSumLanes] = {};
+      const int64_t begin = start(r), end = begin + length;
+      int64_t i = begin;
+      for (; i + kSumLanes <= end; i += kSumLanes) {
+#pragma omp simd
+        for (int lane = 0; lane < kSumLanes; ++lane) add(row, lane, i + lane);
+      }
+      for (int lane = 0; i < end; ++i, ++lane) add(row, lane, i);  // the ragged end
+      for (std::size_t k = 0; k < K; ++k)
+#pragma omp simd
+        for (int lane = 0; lane < kSumLanes; ++lane) lanes[k][lane] += double(row[k][lane]);
     }
     std::array<double, K> out;
     for (std::size_t k = 0; k < K; ++k) {

@@ -1,6 +1,6 @@
 // batch_norm (Ioffe & Szegedy 2015), as torch.nn.functional.batch_norm on the CPU
 // (ATen's batch_norm_cpu): statistics per channel over every dim but the channel dim, summed
-// in double; forward beside backward. Channels are split over threads in fixed ranges, and
+// in double (float data: each row of H x W values in float lanes first); forward beside backward. Channels are split over threads in fixed ranges, and
 // each channel's sums run in one order, so results do not depend on the thread count. Unless
 // replicas must exchange sums between passes, a channel is finished (its statistics and output,
 // or its gradient's sums and dx) before the next begins, so that only its first pass reads
@@ -53,12 +53,18 @@ void for_channels(const ChannelLayout& l, Fn&& fn) {
 }
 
 // K sums over channel c of tensors laid out as (N, C, L), each term a function of the flat
-// index; the channel's N rows of L values in the lanes of kernels/lane_sums.hpp, in one order at
-// any thread count.
-template <class... F>
+// index computed in T; the channel's N rows of L values in the lanes of kernels/lane_sums.hpp,
+// in one order at any thread count. In double every term is added in double; in float each
+// row's terms are summed in float lanes and the rows in double (sums_over_float_rows), which
+// keeps the per-element work in float, as ATen's float kernels are.
+template <class T, class... F>
 std::array<double, sizeof...(F)> over_channel(const ChannelLayout& l, int64_t c, const F&... terms) {
-  return kernels::sums_over_rows(
-      l.batch, l.inner, [&](int64_t n) { return (n * l.channels + c) * l.inner; }, terms...);
+  const auto start = [&](int64_t n) { return (n * l.channels + c) * l.inner; };
+  if constexpr (std::is_same_v<T, float>) {
+    return kernels::sums_over_float_rows(l.batch, l.inner, start, terms...);
+  } else {
+    return kernels::sums_over_rows(l.batch, l.inner, start, terms...);
+  }
 }
 
 // body(i) for every flat index i of channel c's values in (N, C, L), vectorized for the
@@ -133,7 +139,7 @@ void update_running_statistics(const Arguments& a, const std::vector<double>& me
   }
 }
 
-// Batch mean and biased variance (two passes, in double) of x (N, C, L), over every replica's
+// Batch mean and biased variance (two passes, summed as over_channel sums) of x (N, C, L), over every replica's
 // rows when there are replicas, and the running statistics updated. then(c, mean, invstd) runs
 // for each channel as soon as its statistics are known: without replicas right after the
 // channel's own passes, while its values are in cache; with replicas after the last exchange.
@@ -146,14 +152,14 @@ Statistics batch_statistics(const T* x, const ChannelLayout& l, const Arguments&
   totals[channels] = static_cast<double>(l.per_channel());
   std::vector<double> variance(channels);
   const auto sum_channel = [&](int64_t c) {
-    totals[static_cast<std::size_t>(c)] = over_channel(l, c, [x](int64_t i) { return static_cast<double>(x[i]); })[0];
+    totals[static_cast<std::size_t>(c)] = over_channel<T>(l, c, [x](int64_t i) { return x[i]; })[0];
   };
   const auto sum_squared_deviations = [&](int64_t c) {
     const auto k = static_cast<std::size_t>(c);
     const double mean = totals[k] / totals[channels];
     s.mean[k] = mean;
-    variance[k] = over_channel(l, c, [x, mean](int64_t i) {
-      const double d = static_cast<double>(x[i]) - mean;
+    variance[k] = over_channel<T>(l, c, [x, mean = static_cast<T>(mean)](int64_t i) {
+      const T d = x[i] - mean;
       return d * d;
     })[0];
   };
@@ -258,12 +264,9 @@ void gradients_from(const Saved& saved, const G& g, T* dx, T* dweight, T* dbias,
   std::vector<double> sums(2 * channels);  // per channel sum(g), then per channel sum(g xhat)
   const auto sum_channel = [&](int64_t c) {
     const auto k = static_cast<std::size_t>(c);
-    const double mean = s.mean[k], invstd = s.invstd[k];
-    const auto [sum_g, sum_g_xhat] = over_channel(
-        l, c, [g](int64_t i) { return static_cast<double>(g(i)); },
-        [g, x, mean, invstd](int64_t i) {
-          return static_cast<double>(g(i)) * (static_cast<double>(x[i]) - mean) * invstd;
-        });
+    const T mean = static_cast<T>(s.mean[k]), invstd = static_cast<T>(s.invstd[k]);
+    const auto [sum_g, sum_g_xhat] = over_channel<T>(
+        l, c, [g](int64_t i) { return g(i); }, [g, x, mean, invstd](int64_t i) { return g(i) * (x[i] - mean) * invstd; });
     dweight[c] = static_cast<T>(sum_g_xhat);
     dbias[c] = static_cast<T>(sum_g);
     sums[k] = sum_g;
