@@ -143,9 +143,8 @@ double error_over_scale(const std::vector<float>& actual, const std::vector<doub
 double tolerance(const ConvGeometry& g) { return g.kernel_h == 3 ? 2e-6 : 2e-5; }
 
 std::string describe(const ConvGeometry& g) {
-  return std::to_string(g.in_channels) + "->" + std::to_string(g.out_channels) + " on " + std::to_string(g.in_h) +
-         "x" + std::to_string(g.in_w) + ", kernel " + std::to_string(g.kernel_h) + ", pad " +
-         std::to_string(g.pad_top);
+  return std::to_string(g.in_channels) + "->" + std::to_string(g.out_channels) + " on " + std::to_string(g.in_h) + "x" +
+         std::to_string(g.in_w) + ", kernel " + std::to_string(g.kernel_h) + ", pad " + std::to_string(g.pad_top);
 }
 
 }  // namespace
@@ -213,7 +212,8 @@ TEST(ConvWinograd, WeightGradientMatchesNaiveConvolution) {
     for (int64_t n = 0; n < g.batch; ++n)
       for (int64_t o = 0; o < g.out_channels; ++o)
         for (int64_t q = 0; q < g.out_plane(); ++q)
-          bias_sums[static_cast<std::size_t>(o)] += dy[static_cast<std::size_t>((n * g.out_channels + o) * g.out_plane() + q)];
+          bias_sums[static_cast<std::size_t>(o)] +=
+              dy[static_cast<std::size_t>((n * g.out_channels + o) * g.out_plane() + q)];
     EXPECT_LT(error_over_scale(db, bias_sums), 1e-6) << describe(g) << " bias";
   }
 }

@@ -241,8 +241,8 @@ Blocking make_blocking(const Plan& pl, int points) {
 // one transform point: v holds the tiles' values in chunks of 16 channels (chunk ch of tile t at
 // v[ch chunk_stride + t 16]), u is (C_in, C_out) and m (tiles, C_out).
 template <CpuLevel L, int NV, int P>
-[[gnu::always_inline]] inline void point_product(const float* v, int64_t chunk_stride, int64_t chunks,
-                                                 const float* u, int64_t out_channels, float* m) {
+[[gnu::always_inline]] inline void point_product(const float* v, int64_t chunk_stride, int64_t chunks, const float* u,
+                                                 int64_t out_channels, float* m) {
   using V = typename S<L>::V;
   V acc[NV][P] = {};
   for (int64_t ch = 0; ch < chunks; ++ch) {
@@ -292,8 +292,7 @@ inline void to_channels_last(const float* image, int64_t channels, int64_t plane
 
 // staging (plane pixels of C values) into image (C, plane), plus bias[c] unless bias is null.
 template <CpuLevel L>
-inline void to_channels_first(const float* staging, int64_t channels, int64_t plane, const float* bias,
-                              float* image) {
+inline void to_channels_first(const float* staging, int64_t channels, int64_t plane, const float* bias, float* image) {
   using V = typename S<L>::V;
   for (int64_t p0 = 0; p0 < plane; p0 += kLanes) {
     const int n = static_cast<int>(std::min<int64_t>(kLanes, plane - p0));
@@ -354,13 +353,13 @@ template <CpuLevel L, int NV, int P>
     for (int64_t o = 0; o < cout; o += NV * kLanes)
       for (int64_t t = 0; t < tiles; t += P)
         point_product<L, NV, P>(v + (xi * chunks * tiles_padded + t) * kLanes, tiles_padded * kLanes, chunks,
-                             u + xi * cin * cout + o, cout, m + (xi * tiles_padded + t) * cout + o);
+                                u + xi * cin * cout + o, cout, m + (xi * tiles_padded + t) * cout + o);
 }
 
 // band_products with the blocking's NV and P.
 template <CpuLevel L>
-inline void band_products(const Blocking& b, const Plan& pl, int points, int64_t tiles, const float* v,
-                          const float* u, float* m) {
+inline void band_products(const Blocking& b, const Plan& pl, int points, int64_t tiles, const float* v, const float* u,
+                          float* m) {
   const auto run = [&]<int NV, int P>() { band_products<L, NV, P>(pl, points, tiles, b.tiles_padded, v, u, m); };
   switch (b.nv * 100 + b.p) {
     case 124: return run.template operator()<1, 24>();
@@ -380,8 +379,8 @@ inline void band_products(const Blocking& b, const Plan& pl, int points, int64_t
 // Y = A^T m A for the band's tiles, into the staging image (out_h x out_w pixels of C_out
 // values); outputs past the last row or column of an odd size are dropped.
 template <CpuLevel L, int R>
-[[gnu::always_inline]] inline void transform_outputs(const Plan& pl, int64_t row0, int64_t rows,
-                                                     int64_t tiles_padded, const float* m, float* staging) {
+[[gnu::always_inline]] inline void transform_outputs(const Plan& pl, int64_t row0, int64_t rows, int64_t tiles_padded,
+                                                     const float* m, float* staging) {
   using V = typename S<L>::V;
   constexpr int A = R + 1;
   const int64_t cout = pl.out_channels;
@@ -438,7 +437,7 @@ void convolve(const float* input, const float* weight, const float* bias, float*
     at_level<CpuLevel::avx512>([&]<CpuLevel L>() {
       for (int64_t n = begin; n < end; ++n)
         convolve_image<L, R>(input + n * pl.in_channels * pl.in_plane(), u, bias, pl, b, at, buf,
-                          output + n * pl.out_channels * pl.out_plane());
+                             output + n * pl.out_channels * pl.out_plane());
     });
   });
 }
@@ -459,8 +458,8 @@ void convolve(const float* input, const float* weight, const float* bias, float*
 // dm[(xi tiles_padded + t) C_out + o] = (A dy A^T)[xi] for the band's tiles, from dy in rows of
 // 2 tiles_w pixels of C_out values (zeros past the last row and column).
 template <CpuLevel L, int R>
-[[gnu::always_inline]] inline void transform_gradients(const Plan& pl, int64_t row0, int64_t rows,
-                                                       int64_t tiles_padded, const float* dy_tiles, float* dm) {
+[[gnu::always_inline]] inline void transform_gradients(const Plan& pl, int64_t row0, int64_t rows, int64_t tiles_padded,
+                                                       const float* dy_tiles, float* dm) {
   using V = typename S<L>::V;
   constexpr int A = R + 1;
   const int64_t cout = pl.out_channels, pitch = 2 * pl.tiles_w;
@@ -620,13 +619,13 @@ bool conv_winograd_applies(const ConvGeometry& g) {
   if (g.in_channels % kLanes != 0 || g.out_channels % kLanes != 0) return false;
   const int64_t pad_bottom = g.out_h + g.kernel_h - 1 - g.in_h - g.pad_top;
   const int64_t pad_right = g.out_w + g.kernel_w - 1 - g.in_w - g.pad_left;
-  return g.pad_top >= 0 && g.pad_top < g.kernel_h && g.pad_left >= 0 && g.pad_left < g.kernel_w &&
-         pad_bottom >= 0 && pad_bottom < g.kernel_h && pad_right >= 0 && pad_right < g.kernel_w;
+  return g.pad_top >= 0 && g.pad_top < g.kernel_h && g.pad_left >= 0 && g.pad_left < g.kernel_w && pad_bottom >= 0 &&
+         pad_bottom < g.kernel_h && pad_right >= 0 && pad_right < g.kernel_w;
 }
 
 template <class T>
-void conv_forward_winograd(const T* input, const T* weight, T* output, const ConvGeometry& g,
-                           int64_t /*buffer_bytes*/, const T* bias) {
+void conv_forward_winograd(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t /*buffer_bytes*/,
+                           const T* bias) {
   if constexpr (std::is_same_v<T, float>) convolve(input, weight, bias, output, g, false);
 }
 
@@ -649,11 +648,10 @@ template void conv_forward_winograd<float>(const float*, const float*, float*, c
 template void conv_forward_winograd<double>(const double*, const double*, double*, const ConvGeometry&, int64_t,
                                             const double*);
 template void conv_backward_input_winograd<float>(const float*, const float*, float*, const ConvGeometry&, int64_t);
-template void conv_backward_input_winograd<double>(const double*, const double*, double*, const ConvGeometry&,
-                                                   int64_t);
+template void conv_backward_input_winograd<double>(const double*, const double*, double*, const ConvGeometry&, int64_t);
 template void conv_backward_weight_winograd<float>(const float*, const float*, float*, const ConvGeometry&, int64_t,
                                                    float*);
-template void conv_backward_weight_winograd<double>(const double*, const double*, double*, const ConvGeometry&,
-                                                    int64_t, double*);
+template void conv_backward_weight_winograd<double>(const double*, const double*, double*, const ConvGeometry&, int64_t,
+                                                    double*);
 
 }  // namespace descent::kernels

@@ -1,10 +1,11 @@
 // batch_norm (Ioffe & Szegedy 2015), as torch.nn.functional.batch_norm on the CPU
 // (ATen's batch_norm_cpu): statistics per channel over every dim but the channel dim, summed
-// in double (float data: each row of H x W values in float lanes first); forward beside backward. Channels are split over threads in fixed ranges, and
-// each channel's sums run in one order, so results do not depend on the thread count. Unless
-// replicas must exchange sums between passes, a channel is finished (its statistics and output,
-// or its gradient's sums and dx) before the next begins, so that only its first pass reads
-// from memory and the others find its values in cache.
+// in double (float data: each row of H x W values in float lanes first); forward beside
+// backward. Channels are split over threads in fixed ranges, and each channel's sums run in one
+// order, so results do not depend on the thread count. Unless replicas must exchange sums
+// between passes, a channel is finished (its statistics and output, or its gradient's sums and
+// dx) before the next begins, so that only its first pass reads from memory and the others find
+// its values in cache.
 // batch_norm_relu is relu(batch_norm(x) + residual) as one op: the elementwise pass applies the
 // residual and the ReLU, and the backward takes the ReLU's mask from the output, so each of the
 // three costs no pass over memory of its own.
@@ -139,10 +140,11 @@ void update_running_statistics(const Arguments& a, const std::vector<double>& me
   }
 }
 
-// Batch mean and biased variance (two passes, summed as over_channel sums) of x (N, C, L), over every replica's
-// rows when there are replicas, and the running statistics updated. then(c, mean, invstd) runs
-// for each channel as soon as its statistics are known: without replicas right after the
-// channel's own passes, while its values are in cache; with replicas after the last exchange.
+// Batch mean and biased variance (two passes, summed as over_channel sums) of x (N, C, L),
+// over every replica's rows when there are replicas, and the running statistics updated.
+// then(c, mean, invstd) runs for each channel as soon as its statistics are known: without
+// replicas right after the channel's own passes, while its values are in cache; with replicas
+// after the last exchange.
 template <class T, class Then>
 Statistics batch_statistics(const T* x, const ChannelLayout& l, const Arguments& a, const Then& then) {
   const ReplicaSum replicas = a.replicas != nullptr ? *a.replicas : ReplicaSum{};
@@ -266,7 +268,8 @@ void gradients_from(const Saved& saved, const G& g, T* dx, T* dweight, T* dbias,
     const auto k = static_cast<std::size_t>(c);
     const T mean = static_cast<T>(s.mean[k]), invstd = static_cast<T>(s.invstd[k]);
     const auto [sum_g, sum_g_xhat] = over_channel<T>(
-        l, c, [g](int64_t i) { return g(i); }, [g, x, mean, invstd](int64_t i) { return g(i) * (x[i] - mean) * invstd; });
+        l, c, [g](int64_t i) { return g(i); },
+        [g, x, mean, invstd](int64_t i) { return g(i) * (x[i] - mean) * invstd; });
     dweight[c] = static_cast<T>(sum_g_xhat);
     dbias[c] = static_cast<T>(sum_g);
     sums[k] = sum_g;
