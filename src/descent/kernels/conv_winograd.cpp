@@ -542,18 +542,22 @@ template <CpuLevel L, int R>
 // At least this many groups of images, so that two threads share a small batch.
 constexpr int64_t kMinGradientGroups = 8;
 
-// dw (C_out, C_in, r, r) = G^T dU G for every kernel, in double, rounded once.
+// dw (C_out, C_in, r, r) = G^T dU G for every kernel, in double, rounded once; output channels
+// split over threads.
 template <int R>
 void kernels_from_points(const std::vector<float>& du, const Plan& pl, float* weight_grad) {
   constexpr int kPoints = (R + 1) * (R + 1);
   const int64_t cin = pl.in_channels, cout = pl.out_channels;
-  for (int64_t o = 0; o < cout; ++o)
-    for (int64_t c = 0; c < cin; ++c) {
-      double points[kPoints], k[R * R];
-      for (int xi = 0; xi < kPoints; ++xi) points[xi] = du[static_cast<std::size_t>((xi * cout + o) * cin + c)];
-      sandwich<Adjoints<R>::GT>(points, k);
-      for (int i = 0; i < R * R; ++i) weight_grad[(o * cin + c) * R * R + i] = static_cast<float>(k[i]);
-    }
+  const int64_t work = cout * cin * kPoints * R * 4;
+  parallel_ranges(cout, 1, work, kParallelMultiplyAdds / 16, [&](int64_t begin, int64_t end) {
+    for (int64_t o = begin; o < end; ++o)
+      for (int64_t c = 0; c < cin; ++c) {
+        double points[kPoints], k[R * R];
+        for (int xi = 0; xi < kPoints; ++xi) points[xi] = du[static_cast<std::size_t>((xi * cout + o) * cin + c)];
+        sandwich<Adjoints<R>::GT>(points, k);
+        for (int i = 0; i < R * R; ++i) weight_grad[(o * cin + c) * R * R + i] = static_cast<float>(k[i]);
+      }
+  });
 }
 
 template <int R>
