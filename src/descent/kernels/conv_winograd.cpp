@@ -1,4 +1,4 @@
-// Winograd F(2 x 2, r x r) of conv_winograd.hpp. Per image: the input into a channels-last,
+// Winograd F(m x m, r x r) of conv_winograd.hpp. Per image: the input into a channels-last,
 // zero-padded copy; then in bands of tile rows, the input transform (vectors of channels), one
 // matrix product per transform point (register blocks of tiles by vectors of output channels),
 // and the output transform into a channels-last staging image; last, the staging image is
@@ -23,22 +23,36 @@
 namespace descent::kernels {
 namespace {
 
-// B^T (alpha x alpha), G (alpha x r) and A^T (2 x alpha) of F(2, r), alpha = r + 1. F(2, 3) is
-// Lavin & Gray's; F(2, 5) is the Toom-Cook construction with the points 0, 1, -1, 2, -2 and
-// infinity (A^T's columns are the points' powers, G's rows their Lagrange weights, and B^T
-// solves A^T[i][j] G[j][k] B^T[j][l] summed over j = [l == i + k]).
-template <int R>
-struct Transforms;
-
-template <>
-struct Transforms<3> {
+// The transforms of F(m x m, r x r): B^T (alpha x alpha), G (alpha x r) and A^T (m x alpha),
+// alpha = m + r - 1. F(2, 3) and F(4, 3) are Lavin & Gray's; F(2, 5) is the Toom-Cook
+// construction with the same points as F(4, 3), 0, 1, -1, 2, -2 and infinity (A^T's columns are
+// the points' powers, G's rows their Lagrange weights, and B^T solves A^T[i][j] G[j][k]
+// B^T[j][l] summed over j = [l == i + k]), so its B^T is F(4, 3)'s (alpha is 6 for both).
+struct F2x3 {
+  static constexpr int kTile = 2, kKernel = 3;
   static constexpr double BT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
   static constexpr double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
   static constexpr double AT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
 };
 
-template <>
-struct Transforms<5> {
+struct F4x3 {
+  static constexpr int kTile = 4, kKernel = 3;
+  static constexpr double BT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+                                      {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+  static constexpr double G[6][3] = {{1.0 / 4, 0, 0},
+                                     {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                     {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                     {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                     {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                     {0, 0, 1}};
+  static constexpr double AT[4][6] = {{1, 1, 1, 1, 1, 0},
+                                      {0, 1, -1, 2, -2, 0},
+                                      {0, 1, 1, 4, 4, 0},
+                                      {0, 1, -1, 8, -8, 1}};
+};
+
+struct F2x5 {
+  static constexpr int kTile = 2, kKernel = 5;
   static constexpr double BT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
                                       {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
   static constexpr double G[6][5] = {{1.0 / 4, 0, 0, 0, 0},
@@ -49,6 +63,10 @@ struct Transforms<5> {
                                      {0, 0, 0, 0, 1}};
   static constexpr double AT[2][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 1}};
 };
+
+// alpha^2, the transform points of W's tiles.
+template <class W>
+constexpr int kPointsOf = (W::kTile + W::kKernel - 1) * (W::kTile + W::kKernel - 1);
 
 // M^T, for a constant matrix M.
 template <const auto& M>
@@ -63,10 +81,10 @@ constexpr auto transposed() {
 // What the weight gradient applies: the adjoints of the output and weight transforms. With
 // M = U (.) V and y = A^T M A per tile, dM = A dy A^T, and the kernel's gradient is
 // G^T dU G with dU = dM (.) V summed over tiles.
-template <int R>
+template <class W>
 struct Adjoints {
-  static constexpr auto A = transposed<Transforms<R>::AT>();
-  static constexpr auto GT = transposed<Transforms<R>::G>();
+  static constexpr auto A = transposed<W::AT>();
+  static constexpr auto GT = transposed<W::G>();
 };
 
 // The element type of V: V itself for a scalar, else its lanes' type.
@@ -168,21 +186,23 @@ using S = Simd<float, kVectorBytes<L>>;
 // flipped, transposed kernel over dy), with its tiles and the padded copy's size.
 struct Plan {
   int64_t batch, in_channels, out_channels, in_h, in_w, out_h, out_w, pad_top, pad_left;
-  int64_t tiles_h, tiles_w;    // tiles of 2 x 2 outputs, the last row and column cut where odd
-  int64_t padded_h, padded_w;  // the channels-last copy: 2 tiles_h + r - 1 rows
+  int64_t tile;  // m: tiles of m x m outputs, the last row and column cut short
+  int64_t tiles_h, tiles_w;
+  int64_t padded_h, padded_w;  // the channels-last copy: m tiles_h + r - 1 rows
   int64_t in_plane() const { return in_h * in_w; }
   int64_t out_plane() const { return out_h * out_w; }
 };
 
-Plan make_plan(const ConvGeometry& g, bool input_gradient) {
-  Plan p{g.batch, g.in_channels, g.out_channels, g.in_h, g.in_w, g.out_h, g.out_w, g.pad_top, g.pad_left, 0, 0, 0, 0};
+Plan make_plan(const ConvGeometry& g, bool input_gradient, int64_t tile) {
+  Plan p{g.batch,   g.in_channels, g.out_channels, g.in_h, g.in_w, g.out_h, g.out_w,
+         g.pad_top, g.pad_left,    tile,           0,      0,      0,       0};
   if (input_gradient) {
     p.in_channels = g.out_channels, p.in_h = g.out_h, p.in_w = g.out_w;
     p.out_channels = g.in_channels, p.out_h = g.in_h, p.out_w = g.in_w;
     p.pad_top = g.kernel_h - 1 - g.pad_top, p.pad_left = g.kernel_w - 1 - g.pad_left;
   }
-  p.tiles_h = (p.out_h + 1) / 2, p.tiles_w = (p.out_w + 1) / 2;
-  p.padded_h = 2 * p.tiles_h + g.kernel_h - 1, p.padded_w = 2 * p.tiles_w + g.kernel_w - 1;
+  p.tiles_h = (p.out_h + tile - 1) / tile, p.tiles_w = (p.out_w + tile - 1) / tile;
+  p.padded_h = tile * p.tiles_h + g.kernel_h - 1, p.padded_w = tile * p.tiles_w + g.kernel_w - 1;
   return p;
 }
 
@@ -190,9 +210,9 @@ Plan make_plan(const ConvGeometry& g, bool input_gradient) {
 // (c in, o out), in double and rounded once: k = w[o][c], or for the input gradient w[c][o]
 // rotated by 180 degrees. Eight output channels at a time in a vector of doubles, the blocks
 // split over threads (C_out is a multiple of 16).
-template <int R>
+template <class W>
 std::vector<float> transformed_weights(const float* w, const Plan& p, bool input_gradient) {
-  constexpr int kPoints = (R + 1) * (R + 1), kBlock = 8;
+  constexpr int R = W::kKernel, kPoints = kPointsOf<W>, kBlock = 8;
   using D = Simd<double, 64>;
   using F = Simd<float, 32>;
   const int64_t cin = p.in_channels, cout = p.out_channels;
@@ -208,7 +228,7 @@ std::vector<float> transformed_weights(const float* w, const Plan& p, bool input
             const float* kernel = input_gradient ? w + (c * cout + o) * R * R : w + (o * cin + c) * R * R;
             for (int i = 0; i < R * R; ++i) k[i][lane] = input_gradient ? kernel[R * R - 1 - i] : kernel[i];
           }
-          sandwich<Transforms<R>::G>(k, t);
+          sandwich<W::G>(k, t);
           for (int xi = 0; xi < kPoints; ++xi)
             F::store(&u[static_cast<std::size_t>((xi * cin + c) * cout + block * kBlock)],
                      __builtin_convertvector(t[xi], typename F::V));
@@ -333,21 +353,21 @@ struct Buffers {
 
 // V for the tile rows [row0, row0 + rows): v[((xi chunks + ch) tiles_padded + t) 16 + lane] =
 // (B^T d B)[xi] for chunk ch of 16 channels of tile t's window d.
-template <CpuLevel L, int R>
+template <CpuLevel L, class W>
 [[gnu::always_inline]] inline void transform_inputs(const Plan& pl, int64_t row0, int64_t rows, int64_t tiles_padded,
                                                     const float* padded, float* v) {
   using V = typename S<L>::V;
-  constexpr int A = R + 1;
+  constexpr int A = W::kTile + W::kKernel - 1, M = W::kTile;
   const int64_t cin = pl.in_channels, chunks = cin / kLanes;
   for (int64_t tr = 0; tr < rows; ++tr)
     for (int64_t tx = 0; tx < pl.tiles_w; ++tx) {
       const int64_t t = tr * pl.tiles_w + tx;
-      const float* corner = padded + (2 * (row0 + tr) * pl.padded_w + 2 * tx) * cin;
+      const float* corner = padded + (M * (row0 + tr) * pl.padded_w + M * tx) * cin;
       for (int64_t ch = 0; ch < chunks; ++ch) {
         V d[A * A], out[A * A];
         for (int i = 0; i < A; ++i)
           for (int j = 0; j < A; ++j) d[i * A + j] = S<L>::load(corner + (i * pl.padded_w + j) * cin + ch * kLanes);
-        sandwich<Transforms<R>::BT>(d, out);
+        sandwich<W::BT>(d, out);
         for (int xi = 0; xi < A * A; ++xi) S<L>::store(v + ((xi * chunks + ch) * tiles_padded + t) * kLanes, out[xi]);
       }
     }
@@ -387,49 +407,49 @@ inline void band_products(const Blocking& b, const Plan& pl, int points, int64_t
 
 // Y = A^T m A for the band's tiles, into the staging image (out_h x out_w pixels of C_out
 // values); outputs past the last row or column of an odd size are dropped.
-template <CpuLevel L, int R>
+template <CpuLevel L, class W>
 [[gnu::always_inline]] inline void transform_outputs(const Plan& pl, int64_t row0, int64_t rows, int64_t tiles_padded,
                                                      const float* m, float* staging) {
   using V = typename S<L>::V;
-  constexpr int A = R + 1;
+  constexpr int A = W::kTile + W::kKernel - 1, M = W::kTile;
   const int64_t cout = pl.out_channels;
   for (int64_t tr = 0; tr < rows; ++tr)
     for (int64_t tx = 0; tx < pl.tiles_w; ++tx) {
-      const int64_t t = tr * pl.tiles_w + tx, oh = 2 * (row0 + tr), ow = 2 * tx;
+      const int64_t t = tr * pl.tiles_w + tx, oh = M * (row0 + tr), ow = M * tx;
       for (int64_t o = 0; o < cout; o += kLanes) {
-        V in[A * A], y[4];
+        V in[A * A], y[M * M];
         for (int xi = 0; xi < A * A; ++xi) in[xi] = S<L>::load(m + (xi * tiles_padded + t) * cout + o);
-        sandwich<Transforms<R>::AT>(in, y);
-        for (int i = 0; i < 2; ++i)
-          for (int j = 0; j < 2; ++j)
+        sandwich<W::AT>(in, y);
+        for (int i = 0; i < M; ++i)
+          for (int j = 0; j < M; ++j)
             if (oh + i < pl.out_h && ow + j < pl.out_w)
-              S<L>::store(staging + ((oh + i) * pl.out_w + ow + j) * cout + o, y[i * 2 + j]);
+              S<L>::store(staging + ((oh + i) * pl.out_w + ow + j) * cout + o, y[i * M + j]);
       }
     }
 }
 
 // One image of the plan: x (C_in, in_h, in_w) -> y (C_out, out_h, out_w).
-template <CpuLevel L, int R>
+template <CpuLevel L, class W>
 [[gnu::always_inline]] inline void convolve_image(const float* x, const std::vector<float>& u, const float* bias,
                                                   const Plan& pl, const Blocking& b, const std::vector<int64_t>& at,
                                                   const Buffers& buf, float* y) {
-  constexpr int kPoints = (R + 1) * (R + 1);
+  constexpr int kPoints = kPointsOf<W>;
   to_channels_last<L>(x, pl.in_channels, pl.in_plane(), at.data(), buf.padded);
   for (int64_t row0 = 0; row0 < pl.tiles_h; row0 += b.band_rows) {
     const int64_t rows = std::min(b.band_rows, pl.tiles_h - row0);
-    transform_inputs<L, R>(pl, row0, rows, b.tiles_padded, buf.padded, buf.v);
+    transform_inputs<L, W>(pl, row0, rows, b.tiles_padded, buf.padded, buf.v);
     band_products<L>(b, pl, kPoints, rows * pl.tiles_w, buf.v, u.data(), buf.m);
-    transform_outputs<L, R>(pl, row0, rows, b.tiles_padded, buf.m, buf.staging);
+    transform_outputs<L, W>(pl, row0, rows, b.tiles_padded, buf.m, buf.staging);
   }
   to_channels_first<L>(buf.staging, pl.out_channels, pl.out_plane(), bias, y);
 }
 
-template <int R>
+template <class W>
 void convolve(const float* input, const float* weight, const float* bias, float* output, const ConvGeometry& g,
               bool input_gradient) {
-  constexpr int kPoints = (R + 1) * (R + 1);
-  const Plan pl = make_plan(g, input_gradient);
-  const std::vector<float> u = transformed_weights<R>(weight, pl, input_gradient);
+  constexpr int R = W::kKernel, kPoints = kPointsOf<W>;
+  const Plan pl = make_plan(g, input_gradient, W::kTile);
+  const std::vector<float> u = transformed_weights<W>(weight, pl, input_gradient);
   const Blocking b = make_blocking(pl, kPoints);
   std::vector<int64_t> at(static_cast<std::size_t>(pl.in_plane()));  // pixel -> place in the padded copy
   for (int64_t h = 0; h < pl.in_h; ++h)
@@ -449,16 +469,33 @@ void convolve(const float* input, const float* weight, const float* bias, float*
     const Buffers buf{padded.data(), v.data(), m.data(), staging.data()};
     at_level<CpuLevel::avx512>([&]<CpuLevel L>() {
       for (int64_t n = begin; n < end; ++n)
-        convolve_image<L, R>(input + n * pl.in_channels * pl.in_plane(), u, bias, pl, b, at, buf,
+        convolve_image<L, W>(input + n * pl.in_channels * pl.in_plane(), u, bias, pl, b, at, buf,
                              output + n * pl.out_channels * pl.out_plane());
     });
   });
 }
 
+// The tile size m of a product: 4 x 4 for 3 x 3 kernels where it computes at most a tenth more
+// outputs than 2 x 2 tiles would (not 14 x 14: 256 against 196) and, for the forward and the
+// input gradient, both channel counts are 32 or more; else 2 x 2. F(4, 3) needs 2.25 multiplies
+// per output against F(2, 3)'s 4, but its transforms (6 x 6 against 4 x 4 per tile) cost more
+// per output: measured at one thread, 128 images, ResNet's 64-channel layer's forward went
+// 2.99 -> 2.54 ms and its 16-channel layer's 3.65 -> 4.45; the weight gradient, whose output
+// transform is per kernel, not per tile, gained on both (4.04 -> 3.01 ms on 16 channels).
+// F(4, 5)'s 8 x 8 tiles would lose too much precision: 5 x 5 kernels take 2 x 2.
+int64_t tile_for(const ConvGeometry& g, int64_t h, int64_t w, bool weight_gradient) {
+  if (g.kernel_h != 3) return 2;
+  if (!weight_gradient && std::min(g.in_channels, g.out_channels) < 32) return 2;
+  const auto covered = [&](int64_t m) { return (h + m - 1) / m * m * ((w + m - 1) / m * m); };
+  return 10 * covered(4) <= 11 * covered(2) ? 4 : 2;
+}
+
 void convolve(const float* input, const float* weight, const float* bias, float* output, const ConvGeometry& g,
               bool input_gradient) {
-  if (g.kernel_h == 3) return convolve<3>(input, weight, bias, output, g, input_gradient);
-  convolve<5>(input, weight, bias, output, g, input_gradient);
+  const int64_t tile = conv_winograd_tile(g, input_gradient ? ConvProduct::input_gradient : ConvProduct::forward);
+  if (g.kernel_h == 5) return convolve<F2x5>(input, weight, bias, output, g, input_gradient);
+  if (tile == 4) return convolve<F4x3>(input, weight, bias, output, g, input_gradient);
+  convolve<F2x3>(input, weight, bias, output, g, input_gradient);
 }
 
 // The weight gradient. Per image: x and dy channels-last; then per band the input transform
@@ -470,21 +507,21 @@ void convolve(const float* input, const float* weight, const float* bias, float*
 
 // dm[(xi tiles_padded + t) C_out + o] = (A dy A^T)[xi] for the band's tiles, from dy in rows of
 // 2 tiles_w pixels of C_out values (zeros past the last row and column).
-template <CpuLevel L, int R>
+template <CpuLevel L, class W>
 [[gnu::always_inline]] inline void transform_gradients(const Plan& pl, int64_t row0, int64_t rows, int64_t tiles_padded,
                                                        const float* dy_tiles, float* dm) {
   using V = typename S<L>::V;
-  constexpr int A = R + 1;
-  const int64_t cout = pl.out_channels, pitch = 2 * pl.tiles_w;
+  constexpr int A = W::kTile + W::kKernel - 1, M = W::kTile;
+  const int64_t cout = pl.out_channels, pitch = M * pl.tiles_w;
   for (int64_t tr = 0; tr < rows; ++tr)
     for (int64_t tx = 0; tx < pl.tiles_w; ++tx) {
       const int64_t t = tr * pl.tiles_w + tx;
-      const float* corner = dy_tiles + (2 * (row0 + tr) * pitch + 2 * tx) * cout;
+      const float* corner = dy_tiles + (M * (row0 + tr) * pitch + M * tx) * cout;
       for (int64_t o = 0; o < cout; o += kLanes) {
-        V d[4], out[A * A];
-        for (int i = 0; i < 2; ++i)
-          for (int j = 0; j < 2; ++j) d[i * 2 + j] = S<L>::load(corner + (i * pitch + j) * cout + o);
-        sandwich<Adjoints<R>::A>(d, out);
+        V d[M * M], out[A * A];
+        for (int i = 0; i < M; ++i)
+          for (int j = 0; j < M; ++j) d[i * M + j] = S<L>::load(corner + (i * pitch + j) * cout + o);
+        sandwich<Adjoints<W>::A>(d, out);
         for (int xi = 0; xi < A * A; ++xi) S<L>::store(dm + (xi * tiles_padded + t) * cout + o, out[xi]);
       }
     }
@@ -537,17 +574,17 @@ template <CpuLevel L>
 }
 
 // One image's terms of dU (points, C_out, C_in), added to du.
-template <CpuLevel L, int R>
+template <CpuLevel L, class W>
 [[gnu::always_inline]] inline void gradient_image(const float* x, const float* dy, const Plan& pl, const Blocking& b,
                                                   const std::vector<int64_t>& at, const std::vector<int64_t>& dy_at,
                                                   const Buffers& buf, float* du) {
-  constexpr int kPoints = (R + 1) * (R + 1);
+  constexpr int kPoints = kPointsOf<W>;
   to_channels_last<L>(x, pl.in_channels, pl.in_plane(), at.data(), buf.padded);
   to_channels_last<L>(dy, pl.out_channels, pl.out_plane(), dy_at.data(), buf.staging);
   for (int64_t row0 = 0; row0 < pl.tiles_h; row0 += b.band_rows) {
     const int64_t rows = std::min(b.band_rows, pl.tiles_h - row0);
-    transform_inputs<L, R>(pl, row0, rows, b.tiles_padded, buf.padded, buf.v);
-    transform_gradients<L, R>(pl, row0, rows, b.tiles_padded, buf.staging, buf.m);
+    transform_inputs<L, W>(pl, row0, rows, b.tiles_padded, buf.padded, buf.v);
+    transform_gradients<L, W>(pl, row0, rows, b.tiles_padded, buf.staging, buf.m);
     band_gradient_products<L>(pl, kPoints, rows * pl.tiles_w, b.tiles_padded, buf.m, buf.v, du);
   }
 }
@@ -557,9 +594,9 @@ constexpr int64_t kMinGradientGroups = 8;
 
 // dw (C_out, C_in, r, r) = G^T dU G for every kernel, in double, rounded once; output channels
 // split over threads.
-template <int R>
+template <class W>
 void kernels_from_points(const std::vector<float>& du, const Plan& pl, float* weight_grad) {
-  constexpr int kPoints = (R + 1) * (R + 1);
+  constexpr int R = W::kKernel, kPoints = kPointsOf<W>;
   const int64_t cin = pl.in_channels, cout = pl.out_channels;
   const int64_t work = cout * cin * kPoints * R * 4;
   parallel_ranges(cout, 1, work, kParallelMultiplyAdds / 16, [&](int64_t begin, int64_t end) {
@@ -567,27 +604,28 @@ void kernels_from_points(const std::vector<float>& du, const Plan& pl, float* we
       for (int64_t c = 0; c < cin; ++c) {
         double points[kPoints], k[R * R];
         for (int xi = 0; xi < kPoints; ++xi) points[xi] = du[static_cast<std::size_t>((xi * cout + o) * cin + c)];
-        sandwich<Adjoints<R>::GT>(points, k);
+        sandwich<Adjoints<W>::GT>(points, k);
         for (int i = 0; i < R * R; ++i) weight_grad[(o * cin + c) * R * R + i] = static_cast<float>(k[i]);
       }
   });
 }
 
-template <int R>
+template <class W>
 void weight_gradient(const float* input, const float* output_grad, float* weight_grad, float* bias_grad,
                      const ConvGeometry& g) {
-  constexpr int kPoints = (R + 1) * (R + 1);
-  const Plan pl = make_plan(g, false);
+  constexpr int R = W::kKernel, kPoints = kPointsOf<W>;
+  const Plan pl = make_plan(g, false, W::kTile);
   const Blocking b = make_blocking(pl, kPoints);
   std::vector<int64_t> at(static_cast<std::size_t>(pl.in_plane())), dy_at(static_cast<std::size_t>(pl.out_plane()));
   for (int64_t h = 0; h < pl.in_h; ++h)
     for (int64_t w = 0; w < pl.in_w; ++w)
       at[static_cast<std::size_t>(h * pl.in_w + w)] = (h + pl.pad_top) * pl.padded_w + w + pl.pad_left;
   for (int64_t h = 0; h < pl.out_h; ++h)
-    for (int64_t w = 0; w < pl.out_w; ++w) dy_at[static_cast<std::size_t>(h * pl.out_w + w)] = h * 2 * pl.tiles_w + w;
+    for (int64_t w = 0; w < pl.out_w; ++w)
+      dy_at[static_cast<std::size_t>(h * pl.out_w + w)] = h * pl.tile * pl.tiles_w + w;
   const int64_t du_size = kPoints * pl.in_channels * pl.out_channels;
   const int64_t padded_size = pl.padded_h * pl.padded_w * pl.in_channels;
-  const int64_t dy_size = 4 * pl.tiles_h * pl.tiles_w * pl.out_channels;
+  const int64_t dy_size = pl.tile * pl.tiles_h * pl.tile * pl.tiles_w * pl.out_channels;
   const int64_t v_size = kPoints * pl.in_channels * b.tiles_padded, m_size = kPoints * pl.out_channels * b.tiles_padded;
   const int64_t group = std::max<int64_t>(1, (pl.batch + kMinGradientGroups - 1) / kMinGradientGroups);
   const int64_t groups = (pl.batch + group - 1) / group;
@@ -608,7 +646,7 @@ void weight_gradient(const float* input, const float* output_grad, float* weight
         std::fill_n(partial.data(), du_size, 0.0f);
         for (int64_t n = index * group; n < std::min(pl.batch, (index + 1) * group); ++n) {
           const float* dy = output_grad + n * pl.out_channels * pl.out_plane();
-          gradient_image<L, R>(input + n * pl.in_channels * pl.in_plane(), dy, pl, b, at, dy_at, buf, partial.data());
+          gradient_image<L, W>(input + n * pl.in_channels * pl.in_plane(), dy, pl, b, at, dy_at, buf, partial.data());
           if (bias_grad) image_channel_sums(dy, pl.out_channels, pl.out_plane(), &image_sums[n * pl.out_channels]);
         }
 #pragma omp ordered
@@ -616,17 +654,24 @@ void weight_gradient(const float* input, const float* output_grad, float* weight
       }
     });
   }
-  kernels_from_points<R>(du, pl, weight_grad);
+  kernels_from_points<W>(du, pl, weight_grad);
   if (bias_grad) add_image_sums(image_sums, pl.batch, pl.out_channels, bias_grad);
 }
 
 void weight_gradient(const float* input, const float* output_grad, float* weight_grad, float* bias_grad,
                      const ConvGeometry& g) {
-  if (g.kernel_h == 3) return weight_gradient<3>(input, output_grad, weight_grad, bias_grad, g);
-  weight_gradient<5>(input, output_grad, weight_grad, bias_grad, g);
+  if (g.kernel_h == 5) return weight_gradient<F2x5>(input, output_grad, weight_grad, bias_grad, g);
+  if (conv_winograd_tile(g, ConvProduct::weight_gradient) == 4)
+    return weight_gradient<F4x3>(input, output_grad, weight_grad, bias_grad, g);
+  weight_gradient<F2x3>(input, output_grad, weight_grad, bias_grad, g);
 }
 
 }  // namespace
+
+int64_t conv_winograd_tile(const ConvGeometry& g, ConvProduct product) {
+  if (product == ConvProduct::input_gradient) return tile_for(g, g.in_h, g.in_w, false);
+  return tile_for(g, g.out_h, g.out_w, product == ConvProduct::weight_gradient);
+}
 
 template <class T>
 bool conv_winograd_applies(const ConvGeometry& g) {

@@ -1,22 +1,23 @@
-// Convolutions by Winograd's minimal filtering algorithm F(2 x 2, r x r) (Lavin & Gray 2016,
+// Convolutions by Winograd's minimal filtering algorithm F(m x m, r x r) (Lavin & Gray 2016,
 // "Fast Algorithms for Convolutional Neural Networks"), for 3 x 3 and 5 x 5 kernels at stride 1:
-// each 2 x 2 block of outputs (a tile) is
+// each m x m block of outputs (a tile) is
 //   Y = A^T [ (G g G^T) (.) (B^T d B) ] A
-// for every pair of channels, with d the tile's (r + 1) x (r + 1) window of the input, g the
-// kernel and (.) the elementwise product. Summed over input channels, the elementwise products
-// become (r + 1)^2 independent matrix products, one per transform point, of (tiles x C_in) by
-// (C_in x C_out): 16 multiply-adds per tile and channel pair for 3 x 3 instead of 36, 36 for
-// 5 x 5 instead of 100. The transforms' additions cost a pass over each tile per channel, which
-// is small beside the products when both channel counts fill whole vectors.
+// for every pair of channels, with d the tile's alpha x alpha window of the input (alpha =
+// m + r - 1), g the kernel and (.) the elementwise product. Summed over input channels, the
+// elementwise products become alpha^2 independent matrix products, one per transform point, of
+// (tiles x C_in) by (C_in x C_out). Per output and channel pair: 4 multiply-adds for F(2, 3)
+// and 2.25 for F(4, 3) instead of 9, 9 for F(2, 5) instead of 25. The transforms' additions
+// cost a pass over each tile per channel, which is small beside the products when both channel
+// counts fill whole vectors.
 //
 // Inside, an image is held channels-last (pixels of C_in values, vectors along channels): the
-// input is transposed into a zero-padded (H + pad) x (W + pad) x C_in copy, the transforms run on
-// vectors of channels, and the outputs come back through a transpose into NCHW. Every output is
-// one fixed sequence of operations per image, so results do not depend on the thread count or
-// the batch. They differ from the direct sums by rounding: measured against double, the largest
-// error over the largest output is 3e-7 for 3 x 3 (below the direct kernels' 7e-7: fewer
-// products per sum) and 6e-6 for 5 x 5 (five times theirs: F(2, 5)'s transforms hold 4, 5 and
-// 1/24); tests/ops/test_conv_winograd.cpp bounds both. float only, on AVX-512.
+// input is transposed into a zero-padded copy, the transforms run on vectors of channels, and
+// the outputs come back through a transpose into NCHW. Every output is one fixed sequence of
+// operations per image (per group of images for the weight gradient), so results do not depend
+// on the thread count. They differ from the direct sums by rounding: measured against double,
+// the largest error over the largest output is 3e-7 for F(2, 3) (below the direct kernels'
+// 7e-7: fewer products per sum), 6e-6 for F(4, 3) and F(2, 5) (their transforms hold 4, 5, 8
+// and 1/24); tests/ops/test_conv_winograd.cpp bounds them. float only, on AVX-512.
 #pragma once
 #include <cstdint>
 
@@ -29,6 +30,13 @@ namespace descent::kernels {
 // kernel's size, and input and output channels multiples of 16 (whole vectors).
 template <class T>
 bool conv_winograd_applies(const ConvGeometry& g);
+
+// The three products of a convolution.
+enum class ConvProduct { forward, input_gradient, weight_gradient };
+
+// m, the size of the output tiles F(m x m, r x r) uses for g's `product`: 4 or 2 for 3 x 3
+// kernels (conv_winograd.cpp's tile_for says when), 2 for 5 x 5.
+int64_t conv_winograd_tile(const ConvGeometry& g, ConvProduct product);
 
 // output (N, C_out, out_h, out_w) = conv2d(input, weight) + bias (overwrites; no bias where it
 // is null). buffer_bytes is unused (the signature of the other forwards).
