@@ -27,14 +27,16 @@ struct Sides {
 };
 
 // The kernels a convolution runs on, picked here and only here for every conv2d and
-// conv_transpose2d by its geometry, product by product: the direct kernels (kernels/
-// conv_direct.hpp) where they apply (stride 1, no dilation or groups), since they read the image
-// in place; im2col + BLAS gemm for the rest, and where the direct kernel's register blocks
-// would be mostly empty while the gemm's smallest dimension is not. Measured on one AVX-512
-// core (docs/performance.md): the direct kernels reach 70-90 % of sgemm's rate on ResNet's and
-// 2c2d's layers, im2col 35-60 %; but a first layer's input gradient (one input channel, so one
-// row of the direct block) runs at 32 GFLOP/s direct against 55-79 through gemm with 32
-// output channels.
+// conv_transpose2d by its geometry, product by product: Winograd's (kernels/conv_winograd.hpp)
+// for float 3 x 3 and 5 x 5 layers of stride 1 whose channels fill whole AVX-512 vectors (fewer
+// multiplications: 2c2d's second layer 16.3 -> 11.8 ms forward at one thread); else the direct
+// kernels (kernels/conv_direct.hpp) where they apply (stride 1, no dilation or groups), since
+// they read the image in place; im2col + BLAS gemm for the rest, and where the direct kernel's
+// register blocks would be mostly empty while the gemm's smallest dimension is not. Measured on
+// one AVX-512 core (docs/convolution.md): the direct kernels reach 70-90 % of sgemm's rate on
+// ResNet's and 2c2d's layers, im2col 35-60 %; but a first layer's input gradient (one input
+// channel, so one row of the direct block) runs at 32 GFLOP/s direct against 55-79 through gemm
+// with 32 output channels.
 template <class T>
 struct ConvKernels {
   void (*forward)(const T* input, const T* weight, T* output, const ConvGeometry& g, int64_t buffer_bytes,
