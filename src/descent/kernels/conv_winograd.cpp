@@ -160,10 +160,7 @@ void convolve(const float* input, const float* weight, const float* bias, float*
   const Plan pl = make_plan(g, input_gradient, W::kTile);
   const std::vector<float> u = transformed_weights<W>(weight, pl, input_gradient);
   const Blocking b = make_blocking(pl, kPoints);
-  std::vector<int64_t> at(static_cast<std::size_t>(pl.in_plane()));  // pixel -> place in the padded copy
-  for (int64_t h = 0; h < pl.in_h; ++h)
-    for (int64_t w = 0; w < pl.in_w; ++w)
-      at[static_cast<std::size_t>(h * pl.in_w + w)] = (h + pl.pad_top) * pl.padded_w + w + pl.pad_left;
+  const std::vector<int64_t> at = pixel_places(pl.in_h, pl.in_w, pl.padded_w, pl.pad_top, pl.pad_left);
   const int64_t padded_size = pl.padded_h * pl.padded_w * pl.in_channels;
   const int64_t v_size = kPoints * pl.in_channels * b.tiles_padded, m_size = kPoints * pl.out_channels * b.tiles_padded;
   const int64_t work = pl.batch * pl.in_channels * pl.out_channels * pl.out_plane() * R * R;

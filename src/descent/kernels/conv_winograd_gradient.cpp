@@ -137,13 +137,9 @@ void weight_gradient(const float* input, const float* output_grad, float* weight
   constexpr int R = W::kKernel, kPoints = kPointsOf<W>;
   const Plan pl = make_plan(g, false, W::kTile);
   const Blocking b = make_blocking(pl, kPoints);
-  std::vector<int64_t> at(static_cast<std::size_t>(pl.in_plane())), dy_at(static_cast<std::size_t>(pl.out_plane()));
-  for (int64_t h = 0; h < pl.in_h; ++h)
-    for (int64_t w = 0; w < pl.in_w; ++w)
-      at[static_cast<std::size_t>(h * pl.in_w + w)] = (h + pl.pad_top) * pl.padded_w + w + pl.pad_left;
-  for (int64_t h = 0; h < pl.out_h; ++h)
-    for (int64_t w = 0; w < pl.out_w; ++w)
-      dy_at[static_cast<std::size_t>(h * pl.out_w + w)] = h * pl.tile * pl.tiles_w + w;
+  // x into the zero-padded copy; dy into rows of m tiles_w pixels, zeros past its last row and column.
+  const std::vector<int64_t> at = pixel_places(pl.in_h, pl.in_w, pl.padded_w, pl.pad_top, pl.pad_left);
+  const std::vector<int64_t> dy_at = pixel_places(pl.out_h, pl.out_w, pl.tile * pl.tiles_w, 0, 0);
   const int64_t du_size = kPoints * pl.in_channels * pl.out_channels;
   const int64_t padded_size = pl.padded_h * pl.padded_w * pl.in_channels;
   const int64_t dy_size = pl.tile * pl.tiles_h * pl.tile * pl.tiles_w * pl.out_channels;

@@ -23,6 +23,30 @@ inline void add_terms(A (&lanes)[sizeof...(F)][kSumLanes], int lane, int64_t i, 
   ((lanes[k][lane] += A(terms(i))), ...);
 }
 
+// add(lanes, lane, i) for i in [begin, end), element i - begin to lane (i - begin) mod
+// kSumLanes: whole vectors of lanes, then the ragged end to the first lanes.
+template <class Lanes, class Add>
+inline void add_row(Lanes& lanes, int64_t begin, int64_t end, const Add& add) {
+  int64_t i = begin;
+  for (; i + kSumLanes <= end; i += kSumLanes) {
+#pragma omp simd
+    for (int lane = 0; lane < kSumLanes; ++lane) add(lanes, lane, i + lane);
+  }
+  for (int lane = 0; i < end; ++i, ++lane) add(lanes, lane, i);
+}
+
+// Each term's lanes added in the fixed tree (pairwise: lane j += lane j + width).
+template <std::size_t K>
+inline std::array<double, K> folded(double (&lanes)[K][kSumLanes]) {
+  std::array<double, K> out;
+  for (std::size_t k = 0; k < K; ++k) {
+    for (int width = kSumLanes / 2; width > 0; width /= 2)
+      for (int lane = 0; lane < width; ++lane) lanes[k][lane] += lanes[k][lane + width];
+    out[k] = lanes[k][0];
+  }
+  return out;
+}
+
 }  // namespace sums_detail
 
 // The sums Σ terms_k(start(r) + i) over rows r < rows and i < length, one per term, on the
@@ -32,29 +56,17 @@ inline void add_terms(A (&lanes)[sizeof...(F)][kSumLanes], int lane, int64_t i, 
 // N rows of L values are apart.
 template <class Start, class... F>
 std::array<double, sizeof...(F)> sums_over_rows(int64_t rows, int64_t length, const Start& start, const F&... bodies) {
-  constexpr std::size_t K = sizeof...(F);
   return kernels::at_cpu_level([&]<kernels::CpuLevel>() {
     // The terms copied in: their pointers stay in registers through the loop.
     const auto add = [... terms = bodies](double(&lanes)[sizeof...(F)][kSumLanes], int lane, int64_t i) {
       sums_detail::add_terms(lanes, lane, i, std::index_sequence_for<F...>{}, terms...);
     };
-    double lanes[K][kSumLanes] = {};
+    double lanes[sizeof...(F)][kSumLanes] = {};
     for (int64_t r = 0; r < rows; ++r) {
-      const int64_t begin = start(r), end = begin + length;
-      int64_t i = begin;
-      for (; i + kSumLanes <= end; i += kSumLanes) {
-#pragma omp simd
-        for (int lane = 0; lane < kSumLanes; ++lane) add(lanes, lane, i + lane);
-      }
-      for (int lane = 0; i < end; ++i, ++lane) add(lanes, lane, i);  // the ragged end
+      const int64_t begin = start(r);
+      sums_detail::add_row(lanes, begin, begin + length, add);
     }
-    std::array<double, K> out;
-    for (std::size_t k = 0; k < K; ++k) {
-      for (int width = kSumLanes / 2; width > 0; width /= 2)  // pairwise: lane j += lane j + width
-        for (int lane = 0; lane < width; ++lane) lanes[k][lane] += lanes[k][lane + width];
-      out[k] = lanes[k][0];
-    }
-    return out;
+    return sums_detail::folded(lanes);
   });
 }
 
@@ -75,24 +87,13 @@ std::array<double, sizeof...(F)> sums_over_float_rows(int64_t rows, int64_t leng
     double lanes[K][kSumLanes] = {};
     for (int64_t r = 0; r < rows; ++r) {
       float row[K][kSumLanes] = {};
-      const int64_t begin = start(r), end = begin + length;
-      int64_t i = begin;
-      for (; i + kSumLanes <= end; i += kSumLanes) {
-#pragma omp simd
-        for (int lane = 0; lane < kSumLanes; ++lane) add(row, lane, i + lane);
-      }
-      for (int lane = 0; i < end; ++i, ++lane) add(row, lane, i);  // the ragged end
+      const int64_t begin = start(r);
+      sums_detail::add_row(row, begin, begin + length, add);
       for (std::size_t k = 0; k < K; ++k)
 #pragma omp simd
         for (int lane = 0; lane < kSumLanes; ++lane) lanes[k][lane] += double(row[k][lane]);
     }
-    std::array<double, K> out;
-    for (std::size_t k = 0; k < K; ++k) {
-      for (int width = kSumLanes / 2; width > 0; width /= 2)  // pairwise: lane j += lane j + width
-        for (int lane = 0; lane < width; ++lane) lanes[k][lane] += lanes[k][lane + width];
-      out[k] = lanes[k][0];
-    }
-    return out;
+    return sums_detail::folded(lanes);
   });
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "descent/kernels/cpu_dispatch.hpp"
 #include "descent/kernels/im2col.hpp"
@@ -225,6 +226,15 @@ inline Blocking make_blocking(const Plan& pl, int points) {
   }
   b.tiles_padded = best;
   return b;
+}
+
+// Where each pixel of an h x w plane goes in a channels-last copy with rows of `pitch` pixels,
+// the plane's corner at row `top` and column `left`: the `at` of to_channels_last.
+inline std::vector<int64_t> pixel_places(int64_t h, int64_t w, int64_t pitch, int64_t top, int64_t left) {
+  std::vector<int64_t> at(static_cast<std::size_t>(h * w));
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x) at[static_cast<std::size_t>(y * w + x)] = (y + top) * pitch + x + left;
+  return at;
 }
 
 // image (C, plane) into rows of C values, pixel i at out[at[i] C]: 16 x 16 blocks transposed
