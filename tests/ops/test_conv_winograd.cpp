@@ -11,13 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "common/naive_conv.hpp"
 #include "descent/descent.hpp"
-#include "descent/kernels/conv_direct.hpp"
 #include "descent/kernels/conv_winograd.hpp"
 #include "descent/kernels/cpu.hpp"
 #include "descent/ops/conv.hpp"
 
 using namespace descent;
+using descent::testing::direct_convolution;
 using kernels::ConvGeometry;
 
 namespace {
@@ -57,67 +58,28 @@ std::vector<ConvGeometry> winograd_geometries() {
   };
 }
 
-// y[n][o][oh][ow] = sum over c, i, j of w[o][c][i][j] x[n][c][oh + i - pad][ow + j - pad] (+ b[o]).
+// The three products in double, from the naive convolution's multiply-adds: y = conv(x, w) + b
+// (no bias where b is empty), dx for dy, and dw for x and dy.
 std::vector<double> naive_forward(const ConvGeometry& g, const std::vector<double>& x, const std::vector<double>& w,
                                   const std::vector<double>& b) {
-  std::vector<double> y(static_cast<std::size_t>(g.batch * g.out_channels * g.out_plane()));
-  for (int64_t n = 0; n < g.batch; ++n)
-    for (int64_t o = 0; o < g.out_channels; ++o)
-      for (int64_t oh = 0; oh < g.out_h; ++oh)
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          double sum = b.empty() ? 0.0 : b[static_cast<std::size_t>(o)];
-          for (int64_t c = 0; c < g.in_channels; ++c)
-            for (int64_t i = 0; i < g.kernel_h; ++i)
-              for (int64_t j = 0; j < g.kernel_w; ++j) {
-                const int64_t ih = oh + i - g.pad_top, iw = ow + j - g.pad_left;
-                if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) continue;
-                sum += w[static_cast<std::size_t>(((o * g.in_channels + c) * g.kernel_h + i) * g.kernel_w + j)] *
-                       x[static_cast<std::size_t>(((n * g.in_channels + c) * g.in_h + ih) * g.in_w + iw)];
-              }
-          y[static_cast<std::size_t>(((n * g.out_channels + o) * g.out_h + oh) * g.out_w + ow)] = sum;
-        }
+  std::vector<double> y(static_cast<std::size_t>(g.batch * g.out_channels * g.out_plane()), 0.0);
+  direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { y[o] += w[k] * x[i]; });
+  if (!b.empty())
+    for (std::size_t o = 0; o < y.size(); ++o) y[o] += b[o / g.out_plane() % g.out_channels];
   return y;
 }
 
-// dx = the adjoint of naive_forward (without bias) applied to dy.
 std::vector<double> naive_input_gradient(const ConvGeometry& g, const std::vector<double>& dy,
                                          const std::vector<double>& w) {
   std::vector<double> dx(static_cast<std::size_t>(g.batch * g.in_channels * g.in_plane()), 0.0);
-  for (int64_t n = 0; n < g.batch; ++n)
-    for (int64_t o = 0; o < g.out_channels; ++o)
-      for (int64_t oh = 0; oh < g.out_h; ++oh)
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const double d = dy[static_cast<std::size_t>(((n * g.out_channels + o) * g.out_h + oh) * g.out_w + ow)];
-          for (int64_t c = 0; c < g.in_channels; ++c)
-            for (int64_t i = 0; i < g.kernel_h; ++i)
-              for (int64_t j = 0; j < g.kernel_w; ++j) {
-                const int64_t ih = oh + i - g.pad_top, iw = ow + j - g.pad_left;
-                if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) continue;
-                dx[static_cast<std::size_t>(((n * g.in_channels + c) * g.in_h + ih) * g.in_w + iw)] +=
-                    w[static_cast<std::size_t>(((o * g.in_channels + c) * g.kernel_h + i) * g.kernel_w + j)] * d;
-              }
-        }
+  direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { dx[i] += w[k] * dy[o]; });
   return dx;
 }
 
-// dw = the weight's gradient of naive_forward at x against dy, summed over the batch; db = sum of dy.
 std::vector<double> naive_weight_gradient(const ConvGeometry& g, const std::vector<double>& x,
                                           const std::vector<double>& dy) {
   std::vector<double> dw(static_cast<std::size_t>(g.out_channels * g.group_rows()), 0.0);
-  for (int64_t n = 0; n < g.batch; ++n)
-    for (int64_t o = 0; o < g.out_channels; ++o)
-      for (int64_t oh = 0; oh < g.out_h; ++oh)
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const double d = dy[static_cast<std::size_t>(((n * g.out_channels + o) * g.out_h + oh) * g.out_w + ow)];
-          for (int64_t c = 0; c < g.in_channels; ++c)
-            for (int64_t i = 0; i < g.kernel_h; ++i)
-              for (int64_t j = 0; j < g.kernel_w; ++j) {
-                const int64_t ih = oh + i - g.pad_top, iw = ow + j - g.pad_left;
-                if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) continue;
-                dw[static_cast<std::size_t>(((o * g.in_channels + c) * g.kernel_h + i) * g.kernel_w + j)] +=
-                    x[static_cast<std::size_t>(((n * g.in_channels + c) * g.in_h + ih) * g.in_w + iw)] * d;
-              }
-        }
+  direct_convolution(g, [&](int64_t o, int64_t k, int64_t i) { dw[k] += x[i] * dy[o]; });
   return dw;
 }
 
